@@ -1,0 +1,65 @@
+"""servops: map, measure, monitor, simulate and improve service processes.
+
+Everything is an event log: real logs from ticket systems, logs the simulator writes, and
+the events of the work-order service share one schema, so every analysis runs on all three.
+
+>>> import servops as so
+>>> log = so.read_log(DATA / "running-example.xes")
+>>> log.info().cases
+6
+"""
+
+from __future__ import annotations
+
+from servops.errors import (
+    BadRowsError,
+    ConfigError,
+    InvalidParameterError,
+    LogSchemaError,
+    NotFittedError,
+    ServopsError,
+    SimulationError,
+    UnstableSystemError,
+    WorkspaceError,
+)
+from servops.io import ColumnMap
+from servops.log import (
+    EventLog,
+    ImportReport,
+    LogInfo,
+    Workspace,
+    open_log,
+    read_csv,
+    read_excel,
+    read_log,
+    read_parquet,
+    read_xes,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    # errors
+    "BadRowsError",
+    "ColumnMap",
+    "ConfigError",
+    # the log
+    "EventLog",
+    "ImportReport",
+    "InvalidParameterError",
+    "LogInfo",
+    "LogSchemaError",
+    "NotFittedError",
+    "ServopsError",
+    "SimulationError",
+    "UnstableSystemError",
+    "Workspace",
+    "WorkspaceError",
+    "__version__",
+    "open_log",
+    "read_csv",
+    "read_excel",
+    "read_log",
+    "read_parquet",
+    "read_xes",
+]

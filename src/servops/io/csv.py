@@ -1,0 +1,119 @@
+"""CSV and TSV files (optionally gzip), read by DuckDB's parallel CSV reader."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from servops.errors import LogSchemaError
+from servops.io.encoding import detect_encoding, open_bytes, transcode_to_utf8
+from servops.io.raw import RawSource
+
+__all__ = ["scan_csv"]
+
+
+def _sniff_delimiter(sample: str) -> str:
+    lines = [ln for ln in sample.splitlines()[:50] if ln.strip()]
+    best, best_score = ",", -1
+    for delim in (",", ";", "\t", "|"):
+        counts = [ln.count(delim) for ln in lines]
+        if not counts or counts[0] == 0:
+            continue
+        # the delimiter that splits the header and most rows the same way
+        same = sum(1 for c in counts if c == counts[0])
+        score = same * 1000 + counts[0]
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def scan_csv(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+) -> RawSource:
+    """Describe a CSV/TSV file as a raw source (every column read as text).
+
+    Parameters
+    ----------
+    con
+        The connection that will read the file.
+    path
+        The file; gzip is recognised from its content.
+    encoding
+        ``utf-8``, ``gb18030``, ``gbk``, ``latin-1``…; detected when ``None``.
+    delimiter
+        Sniffed from the first lines when ``None``.
+    """
+    sample_bytes = open_bytes(path)
+    if not sample_bytes.strip():
+        msg = f"{path}: the file is empty; expected a header row and at least one event."
+        raise LogSchemaError(msg)
+    enc = (encoding or detect_encoding(sample_bytes)).lower().replace("_", "-")
+    notes: list[str] = []
+    cleanups = []
+    source = path
+    if enc in ("gbk", "gb2312", "gb18030", "big5", "cp936", "shift-jis", "cp1252"):
+        target = "gb18030" if enc in ("gbk", "gb2312", "cp936") else enc
+        try:
+            source = transcode_to_utf8(path, target)
+        except UnicodeDecodeError as exc:
+            msg = (
+                f"{path}: cannot be read as {enc}: byte {exc.start} is not valid in that "
+                f"encoding. Pass the right one with --encoding (utf-8, gb18030, latin-1)."
+            )
+            raise LogSchemaError(msg) from exc
+        cleanups.append(lambda p=source: p.unlink(missing_ok=True))
+        notes.append(f"read as {enc} (converted to UTF-8)")
+        enc = "utf-8"
+    text = sample_bytes.decode(
+        "utf-8" if enc in ("utf-8", "utf-8-sig") else enc, errors="replace"
+    ).lstrip("\ufeff")
+    delim = delimiter or _sniff_delimiter(text)
+    with path.open("rb") as fh:
+        gz = fh.read(2) == b"\x1f\x8b" and source == path
+    duck_enc = {"utf-8-sig": "utf-8", "latin-1": "latin-1", "utf-16": "utf-16"}.get(
+        enc, enc
+    )
+    if duck_enc not in ("utf-8", "latin-1", "utf-16"):
+        source = transcode_to_utf8(path, enc)
+        cleanups.append(lambda p=source: p.unlink(missing_ok=True))
+        duck_enc, gz = "utf-8", False
+    quoted = str(source).replace("'", "''")
+    d = delim.replace("'", "''")
+    from_sql = (
+        f"read_csv('{quoted}', header=true, all_varchar=true, delim='{d}', quote='\"', "
+        f"escape='\"', compression='{'gzip' if gz else 'none'}', encoding='{duck_enc}', "
+        f"null_padding=false, auto_detect=false, columns={{}})"
+    )
+    try:
+        desc = con.execute(
+            f"DESCRIBE SELECT * FROM read_csv('{quoted}', header=true, all_varchar=true, "
+            f"delim='{d}', compression='{'gzip' if gz else 'none'}', "
+            f"encoding='{duck_enc}')"
+        ).fetchall()
+    except duckdb.Error as exc:
+        for c in cleanups:
+            c()
+        msg = f"{path}: cannot be read as CSV ({delim!r}-separated): {exc}"
+        raise LogSchemaError(msg) from exc
+    names = [str(r[0]) for r in desc]
+    cols_sql = ", ".join(
+        "'{}': 'VARCHAR'".format(n.replace("'", "''")) for n in names
+    )
+    from_sql = from_sql.replace("columns={}", f"columns={{{cols_sql}}}")
+    if delim != ",":
+        notes.append(f"delimiter {delim!r}")
+    return RawSource(
+        label=str(path),
+        kind="csv",
+        from_sql=from_sql,
+        columns=names,
+        types=dict.fromkeys(names, "VARCHAR"),
+        first_row=2,
+        notes=notes,
+        cleanups=cleanups,
+    )

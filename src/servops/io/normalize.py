@@ -1,0 +1,283 @@
+"""Plan the projection of a raw source onto the canonical event-log columns.
+
+The plan is one SQL ``SELECT`` (run by the caller into a table) that yields::
+
+    case_id VARCHAR, activity VARCHAR, timestamp TIMESTAMPTZ, start_timestamp TIMESTAMPTZ,
+    resource VARCHAR, lifecycle VARCHAR, event_index BIGINT, <attributes…>, __bad VARCHAR
+
+``event_index`` is the 1-based data-row (or XES event) number, so equal timestamps keep file
+order. ``__bad`` is NULL for a good row and otherwise ``problem`` or ``problem|raw value``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import duckdb
+
+from servops.errors import LogSchemaError
+from servops.io.columns import CANONICAL_FIELDS, ColumnMap, guess_columns
+from servops.io.raw import RawSource
+from servops.io.timestamps import TimestampFormat, detect_format, parse_expression
+
+__all__ = [
+    "DEFAULT_NA_VALUES",
+    "XES_TRANSITIONS",
+    "ImportOptions",
+    "ImportPlan",
+    "plan_import",
+    "quote",
+]
+
+#: Strings read as missing. ``NA`` is deliberately absent: it is a real case id in Sepsis.
+DEFAULT_NA_VALUES = ("", "?", "NULL", "null", "None", "NaN", "nan", "N/A", "n/a", "#N/A")
+
+#: Standard XES lifecycle transitions (IEEE 1849), lower case.
+XES_TRANSITIONS = frozenset(
+    {"schedule", "assign", "withdraw", "reassign", "start", "suspend", "resume",
+     "pi_abort", "ate_abort", "complete", "autoskip", "manualskip", "unknown"}
+)
+_RESERVED = {*CANONICAL_FIELDS, "event_index", "__bad"}
+_SAMPLE_ROWS = 20_000
+
+
+def quote(name: str) -> str:
+    """Quote an SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+@dataclass(frozen=True, slots=True)
+class ImportOptions:
+    """How to read a source: column map, time zone, date order, missing markers."""
+
+    columns: ColumnMap = field(default_factory=ColumnMap)
+    timezone: str = "UTC"
+    dayfirst: bool | None = None
+    timestamp_format: str | None = None
+    na_values: tuple[str, ...] = DEFAULT_NA_VALUES
+
+
+@dataclass(frozen=True, slots=True)
+class ImportPlan:
+    """What an import will do: the resolved map, formats, notes and the SQL."""
+
+    select_sql: str
+    columns: ColumnMap
+    guessed: tuple[str, ...]
+    timestamp_format: TimestampFormat
+    start_format: TimestampFormat | None
+    lifecycle_mode: str  # "xes", "attribute" or "none"
+    attributes: dict[str, str]
+    notes: tuple[str, ...]
+
+
+def _na(expr: str, typ: str, na: tuple[str, ...]) -> str:
+    if typ != "VARCHAR" or not na:
+        return expr
+    items = ", ".join(_lit(v) for v in na)
+    return f"CASE WHEN trim({expr}) IN ({items}) THEN NULL ELSE {expr} END"
+
+
+def _resolve(raw: RawSource, given: ColumnMap) -> tuple[ColumnMap, list[str], dict[str, str]]:
+    """Resolve the map; composite activity ``a+b`` is returned as an SQL expression."""
+    cmap, guessed = guess_columns(raw.columns, given)
+    exprs: dict[str, str] = {}
+    for fld, col in cmap.as_dict().items():
+        if col is None:
+            continue
+        if col in raw.columns:
+            exprs[fld] = quote(col)
+            continue
+        parts = col.split("+")
+        if fld == "activity" and len(parts) > 1 and all(p in raw.columns for p in parts):
+            exprs[fld] = " || '+' || ".join(f"coalesce({quote(p)}, '')" for p in parts)
+            continue
+        msg = (
+            f"{raw.label}: column {col!r} (mapped to `{fld}`) is not in the file. "
+            f"Available columns: {raw.columns}. Hint: pass the right name with "
+            f"--{'case' if fld == 'case_id' else fld.replace('_', '-')}."
+        )
+        raise LogSchemaError(msg)
+    missing = [f for f in ("case_id", "activity", "timestamp") if f not in exprs]
+    if missing:
+        flag = {"case_id": "--case", "activity": "--activity", "timestamp": "--timestamp"}
+        flags = " ".join(f"{flag[f]} COLUMN" for f in missing)
+        msg = (
+            f"{raw.label}: cannot tell which column holds {', '.join(f'`{m}`' for m in missing)}"
+            f" (no column has a known name). Available columns: {raw.columns}. "
+            f"Hint: name it with {flags}."
+        )
+        raise LogSchemaError(msg)
+    return cmap, guessed, exprs
+
+
+def _detect(
+    con: duckdb.DuckDBPyConnection, raw: RawSource, expr: str, col: str, opts: ImportOptions,
+) -> TimestampFormat:
+    typ = raw.types.get(col, "VARCHAR")
+    if typ.startswith("TIMESTAMP") or typ == "DATE":
+        return TimestampFormat("native")
+    if typ in ("BIGINT", "INTEGER", "DOUBLE", "FLOAT", "HUGEINT", "DECIMAL"):
+        sample = [str(r[0]) for r in con.execute(
+            f"SELECT CAST({expr} AS VARCHAR) FROM {raw.from_sql} "
+            f"WHERE {expr} IS NOT NULL LIMIT 200").fetchall()]
+    else:
+        nav = _na(expr, "VARCHAR", opts.na_values)
+        sample = [str(r[0]).strip() for r in con.execute(
+            f"SELECT DISTINCT v FROM (SELECT {nav} AS v FROM {raw.from_sql} "
+            f"LIMIT {_SAMPLE_ROWS}) WHERE v IS NOT NULL LIMIT 2000").fetchall()]
+    fmt = detect_format(sample, dayfirst=opts.dayfirst, pattern=opts.timestamp_format)
+    if fmt is None:
+        examples = sample[:5]
+        msg = (
+            f"{raw.label}: column {col!r} (mapped to `timestamp`) has values in no known "
+            f"date format, e.g. {examples}. Hint: give the format with "
+            f"--timestamp-format (strptime, e.g. '%d.%m.%Y %H:%M'), or --dayfirst."
+        )
+        raise LogSchemaError(msg)
+    return fmt
+
+
+def plan_import(
+    con: duckdb.DuckDBPyConnection, raw: RawSource, opts: ImportOptions
+) -> ImportPlan:
+    """Resolve columns, formats and lifecycle handling, and build the projection SQL."""
+    cmap, guessed, exprs = _resolve(raw, opts.columns)
+    notes = list(raw.notes)
+    src_cols = {v for v in cmap.as_dict().values() if v and v in raw.columns}
+
+    ts_col = cmap.timestamp or ""
+    ts_fmt = _detect(con, raw, exprs["timestamp"], ts_col, opts)
+    if ts_fmt.note:
+        notes.append(ts_fmt.note)
+    start_fmt = None
+    if "start_timestamp" in exprs:
+        start_fmt = _detect(con, raw, exprs["start_timestamp"], cmap.start_timestamp or "",
+                            opts)
+
+    def key(fld: str) -> str:
+        col = getattr(cmap, fld)
+        typ = raw.types.get(col, "VARCHAR") if col in raw.columns else "VARCHAR"
+        return _na(f"CAST({exprs[fld]} AS VARCHAR)", "VARCHAR" if typ == "VARCHAR" else typ,
+                   opts.na_values)
+
+    case_sql = key("case_id")
+    act_sql = key("activity")
+    ts_in = _na(exprs["timestamp"], raw.types.get(ts_col, "VARCHAR"), opts.na_values)
+    ts_sql = parse_expression(ts_in, ts_fmt, opts.timezone)
+    start_sql = "CAST(NULL AS TIMESTAMPTZ)"
+    start_in = ""
+    if start_fmt is not None:
+        scol = cmap.start_timestamp or ""
+        start_in = _na(exprs["start_timestamp"], raw.types.get(scol, "VARCHAR"), opts.na_values)
+        start_sql = parse_expression(start_in, start_fmt, opts.timezone)
+    res_sql = key("resource") if "resource" in exprs else "CAST(NULL AS VARCHAR)"
+
+    lifecycle_mode = "none"
+    lc_sql = "CAST(NULL AS VARCHAR)"
+    if "lifecycle" in exprs:
+        lc = f"lower(trim({key('lifecycle')}))"
+        values = [r[0] for r in con.execute(
+            f"SELECT DISTINCT {lc} FROM {raw.from_sql} WHERE {lc} IS NOT NULL LIMIT 100"
+        ).fetchall()]
+        odd = [v for v in values if v not in XES_TRANSITIONS]
+        if odd:
+            lifecycle_mode = "attribute"
+            src_cols.discard(cmap.lifecycle or "")
+            notes.append(
+                f"column {cmap.lifecycle!r} holds values that are not XES lifecycle "
+                f"transitions (e.g. {odd[:3]}): kept as attribute {cmap.lifecycle!r}; "
+                f"events are atomic"
+            )
+        else:
+            lifecycle_mode = "xes"
+            lc_sql = lc
+
+    # Attributes: every other column, typed when all its values are numbers.
+    attr_cols = [c for c in raw.columns if c not in src_cols]
+    attr_types: dict[str, str] = {}
+    numeric_checks = []
+    for c in attr_cols:
+        typ = raw.types.get(c, "VARCHAR")
+        if typ == "VARCHAR":
+            v = _na(quote(c), "VARCHAR", opts.na_values)
+            numeric_checks.append(
+                f"count({v}) = count(TRY_CAST({v} AS BIGINT)) AND count({v}) > 0, "
+                f"count({v}) = count(TRY_CAST({v} AS DOUBLE)) AND count({v}) > 0"
+            )
+    checks = (
+        con.execute(f"SELECT {', '.join(numeric_checks)} FROM {raw.from_sql}").fetchall()[0]
+        if numeric_checks else ()
+    )
+    i = 0
+    attr_select = []
+    for c in attr_cols:
+        typ = raw.types.get(c, "VARCHAR")
+        out = c if c.lower() not in _RESERVED else f"attr:{c}"
+        if out != c:
+            notes.append(f"attribute {c!r} renamed {out!r} (clashes with a canonical name)")
+        if typ == "VARCHAR":
+            is_int, is_num = checks[2 * i], checks[2 * i + 1]
+            i += 1
+            v = _na(quote(c), "VARCHAR", opts.na_values)
+            if is_int:
+                typ, expr = "BIGINT", f"TRY_CAST({v} AS BIGINT)"
+            elif is_num:
+                typ, expr = "DOUBLE", f"TRY_CAST({v} AS DOUBLE)"
+            else:
+                expr = v
+        elif typ.startswith("TIMESTAMP") and "TIME ZONE" not in typ:
+            expr = f"CAST({quote(c)} AS TIMESTAMPTZ)"
+            typ = "TIMESTAMP WITH TIME ZONE"
+        else:
+            expr = quote(c)
+        attr_types[out] = typ
+        attr_select.append(f"{expr} AS {quote(out)}")
+
+    raw_ts = f"CAST({ts_in} AS VARCHAR)"
+    bad = (
+        f"CASE WHEN case_id IS NULL THEN 'empty case id' "
+        f"WHEN activity IS NULL THEN 'empty activity' "
+        f"WHEN __ts_raw IS NULL THEN 'missing timestamp' "
+        f"WHEN \"timestamp\" IS NULL THEN 'unparseable timestamp|' || __ts_raw "
+    )
+    if start_fmt is not None:
+        bad += (
+            "WHEN __start_raw IS NOT NULL AND start_timestamp IS NULL "
+            "THEN 'unparseable start timestamp|' || __start_raw "
+        )
+    bad += "ELSE NULL END"
+    inner = ",\n  ".join(
+        [
+            f"{case_sql} AS case_id",
+            f"{act_sql} AS activity",
+            f"{ts_sql} AS \"timestamp\"",
+            f"{start_sql} AS start_timestamp",
+            f"{res_sql} AS resource",
+            f"{lc_sql} AS lifecycle",
+            f"__row AS event_index",
+            *attr_select,
+            f"{raw_ts} AS __ts_raw",
+            f"CAST({start_in} AS VARCHAR) AS __start_raw" if start_fmt else
+            "CAST(NULL AS VARCHAR) AS __start_raw",
+        ]
+    )
+    select_sql = (
+        f"SELECT * EXCLUDE (__ts_raw, __start_raw), {bad} AS __bad FROM (\n"
+        f"SELECT\n  {inner}\nFROM (SELECT *, row_number() OVER () AS __row "
+        f"FROM {raw.from_sql}))"
+    )
+    return ImportPlan(
+        select_sql=select_sql,
+        columns=cmap,
+        guessed=tuple(guessed),
+        timestamp_format=ts_fmt,
+        start_format=start_fmt,
+        lifecycle_mode=lifecycle_mode,
+        attributes=attr_types,
+        notes=tuple(notes),
+    )

@@ -1,0 +1,68 @@
+"""The DuckDB engine: connections and the few dialect-specific SQL pieces.
+
+Analyses are written as plain SQL over two relations, ``events`` and ``instances`` (see
+:meth:`servops.EventLog.query`), using window functions, CTEs and aggregates that Spark SQL
+shares. What only DuckDB says lives here, so a Spark runner has one module to replace:
+quantiles, epoch arithmetic and time-zone conversion.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+
+__all__ = ["connect", "epoch_s", "fetch_first", "local_time", "quantile", "quote"]
+
+
+def connect(path: str | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open a DuckDB connection set up for servops (UTC session, progress tracking).
+
+    Parameters
+    ----------
+    path
+        A workspace file, or ``None`` for an in-memory database.
+    read_only
+        Open the file read-only (several readers may share it).
+    """
+    con = duckdb.connect(path or ":memory:", read_only=read_only)
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = true")
+    con.execute("SET enable_progress_bar_print = false")
+    return con
+
+
+def quote(name: str) -> str:
+    """Quote an SQL identifier.
+
+    Examples
+    --------
+    >>> quote('case:concept:name')
+    '"case:concept:name"'
+    """
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quantile(expr: str, q: float) -> str:
+    """Continuous (interpolated) quantile of ``expr``, as NumPy's default and PM4Py use."""
+    return f"quantile_cont({expr}, {q})"
+
+
+def epoch_s(expr: str) -> str:
+    """Seconds since 1970-01-01 UTC of a TIMESTAMPTZ ``expr``, as DOUBLE."""
+    return f"(epoch_us({expr}) / 1e6)"
+
+
+def local_time(expr: str, timezone: str) -> str:
+    """The wall-clock time of TIMESTAMPTZ ``expr`` in ``timezone`` (a naive TIMESTAMP)."""
+    tz = timezone.replace("'", "''")
+    return f"timezone('{tz}', {expr})"
+
+
+def fetch_first(
+    con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None
+) -> tuple[Any, ...] | None:
+    """First row of ``sql``, or None. Fetches everything: DuckDB 2 refuses new work on a
+    connection while a result is unfinished."""
+    rows = con.execute(sql, params or []).fetchall()
+    return tuple(rows[0]) if rows else None

@@ -1,0 +1,339 @@
+"""EventLog: a handle on an event log held by DuckDB (in memory or in a workspace file)."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+from servops.io.columns import ColumnMap
+from servops.log.engine import fetch_first
+
+if TYPE_CHECKING:
+    import duckdb
+    import pandas as pd
+    import pyarrow as pa
+
+__all__ = ["EventLog", "LogInfo", "LogMeta"]
+
+Level = Literal["instances", "events"]
+_views = itertools.count()
+
+
+@dataclass(frozen=True, slots=True)
+class LogMeta:
+    """Facts about a log fixed at import: where it came from and how it was read."""
+
+    source: str
+    timezone: str = "UTC"
+    lifecycle_mode: str = "none"
+    has_start: bool = False
+    column_map: dict[str, str | None] = field(default_factory=dict)
+    attributes: dict[str, str] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+    skipped_rows: int = 0
+    name: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "source": self.source,
+            "timezone": self.timezone,
+            "lifecycle_mode": self.lifecycle_mode,
+            "has_start": self.has_start,
+            "column_map": dict(self.column_map),
+            "attributes": dict(self.attributes),
+            "notes": list(self.notes),
+            "skipped_rows": self.skipped_rows,
+            "name": self.name,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> LogMeta:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            source=d["source"],
+            timezone=d.get("timezone", "UTC"),
+            lifecycle_mode=d.get("lifecycle_mode", "none"),
+            has_start=bool(d.get("has_start", False)),
+            column_map=dict(d.get("column_map", {})),
+            attributes=dict(d.get("attributes", {})),
+            notes=tuple(d.get("notes", ())),
+            skipped_rows=int(d.get("skipped_rows", 0)),
+            name=d.get("name"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class LogInfo:
+    """What ``servops info`` prints: sizes, time span, lifecycle mix and attributes."""
+
+    cases: int
+    events: int
+    activity_instances: int
+    activities: int
+    resources: int
+    variants: int
+    start: datetime | None
+    end: datetime | None
+    lifecycle: dict[str, int]
+    attributes: dict[str, str]
+    has_start_times: bool
+    source: str
+    timezone: str
+    notes: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (timestamps in ISO 8601, UTC)."""
+        return {
+            "cases": self.cases,
+            "events": self.events,
+            "activity_instances": self.activity_instances,
+            "activities": self.activities,
+            "resources": self.resources,
+            "variants": self.variants,
+            "start": self.start.isoformat() if self.start else None,
+            "end": self.end.isoformat() if self.end else None,
+            "lifecycle": dict(self.lifecycle),
+            "attributes": dict(self.attributes),
+            "has_start_times": self.has_start_times,
+            "source": self.source,
+            "timezone": self.timezone,
+            "notes": list(self.notes),
+        }
+
+
+class EventLog:
+    """An event log held by DuckDB.
+
+    Not built directly: use :func:`servops.read_log` (or ``read_csv``, ``read_xes``…),
+    :meth:`EventLog.from_arrow`, or :meth:`servops.Workspace.load`.
+
+    Analyses query two relations by name through :meth:`query`:
+
+    ``events``
+        every event as read, all lifecycle transitions kept;
+    ``instances``
+        one row per activity instance (start and complete paired), which is what process
+        maps, variants and KPIs count.
+
+    Both carry the canonical columns of :mod:`servops.log.schema` and the attributes.
+    Filters (:meth:`where`) return a new ``EventLog`` over the same data; nothing is copied.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> t = pa.table({"case": ["1", "1", "2"], "act": ["a", "b", "a"],
+    ...               "ts": ["2024-01-01 09:00", "2024-01-01 10:00", "2024-01-02 09:00"]})
+    >>> log = EventLog.from_arrow(t, columns=ColumnMap("case", "act", "ts"))
+    >>> log.fetchone("SELECT count(DISTINCT case_id) FROM instances")
+    (2,)
+    """
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        events_table: str,
+        instances_sql: str,
+        meta: LogMeta,
+        predicates: tuple[str, ...] = (),
+    ) -> None:
+        self._con = con
+        self._events_table = events_table
+        self._instances_sql = instances_sql
+        self.meta = meta
+        self._predicates = predicates
+
+    # -- construction -------------------------------------------------------------------
+    @classmethod
+    def from_arrow(
+        cls,
+        data: object,
+        *,
+        columns: ColumnMap | None = None,
+        timezone: str = "UTC",
+        dayfirst: bool | None = None,
+        timestamp_format: str | None = None,
+        on_bad_rows: Literal["error", "skip"] = "error",
+    ) -> EventLog:
+        """Build an in-memory log from a pyarrow Table, pandas or polars DataFrame."""
+        from servops.log.read import read_log
+
+        return read_log(
+            data,
+            columns=columns,
+            timezone=timezone,
+            dayfirst=dayfirst,
+            timestamp_format=timestamp_format,
+            on_bad_rows=on_bad_rows,
+        )
+
+    # -- relations ----------------------------------------------------------------------
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        """The DuckDB connection holding the data."""
+        return self._con
+
+    def _where(self) -> str:
+        return " AND ".join(f"({p})" for p in self._predicates) if self._predicates else ""
+
+    @property
+    def events_sql(self) -> str:
+        """A parenthesised subquery yielding the (filtered) events."""
+        w = self._where()
+        return f"(SELECT * FROM {self._events_table}{' WHERE ' + w if w else ''})"
+
+    @property
+    def instances_sql(self) -> str:
+        """A parenthesised subquery yielding the (filtered) activity instances."""
+        w = self._where()
+        return f"(SELECT * FROM ({self._instances_sql}){' WHERE ' + w if w else ''})"
+
+    def query(self, sql: str, params: list[object] | None = None) -> duckdb.DuckDBPyRelation:
+        """Run ``sql`` with ``events`` and ``instances`` bound to this log's relations.
+
+        Examples
+        --------
+        >>> tiny_log.query("SELECT count(*) AS n FROM events").fetchall()
+        [(18,)]
+        """
+        full = (
+            f"WITH events AS {self.events_sql}, instances AS {self.instances_sql}\n{sql}"
+        )
+        if params:
+            return self._con.sql(full, params=params)
+        return self._con.sql(full)
+
+    def fetchone(self, sql: str, params: list[object] | None = None) -> tuple[Any, ...]:
+        """Run ``sql`` as :meth:`query` does and return its first row.
+
+        Examples
+        --------
+        >>> tiny_log.fetchone("SELECT count(*) FROM events")
+        (18,)
+        """
+        full = (
+            f"WITH events AS {self.events_sql}, instances AS {self.instances_sql}\n{sql}"
+        )
+        row = fetch_first(self._con, full, params)
+        if row is None:
+            msg = f"query returned no row: {sql}"
+            raise RuntimeError(msg)
+        return tuple(row)
+
+    def fetchall(self, sql: str, params: list[object] | None = None) -> list[tuple[Any, ...]]:
+        """Run ``sql`` as :meth:`query` does and return all rows."""
+        full = (
+            f"WITH events AS {self.events_sql}, instances AS {self.instances_sql}\n{sql}"
+        )
+        return [tuple(r) for r in self._con.execute(full, params or []).fetchall()]
+
+    def relation(self, level: Level = "instances") -> duckdb.DuckDBPyRelation:
+        """The events or instances as a DuckDB relation, ordered by case and time."""
+        return self.query(f"SELECT * FROM {level} ORDER BY case_id, \"timestamp\", event_index")
+
+    def to_arrow(self, level: Level = "instances") -> pa.Table:
+        """The events or instances as a pyarrow Table, ordered by case and time."""
+        return self.relation(level).to_arrow_table()
+
+    def to_pandas(self, level: Level = "instances") -> pd.DataFrame:
+        """The events or instances as a pandas DataFrame (a copy: avoid on big logs)."""
+        return self.relation(level).df()
+
+    # -- filters ------------------------------------------------------------------------
+    def where(self, *predicates: str) -> EventLog:
+        """A log restricted by SQL predicates on event columns (a view, no copy).
+
+        Predicates see the canonical columns and the attributes of ``events`` and
+        ``instances`` alike; use ``case_id IN (SELECT …)`` for case-level filters.
+        """
+        return EventLog(
+            self._con,
+            self._events_table,
+            self._instances_sql,
+            self.meta,
+            self._predicates + tuple(predicates),
+        )
+
+    @property
+    def predicates(self) -> tuple[str, ...]:
+        """The filters applied to this log."""
+        return self._predicates
+
+    def with_meta(self, **changes: Any) -> EventLog:  # noqa: ANN401
+        """A copy of this handle with some metadata changed."""
+        return EventLog(self._con, self._events_table, self._instances_sql,
+                        replace(self.meta, **changes), self._predicates)
+
+    # -- facts --------------------------------------------------------------------------
+    @property
+    def attributes(self) -> dict[str, str]:
+        """Attribute columns and their DuckDB types."""
+        return dict(self.meta.attributes)
+
+    @property
+    def has_start_times(self) -> bool:
+        """Whether activity instances carry start timestamps."""
+        return self.meta.has_start
+
+    def n_cases(self) -> int:
+        """Number of cases."""
+        return int(self.fetchone("SELECT count(DISTINCT case_id) FROM events")[0])
+
+    def n_events(self) -> int:
+        """Number of events (every lifecycle transition counts)."""
+        return int(self.fetchone("SELECT count(*) FROM events")[0])
+
+    def info(self) -> LogInfo:
+        """Sizes, time span, lifecycle mix and attributes."""
+        row = self.fetchone(
+            """
+            SELECT
+              (SELECT count(DISTINCT case_id) FROM events),
+              (SELECT count(*) FROM events),
+              (SELECT count(*) FROM instances),
+              (SELECT count(DISTINCT activity) FROM events),
+              (SELECT count(DISTINCT resource) FROM events),
+              (SELECT min(least(coalesce(start_timestamp, "timestamp"), "timestamp"))
+                 FROM events),
+              (SELECT max("timestamp") FROM events)
+            """
+        )
+        variants = self.fetchone(
+            """
+            SELECT count(DISTINCT trace) FROM (
+              SELECT case_id, string_agg(activity, chr(31) ORDER BY "timestamp", event_index)
+                AS trace
+              FROM instances GROUP BY case_id)
+            """
+        )
+        lifecycle = {
+            str(k): int(v)
+            for k, v in self.fetchall(
+                "SELECT coalesce(lifecycle, '(atomic)'), count(*) FROM events "
+                "GROUP BY 1 ORDER BY 2 DESC"
+            )
+        }
+        return LogInfo(
+            cases=int(row[0]),
+            events=int(row[1]),
+            activity_instances=int(row[2]),
+            activities=int(row[3]),
+            resources=int(row[4]),
+            variants=int(variants[0]),
+            start=row[5],
+            end=row[6],
+            lifecycle=lifecycle,
+            attributes=self.attributes,
+            has_start_times=self.has_start_times,
+            source=self.meta.source,
+            timezone=self.meta.timezone,
+            notes=self.meta.notes,
+        )
+
+    def __repr__(self) -> str:
+        name = self.meta.name or self.meta.source
+        filt = f", {len(self._predicates)} filter(s)" if self._predicates else ""
+        return f"<EventLog {name!r}{filt}>"
+

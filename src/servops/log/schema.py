@@ -1,0 +1,37 @@
+"""The canonical event-log schema.
+
+Each stored log has an **events** table, one row per event as read (every lifecycle
+transition kept), and an **instances** relation, one row per activity instance (start and
+complete paired). Both have these columns first, then the log's own attributes:
+
+=================  ===========  ==================================================
+column             type         meaning
+=================  ===========  ==================================================
+case_id            VARCHAR      the case (ticket, claim, visit…)
+activity           VARCHAR      what happened
+timestamp          TIMESTAMPTZ  when it ended (UTC)
+start_timestamp    TIMESTAMPTZ  when it started, where known (UTC)
+resource           VARCHAR      who did it, where known
+lifecycle          VARCHAR      XES transition in lower case, NULL for atomic events
+event_index        BIGINT       1-based position in the source (keeps file order)
+=================  ===========  ==================================================
+
+Within a case, events are ordered by ``timestamp`` then ``event_index``.
+"""
+
+from __future__ import annotations
+
+__all__ = ["CORE_COLUMNS", "ORDER"]
+
+CORE_COLUMNS = (
+    "case_id",
+    "activity",
+    "timestamp",
+    "start_timestamp",
+    "resource",
+    "lifecycle",
+    "event_index",
+)
+
+#: The canonical order of events within a case, as an SQL ORDER BY list.
+ORDER = '"timestamp", event_index'
