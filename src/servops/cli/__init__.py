@@ -1,0 +1,1 @@
+"""The ``servops`` command line (Typer + Rich). Presentation only: it calls the library."""

@@ -1,0 +1,1 @@
+"""Report sections, one module per concern, each with ``build(ctx) -> Section | None``."""

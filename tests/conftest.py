@@ -1,0 +1,47 @@
+"""Shared fixtures: the tiny hand-countable log, real logs from ../shared/data, DuckDB."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pytest
+
+import servops as so
+
+DATA = Path(__file__).parent / "data"
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+EVENTLOGS = SHARED / "eventlogs"
+FEEDBACK = SHARED / "feedback"
+
+
+def shared_log(name: str) -> Path:
+    """Path of a real log in ../shared/data/eventlogs (skips the test if absent)."""
+    path = EVENTLOGS / name
+    if not path.exists():
+        pytest.skip(f"shared data not present: {path}")
+    return path
+
+
+@pytest.fixture
+def tiny_log() -> so.EventLog:
+    """Five cases, 18 events, countable by hand (tests/data/tiny.csv).
+
+    c1 Register→Triage→Resolve→Close; c2 Register→Triage→Escalate→Resolve→Close;
+    c3 like c1; c4 Register→Resolve→Close; c5 Register→Triage (still open).
+    """
+    return so.read_log(DATA / "tiny.csv")
+
+
+@pytest.fixture
+def duckdb_con() -> Iterator[duckdb.DuckDBPyConnection]:
+    con = duckdb.connect(":memory:")
+    yield con
+    con.close()
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(20261121)
