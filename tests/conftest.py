@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -11,18 +10,7 @@ import pytest
 
 import servops as so
 
-DATA = Path(__file__).parent / "data"
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
-EVENTLOGS = SHARED / "eventlogs"
-FEEDBACK = SHARED / "feedback"
-
-
-def shared_log(name: str) -> Path:
-    """Path of a real log in ../shared/data/eventlogs (skips the test if absent)."""
-    path = EVENTLOGS / name
-    if not path.exists():
-        pytest.skip(f"shared data not present: {path}")
-    return path
+from tests.paths import DATA
 
 
 @pytest.fixture

@@ -38,6 +38,21 @@ from servops.log import (
 
 __version__ = "0.1.0"
 
+# Analysis subpackages load on first use (``so.mining``), keeping ``import servops`` light.
+_SUBPACKAGES = frozenset(
+    {"blueprint", "demo", "feedback", "forecast", "io", "kpi", "log", "mining", "report",
+     "sim", "spc", "staffing"}
+)
+
+
+def __getattr__(name: str) -> object:
+    if name in _SUBPACKAGES:
+        import importlib
+
+        return importlib.import_module(f"servops.{name}")
+    msg = f"module 'servops' has no attribute {name!r}"
+    raise AttributeError(msg)
+
 __all__ = [
     # errors
     "BadRowsError",
