@@ -12,7 +12,15 @@ from typing import Any
 
 import duckdb
 
-__all__ = ["connect", "epoch_s", "fetch_first", "local_time", "quantile", "quote"]
+__all__ = [
+    "connect",
+    "epoch_s",
+    "fetch_first",
+    "local_time",
+    "quantile",
+    "quote",
+    "seconds_between",
+]
 
 
 def connect(path: str | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -51,6 +59,11 @@ def quantile(expr: str, q: float) -> str:
 def epoch_s(expr: str) -> str:
     """Seconds since 1970-01-01 UTC of a TIMESTAMPTZ ``expr``, as DOUBLE."""
     return f"(epoch_us({expr}) / 1e6)"
+
+
+def seconds_between(start: str, end: str) -> str:
+    """Seconds from TIMESTAMPTZ ``start`` to ``end`` as DOUBLE, exact to the microsecond."""
+    return f"((epoch_us({end}) - epoch_us({start})) / 1e6)"
 
 
 def local_time(expr: str, timezone: str) -> str:
