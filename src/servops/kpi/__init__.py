@@ -1,0 +1,22 @@
+"""Service KPIs, SLA monitoring with business calendars, and root causes of breaches."""
+
+from __future__ import annotations
+
+from servops.kpi.calendar import BusinessCalendar
+from servops.kpi.cases import case_metrics
+from servops.kpi.kpis import compute_kpis
+from servops.kpi.sla import SlaReport, sla_report
+from servops.kpi.config import FcrRule, KpiConfig, Pause, SlaPolicy, load_config
+
+__all__ = [
+    "BusinessCalendar",
+    "FcrRule",
+    "KpiConfig",
+    "Pause",
+    "SlaPolicy",
+    "SlaReport",
+    "case_metrics",
+    "compute_kpis",
+    "load_config",
+    "sla_report",
+]

@@ -1,0 +1,374 @@
+"""Per-case service metrics: lead, first-response and resolution times, reopen, handovers,
+first-contact resolution and SLA status, one row per case.
+
+Definitions (``docs/kpi.md`` has the full text):
+
+* ``arrived_at``: the case's first activity (its start time when the log has one).
+* ``first_response_at``: the first instance of a first-response activity.
+* ``resolved_at``: the last resolution, unless a reopen came after it (then ``null``: the
+  case is unresolved again). With no resolution activity configured: ``closed_at``.
+* ``closed_at``: the last close, unless a reopen came after it; ``null`` while the case is
+  open at the end of the data. With no close activity configured: the case's last event.
+* ``lead_time_s = closed_at - arrived_at``; ``first_response_s``, ``resolution_time_s``
+  likewise from ``arrived_at``. Clock seconds.
+* ``handovers``: changes of resource between consecutive activities (ignoring empty and
+  ignored resources such as ``system``); ``fcr``: resolved, never reopened, within the
+  handover and touch limits of the config (``null`` while unresolved).
+* SLA: the first matching policy; elapsed seconds on its calendar (business or clock time);
+  the resolution clock stops during pauses. A case still open at the end of the data is
+  ``breached`` if it is already late, otherwise ``pending`` (``sla_breached`` false).
+  ``sla_breached`` is ``null`` when no policy applies.
+
+All of it is one SQL query per log plus numpy over whole columns (the business-time
+function is evaluated at both ends of every interval at once): no loop over cases.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from servops.kpi.config import KpiConfig, load_config
+from servops.log.engine import epoch_s, quote
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from numpy.typing import NDArray
+
+    from servops._typing import PathLike
+    from servops.kpi.calendar import BusinessCalendar
+    from servops.log import EventLog
+
+__all__ = ["METRIC_COLUMNS", "case_metrics", "resolve_config", "run", "sql_in", "sql_lit"]
+
+#: The columns :func:`case_metrics` always returns, before the case attributes.
+METRIC_COLUMNS = (
+    "case_id", "arrived_at", "first_response_at", "resolved_at", "closed_at",
+    "lead_time_s", "first_response_s", "resolution_time_s", "reopened", "reopens",
+    "handovers", "resources", "touches", "activities", "fcr",
+    "sla_policy", "response_target_s", "response_elapsed_s", "response_breached",
+    "resolution_target_s", "resolution_elapsed_s", "paused_s", "resolution_breached",
+    "sla_breached", "sla_late_s", "sla_status",
+)
+
+
+def sql_lit(value: str) -> str:
+    """An SQL string literal.
+
+    Examples
+    --------
+    >>> sql_lit("it's")
+    "'it''s'"
+    """
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def sql_in(expr: str, values: Iterable[str]) -> str:
+    """``expr IN (...)``, or ``FALSE`` for no values (``IN ()`` is not SQL)."""
+    vals = list(values)
+    if not vals:
+        return "FALSE"
+    return f"{expr} IN ({', '.join(sql_lit(v) for v in vals)})"
+
+
+def run(log: EventLog, sql: str) -> pa.Table:
+    """Run a statement that has its own ``WITH`` over ``log``; return an Arrow table."""
+    return log.query(f"SELECT * FROM (\n{sql}\n)").to_arrow_table()
+
+
+def resolve_config(config: KpiConfig | PathLike | None, log: EventLog) -> KpiConfig:
+    """A :class:`KpiConfig` from a config object, a YAML path, or ``None`` (guessed)."""
+    if isinstance(config, KpiConfig):
+        return config
+    return load_config(config, log)
+
+
+def attribute_columns(log: EventLog) -> dict[str, str]:
+    """Log attribute → output column name (prefixed ``attr:`` if it clashes)."""
+    taken = set(METRIC_COLUMNS)
+    return {a: (f"attr:{a}" if a in taken else a) for a in log.attributes}
+
+
+def _cases_sql(log: EventLog, cfg: KpiConfig, as_of_sql: str) -> str:
+    attrs = attribute_columns(log)
+    attr_sel = "".join(
+        f",\n    min_by({quote(a)}, ts) FILTER (WHERE {quote(a)} IS NOT NULL) AS {quote(c)}"
+        for a, c in attrs.items()
+    )
+    policy_case = "NULL"
+    if cfg.policies:
+        whens = []
+        for i, p in enumerate(cfg.policies):
+            cond = " AND ".join(
+                sql_in(f"CAST({quote(attrs.get(k, k))} AS VARCHAR)", vs) for k, vs in p.when
+            ) or "TRUE"
+            whens.append(f"WHEN {cond} THEN {i}")
+        policy_case = f"CASE {' '.join(whens)} END"
+    closed = (
+        "CASE WHEN closed_last IS NOT NULL AND (reopened_last IS NULL "
+        "OR reopened_last <= closed_last) THEN closed_last END"
+        if cfg.closed else "last_event_at"
+    )
+    resolved = (
+        "CASE WHEN resolved_last IS NOT NULL AND (reopened_last IS NULL "
+        "OR reopened_last <= resolved_last) THEN resolved_last END"
+        if cfg.resolved else closed
+    )
+    touch = (sql_in("activity", cfg.fcr.touch_activities)
+             if cfg.fcr.touch_activities else "TRUE")
+    max_touches = "TRUE" if cfg.fcr.max_touches is None else (
+        f"touches <= {int(cfg.fcr.max_touches)}")
+    return f"""
+WITH inst AS (
+  SELECT case_id, activity, "timestamp" AS ts,
+    least(coalesce(start_timestamp, "timestamp"), "timestamp") AS st,
+    resource, event_index {"".join(f", {quote(a)}" for a in attrs)}
+  FROM instances
+), agg AS (
+  SELECT case_id,
+    min(st) AS arrived_at,
+    max(ts) AS last_event_at,
+    count(*) AS activities,
+    count(DISTINCT resource) AS resources,
+    min(ts) FILTER (WHERE {sql_in("activity", cfg.first_response)}) AS first_response_at,
+    max(ts) FILTER (WHERE {sql_in("activity", cfg.resolved)}) AS resolved_last,
+    max(ts) FILTER (WHERE {sql_in("activity", cfg.closed)}) AS closed_last,
+    max(ts) FILTER (WHERE {sql_in("activity", cfg.reopened)}) AS reopened_last,
+    count(*) FILTER (WHERE {sql_in("activity", cfg.reopened)}) AS reopens,
+    count(*) FILTER (WHERE {touch}) AS touches{attr_sel}
+  FROM inst GROUP BY case_id
+), ho AS (
+  SELECT case_id,
+    sum(CASE WHEN prev IS NOT NULL AND prev <> resource THEN 1 ELSE 0 END) AS handovers
+  FROM (
+    SELECT case_id, resource,
+      lag(resource) OVER (PARTITION BY case_id ORDER BY ts, event_index) AS prev
+    FROM inst
+    WHERE resource IS NOT NULL AND NOT ({sql_in("resource", cfg.ignore_resources)})
+  ) GROUP BY case_id
+), c AS (
+  SELECT agg.*, {closed} AS closed_at, coalesce(ho.handovers, 0) AS handovers
+  FROM agg LEFT JOIN ho USING (case_id)
+), r AS (
+  SELECT *, {resolved} AS resolved_at FROM c
+)
+SELECT
+  case_id, arrived_at, first_response_at, resolved_at, closed_at,
+  {epoch_s("closed_at")} - {epoch_s("arrived_at")} AS lead_time_s,
+  {epoch_s("first_response_at")} - {epoch_s("arrived_at")} AS first_response_s,
+  {epoch_s("resolved_at")} - {epoch_s("arrived_at")} AS resolution_time_s,
+  reopens > 0 AS reopened,
+  CAST(reopens AS BIGINT) AS reopens,
+  CAST(handovers AS BIGINT) AS handovers,
+  CAST(resources AS BIGINT) AS resources,
+  CAST(touches AS BIGINT) AS touches,
+  CAST(activities AS BIGINT) AS activities,
+  CASE WHEN resolved_at IS NULL THEN NULL
+       ELSE reopens = 0 AND handovers <= {int(cfg.fcr.max_handovers)} AND {max_touches}
+  END AS fcr,
+  {policy_case} AS __policy,
+  {epoch_s("arrived_at")} AS __a,
+  {epoch_s("first_response_at")} AS __fr,
+  {epoch_s("resolved_at")} AS __res,
+  {epoch_s("closed_at")} AS __cl,
+  {epoch_s(as_of_sql)} AS __as_of
+  {"".join(f", {quote(c)}" for c in attrs.values())}
+FROM r
+ORDER BY case_id
+"""
+
+
+def _pauses_sql(cfg: KpiConfig, as_of_sql: str) -> str:
+    """Pause intervals per case, overlaps merged (gaps and islands), in epoch seconds."""
+    order = "PARTITION BY case_id ORDER BY ts, event_index"
+    ends = "".join(
+        f",\n    min(CASE WHEN {sql_in('activity', p.end)} THEN st END) OVER "
+        f"({order} ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS __end{i}"
+        for i, p in enumerate(cfg.pauses) if p.end
+    )
+    pe = " ".join(
+        f"WHEN {sql_in('activity', p.start)} THEN "
+        + (f"__end{i}" if p.end else "CASE WHEN st < ts THEN ts ELSE __next END")
+        for i, p in enumerate(cfg.pauses)
+    )
+    starts = sorted({a for p in cfg.pauses for a in p.start})
+    return f"""
+WITH seq AS (
+  SELECT case_id, activity, "timestamp" AS ts, event_index,
+    least(coalesce(start_timestamp, "timestamp"), "timestamp") AS st
+  FROM instances
+), nxt AS (
+  SELECT *, lead(st) OVER ({order}) AS __next{ends}
+  FROM seq
+), p AS (
+  SELECT case_id, st AS ps, coalesce(CASE {pe} END, {as_of_sql}) AS pe
+  FROM nxt WHERE {sql_in("activity", starts)}
+), m AS (
+  SELECT *, max(pe) OVER (PARTITION BY case_id ORDER BY ps, pe
+                          ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_max
+  FROM p WHERE pe > ps
+), g AS (
+  SELECT *, sum(CASE WHEN prev_max IS NULL OR ps > prev_max THEN 1 ELSE 0 END)
+    OVER (PARTITION BY case_id ORDER BY ps, pe ROWS UNBOUNDED PRECEDING) AS grp
+  FROM m
+)
+SELECT case_id, {epoch_s("min(ps)")} AS ps, {epoch_s("max(pe)")} AS pe
+FROM g GROUP BY case_id, grp
+"""
+
+
+def _col(table: pa.Table, name: str) -> NDArray[np.float64]:
+    """A numeric column as float64 with NaN for null."""
+    arr = table.column(name).to_numpy(zero_copy_only=False)
+    return np.asarray(arr, dtype=np.float64)
+
+
+def _masked(values: NDArray[np.float64]) -> pa.Array:
+    return pa.array(values, type=pa.float64(), mask=~np.isfinite(values))
+
+
+def _coalesce(*arrays: NDArray[np.float64]) -> NDArray[np.float64]:
+    out = arrays[0].copy()
+    for a in arrays[1:]:
+        out = np.where(np.isnan(out), a, out)
+    return out
+
+
+def _business(cal: BusinessCalendar, *points: NDArray[np.float64]
+              ) -> list[NDArray[np.float64]]:
+    """``B`` evaluated at several arrays at once (one calendar table for all)."""
+    sizes = [p.size for p in points]
+    cum = cal.cumulative(np.concatenate(points)) if sum(sizes) else np.zeros(0)
+    out, k = [], 0
+    for s in sizes:
+        out.append(cum[k:k + s])
+        k += s
+    return out
+
+
+def case_metrics(
+    log: EventLog,
+    config: KpiConfig | PathLike | None = None,
+    *,
+    as_of: datetime | None = None,
+) -> pa.Table:
+    """One row per case: times, reopen, handovers, first-contact resolution, SLA status.
+
+    Parameters
+    ----------
+    log
+        The event log.
+    config
+        A :class:`KpiConfig`, a YAML path, or ``None`` to guess from activity names
+        (:func:`load_config`).
+    as_of
+        The moment open cases are measured to (default: the last timestamp in the log).
+
+    Returns
+    -------
+    pyarrow.Table
+        The columns of :data:`METRIC_COLUMNS` (durations in seconds, ``null`` where they
+        do not apply), then one column per log attribute (its first non-empty value in
+        the case).
+
+    Examples
+    --------
+    >>> t = so.kpi.case_metrics(tiny_log)
+    >>> t.column("lead_time_s").to_pylist()
+    [7200.0, 18000.0, 3600.0, 5400.0, None]
+    >>> t.column("closed_at").to_pylist()[-1] is None      # c5 is still open
+    True
+    """
+    cfg = resolve_config(config, log)
+    as_of_sql = ("(SELECT max(\"timestamp\") FROM events)" if as_of is None
+                 else f"CAST({sql_lit(as_of.isoformat())} AS TIMESTAMPTZ)")
+    base = run(log, _cases_sql(log, cfg, as_of_sql))
+    n = base.num_rows
+    pol = base.column("__policy").to_numpy(zero_copy_only=False)
+    policy_idx = np.asarray(pol, dtype=np.float64)
+    a, fr, res, cl = (_col(base, c) for c in ("__a", "__fr", "__res", "__cl"))
+    as_of_s = _col(base, "__as_of")
+
+    nan = np.full(n, np.nan)
+    resp_target, resp_el, res_target, res_el, paused = (nan.copy() for _ in range(5))
+    resp_br = np.zeros(n, dtype=bool)
+    res_br = np.zeros(n, dtype=bool)
+    resp_done = ~np.isnan(_coalesce(fr, res, cl))
+    res_done = ~np.isnan(_coalesce(res, cl))
+
+    pause_case = np.zeros(0, dtype=np.int64)
+    ps = pe = np.zeros(0)
+    if cfg.pauses and any(p.resolution_s for p in cfg.policies) and n:
+        pt = run(log, _pauses_sql(cfg, as_of_sql))
+        case_ids = base.column("case_id")
+        idx = pc.index_in(pt.column("case_id"), value_set=case_ids)
+        pause_case = np.asarray(idx.to_numpy(zero_copy_only=False), dtype=np.int64)
+        ps, pe = _col(pt, "ps"), _col(pt, "pe")
+
+    for i, p in enumerate(cfg.policies):
+        m = policy_idx == i
+        if not m.any():
+            continue
+        cal = p.calendar
+        am = a[m]
+        if p.first_response_s is not None:
+            end = _coalesce(fr[m], res[m], cl[m], as_of_s[m])
+            b_a, b_e = _business(cal, am, end)
+            resp_el[m] = b_e - b_a
+            resp_target[m] = p.first_response_s
+            resp_br[m] = resp_el[m] > p.first_response_s
+        if p.resolution_s is not None:
+            end = _coalesce(res[m], cl[m], as_of_s[m])
+            full_end = _coalesce(res, cl, as_of_s)
+            pm = m[pause_case] if pause_case.size else np.zeros(0, dtype=bool)
+            rows = pause_case[pm]
+            s = np.maximum(ps[pm], a[rows])
+            e = np.minimum(pe[pm], full_end[rows])
+            b_a, b_e, b_s, b_pe = _business(cal, am, end, s, e)
+            stop = np.where(e > s, b_pe - b_s, 0.0)
+            per_case = np.bincount(rows, weights=stop, minlength=n)
+            paused[m] = per_case[m]
+            res_el[m] = b_e - b_a - per_case[m]
+            res_target[m] = p.resolution_s
+            res_br[m] = res_el[m] > p.resolution_s
+
+    has_policy = ~np.isnan(policy_idx)
+    any_breach = resp_br | res_br
+    late = np.fmax(np.where(resp_br, resp_el - resp_target, np.nan),
+                   np.where(res_br, res_el - res_target, np.nan))
+    pending = has_policy & ~any_breach & (
+        (~np.isnan(resp_target) & ~resp_done) | (~np.isnan(res_target) & ~res_done))
+    status = np.where(~has_policy, None,
+                      np.where(any_breach, "breached", np.where(pending, "pending", "met")))
+    names = np.array([p.name for p in cfg.policies] + [None], dtype=object)
+    policy_name = names[np.where(has_policy, np.nan_to_num(policy_idx, nan=-1), -1)
+                        .astype(np.int64)]
+
+    def bools(x: NDArray[np.bool_], known: NDArray[np.bool_]) -> pa.Array:
+        return pa.array(x, type=pa.bool_(), mask=~known)
+
+    out = base.drop_columns(["__policy", "__a", "__fr", "__res", "__cl", "__as_of"])
+    attr_names = [c for c in out.column_names if c not in METRIC_COLUMNS]
+    cols: dict[str, pa.Array | pa.ChunkedArray] = {
+        c: out.column(c) for c in METRIC_COLUMNS[:15]
+    }
+    cols.update({
+        "sla_policy": pa.array(policy_name, type=pa.string()),
+        "response_target_s": _masked(resp_target),
+        "response_elapsed_s": _masked(resp_el),
+        "response_breached": bools(resp_br, ~np.isnan(resp_target)),
+        "resolution_target_s": _masked(res_target),
+        "resolution_elapsed_s": _masked(res_el),
+        "paused_s": _masked(np.where(np.isnan(res_target), np.nan, paused)),
+        "resolution_breached": bools(res_br, ~np.isnan(res_target)),
+        "sla_breached": bools(any_breach, has_policy),
+        "sla_late_s": _masked(late),
+        "sla_status": pa.array(status, type=pa.string()),
+    })
+    cols.update({c: out.column(c) for c in attr_names})
+    return pa.table(cols)

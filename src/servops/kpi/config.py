@@ -1,0 +1,489 @@
+"""The KPI and SLA configuration: which activities mean what, pauses, calendars, policies.
+
+A YAML file (see ``docs/kpi.md`` and ``docs/examples/kpi.yaml``)::
+
+    activities:
+      first_response: [First response]
+      resolved: [Resolved]
+      closed: [Closed]
+      reopened: [Reopened]
+    pauses:                          # the SLA resolution clock stops ...
+      - start: Waiting for customer  # ... from this activity
+        end: Customer replied        # ... until this one (omit: until the next event)
+    fcr: {max_handovers: 0, max_touches: 1, touch_activities: [L1 work, L2 work]}
+    handovers: {ignore_resources: [system]}
+    timezone: Europe/Amsterdam       # days, weeks and months are cut in this zone
+    calendars:
+      office:
+        timezone: Europe/Amsterdam
+        hours: {mon-fri: "08:00-18:00"}
+        holidays: [2025-12-25]
+    sla:                             # matched in order; the first that fits applies
+      - {name: VIP, when: {segment: VIP}, first_response: 30m, resolution: 8h,
+         calendar: office}
+      - {name: P1, when: {priority: P1}, first_response: 15m, resolution: 4h}
+
+Every key is checked: a misspelt key, an unknown activity or attribute, a bad duration or
+time zone is a :class:`~servops.errors.ConfigError` that says what the log has instead.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from servops.errors import ConfigError
+from servops.kpi.calendar import ALWAYS, BusinessCalendar, parse_zone
+
+if TYPE_CHECKING:
+    from servops._typing import PathLike
+    from servops.log import EventLog
+
+__all__ = [
+    "FcrRule",
+    "KpiConfig",
+    "Pause",
+    "SlaPolicy",
+    "guess_config",
+    "load_config",
+    "parse_duration",
+]
+
+ROLES = ("first_response", "resolved", "closed", "reopened")
+_TOP_KEYS = ("activities", "calendars", "causes", "fcr", "handovers", "pauses", "segment",
+             "sla", "timezone")
+_CLOCK_NAMES = ("24x7", "calendar", "clock")
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(d|h|m|s)", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Pause:
+    """The SLA clock stops at ``start`` activities until an ``end`` activity.
+
+    With no ``end`` the pause lasts until the case's next event of any activity (a
+    *state*, as in BPIC 2013's "Wait - User").
+    """
+
+    start: tuple[str, ...]
+    end: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"start": list(self.start), "end": list(self.end)}
+
+
+@dataclass(frozen=True, slots=True)
+class FcrRule:
+    """First-contact resolution (one-touch): resolved, never reopened, and handled with at
+    most ``max_handovers`` changes of resource and at most ``max_touches`` instances of
+    ``touch_activities`` (no limit when ``None``)."""
+
+    max_handovers: int = 0
+    max_touches: int | None = None
+    touch_activities: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"max_handovers": self.max_handovers, "max_touches": self.max_touches,
+                "touch_activities": list(self.touch_activities)}
+
+
+@dataclass(frozen=True, slots=True)
+class SlaPolicy:
+    """Targets for the cases that match ``when`` (attribute → allowed values).
+
+    Targets are seconds on ``calendar`` (business time, or clock time for 24×7).
+    An empty ``when`` matches every case.
+    """
+
+    name: str
+    when: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    first_response_s: float | None = None
+    resolution_s: float | None = None
+    calendar: BusinessCalendar = ALWAYS
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "name": self.name,
+            "when": {k: list(v) for k, v in self.when},
+            "first_response_s": self.first_response_s,
+            "resolution_s": self.resolution_s,
+            "calendar": self.calendar.name,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class KpiConfig:
+    """What the KPIs and SLAs mean for one kind of log. Build with :func:`load_config`.
+
+    An empty ``closed`` means a case is closed at its last event; an empty ``resolved``
+    means resolved when closed; an empty ``first_response`` leaves first response time out.
+    """
+
+    first_response: tuple[str, ...] = ()
+    resolved: tuple[str, ...] = ()
+    closed: tuple[str, ...] = ()
+    reopened: tuple[str, ...] = ()
+    pauses: tuple[Pause, ...] = ()
+    fcr: FcrRule = field(default_factory=FcrRule)
+    ignore_resources: tuple[str, ...] = ()
+    timezone: str = "UTC"
+    calendars: tuple[BusinessCalendar, ...] = ()
+    policies: tuple[SlaPolicy, ...] = ()
+    segment: str | None = None
+    long_lead_time_quantile: float = 0.9
+    source: str = "default"
+    notes: tuple[str, ...] = ()
+
+    def activities(self) -> set[str]:
+        """Every activity name the configuration mentions."""
+        names = {*self.first_response, *self.resolved, *self.closed, *self.reopened,
+                 *self.fcr.touch_activities}
+        for p in self.pauses:
+            names.update(p.start)
+            names.update(p.end)
+        return names
+
+    def attributes(self) -> set[str]:
+        """Every case attribute the configuration mentions."""
+        out = {k for p in self.policies for k, _ in p.when}
+        if self.segment:
+            out.add(self.segment)
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "activities": {r: list(getattr(self, r)) for r in ROLES},
+            "pauses": [p.to_dict() for p in self.pauses],
+            "fcr": self.fcr.to_dict(),
+            "ignore_resources": list(self.ignore_resources),
+            "timezone": self.timezone,
+            "calendars": [c.to_dict() for c in self.calendars],
+            "sla": [p.to_dict() for p in self.policies],
+            "segment": self.segment,
+            "long_lead_time_quantile": self.long_lead_time_quantile,
+            "source": self.source,
+            "notes": list(self.notes),
+        }
+
+    def validate_against(self, log: EventLog) -> KpiConfig:
+        """Check that every activity and attribute named exists in ``log``.
+
+        Raises
+        ------
+        ConfigError
+            Naming the unknown activity (and listing the log's activities) or attribute.
+        """
+        known = _log_activities(log)
+        missing = sorted(self.activities() - set(known))
+        if missing:
+            shown = ", ".join(repr(a) for a in known[:80])
+            more = f" … (+{len(known) - 80})" if len(known) > 80 else ""
+            msg = (
+                f"{self.source}: activit{'y' if len(missing) == 1 else 'ies'} "
+                f"{', '.join(repr(m) for m in missing)} not in the log. Names must match "
+                f"the log exactly (case and spaces). The log's activities: {shown}{more}."
+            )
+            raise ConfigError(msg)
+        attrs = set(log.attributes)
+        bad = sorted(a for a in self.attributes() if a not in attrs)
+        if bad:
+            msg = (
+                f"{self.source}: attribute(s) {bad} (in sla.when or segment) not in the "
+                f"log. The log's attributes: {sorted(attrs)}."
+            )
+            raise ConfigError(msg)
+        return self
+
+
+def parse_duration(value: object, where: str, *, business: bool = False) -> float:
+    """Seconds in ``"30m"``, ``"8h"``, ``"1h30m"``, ``"2d"`` or ``"45s"``.
+
+    On a business calendar days are refused: a "business day" means different hours on
+    different calendars, so write hours (``30h``) instead.
+
+    Examples
+    --------
+    >>> parse_duration("1h30m", "sla"), parse_duration("2d", "sla")
+    (5400.0, 172800.0)
+    """
+    text = str(value).strip()
+    if isinstance(value, bool) or not text:
+        msg = f"{where}: expected a duration such as '30m', '8h' or '1h30m'; got {value!r}."
+        raise ConfigError(msg)
+    pos, total, units = 0, 0.0, []
+    for m in _DURATION.finditer(text):
+        if text[pos:m.start()].strip():
+            break
+        unit = m.group(2).lower()
+        units.append(unit)
+        total += float(m.group(1)) * {"d": 86400, "h": 3600, "m": 60, "s": 1}[unit]
+        pos = m.end()
+    if not units or text[pos:].strip():
+        msg = (f"{where}: {value!r} is not a duration; write a number with a unit "
+               "(d, h, m, s), e.g. '30m', '8h', '1h30m'.")
+        raise ConfigError(msg)
+    if business and "d" in units:
+        msg = (f"{where}: {value!r} uses days on a business calendar, which is ambiguous; "
+               "write business hours instead (e.g. 3 days of 10 h = '30h').")
+        raise ConfigError(msg)
+    if total <= 0:
+        msg = f"{where}: a target must be longer than zero; got {value!r}."
+        raise ConfigError(msg)
+    return total
+
+
+def _names(value: object, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list | tuple) and all(isinstance(v, str | int) for v in value):
+        return tuple(str(v) for v in value)
+    msg = f"{where}: expected an activity name or a list of names; got {value!r}."
+    raise ConfigError(msg)
+
+
+def _mapping(value: object, where: str, allowed: Sequence[str]) -> Mapping[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        msg = f"{where}: expected a mapping with keys {sorted(allowed)}; got {value!r}."
+        raise ConfigError(msg)
+    unknown = sorted(str(k) for k in value if k not in allowed)
+    if unknown:
+        msg = f"{where}: unknown key(s) {unknown}; allowed: {sorted(allowed)}."
+        raise ConfigError(msg)
+    return value
+
+
+def _int(value: object, where: str, *, allow_none: bool = False) -> int | None:
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        msg = f"{where}: expected a whole number >= 0; got {value!r}."
+        raise ConfigError(msg)
+    return value
+
+
+def config_from_dict(data: Mapping[str, Any], *, source: str = "config") -> KpiConfig:
+    """Build and check a :class:`KpiConfig` from its YAML form (a mapping)."""
+    top = _mapping(data, source, _TOP_KEYS)
+    acts = _mapping(top.get("activities"), f"{source}: activities", ROLES)
+    roles = {r: _names(acts.get(r), f"{source}: activities.{r}") for r in ROLES}
+
+    pauses: list[Pause] = []
+    raw_pauses = top.get("pauses") or []
+    if not isinstance(raw_pauses, list):
+        msg = f"{source}: 'pauses' must be a list of {{start, end}}; got {raw_pauses!r}."
+        raise ConfigError(msg)
+    for i, p in enumerate(raw_pauses):
+        where = f"{source}: pauses[{i}]"
+        pm = _mapping({"start": p} if isinstance(p, str) else p, where, ("start", "end"))
+        start = _names(pm.get("start"), f"{where}.start")
+        if not start:
+            msg = f"{where}: 'start' (the activity that stops the clock) is required."
+            raise ConfigError(msg)
+        pauses.append(Pause(start=start, end=_names(pm.get("end"), f"{where}.end")))
+
+    fm = _mapping(top.get("fcr"), f"{source}: fcr",
+                  ("max_handovers", "max_touches", "touch_activities"))
+    fcr = FcrRule(
+        max_handovers=_int(fm.get("max_handovers", 0), f"{source}: fcr.max_handovers") or 0,
+        max_touches=_int(fm.get("max_touches"), f"{source}: fcr.max_touches",
+                         allow_none=True),
+        touch_activities=_names(fm.get("touch_activities"), f"{source}: fcr.touch_activities"),
+    )
+    hm = _mapping(top.get("handovers"), f"{source}: handovers", ("ignore_resources",))
+    ignore = _names(hm.get("ignore_resources"), f"{source}: handovers.ignore_resources")
+
+    cal_specs = _mapping(top.get("calendars"), f"{source}: calendars",
+                         list(top.get("calendars") or {}))
+    calendars = {str(n): BusinessCalendar.from_spec(s, str(n)) for n, s in cal_specs.items()}
+    clash = sorted(set(calendars) & set(_CLOCK_NAMES))
+    if clash:
+        msg = f"{source}: calendar name(s) {clash} are reserved for clock time; rename them."
+        raise ConfigError(msg)
+
+    timezone = top.get("timezone")
+    if timezone is None:
+        zones = {c.timezone for c in calendars.values()}
+        timezone = zones.pop() if len(zones) == 1 else "UTC"
+    parse_zone(str(timezone), f"{source}: timezone")
+
+    policies: list[SlaPolicy] = []
+    raw_sla = top.get("sla") or []
+    if not isinstance(raw_sla, list):
+        msg = f"{source}: 'sla' must be a list of policies (matched in order); got {raw_sla!r}."
+        raise ConfigError(msg)
+    for i, p in enumerate(raw_sla):
+        where = f"{source}: sla[{i}]"
+        pm = _mapping(p, where, ("name", "when", "first_response", "resolution", "calendar"))
+        name = str(pm.get("name") or f"policy {i + 1}")
+        where = f"{source}: sla[{i}] ({name})"
+        cal_name = str(pm.get("calendar", "24x7"))
+        if cal_name in _CLOCK_NAMES:
+            cal = ALWAYS
+        elif cal_name in calendars:
+            cal = calendars[cal_name]
+        else:
+            msg = (f"{where}: calendar {cal_name!r} is not defined; defined: "
+                   f"{sorted(calendars)} (or '24x7' for clock time).")
+            raise ConfigError(msg)
+        business = not cal.is_always_open
+        when_raw = _mapping(pm.get("when"), f"{where}.when", list(pm.get("when") or {}))
+        when = tuple(
+            (str(k), tuple(str(x) for x in (v if isinstance(v, list | tuple) else [v])))
+            for k, v in when_raw.items()
+        )
+        fr = pm.get("first_response")
+        res = pm.get("resolution")
+        if fr is None and res is None:
+            msg = f"{where}: give a 'first_response' or a 'resolution' target (or both)."
+            raise ConfigError(msg)
+        policies.append(SlaPolicy(
+            name=name,
+            when=when,
+            first_response_s=None if fr is None else parse_duration(
+                fr, f"{where}.first_response", business=business),
+            resolution_s=None if res is None else parse_duration(
+                res, f"{where}.resolution", business=business),
+            calendar=cal,
+        ))
+    names = [p.name for p in policies]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        msg = f"{source}: SLA policy names must be unique; repeated: {dup}."
+        raise ConfigError(msg)
+
+    cm = _mapping(top.get("causes"), f"{source}: causes", ("long_lead_time_quantile",))
+    q = cm.get("long_lead_time_quantile", 0.9)
+    if isinstance(q, bool) or not isinstance(q, int | float) or not 0 < q < 1:
+        msg = f"{source}: causes.long_lead_time_quantile must be in (0, 1); got {q!r}."
+        raise ConfigError(msg)
+    segment = top.get("segment")
+    return KpiConfig(
+        **roles,
+        pauses=tuple(pauses),
+        fcr=fcr,
+        ignore_resources=ignore,
+        timezone=str(timezone),
+        calendars=tuple(calendars.values()),
+        policies=tuple(policies),
+        segment=None if segment is None else str(segment),
+        long_lead_time_quantile=float(q),
+        source=source,
+    )
+
+
+def _log_activities(log: EventLog) -> list[str]:
+    return [str(r[0]) for r in log.fetchall(
+        "SELECT activity, count(*) FROM events GROUP BY activity ORDER BY 2 DESC, 1")]
+
+
+# Common names in ticket systems, most specific first. Matched case-insensitively.
+_GUESS: dict[str, tuple[str, ...]] = {
+    "first_response": (r"first.?(response|reply|contact)", r"take in charge",
+                       r"acknowledg", r"^(accepted\+)?in progress$", r"^respon", r"^reply"),
+    "resolved": (r"resolv|solved|fixed",),
+    "closed": (r"^clos|[+ ]closed?\b|close ticket",),
+    "reopened": (r"re-?open",),
+}
+_PAUSE = re.compile(r"wait|pending|on.?hold|suspend", re.IGNORECASE)
+_NOT_PAUSE = re.compile(r"assign|queue", re.IGNORECASE)
+_RESUME = re.compile(r"(customer|user|requester|client).*(repl|respon|answer)|resum",
+                     re.IGNORECASE)
+
+
+def guess_config(log: EventLog) -> KpiConfig:
+    """A default configuration for ``log``, guessing roles from common activity names.
+
+    The guesses are listed in ``notes`` (and printed by the CLI).
+    """
+    acts = _log_activities(log)
+    roles: dict[str, tuple[str, ...]] = {}
+    notes: list[str] = []
+    for role, patterns in _GUESS.items():
+        found: tuple[str, ...] = ()
+        for pat in patterns:
+            rx = re.compile(pat, re.IGNORECASE)
+            found = tuple(a for a in acts if rx.search(a) and not (
+                role != "reopened" and re.search(r"re-?open|unresolv", a, re.IGNORECASE)))
+            if found:
+                break
+        roles[role] = found
+        notes.append(f"guessed {role} = {list(found)}" if found else
+                     f"no {role} activity recognised")
+    if not roles["closed"]:
+        notes.append("no close activity: a case counts as closed at its last event")
+    pause_starts = tuple(a for a in acts if _PAUSE.search(a) and not _NOT_PAUSE.search(a))
+    resumes = tuple(a for a in acts if _RESUME.search(a))
+    pauses = (Pause(start=pause_starts, end=resumes),) if pause_starts else ()
+    if pause_starts:
+        notes.append(f"guessed the SLA clock pauses at {list(pause_starts)} until "
+                     + (f"{list(resumes)}" if resumes else "the case's next event"))
+    ignore = tuple(r[0] for r in log.fetchall(
+        "SELECT DISTINCT resource FROM events WHERE lower(resource) IN "
+        "('system', 'auto', 'automatic', 'bot', 'robot')"))
+    return KpiConfig(
+        **roles, pauses=pauses, ignore_resources=ignore,
+        timezone=log.meta.timezone or "UTC", source="default (guessed)", notes=tuple(notes),
+    )
+
+
+def load_config(path: PathLike | None = None, log: EventLog | None = None) -> KpiConfig:
+    """Read a KPI/SLA YAML config, or guess a default for ticket logs when ``path`` is None.
+
+    Parameters
+    ----------
+    path
+        A YAML file, or ``None`` for the default: activity roles guessed from common names
+        in ``log`` (first response, resolved, closed, reopened, waiting states), said so
+        in ``notes``, and no SLA policies.
+    log
+        When given, every activity and attribute the config names is checked against it.
+
+    Returns
+    -------
+    KpiConfig
+
+    Raises
+    ------
+    ConfigError
+        The file is missing or malformed, or names an activity the log does not have
+        (the message lists the log's activities).
+
+    Examples
+    --------
+    >>> cfg = so.kpi.load_config(None, tiny_log)
+    >>> cfg.closed, cfg.resolved
+    (('Close',), ('Resolve',))
+    """
+    if path is None:
+        if log is None:
+            return KpiConfig(notes=("no log given: nothing guessed",))
+        return guess_config(log)
+    p = Path(path)
+    if not p.is_file():
+        msg = f"KPI config {str(p)!r} does not exist (or is not a file)."
+        raise ConfigError(msg)
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        msg = f"{p}: not valid YAML: {exc}"
+        raise ConfigError(msg) from exc
+    if data is None:
+        data = {}
+    cfg = config_from_dict(data, source=str(p))
+    if log is not None:
+        cfg.validate_against(log)
+        if "timezone" not in data and not cfg.calendars:
+            cfg = replace(cfg, timezone=log.meta.timezone)
+    return cfg
