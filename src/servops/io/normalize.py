@@ -70,7 +70,7 @@ class ImportPlan:
     guessed: tuple[str, ...]
     timestamp_format: TimestampFormat
     start_format: TimestampFormat | None
-    lifecycle_mode: str  # "xes", "attribute" or "none"
+    lifecycle_mode: str  # "pending" (a lifecycle column, checked after load) or "none"
     attributes: dict[str, str]
     notes: tuple[str, ...]
 
@@ -145,7 +145,12 @@ def _detect(
 def plan_import(
     con: duckdb.DuckDBPyConnection, raw: RawSource, opts: ImportOptions
 ) -> ImportPlan:
-    """Resolve columns, formats and lifecycle handling, and build the projection SQL."""
+    """Resolve columns and timestamp formats, and build the projection SQL.
+
+    Only a sample of the source is read here. What needs every row — whether the lifecycle
+    column holds XES transitions, which text attributes are numbers — is settled on the
+    loaded table, column by column, so the source is scanned once.
+    """
     cmap, guessed, exprs = _resolve(raw, opts.columns)
     notes = list(raw.notes)
     src_cols = {v for v in cmap.as_dict().values() if v and v in raw.columns}
@@ -180,40 +185,14 @@ def plan_import(
     lifecycle_mode = "none"
     lc_sql = "CAST(NULL AS VARCHAR)"
     if "lifecycle" in exprs:
-        lc = f"lower(trim({key('lifecycle')}))"
-        values = [r[0] for r in con.execute(
-            f"SELECT DISTINCT {lc} FROM {raw.from_sql} WHERE {lc} IS NOT NULL LIMIT 100"
-        ).fetchall()]
-        odd = [v for v in values if v not in XES_TRANSITIONS]
-        if odd:
-            lifecycle_mode = "attribute"
-            src_cols.discard(cmap.lifecycle or "")
-            notes.append(
-                f"column {cmap.lifecycle!r} holds values that are not XES lifecycle "
-                f"transitions (e.g. {odd[:3]}): kept as attribute {cmap.lifecycle!r}; "
-                f"events are atomic"
-            )
-        else:
-            lifecycle_mode = "xes"
-            lc_sql = lc
+        # Decided after loading (see servops.log.ingest): XES transitions are lower-cased,
+        # anything else (BPIC 2013 keeps ticket statuses here) becomes an attribute.
+        lifecycle_mode = "pending"
+        lc_sql = f"trim({key('lifecycle')})"
 
     # Attributes: every other column, typed when all its values are numbers.
     attr_cols = [c for c in raw.columns if c not in src_cols]
     attr_types: dict[str, str] = {}
-    numeric_checks = []
-    for c in attr_cols:
-        typ = raw.types.get(c, "VARCHAR")
-        if typ == "VARCHAR":
-            v = _na(quote(c), "VARCHAR", opts.na_values)
-            numeric_checks.append(
-                f"count({v}) = count(TRY_CAST({v} AS BIGINT)) AND count({v}) > 0, "
-                f"count({v}) = count(TRY_CAST({v} AS DOUBLE)) AND count({v}) > 0"
-            )
-    checks = (
-        con.execute(f"SELECT {', '.join(numeric_checks)} FROM {raw.from_sql}").fetchall()[0]
-        if numeric_checks else ()
-    )
-    i = 0
     attr_select = []
     for c in attr_cols:
         typ = raw.types.get(c, "VARCHAR")
@@ -221,15 +200,7 @@ def plan_import(
         if out != c:
             notes.append(f"attribute {c!r} renamed {out!r} (clashes with a canonical name)")
         if typ == "VARCHAR":
-            is_int, is_num = checks[2 * i], checks[2 * i + 1]
-            i += 1
-            v = _na(quote(c), "VARCHAR", opts.na_values)
-            if is_int:
-                typ, expr = "BIGINT", f"TRY_CAST({v} AS BIGINT)"
-            elif is_num:
-                typ, expr = "DOUBLE", f"TRY_CAST({v} AS DOUBLE)"
-            else:
-                expr = v
+            expr = _na(quote(c), "VARCHAR", opts.na_values)
         elif typ.startswith("TIMESTAMP") and "TIME ZONE" not in typ:
             expr = f"CAST({quote(c)} AS TIMESTAMPTZ)"
             typ = "TIMESTAMP WITH TIME ZONE"

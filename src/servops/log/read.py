@@ -95,10 +95,16 @@ def read_log_with_report(
         timestamp_format=timestamp_format,
         na_values=na_values,
     )
+    con.execute("BEGIN TRANSACTION")
     try:
-        return ingest(con, raw, "events", opts, on_bad_rows=on_bad_rows, stage=stage)
+        result = ingest(con, raw, "events", opts, on_bad_rows=on_bad_rows, stage=stage)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
     finally:
         raw.close()
+    return result
 
 
 def read_log(
