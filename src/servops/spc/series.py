@@ -1,0 +1,415 @@
+"""KPI series of an event log, cut by day, week or month, ready for control charts.
+
+The per-case metrics come from :func:`servops.kpi.case_metrics` (its definitions of
+lead, first-response and resolution time, reopen, first-contact resolution and SLA
+breach).
+Each case counts in the period of the moment its metric is known:
+
+===============  =================  ==============  ==============================
+kpi              case metric        period of       per period (default chart)
+===============  =================  ==============  ==============================
+lead_time        lead_time_s        closed_at       mean hours (I-MR)
+resolution_time  resolution_time_s  resolved_at     mean hours (I-MR)
+first_response   first_response_s   first_response  mean hours (I-MR)
+handovers        handovers          closed_at       mean per case (I-MR)
+reopen_rate      reopened           closed_at       share of cases (p)
+fcr_rate         fcr                resolved_at     share of cases (p)
+sla_breach_rate  sla_breached       closed_at       share of cases (p)
+arrivals         —                  arrived_at      cases (c); empty periods count 0
+===============  =================  ==============  ==============================
+
+Periods are cut in the KPI config's time zone (the log's by default). X̄-R / X̄-S
+charts take the cases of a period as one subgroup (periods with fewer than 2 cases are
+left out).
+
+Examples
+--------
+>>> s = kpi_series(tiny_log, "lead_time", by="day")
+>>> s.periods, [round(float(v), 2) for v in s.values], s.sizes.tolist()
+(('2024-01-08', '2024-01-09'), [3.5, 1.25], [2.0, 2.0])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, get_args
+
+import numpy as np
+
+from servops._validation import check_choice
+from servops.errors import InvalidParameterError
+from servops.log.engine import connect, local_time
+from servops.spc.charts import ChartKind, ChartResult, ControlChart
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+    from numpy.typing import NDArray
+
+    from servops._typing import PathLike
+    from servops.kpi import KpiConfig
+    from servops.log import EventLog
+    from servops.spc.rules import Rules
+
+__all__ = [
+    "KPI_NAMES",
+    "KpiChart",
+    "KpiName",
+    "KpiSeries",
+    "Period",
+    "chart_kpi",
+    "kpi_series",
+]
+
+KpiName = Literal[
+    "lead_time",
+    "resolution_time",
+    "first_response",
+    "handovers",
+    "reopen_rate",
+    "fcr_rate",
+    "sla_breach_rate",
+    "arrivals",
+]
+Period = Literal["day", "week", "month"]
+KPI_NAMES: tuple[str, ...] = get_args(KpiName)
+
+# kpi -> (case-metric column, kind, period anchor column)
+_SPECS: dict[str, tuple[str | None, str, str]] = {
+    "lead_time": ("lead_time_s", "duration", "closed_at"),
+    "resolution_time": ("resolution_time_s", "duration", "resolved_at"),
+    "first_response": ("first_response_s", "duration", "first_response_at"),
+    "handovers": ("handovers", "measure", "closed_at"),
+    "reopen_rate": ("reopened", "rate", "closed_at"),
+    "fcr_rate": ("fcr", "rate", "resolved_at"),
+    "sla_breach_rate": ("sla_breached", "rate", "closed_at"),
+    "arrivals": (None, "count", "arrived_at"),
+}
+_ALIASES = {
+    "lead_time_s": "lead_time",
+    "resolution_time_s": "resolution_time",
+    "first_response_s": "first_response",
+    "first_response_time": "first_response",
+    "reopened": "reopen_rate",
+    "reopen": "reopen_rate",
+    "fcr": "fcr_rate",
+    "sla_breached": "sla_breach_rate",
+    "sla_breach": "sla_breach_rate",
+    "cases": "arrivals",
+    "volume": "arrivals",
+}
+_DEFAULT_CHART = {"duration": "imr", "measure": "imr", "rate": "p", "count": "c"}
+_FITS = {
+    "duration": ("imr", "xbar_r", "xbar_s", "ewma", "cusum"),
+    "measure": ("imr", "xbar_r", "xbar_s", "ewma", "cusum", "u"),
+    "rate": ("p", "np", "imr", "ewma", "cusum"),
+    "count": ("c", "imr", "ewma", "cusum"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class KpiSeries:
+    """One KPI per period.
+
+    Attributes
+    ----------
+    values
+        Per period: mean (hours for durations), share of cases (rates) or count.
+    sizes
+        Cases per period.
+    counts
+        Rates: cases flagged per period; measures: the period total; counts: the count.
+    case_values, case_periods
+        Per case (durations, measures): the value and the index of its period.
+    """
+
+    kpi: str
+    by: str
+    kind: str
+    unit: str
+    periods: tuple[str, ...]
+    values: NDArray[np.float64]
+    sizes: NDArray[np.float64]
+    counts: NDArray[np.float64]
+    case_values: NDArray[np.float64]
+    case_periods: NDArray[np.int64]
+
+    @property
+    def default_chart(self) -> str:
+        """The chart that suits this KPI: I-MR, p or c."""
+        return _DEFAULT_CHART[self.kind]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (per period)."""
+        return {
+            "kpi": self.kpi,
+            "by": self.by,
+            "kind": self.kind,
+            "unit": self.unit,
+            "periods": list(self.periods),
+            "values": self.values.tolist(),
+            "sizes": self.sizes.tolist(),
+            "counts": self.counts.tolist(),
+        }
+
+
+def _normalise(kpi: str) -> str:
+    name = _ALIASES.get(kpi, kpi)
+    if name not in _SPECS:
+        msg = (
+            f"Unknown KPI {kpi!r}. Known KPIs: {sorted(_SPECS)} (also "
+            f"{sorted(_ALIASES)})."
+        )
+        raise InvalidParameterError(msg)
+    return name
+
+
+def _metrics(
+    log: EventLog, config: KpiConfig | PathLike | None
+) -> tuple[pa.Table, str]:
+    from servops.kpi import case_metrics
+    from servops.kpi.cases import resolve_config
+
+    cfg = resolve_config(config, log)
+    return case_metrics(log, cfg), cfg.timezone
+
+
+def kpi_series(
+    log: EventLog,
+    kpi: str,
+    *,
+    by: Period = "day",
+    config: KpiConfig | PathLike | None = None,
+    metrics: pa.Table | None = None,
+    timezone: str | None = None,
+) -> KpiSeries:
+    """Compute a KPI of ``log`` per period.
+
+    Parameters
+    ----------
+    log
+        The event log.
+    kpi
+        One of :data:`KPI_NAMES` (see the module table).
+    by
+        ``day``, ``week`` (starting Monday) or ``month``.
+    config
+        KPI config (object or YAML path) for :func:`servops.kpi.case_metrics`; default
+        guessed from the activity names.
+    metrics
+        Precomputed ``case_metrics`` table (saves recomputing it for several KPIs).
+    timezone
+        Zone the periods are cut in (default: the KPI config's).
+
+    Returns
+    -------
+    KpiSeries
+    """
+    name = _normalise(kpi)
+    check_choice(by, "by", "kpi_series", ["day", "week", "month"])
+    if metrics is None:
+        metrics, tz = _metrics(log, config)
+    else:
+        tz = log.meta.timezone
+    tz = timezone or tz or "UTC"
+    column, kind, anchor = _SPECS[name]
+    if column is not None and column not in metrics.column_names:
+        msg = (
+            f"KPI {name!r} needs the case metric {column!r}, which the metrics table "
+            f"lacks. Available: {sorted(metrics.column_names)}"
+        )
+        raise InvalidParameterError(msg)
+    con = connect()
+    try:
+        con.register("m", metrics)
+        period = f"date_trunc('{by}', {local_time(anchor, tz)})"
+        if column is None:
+            value = "1.0"
+        elif kind == "duration":
+            value = f"{column} / 3600.0"
+        else:
+            value = f"CAST({column} AS DOUBLE)"
+        where = f"{anchor} IS NOT NULL" + (
+            f" AND {column} IS NOT NULL" if column is not None else ""
+        )
+        rows = con.execute(
+            f"SELECT {period} AS p, {value} AS v FROM m WHERE {where} ORDER BY p, v"
+        ).fetchall()
+    finally:
+        con.close()
+    fmt = "%Y-%m" if by == "month" else "%Y-%m-%d"
+    stamps = sorted({r[0] for r in rows})
+    if name == "arrivals" and stamps:
+        import pandas as pd
+
+        freq = {"day": "D", "week": "W-MON", "month": "MS"}[by]
+        stamps = [
+            t.to_pydatetime() for t in pd.date_range(stamps[0], stamps[-1], freq=freq)
+        ]
+    index = {t: i for i, t in enumerate(stamps)}
+    periods = tuple(t.strftime(fmt) for t in stamps)
+    case_periods = np.array([index[r[0]] for r in rows], dtype=np.int64)
+    case_values = np.array([float(r[1]) for r in rows], dtype=float)
+    m = len(stamps)
+    sizes = np.bincount(case_periods, minlength=m).astype(float)
+    totals = np.bincount(case_periods, weights=case_values, minlength=m)
+    if kind == "count":
+        values = sizes.copy()
+        counts = sizes.copy()
+    else:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            values = totals / sizes
+        counts = totals
+    unit = {"duration": "h", "rate": "share", "count": "cases", "measure": "per case"}
+    return KpiSeries(
+        kpi=name,
+        by=by,
+        kind=kind,
+        unit=unit[kind],
+        periods=periods,
+        values=values,
+        sizes=sizes,
+        counts=counts,
+        case_values=case_values,
+        case_periods=case_periods,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class KpiChart:
+    """A KPI series and its control chart (phase I, and phase II after a baseline)."""
+
+    series: KpiSeries
+    chart: str
+    phase1: ChartResult
+    phase2: ChartResult | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def latest(self) -> ChartResult:
+        """The phase II chart when there is one, else the phase I chart."""
+        return self.phase2 if self.phase2 is not None else self.phase1
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "kpi": self.series.kpi,
+            "by": self.series.by,
+            "unit": self.series.unit,
+            "chart": self.chart,
+            "phase1": self.phase1.to_dict(),
+            "phase2": self.phase2.to_dict() if self.phase2 is not None else None,
+            "notes": list(self.notes),
+        }
+
+
+def _chart_data(
+    s: KpiSeries, chart: str, sel: NDArray[np.bool_]
+) -> tuple[Any, dict[str, Any], list[str]]:
+    """Pick data, fit keywords and labels for the periods selected by ``sel``."""
+    idx = np.flatnonzero(sel)
+    labels = [s.periods[i] for i in idx]
+    if chart in ("imr", "ewma", "cusum"):
+        return s.values[idx], {}, labels
+    if chart in ("p", "np", "u"):
+        return s.counts[idx], {"sizes": s.sizes[idx]}, labels
+    if chart == "c":
+        return s.counts[idx], {}, labels
+    groups = [s.case_values[s.case_periods == i] for i in idx]
+    return groups, {}, labels
+
+
+def chart_kpi(
+    log: EventLog,
+    kpi: str,
+    *,
+    by: Period = "day",
+    chart: ChartKind | None = None,
+    baseline: int | None = None,
+    config: KpiConfig | PathLike | None = None,
+    metrics: pa.Table | None = None,
+    rules: Rules | None = None,
+    sigma: float = 3.0,
+    drop_out_of_control: bool = False,
+) -> KpiChart:
+    """Chart one KPI per period.
+
+    Parameters
+    ----------
+    log, kpi, by, config, metrics
+        As for :func:`kpi_series`.
+    chart
+        Chart kind; default I-MR for times and measures, p for rates, c for arrivals.
+    baseline
+        Fit the limits on the first ``baseline`` periods (phase I) and monitor the rest
+        (phase II). Default: all periods are the baseline.
+    rules, sigma, drop_out_of_control
+        Passed to :class:`ControlChart`.
+
+    Returns
+    -------
+    KpiChart
+
+    Examples
+    --------
+    >>> kc = chart_kpi(tiny_log, "lead_time", by="day")
+    >>> kc.chart, kc.phase1.primary.points.tolist()
+    ('imr', [3.5, 1.25])
+    """
+    s = kpi_series(log, kpi, by=by, config=config, metrics=metrics)
+    kind = chart or s.default_chart
+    if kind not in _FITS[s.kind]:
+        msg = (
+            f"A {kind} chart does not fit KPI {s.kpi!r} ({s.kind}). Use one of "
+            f"{list(_FITS[s.kind])}."
+        )
+        raise InvalidParameterError(msg)
+    notes: list[str] = []
+    usable = (
+        np.isfinite(s.values) & (s.sizes > 0)
+        if s.kind != "count"
+        else np.ones(len(s.periods), dtype=bool)
+    )
+    if kind in ("xbar_r", "xbar_s"):
+        small = usable & (s.sizes < 2)
+        if small.any():
+            notes.append(
+                f"{int(small.sum())} period(s) with fewer than 2 cases left out "
+                "of the X̄ chart"
+            )
+        usable = usable & ~small
+    n_usable = int(usable.sum())
+    if n_usable < 2:
+        msg = (
+            f"KPI {s.kpi!r} by {by} has {n_usable} usable period(s); a control chart "
+            "needs at least 2. Hint: use a shorter period (--by day) or a longer log."
+        )
+        raise InvalidParameterError(msg)
+    cc = ControlChart(
+        kind,  # type: ignore[arg-type]
+        sigma=sigma,
+        rules=rules,
+        drop_out_of_control=drop_out_of_control,
+    )
+    pos = np.flatnonzero(usable)
+    if baseline is not None:
+        if isinstance(baseline, bool) or not 2 <= baseline < n_usable:
+            msg = (
+                f"The 'baseline' parameter of chart_kpi must be an int in the range "
+                f"[2, {n_usable - 1}] (usable periods: {n_usable}). Got {baseline!r} "
+                "instead."
+            )
+            raise InvalidParameterError(msg)
+        first = np.zeros(len(s.periods), dtype=bool)
+        first[pos[:baseline]] = True
+        rest = usable & ~first
+    else:
+        first, rest = usable, np.zeros(len(s.periods), dtype=bool)
+    data, kw, labels = _chart_data(s, kind, first)
+    cc.fit(data, labels=labels, **kw)
+    phase2 = None
+    if rest.any():
+        data, kw, labels = _chart_data(s, kind, rest)
+        phase2 = cc.monitor(data, labels=labels, **kw)
+    return KpiChart(
+        series=s, chart=kind, phase1=cc.result_, phase2=phase2, notes=tuple(notes)
+    )
