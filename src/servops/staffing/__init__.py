@@ -1,0 +1,40 @@
+"""Staffing: Erlang B, C and A, agents for a service-level target, shift schedules.
+
+>>> import servops as so
+>>> so.staffing.agents_for_target(
+...     100, interval=1800, aht=180, service_level=0.8, threshold=20
+... ).agents
+14
+"""
+
+from __future__ import annotations
+
+from servops.staffing.erlang import (
+    Duration,
+    QueueMetrics,
+    StaffingResult,
+    agents_for_target,
+    asa,
+    erlang_a,
+    erlang_b,
+    erlang_c,
+    occupancy,
+    offered_load,
+    service_level,
+    with_shrinkage,
+)
+
+__all__ = [
+    "Duration",
+    "QueueMetrics",
+    "StaffingResult",
+    "agents_for_target",
+    "asa",
+    "erlang_a",
+    "erlang_b",
+    "erlang_c",
+    "occupancy",
+    "offered_load",
+    "service_level",
+    "with_shrinkage",
+]
