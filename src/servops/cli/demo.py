@@ -1,0 +1,76 @@
+"""``servops demo``: a synthetic service desk, stored and reported, in one command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from servops.cli._common import DbOpt, JsonOpt, progress
+from servops.cli._render import emit
+from servops.errors import InvalidParameterError
+from servops.log import DEFAULT_WORKSPACE
+
+__all__ = ["register"]
+
+
+def demo(
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Report file to write.")
+    ] = Path("servops-report.html"),
+    lang: Annotated[
+        str, typer.Option("--lang", help="Report language: en or zh.")
+    ] = "en",
+    db: DbOpt = Path(DEFAULT_WORKSPACE),
+    data_dir: Annotated[
+        Path,
+        typer.Option("--data-dir", help="Where to write the demo log and survey CSVs."),
+    ] = Path("servops-demo"),
+    cases: Annotated[
+        int, typer.Option("--cases", help="Number of tickets.", min=10)
+    ] = 3000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 7,
+    json: JsonOpt = False,
+) -> None:
+    """Generate a realistic IT service-desk log, store it as `demo`, write the HTML report.
+
+    The log has channels, priorities, a VIP segment and business-hours staffing, and planted
+    problems to find: an overloaded second-level team, a reopen loop in Access tickets,
+    slow first responses to email, and a new agent who is slower.
+    """
+    if lang not in ("en", "zh"):
+        msg = f"The 'lang' parameter must be 'en' or 'zh'. Got {lang!r} instead."
+        raise InvalidParameterError(msg)
+    from servops.demo import run_demo
+
+    with progress("demo") as stage:
+        result = run_demo(
+            out=output,
+            db=db,
+            data_dir=data_dir,
+            lang=lang,  # type: ignore[arg-type]
+            cases=cases,
+            seed=seed,
+            stage=stage,
+        )
+
+    def render(c: Console) -> None:
+        c.print(
+            f"Generated {result.cases:,} tickets ({result.events:,} events) and "
+            f"{result.responses:,} survey answers."
+        )
+        c.print(
+            f"Stored as [bold]{result.log_name}[/] in {result.db}; data in "
+            f"{result.log_csv.parent}/."
+        )
+        c.print(f"Report: [bold]{result.report}[/]  (open it in a browser)")
+        c.print("Next: `servops info demo`, `servops dfg demo`, `servops kpi demo` …")
+
+    emit(result, as_json=json, render=render)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``demo`` command to ``app``."""
+    app.command("demo")(demo)
