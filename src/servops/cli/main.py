@@ -17,6 +17,8 @@ __all__ = ["app", "main"]
 #: Modules that add commands; each has ``register(app: typer.Typer) -> None``.
 COMMAND_MODULES = (
     "servops.cli.logs",
+    "servops.cli.demo",
+    "servops.cli.kpi",
 )
 
 
