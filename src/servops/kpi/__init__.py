@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from servops.kpi.calendar import BusinessCalendar
 from servops.kpi.cases import case_metrics
+from servops.kpi.causes import RootCauses, root_causes
 from servops.kpi.kpis import compute_kpis
 from servops.kpi.sla import SlaReport, sla_report
 from servops.kpi.config import FcrRule, KpiConfig, Pause, SlaPolicy, load_config
@@ -13,10 +14,12 @@ __all__ = [
     "FcrRule",
     "KpiConfig",
     "Pause",
+    "RootCauses",
     "SlaPolicy",
     "SlaReport",
     "case_metrics",
     "compute_kpis",
     "load_config",
+    "root_causes",
     "sla_report",
 ]

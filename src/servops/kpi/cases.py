@@ -33,7 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from servops.kpi.config import KpiConfig, load_config
-from servops.log.engine import epoch_s, quote
+from servops.log.engine import epoch_s, quote, seconds_between
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -159,9 +159,9 @@ WITH inst AS (
 )
 SELECT
   case_id, arrived_at, first_response_at, resolved_at, closed_at,
-  {epoch_s("closed_at")} - {epoch_s("arrived_at")} AS lead_time_s,
-  {epoch_s("first_response_at")} - {epoch_s("arrived_at")} AS first_response_s,
-  {epoch_s("resolved_at")} - {epoch_s("arrived_at")} AS resolution_time_s,
+  {seconds_between("arrived_at", "closed_at")} AS lead_time_s,
+  {seconds_between("arrived_at", "first_response_at")} AS first_response_s,
+  {seconds_between("arrived_at", "resolved_at")} AS resolution_time_s,
   reopens > 0 AS reopened,
   CAST(reopens AS BIGINT) AS reopens,
   CAST(handovers AS BIGINT) AS handovers,

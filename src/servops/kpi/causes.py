@@ -1,0 +1,456 @@
+"""Root causes of an outcome (SLA breach, long lead time, reopen): which case attributes and
+process features are over-represented among the cases that had it.
+
+For every binary *factor* ``f`` (``channel = email``, ``has activity 'Escalated to L2'``,
+``handled by L2-03``, ``variant …``, ``handovers 2``, ``arrived 17:00``, ``arrived on Sat``)
+over the ``N`` cases for which the outcome is decided, ``K`` of them positive:
+
+* support ``n / N`` (``n`` cases have ``f``), ``k`` of them positive;
+* rate ``k / n``, rate without ``(K - k) / (N - n)``, effect = the difference,
+  lift = ``(k / n) / (K / N)``, excess = ``k - n K / N`` (positives beyond chance);
+* p-value of over-representation: one-sided Fisher exact test, i.e. the hypergeometric
+  tail ``P(X >= k)``, ``X ~ Hypergeom(N, K, n)``;
+* q-value: Benjamini–Hochberg (1995) over all factors tested (false discovery rate).
+
+Views on top: a Pareto of causes (greedy: each positive case is counted for the first,
+most explaining significant factor it has, so shares add up to at most 100 %), and a small
+decision tree (scikit-learn CART, depth 3, balanced classes) over the strongest factors.
+These are associations found in the log, not proof of causation: a factor can ride along
+with the true cause.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from servops._validation import check_choice, check_interval
+from servops.kpi.cases import METRIC_COLUMNS, case_metrics, resolve_config, sql_in
+from servops.kpi.kpis import registered
+from servops.log.engine import local_time, quantile, quote
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    from servops._typing import PathLike
+    from servops.kpi.config import KpiConfig
+    from servops.log import EventLog
+
+__all__ = ["OUTCOMES", "Outcome", "RootCauses", "root_causes"]
+
+Outcome = Literal["sla_breach", "long_lead_time", "reopen"]
+OUTCOMES: tuple[str, ...] = ("sla_breach", "long_lead_time", "reopen")
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MAX_LEVELS = 200
+
+
+@dataclass(frozen=True, slots=True)
+class RootCauses:
+    """Over-represented factors for an outcome, a Pareto of causes and a decision tree.
+
+    Attributes
+    ----------
+    outcome
+        ``sla_breach``, ``long_lead_time`` or ``reopen``.
+    definition
+        The outcome in words (e.g. the lead-time threshold).
+    cases, positives, base_rate
+        Cases with a decided outcome, how many had it, and the share.
+    factors
+        One row per factor tested: ``kind``, ``name``, ``value``, ``label``, ``cases``,
+        ``support``, ``outcome_cases``, ``rate``, ``rate_without``, ``effect``, ``lift``,
+        ``excess``, ``p_value``, ``q_value``, ``significant``; significant ones first,
+        by excess.
+    pareto
+        Causes in order with ``cases`` (positives first explained by it), ``share`` and
+        ``cumulative`` share of all positives; the rest is ``(other)``.
+    tree
+        ``rules`` (text), ``leaves`` (conditions, cases, rate), ``depth``, ``features``.
+    notes
+        What was left out and why.
+    """
+
+    outcome: str
+    definition: str
+    cases: int
+    positives: int
+    base_rate: float | None
+    factors: pa.Table
+    pareto: tuple[dict[str, Any], ...]
+    tree: dict[str, Any]
+    alpha: float
+    notes: tuple[str, ...] = ()
+
+    def significant(self) -> list[dict[str, Any]]:
+        """The significant over-represented factors, strongest first."""
+        return [r for r in self.factors.to_pylist() if r["significant"]]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "outcome": self.outcome,
+            "definition": self.definition,
+            "cases": self.cases,
+            "positives": self.positives,
+            "base_rate": self.base_rate,
+            "alpha": self.alpha,
+            "factors": self.factors.to_pylist(),
+            "pareto": [dict(p) for p in self.pareto],
+            "tree": self.tree,
+            "notes": list(self.notes),
+        }
+
+
+def _label(kind: str, name: str, value: str) -> str:
+    if kind == "attribute":
+        return f"{name} = {value}"
+    if kind == "activity":
+        return f"has activity '{value}'"
+    if kind == "resource":
+        return f"handled by {value}"
+    if kind == "variant":
+        return f"variant {value if len(value) <= 90 else value[:87] + '…'}"
+    if kind == "handovers":
+        return f"handovers = {value}"
+    if kind == "arrival_hour":
+        return f"arrived {int(value):02d}:00–{int(value) + 1:02d}:00"
+    if kind == "arrival_weekday":
+        return f"arrived on {value}"
+    return f"{name} = {value}"
+
+
+def _features_sql(src: str, attrs: list[str], cfg: KpiConfig, *, before_reopen: bool,
+                  tz: str) -> str:
+    """(case_id, kind, name, value) for every factor a decided case has.
+
+    With ``before_reopen`` only what happened up to a case's first resolution counts
+    (the rework after a reopen is a consequence of it, not a cause).
+    """
+    cut = "WHERE"
+    if before_reopen:
+        # Up to the first resolution for every case (reopened or not), so that neither
+        # the rework after a reopen nor the closing after a clean resolution tells.
+        marks, op = ((cfg.resolved, "<=") if cfg.resolved else (cfg.reopened, "<"))
+        cut = (
+            "LEFT JOIN (SELECT case_id, min(\"timestamp\") AS __cut FROM instances WHERE "
+            f"{sql_in('activity', marks)} GROUP BY case_id) r USING (case_id) "
+            f"WHERE (r.__cut IS NULL OR i.\"timestamp\" {op} r.__cut) AND"
+        )
+    local = local_time("arrived_at", tz)
+    parts = [
+        f"SELECT case_id, 'attribute' AS kind, {_lit(a)} AS name, "
+        f"CAST({quote(a)} AS VARCHAR) AS value FROM {src} WHERE {quote(a)} IS NOT NULL"
+        for a in attrs
+    ]
+    parts += [
+        "SELECT DISTINCT case_id, 'activity', 'activity', activity FROM inst",
+        "SELECT DISTINCT case_id, 'resource', 'resource', resource FROM inst "
+        "WHERE resource IS NOT NULL",
+        "SELECT case_id, 'variant', 'variant', string_agg(activity, ' → ' ORDER BY "
+        "\"timestamp\", event_index) FROM inst GROUP BY case_id",
+        "SELECT case_id, 'handovers', 'handovers', CASE WHEN h >= 3 THEN '3+' "
+        "ELSE CAST(h AS VARCHAR) END FROM (SELECT s.case_id, coalesce(ho.h, 0) AS h "
+        f"FROM {src} s LEFT JOIN ho USING (case_id))",
+        f"SELECT case_id, 'arrival_hour', 'arrival hour', "
+        f"CAST(hour({local}) AS VARCHAR) FROM {src}",
+        f"SELECT case_id, 'arrival_weekday', 'arrival weekday', "
+        f"CAST(isodow({local}) AS VARCHAR) FROM {src}",
+    ]
+    return f"""
+WITH inst AS (
+  SELECT i.case_id, i.activity, i."timestamp", i.event_index, i.resource
+  FROM instances i {cut} i.case_id IN (SELECT case_id FROM {src})
+), ho AS (
+  SELECT case_id, sum(CASE WHEN prev IS NOT NULL AND prev <> resource THEN 1 ELSE 0 END)
+    AS h
+  FROM (SELECT case_id, resource, lag(resource) OVER (
+          PARTITION BY case_id ORDER BY "timestamp", event_index) AS prev
+        FROM inst WHERE resource IS NOT NULL
+          AND NOT ({sql_in("resource", cfg.ignore_resources)}))
+  GROUP BY case_id
+)
+""" + "\nUNION ALL\n".join(parts)
+
+
+def _lit(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def root_causes(
+    log: EventLog,
+    outcome: Outcome = "sla_breach",
+    config: KpiConfig | PathLike | None = None,
+    *,
+    cases: pa.Table | None = None,
+    min_support: float = 0.02,
+    alpha: float = 0.05,
+    max_depth: int = 3,
+    long_lead_time_s: float | None = None,
+) -> RootCauses:
+    """Which attributes and process features go with an outcome, and how strongly.
+
+    Parameters
+    ----------
+    log
+        The event log.
+    outcome
+        ``"sla_breach"`` (cases that met or breached an SLA), ``"long_lead_time"`` (closed
+        cases above the config's lead-time quantile, default p90, or above
+        ``long_lead_time_s``) or ``"reopen"`` (cases ever resolved or closed).
+    config
+        A :class:`KpiConfig`, a YAML path, or ``None`` to guess.
+    cases
+        The result of :func:`case_metrics` if already computed.
+    min_support
+        Factors present in fewer than this share of cases (or fewer than 5 cases) are not
+        tested.
+    alpha
+        False discovery rate for the Benjamini–Hochberg control.
+    max_depth
+        Depth of the decision tree.
+    long_lead_time_s
+        Lead-time threshold for ``"long_lead_time"`` in seconds (overrides the quantile).
+
+    Returns
+    -------
+    RootCauses
+
+    Examples
+    --------
+    >>> rc = so.kpi.root_causes(tiny_log, "long_lead_time", min_support=0.2)
+    >>> rc.cases, rc.positives
+    (4, 1)
+    """
+    check_choice(outcome, "outcome", "root_causes", OUTCOMES)
+    check_interval(min_support, "min_support", "root_causes", low=0, high=1, closed="left")
+    check_interval(alpha, "alpha", "root_causes", low=0, high=1)
+    check_interval(max_depth, "max_depth", "root_causes", low=1, high=10, closed="both")
+    cfg = resolve_config(config, log)
+    table = case_metrics(log, cfg) if cases is None else cases
+    notes: list[str] = []
+    con = log.con
+
+    if outcome == "long_lead_time":
+        if long_lead_time_s is None:
+            with registered(con, table) as src:
+                thr = con.execute(
+                    f"SELECT {quantile('lead_time_s', cfg.long_lead_time_quantile)} "
+                    f"FROM {src}").fetchall()[0][0]
+            q = round(cfg.long_lead_time_quantile * 100)
+            definition = (f"lead time above its p{q}" + (f" ({thr / 3600:.1f} h)"
+                                                          if thr is not None else ""))
+        else:
+            thr = check_interval(long_lead_time_s, "long_lead_time_s", "root_causes", low=0)
+            definition = f"lead time above {thr / 3600:.1f} h"
+        include, positive = "lead_time_s IS NOT NULL", f"lead_time_s > {thr or 0.0!r}"
+    elif outcome == "reopen":
+        include = "resolved_at IS NOT NULL OR closed_at IS NOT NULL OR reopened"
+        positive = "reopened"
+        definition = "case reopened after resolution"
+        if not cfg.reopened:
+            notes.append("no reopen activity configured: no case can be reopened")
+    else:
+        include, positive = "sla_status IN ('met', 'breached')", "sla_status = 'breached'"
+        definition = "an SLA target breached (first response or resolution)"
+        if not cfg.policies:
+            notes.append("no SLA policy configured: no case has an SLA outcome")
+
+    with registered(con, table) as all_cases:
+        ytab = con.sql(
+            f"SELECT *, ({positive}) AS __y FROM {all_cases} WHERE {include}"
+        ).to_arrow_table()
+    n_total = ytab.num_rows
+    y = np.asarray(ytab.column("__y").to_numpy(zero_copy_only=False), dtype=bool)
+    k_total = int(y.sum())
+    base = k_total / n_total if n_total else None
+    empty = _empty_factors()
+    if n_total == 0 or k_total == 0 or k_total == n_total:
+        notes.append("the outcome does not vary among the decided cases: nothing to explain")
+        return RootCauses(outcome, definition, n_total, k_total, base, empty, (), {},
+                          alpha, tuple(notes))
+
+    attrs = []
+    for c in ytab.column_names:
+        if c in METRIC_COLUMNS or c == "__y":
+            continue
+        if pc.count_distinct(ytab.column(c)).as_py() <= _MAX_LEVELS:
+            attrs.append(c)
+        else:
+            notes.append(f"attribute {c!r} has more than {_MAX_LEVELS} values: left out")
+    min_cases = max(5, math.ceil(min_support * n_total))
+    with registered(con, ytab) as src:
+        feats = _features_sql(src, attrs, cfg, before_reopen=outcome == "reopen",
+                              tz=cfg.timezone)
+        stats = log.query(f"""
+            SELECT f.kind, f.name, f.value, count(*) AS n,
+              sum(CASE WHEN s.__y THEN 1 ELSE 0 END) AS k
+            FROM ({feats}) f JOIN {src} s USING (case_id)
+            GROUP BY f.kind, f.name, f.value
+            HAVING count(*) >= {min_cases} AND count(*) < {n_total}
+        """).to_arrow_table()
+        factors = _test(stats, n_total, k_total, alpha)
+        top = factors.slice(0, 0)
+        if factors.num_rows:
+            order = np.argsort(factors.column("p_value").to_numpy(), kind="stable")
+            top = factors.take(order[:25])
+        member = _membership(log, feats, src, top, ytab)
+
+    pareto = _pareto(factors, member, top, y)
+    tree = _tree(member, top, y, max_depth)
+    if factors.num_rows == 0:
+        notes.append(f"no factor is present in at least {min_cases} cases")
+    return RootCauses(outcome, definition, n_total, k_total, base, factors, pareto, tree,
+                      alpha, tuple(notes))
+
+
+def _empty_factors() -> pa.Table:
+    return _test(pa.table({"kind": pa.array([], pa.string()),
+                           "name": pa.array([], pa.string()),
+                           "value": pa.array([], pa.string()),
+                           "n": pa.array([], pa.int64()),
+                           "k": pa.array([], pa.int64())}), 1, 0, 0.05)
+
+
+def _test(stats: pa.Table, n_total: int, k_total: int, alpha: float) -> pa.Table:
+    """Rates, lift, effect, one-sided Fisher p-values and BH q-values per factor."""
+    from scipy.stats import false_discovery_control, hypergeom
+
+    n = np.asarray(stats.column("n").to_numpy(zero_copy_only=False), dtype=np.float64)
+    k = np.asarray(stats.column("k").to_numpy(zero_copy_only=False), dtype=np.float64)
+    base = k_total / n_total if n_total else np.nan
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = k / n
+        without = (k_total - k) / (n_total - n)
+        lift = rate / base
+    p = hypergeom.sf(k - 1, n_total, k_total, n) if n.size else np.zeros(0)
+    p = np.clip(p, 0.0, 1.0)
+    q = false_discovery_control(p, method="bh") if p.size else np.zeros(0)
+    effect = rate - without
+    excess = k - n * base
+    sig = (q <= alpha) & (effect > 0)
+    kinds = stats.column("kind").to_pylist()
+    names = stats.column("name").to_pylist()
+    values = stats.column("value").to_pylist()
+    if "arrival_weekday" in kinds:
+        values = [_WEEKDAYS[int(v) - 1] if kd == "arrival_weekday" else v
+                  for kd, v in zip(kinds, values, strict=True)]
+    labels = [_label(a, b, c) for a, b, c in zip(kinds, names, values, strict=True)]
+    order = np.lexsort((-excess, ~sig)) if n.size else np.zeros(0, dtype=np.int64)
+    table = pa.table({
+        "kind": pa.array(kinds, pa.string()),
+        "name": pa.array(names, pa.string()),
+        "value": pa.array(values, pa.string()),
+        "label": pa.array(labels, pa.string()),
+        "cases": pa.array(n.astype(np.int64)),
+        "support": pa.array(n / n_total),
+        "outcome_cases": pa.array(k.astype(np.int64)),
+        "rate": pa.array(rate),
+        "rate_without": pa.array(without, mask=~np.isfinite(without)),
+        "effect": pa.array(effect, mask=~np.isfinite(effect)),
+        "lift": pa.array(lift),
+        "excess": pa.array(excess),
+        "p_value": pa.array(p),
+        "q_value": pa.array(q),
+        "significant": pa.array(sig, pa.bool_()),
+    })
+    return table.take(pa.array(order, pa.int64()))
+
+
+def _membership(log: EventLog, feats: str, src: str, top: pa.Table, ytab: pa.Table
+                ) -> NDArray[np.bool_]:
+    """Boolean matrix: decided case (rows, ``ytab`` order) × factor (``top`` order)."""
+    mat = np.zeros((ytab.num_rows, top.num_rows), dtype=bool)
+    if top.num_rows == 0:
+        return mat
+    raw_values = top.column("value").to_pylist()
+    kinds = top.column("kind").to_pylist()
+    # weekday values were renamed for display: map back to the SQL form
+    sql_values = [str(_WEEKDAYS.index(v) + 1) if kd == "arrival_weekday" else v
+                  for kd, v in zip(kinds, raw_values, strict=True)]
+    keys = pa.table({"kind": kinds, "name": top.column("name").to_pylist(),
+                     "value": sql_values, "j": np.arange(top.num_rows)})
+    with registered(log.con, keys) as kt:
+        hits = log.query(f"""
+            SELECT f.case_id, kt.j FROM ({feats}) f
+            JOIN {kt} kt ON f.kind = kt.kind AND f.name = kt.name AND f.value = kt.value
+        """).to_arrow_table()
+    rows = pc.index_in(hits.column("case_id"), value_set=ytab.column("case_id"))
+    r = np.asarray(rows.to_numpy(zero_copy_only=False), dtype=np.int64)
+    j = np.asarray(hits.column("j").to_numpy(zero_copy_only=False), dtype=np.int64)
+    mat[r, j] = True
+    return mat
+
+
+def _pareto(factors: pa.Table, member: NDArray[np.bool_], top: pa.Table,
+            y: NDArray[np.bool_]) -> tuple[dict[str, Any], ...]:
+    """Greedy cover of the positive cases by significant factors (≤ 10 causes)."""
+    if top.num_rows == 0 or not factors.num_rows:
+        return ()
+    sig = np.asarray(top.column("significant").to_numpy(zero_copy_only=False), dtype=bool)
+    labels = top.column("label").to_pylist()
+    pos = member[y][:, sig]
+    cand = [labels[i] for i in np.flatnonzero(sig)]
+    total = int(y.sum())
+    left = np.ones(pos.shape[0], dtype=bool)
+    out: list[dict[str, Any]] = []
+    cum = 0
+    for _ in range(min(10, len(cand))):  # at most 10 steps over candidate factors
+        gain = (pos & left[:, None]).sum(axis=0)
+        best = int(np.argmax(gain))
+        if gain[best] == 0:
+            break
+        cum += int(gain[best])
+        out.append({"cause": cand[best], "cases": int(gain[best]),
+                    "share": float(gain[best] / total), "cumulative": cum / total})
+        left &= ~pos[:, best]
+    if out and cum < total:
+        out.append({"cause": "(other)", "cases": total - cum,
+                    "share": float((total - cum) / total), "cumulative": 1.0})
+    return tuple(out)
+
+
+def _tree(member: NDArray[np.bool_], top: pa.Table, y: NDArray[np.bool_],
+          max_depth: int) -> dict[str, Any]:
+    """A small CART tree over the strongest factors (present / absent)."""
+    from sklearn.tree import DecisionTreeClassifier, export_text
+
+    names = top.column("label").to_pylist()
+    if not names:
+        return {}
+    x = member.astype(np.float64)
+    n = y.size
+    clf = DecisionTreeClassifier(
+        max_depth=max_depth, min_samples_leaf=max(5, math.ceil(0.02 * n)),
+        class_weight="balanced", random_state=0,
+    ).fit(x, y)
+    t = clf.tree_
+    leaf_of = clf.apply(x)
+    counts = np.bincount(leaf_of, minlength=t.node_count)
+    pos = np.bincount(leaf_of, weights=y.astype(np.float64), minlength=t.node_count)
+    leaves: list[dict[str, Any]] = []
+    stack: list[tuple[int, list[str]]] = [(0, [])]
+    while stack:  # walks the tree's nodes (at most 2^(depth+1)), not the cases
+        node, path = stack.pop()
+        left, right = int(t.children_left[node]), int(t.children_right[node])
+        if left == -1:
+            leaves.append({"conditions": path, "cases": int(counts[node]),
+                           "outcome_cases": int(pos[node]),
+                           "rate": float(pos[node] / counts[node]) if counts[node] else None})
+            continue
+        f = int(t.feature[node])
+        no, yes = f"not {names[f]}", names[f]
+        stack.append((right, [*path, yes]))
+        stack.append((left, [*path, no]))
+    leaves.sort(key=lambda d: -(d["rate"] or 0.0))
+    return {
+        "depth": int(clf.get_depth()),
+        "features": names,
+        "rules": export_text(clf, feature_names=names, show_weights=False),
+        "leaves": leaves,
+        "accuracy": float((clf.predict(x) == y).mean()),
+    }
