@@ -89,6 +89,7 @@ class StepStats:
     processing_s: float
     first_lead_s: float
     rework_s: float
+    first_wait_s: float
     va_processing_s: float
     handovers: int
     handover_wait_s: float
@@ -181,6 +182,7 @@ def step_stats(log: EventLog, bp: Blueprint) -> dict[str, StepStats]:
       coalesce(sum(lead), 0), coalesce(sum(greatest(lead - proc, 0)), 0), coalesce(sum(proc), 0),
       coalesce(sum(CASE WHEN occ = 1 OR occ IS NULL THEN lead END), 0),
       coalesce(sum(CASE WHEN occ > 1 THEN lead END), 0),
+      coalesce(sum(CASE WHEN occ = 1 OR occ IS NULL THEN greatest(lead - proc, 0) END), 0),
       coalesce(sum(CASE WHEN {va} THEN proc END), 0),
       count(CASE WHEN handover THEN 1 END),
       coalesce(sum(CASE WHEN handover THEN greatest(lead - proc, 0) END), 0),
@@ -205,11 +207,12 @@ def step_stats(log: EventLog, bp: Blueprint) -> dict[str, StepStats]:
             processing_s=float(r[6]),
             first_lead_s=float(r[7]),
             rework_s=float(r[8]),
-            va_processing_s=float(r[9]),
-            handovers=int(r[10]),
-            handover_wait_s=float(r[11]),
-            measured=int(r[12]),
-            met=int(r[13]),
+            first_wait_s=float(r[9]),
+            va_processing_s=float(r[10]),
+            handovers=int(r[11]),
+            handover_wait_s=float(r[12]),
+            measured=int(r[13]),
+            met=int(r[14]),
         )
     return out
 

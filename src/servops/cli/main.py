@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "servops.cli.logs",
     "servops.cli.demo",
     "servops.cli.kpi",
+    "servops.cli.blueprint",
 )
 
 
