@@ -13,10 +13,18 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from servops.errors import InvalidParameterError
 from servops.io import ColumnMap
-from servops.log import DEFAULT_WORKSPACE, open_log
+from servops.log import DEFAULT_WORKSPACE, EventLog, open_log
 
-__all__ = ["DbOpt", "JsonOpt", "log_command", "progress", "read_options"]
+__all__ = [
+    "DbOpt",
+    "JsonOpt",
+    "apply_filters",
+    "log_command",
+    "progress",
+    "read_options",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -83,6 +91,85 @@ def _reading_params() -> list[inspect.Parameter]:
 _READING = [p.name for p in _reading_params()]
 
 
+def _filter_params() -> list[inspect.Parameter]:
+    """Filter options shared by every command that reads a log (applied in this order)."""
+    kw = inspect.Parameter.KEYWORD_ONLY
+    panel = "Filters"
+
+    def p(name: str, annotation: Any, default: Any) -> inspect.Parameter:  # noqa: ANN401
+        return inspect.Parameter(name, kw, annotation=annotation, default=default)
+
+    return [
+        p("filter_from", Annotated[str | None, typer.Option(
+            "--from", help="Time window start (ISO date/time, UTC if no offset).",
+            rich_help_panel=panel)], None),
+        p("filter_to", Annotated[str | None, typer.Option(
+            "--to", help="Time window end (exclusive).", rich_help_panel=panel)], None),
+        p("filter_window", Annotated[str, typer.Option(
+            "--window", help="Which cases the window keeps: contained, intersecting, "
+            "started, completed, or trim (events).", rich_help_panel=panel)], "contained"),
+        p("filter_where", Annotated[list[str] | None, typer.Option(
+            "--where", metavar="ATTR=VALUE",
+            help="Keep cases with an event where ATTR=VALUE (or drop: ATTR!=VALUE). "
+            "Repeat: same attribute = any of the values; different ones = all.",
+            rich_help_panel=panel)], None),
+        p("filter_through", Annotated[list[str] | None, typer.Option(
+            "--through", metavar="ACTIVITY", help="Keep cases passing through ACTIVITY "
+            "(repeat: all of them).", rich_help_panel=panel)], None),
+        p("filter_starts_with", Annotated[list[str] | None, typer.Option(
+            "--starts-with", metavar="ACTIVITY", help="Keep cases starting with ACTIVITY "
+            "(repeat: any of them).", rich_help_panel=panel)], None),
+        p("filter_ends_with", Annotated[list[str] | None, typer.Option(
+            "--ends-with", metavar="ACTIVITY", help="Keep cases ending with ACTIVITY "
+            "(repeat: any of them).", rich_help_panel=panel)], None),
+        p("filter_min_activity_frequency", Annotated[int | None, typer.Option(
+            "--min-activity-frequency", metavar="N", help="Drop activities with fewer "
+            "than N instances.", rich_help_panel=panel)], None),
+        p("filter_variant_top", Annotated[int | None, typer.Option(
+            "--variant-top", metavar="K", help="Keep the cases of the K most frequent "
+            "variants (applied last).", rich_help_panel=panel)], None),
+    ]
+
+
+_FILTERS = [p.name for p in _filter_params()]
+
+
+def apply_filters(log: EventLog, opts: dict[str, Any]) -> EventLog:
+    """Apply the CLI filter options (``filter_*`` keys) to ``log``, in a fixed order.
+
+    Time window, attribute values, through, starts with, ends with, minimum activity
+    frequency, then top variants.
+    """
+    from servops.log import filters
+
+    out = log
+    if opts.get("filter_from") or opts.get("filter_to"):
+        out = filters.time_window(out, opts.get("filter_from"), opts.get("filter_to"),
+                                  mode=opts.get("filter_window") or "contained")
+    groups: dict[tuple[str, bool], list[str]] = {}
+    for spec in opts.get("filter_where") or []:
+        attr, sep, value = spec.partition("=")
+        keep = not attr.endswith("!")
+        attr = attr.rstrip("!").strip()
+        if not sep or not attr:
+            msg = f"--where takes ATTR=VALUE or ATTR!=VALUE; got {spec!r}."
+            raise InvalidParameterError(msg)
+        groups.setdefault((attr, keep), []).append(value)
+    for (attr, keep), values in groups.items():
+        out = filters.attribute_values(out, attr, values, keep=keep)
+    if opts.get("filter_through"):
+        out = filters.through_activity(out, opts["filter_through"])
+    if opts.get("filter_starts_with"):
+        out = filters.starts_with(out, opts["filter_starts_with"])
+    if opts.get("filter_ends_with"):
+        out = filters.ends_with(out, opts["filter_ends_with"])
+    if opts.get("filter_min_activity_frequency") is not None:
+        out = filters.min_activity_frequency(out, opts["filter_min_activity_frequency"])
+    if opts.get("filter_variant_top") is not None:
+        out = filters.top_variants(out, opts["filter_variant_top"])
+    return out
+
+
 def read_options(kwargs: dict[str, Any]) -> dict[str, Any]:
     """Turn the CLI reading options into keyword arguments of :func:`servops.read_log`."""
     if kwargs["on_bad_rows"] not in ("error", "skip"):
@@ -120,14 +207,17 @@ def log_command(func: F) -> F:
     rest = [p for p in own if p.default is not inspect.Parameter.empty]
     new_params = [params[0]] + [
         p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in positional
-    ] + [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in rest] + params[1:]
+    ] + [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in rest] + params[1:] + (
+        _filter_params()
+    )
 
     @functools.wraps(func)
     def wrapper(**kwargs: Any) -> Any:  # noqa: ANN401
         reading = {k: kwargs.pop(k) for k in _READING}
+        filtering = {k: kwargs.pop(k) for k in _FILTERS}
         with progress("reading log"):
             log = open_log(reading["log_spec"], db=reading["db"], **read_options(reading))
-        return func(log, **kwargs)
+        return func(apply_filters(log, filtering), **kwargs)
 
     wrapper.__signature__ = sig.replace(parameters=new_params)  # type: ignore[attr-defined]
     return wrapper  # type: ignore[return-value]
