@@ -21,4 +21,6 @@ def _doctest_namespace(doctest_namespace: dict[str, Any], tmp_path: Path) -> Non
     doctest_namespace["tmp_path"] = tmp_path
     doctest_namespace["ColumnMap"] = ColumnMap
     doctest_namespace["so"] = servops
-    doctest_namespace["tiny_log"] = servops.read_log(HERE / "tests" / "data" / "tiny.csv")
+    doctest_namespace["tiny_log"] = servops.read_log(
+        HERE / "tests" / "data" / "tiny.csv"
+    )

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pyarrow as pa
 
 from servops.io import read_xes_arrow
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 ROOT = Path(__file__).resolve().parent
 OUT = ROOT / "_data"
@@ -34,7 +37,9 @@ def replicated_bpic2012_csv(times: int) -> Path:
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     con.register("src_arrow", table)
-    con.execute("CREATE TABLE src AS SELECT *, row_number() OVER () AS rn FROM src_arrow")
+    con.execute(
+        "CREATE TABLE src AS SELECT *, row_number() OVER () AS rn FROM src_arrow"
+    )
     con.execute(f"CREATE TABLE reps AS SELECT range AS k FROM range({times})")
     tmp = path.with_suffix(".tmp")
     con.execute(

@@ -8,17 +8,25 @@ with a clear reason when Chromium is absent.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from pathlib import Path
+
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -35,7 +43,9 @@ class PageVisit:
 
 
 @contextmanager
-def open_page(html: Path, *, width: int = 1280, height: int = 900) -> Iterator[PageVisit]:
+def open_page(
+    html: Path, *, width: int = 1280, height: int = 900
+) -> Iterator[PageVisit]:
     """Load ``html`` in headless Chromium; collect console errors, page errors, requests."""
     exe = chromium_path()
     if exe is None:
@@ -46,8 +56,12 @@ def open_page(html: Path, *, width: int = 1280, height: int = 900) -> Iterator[P
         try:
             page = browser.new_page(viewport={"width": width, "height": height})
             visit = PageVisit(page)
-            page.on("console", lambda m: visit.console_errors.append(m.text)
-                    if m.type == "error" else None)
+            page.on(
+                "console",
+                lambda m: (
+                    visit.console_errors.append(m.text) if m.type == "error" else None
+                ),
+            )
             page.on("pageerror", lambda e: visit.page_errors.append(str(e)))
             page.on("request", lambda r: visit.requests.append(r.url))
             page.goto(html.resolve().as_uri())
@@ -62,8 +76,9 @@ def external_requests(visit: PageVisit) -> list[str]:
     return [u for u in visit.requests if not u.startswith(("file:", "data:", "about:"))]
 
 
-def screenshot(visit: PageVisit, path: Path, check: Callable[[bytes], None] | None = None
-               ) -> Path:
+def screenshot(
+    visit: PageVisit, path: Path, check: Callable[[bytes], None] | None = None
+) -> Path:
     """Save a full-page PNG screenshot and return its path."""
     data = visit.page.screenshot(path=str(path), full_page=True)
     if check is not None:

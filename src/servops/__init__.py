@@ -40,8 +40,20 @@ __version__ = "0.1.0"
 
 # Analysis subpackages load on first use (``so.mining``), keeping ``import servops`` light.
 _SUBPACKAGES = frozenset(
-    {"blueprint", "demo", "feedback", "forecast", "io", "kpi", "log", "mining", "report",
-     "sim", "spc", "staffing"}
+    {
+        "blueprint",
+        "demo",
+        "feedback",
+        "forecast",
+        "io",
+        "kpi",
+        "log",
+        "mining",
+        "report",
+        "sim",
+        "spc",
+        "staffing",
+    }
 )
 
 
@@ -52,6 +64,7 @@ def __getattr__(name: str) -> object:
         return importlib.import_module(f"servops.{name}")
     msg = f"module 'servops' has no attribute {name!r}"
     raise AttributeError(msg)
+
 
 __all__ = [
     # errors

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from servops._typing import Seed
 from servops.errors import InvalidParameterError
 
-__all__ = ["as_rng", "check_choice", "check_interval", "check_columns"]
+if TYPE_CHECKING:
+    from collections.abc import Collection, Iterable
+
+    from servops._typing import Seed
+
+__all__ = ["as_rng", "check_choice", "check_columns", "check_interval"]
 
 
 def check_interval(
@@ -36,11 +40,9 @@ number in the range (0, inf). Got -1 instead.
     """
     left_ok = value >= low if closed in ("left", "both") else value > low
     right_ok = value <= high if closed in ("right", "both") else value < high
+    number = isinstance(value, int | float | np.integer | np.floating)
     if isinstance(value, bool) or not (
-        isinstance(value, int | float | np.integer | np.floating)
-        and not math.isnan(value)
-        and left_ok
-        and right_ok
+        number and not math.isnan(value) and left_ok and right_ok
     ):
         lb = "[" if closed in ("left", "both") else "("
         rb = "]" if closed in ("right", "both") else ")"
@@ -78,9 +80,7 @@ def check_columns(
     have = list(present)
     missing = [c for c in required if c not in have]
     if missing:
-        msg = (
-            f"{where}: missing column(s) {missing}. Available columns: {sorted(have)}"
-        )
+        msg = f"{where}: missing column(s) {missing}. Available columns: {sorted(have)}"
         raise LogSchemaError(msg)
 
 
@@ -94,9 +94,11 @@ def as_rng(seed: Seed) -> np.random.Generator:
     """
     if isinstance(seed, np.random.Generator):
         return seed
-    if seed is None or (isinstance(seed, int | np.integer) and not isinstance(seed, bool)):
+    if seed is None or not isinstance(seed, bool):
         return np.random.default_rng(seed)
-    msg = f"The 'seed' parameter must be an int, a numpy Generator or None. Got {seed!r}."
+    msg = (
+        f"The 'seed' parameter must be an int, a numpy Generator or None. Got {seed!r}."
+    )
     raise InvalidParameterError(msg)
 
 

@@ -13,7 +13,14 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-__all__ = ["console", "emit", "err_console", "fmt_duration", "simple_table", "to_jsonable"]
+__all__ = [
+    "console",
+    "emit",
+    "err_console",
+    "fmt_duration",
+    "simple_table",
+    "to_jsonable",
+]
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -50,7 +57,9 @@ def emit(
 ) -> None:
     """Print ``data`` as JSON, or call ``render`` to print it for people."""
     if as_json or render is None:
-        sys.stdout.write(json.dumps(to_jsonable(data), ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(
+            json.dumps(to_jsonable(data), ensure_ascii=False, indent=2) + "\n"
+        )
         return
     render(console)
 
@@ -63,7 +72,7 @@ def fmt_duration(seconds: float | None) -> str:
     >>> fmt_duration(5400), fmt_duration(90), fmt_duration(3 * 86400)
     ('90m', '90s', '3.0d')
     """
-    if seconds is None or (isinstance(seconds, float) and math.isnan(seconds)):
+    if seconds is None or math.isnan(seconds):
         return "–"
     s = float(seconds)
     if abs(s) < 120:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
 from servops.cli._common import DbOpt, JsonOpt, progress
 from servops.cli._render import emit
 from servops.errors import InvalidParameterError
 from servops.log import DEFAULT_WORKSPACE
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 __all__ = ["register"]
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
 from servops.cli._common import DbOpt, JsonOpt, log_command, progress, read_options
 from servops.cli._render import emit, err_console, simple_table
 from servops.log import DEFAULT_WORKSPACE, EventLog, Workspace
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 __all__ = ["register"]
 
@@ -21,15 +23,34 @@ def info(log: EventLog, json: JsonOpt = False) -> None:
 
     def render(c: Console) -> None:
         d = result.to_dict()
-        rows = [[k, d[k]] for k in ("cases", "events", "activity_instances", "activities",
-                                    "resources", "variants", "start", "end",
-                                    "has_start_times", "timezone", "source")]
+        rows = [
+            [k, d[k]]
+            for k in (
+                "cases",
+                "events",
+                "activity_instances",
+                "activities",
+                "resources",
+                "variants",
+                "start",
+                "end",
+                "has_start_times",
+                "timezone",
+                "source",
+            )
+        ]
         c.print(simple_table("Log", ["", "value"], rows))
-        c.print(simple_table("Lifecycle", ["transition", "events"],
-                             list(result.lifecycle.items())))
+        c.print(
+            simple_table(
+                "Lifecycle", ["transition", "events"], list(result.lifecycle.items())
+            )
+        )
         if result.attributes:
-            c.print(simple_table("Attributes", ["name", "type"],
-                                 list(result.attributes.items())))
+            c.print(
+                simple_table(
+                    "Attributes", ["name", "type"], list(result.attributes.items())
+                )
+            )
         for n in result.notes:
             c.print(f"[dim]note: {n}[/]")
 
@@ -37,48 +58,91 @@ def info(log: EventLog, json: JsonOpt = False) -> None:
 
 
 def import_(
-    source: Annotated[Path, typer.Argument(metavar="LOG", help="The log file to store.",
-                                           show_default=False)],
+    source: Annotated[
+        Path,
+        typer.Argument(
+            metavar="LOG", help="The log file to store.", show_default=False
+        ),
+    ],
     name: Annotated[str, typer.Option("--name", "-n", help="Name to store it under.")],
     db: DbOpt = Path(DEFAULT_WORKSPACE),
-    replace: Annotated[bool, typer.Option("--replace", help="Overwrite a stored log.")] = False,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Overwrite a stored log.")
+    ] = False,
     case: Annotated[str | None, typer.Option("--case", help="Case id column.")] = None,
-    activity: Annotated[str | None, typer.Option("--activity", help="Activity column.")] = None,
-    timestamp: Annotated[str | None, typer.Option("--timestamp", help="Timestamp column.")] = None,
-    start_timestamp: Annotated[str | None, typer.Option(
-        "--start-timestamp", help="Start timestamp column.")] = None,
-    resource: Annotated[str | None, typer.Option("--resource", help="Resource column.")] = None,
-    lifecycle: Annotated[str | None, typer.Option("--lifecycle", help="Lifecycle column.")] = None,
-    encoding: Annotated[str | None, typer.Option("--encoding", help="Text encoding.")] = None,
-    delimiter: Annotated[str | None, typer.Option("--delimiter", help="CSV delimiter.")] = None,
-    dayfirst: Annotated[bool | None, typer.Option(
-        "--dayfirst/--monthfirst", help="Date order of ambiguous dates.",
-        show_default=False)] = None,
-    timestamp_format: Annotated[str | None, typer.Option(
-        "--timestamp-format", help="strptime format.")] = None,
-    timezone: Annotated[str, typer.Option("--timezone", help="Zone of naive timestamps.")] = "UTC",
+    activity: Annotated[
+        str | None, typer.Option("--activity", help="Activity column.")
+    ] = None,
+    timestamp: Annotated[
+        str | None, typer.Option("--timestamp", help="Timestamp column.")
+    ] = None,
+    start_timestamp: Annotated[
+        str | None, typer.Option("--start-timestamp", help="Start timestamp column.")
+    ] = None,
+    resource: Annotated[
+        str | None, typer.Option("--resource", help="Resource column.")
+    ] = None,
+    lifecycle: Annotated[
+        str | None, typer.Option("--lifecycle", help="Lifecycle column.")
+    ] = None,
+    encoding: Annotated[
+        str | None, typer.Option("--encoding", help="Text encoding.")
+    ] = None,
+    delimiter: Annotated[
+        str | None, typer.Option("--delimiter", help="CSV delimiter.")
+    ] = None,
+    dayfirst: Annotated[
+        bool | None,
+        typer.Option(
+            "--dayfirst/--monthfirst",
+            help="Date order of ambiguous dates.",
+            show_default=False,
+        ),
+    ] = None,
+    timestamp_format: Annotated[
+        str | None, typer.Option("--timestamp-format", help="strptime format.")
+    ] = None,
+    timezone: Annotated[
+        str, typer.Option("--timezone", help="Zone of naive timestamps.")
+    ] = "UTC",
     sheet: Annotated[str, typer.Option("--sheet", help="Excel sheet.")] = "0",
-    on_bad_rows: Annotated[str, typer.Option(
-        "--on-bad-rows", help="error (default) or skip (drop and report).")] = "error",
+    on_bad_rows: Annotated[
+        str,
+        typer.Option(
+            "--on-bad-rows", help="error (default) or skip (drop and report)."
+        ),
+    ] = "error",
     json: JsonOpt = False,
 ) -> None:
     """Store a log in the workspace under a name; later commands take the name.
 
     The import is all or nothing: if it fails, the workspace is unchanged.
     """
-    opts = read_options({
-        "case": case, "activity": activity, "timestamp": timestamp,
-        "start_timestamp": start_timestamp, "resource": resource, "lifecycle": lifecycle,
-        "encoding": encoding, "delimiter": delimiter, "dayfirst": dayfirst,
-        "timestamp_format": timestamp_format, "timezone": timezone, "sheet": sheet,
-        "on_bad_rows": on_bad_rows,
-    })
+    opts = read_options(
+        {
+            "case": case,
+            "activity": activity,
+            "timestamp": timestamp,
+            "start_timestamp": start_timestamp,
+            "resource": resource,
+            "lifecycle": lifecycle,
+            "encoding": encoding,
+            "delimiter": delimiter,
+            "dayfirst": dayfirst,
+            "timestamp_format": timestamp_format,
+            "timezone": timezone,
+            "sheet": sheet,
+            "on_bad_rows": on_bad_rows,
+        }
+    )
     with Workspace(db) as ws, progress(f"importing {source.name}", con=ws.con) as stage:
         log, report = ws.import_log(source, name, replace=replace, stage=stage, **opts)
         cases = log.n_cases()
 
     def render(c: Console) -> None:
-        c.print(f"Stored [bold]{name}[/] in {db}: {report.events:,} events, {cases:,} cases.")
+        c.print(
+            f"Stored [bold]{name}[/] in {db}: {report.events:,} events, {cases:,} cases."
+        )
         for n in report.notes:
             c.print(f"[dim]note: {n}[/]")
         if report.skipped:
@@ -88,8 +152,11 @@ def import_(
                 f"{' …' if report.skipped > 20 else ''}"
             )
 
-    emit({**report.to_dict(), "name": name, "cases": cases, "db": str(db)},
-         as_json=json, render=render)
+    emit(
+        {**report.to_dict(), "name": name, "cases": cases, "db": str(db)},
+        as_json=json,
+        render=render,
+    )
 
 
 def logs(db: DbOpt = Path(DEFAULT_WORKSPACE), json: JsonOpt = False) -> None:
@@ -98,13 +165,26 @@ def logs(db: DbOpt = Path(DEFAULT_WORKSPACE), json: JsonOpt = False) -> None:
 
     def render(c: Console) -> None:
         if not stored:
-            c.print(f"No logs stored in {db}. Store one with `servops import FILE --name N`.")
+            c.print(
+                f"No logs stored in {db}. Store one with `servops import FILE --name N`."
+            )
             return
-        c.print(simple_table(f"Logs in {db}", ["name", "events", "cases", "source",
-                                                "imported"],
-                             [[s.name, s.events, s.cases, s.source,
-                               s.imported_at.isoformat(timespec="seconds")]
-                              for s in stored]))
+        c.print(
+            simple_table(
+                f"Logs in {db}",
+                ["name", "events", "cases", "source", "imported"],
+                [
+                    [
+                        s.name,
+                        s.events,
+                        s.cases,
+                        s.source,
+                        s.imported_at.isoformat(timespec="seconds"),
+                    ]
+                    for s in stored
+                ],
+            )
+        )
 
     emit([s.to_dict() for s in stored], as_json=json, render=render)
 

@@ -26,12 +26,15 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
 
-from servops._typing import Seed
 from servops._validation import as_rng, check_interval
+
+if TYPE_CHECKING:
+    from servops._typing import Seed
 
 __all__ = ["DemoData", "generate_service_desk"]
 
@@ -92,6 +95,21 @@ def _add_work(t: datetime, minutes: float) -> datetime:
             return t + left
         left -= day_end - t
         t = _next_work_moment(day_end)
+
+
+@dataclass(slots=True)
+class _Ticket:
+    id: str
+    channel: str
+    category: str
+    segment: str
+    priority: str
+    created: datetime
+    escalated: bool = False
+    reopens: int = 0
+    waited_customer: bool = False
+    agent: str = ""
+    resolved: datetime | None = None
 
 
 class _Pool:
@@ -211,7 +229,7 @@ def generate_service_desk(
 
     # Each ticket is a small state machine; steps are scheduled in order of readiness.
     heap: list[tuple[datetime, int, int, str]] = []
-    tickets = []
+    tickets: list[_Ticket] = []
     for i, at in enumerate(arrivals):
         channel = str(rng.choice(CHANNELS, p=CHANNEL_P))
         category = str(rng.choice(CATEGORIES, p=CATEGORY_P))
@@ -220,38 +238,33 @@ def generate_service_desk(
             PRIORITIES,
             p=(0.05, 0.2, 0.5, 0.25) if segment == "standard" else (0.2, 0.4, 0.3, 0.1),
         )
-        tk = {
-            "id": f"INC-{i + 1:05d}",
-            "channel": channel,
-            "category": category,
-            "segment": segment,
-            "priority": str(pr),
-            "escalated": False,
-            "reopens": 0,
-            "waited_customer": False,
-            "agent": None,
-            "created": at,
-            "resolved": None,
-        }
+        tk = _Ticket(
+            id=f"INC-{i + 1:05d}",
+            channel=channel,
+            category=category,
+            segment=segment,
+            priority=str(pr),
+            created=at,
+        )
         tickets.append(tk)
         heapq.heappush(heap, (at, i, i, "create"))
     seq = len(tickets)
 
     def emit(
-        tk: dict[str, object], act: str, st: datetime | None, end: datetime, res: str
+        tk: _Ticket, act: str, st: datetime | None, end: datetime, res: str
     ) -> None:
         if end > horizon:
             return
         for k, v in (
-            ("case_id", tk["id"]),
+            ("case_id", tk.id),
             ("activity", act),
             ("start_timestamp", st),
             ("timestamp", end),
             ("resource", res),
-            ("channel", tk["channel"]),
-            ("priority", tk["priority"]),
-            ("segment", tk["segment"]),
-            ("category", tk["category"]),
+            ("channel", tk.channel),
+            ("priority", tk.priority),
+            ("segment", tk.segment),
+            ("category", tk.category),
         ):
             rows[k].append(v)
 
@@ -267,7 +280,7 @@ def generate_service_desk(
         if step == "create":
             emit(tk, "Ticket created", None, at, "system")
             ready = at
-            if tk["channel"] == "email":  # inbox swept every two working hours
+            if tk.channel == "email":  # inbox swept every two working hours
                 ready = _next_work_moment(at)
                 ready = ready.replace(minute=0, second=0, microsecond=0) + timedelta(
                     hours=2 - (ready.hour % 2)
@@ -275,52 +288,52 @@ def generate_service_desk(
             push(ready, i, "first_response")
         elif step == "first_response":
             agent, s, e = l1.take(at, float(rng.gamma(2.0, 2.5)), speed)
-            tk["agent"] = agent
+            tk.agent = agent
             emit(tk, "First response", s, e, agent)
             push(e, i, "l1_work")
         elif step == "l1_work":
             agent, s, e = l1.take(at, float(rng.lognormal(np.log(18), 0.5)), speed)
-            tk["agent"] = agent
+            tk.agent = agent
             emit(tk, "L1 work", s, e, agent)
-            esc_p = ESCALATE_P[str(tk["category"])] if not tk["escalated"] else 0.0
-            if tk["reopens"] == 0 and rng.random() < esc_p:
-                tk["escalated"] = True
+            esc_p = ESCALATE_P[tk.category] if not tk.escalated else 0.0
+            if tk.reopens == 0 and rng.random() < esc_p:
+                tk.escalated = True
                 emit(tk, "Escalated to L2", None, e, agent)
                 push(e, i, "l2_work")
-            elif not tk["waited_customer"] and rng.random() < 0.18:
+            elif not tk.waited_customer and rng.random() < 0.18:
                 push(e, i, "wait_customer")
             else:
                 push(e, i, "resolve")
         elif step == "l2_work":
             agent, s, e = l2.take(at, float(rng.lognormal(np.log(40), 0.6)), {})
-            tk["agent"] = agent
+            tk.agent = agent
             emit(tk, "L2 work", s, e, agent)
-            if not tk["waited_customer"] and rng.random() < 0.25:
+            if not tk.waited_customer and rng.random() < 0.25:
                 push(e, i, "wait_customer")
             else:
                 push(e, i, "resolve")
         elif step == "wait_customer":
-            tk["waited_customer"] = True
-            emit(tk, "Waiting for customer", None, at, str(tk["agent"]))
+            tk.waited_customer = True
+            emit(tk, "Waiting for customer", None, at, tk.agent)
             reply = at + timedelta(hours=float(rng.exponential(20.0)))
             emit(tk, "Customer replied", None, reply, "customer")
-            push(reply, i, "l2_work" if tk["escalated"] else "l1_work")
+            push(reply, i, "l2_work" if tk.escalated else "l1_work")
         elif step == "resolve":
-            emit(tk, "Resolved", None, at, str(tk["agent"]))
-            tk["resolved"] = at
+            emit(tk, "Resolved", None, at, tk.agent)
+            tk.resolved = at
             p_reopen = 0.05
-            if tk["category"] == "Access":
+            if tk.category == "Access":
                 p_reopen = 0.30
-            if tk["agent"] == "L1-06":
+            if tk.agent == "L1-06":
                 p_reopen += 0.15
-            if tk["reopens"] < 2 and rng.random() < p_reopen:
-                tk["reopens"] = int(tk["reopens"]) + 1  # type: ignore[call-overload]
+            if tk.reopens < 2 and rng.random() < p_reopen:
+                tk.reopens += 1
                 push(at + timedelta(hours=float(rng.uniform(4, 60))), i, "reopen")
             else:
                 push(at + timedelta(days=2), i, "close")
         elif step == "reopen":
             emit(tk, "Reopened", None, at, "customer")
-            tk["resolved"] = None
+            tk.resolved = None
             push(at, i, "l1_work")
         elif step == "close":
             emit(tk, "Closed", None, at, "system")
@@ -352,7 +365,7 @@ def generate_service_desk(
 
 
 def _survey(
-    tickets: list[dict[str, object]],
+    tickets: list[_Ticket],
     rng: np.random.Generator,
     rate: float,
     horizon: datetime,
@@ -365,26 +378,25 @@ def _survey(
         "language": [],
     }
     for tk in tickets:
-        resolved = tk["resolved"]
+        resolved = tk.resolved
         if not isinstance(resolved, datetime) or rng.random() >= rate:
             continue
-        created = tk["created"]
-        assert isinstance(created, datetime)
+        created = tk.created
         hours = (resolved - created).total_seconds() / 3600
-        score = 9.2 - 0.045 * min(hours, 120) - 2.6 * int(tk["reopens"])  # type: ignore[call-overload]
-        score += -0.8 if tk["escalated"] else 0.3
+        score = 9.2 - 0.045 * min(hours, 120) - 2.6 * tk.reopens
+        score += -0.8 if tk.escalated else 0.3
         score += rng.normal(0, 1.1)
         score = int(np.clip(round(score), 0, 10))
-        if tk["reopens"]:
+        if tk.reopens:
             kind = "reopen"
         elif hours > 48:
             kind = "wait"
-        elif tk["channel"] == "email" and hours > 8 and rng.random() < 0.5:
+        elif tk.channel == "email" and hours > 8 and rng.random() < 0.5:
             kind = "email"
         elif score >= 9:
             kind = "good"
         else:
-            kind = "ok" if score >= 7 or not tk["escalated"] else "wait"
+            kind = "ok" if score >= 7 or not tk.escalated else "wait"
         comment = ""
         lang = ""
         if rng.random() < 0.75:
@@ -392,7 +404,7 @@ def _survey(
         submitted = resolved + timedelta(hours=float(rng.uniform(1, 30)))
         if submitted > horizon:
             continue
-        out["case_id"].append(tk["id"])
+        out["case_id"].append(tk.id)
         out["score"].append(score)
         out["comment"].append(comment or None)
         out["submitted_at"].append(submitted)

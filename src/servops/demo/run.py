@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from servops._typing import PathLike
 from servops.demo.generator import generate_service_desk
 from servops.log import Workspace
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from servops._typing import PathLike
 
 __all__ = ["DemoResult", "run_demo"]
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import functools
+from typing import TYPE_CHECKING
 
 import duckdb
 
@@ -10,7 +11,15 @@ from servops.errors import LogSchemaError
 from servops.io.encoding import detect_encoding, open_bytes, transcode_to_utf8
 from servops.io.raw import RawSource
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
 __all__ = ["scan_csv"]
+
+
+def _remove(path: Path) -> None:
+    path.unlink(missing_ok=True)
 
 
 def _sniff_delimiter(sample: str) -> str:
@@ -50,11 +59,13 @@ def scan_csv(
     """
     sample_bytes = open_bytes(path)
     if not sample_bytes.strip():
-        msg = f"{path}: the file is empty; expected a header row and at least one event."
+        msg = (
+            f"{path}: the file is empty; expected a header row and at least one event."
+        )
         raise LogSchemaError(msg)
     enc = (encoding or detect_encoding(sample_bytes)).lower().replace("_", "-")
     notes: list[str] = []
-    cleanups = []
+    cleanups: list[Callable[[], None]] = []
     source = path
     if enc in ("gbk", "gb2312", "gb18030", "big5", "cp936", "shift-jis", "cp1252"):
         target = "gb18030" if enc in ("gbk", "gb2312", "cp936") else enc
@@ -66,7 +77,7 @@ def scan_csv(
                 f"encoding. Pass the right one with --encoding (utf-8, gb18030, latin-1)."
             )
             raise LogSchemaError(msg) from exc
-        cleanups.append(lambda p=source: p.unlink(missing_ok=True))
+        cleanups.append(functools.partial(_remove, source))
         notes.append(f"read as {enc} (converted to UTF-8)")
         enc = "utf-8"
     text = sample_bytes.decode(
@@ -80,7 +91,7 @@ def scan_csv(
     )
     if duck_enc not in ("utf-8", "latin-1", "utf-16"):
         source = transcode_to_utf8(path, enc)
-        cleanups.append(lambda p=source: p.unlink(missing_ok=True))
+        cleanups.append(functools.partial(_remove, source))
         duck_enc, gz = "utf-8", False
     quoted = str(source).replace("'", "''")
     d = delim.replace("'", "''")
@@ -101,9 +112,7 @@ def scan_csv(
         msg = f"{path}: cannot be read as CSV ({delim!r}-separated): {exc}"
         raise LogSchemaError(msg) from exc
     names = [str(r[0]) for r in desc]
-    cols_sql = ", ".join(
-        "'{}': 'VARCHAR'".format(n.replace("'", "''")) for n in names
-    )
+    cols_sql = ", ".join("'{}': 'VARCHAR'".format(n.replace("'", "''")) for n in names)
     from_sql = from_sql.replace("columns={}", f"columns={{{cols_sql}}}")
     if delim != ",":
         notes.append(f"delimiter {delim!r}")

@@ -7,6 +7,10 @@ import gzip
 import shutil
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import io
 
 __all__ = ["detect_encoding", "open_bytes", "transcode_to_utf8"]
 
@@ -25,13 +29,13 @@ def open_bytes(path: Path) -> bytes:
 
 
 def detect_encoding(sample: bytes) -> str:
-    """Guess the encoding of a CSV sample: ``utf-8``, ``utf-8-sig``, ``gb18030`` or ``latin-1``.
+    r"""Guess the encoding of a CSV sample: ``utf-8``, ``utf-8-sig``, ``gb18030`` or ``latin-1``.
 
     Examples
     --------
     >>> detect_encoding("工单号,状态".encode("gbk"))
     'gb18030'
-    >>> detect_encoding(b"\\xef\\xbb\\xbfcase,activity")
+    >>> detect_encoding(codecs.BOM_UTF8 + b"case,activity")
     'utf-8-sig'
     """
     if sample.startswith(codecs.BOM_UTF8):
@@ -51,12 +55,12 @@ def transcode_to_utf8(path: Path, encoding: str, workdir: Path | None = None) ->
     """Write a UTF-8 copy of ``path`` (decompressing gzip) and return its path."""
     with path.open("rb") as fh:
         gz = fh.read(2) == b"\x1f\x8b"
-    opener = gzip.open if gz else Path.open
     fd, name = tempfile.mkstemp(suffix=".csv", prefix="servops-", dir=workdir)
     out = Path(name)
+    src: io.BufferedIOBase = gzip.open(path, "rb") if gz else path.open("rb")  # noqa: SIM115 - closed by the with below
     with (
-        opener(path, "rb") as src,  # type: ignore[operator]
-        codecs.getreader(encoding)(src, errors="strict") as text,
+        src,
+        codecs.getreader(encoding)(src, "strict") as text,
         open(fd, "w", encoding="utf-8", newline="") as dst,  # noqa: PTH123 - an fd
     ):
         shutil.copyfileobj(text, dst, 1 << 20)

@@ -12,13 +12,16 @@ order. ``__bad`` is NULL for a good row and otherwise ``problem`` or ``problem|r
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-import duckdb
+from typing import TYPE_CHECKING
 
 from servops.errors import LogSchemaError
 from servops.io.columns import CANONICAL_FIELDS, ColumnMap, guess_columns
-from servops.io.raw import RawSource
 from servops.io.timestamps import TimestampFormat, detect_format, parse_expression
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from servops.io.raw import RawSource
 
 __all__ = [
     "DEFAULT_NA_VALUES",
@@ -30,12 +33,36 @@ __all__ = [
 ]
 
 #: Strings read as missing. ``NA`` is deliberately absent: it is a real case id in Sepsis.
-DEFAULT_NA_VALUES = ("", "?", "NULL", "null", "None", "NaN", "nan", "N/A", "n/a", "#N/A")
+DEFAULT_NA_VALUES = (
+    "",
+    "?",
+    "NULL",
+    "null",
+    "None",
+    "NaN",
+    "nan",
+    "N/A",
+    "n/a",
+    "#N/A",
+)
 
 #: Standard XES lifecycle transitions (IEEE 1849), lower case.
 XES_TRANSITIONS = frozenset(
-    {"schedule", "assign", "withdraw", "reassign", "start", "suspend", "resume",
-     "pi_abort", "ate_abort", "complete", "autoskip", "manualskip", "unknown"}
+    {
+        "schedule",
+        "assign",
+        "withdraw",
+        "reassign",
+        "start",
+        "suspend",
+        "resume",
+        "pi_abort",
+        "ate_abort",
+        "complete",
+        "autoskip",
+        "manualskip",
+        "unknown",
+    }
 )
 _RESERVED = {*CANONICAL_FIELDS, "event_index", "__bad"}
 _SAMPLE_ROWS = 20_000
@@ -82,7 +109,9 @@ def _na(expr: str, typ: str, na: tuple[str, ...]) -> str:
     return f"CASE WHEN trim({expr}) IN ({items}) THEN NULL ELSE {expr} END"
 
 
-def _resolve(raw: RawSource, given: ColumnMap) -> tuple[ColumnMap, list[str], dict[str, str]]:
+def _resolve(
+    raw: RawSource, given: ColumnMap
+) -> tuple[ColumnMap, list[str], dict[str, str]]:
     """Resolve the map; composite activity ``a+b`` is returned as an SQL expression."""
     cmap, guessed = guess_columns(raw.columns, given)
     exprs: dict[str, str] = {}
@@ -93,7 +122,11 @@ def _resolve(raw: RawSource, given: ColumnMap) -> tuple[ColumnMap, list[str], di
             exprs[fld] = quote(col)
             continue
         parts = col.split("+")
-        if fld == "activity" and len(parts) > 1 and all(p in raw.columns for p in parts):
+        if (
+            fld == "activity"
+            and len(parts) > 1
+            and all(p in raw.columns for p in parts)
+        ):
             exprs[fld] = " || '+' || ".join(f"coalesce({quote(p)}, '')" for p in parts)
             continue
         msg = (
@@ -104,7 +137,11 @@ def _resolve(raw: RawSource, given: ColumnMap) -> tuple[ColumnMap, list[str], di
         raise LogSchemaError(msg)
     missing = [f for f in ("case_id", "activity", "timestamp") if f not in exprs]
     if missing:
-        flag = {"case_id": "--case", "activity": "--activity", "timestamp": "--timestamp"}
+        flag = {
+            "case_id": "--case",
+            "activity": "--activity",
+            "timestamp": "--timestamp",
+        }
         flags = " ".join(f"{flag[f]} COLUMN" for f in missing)
         msg = (
             f"{raw.label}: cannot tell which column holds {', '.join(f'`{m}`' for m in missing)}"
@@ -116,20 +153,32 @@ def _resolve(raw: RawSource, given: ColumnMap) -> tuple[ColumnMap, list[str], di
 
 
 def _detect(
-    con: duckdb.DuckDBPyConnection, raw: RawSource, expr: str, col: str, opts: ImportOptions,
+    con: duckdb.DuckDBPyConnection,
+    raw: RawSource,
+    expr: str,
+    col: str,
+    opts: ImportOptions,
 ) -> TimestampFormat:
     typ = raw.types.get(col, "VARCHAR")
     if typ.startswith("TIMESTAMP") or typ == "DATE":
         return TimestampFormat("native")
     if typ in ("BIGINT", "INTEGER", "DOUBLE", "FLOAT", "HUGEINT", "DECIMAL"):
-        sample = [str(r[0]) for r in con.execute(
-            f"SELECT CAST({expr} AS VARCHAR) FROM {raw.from_sql} "
-            f"WHERE {expr} IS NOT NULL LIMIT 200").fetchall()]
+        sample = [
+            str(r[0])
+            for r in con.execute(
+                f"SELECT CAST({expr} AS VARCHAR) FROM {raw.from_sql} "
+                f"WHERE {expr} IS NOT NULL LIMIT 200"
+            ).fetchall()
+        ]
     else:
         nav = _na(expr, "VARCHAR", opts.na_values)
-        sample = [str(r[0]).strip() for r in con.execute(
-            f"SELECT DISTINCT v FROM (SELECT {nav} AS v FROM {raw.from_sql} "
-            f"LIMIT {_SAMPLE_ROWS}) WHERE v IS NOT NULL LIMIT 2000").fetchall()]
+        sample = [
+            str(r[0]).strip()
+            for r in con.execute(
+                f"SELECT DISTINCT v FROM (SELECT {nav} AS v FROM {raw.from_sql} "
+                f"LIMIT {_SAMPLE_ROWS}) WHERE v IS NOT NULL LIMIT 2000"
+            ).fetchall()
+        ]
     fmt = detect_format(sample, dayfirst=opts.dayfirst, pattern=opts.timestamp_format)
     if fmt is None:
         examples = sample[:5]
@@ -161,14 +210,18 @@ def plan_import(
         notes.append(ts_fmt.note)
     start_fmt = None
     if "start_timestamp" in exprs:
-        start_fmt = _detect(con, raw, exprs["start_timestamp"], cmap.start_timestamp or "",
-                            opts)
+        start_fmt = _detect(
+            con, raw, exprs["start_timestamp"], cmap.start_timestamp or "", opts
+        )
 
     def key(fld: str) -> str:
         col = getattr(cmap, fld)
         typ = raw.types.get(col, "VARCHAR") if col in raw.columns else "VARCHAR"
-        return _na(f"CAST({exprs[fld]} AS VARCHAR)", "VARCHAR" if typ == "VARCHAR" else typ,
-                   opts.na_values)
+        return _na(
+            f"CAST({exprs[fld]} AS VARCHAR)",
+            "VARCHAR" if typ == "VARCHAR" else typ,
+            opts.na_values,
+        )
 
     case_sql = key("case_id")
     act_sql = key("activity")
@@ -178,7 +231,9 @@ def plan_import(
     start_in = ""
     if start_fmt is not None:
         scol = cmap.start_timestamp or ""
-        start_in = _na(exprs["start_timestamp"], raw.types.get(scol, "VARCHAR"), opts.na_values)
+        start_in = _na(
+            exprs["start_timestamp"], raw.types.get(scol, "VARCHAR"), opts.na_values
+        )
         start_sql = parse_expression(start_in, start_fmt, opts.timezone)
     res_sql = key("resource") if "resource" in exprs else "CAST(NULL AS VARCHAR)"
 
@@ -198,7 +253,9 @@ def plan_import(
         typ = raw.types.get(c, "VARCHAR")
         out = c if c.lower() not in _RESERVED else f"attr:{c}"
         if out != c:
-            notes.append(f"attribute {c!r} renamed {out!r} (clashes with a canonical name)")
+            notes.append(
+                f"attribute {c!r} renamed {out!r} (clashes with a canonical name)"
+            )
         if typ == "VARCHAR":
             expr = _na(quote(c), "VARCHAR", opts.na_values)
         elif typ.startswith("TIMESTAMP") and "TIME ZONE" not in typ:
@@ -211,10 +268,10 @@ def plan_import(
 
     raw_ts = f"CAST({ts_in} AS VARCHAR)"
     bad = (
-        f"CASE WHEN case_id IS NULL THEN 'empty case id' "
-        f"WHEN activity IS NULL THEN 'empty activity' "
-        f"WHEN __ts_raw IS NULL THEN 'missing timestamp' "
-        f"WHEN \"timestamp\" IS NULL THEN 'unparseable timestamp|' || __ts_raw "
+        "CASE WHEN case_id IS NULL THEN 'empty case id' "
+        "WHEN activity IS NULL THEN 'empty activity' "
+        "WHEN __ts_raw IS NULL THEN 'missing timestamp' "
+        "WHEN \"timestamp\" IS NULL THEN 'unparseable timestamp|' || __ts_raw "
     )
     if start_fmt is not None:
         bad += (
@@ -226,15 +283,16 @@ def plan_import(
         [
             f"{case_sql} AS case_id",
             f"{act_sql} AS activity",
-            f"{ts_sql} AS \"timestamp\"",
+            f'{ts_sql} AS "timestamp"',
             f"{start_sql} AS start_timestamp",
             f"{res_sql} AS resource",
             f"{lc_sql} AS lifecycle",
-            f"__row AS event_index",
+            "__row AS event_index",
             *attr_select,
             f"{raw_ts} AS __ts_raw",
-            f"CAST({start_in} AS VARCHAR) AS __start_raw" if start_fmt else
-            "CAST(NULL AS VARCHAR) AS __start_raw",
+            f"CAST({start_in} AS VARCHAR) AS __start_raw"
+            if start_fmt
+            else "CAST(NULL AS VARCHAR) AS __start_raw",
         ]
     )
     select_sql = (

@@ -5,8 +5,7 @@ from __future__ import annotations
 import itertools
 import os
 from datetime import date, datetime, time
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
@@ -14,19 +13,32 @@ import pyarrow as pa
 from servops.errors import LogSchemaError
 from servops.io.raw import RawSource
 
+if TYPE_CHECKING:
+    from pathlib import Path
+
 __all__ = ["scan_excel", "scan_parquet", "scan_table", "to_arrow"]
 
 _counter = itertools.count()
 
 
+def _unregister(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    con.unregister(name)
+
+
 def _describe(con: duckdb.DuckDBPyConnection, from_sql: str) -> dict[str, str]:
     return {
-        str(r[0]): str(r[1]) for r in con.execute(f"DESCRIBE SELECT * FROM {from_sql}").fetchall()
+        str(r[0]): str(r[1])
+        for r in con.execute(f"DESCRIBE SELECT * FROM {from_sql}").fetchall()
     }
 
 
-def _register(con: duckdb.DuckDBPyConnection, table: pa.Table, label: str, kind: str,
-              first_row: int) -> RawSource:
+def _register(
+    con: duckdb.DuckDBPyConnection,
+    table: pa.Table,
+    label: str,
+    kind: str,
+    first_row: int,
+) -> RawSource:
     name = f"__servops_{kind}_{os.getpid()}_{next(_counter)}"
     con.register(name, table)
     return RawSource(
@@ -36,7 +48,7 @@ def _register(con: duckdb.DuckDBPyConnection, table: pa.Table, label: str, kind:
         columns=list(table.column_names),
         types=_describe(con, f'"{name}"'),
         first_row=first_row,
-        cleanups=[lambda: con.unregister(name)],
+        cleanups=[lambda: _unregister(con, name)],
     )
 
 
@@ -50,7 +62,7 @@ def to_arrow(data: Any) -> pa.Table:  # noqa: ANN401 - accepts any dataframe lib
     if mod == "pandas":
         return pa.Table.from_pandas(data, preserve_index=False)
     if mod == "polars":
-        return data.to_arrow()  # type: ignore[no-any-return]
+        return data.to_arrow()
     if hasattr(data, "__arrow_c_stream__"):
         return pa.table(data)
     msg = (
@@ -77,8 +89,12 @@ def scan_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> RawSource:
         msg = f"{path}: cannot be read as Parquet: {exc}"
         raise LogSchemaError(msg) from exc
     return RawSource(
-        label=str(path), kind="parquet", from_sql=from_sql, columns=list(types),
-        types=types, first_row=1,
+        label=str(path),
+        kind="parquet",
+        from_sql=from_sql,
+        columns=list(types),
+        types=types,
+        first_row=1,
     )
 
 
@@ -103,18 +119,23 @@ def scan_excel(
     try:
         wb = CalamineWorkbook.from_path(str(path))
         ws = (
-            wb.get_sheet_by_name(sheet) if isinstance(sheet, str)
+            wb.get_sheet_by_name(sheet)
+            if isinstance(sheet, str)
             else wb.get_sheet_by_index(sheet)
         )
         rows = ws.to_python(skip_empty_area=False)
-    except Exception as exc:  # calamine raises its own untyped errors: all mean "unreadable"
+    except (
+        Exception
+    ) as exc:  # calamine raises its own untyped errors: all mean "unreadable"
         msg = f"{path}: cannot be read as an Excel workbook (sheet {sheet!r}): {exc}"
         raise LogSchemaError(msg) from exc
     if not rows:
         msg = f"{path}: sheet {sheet!r} is empty; expected a header row and events."
         raise LogSchemaError(msg)
-    header = [str(h).strip() if h not in (None, "") else f"column{i}"
-              for i, h in enumerate(rows[0])]
+    header = [
+        str(h).strip() if h not in (None, "") else f"column{i}"
+        for i, h in enumerate(rows[0])
+    ]
     body = rows[1:]
     arrays: dict[str, pa.Array] = {}
     for j, name in enumerate(header):
@@ -126,8 +147,10 @@ def scan_excel(
                 pa.timestamp("us"),
             )
         elif kinds and kinds <= {float, int}:
-            arrays[name] = pa.array([float(v) if v is not None else None for v in values],  # type: ignore[arg-type]
-                                    pa.float64())
+            arrays[name] = pa.array(
+                [float(v) if v is not None else None for v in values],  # type: ignore[arg-type]
+                pa.float64(),
+            )
         else:
             arrays[name] = pa.array(
                 [None if v is None else _text(v) for v in values], pa.string()

@@ -10,9 +10,12 @@ with ``dayfirst``.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 __all__ = ["TimestampFormat", "detect_format", "parse_expression"]
 
@@ -25,13 +28,11 @@ _EPOCH = re.compile(r"^-?\d{9,19}(\.\d+)?$")
 _TIMES = ("%H:%M:%S.%f", "%H:%M:%S", "%H:%M", "%I:%M:%S %p", "%I:%M %p")
 
 
-def _layouts(day_first: bool) -> list[str]:
+def _layouts(*, day_first: bool) -> list[str]:
     out: list[str] = []
     for sep in ("-", "/", "."):
         for year in ("%Y", "%y"):
-            date = (
-                f"%d{sep}%m{sep}{year}" if day_first else f"%m{sep}%d{sep}{year}"
-            )
+            date = f"%d{sep}%m{sep}{year}" if day_first else f"%m{sep}%d{sep}{year}"
             out.extend(f"{date} {t}" for t in _TIMES)
             out.append(date)
     return out
@@ -62,7 +63,7 @@ class TimestampFormat:
 def _parses(values: Sequence[str], pattern: str) -> bool:
     try:
         for v in values:
-            datetime.strptime(v, pattern)  # noqa: DTZ007 - zone is applied later
+            datetime.strptime(v, pattern)
     except ValueError:
         return False
     return True
@@ -93,14 +94,20 @@ def detect_format(
         return TimestampFormat("iso")
     if all(_EPOCH.match(v) for v in vals):
         biggest = max(abs(float(v)) for v in vals)
-        kind = "epoch_s" if biggest < 1e11 else "epoch_ms" if biggest < 1e14 else "epoch_us"
+        kind = (
+            "epoch_s"
+            if biggest < 1e11
+            else "epoch_ms"
+            if biggest < 1e14
+            else "epoch_us"
+        )
         return TimestampFormat(kind)
     order = [True, False] if dayfirst in (True, None) else [False]
     if dayfirst is False:
         order = [False]
     hits: dict[bool, str] = {}
     for df in order:
-        for pat in _layouts(df):
+        for pat in _layouts(day_first=df):
             if _parses(vals, pat):
                 hits[df] = pat
                 break
@@ -132,9 +139,13 @@ def parse_expression(column_sql: str, fmt: TimestampFormat, timezone: str) -> st
     utc = timezone.upper() in ("UTC", "Z", "ETC/UTC", "GMT")
     x = column_sql
     if fmt.kind == "native":
-        return f"CAST({x} AS TIMESTAMPTZ)" if utc else (
-            f"(CASE WHEN typeof({x}) = 'TIMESTAMP WITH TIME ZONE' THEN CAST({x} AS TIMESTAMPTZ)"
-            f" ELSE timezone('{tz}', CAST({x} AS TIMESTAMP)) END)"
+        return (
+            f"CAST({x} AS TIMESTAMPTZ)"
+            if utc
+            else (
+                f"(CASE WHEN typeof({x}) = 'TIMESTAMP WITH TIME ZONE' THEN CAST({x} AS TIMESTAMPTZ)"
+                f" ELSE timezone('{tz}', CAST({x} AS TIMESTAMP)) END)"
+            )
         )
     if fmt.kind.startswith("epoch"):
         div = {"epoch_s": 1, "epoch_ms": 1_000, "epoch_us": 1_000_000}[fmt.kind]

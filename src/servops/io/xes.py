@@ -15,15 +15,20 @@ import os
 import sys
 import tempfile
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-import duckdb
 import pyarrow as pa
 
 from servops.errors import LogSchemaError
 from servops.io.raw import RawSource
+
+if TYPE_CHECKING:
+    import io
+    from collections.abc import Iterator
+    from pathlib import Path
+
+    import duckdb
 
 __all__ = ["read_xes_arrow", "scan_xes"]
 
@@ -100,9 +105,9 @@ def _streaming(path: Path) -> pa.Table:
 
     with path.open("rb") as fh:
         gz = fh.read(2) == b"\x1f\x8b"
-    opener = gzip.open if gz else Path.open
-    with opener(path, "rb") as fh:  # type: ignore[operator]
-        for ev, el in ET.iterparse(fh, events=("start", "end")):
+    stream: io.BufferedIOBase = gzip.open(path, "rb") if gz else path.open("rb")  # noqa: SIM115 - closed by the with below
+    with stream:
+        for ev, el in ET.iterparse(stream, events=("start", "end")):
             tag = el.tag.rsplit("}", 1)[-1]
             if ev == "start":
                 if tag == "trace":
@@ -138,7 +143,9 @@ def _streaming(path: Path) -> pa.Table:
                 pa.timestamp("us", tz="UTC"),
             )
         else:
-            arrays[key] = pa.array([None if v is None else str(v) for v in col], pa.string())
+            arrays[key] = pa.array(
+                [None if v is None else str(v) for v in col], pa.string()
+            )
     return pa.table(arrays)
 
 
@@ -171,6 +178,10 @@ def read_xes_arrow(path: Path) -> pa.Table:
 _counter = itertools.count()
 
 
+def _unregister(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    con.unregister(name)
+
+
 def scan_xes(con: duckdb.DuckDBPyConnection, path: Path) -> RawSource:
     """Describe an XES file as a raw source registered in ``con``."""
     table = read_xes_arrow(path)
@@ -180,7 +191,8 @@ def scan_xes(con: duckdb.DuckDBPyConnection, path: Path) -> RawSource:
     name = f"__servops_xes_{os.getpid()}_{next(_counter)}"
     con.register(name, table)
     types = {
-        str(r[0]): str(r[1]) for r in con.execute(f'DESCRIBE SELECT * FROM "{name}"').fetchall()
+        str(r[0]): str(r[1])
+        for r in con.execute(f'DESCRIBE SELECT * FROM "{name}"').fetchall()
     }
     return RawSource(
         label=str(path),
@@ -190,5 +202,5 @@ def scan_xes(con: duckdb.DuckDBPyConnection, path: Path) -> RawSource:
         types=types,
         first_row=1,
         row_word="event",
-        cleanups=[lambda: con.unregister(name)],
+        cleanups=[lambda: _unregister(con, name)],
     )

@@ -23,7 +23,9 @@ __all__ = [
 ]
 
 
-def connect(path: str | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+def connect(
+    path: str | None = None, *, read_only: bool = False
+) -> duckdb.DuckDBPyConnection:
     """Open a DuckDB connection set up for servops (UTC session, progress tracking).
 
     Parameters
@@ -45,7 +47,7 @@ def quote(name: str) -> str:
 
     Examples
     --------
-    >>> quote('case:concept:name')
+    >>> quote("case:concept:name")
     '"case:concept:name"'
     """
     return '"' + name.replace('"', '""') + '"'
@@ -75,7 +77,10 @@ def local_time(expr: str, timezone: str) -> str:
 def fetch_first(
     con: duckdb.DuckDBPyConnection, sql: str, params: list[object] | None = None
 ) -> tuple[Any, ...] | None:
-    """First row of ``sql``, or None. Fetches everything: DuckDB 2 refuses new work on a
-    connection while a result is unfinished."""
+    """First row of ``sql``, or None.
+
+    Fetches everything: DuckDB 2 refuses new work on a connection while a result is
+    unfinished.
+    """
     rows = con.execute(sql, params or []).fetchall()
     return tuple(rows[0]) if rows else None

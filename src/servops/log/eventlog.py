@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from servops.io.columns import ColumnMap
 from servops.log.engine import fetch_first
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     import duckdb
     import pandas as pd
     import pyarrow as pa
+
+    from servops.io.columns import ColumnMap
 
 __all__ = ["EventLog", "LogInfo", "LogMeta"]
 
@@ -124,8 +126,13 @@ class EventLog:
     Examples
     --------
     >>> import pyarrow as pa
-    >>> t = pa.table({"case": ["1", "1", "2"], "act": ["a", "b", "a"],
-    ...               "ts": ["2024-01-01 09:00", "2024-01-01 10:00", "2024-01-02 09:00"]})
+    >>> t = pa.table(
+    ...     {
+    ...         "case": ["1", "1", "2"],
+    ...         "act": ["a", "b", "a"],
+    ...         "ts": ["2024-01-01 09:00", "2024-01-01 10:00", "2024-01-02 09:00"],
+    ...     }
+    ... )
     >>> log = EventLog.from_arrow(t, columns=ColumnMap("case", "act", "ts"))
     >>> log.fetchone("SELECT count(DISTINCT case_id) FROM instances")
     (2,)
@@ -176,7 +183,9 @@ class EventLog:
         return self._con
 
     def _where(self) -> str:
-        return " AND ".join(f"({p})" for p in self._predicates) if self._predicates else ""
+        return (
+            " AND ".join(f"({p})" for p in self._predicates) if self._predicates else ""
+        )
 
     @property
     def events_sql(self) -> str:
@@ -190,7 +199,9 @@ class EventLog:
         w = self._where()
         return f"(SELECT * FROM ({self._instances_sql}){' WHERE ' + w if w else ''})"
 
-    def query(self, sql: str, params: list[object] | None = None) -> duckdb.DuckDBPyRelation:
+    def query(
+        self, sql: str, params: list[object] | None = None
+    ) -> duckdb.DuckDBPyRelation:
         """Run ``sql`` with ``events`` and ``instances`` bound to this log's relations.
 
         Examples
@@ -198,9 +209,7 @@ class EventLog:
         >>> tiny_log.query("SELECT count(*) AS n FROM events").fetchall()
         [(18,)]
         """
-        full = (
-            f"WITH events AS {self.events_sql}, instances AS {self.instances_sql}\n{sql}"
-        )
+        full = f"WITH events AS {self.events_sql}, instances AS {self.instances_sql}\n{sql}"
         if params:
             return self._con.sql(full, params=params)
         return self._con.sql(full)
@@ -213,25 +222,25 @@ class EventLog:
         >>> tiny_log.fetchone("SELECT count(*) FROM events")
         (18,)
         """
-        full = (
-            f"WITH events AS {self.events_sql}, instances AS {self.instances_sql}\n{sql}"
-        )
+        full = f"WITH events AS {self.events_sql}, instances AS {self.instances_sql}\n{sql}"
         row = fetch_first(self._con, full, params)
         if row is None:
             msg = f"query returned no row: {sql}"
             raise RuntimeError(msg)
         return tuple(row)
 
-    def fetchall(self, sql: str, params: list[object] | None = None) -> list[tuple[Any, ...]]:
+    def fetchall(
+        self, sql: str, params: list[object] | None = None
+    ) -> list[tuple[Any, ...]]:
         """Run ``sql`` as :meth:`query` does and return all rows."""
-        full = (
-            f"WITH events AS {self.events_sql}, instances AS {self.instances_sql}\n{sql}"
-        )
+        full = f"WITH events AS {self.events_sql}, instances AS {self.instances_sql}\n{sql}"
         return [tuple(r) for r in self._con.execute(full, params or []).fetchall()]
 
     def relation(self, level: Level = "instances") -> duckdb.DuckDBPyRelation:
         """The events or instances as a DuckDB relation, ordered by case and time."""
-        return self.query(f"SELECT * FROM {level} ORDER BY case_id, \"timestamp\", event_index")
+        return self.query(
+            f'SELECT * FROM {level} ORDER BY case_id, "timestamp", event_index'
+        )
 
     def to_arrow(self, level: Level = "instances") -> pa.Table:
         """The events or instances as a pyarrow Table, ordered by case and time."""
@@ -239,7 +248,8 @@ class EventLog:
 
     def to_pandas(self, level: Level = "instances") -> pd.DataFrame:
         """The events or instances as a pandas DataFrame (a copy: avoid on big logs)."""
-        return self.relation(level).df()
+        frame: pd.DataFrame = self.relation(level).df()
+        return frame
 
     # -- filters ------------------------------------------------------------------------
     def where(self, *predicates: str) -> EventLog:
@@ -263,8 +273,13 @@ class EventLog:
 
     def with_meta(self, **changes: Any) -> EventLog:  # noqa: ANN401
         """A copy of this handle with some metadata changed."""
-        return EventLog(self._con, self._events_table, self._instances_sql,
-                        replace(self.meta, **changes), self._predicates)
+        return EventLog(
+            self._con,
+            self._events_table,
+            self._instances_sql,
+            replace(self.meta, **changes),
+            self._predicates,
+        )
 
     # -- facts --------------------------------------------------------------------------
     @property
@@ -336,4 +351,3 @@ class EventLog:
         name = self.meta.name or self.meta.source
         filt = f", {len(self._predicates)} filter(s)" if self._predicates else ""
         return f"<EventLog {name!r}{filt}>"
-

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import duckdb
 
 from servops.errors import BadRowsError, LogSchemaError
-from servops.io import XES_TRANSITIONS, ImportOptions, ImportPlan, RawSource, plan_import
+from servops.io import (
+    XES_TRANSITIONS,
+    ImportOptions,
+    ImportPlan,
+    RawSource,
+    plan_import,
+)
 from servops.log.engine import fetch_first, quote
 from servops.log.eventlog import EventLog, LogMeta
 from servops.log.lifecycle import instances_sql, paired_instances_sql
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 __all__ = ["ImportReport", "ingest"]
 
@@ -53,8 +61,9 @@ class ImportReport:
         }
 
 
-def _describe_bad(raw: RawSource, plan: ImportPlan, bad: list[tuple[int, str]],
-                  count: int) -> str:
+def _describe_bad(
+    raw: RawSource, plan: ImportPlan, bad: list[tuple[int, str]], count: int
+) -> str:
     """One sentence per kind of problem: column, row numbers, example values."""
     column_of = {
         "empty case id": plan.columns.case_id,
@@ -83,7 +92,8 @@ def _describe_bad(raw: RawSource, plan: ImportPlan, bad: list[tuple[int, str]],
     )
     fmt = plan.timestamp_format.describe()
     return (
-        f"{raw.label}: {count} {raw.row_word}(s) cannot be imported: " + "; ".join(parts)
+        f"{raw.label}: {count} {raw.row_word}(s) cannot be imported: "
+        + "; ".join(parts)
         + f". Timestamps were read as {fmt}. {hint}"
     )
 
@@ -94,7 +104,8 @@ def _settle_lifecycle(
     """Lower-case XES transitions; turn a column of other values into an attribute."""
     q = quote(table)
     values = [
-        str(r[0]) for r in con.execute(
+        str(r[0])
+        for r in con.execute(
             f"SELECT DISTINCT lower(lifecycle) FROM {q} WHERE lifecycle IS NOT NULL LIMIT 200"
         ).fetchall()
     ]
@@ -182,7 +193,9 @@ def ingest(
         ]
         if on_bad_rows == "error":
             msg = _describe_bad(raw, plan, bad, n_bad)
-            raise BadRowsError(msg, rows=[r + raw.first_row - 1 for r, _ in bad], count=n_bad)
+            raise BadRowsError(
+                msg, rows=[r + raw.first_row - 1 for r, _ in bad], count=n_bad
+            )
         if total == n_bad:
             msg = f"{raw.label}: no events left to import ({total} {raw.row_word}s, all bad)."
             raise LogSchemaError(msg)
@@ -199,7 +212,9 @@ def ingest(
     has_start = plan.start_format is not None
     inst_sql = instances_sql(q)
     if lifecycle_mode == "xes":
-        n_start = fetch_first(con, f"SELECT count(*) FROM {q} WHERE lifecycle = 'start'")
+        n_start = fetch_first(
+            con, f"SELECT count(*) FROM {q} WHERE lifecycle = 'start'"
+        )
         if n_start and n_start[0]:
             cols = [str(r[0]) for r in con.execute(f"DESCRIBE {q}").fetchall()]
             inst_table = quote(table + ":instances")
@@ -207,8 +222,11 @@ def ingest(
             inst_sql = f"SELECT * FROM {inst_table}"
             has_start = True
     if plan.guessed:
-        notes.insert(0, "guessed columns: " + ", ".join(
-            f"{f} <- {getattr(plan.columns, f)!r}" for f in plan.guessed))
+        notes.insert(
+            0,
+            "guessed columns: "
+            + ", ".join(f"{f} <- {getattr(plan.columns, f)!r}" for f in plan.guessed),
+        )
     meta = LogMeta(
         source=raw.label,
         timezone=opts.timezone,

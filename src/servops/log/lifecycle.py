@@ -41,14 +41,14 @@ def paired_instances_sql(events: str, columns: list[str]) -> str:
 
     def pick(col: str) -> str:
         if col == "start_timestamp":
-            return 'coalesce(e.start_timestamp, p.start_ts) AS start_timestamp'
+            return "coalesce(e.start_timestamp, p.start_ts) AS start_timestamp"
         if col == "resource":
             return "coalesce(e.resource, p.start_resource) AS resource"
         return "e." + '"' + col.replace('"', '""') + '"'
 
     keep = ", ".join(pick(c) for c in columns)
     window = (
-        "PARTITION BY case_id, activity ORDER BY \"timestamp\", event_index "
+        'PARTITION BY case_id, activity ORDER BY "timestamp", event_index '
         "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
     )
     return f"""

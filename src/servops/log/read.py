@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import duckdb
-
-from servops._typing import PathLike
 from servops.errors import LogSchemaError
 from servops.io import (
     DEFAULT_NA_VALUES,
@@ -23,8 +19,15 @@ from servops.io import (
     sniff_kind,
 )
 from servops.log.engine import connect
-from servops.log.eventlog import EventLog
 from servops.log.ingest import ImportReport, ingest
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import duckdb
+
+    from servops._typing import PathLike
+    from servops.log.eventlog import EventLog
 
 __all__ = [
     "open_source",
@@ -51,7 +54,7 @@ def open_source(
     """Describe a file (any supported format) or an in-memory table as a raw source."""
     if not isinstance(source, str | Path) and not hasattr(source, "__fspath__"):
         return scan_table(con, source, f"<{type(source).__name__}>")
-    path = Path(source)  # type: ignore[arg-type]
+    path = Path(source)
     if not path.exists():
         msg = f"{path}: no such file. Give a path to a CSV, XES, Excel or Parquet log."
         raise LogSchemaError(msg)
@@ -86,8 +89,9 @@ def read_log_with_report(
 ) -> tuple[EventLog, ImportReport]:
     """Like :func:`read_log`, and also return the :class:`ImportReport`."""
     con = con or connect()
-    raw = open_source(con, source, fmt=fmt, encoding=encoding, delimiter=delimiter,
-                      sheet=sheet)
+    raw = open_source(
+        con, source, fmt=fmt, encoding=encoding, delimiter=delimiter, sheet=sheet
+    )
     opts = ImportOptions(
         columns=columns or ColumnMap(),
         timezone=timezone,
@@ -171,9 +175,17 @@ def read_log(
     (6, 42)
     """
     log, _ = read_log_with_report(
-        source, columns=columns, fmt=fmt, timezone=timezone, dayfirst=dayfirst,
-        timestamp_format=timestamp_format, encoding=encoding, delimiter=delimiter,
-        sheet=sheet, na_values=na_values, on_bad_rows=on_bad_rows,
+        source,
+        columns=columns,
+        fmt=fmt,
+        timezone=timezone,
+        dayfirst=dayfirst,
+        timestamp_format=timestamp_format,
+        encoding=encoding,
+        delimiter=delimiter,
+        sheet=sheet,
+        na_values=na_values,
+        on_bad_rows=on_bad_rows,
     )
     return log
 

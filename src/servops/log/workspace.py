@@ -7,22 +7,25 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import duckdb
 
-from servops._typing import PathLike
 from servops.errors import InvalidParameterError, LogSchemaError, WorkspaceError
 from servops.io import DEFAULT_NA_VALUES, ColumnMap, ImportOptions
 from servops.log.engine import connect, fetch_first, quote
 from servops.log.eventlog import EventLog, LogMeta
 from servops.log.ingest import ImportReport, ingest
 from servops.log.read import Format, open_source, read_log_with_report
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import datetime
+    from types import TracebackType
+
+    from servops._typing import PathLike
 
 __all__ = ["DEFAULT_WORKSPACE", "StoredLog", "Workspace", "open_log"]
 
@@ -64,7 +67,9 @@ class Workspace:
     >>> ws.close()
     """
 
-    def __init__(self, path: PathLike = DEFAULT_WORKSPACE, *, read_only: bool = False) -> None:
+    def __init__(
+        self, path: PathLike = DEFAULT_WORKSPACE, *, read_only: bool = False
+    ) -> None:
         self.path = Path(path)
         try:
             self.con = connect(str(self.path), read_only=read_only)
@@ -81,8 +86,12 @@ class Workspace:
     def __enter__(self) -> Workspace:
         return self
 
-    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        et: type[BaseException] | None,
+        ev: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()
 
     def close(self) -> None:
@@ -102,8 +111,13 @@ class Workspace:
         if not self._has_catalog():
             return []
         return [
-            StoredLog(name=r[0], source=json.loads(r[1])["source"], events=int(r[2]),
-                      cases=int(r[3]), imported_at=r[4])
+            StoredLog(
+                name=r[0],
+                source=json.loads(r[1])["source"],
+                events=int(r[2]),
+                cases=int(r[3]),
+                imported_at=r[4],
+            )
             for r in self.con.execute(
                 f"SELECT name, meta, events, cases, imported_at FROM {_CATALOG} ORDER BY name"
             ).fetchall()
@@ -167,23 +181,48 @@ class Workspace:
                 f"to overwrite it, or choose another --name."
             )
             raise WorkspaceError(msg)
-        raw = open_source(self.con, source, fmt=fmt, encoding=encoding,
-                          delimiter=delimiter, sheet=sheet)
-        opts = ImportOptions(columns=columns or ColumnMap(), timezone=timezone,
-                             dayfirst=dayfirst, timestamp_format=timestamp_format,
-                             na_values=na_values)
+        raw = open_source(
+            self.con,
+            source,
+            fmt=fmt,
+            encoding=encoding,
+            delimiter=delimiter,
+            sheet=sheet,
+        )
+        opts = ImportOptions(
+            columns=columns or ColumnMap(),
+            timezone=timezone,
+            dayfirst=dayfirst,
+            timestamp_format=timestamp_format,
+            na_values=na_values,
+        )
         table = f"log:{name}"
         self.con.execute("BEGIN TRANSACTION")
         try:
             self._drop_tables(name)
-            log, report = ingest(self.con, raw, table, opts, on_bad_rows=on_bad_rows,
-                                 name=name, stage=stage)
-            counts = log.fetchone("SELECT count(*), count(DISTINCT case_id) FROM events")
+            log, report = ingest(
+                self.con,
+                raw,
+                table,
+                opts,
+                on_bad_rows=on_bad_rows,
+                name=name,
+                stage=stage,
+            )
+            counts = log.fetchone(
+                "SELECT count(*), count(DISTINCT case_id) FROM events"
+            )
             self.con.execute(f"DELETE FROM {_CATALOG} WHERE name = ?", [name])
             self.con.execute(
                 f"INSERT INTO {_CATALOG} VALUES (?, ?, ?, ?, now(), ?, ?)",
-                [name, quote(table), log._instances_sql, json.dumps(log.meta.to_dict()),
-                 counts[0], counts[1]],
+                [
+                    name,
+                    quote(table),
+                    log._instances_sql,
+                    json.dumps(log.meta.to_dict()),
+                    counts[0],
+                    counts[1],
+                ],
             )
             self.con.execute("COMMIT")
         except BaseException:

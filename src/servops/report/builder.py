@@ -9,24 +9,30 @@ HTML file with everything inline: CSS, SVG, and JavaScript — no network at vie
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from servops._typing import PathLike
-from servops.log import EventLog
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
-__all__ = ["SECTION_MODULES", "ReportContext", "Section", "build_report", "render_report"]
+    from servops._typing import PathLike
+    from servops.log import EventLog
+
+__all__ = [
+    "SECTION_MODULES",
+    "ReportContext",
+    "Section",
+    "build_report",
+    "render_report",
+]
 
 #: Section modules, in report order.
-SECTION_MODULES: tuple[str, ...] = (
-    "servops.report.sections.overview",
-)
+SECTION_MODULES: tuple[str, ...] = ("servops.report.sections.overview",)
 
 Lang = Literal["en", "zh"]
 
@@ -71,7 +77,9 @@ def _env() -> Environment:
     return env
 
 
-def render_report(ctx: ReportContext, modules: tuple[str, ...] = SECTION_MODULES) -> str:
+def render_report(
+    ctx: ReportContext, modules: tuple[str, ...] = SECTION_MODULES
+) -> str:
     """Build every section and return the report HTML."""
     sections: list[Section] = []
     for name in modules:

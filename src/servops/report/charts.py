@@ -8,13 +8,24 @@ draws its own SVG.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from html import escape
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 __all__ = ["PALETTE", "bar_chart", "kpi_cards", "line_chart", "nice_ticks"]
 
-PALETTE = ("#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed", "#0891b2", "#db2777",
-           "#4b5563")
+PALETTE = (
+    "#2563eb",
+    "#dc2626",
+    "#16a34a",
+    "#d97706",
+    "#7c3aed",
+    "#0891b2",
+    "#db2777",
+    "#4b5563",
+)
 
 
 def nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
@@ -127,15 +138,20 @@ def bar_chart(
             f"{left + (i + 0.5) * bw:.1f},{top + ph - ph * c:.1f}"
             for i, c in enumerate(cumulative)
         )
-        parts.append(f'<polyline points="{pts}" fill="none" stroke="{PALETTE[3]}" '
-                     f'stroke-width="2"/>')
+        parts.append(
+            f'<polyline points="{pts}" fill="none" stroke="{PALETTE[3]}" '
+            f'stroke-width="2"/>'
+        )
         parts.extend(
             f'<text x="{left + pw + 4}" y="{top + ph - ph * q + 4:.1f}" class="tick">'
-            f"{int(q * 100)}%</text>" for q in (0, 0.5, 0.8, 1.0)
+            f"{int(q * 100)}%</text>"
+            for q in (0, 0.5, 0.8, 1.0)
         )
     if y_label:
-        parts.append(f'<text x="12" y="{top + ph / 2}" transform="rotate(-90 12 '
-                     f'{top + ph / 2})" class="axis">{escape(y_label)}</text>')
+        parts.append(
+            f'<text x="12" y="{top + ph / 2}" transform="rotate(-90 12 '
+            f'{top + ph / 2})" class="axis">{escape(y_label)}</text>'
+        )
     return _frame(title, width, height, "".join(parts))
 
 
@@ -196,19 +212,24 @@ def line_chart(
             segs[-1].append(f"{px(i):.1f},{py(v):.1f}")
         for seg in segs:
             if len(seg) > 1:
-                parts.append(f'<polyline points="{" ".join(seg)}" fill="none" '
-                             f'stroke="{color}" stroke-width="1.6"/>')
+                parts.append(
+                    f'<polyline points="{" ".join(seg)}" fill="none" '
+                    f'stroke="{color}" stroke-width="1.6"/>'
+                )
         if n <= 120:
             parts.extend(
                 f'<circle cx="{px(i):.1f}" cy="{py(v):.1f}" r="2.4" fill="{color}">'
                 f"<title>{escape(str(x_labels[i]))} · {escape(name)}: {_fmt(v)}</title>"
                 f"</circle>"
-                for i, v in enumerate(ys) if v is not None and math.isfinite(v)
+                for i, v in enumerate(ys)
+                if v is not None and math.isfinite(v)
             )
     for i, v, tip in markers:
-        parts.append(f'<circle cx="{px(i):.1f}" cy="{py(v):.1f}" r="6" fill="none" '
-                     f'stroke="{PALETTE[1]}" stroke-width="2"><title>{escape(tip)}</title>'
-                     f"</circle>")
+        parts.append(
+            f'<circle cx="{px(i):.1f}" cy="{py(v):.1f}" r="6" fill="none" '
+            f'stroke="{PALETTE[1]}" stroke-width="2"><title>{escape(tip)}</title>'
+            f"</circle>"
+        )
     step = max(1, math.ceil(n / 16))
     parts.extend(
         f'<text transform="translate({px(i):.1f},{top + ph + 10}) rotate(35)" '
@@ -223,8 +244,10 @@ def line_chart(
             for k, name in enumerate(series)
         )
     if y_label:
-        parts.append(f'<text x="12" y="{top + ph / 2}" transform="rotate(-90 12 '
-                     f'{top + ph / 2})" class="axis">{escape(y_label)}</text>')
+        parts.append(
+            f'<text x="12" y="{top + ph / 2}" transform="rotate(-90 12 '
+            f'{top + ph / 2})" class="axis">{escape(y_label)}</text>'
+        )
     return _frame(title, width, height, "".join(parts))
 
 
@@ -233,8 +256,11 @@ def kpi_cards(items: Sequence[tuple[str, str]], *, notes: Sequence[str] = ()) ->
     cards = "".join(
         f'<div class="card"><div class="card-value">{escape(v)}</div>'
         f'<div class="card-label">{escape(lb)}</div>'
-        + (f'<div class="card-note">{escape(notes[i])}</div>' if i < len(notes) and notes[i]
-           else "")
+        + (
+            f'<div class="card-note">{escape(notes[i])}</div>'
+            if i < len(notes) and notes[i]
+            else ""
+        )
         + "</div>"
         for i, (lb, v) in enumerate(items)
     )

@@ -14,15 +14,17 @@ def build(ctx: ReportContext) -> Section:
     """Log size, span and weekly case arrivals."""
     info = ctx.log.info()
     t = ctx.t
-    cards = kpi_cards([
-        (t("Cases", "案例数"), f"{info.cases:,}"),
-        (t("Events", "事件数"), f"{info.events:,}"),
-        (t("Activities", "活动数"), f"{info.activities:,}"),
-        (t("Resources", "资源数"), f"{info.resources:,}"),
-        (t("Variants", "变体数"), f"{info.variants:,}"),
-        (t("From", "起始"), info.start.strftime("%Y-%m-%d") if info.start else "–"),
-        (t("To", "截止"), info.end.strftime("%Y-%m-%d") if info.end else "–"),
-    ])
+    cards = kpi_cards(
+        [
+            (t("Cases", "案例数"), f"{info.cases:,}"),
+            (t("Events", "事件数"), f"{info.events:,}"),
+            (t("Activities", "活动数"), f"{info.activities:,}"),
+            (t("Resources", "资源数"), f"{info.resources:,}"),
+            (t("Variants", "变体数"), f"{info.variants:,}"),
+            (t("From", "起始"), info.start.strftime("%Y-%m-%d") if info.start else "–"),
+            (t("To", "截止"), info.end.strftime("%Y-%m-%d") if info.end else "–"),
+        ]
+    )
     weeks = ctx.log.fetchall(
         """
         SELECT date_trunc('week', first) AS wk, count(*) FROM (
@@ -38,10 +40,11 @@ def build(ctx: ReportContext) -> Section:
         y_label=t("cases", "案例"),
     )
     notes = "".join(f"<li>{escape(n)}</li>" for n in info.notes)
-    html = (
-        f"{cards}{chart}"
-        + (f"<details><summary>{t('How the log was read', '日志读取说明')}</summary>"
-           f"<ul>{notes}</ul></details>" if notes else "")
+    html = f"{cards}{chart}" + (
+        f"<details><summary>{t('How the log was read', '日志读取说明')}</summary>"
+        f"<ul>{notes}</ul></details>"
+        if notes
+        else ""
     )
     return Section(
         id="overview",
