@@ -196,7 +196,7 @@ def overlay(log: EventLog, blueprint: Blueprint, metric: Metric = "waiting") -> 
         else:
             value = att
             if att is None:
-                label, colour = ("no standard" if step.standard is None else "–"), _NONE
+                label, colour = ("" if step.standard is None else "–"), _NONE
             else:
                 goal = target if target is not None else 0.9
                 colour = _GOOD if att >= goal else _WARN if att >= goal - 0.1 else _BAD

@@ -32,7 +32,10 @@ __all__ = [
 ]
 
 #: Section modules, in report order.
-SECTION_MODULES: tuple[str, ...] = ("servops.report.sections.overview",)
+SECTION_MODULES: tuple[str, ...] = (
+    "servops.report.sections.overview",
+    "servops.report.sections.blueprint",
+)
 
 Lang = Literal["en", "zh"]
 
