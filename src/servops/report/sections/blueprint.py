@@ -42,6 +42,12 @@ def _blueprint(ctx: ReportContext) -> Blueprint | None:
     return load_blueprint(spec)
 
 
+def _step_label(bp: Blueprint, step: str, lang: str) -> str:
+    """Step names for a deviation's step field (``a|b`` joins alternatives)."""
+    ids = set(bp.step_ids)
+    return " | ".join(bp.step(s).label(lang) if s in ids else s for s in step.split("|"))
+
+
 def build(ctx: ReportContext) -> Section | None:
     """The blueprint coloured by the log, fitness, deviations and standards."""
     bp = _blueprint(ctx)
@@ -90,7 +96,7 @@ def build(ctx: ReportContext) -> Section | None:
         "案例比例；★ 关键时刻，Ⓕ 失误点，◷ 服务标准；虚线框表示日志中无记录。",
     )
     dev_rows = "".join(
-        f"<tr><td>{escape(t(*_KINDS[d.kind]))}</td><td>{escape(d.step)}</td>"
+        f"<tr><td>{escape(t(*_KINDS[d.kind]))}</td><td>{escape(_step_label(bp, d.step, ctx.lang))}</td>"
         f"<td class='num'>{d.cases:,}</td><td class='num'>{d.share:.1%}</td></tr>"
         for d in conf.deviations[:12]
     )
