@@ -200,7 +200,7 @@ def log_command(func: F) -> F:
     The decorated function's first parameter must be ``log``. LOG is a file (read into
     memory) or the name of a log stored in the ``--db`` workspace.
     """
-    sig = inspect.signature(func)
+    sig = inspect.signature(func, eval_str=True)  # resolve `from __future__` strings
     own = [p for n, p in sig.parameters.items() if n != "log"]
     params = _reading_params()
     positional = [p for p in own if p.default is inspect.Parameter.empty]

@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "servops.cli.demo",
     "servops.cli.kpi",
     "servops.cli.blueprint",
+    "servops.cli.mining",
 )
 
 

@@ -1,0 +1,230 @@
+"""``servops dfg``, ``variants``, ``activities``, ``bottlenecks``, ``rework``, ``handovers``
+and ``map``: what the process looks like and where the time goes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from servops.cli._common import JsonOpt, log_command
+from servops.cli._render import emit, err_console, fmt_duration, simple_table
+from servops.errors import InvalidParameterError
+from servops.log import EventLog
+
+__all__ = ["register"]
+
+TopOpt = Annotated[int | None, typer.Option("--top", help="Show only the top N rows.")]
+
+
+def _pct(x: float | None) -> str:
+    return "–" if x is None else f"{100 * x:.1f}%"
+
+
+def dfg(log: EventLog, top: TopOpt = None, json: JsonOpt = False) -> None:
+    """Directly-follows graph: activity and edge frequencies, transition times."""
+    from servops.mining import discover_dfg
+
+    result = discover_dfg(log)
+
+    def render(c: Console) -> None:
+        edges = result.edges[:top] if top else result.edges
+        c.print(simple_table(
+            f"Directly-follows graph ({len(result.nodes)} activities, "
+            f"{len(result.edges)} edges, {result.n_cases:,} cases)",
+            ["source", "target", "frequency", "cases", "mean", "median", "p90"],
+            [[e.source, e.target, e.frequency, e.cases, fmt_duration(e.mean_s),
+              fmt_duration(e.median_s), fmt_duration(e.p90_s)] for e in edges]))
+        c.print(simple_table("Start activities", ["activity", "cases"],
+                             list(result.start_activities.items())))
+        c.print(simple_table("End activities", ["activity", "cases"],
+                             list(result.end_activities.items())))
+
+    emit(result, as_json=json, render=render)
+
+
+def variants(
+    log: EventLog,
+    top: TopOpt = None,
+    coverage: Annotated[float | None, typer.Option(
+        "--coverage", help="Show the fewest variants covering this share of cases "
+        "(0-1).")] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Variants (activity sequences), most frequent first, with shares and durations."""
+    from servops.mining import variants as find_variants
+
+    result = find_variants(log)
+    chosen = result.variants
+    if coverage is not None:
+        chosen = result.coverage(coverage)
+    if top is not None:
+        chosen = chosen[:top]
+
+    def render(c: Console) -> None:
+        cum = 0.0
+        rows = []
+        for i, v in enumerate(chosen, 1):
+            cum += v.share
+            acts = " → ".join(v.activities)
+            rows.append([i, v.cases, _pct(v.share), _pct(cum),
+                         fmt_duration(v.median_duration_s),
+                         acts if len(acts) < 110 else acts[:107] + "…"])
+        c.print(simple_table(
+            f"{len(result.variants):,} variants of {result.n_cases:,} cases",
+            ["#", "cases", "share", "cumulative", "median duration", "activities"], rows))
+
+    emit([v.to_dict() for v in chosen], as_json=json, render=render)
+
+
+def activities(log: EventLog, json: JsonOpt = False) -> None:
+    """Per activity: frequency, cases, resources, service and waiting time."""
+    from servops.mining import activity_times
+
+    result = activity_times(log)
+
+    def render(c: Console) -> None:
+        if result.note:
+            err_console.print(f"[yellow]{result.note}[/]")
+        est = " (estimated)" if result.time_basis == "estimated" else ""
+        cd = result.case_duration
+        c.print(f"Case duration: mean {fmt_duration(cd.mean_s)}, median "
+                f"{fmt_duration(cd.median_s)}, p90 {fmt_duration(cd.p90_s)} "
+                f"over {cd.count:,} cases")
+        c.print(simple_table(
+            f"Where the time goes{est}",
+            ["activity", "frequency", "cases", "resources", "mean service",
+             "mean waiting", "total waiting"],
+            [[a.activity, a.frequency, a.cases, a.resources,
+              fmt_duration(a.service_mean_s), fmt_duration(a.waiting_mean_s),
+              fmt_duration(a.waiting_total_s)] for a in result.activities]))
+
+    emit(result, as_json=json, render=render)
+
+
+def bottlenecks(
+    log: EventLog,
+    value_adding: Annotated[list[str] | None, typer.Option(
+        "--value-adding", metavar="ACTIVITY",
+        help="An activity whose processing adds value (repeat); default: all.")] = None,
+    top: TopOpt = 10,
+    json: JsonOpt = False,
+) -> None:
+    """Activities and transitions ranked by the waiting they add; value stream and PCE."""
+    from servops.mining import bottlenecks as find_bottlenecks
+
+    result = find_bottlenecks(log, value_adding=value_adding, top=top)
+
+    def render(c: Console) -> None:
+        if result.note:
+            err_console.print(f"[yellow]{result.note}[/]")
+        vs = result.value_stream
+        c.print(simple_table("Value stream (mean per case)", ["measure", "value"], [
+            ["lead time", fmt_duration(vs.lead_time_mean_s)],
+            ["processing time", fmt_duration(vs.processing_time_mean_s)],
+            ["waiting time", fmt_duration(vs.waiting_time_mean_s)],
+            ["value-adding time", fmt_duration(vs.value_adding_time_mean_s)],
+            ["process cycle efficiency", _pct(vs.pce)],
+        ]))
+        c.print(simple_table(
+            "Activities by waiting time added",
+            ["activity", "frequency", "mean wait", "total wait", "share of lead time"],
+            [[a.activity, a.frequency, fmt_duration(a.waiting_mean_s),
+              fmt_duration(a.waiting_total_s), _pct(a.share_of_lead_time)]
+             for a in result.activities]))
+        c.print(simple_table(
+            "Transitions by time added",
+            ["source", "target", "frequency", "mean", "total", "share of lead time"],
+            [[t.source, t.target, t.frequency, fmt_duration(t.mean_s),
+              fmt_duration(t.total_s), _pct(t.share_of_lead_time)]
+             for t in result.transitions]))
+
+    emit(result, as_json=json, render=render)
+
+
+def rework(log: EventLog, json: JsonOpt = False) -> None:
+    """Repeated activities and loops per case, and the time they cost."""
+    from servops.mining import rework as find_rework
+
+    result = find_rework(log)
+
+    def render(c: Console) -> None:
+        c.print(f"{result.cases_with_rework:,} of {result.cases:,} cases "
+                f"({_pct(result.share_with_rework)}) repeat an activity; repeats take "
+                f"{_pct(result.share_of_lead_time)} of all lead time. Mean duration with "
+                f"rework {fmt_duration(result.mean_duration_with_rework_s)}, without "
+                f"{fmt_duration(result.mean_duration_without_rework_s)}.")
+        c.print(simple_table(
+            "Rework by activity",
+            ["activity", "cases with rework", "extra executions", "self-loops",
+             "time in repeats"],
+            [[a.activity, a.cases_with_rework, a.extra_executions, a.self_loops,
+              fmt_duration(a.rework_time_s)] for a in result.activities]))
+
+    emit(result, as_json=json, render=render)
+
+
+def handovers(
+    log: EventLog,
+    by: Annotated[str, typer.Option(
+        "--by", help="'resource' or an attribute grouping resources (e.g. org:group).")
+    ] = "resource",
+    top: TopOpt = 20,
+    json: JsonOpt = False,
+) -> None:
+    """Handover-of-work network between resources or groups."""
+    from servops.mining import handovers as find_handovers
+
+    result = find_handovers(log, by=by)
+
+    def render(c: Console) -> None:
+        rows = result.handovers[:top] if top else result.handovers
+        c.print(simple_table(
+            f"Handovers between {by} values ({result.mean_handovers_per_case:.2f} per "
+            "case)", ["from", "to", "frequency", "cases", "mean time"],
+            [[h.source, h.target, h.frequency, h.cases, fmt_duration(h.mean_s)]
+             for h in rows]))
+
+    emit(result, as_json=json, render=render)
+
+
+def process_map(
+    log: EventLog,
+    output: Annotated[Path, typer.Option(
+        "--output", "-o", help="Where to write: .html (interactive) or .svg (static).")
+    ] = Path("process-map.html"),
+    mode: Annotated[str, typer.Option(
+        "--mode", help="SVG only: 'frequency' or 'performance'.")] = "frequency",
+    activities: Annotated[int | None, typer.Option(
+        "--activities", help="SVG only: show the N most frequent activities.")] = None,
+    paths: Annotated[float, typer.Option(
+        "--paths", help="SVG only: share (0-1) of the extra paths to show.")] = 0.3,
+    lang: Annotated[str, typer.Option("--lang", help="en or zh.")] = "en",
+    json: JsonOpt = False,
+) -> None:
+    """Write the process map: interactive HTML (sliders, hover) or a static SVG."""
+    from servops.report.process_map import write_map
+
+    if mode not in ("frequency", "performance"):
+        msg = f"--mode must be 'frequency' or 'performance'; got {mode!r}."
+        raise InvalidParameterError(msg)
+    if lang not in ("en", "zh"):
+        msg = f"--lang must be 'en' or 'zh'; got {lang!r}."
+        raise InvalidParameterError(msg)
+    path = write_map(log, output, mode=mode, activities=activities,  # type: ignore[arg-type]
+                     paths=paths, lang=lang)  # type: ignore[arg-type]
+    emit({"output": str(path), "bytes": path.stat().st_size}, as_json=json,
+         render=lambda c: c.print(f"Wrote {path} ({path.stat().st_size:,} bytes)."))
+
+
+def register(app: typer.Typer) -> None:
+    """Add the commands of this module to ``app``."""
+    app.command("dfg")(log_command(dfg))
+    app.command("variants")(log_command(variants))
+    app.command("activities")(log_command(activities))
+    app.command("bottlenecks")(log_command(bottlenecks))
+    app.command("rework")(log_command(rework))
+    app.command("handovers")(log_command(handovers))
+    app.command("map")(log_command(process_map))
