@@ -27,15 +27,12 @@ from servops.spc.charts import (
     as_subgroups,
     control_limits,
 )
-from servops.spc.constants import ChartConstants, c4, constants, d2, d3
+from servops.spc.constants import ChartConstants, c4, chart_constants, d2, d3
 from servops.spc.pareto import ParetoResult, ParetoRow, log_pareto, pareto
 from servops.spc.rules import DEFAULT_K, Rules, Signal, run_tests
 from servops.spc.series import KPI_NAMES, KpiChart, KpiSeries, chart_kpi, kpi_series
 
 __all__ = [
-    "DEFAULT_ALERT_KPIS",
-    "DEFAULT_K",
-    "KPI_NAMES",
     "Alert",
     "CapabilityResult",
     "ChartConstants",
@@ -43,6 +40,9 @@ __all__ = [
     "ChartPart",
     "ChartResult",
     "ControlChart",
+    "DEFAULT_ALERT_KPIS",
+    "DEFAULT_K",
+    "KPI_NAMES",
     "KpiChart",
     "KpiSeries",
     "ParetoResult",
@@ -53,8 +53,8 @@ __all__ = [
     "c4",
     "capability",
     "chart_alerts",
+    "chart_constants",
     "chart_kpi",
-    "constants",
     "control_limits",
     "d2",
     "d3",

@@ -301,7 +301,7 @@ def _individuals(values: ArrayLike, owner: str) -> NDArray[np.float64]:
     bad = np.flatnonzero(~np.isfinite(x))
     if bad.size:
         msg = (
-            f"{owner} needs finite values; got {x[bad[0]]!r} at position {int(bad[0])} "
+            f"{owner} needs finite values; got {float(x[bad[0]])} at position {int(bad[0])} "
             f"({bad.size} non-finite value(s) in all). Hint: drop missing values first."
         )
         raise InvalidParameterError(msg)
@@ -311,7 +311,7 @@ def _individuals(values: ArrayLike, owner: str) -> NDArray[np.float64]:
 def _counts_sizes(
     counts: ArrayLike, sizes: ArrayLike | None, kind: str, default_size: int | None
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    c = _individuals(counts, f"a {kind} chart")
+    c = _individuals(counts, f"the {kind} chart")
     if np.any(c < 0):
         i = int(np.flatnonzero(c < 0)[0])
         msg = f"{kind} chart counts must be >= 0; got {c[i]!r} at position {i}."
@@ -534,7 +534,7 @@ class ControlChart:
     ) -> tuple[Any, NDArray[np.float64] | None, int]:
         """Return (payload, sizes, number of points)."""
         if self.kind in _INDIVIDUAL:
-            x = _individuals(data, f"a {self.kind} chart")
+            x = _individuals(data, f"the {self.kind} chart")
             return x, None, x.size
         if self.kind in _SUBGROUPED:
             groups = as_subgroups(data, size=self.size, subgroups=subgroups)

@@ -44,12 +44,12 @@ __all__ = [
     "A3",
     "B3",
     "B4",
+    "ChartConstants",
     "D3",
     "D4",
     "E2",
-    "ChartConstants",
     "c4",
-    "constants",
+    "chart_constants",
     "d2",
     "d3",
 ]
@@ -169,12 +169,12 @@ class ChartConstants:
         return {k: getattr(self, k) for k in self.__slots__}
 
 
-def constants(n: int) -> ChartConstants:
+def chart_constants(n: int) -> ChartConstants:
     """Compute the control-chart constants for subgroup size ``n``.
 
     Examples
     --------
-    >>> k = constants(5)
+    >>> k = chart_constants(5)
     >>> round(k.d2, 3), round(k.D4, 3), round(k.B4, 3)
     (2.326, 2.114, 2.089)
     """

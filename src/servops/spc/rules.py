@@ -147,11 +147,11 @@ class Rules:
                 raise InvalidParameterError(msg)
             obj: object = v
             ok = isinstance(obj, int | float) and not isinstance(obj, bool)
-            ok = ok and math.isfinite(v) and v > _MIN_K[t]
+            ok = ok and math.isfinite(v) and (v > 0 if t == 1 else v >= _MIN_K[t])
             if t != 1:
                 ok = ok and float(v).is_integer()
             if not ok:
-                kind = "a number > 0" if t == 1 else f"an integer > {_MIN_K[t]:g}"
+                kind = "a number > 0" if t == 1 else f"an integer >= {_MIN_K[t]:g}"
                 msg = (
                     f"K of test {t} must be {kind}. Got {v!r} instead. Hint: K of test "
                     f"1 is a number of σ, the others count points."
