@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from servops.blueprint.model import parse_blueprint
+from servops.blueprint.model import LANES, parse_blueprint
 from servops.blueprint.render import layout
 from servops.errors import ConfigError
 
@@ -74,7 +74,7 @@ def to_bpmn(bp: Blueprint) -> str:
 
     Examples
     --------
-    >>> from servops.blueprint.model import parse_blueprint
+    >>> from servops.blueprint.model import LANES, parse_blueprint
     >>> bp = parse_blueprint('''
     ... name: x
     ... steps:
@@ -293,9 +293,9 @@ _PASS = {"exclusiveGateway", "eventBasedGateway", "intermediateCatchEvent",
          "intermediateThrowEvent"}
 _LANE_WORDS = (
     ("customer", ("customer", "client", "user", "顾客", "客户", "用户")),
+    ("backstage", ("back", "invisible", "后台")),
     ("frontstage", ("front", "onstage", "visible", "前台")),
     ("support", ("support", "支持", "system", "系统")),
-    ("backstage", ("back", "后台")),
 )
 
 
@@ -370,7 +370,8 @@ def from_bpmn(xml: str, *, source: str = "<bpmn>") -> Blueprint:
         pred.setdefault(c, []).append(a)
     lanes: dict[str, str] = {}
     for lane in proc.iter(_q(BPMN, "lane")):
-        lane_id = _lane_for(lane.attrib.get("name", ""))
+        own = lane.attrib.get("id", "").removeprefix("Lane_")
+        lane_id = own if own in LANES else _lane_for(lane.attrib.get("name", ""))
         for ref in lane.iter(_q(BPMN, "flowNodeRef")):
             lanes[(ref.text or "").strip()] = lane_id
     tasks = [n for n, k in kind.items() if k in _TASKS]

@@ -46,3 +46,14 @@ flow: ["start -> a -> b -> c -> end"]
 
 def seq() -> Blueprint:
     return parse_blueprint(SEQ)
+
+
+#: Six cases for overlay checks: C completes at 2 h, 1 h, 3 h, 3 h (limit 2 h).
+KNOWN_STD = {
+    "c1": ["A", "B", "C"],
+    "c2": ["A", "C"],
+    "c4": ["A", "B", "B", "C"],
+    "c5": ["A", "X", "B", "C"],
+    "c6": ["A", "B"],
+    "c7": ["B"],
+}
