@@ -5,9 +5,9 @@ from __future__ import annotations
 from servops.kpi.calendar import BusinessCalendar
 from servops.kpi.cases import case_metrics
 from servops.kpi.causes import RootCauses, root_causes
+from servops.kpi.config import FcrRule, KpiConfig, Pause, SlaPolicy, load_config
 from servops.kpi.kpis import compute_kpis
 from servops.kpi.sla import SlaReport, sla_report
-from servops.kpi.config import FcrRule, KpiConfig, Pause, SlaPolicy, load_config
 
 __all__ = [
     "BusinessCalendar",

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from itertools import pairwise
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -65,8 +65,14 @@ def _clock(text: str, where: str) -> int:
 
 def _windows(value: object, where: str) -> tuple[Window, ...]:
     """Parse ``"08:00-12:00, 13:00-17:00"`` or a list of such ranges (or closed/null)."""
-    if value is None or value is False or (isinstance(value, str) and value.strip().lower()
-                                           in ("", "closed", "off", "none")):
+    if (
+        value is None
+        or value is False
+        or (
+            isinstance(value, str)
+            and value.strip().lower() in ("", "closed", "off", "none")
+        )
+    ):
         return ()
     items: list[str]
     if isinstance(value, str):
@@ -74,8 +80,10 @@ def _windows(value: object, where: str) -> tuple[Window, ...]:
     elif isinstance(value, list | tuple):
         items = [str(v) for v in value]
     else:
-        msg = (f"{where}: expected a range like '08:00-18:00' (or a list of them); "
-               f"got {value!r}.")
+        msg = (
+            f"{where}: expected a range like '08:00-18:00' (or a list of them); "
+            f"got {value!r}."
+        )
         raise ConfigError(msg)
     out: list[Window] = []
     for item in items:
@@ -85,9 +93,11 @@ def _windows(value: object, where: str) -> tuple[Window, ...]:
             raise ConfigError(msg)
         lo, hi = _clock(parts[0], where), _clock(parts[1], where)
         if hi <= lo:
-            msg = (f"{where}: range {item.strip()!r} ends before it starts. Overnight hours "
-                   "are written as two ranges on two days, e.g. mon: '22:00-24:00' and "
-                   "tue: '00:00-06:00'.")
+            msg = (
+                f"{where}: range {item.strip()!r} ends before it starts. Overnight hours "
+                "are written as two ranges on two days, e.g. mon: '22:00-24:00' and "
+                "tue: '00:00-06:00'."
+            )
             raise ConfigError(msg)
         out.append((lo, hi))
     out.sort()
@@ -118,8 +128,10 @@ def _days(key: str, where: str) -> list[int]:
             break
     else:
         return days
-    msg = (f"{where}: {key!r} is not a day or day range; use mon…sun, a range such as "
-           "'mon-fri', a list such as 'sat,sun', or 'daily'.")
+    msg = (
+        f"{where}: {key!r} is not a day or day range; use mon…sun, a range such as "
+        "'mon-fri', a list such as 'sat,sun', or 'daily'."
+    )
     raise ConfigError(msg)
 
 
@@ -152,7 +164,9 @@ class BusinessCalendar:
 
     Examples
     --------
-    >>> cal = BusinessCalendar.from_spec({"timezone": "UTC", "hours": {"mon-fri": "09:00-17:00"}})
+    >>> cal = BusinessCalendar.from_spec(
+    ...     {"timezone": "UTC", "hours": {"mon-fri": "09:00-17:00"}}
+    ... )
     >>> fri_16h = datetime(2024, 1, 5, 16, tzinfo=UTC).timestamp()
     >>> mon_10h = datetime(2024, 1, 8, 10, tzinfo=UTC).timestamp()
     >>> float(cal.business_seconds([fri_16h], [mon_10h])[0]) / 3600
@@ -165,7 +179,9 @@ class BusinessCalendar:
     name: str = "24x7"
 
     @classmethod
-    def from_spec(cls, spec: Mapping[str, Any], name: str = "business") -> BusinessCalendar:
+    def from_spec(
+        cls, spec: Mapping[str, Any], name: str = "business"
+    ) -> BusinessCalendar:
         """Build a calendar from its YAML form.
 
         ``{"timezone": "Europe/Amsterdam", "hours": {"mon-fri": "08:00-18:00",
@@ -177,15 +193,19 @@ class BusinessCalendar:
             raise ConfigError(msg)
         unknown = set(spec) - {"timezone", "hours", "holidays"}
         if unknown:
-            msg = (f"{where}: unknown key(s) {sorted(unknown)}; allowed: "
-                   "['holidays', 'hours', 'timezone'].")
+            msg = (
+                f"{where}: unknown key(s) {sorted(unknown)}; allowed: "
+                "['holidays', 'hours', 'timezone']."
+            )
             raise ConfigError(msg)
         tz = str(spec.get("timezone", "UTC"))
         parse_zone(tz, where)
         raw_hours = spec.get("hours")
         if not isinstance(raw_hours, Mapping) or not raw_hours:
-            msg = (f"{where}: 'hours' must map days to opening hours, e.g. "
-                   "{{mon-fri: '08:00-18:00'}}; got {raw_hours!r}.")
+            msg = (
+                f"{where}: 'hours' must map days to opening hours, e.g. "
+                "{{mon-fri: '08:00-18:00'}}; got {raw_hours!r}."
+            )
             raise ConfigError(msg.replace("{{", "{").replace("}}", "}"))
         week: list[tuple[Window, ...] | None] = [None] * 7
         for key, value in raw_hours.items():
@@ -215,15 +235,20 @@ class BusinessCalendar:
         """Open seconds in a week without holidays."""
         return sum(e - s for day in self.hours for s, e in day)
 
-    def windows(self, start: float, end: float) -> tuple[NDArray[np.float64],
-                                                         NDArray[np.float64]]:
+    def windows(
+        self, start: float, end: float
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Opening windows ``(starts, ends)`` in UTC seconds covering ``[start, end]``.
 
         One entry per open range per local calendar day, holidays left out, in time order.
         """
         zone = ZoneInfo(self.timezone)
-        first = datetime.fromtimestamp(start, UTC).astimezone(zone).date() - timedelta(days=1)
-        last = datetime.fromtimestamp(end, UTC).astimezone(zone).date() + timedelta(days=1)
+        first = datetime.fromtimestamp(start, UTC).astimezone(zone).date() - timedelta(
+            days=1
+        )
+        last = datetime.fromtimestamp(end, UTC).astimezone(zone).date() + timedelta(
+            days=1
+        )
         starts: list[float] = []
         ends: list[float] = []
         d = first
@@ -238,8 +263,9 @@ class BusinessCalendar:
             d += one
         return np.asarray(starts, dtype=np.float64), np.asarray(ends, dtype=np.float64)
 
-    def cumulative(self, t: NDArray[np.float64], *, span: tuple[float, float] | None = None
-                   ) -> NDArray[np.float64]:
+    def cumulative(
+        self, t: NDArray[np.float64], *, span: tuple[float, float] | None = None
+    ) -> NDArray[np.float64]:
         """``B(t)``: business seconds from the start of ``span`` up to each instant.
 
         Only differences of ``B`` mean anything. ``NaN`` stays ``NaN``.
@@ -264,8 +290,11 @@ class BusinessCalendar:
         b = np.where(i >= 0, before[j] + inside, 0.0)
         return np.where(np.isfinite(t), b, np.nan)
 
-    def business_seconds(self, a: Iterable[float] | NDArray[np.float64],
-                         b: Iterable[float] | NDArray[np.float64]) -> NDArray[np.float64]:
+    def business_seconds(
+        self,
+        a: Iterable[float] | NDArray[np.float64],
+        b: Iterable[float] | NDArray[np.float64],
+    ) -> NDArray[np.float64]:
         """Business seconds between instants ``a[i]`` and ``b[i]`` (UTC epoch seconds).
 
         Negative when ``b < a``; ``NaN`` where either end is missing.
@@ -273,33 +302,45 @@ class BusinessCalendar:
         Examples
         --------
         >>> cal = BusinessCalendar.from_spec(
-        ...     {"timezone": "UTC", "hours": {"mon-fri": "08:00-18:00"},
-        ...      "holidays": ["2024-01-01"]})
+        ...     {
+        ...         "timezone": "UTC",
+        ...         "hours": {"mon-fri": "08:00-18:00"},
+        ...         "holidays": ["2024-01-01"],
+        ...     }
+        ... )
         >>> sat = datetime(2023, 12, 30, 12, tzinfo=UTC).timestamp()
         >>> tue = datetime(2024, 1, 2, 9, tzinfo=UTC).timestamp()
         >>> float(cal.business_seconds([sat], [tue])[0])
         3600.0
         """
-        aa = np.asarray(list(a) if not isinstance(a, np.ndarray) else a, dtype=np.float64)
-        bb = np.asarray(list(b) if not isinstance(b, np.ndarray) else b, dtype=np.float64)
+        aa = np.asarray(
+            list(a) if not isinstance(a, np.ndarray) else a, dtype=np.float64
+        )
+        bb = np.asarray(
+            list(b) if not isinstance(b, np.ndarray) else b, dtype=np.float64
+        )
         both = np.concatenate([aa, bb])
         finite = both[np.isfinite(both)]
         if finite.size == 0:
             return np.full(aa.shape, np.nan)
         span = (float(finite.min()), float(finite.max()))
         cum = self.cumulative(both, span=span)
-        return cum[aa.size:] - cum[: aa.size]
+        return cum[aa.size :] - cum[: aa.size]
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (the YAML form, hours as ``HH:MM-HH:MM``)."""
+
         def fmt(s: int) -> str:
             return f"{s // 3600:02d}:{s % 3600 // 60:02d}"
 
         return {
             "name": self.name,
             "timezone": self.timezone,
-            "hours": {DAY_NAMES[i]: [f"{fmt(s)}-{fmt(e)}" for s, e in day]
-                      for i, day in enumerate(self.hours) if day},
+            "hours": {
+                DAY_NAMES[i]: [f"{fmt(s)}-{fmt(e)}" for s, e in day]
+                for i, day in enumerate(self.hours)
+                if day
+            },
             "holidays": sorted(h.isoformat() for h in self.holidays),
         }
 

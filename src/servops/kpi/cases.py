@@ -1,5 +1,7 @@
-"""Per-case service metrics: lead, first-response and resolution times, reopen, handovers,
-first-contact resolution and SLA status, one row per case.
+"""Per-case service metrics, one row per case.
+
+Lead, first-response and resolution times, reopen, handovers, first-contact resolution
+and SLA status.
 
 Definitions (``docs/kpi.md`` has the full text):
 
@@ -25,7 +27,6 @@ function is evaluated at both ends of every interval at once): no loop over case
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -37,6 +38,7 @@ from servops.log.engine import epoch_s, quote, seconds_between
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+    from datetime import datetime
 
     from numpy.typing import NDArray
 
@@ -44,16 +46,43 @@ if TYPE_CHECKING:
     from servops.kpi.calendar import BusinessCalendar
     from servops.log import EventLog
 
-__all__ = ["METRIC_COLUMNS", "case_metrics", "resolve_config", "run", "sql_in", "sql_lit"]
+__all__ = [
+    "METRIC_COLUMNS",
+    "case_metrics",
+    "resolve_config",
+    "run",
+    "sql_in",
+    "sql_lit",
+]
 
 #: The columns :func:`case_metrics` always returns, before the case attributes.
 METRIC_COLUMNS = (
-    "case_id", "arrived_at", "first_response_at", "resolved_at", "closed_at",
-    "lead_time_s", "first_response_s", "resolution_time_s", "reopened", "reopens",
-    "handovers", "resources", "touches", "activities", "fcr",
-    "sla_policy", "response_target_s", "response_elapsed_s", "response_breached",
-    "resolution_target_s", "resolution_elapsed_s", "paused_s", "resolution_breached",
-    "sla_breached", "sla_late_s", "sla_status",
+    "case_id",
+    "arrived_at",
+    "first_response_at",
+    "resolved_at",
+    "closed_at",
+    "lead_time_s",
+    "first_response_s",
+    "resolution_time_s",
+    "reopened",
+    "reopens",
+    "handovers",
+    "resources",
+    "touches",
+    "activities",
+    "fcr",
+    "sla_policy",
+    "response_target_s",
+    "response_elapsed_s",
+    "response_breached",
+    "resolution_target_s",
+    "resolution_elapsed_s",
+    "paused_s",
+    "resolution_breached",
+    "sla_breached",
+    "sla_late_s",
+    "sla_status",
 )
 
 
@@ -104,25 +133,37 @@ def _cases_sql(log: EventLog, cfg: KpiConfig, as_of_sql: str) -> str:
     if cfg.policies:
         whens = []
         for i, p in enumerate(cfg.policies):
-            cond = " AND ".join(
-                sql_in(f"CAST({quote(attrs.get(k, k))} AS VARCHAR)", vs) for k, vs in p.when
-            ) or "TRUE"
+            cond = (
+                " AND ".join(
+                    sql_in(f"CAST({quote(attrs.get(k, k))} AS VARCHAR)", vs)
+                    for k, vs in p.when
+                )
+                or "TRUE"
+            )
             whens.append(f"WHEN {cond} THEN {i}")
         policy_case = f"CASE {' '.join(whens)} END"
     closed = (
         "CASE WHEN closed_last IS NOT NULL AND (reopened_last IS NULL "
         "OR reopened_last <= closed_last) THEN closed_last END"
-        if cfg.closed else "last_event_at"
+        if cfg.closed
+        else "last_event_at"
     )
     resolved = (
         "CASE WHEN resolved_last IS NOT NULL AND (reopened_last IS NULL "
         "OR reopened_last <= resolved_last) THEN resolved_last END"
-        if cfg.resolved else closed
+        if cfg.resolved
+        else closed
     )
-    touch = (sql_in("activity", cfg.fcr.touch_activities)
-             if cfg.fcr.touch_activities else "TRUE")
-    max_touches = "TRUE" if cfg.fcr.max_touches is None else (
-        f"touches <= {int(cfg.fcr.max_touches)}")
+    touch = (
+        sql_in("activity", cfg.fcr.touch_activities)
+        if cfg.fcr.touch_activities
+        else "TRUE"
+    )
+    max_touches = (
+        "TRUE"
+        if cfg.fcr.max_touches is None
+        else (f"touches <= {int(cfg.fcr.max_touches)}")
+    )
     return f"""
 WITH inst AS (
   SELECT case_id, activity, "timestamp" AS ts,
@@ -189,7 +230,8 @@ def _pauses_sql(cfg: KpiConfig, as_of_sql: str) -> str:
     ends = "".join(
         f",\n    min(CASE WHEN {sql_in('activity', p.end)} THEN st END) OVER "
         f"({order} ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS __end{i}"
-        for i, p in enumerate(cfg.pauses) if p.end
+        for i, p in enumerate(cfg.pauses)
+        if p.end
     )
     pe = " ".join(
         f"WHEN {sql_in('activity', p.start)} THEN "
@@ -239,14 +281,15 @@ def _coalesce(*arrays: NDArray[np.float64]) -> NDArray[np.float64]:
     return out
 
 
-def _business(cal: BusinessCalendar, *points: NDArray[np.float64]
-              ) -> list[NDArray[np.float64]]:
+def _business(
+    cal: BusinessCalendar, *points: NDArray[np.float64]
+) -> list[NDArray[np.float64]]:
     """``B`` evaluated at several arrays at once (one calendar table for all)."""
     sizes = [p.size for p in points]
     cum = cal.cumulative(np.concatenate(points)) if sum(sizes) else np.zeros(0)
     out, k = [], 0
     for s in sizes:
-        out.append(cum[k:k + s])
+        out.append(cum[k : k + s])
         k += s
     return out
 
@@ -281,12 +324,15 @@ def case_metrics(
     >>> t = so.kpi.case_metrics(tiny_log)
     >>> t.column("lead_time_s").to_pylist()
     [7200.0, 18000.0, 3600.0, 5400.0, None]
-    >>> t.column("closed_at").to_pylist()[-1] is None      # c5 is still open
+    >>> t.column("closed_at").to_pylist()[-1] is None  # c5 is still open
     True
     """
     cfg = resolve_config(config, log)
-    as_of_sql = ("(SELECT max(\"timestamp\") FROM events)" if as_of is None
-                 else f"CAST({sql_lit(as_of.isoformat())} AS TIMESTAMPTZ)")
+    as_of_sql = (
+        '(SELECT max("timestamp") FROM events)'
+        if as_of is None
+        else f"CAST({sql_lit(as_of.isoformat())} AS TIMESTAMPTZ)"
+    )
     base = run(log, _cases_sql(log, cfg, as_of_sql))
     n = base.num_rows
     pol = base.column("__policy").to_numpy(zero_copy_only=False)
@@ -339,15 +385,20 @@ def case_metrics(
 
     has_policy = ~np.isnan(policy_idx)
     any_breach = resp_br | res_br
-    late = np.fmax(np.where(resp_br, resp_el - resp_target, np.nan),
-                   np.where(res_br, res_el - res_target, np.nan))
-    pending = has_policy & ~any_breach & (
-        (~np.isnan(resp_target) & ~resp_done) | (~np.isnan(res_target) & ~res_done))
-    status = np.where(~has_policy, None,
-                      np.where(any_breach, "breached", np.where(pending, "pending", "met")))
+    late = np.fmax(
+        np.where(resp_br, resp_el - resp_target, np.nan),
+        np.where(res_br, res_el - res_target, np.nan),
+    )
+    pending = (
+        has_policy
+        & ~any_breach
+        & ((~np.isnan(resp_target) & ~resp_done) | (~np.isnan(res_target) & ~res_done))
+    )
+    status = np.where(any_breach, "breached", np.where(pending, "pending", "met"))
     names = np.array([p.name for p in cfg.policies] + [None], dtype=object)
-    policy_name = names[np.where(has_policy, np.nan_to_num(policy_idx, nan=-1), -1)
-                        .astype(np.int64)]
+    policy_name = names[
+        np.where(has_policy, np.nan_to_num(policy_idx, nan=-1), -1).astype(np.int64)
+    ]
 
     def bools(x: NDArray[np.bool_], known: NDArray[np.bool_]) -> pa.Array:
         return pa.array(x, type=pa.bool_(), mask=~known)
@@ -357,18 +408,20 @@ def case_metrics(
     cols: dict[str, pa.Array | pa.ChunkedArray] = {
         c: out.column(c) for c in METRIC_COLUMNS[:15]
     }
-    cols.update({
-        "sla_policy": pa.array(policy_name, type=pa.string()),
-        "response_target_s": _masked(resp_target),
-        "response_elapsed_s": _masked(resp_el),
-        "response_breached": bools(resp_br, ~np.isnan(resp_target)),
-        "resolution_target_s": _masked(res_target),
-        "resolution_elapsed_s": _masked(res_el),
-        "paused_s": _masked(np.where(np.isnan(res_target), np.nan, paused)),
-        "resolution_breached": bools(res_br, ~np.isnan(res_target)),
-        "sla_breached": bools(any_breach, has_policy),
-        "sla_late_s": _masked(late),
-        "sla_status": pa.array(status, type=pa.string()),
-    })
+    cols.update(
+        {
+            "sla_policy": pa.array(policy_name, type=pa.string()),
+            "response_target_s": _masked(resp_target),
+            "response_elapsed_s": _masked(resp_el),
+            "response_breached": bools(resp_br, ~np.isnan(resp_target)),
+            "resolution_target_s": _masked(res_target),
+            "resolution_elapsed_s": _masked(res_el),
+            "paused_s": _masked(np.where(np.isnan(res_target), np.nan, paused)),
+            "resolution_breached": bools(res_br, ~np.isnan(res_target)),
+            "sla_breached": bools(any_breach, has_policy),
+            "sla_late_s": _masked(late),
+            "sla_status": pa.array(status, type=pa.string(), mask=~has_policy),
+        }
+    )
     cols.update({c: out.column(c) for c in attr_names})
     return pa.table(cols)

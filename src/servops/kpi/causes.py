@@ -1,5 +1,7 @@
-"""Root causes of an outcome (SLA breach, long lead time, reopen): which case attributes and
-process features are over-represented among the cases that had it.
+"""Root causes of an outcome: SLA breach, long lead time, or reopen.
+
+Which case attributes and process features are over-represented among the cases that
+had the outcome?
 
 For every binary *factor* ``f`` (``channel = email``, ``has activity 'Escalated to L2'``,
 ``handled by L2-03``, ``variant …``, ``handovers 2``, ``arrived 17:00``, ``arrived on Sat``)
@@ -124,8 +126,9 @@ def _label(kind: str, name: str, value: str) -> str:
     return f"{name} = {value}"
 
 
-def _features_sql(src: str, attrs: list[str], cfg: KpiConfig, *, before_reopen: bool,
-                  tz: str) -> str:
+def _features_sql(
+    src: str, attrs: list[str], cfg: KpiConfig, *, before_reopen: bool, tz: str
+) -> str:
     """(case_id, kind, name, value) for every factor a decided case has.
 
     With ``before_reopen`` only what happened up to a case's first resolution counts
@@ -135,11 +138,11 @@ def _features_sql(src: str, attrs: list[str], cfg: KpiConfig, *, before_reopen: 
     if before_reopen:
         # Up to the first resolution for every case (reopened or not), so that neither
         # the rework after a reopen nor the closing after a clean resolution tells.
-        marks, op = ((cfg.resolved, "<=") if cfg.resolved else (cfg.reopened, "<"))
+        marks, op = (cfg.resolved, "<=") if cfg.resolved else (cfg.reopened, "<")
         cut = (
-            "LEFT JOIN (SELECT case_id, min(\"timestamp\") AS __cut FROM instances WHERE "
+            'LEFT JOIN (SELECT case_id, min("timestamp") AS __cut FROM instances WHERE '
             f"{sql_in('activity', marks)} GROUP BY case_id) r USING (case_id) "
-            f"WHERE (r.__cut IS NULL OR i.\"timestamp\" {op} r.__cut) AND"
+            f'WHERE (r.__cut IS NULL OR i."timestamp" {op} r.__cut) AND'
         )
     local = local_time("arrived_at", tz)
     parts = [
@@ -152,7 +155,7 @@ def _features_sql(src: str, attrs: list[str], cfg: KpiConfig, *, before_reopen: 
         "SELECT DISTINCT case_id, 'resource', 'resource', resource FROM inst "
         "WHERE resource IS NOT NULL",
         "SELECT case_id, 'variant', 'variant', string_agg(activity, ' → ' ORDER BY "
-        "\"timestamp\", event_index) FROM inst GROUP BY case_id",
+        '"timestamp", event_index) FROM inst GROUP BY case_id',
         "SELECT case_id, 'handovers', 'handovers', CASE WHEN h >= 3 THEN '3+' "
         "ELSE CAST(h AS VARCHAR) END FROM (SELECT s.case_id, coalesce(ho.h, 0) AS h "
         f"FROM {src} s LEFT JOIN ho USING (case_id))",
@@ -227,7 +230,9 @@ def root_causes(
     (4, 1)
     """
     check_choice(outcome, "outcome", "root_causes", OUTCOMES)
-    check_interval(min_support, "min_support", "root_causes", low=0, high=1, closed="left")
+    check_interval(
+        min_support, "min_support", "root_causes", low=0, high=1, closed="left"
+    )
     check_interval(alpha, "alpha", "root_causes", low=0, high=1)
     check_interval(max_depth, "max_depth", "root_causes", low=1, high=10, closed="both")
     cfg = resolve_config(config, log)
@@ -240,12 +245,16 @@ def root_causes(
             with registered(con, table) as src:
                 thr = con.execute(
                     f"SELECT {quantile('lead_time_s', cfg.long_lead_time_quantile)} "
-                    f"FROM {src}").fetchall()[0][0]
+                    f"FROM {src}"
+                ).fetchall()[0][0]
             q = round(cfg.long_lead_time_quantile * 100)
-            definition = (f"lead time above its p{q}" + (f" ({thr / 3600:.1f} h)"
-                                                          if thr is not None else ""))
+            definition = f"lead time above its p{q}" + (
+                f" ({thr / 3600:.1f} h)" if thr is not None else ""
+            )
         else:
-            thr = check_interval(long_lead_time_s, "long_lead_time_s", "root_causes", low=0)
+            thr = check_interval(
+                long_lead_time_s, "long_lead_time_s", "root_causes", low=0
+            )
             definition = f"lead time above {thr / 3600:.1f} h"
         include, positive = "lead_time_s IS NOT NULL", f"lead_time_s > {thr or 0.0!r}"
     elif outcome == "reopen":
@@ -255,7 +264,10 @@ def root_causes(
         if not cfg.reopened:
             notes.append("no reopen activity configured: no case can be reopened")
     else:
-        include, positive = "sla_status IN ('met', 'breached')", "sla_status = 'breached'"
+        include, positive = (
+            "sla_status IN ('met', 'breached')",
+            "sla_status = 'breached'",
+        )
         definition = "an SLA target breached (first response or resolution)"
         if not cfg.policies:
             notes.append("no SLA policy configured: no case has an SLA outcome")
@@ -270,9 +282,21 @@ def root_causes(
     base = k_total / n_total if n_total else None
     empty = _empty_factors()
     if n_total == 0 or k_total == 0 or k_total == n_total:
-        notes.append("the outcome does not vary among the decided cases: nothing to explain")
-        return RootCauses(outcome, definition, n_total, k_total, base, empty, (), {},
-                          alpha, tuple(notes))
+        notes.append(
+            "the outcome does not vary among the decided cases: nothing to explain"
+        )
+        return RootCauses(
+            outcome,
+            definition,
+            n_total,
+            k_total,
+            base,
+            empty,
+            (),
+            {},
+            alpha,
+            tuple(notes),
+        )
 
     attrs = []
     for c in ytab.column_names:
@@ -281,11 +305,14 @@ def root_causes(
         if pc.count_distinct(ytab.column(c)).as_py() <= _MAX_LEVELS:
             attrs.append(c)
         else:
-            notes.append(f"attribute {c!r} has more than {_MAX_LEVELS} values: left out")
+            notes.append(
+                f"attribute {c!r} has more than {_MAX_LEVELS} values: left out"
+            )
     min_cases = max(5, math.ceil(min_support * n_total))
     with registered(con, ytab) as src:
-        feats = _features_sql(src, attrs, cfg, before_reopen=outcome == "reopen",
-                              tz=cfg.timezone)
+        feats = _features_sql(
+            src, attrs, cfg, before_reopen=outcome == "reopen", tz=cfg.timezone
+        )
         stats = log.query(f"""
             SELECT f.kind, f.name, f.value, count(*) AS n,
               sum(CASE WHEN s.__y THEN 1 ELSE 0 END) AS k
@@ -298,22 +325,41 @@ def root_causes(
         if factors.num_rows:
             order = np.argsort(factors.column("p_value").to_numpy(), kind="stable")
             top = factors.take(order[:25])
-        member = _membership(log, feats, src, top, ytab)
+        member = _membership(log, feats, top, ytab)
 
     pareto = _pareto(factors, member, top, y)
     tree = _tree(member, top, y, max_depth)
     if factors.num_rows == 0:
         notes.append(f"no factor is present in at least {min_cases} cases")
-    return RootCauses(outcome, definition, n_total, k_total, base, factors, pareto, tree,
-                      alpha, tuple(notes))
+    return RootCauses(
+        outcome,
+        definition,
+        n_total,
+        k_total,
+        base,
+        factors,
+        pareto,
+        tree,
+        alpha,
+        tuple(notes),
+    )
 
 
 def _empty_factors() -> pa.Table:
-    return _test(pa.table({"kind": pa.array([], pa.string()),
-                           "name": pa.array([], pa.string()),
-                           "value": pa.array([], pa.string()),
-                           "n": pa.array([], pa.int64()),
-                           "k": pa.array([], pa.int64())}), 1, 0, 0.05)
+    return _test(
+        pa.table(
+            {
+                "kind": pa.array([], pa.string()),
+                "name": pa.array([], pa.string()),
+                "value": pa.array([], pa.string()),
+                "n": pa.array([], pa.int64()),
+                "k": pa.array([], pa.int64()),
+            }
+        ),
+        1,
+        0,
+        0.05,
+    )
 
 
 def _test(stats: pa.Table, n_total: int, k_total: int, alpha: float) -> pa.Table:
@@ -337,32 +383,37 @@ def _test(stats: pa.Table, n_total: int, k_total: int, alpha: float) -> pa.Table
     names = stats.column("name").to_pylist()
     values = stats.column("value").to_pylist()
     if "arrival_weekday" in kinds:
-        values = [_WEEKDAYS[int(v) - 1] if kd == "arrival_weekday" else v
-                  for kd, v in zip(kinds, values, strict=True)]
+        values = [
+            _WEEKDAYS[int(v) - 1] if kd == "arrival_weekday" else v
+            for kd, v in zip(kinds, values, strict=True)
+        ]
     labels = [_label(a, b, c) for a, b, c in zip(kinds, names, values, strict=True)]
     order = np.lexsort((-excess, ~sig)) if n.size else np.zeros(0, dtype=np.int64)
-    table = pa.table({
-        "kind": pa.array(kinds, pa.string()),
-        "name": pa.array(names, pa.string()),
-        "value": pa.array(values, pa.string()),
-        "label": pa.array(labels, pa.string()),
-        "cases": pa.array(n.astype(np.int64)),
-        "support": pa.array(n / n_total),
-        "outcome_cases": pa.array(k.astype(np.int64)),
-        "rate": pa.array(rate),
-        "rate_without": pa.array(without, mask=~np.isfinite(without)),
-        "effect": pa.array(effect, mask=~np.isfinite(effect)),
-        "lift": pa.array(lift),
-        "excess": pa.array(excess),
-        "p_value": pa.array(p),
-        "q_value": pa.array(q),
-        "significant": pa.array(sig, pa.bool_()),
-    })
+    table = pa.table(
+        {
+            "kind": pa.array(kinds, pa.string()),
+            "name": pa.array(names, pa.string()),
+            "value": pa.array(values, pa.string()),
+            "label": pa.array(labels, pa.string()),
+            "cases": pa.array(n.astype(np.int64)),
+            "support": pa.array(n / n_total),
+            "outcome_cases": pa.array(k.astype(np.int64)),
+            "rate": pa.array(rate),
+            "rate_without": pa.array(without, mask=~np.isfinite(without)),
+            "effect": pa.array(effect, mask=~np.isfinite(effect)),
+            "lift": pa.array(lift),
+            "excess": pa.array(excess),
+            "p_value": pa.array(p),
+            "q_value": pa.array(q),
+            "significant": pa.array(sig, pa.bool_()),
+        }
+    )
     return table.take(pa.array(order, pa.int64()))
 
 
-def _membership(log: EventLog, feats: str, src: str, top: pa.Table, ytab: pa.Table
-                ) -> NDArray[np.bool_]:
+def _membership(
+    log: EventLog, feats: str, top: pa.Table, ytab: pa.Table
+) -> NDArray[np.bool_]:
     """Boolean matrix: decided case (rows, ``ytab`` order) × factor (``top`` order)."""
     mat = np.zeros((ytab.num_rows, top.num_rows), dtype=bool)
     if top.num_rows == 0:
@@ -370,10 +421,18 @@ def _membership(log: EventLog, feats: str, src: str, top: pa.Table, ytab: pa.Tab
     raw_values = top.column("value").to_pylist()
     kinds = top.column("kind").to_pylist()
     # weekday values were renamed for display: map back to the SQL form
-    sql_values = [str(_WEEKDAYS.index(v) + 1) if kd == "arrival_weekday" else v
-                  for kd, v in zip(kinds, raw_values, strict=True)]
-    keys = pa.table({"kind": kinds, "name": top.column("name").to_pylist(),
-                     "value": sql_values, "j": np.arange(top.num_rows)})
+    sql_values = [
+        str(_WEEKDAYS.index(v) + 1) if kd == "arrival_weekday" else v
+        for kd, v in zip(kinds, raw_values, strict=True)
+    ]
+    keys = pa.table(
+        {
+            "kind": kinds,
+            "name": top.column("name").to_pylist(),
+            "value": sql_values,
+            "j": np.arange(top.num_rows),
+        }
+    )
     with registered(log.con, keys) as kt:
         hits = log.query(f"""
             SELECT f.case_id, kt.j FROM ({feats}) f
@@ -386,12 +445,15 @@ def _membership(log: EventLog, feats: str, src: str, top: pa.Table, ytab: pa.Tab
     return mat
 
 
-def _pareto(factors: pa.Table, member: NDArray[np.bool_], top: pa.Table,
-            y: NDArray[np.bool_]) -> tuple[dict[str, Any], ...]:
+def _pareto(
+    factors: pa.Table, member: NDArray[np.bool_], top: pa.Table, y: NDArray[np.bool_]
+) -> tuple[dict[str, Any], ...]:
     """Greedy cover of the positive cases by significant factors (≤ 10 causes)."""
     if top.num_rows == 0 or not factors.num_rows:
         return ()
-    sig = np.asarray(top.column("significant").to_numpy(zero_copy_only=False), dtype=bool)
+    sig = np.asarray(
+        top.column("significant").to_numpy(zero_copy_only=False), dtype=bool
+    )
     labels = top.column("label").to_pylist()
     pos = member[y][:, sig]
     cand = [labels[i] for i in np.flatnonzero(sig)]
@@ -405,17 +467,30 @@ def _pareto(factors: pa.Table, member: NDArray[np.bool_], top: pa.Table,
         if gain[best] == 0:
             break
         cum += int(gain[best])
-        out.append({"cause": cand[best], "cases": int(gain[best]),
-                    "share": float(gain[best] / total), "cumulative": cum / total})
+        out.append(
+            {
+                "cause": cand[best],
+                "cases": int(gain[best]),
+                "share": float(gain[best] / total),
+                "cumulative": cum / total,
+            }
+        )
         left &= ~pos[:, best]
     if out and cum < total:
-        out.append({"cause": "(other)", "cases": total - cum,
-                    "share": float((total - cum) / total), "cumulative": 1.0})
+        out.append(
+            {
+                "cause": "(other)",
+                "cases": total - cum,
+                "share": float((total - cum) / total),
+                "cumulative": 1.0,
+            }
+        )
     return tuple(out)
 
 
-def _tree(member: NDArray[np.bool_], top: pa.Table, y: NDArray[np.bool_],
-          max_depth: int) -> dict[str, Any]:
+def _tree(
+    member: NDArray[np.bool_], top: pa.Table, y: NDArray[np.bool_], max_depth: int
+) -> dict[str, Any]:
     """A small CART tree over the strongest factors (present / absent)."""
     from sklearn.tree import DecisionTreeClassifier, export_text
 
@@ -425,8 +500,10 @@ def _tree(member: NDArray[np.bool_], top: pa.Table, y: NDArray[np.bool_],
     x = member.astype(np.float64)
     n = y.size
     clf = DecisionTreeClassifier(
-        max_depth=max_depth, min_samples_leaf=max(5, math.ceil(0.02 * n)),
-        class_weight="balanced", random_state=0,
+        max_depth=max_depth,
+        min_samples_leaf=max(5, math.ceil(0.02 * n)),
+        class_weight="balanced",
+        random_state=0,
     ).fit(x, y)
     t = clf.tree_
     leaf_of = clf.apply(x)
@@ -438,9 +515,14 @@ def _tree(member: NDArray[np.bool_], top: pa.Table, y: NDArray[np.bool_],
         node, path = stack.pop()
         left, right = int(t.children_left[node]), int(t.children_right[node])
         if left == -1:
-            leaves.append({"conditions": path, "cases": int(counts[node]),
-                           "outcome_cases": int(pos[node]),
-                           "rate": float(pos[node] / counts[node]) if counts[node] else None})
+            leaves.append(
+                {
+                    "conditions": path,
+                    "cases": int(counts[node]),
+                    "outcome_cases": int(pos[node]),
+                    "rate": float(pos[node] / counts[node]) if counts[node] else None,
+                }
+            )
             continue
         f = int(t.feature[node])
         no, yes = f"not {names[f]}", names[f]

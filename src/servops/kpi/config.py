@@ -55,8 +55,17 @@ __all__ = [
 ]
 
 ROLES = ("first_response", "resolved", "closed", "reopened")
-_TOP_KEYS = ("activities", "calendars", "causes", "fcr", "handovers", "pauses", "segment",
-             "sla", "timezone")
+_TOP_KEYS = (
+    "activities",
+    "calendars",
+    "causes",
+    "fcr",
+    "handovers",
+    "pauses",
+    "segment",
+    "sla",
+    "timezone",
+)
 _CLOCK_NAMES = ("24x7", "calendar", "clock")
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(d|h|m|s)", re.IGNORECASE)
 
@@ -79,9 +88,12 @@ class Pause:
 
 @dataclass(frozen=True, slots=True)
 class FcrRule:
-    """First-contact resolution (one-touch): resolved, never reopened, and handled with at
-    most ``max_handovers`` changes of resource and at most ``max_touches`` instances of
-    ``touch_activities`` (no limit when ``None``)."""
+    """First-contact resolution (one-touch) rule.
+
+    A case counts when resolved, never reopened, handled with at most ``max_handovers``
+    changes of resource and at most ``max_touches`` instances of ``touch_activities``
+    (no limit when ``None``).
+    """
 
     max_handovers: int = 0
     max_touches: int | None = None
@@ -89,8 +101,11 @@ class FcrRule:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {"max_handovers": self.max_handovers, "max_touches": self.max_touches,
-                "touch_activities": list(self.touch_activities)}
+        return {
+            "max_handovers": self.max_handovers,
+            "max_touches": self.max_touches,
+            "touch_activities": list(self.touch_activities),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,8 +158,13 @@ class KpiConfig:
 
     def activities(self) -> set[str]:
         """Every activity name the configuration mentions."""
-        names = {*self.first_response, *self.resolved, *self.closed, *self.reopened,
-                 *self.fcr.touch_activities}
+        names = {
+            *self.first_response,
+            *self.resolved,
+            *self.closed,
+            *self.reopened,
+            *self.fcr.touch_activities,
+        }
         for p in self.pauses:
             names.update(p.start)
             names.update(p.end)
@@ -220,19 +240,23 @@ def parse_duration(value: object, where: str, *, business: bool = False) -> floa
         raise ConfigError(msg)
     pos, total, units = 0, 0.0, []
     for m in _DURATION.finditer(text):
-        if text[pos:m.start()].strip():
+        if text[pos : m.start()].strip():
             break
         unit = m.group(2).lower()
         units.append(unit)
         total += float(m.group(1)) * {"d": 86400, "h": 3600, "m": 60, "s": 1}[unit]
         pos = m.end()
     if not units or text[pos:].strip():
-        msg = (f"{where}: {value!r} is not a duration; write a number with a unit "
-               "(d, h, m, s), e.g. '30m', '8h', '1h30m'.")
+        msg = (
+            f"{where}: {value!r} is not a duration; write a number with a unit "
+            "(d, h, m, s), e.g. '30m', '8h', '1h30m'."
+        )
         raise ConfigError(msg)
     if business and "d" in units:
-        msg = (f"{where}: {value!r} uses days on a business calendar, which is ambiguous; "
-               "write business hours instead (e.g. 3 days of 10 h = '30h').")
+        msg = (
+            f"{where}: {value!r} uses days on a business calendar, which is ambiguous; "
+            "write business hours instead (e.g. 3 days of 10 h = '30h')."
+        )
         raise ConfigError(msg)
     if total <= 0:
         msg = f"{where}: a target must be longer than zero; got {value!r}."
@@ -282,31 +306,45 @@ def config_from_dict(data: Mapping[str, Any], *, source: str = "config") -> KpiC
     pauses: list[Pause] = []
     raw_pauses = top.get("pauses") or []
     if not isinstance(raw_pauses, list):
-        msg = f"{source}: 'pauses' must be a list of {{start, end}}; got {raw_pauses!r}."
+        msg = (
+            f"{source}: 'pauses' must be a list of {{start, end}}; got {raw_pauses!r}."
+        )
         raise ConfigError(msg)
     for i, p in enumerate(raw_pauses):
         where = f"{source}: pauses[{i}]"
-        pm = _mapping({"start": p} if isinstance(p, str) else p, where, ("start", "end"))
+        pm = _mapping(
+            {"start": p} if isinstance(p, str) else p, where, ("start", "end")
+        )
         start = _names(pm.get("start"), f"{where}.start")
         if not start:
             msg = f"{where}: 'start' (the activity that stops the clock) is required."
             raise ConfigError(msg)
         pauses.append(Pause(start=start, end=_names(pm.get("end"), f"{where}.end")))
 
-    fm = _mapping(top.get("fcr"), f"{source}: fcr",
-                  ("max_handovers", "max_touches", "touch_activities"))
+    fm = _mapping(
+        top.get("fcr"),
+        f"{source}: fcr",
+        ("max_handovers", "max_touches", "touch_activities"),
+    )
     fcr = FcrRule(
-        max_handovers=_int(fm.get("max_handovers", 0), f"{source}: fcr.max_handovers") or 0,
-        max_touches=_int(fm.get("max_touches"), f"{source}: fcr.max_touches",
-                         allow_none=True),
-        touch_activities=_names(fm.get("touch_activities"), f"{source}: fcr.touch_activities"),
+        max_handovers=_int(fm.get("max_handovers", 0), f"{source}: fcr.max_handovers")
+        or 0,
+        max_touches=_int(
+            fm.get("max_touches"), f"{source}: fcr.max_touches", allow_none=True
+        ),
+        touch_activities=_names(
+            fm.get("touch_activities"), f"{source}: fcr.touch_activities"
+        ),
     )
     hm = _mapping(top.get("handovers"), f"{source}: handovers", ("ignore_resources",))
     ignore = _names(hm.get("ignore_resources"), f"{source}: handovers.ignore_resources")
 
-    cal_specs = _mapping(top.get("calendars"), f"{source}: calendars",
-                         list(top.get("calendars") or {}))
-    calendars = {str(n): BusinessCalendar.from_spec(s, str(n)) for n, s in cal_specs.items()}
+    cal_specs = _mapping(
+        top.get("calendars"), f"{source}: calendars", list(top.get("calendars") or {})
+    )
+    calendars = {
+        str(n): BusinessCalendar.from_spec(s, str(n)) for n, s in cal_specs.items()
+    }
     clash = sorted(set(calendars) & set(_CLOCK_NAMES))
     if clash:
         msg = f"{source}: calendar name(s) {clash} are reserved for clock time; rename them."
@@ -325,7 +363,9 @@ def config_from_dict(data: Mapping[str, Any], *, source: str = "config") -> KpiC
         raise ConfigError(msg)
     for i, p in enumerate(raw_sla):
         where = f"{source}: sla[{i}]"
-        pm = _mapping(p, where, ("name", "when", "first_response", "resolution", "calendar"))
+        pm = _mapping(
+            p, where, ("name", "when", "first_response", "resolution", "calendar")
+        )
         name = str(pm.get("name") or f"policy {i + 1}")
         where = f"{source}: sla[{i}] ({name})"
         cal_name = str(pm.get("calendar", "24x7"))
@@ -334,8 +374,10 @@ def config_from_dict(data: Mapping[str, Any], *, source: str = "config") -> KpiC
         elif cal_name in calendars:
             cal = calendars[cal_name]
         else:
-            msg = (f"{where}: calendar {cal_name!r} is not defined; defined: "
-                   f"{sorted(calendars)} (or '24x7' for clock time).")
+            msg = (
+                f"{where}: calendar {cal_name!r} is not defined; defined: "
+                f"{sorted(calendars)} (or '24x7' for clock time)."
+            )
             raise ConfigError(msg)
         business = not cal.is_always_open
         when_raw = _mapping(pm.get("when"), f"{where}.when", list(pm.get("when") or {}))
@@ -346,17 +388,23 @@ def config_from_dict(data: Mapping[str, Any], *, source: str = "config") -> KpiC
         fr = pm.get("first_response")
         res = pm.get("resolution")
         if fr is None and res is None:
-            msg = f"{where}: give a 'first_response' or a 'resolution' target (or both)."
+            msg = (
+                f"{where}: give a 'first_response' or a 'resolution' target (or both)."
+            )
             raise ConfigError(msg)
-        policies.append(SlaPolicy(
-            name=name,
-            when=when,
-            first_response_s=None if fr is None else parse_duration(
-                fr, f"{where}.first_response", business=business),
-            resolution_s=None if res is None else parse_duration(
-                res, f"{where}.resolution", business=business),
-            calendar=cal,
-        ))
+        policies.append(
+            SlaPolicy(
+                name=name,
+                when=when,
+                first_response_s=None
+                if fr is None
+                else parse_duration(fr, f"{where}.first_response", business=business),
+                resolution_s=None
+                if res is None
+                else parse_duration(res, f"{where}.resolution", business=business),
+                calendar=cal,
+            )
+        )
     names = [p.name for p in policies]
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
@@ -370,7 +418,10 @@ def config_from_dict(data: Mapping[str, Any], *, source: str = "config") -> KpiC
         raise ConfigError(msg)
     segment = top.get("segment")
     return KpiConfig(
-        **roles,
+        first_response=roles["first_response"],
+        resolved=roles["resolved"],
+        closed=roles["closed"],
+        reopened=roles["reopened"],
         pauses=tuple(pauses),
         fcr=fcr,
         ignore_resources=ignore,
@@ -384,22 +435,33 @@ def config_from_dict(data: Mapping[str, Any], *, source: str = "config") -> KpiC
 
 
 def _log_activities(log: EventLog) -> list[str]:
-    return [str(r[0]) for r in log.fetchall(
-        "SELECT activity, count(*) FROM events GROUP BY activity ORDER BY 2 DESC, 1")]
+    return [
+        str(r[0])
+        for r in log.fetchall(
+            "SELECT activity, count(*) FROM events GROUP BY activity ORDER BY 2 DESC, 1"
+        )
+    ]
 
 
 # Common names in ticket systems, most specific first. Matched case-insensitively.
 _GUESS: dict[str, tuple[str, ...]] = {
-    "first_response": (r"first.?(response|reply|contact)", r"take in charge",
-                       r"acknowledg", r"^(accepted\+)?in progress$", r"^respon", r"^reply"),
+    "first_response": (
+        r"first.?(response|reply|contact)",
+        r"take in charge",
+        r"acknowledg",
+        r"^(accepted\+)?in progress$",
+        r"^respon",
+        r"^reply",
+    ),
     "resolved": (r"resolv|solved|fixed",),
     "closed": (r"^clos|[+ ]closed?\b|close ticket",),
     "reopened": (r"re-?open",),
 }
 _PAUSE = re.compile(r"wait|pending|on.?hold|suspend", re.IGNORECASE)
 _NOT_PAUSE = re.compile(r"assign|queue", re.IGNORECASE)
-_RESUME = re.compile(r"(customer|user|requester|client).*(repl|respon|answer)|resum",
-                     re.IGNORECASE)
+_RESUME = re.compile(
+    r"(customer|user|requester|client).*(repl|respon|answer)|resum", re.IGNORECASE
+)
 
 
 def guess_config(log: EventLog) -> KpiConfig:
@@ -414,27 +476,52 @@ def guess_config(log: EventLog) -> KpiConfig:
         found: tuple[str, ...] = ()
         for pat in patterns:
             rx = re.compile(pat, re.IGNORECASE)
-            found = tuple(a for a in acts if rx.search(a) and not (
-                role != "reopened" and re.search(r"re-?open|unresolv", a, re.IGNORECASE)))
+            found = tuple(
+                a
+                for a in acts
+                if rx.search(a)
+                and not (
+                    role != "reopened"
+                    and re.search(r"re-?open|unresolv", a, re.IGNORECASE)
+                )
+            )
             if found:
                 break
         roles[role] = found
-        notes.append(f"guessed {role} = {list(found)}" if found else
-                     f"no {role} activity recognised")
+        notes.append(
+            f"guessed {role} = {list(found)}"
+            if found
+            else f"no {role} activity recognised"
+        )
     if not roles["closed"]:
         notes.append("no close activity: a case counts as closed at its last event")
-    pause_starts = tuple(a for a in acts if _PAUSE.search(a) and not _NOT_PAUSE.search(a))
+    pause_starts = tuple(
+        a for a in acts if _PAUSE.search(a) and not _NOT_PAUSE.search(a)
+    )
     resumes = tuple(a for a in acts if _RESUME.search(a))
     pauses = (Pause(start=pause_starts, end=resumes),) if pause_starts else ()
     if pause_starts:
-        notes.append(f"guessed the SLA clock pauses at {list(pause_starts)} until "
-                     + (f"{list(resumes)}" if resumes else "the case's next event"))
-    ignore = tuple(r[0] for r in log.fetchall(
-        "SELECT DISTINCT resource FROM events WHERE lower(resource) IN "
-        "('system', 'auto', 'automatic', 'bot', 'robot')"))
+        notes.append(
+            f"guessed the SLA clock pauses at {list(pause_starts)} until "
+            + (f"{list(resumes)}" if resumes else "the case's next event")
+        )
+    ignore = tuple(
+        r[0]
+        for r in log.fetchall(
+            "SELECT DISTINCT resource FROM events WHERE lower(resource) IN "
+            "('system', 'auto', 'automatic', 'bot', 'robot')"
+        )
+    )
     return KpiConfig(
-        **roles, pauses=pauses, ignore_resources=ignore,
-        timezone=log.meta.timezone or "UTC", source="default (guessed)", notes=tuple(notes),
+        first_response=roles["first_response"],
+        resolved=roles["resolved"],
+        closed=roles["closed"],
+        reopened=roles["reopened"],
+        pauses=pauses,
+        ignore_resources=ignore,
+        timezone=log.meta.timezone or "UTC",
+        source="default (guessed)",
+        notes=tuple(notes),
     )
 
 

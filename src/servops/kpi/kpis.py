@@ -146,8 +146,11 @@ def compute_kpis(
             return f"CASE WHEN {col} IS NULL THEN NULL ELSE DATE '1970-01-01' END"
         return f"CAST(date_trunc('{by}', {local_time(col, tz)}) AS DATE)"
 
-    seg = ("''" if segment is None
-           else f"coalesce(CAST({quote(segment)} AS VARCHAR), '(missing)')")
+    seg = (
+        "''"
+        if segment is None
+        else f"coalesce(CAST({quote(segment)} AS VARCHAR), '(missing)')"
+    )
     con = log.con
     with registered(con, table) as src:
         span = con.execute(
@@ -159,8 +162,9 @@ def compute_kpis(
         elif by is None:
             grid = pa.table({"period": pa.array([date(1970, 1, 1)], pa.date32())})
         else:
-            grid = pa.table({"period": pa.array(_period_grid(span[0], span[1], by),
-                                                pa.date32())})
+            grid = pa.table(
+                {"period": pa.array(_period_grid(span[0], span[1], by), pa.date32())}
+            )
         with registered(con, grid) as periods:
             sql = f"""
 WITH c AS (
@@ -172,12 +176,14 @@ WITH c AS (
 ), arr AS (
   SELECT p_in AS period, seg, count(*) AS cases FROM c GROUP BY p_in, seg
 ), fr AS (
-  SELECT p_fr AS period, seg, count(*) AS responded, {_stats("first_response_s",
-                                                             "first_response")}
+  SELECT p_fr AS period, seg, count(*) AS responded, {
+                _stats("first_response_s", "first_response")
+            }
   FROM c WHERE p_fr IS NOT NULL GROUP BY p_fr, seg
 ), rs AS (
-  SELECT p_res AS period, seg, count(*) AS resolved, {_stats("resolution_time_s",
-                                                             "resolution_time")}
+  SELECT p_res AS period, seg, count(*) AS resolved, {
+                _stats("resolution_time_s", "resolution_time")
+            }
   FROM c WHERE p_res IS NOT NULL GROUP BY p_res, seg
 ), cl AS (
   SELECT p_cl AS period, seg, count(*) AS closed, {_stats("lead_time_s", "lead_time")},

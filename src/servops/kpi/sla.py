@@ -98,19 +98,30 @@ def sla_report(
     Examples
     --------
     >>> from servops.kpi.config import config_from_dict
-    >>> cfg = config_from_dict({"activities": {"resolved": "Resolve", "closed": "Close"},
-    ...     "sla": [{"name": "high", "when": {"priority": "high"}, "resolution": "2h"},
-    ...             {"name": "other", "resolution": "8h"}]})
+    >>> cfg = config_from_dict(
+    ...     {
+    ...         "activities": {"resolved": "Resolve", "closed": "Close"},
+    ...         "sla": [
+    ...             {"name": "high", "when": {"priority": "high"}, "resolution": "2h"},
+    ...             {"name": "other", "resolution": "8h"},
+    ...         ],
+    ...     }
+    ... )
     >>> rep = so.kpi.sla_report(tiny_log, cfg)
     >>> [(p["policy"], p["met"], p["breached"], p["pending"]) for p in rep.policies]
     [('high', 1, 1, 1), ('other', 2, 0, 0)]
-    >>> rep.breaches.column("late_s").to_pylist()   # c2: resolved after 4 h
+    >>> rep.breaches.column("late_s").to_pylist()  # c2: resolved after 4 h
     [7200.0]
     """
     cfg = resolve_config(config, log)
     table = case_metrics(log, cfg) if cases is None else cases
-    notes = () if cfg.policies else (
-        "no SLA policy configured: give a config with an 'sla' list (see docs/kpi.md)",)
+    notes = (
+        ()
+        if cfg.policies
+        else (
+            "no SLA policy configured: give a config with an 'sla' list (see docs/kpi.md)",
+        )
+    )
     con = log.con
     with registered(con, table) as src:
         rows = con.execute(f"""
@@ -148,23 +159,25 @@ def sla_report(
     for p in cfg.policies:
         r = by_name.get(p.name, (p.name, 0, 0, 0, 0, 0, 0, None, None, None))
         met, breached = int(r[2]), int(r[3])
-        policies.append({
-            "policy": p.name,
-            "when": {k: list(v) for k, v in p.when},
-            "calendar": p.calendar.name,
-            "first_response_target_s": p.first_response_s,
-            "resolution_target_s": p.resolution_s,
-            "cases": int(r[1]),
-            "met": met,
-            "breached": breached,
-            "pending": int(r[4]),
-            "attainment": met / (met + breached) if met + breached else None,
-            "response_breaches": int(r[5]),
-            "resolution_breaches": int(r[6]),
-            "response_attainment": r[7],
-            "resolution_attainment": r[8],
-            "late_median_s": r[9],
-        })
+        policies.append(
+            {
+                "policy": p.name,
+                "when": {k: list(v) for k, v in p.when},
+                "calendar": p.calendar.name,
+                "first_response_target_s": p.first_response_s,
+                "resolution_target_s": p.resolution_s,
+                "cases": int(r[1]),
+                "met": met,
+                "breached": breached,
+                "pending": int(r[4]),
+                "attainment": met / (met + breached) if met + breached else None,
+                "response_breaches": int(r[5]),
+                "resolution_breaches": int(r[6]),
+                "response_attainment": r[7],
+                "resolution_attainment": r[8],
+                "late_median_s": r[9],
+            }
+        )
     return SlaReport(
         policies=tuple(policies),
         breaches=breaches,

@@ -88,13 +88,15 @@ def synthetic_tickets(
         res.append(who[keep])
     c = np.concatenate(cases)
     us = (np.concatenate(ts) * 1e6).astype(np.int64)
-    return pa.table({
-        "case_id": pa.array(c).cast(pa.string()),
-        "activity": pa.array(np.concatenate(acts), pa.string()),
-        "timestamp": pa.array(us, pa.timestamp("us", tz="UTC")),
-        "resource": pa.array(np.concatenate(res).astype(object), pa.string()),
-        "priority": pa.array(priority[c].astype(object), pa.string()),
-        "segment": pa.array(segment[c].astype(object), pa.string()),
-        "channel": pa.array(channel[c].astype(object), pa.string()),
-        "category": pa.array(category[c].astype(object), pa.string()),
-    })
+    return pa.table(
+        {
+            "case_id": pa.array(c).cast(pa.string()),
+            "activity": pa.array(np.concatenate(acts), pa.string()),
+            "timestamp": pa.array(us, pa.timestamp("us", tz="UTC")),
+            "resource": pa.array(np.concatenate(res).astype(object), pa.string()),
+            "priority": pa.array(priority[c].astype(object), pa.string()),
+            "segment": pa.array(segment[c].astype(object), pa.string()),
+            "channel": pa.array(channel[c].astype(object), pa.string()),
+            "category": pa.array(category[c].astype(object), pa.string()),
+        }
+    )
