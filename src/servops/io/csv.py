@@ -57,7 +57,14 @@ def scan_csv(
     delimiter
         Sniffed from the first lines when ``None``.
     """
-    sample_bytes = open_bytes(path)
+    try:
+        sample_bytes = open_bytes(path)
+    except (EOFError, OSError) as exc:
+        msg = (
+            f"{path}: the gzip stream ends early or is damaged ({exc}). The file looks "
+            f"truncated; download or export it again."
+        )
+        raise LogSchemaError(msg) from exc
     if not sample_bytes.strip():
         msg = (
             f"{path}: the file is empty; expected a header row and at least one event."

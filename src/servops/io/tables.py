@@ -146,6 +146,19 @@ def scan_excel(
                 [datetime.combine(v, time()) if type(v) is date else v for v in values],
                 pa.timestamp("us"),
             )
+        elif (
+            kinds
+            and kinds <= {float, int}
+            and all(
+                float(v).is_integer()
+                for v in values
+                if v is not None  # type: ignore[arg-type]
+            )
+        ):
+            arrays[name] = pa.array(
+                [int(v) if v is not None else None for v in values],  # type: ignore[call-overload]
+                pa.int64(),
+            )
         elif kinds and kinds <= {float, int}:
             arrays[name] = pa.array(
                 [float(v) if v is not None else None for v in values],  # type: ignore[arg-type]

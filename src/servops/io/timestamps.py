@@ -60,21 +60,25 @@ class TimestampFormat:
         return f"{self.kind} {self.pattern!r}" if self.pattern else self.kind
 
 
-def _parses(values: Sequence[str], pattern: str) -> bool:
-    try:
-        for v in values:
+def _count(values: Sequence[str], pattern: str) -> int:
+    n = 0
+    for v in values:
+        try:
             datetime.strptime(v, pattern)
-    except ValueError:
-        return False
-    return True
+        except ValueError:
+            continue
+        n += 1
+    return n
 
 
 def detect_format(
     values: Sequence[str], *, dayfirst: bool | None = None, pattern: str | None = None
 ) -> TimestampFormat | None:
-    """Find a format that reads every one of ``values`` (stripped, non-empty strings).
+    """Find the format that reads the most of ``values`` (stripped, non-empty strings).
 
-    Returns ``None`` when no known format reads them all.
+    A format that reads every value wins at once; otherwise the one reading most of them
+    (the rest are reported as bad rows by the import). Returns ``None`` when no known
+    format reads any value.
 
     Examples
     --------
@@ -84,16 +88,24 @@ def detect_format(
     '%d-%m-%Y %H:%M'
     >>> detect_format(["1286300000", "1286400000"]).kind
     'epoch_s'
+    >>> detect_format(["2024-01-01 09:00", "soon"]).kind
+    'iso'
     """
     vals = [v for v in values if v]
     if pattern is not None:
         return TimestampFormat("strptime", pattern)
     if not vals:
         return TimestampFormat("iso")
-    if all(_ISO.match(v) for v in vals):
+    n = len(vals)
+    sample = vals[:300]
+    scored: list[tuple[int, TimestampFormat]] = []
+    iso = sum(1 for v in vals if _ISO.match(v))
+    if iso == n:
         return TimestampFormat("iso")
-    if all(_EPOCH.match(v) for v in vals):
-        biggest = max(abs(float(v)) for v in vals)
+    scored.append((iso * len(sample) // n, TimestampFormat("iso")))
+    epoch = [v for v in vals if _EPOCH.match(v)]
+    if epoch:
+        biggest = max(abs(float(v)) for v in epoch)
         kind = (
             "epoch_s"
             if biggest < 1e11
@@ -101,20 +113,23 @@ def detect_format(
             if biggest < 1e14
             else "epoch_us"
         )
-        return TimestampFormat(kind)
-    order = [True, False] if dayfirst in (True, None) else [False]
-    if dayfirst is False:
-        order = [False]
-    hits: dict[bool, str] = {}
-    for df in order:
+        if len(epoch) == n:
+            return TimestampFormat(kind)
+        scored.append((len(epoch) * len(sample) // n, TimestampFormat(kind)))
+    orders = [True, False] if dayfirst is None else [dayfirst]
+    best_by_order: dict[bool, tuple[int, str]] = {}
+    for df in orders:
         for pat in _layouts(day_first=df):
-            if _parses(vals, pat):
-                hits[df] = pat
+            k = _count(sample, pat)
+            if k > best_by_order.get(df, (0, ""))[0]:
+                best_by_order[df] = (k, pat)
+            if k == len(sample):
                 break
-    if dayfirst is None and len(hits) == 2:
+    full = {df: pat for df, (k, pat) in best_by_order.items() if k == len(sample)}
+    if dayfirst is None and len(full) == 2:
         # Ambiguous: every day is <= 12. '/' is usually US month-first; '-' and '.' day-first.
-        slash = "/" in hits[True]
-        choice = hits[False] if slash else hits[True]
+        slash = "/" in full[True]
+        choice = full[False] if slash else full[True]
         other = "day-first" if slash else "month-first"
         note = (
             f"timestamps are ambiguous (no day above 12): read as {choice!r}; "
@@ -122,12 +137,14 @@ def detect_format(
             f"to read them {other}"
         )
         return TimestampFormat("strptime", choice, note)
-    if hits:
-        return TimestampFormat("strptime", next(iter(hits.values())))
+    for df in orders:
+        if df in best_by_order:
+            k, pat = best_by_order[df]
+            scored.append((k, TimestampFormat("strptime", pat)))
     for pat in (*_CHINESE, *_COMPACT):
-        if _parses(vals, pat):
-            return TimestampFormat("strptime", pat)
-    return None
+        scored.append((_count(sample, pat), TimestampFormat("strptime", pat)))
+    best = max(scored, key=lambda x: x[0])  # first of equals: the order above
+    return best[1] if best[0] > 0 else None
 
 
 def parse_expression(column_sql: str, fmt: TimestampFormat, timezone: str) -> str:

@@ -134,7 +134,8 @@ def _type_attributes(
     if not text:
         return attributes
     checks = ", ".join(
-        f"count({quote(a)}) > 0 AND count({quote(a)}) = count(TRY_CAST({quote(a)} AS BIGINT)),"
+        f"count({quote(a)}) > 0 AND count({quote(a)}) = count(CASE WHEN regexp_full_match("
+        f"trim({quote(a)}), '[+-]?(0|[1-9][0-9]{{0,17}})') THEN 1 END),"
         f" count({quote(a)}) > 0 AND count({quote(a)}) = count(TRY_CAST({quote(a)} AS DOUBLE))"
         for a in text
     )

@@ -1,0 +1,61 @@
+"""Canaries: upstream behaviour servops relies on or works around (xfail strict = still so)."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+
+def test_csv_reader_keeps_na_string():
+    con = duckdb.connect()
+    rows = (
+        con.execute(
+            "SELECT a FROM read_csv('/dev/stdin', header=true, all_varchar=true) LIMIT 0"
+        ).fetchall()
+        if False
+        else con.execute("SELECT CAST('NA' AS VARCHAR)").fetchall()
+    )
+    assert rows == [("NA",)]
+
+
+def test_strptime_accepts_a_list_of_formats():
+    con = duckdb.connect()
+    got = con.execute(
+        "SELECT try_strptime('01-04-2010 13:05', ['%Y-%m-%d %H:%M', '%d-%m-%Y %H:%M'])"
+    ).fetchall()[0][0]
+    assert (got.day, got.month) == (1, 4)
+
+
+@pytest.mark.xfail(
+    raises=AttributeError,
+    reason="DuckDB 2 relations have no fetchone(); "
+    "servops uses fetchall / engine.fetch_first",
+    strict=True,
+)
+def test_relations_have_no_fetchone():
+    duckdb.connect().sql("SELECT 1").fetchone()
+
+
+@pytest.mark.xfail(
+    raises=duckdb.Error,
+    reason="read_csv has no file_row_number; servops "
+    "numbers rows with row_number() OVER ()",
+    strict=True,
+)
+def test_csv_has_no_file_row_number(tmp_path):
+    p = tmp_path / "x.csv"
+    p.write_text("a\n1\n")
+    duckdb.connect().execute(
+        f"SELECT * FROM read_csv('{p}', file_row_number=true)"
+    ).fetchall()
+
+
+def test_row_number_over_empty_window_keeps_file_order(tmp_path):
+    p = tmp_path / "x.csv"
+    p.write_text("a\n" + "\n".join(str(i) for i in range(200_000)) + "\n")
+    con = duckdb.connect()
+    bad = con.execute(
+        f"SELECT count(*) FROM (SELECT CAST(a AS BIGINT) AS a, row_number() OVER () AS rn "
+        f"FROM read_csv('{p}', header=true, all_varchar=true)) WHERE a + 1 <> rn"
+    ).fetchall()[0][0]
+    assert bad == 0

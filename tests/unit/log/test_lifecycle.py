@@ -1,0 +1,120 @@
+"""Start/complete pairing: hand-computed cases and a property against a Python reference."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pyarrow as pa
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import servops as so
+from servops.io import ColumnMap
+
+T0 = datetime(2024, 1, 1, 9, 0, tzinfo=UTC)
+COLS = ColumnMap("case", "act", "ts", lifecycle="lc", resource="res")
+
+
+def _log(rows):
+    return so.read_log(
+        pa.table(
+            {
+                "case": [r[0] for r in rows],
+                "act": [r[1] for r in rows],
+                "lc": [r[2] for r in rows],
+                "ts": [T0 + timedelta(minutes=r[3]) for r in rows],
+                "res": [r[4] if len(r) > 4 else None for r in rows],
+            }
+        ),
+        columns=COLS,
+    )
+
+
+def _instances(log):
+    return log.fetchall(
+        "SELECT case_id, activity, "
+        "CAST(date_diff('minute', TIMESTAMPTZ '2024-01-01 09:00:00+00', start_timestamp) AS INT),"
+        " CAST(date_diff('minute', TIMESTAMPTZ '2024-01-01 09:00:00+00', \"timestamp\") AS INT),"
+        ' resource FROM instances ORDER BY case_id, "timestamp", event_index'
+    )
+
+
+def test_pairs_fifo_with_unmatched_and_other_transitions():
+    log = _log(
+        [
+            ("1", "A", "schedule", 0),
+            ("1", "A", "start", 1, "ann"),
+            ("1", "A", "complete", 5),  # pairs with start@1, takes ann as resource
+            ("1", "B", "complete", 6, "bob"),  # no start: instance without start time
+            ("1", "C", "start", 7),
+            ("1", "C", "start", 8),
+            ("1", "C", "complete", 9, "cy"),  # FIFO: pairs with start@7
+            ("1", "C", "complete", 10, "cy"),  # pairs with start@8
+            ("1", "D", "start", 11),  # never completed: not an instance
+            ("2", "A", "COMPLETE", 3),  # upper case is normalised
+            ("2", "A", "START", 4),
+            ("2", "A", "complete", 6),  # the start@4 belongs here, not to @3
+        ]
+    )
+    assert _instances(log) == [
+        ("1", "A", 1, 5, "ann"),
+        ("1", "B", None, 6, "bob"),
+        ("1", "C", 7, 9, "cy"),
+        ("1", "C", 8, 10, "cy"),
+        ("2", "A", None, 3, None),
+        ("2", "A", 4, 6, None),
+    ]
+    info = log.info()
+    assert info.events == 12 and info.activity_instances == 6
+    assert info.lifecycle == {"complete": 6, "start": 5, "schedule": 1}
+    assert log.has_start_times
+
+
+def test_non_xes_lifecycle_values_become_an_attribute():
+    log = _log([("1", "Accepted", "In Progress", 0), ("1", "Completed", "Closed", 5)])
+    assert log.meta.lifecycle_mode == "attribute"
+    assert log.fetchall('SELECT lifecycle, "lc" FROM events ORDER BY event_index') == [
+        (None, "In Progress"),
+        (None, "Closed"),
+    ]
+    assert log.info().activity_instances == 2
+
+
+def _reference(rows):
+    """Pure-Python FIFO pairing (PM4Py's interval conversion, per case and activity)."""
+    out = []
+    open_starts: dict[tuple[str, str], list[int]] = {}
+    ordered = sorted(enumerate(rows), key=lambda x: (x[1][0], x[1][3], x[0]))
+    for _, (case, act, lc, t) in ordered:
+        key = (case, act)
+        if lc == "start":
+            open_starts.setdefault(key, []).append(t)
+        else:
+            q = open_starts.get(key) or []
+            out.append((case, act, q.pop(0) if q else None, t))
+    return sorted(out, key=lambda r: (r[0], r[1], r[3], -1 if r[2] is None else r[2]))
+
+
+events = st.lists(
+    st.tuples(
+        st.sampled_from(["1", "2"]),
+        st.sampled_from(["A", "B"]),
+        st.sampled_from(["start", "complete"]),
+        st.integers(0, 30),
+    ),
+    min_size=1,
+    max_size=40,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(events)
+def test_pairing_equals_python_reference(rows):
+    if not any(r[2] == "complete" for r in rows):
+        rows = [*rows, ("1", "A", "complete", 31)]
+    log = _log(rows)
+    got = sorted(
+        ((c, a, s, e) for c, a, s, e, _ in _instances(log)),
+        key=lambda r: (r[0], r[1], r[3], -1 if r[2] is None else r[2]),
+    )
+    assert got == _reference(rows)
