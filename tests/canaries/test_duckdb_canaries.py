@@ -6,16 +6,13 @@ import duckdb
 import pytest
 
 
-def test_csv_reader_keeps_na_string():
-    con = duckdb.connect()
-    rows = (
-        con.execute(
-            "SELECT a FROM read_csv('/dev/stdin', header=true, all_varchar=true) LIMIT 0"
-        ).fetchall()
-        if False
-        else con.execute("SELECT CAST('NA' AS VARCHAR)").fetchall()
-    )
-    assert rows == [("NA",)]
+def test_csv_reader_keeps_na_string(tmp_path):
+    p = tmp_path / "na.csv"
+    p.write_text("case\nNA\n\n")
+    rows = duckdb.connect().execute(
+        f"SELECT \"case\" FROM read_csv('{p}', header=true, all_varchar=true)"
+    ).fetchall()
+    assert rows == [("NA",), (None,)]  # "NA" is a value; only the empty string is null
 
 
 def test_strptime_accepts_a_list_of_formats():
@@ -33,7 +30,8 @@ def test_strptime_accepts_a_list_of_formats():
     strict=True,
 )
 def test_relations_have_no_fetchone():
-    duckdb.connect().sql("SELECT 1").fetchone()
+    rel = duckdb.connect().sql("SELECT 1")
+    getattr(rel, "fetchone")()  # noqa: B009 - the attribute is what is pinned
 
 
 @pytest.mark.xfail(
