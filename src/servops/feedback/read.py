@@ -1,0 +1,215 @@
+"""Read survey responses (CSV/TSV, Excel, Parquet, or a table) into a canonical table.
+
+The canonical feedback table has the columns ``comment`` (string), ``score`` (float),
+``case_id`` (string), ``submitted_at`` (timestamp) — each only when mapped — plus every
+other column of the source unchanged (usable as segments: channel, region, …).
+
+Examples
+--------
+>>> import pyarrow as pa
+>>> t = pa.table({"id": ["c1", "c2"], "nps": ["9", "3"], "text": ["great", "slow"]})
+>>> fb = prepare_feedback(t, text="text", score="nps", case="id")
+>>> fb.column_names
+['comment', 'score', 'case_id']
+>>> fb.column("score").to_pylist()
+[9.0, 3.0]
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from servops.errors import LogSchemaError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from servops._typing import PathLike
+
+__all__ = ["prepare_feedback", "read_feedback"]
+
+CANONICAL = {"text": "comment", "score": "score", "case": "case_id", "date": "submitted_at"}
+
+
+def _read_file(path: Path, *, sheet: str | int, encoding: str | None) -> pa.Table:
+    import pyarrow as pa
+
+    from servops.io.encoding import detect_encoding, open_bytes, transcode_to_utf8
+    from servops.log.engine import connect
+
+    if not path.is_file():
+        msg = f"feedback file {str(path)!r} does not exist."
+        raise LogSchemaError(msg)
+    suffix = "".join(path.suffixes[-2:]).lower()
+    if suffix.endswith((".parquet", ".pq")):
+        import pyarrow.parquet as pq
+
+        try:
+            return pq.read_table(path)
+        except (OSError, pa.ArrowException) as exc:
+            msg = f"{path}: cannot be read as Parquet: {exc}"
+            raise LogSchemaError(msg) from exc
+    con = connect()
+    try:
+        if suffix.endswith((".xlsx", ".xls", ".xlsm", ".ods")):
+            from servops.io.tables import scan_excel
+
+            src = scan_excel(con, path, sheet=sheet)
+            return con.sql(f"SELECT * FROM {src.from_sql}").to_arrow_table()
+        enc = encoding or detect_encoding(open_bytes(path))
+        target = path
+        tmp: Path | None = None
+        if enc not in ("utf-8", "utf-8-sig") or path.suffix.lower() == ".gz":
+            tmp = target = transcode_to_utf8(path, enc)
+        try:
+            head = target.read_text(encoding="utf-8-sig", errors="replace")[:4096]
+            delim = "\t" if head.split("\n", 1)[0].count("\t") > head.split("\n", 1)[
+                0
+            ].count(",") else ","
+            rel = con.read_csv(
+                str(target), header=True, all_varchar=True, delimiter=delim, quotechar='"'
+            )
+            return rel.to_arrow_table()
+        except Exception as exc:  # duckdb's reader raises several untyped error kinds
+            msg = f"{path}: cannot be read as CSV ({enc}): {exc}"
+            raise LogSchemaError(msg) from exc
+        finally:
+            if tmp is not None:
+                tmp.unlink(missing_ok=True)
+    finally:
+        con.close()
+
+
+def read_feedback(
+    source: PathLike | Any,  # noqa: ANN401 - a path or any dataframe
+    *,
+    text: str | None = None,
+    score: str | None = None,
+    case: str | None = None,
+    date: str | None = None,
+    sheet: str | int = 0,
+    encoding: str | None = None,
+) -> pa.Table:
+    """Read survey responses and map the named columns (see :func:`prepare_feedback`).
+
+    Parameters
+    ----------
+    source
+        A CSV/TSV (UTF-8 or GB18030, gzip ok), Excel or Parquet file, or a pyarrow /
+        pandas / polars table.
+    text, score, case, date
+        Source column names of the comment, the rating (NPS 0–10 or CSAT 1–5), the case id
+        linking to an event log, and the submission time. Any may be omitted.
+    sheet
+        Excel sheet name or 0-based index.
+    encoding
+        Text encoding of a CSV; detected when omitted.
+
+    Raises
+    ------
+    LogSchemaError
+        The file cannot be read, a named column is missing (the message lists the
+        available ones), or a score/date value cannot be parsed (the message names the
+        row and the value).
+    """
+    from servops.io.tables import to_arrow
+
+    if isinstance(source, str | Path):
+        table = _read_file(Path(source), sheet=sheet, encoding=encoding)
+        label = str(source)
+    else:
+        table = to_arrow(source)
+        label = f"<{type(source).__name__}>"
+    return prepare_feedback(table, text=text, score=score, case=case, date=date,
+                            label=label)
+
+
+def prepare_feedback(
+    table: pa.Table,
+    *,
+    text: str | None = None,
+    score: str | None = None,
+    case: str | None = None,
+    date: str | None = None,
+    label: str = "feedback table",
+) -> pa.Table:
+    """Map named columns of ``table`` to the canonical ones and parse their values."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    mapping = {"text": text, "score": score, "case": case, "date": date}
+    have = table.column_names
+    for role, col in mapping.items():
+        if col is not None and col not in have:
+            msg = (
+                f"{label}: the {role} column {col!r} does not exist. "
+                f"Available columns: {have}"
+            )
+            raise LogSchemaError(msg)
+    cols: dict[str, pa.Array | pa.ChunkedArray] = {}
+    if text is not None:
+        cols["comment"] = pc.cast(table.column(text), pa.string())
+    if score is not None:
+        cols["score"] = _parse_scores(table.column(score), score, label)
+    if case is not None:
+        cols["case_id"] = pc.cast(table.column(case), pa.string())
+    if date is not None:
+        cols["submitted_at"] = _parse_dates(table.column(date), date, label)
+    used = {c for c in mapping.values() if c is not None}
+    for name in have:
+        if name not in used and name not in cols:
+            cols[name] = table.column(name)
+    return pa.table(cols)
+
+
+def _parse_scores(col: pa.ChunkedArray, name: str, label: str) -> pa.Array:
+    import pyarrow as pa
+
+    out: list[float | None] = []
+    for i, v in enumerate(col.to_pylist()):
+        if v is None or (isinstance(v, str) and not v.strip()):
+            out.append(None)
+            continue
+        try:
+            f = float(str(v).strip()) if not isinstance(v, int | float) else float(v)
+        except ValueError:
+            f = math.nan
+        if not math.isfinite(f):
+            msg = (
+                f"{label}: score column {name!r}, data row {i + 1}: {v!r} is not a number. "
+                f"Scores must be numeric (NPS 0–10, CSAT 1–5, CES 1–7); leave it empty "
+                f"for no answer."
+            )
+            raise LogSchemaError(msg)
+        out.append(f)
+    return pa.array(out, pa.float64())
+
+
+def _parse_dates(col: pa.ChunkedArray, name: str, label: str) -> pa.Array:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pa.types.is_timestamp(col.type):
+        return pc.cast(col, pa.timestamp("us", tz="UTC")).combine_chunks()
+    if pa.types.is_date(col.type):
+        return pc.cast(pc.cast(col, pa.timestamp("us")), pa.timestamp("us", tz="UTC"))
+    from datetime import UTC, datetime
+
+    out: list[datetime | None] = []
+    for i, v in enumerate(col.to_pylist()):
+        if v is None or not str(v).strip():
+            out.append(None)
+            continue
+        s = str(v).strip().replace("/", "-")
+        try:
+            d = datetime.fromisoformat(s)
+        except ValueError as exc:
+            msg = (
+                f"{label}: date column {name!r}, data row {i + 1}: {v!r} is not a date. "
+                f"Use ISO dates such as 2024-03-01 or 2024-03-01 14:30."
+            )
+            raise LogSchemaError(msg) from exc
+        out.append(d.astimezone(UTC) if d.tzinfo else d.replace(tzinfo=UTC))
+    return pa.array(out, pa.timestamp("us", tz="UTC"))
