@@ -1,18 +1,27 @@
-"""``servops dfg``, ``variants``, ``activities``, ``bottlenecks``, ``rework``, ``handovers``
-and ``map``: what the process looks like and where the time goes."""
+"""Process-mining commands: what the process looks like and where the time goes.
+
+``servops dfg``, ``variants``, ``activities``, ``bottlenecks``, ``rework``,
+``handovers`` and ``map``.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
-from rich.console import Console
 
 from servops.cli._common import JsonOpt, log_command
 from servops.cli._render import emit, err_console, fmt_duration, simple_table
 from servops.errors import InvalidParameterError
 from servops.log import EventLog
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from servops.report.builder import Lang
+    from servops.report.process_map import Mode
+
 
 __all__ = ["register"]
 
@@ -31,16 +40,39 @@ def dfg(log: EventLog, top: TopOpt = None, json: JsonOpt = False) -> None:
 
     def render(c: Console) -> None:
         edges = result.edges[:top] if top else result.edges
-        c.print(simple_table(
-            f"Directly-follows graph ({len(result.nodes)} activities, "
-            f"{len(result.edges)} edges, {result.n_cases:,} cases)",
-            ["source", "target", "frequency", "cases", "mean", "median", "p90"],
-            [[e.source, e.target, e.frequency, e.cases, fmt_duration(e.mean_s),
-              fmt_duration(e.median_s), fmt_duration(e.p90_s)] for e in edges]))
-        c.print(simple_table("Start activities", ["activity", "cases"],
-                             list(result.start_activities.items())))
-        c.print(simple_table("End activities", ["activity", "cases"],
-                             list(result.end_activities.items())))
+        c.print(
+            simple_table(
+                f"Directly-follows graph ({len(result.nodes)} activities, "
+                f"{len(result.edges)} edges, {result.n_cases:,} cases)",
+                ["source", "target", "frequency", "cases", "mean", "median", "p90"],
+                [
+                    [
+                        e.source,
+                        e.target,
+                        e.frequency,
+                        e.cases,
+                        fmt_duration(e.mean_s),
+                        fmt_duration(e.median_s),
+                        fmt_duration(e.p90_s),
+                    ]
+                    for e in edges
+                ],
+            )
+        )
+        c.print(
+            simple_table(
+                "Start activities",
+                ["activity", "cases"],
+                list(result.start_activities.items()),
+            )
+        )
+        c.print(
+            simple_table(
+                "End activities",
+                ["activity", "cases"],
+                list(result.end_activities.items()),
+            )
+        )
 
     emit(result, as_json=json, render=render)
 
@@ -48,9 +80,13 @@ def dfg(log: EventLog, top: TopOpt = None, json: JsonOpt = False) -> None:
 def variants(
     log: EventLog,
     top: TopOpt = None,
-    coverage: Annotated[float | None, typer.Option(
-        "--coverage", help="Show the fewest variants covering this share of cases "
-        "(0-1).")] = None,
+    coverage: Annotated[
+        float | None,
+        typer.Option(
+            "--coverage",
+            help="Show the fewest variants covering this share of cases (0-1).",
+        ),
+    ] = None,
     json: JsonOpt = False,
 ) -> None:
     """Variants (activity sequences), most frequent first, with shares and durations."""
@@ -69,12 +105,23 @@ def variants(
         for i, v in enumerate(chosen, 1):
             cum += v.share
             acts = " → ".join(v.activities)
-            rows.append([i, v.cases, _pct(v.share), _pct(cum),
-                         fmt_duration(v.median_duration_s),
-                         acts if len(acts) < 110 else acts[:107] + "…"])
-        c.print(simple_table(
-            f"{len(result.variants):,} variants of {result.n_cases:,} cases",
-            ["#", "cases", "share", "cumulative", "median duration", "activities"], rows))
+            rows.append(
+                [
+                    i,
+                    v.cases,
+                    _pct(v.share),
+                    _pct(cum),
+                    fmt_duration(v.median_duration_s),
+                    acts if len(acts) < 110 else acts[:107] + "…",
+                ]
+            )
+        c.print(
+            simple_table(
+                f"{len(result.variants):,} variants of {result.n_cases:,} cases",
+                ["#", "cases", "share", "cumulative", "median duration", "activities"],
+                rows,
+            )
+        )
 
     emit([v.to_dict() for v in chosen], as_json=json, render=render)
 
@@ -90,25 +137,51 @@ def activities(log: EventLog, json: JsonOpt = False) -> None:
             err_console.print(f"[yellow]{result.note}[/]")
         est = " (estimated)" if result.time_basis == "estimated" else ""
         cd = result.case_duration
-        c.print(f"Case duration: mean {fmt_duration(cd.mean_s)}, median "
-                f"{fmt_duration(cd.median_s)}, p90 {fmt_duration(cd.p90_s)} "
-                f"over {cd.count:,} cases")
-        c.print(simple_table(
-            f"Where the time goes{est}",
-            ["activity", "frequency", "cases", "resources", "mean service",
-             "mean waiting", "total waiting"],
-            [[a.activity, a.frequency, a.cases, a.resources,
-              fmt_duration(a.service_mean_s), fmt_duration(a.waiting_mean_s),
-              fmt_duration(a.waiting_total_s)] for a in result.activities]))
+        c.print(
+            f"Case duration: mean {fmt_duration(cd.mean_s)}, median "
+            f"{fmt_duration(cd.median_s)}, p90 {fmt_duration(cd.p90_s)} "
+            f"over {cd.count:,} cases"
+        )
+        c.print(
+            simple_table(
+                f"Where the time goes{est}",
+                [
+                    "activity",
+                    "frequency",
+                    "cases",
+                    "resources",
+                    "mean service",
+                    "mean waiting",
+                    "total waiting",
+                ],
+                [
+                    [
+                        a.activity,
+                        a.frequency,
+                        a.cases,
+                        a.resources,
+                        fmt_duration(a.service_mean_s),
+                        fmt_duration(a.waiting_mean_s),
+                        fmt_duration(a.waiting_total_s),
+                    ]
+                    for a in result.activities
+                ],
+            )
+        )
 
     emit(result, as_json=json, render=render)
 
 
 def bottlenecks(
     log: EventLog,
-    value_adding: Annotated[list[str] | None, typer.Option(
-        "--value-adding", metavar="ACTIVITY",
-        help="An activity whose processing adds value (repeat); default: all.")] = None,
+    value_adding: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--value-adding",
+            metavar="ACTIVITY",
+            help="An activity whose processing adds value (repeat); default: all.",
+        ),
+    ] = None,
     top: TopOpt = 10,
     json: JsonOpt = False,
 ) -> None:
@@ -121,25 +194,65 @@ def bottlenecks(
         if result.note:
             err_console.print(f"[yellow]{result.note}[/]")
         vs = result.value_stream
-        c.print(simple_table("Value stream (mean per case)", ["measure", "value"], [
-            ["lead time", fmt_duration(vs.lead_time_mean_s)],
-            ["processing time", fmt_duration(vs.processing_time_mean_s)],
-            ["waiting time", fmt_duration(vs.waiting_time_mean_s)],
-            ["value-adding time", fmt_duration(vs.value_adding_time_mean_s)],
-            ["process cycle efficiency", _pct(vs.pce)],
-        ]))
-        c.print(simple_table(
-            "Activities by waiting time added",
-            ["activity", "frequency", "mean wait", "total wait", "share of lead time"],
-            [[a.activity, a.frequency, fmt_duration(a.waiting_mean_s),
-              fmt_duration(a.waiting_total_s), _pct(a.share_of_lead_time)]
-             for a in result.activities]))
-        c.print(simple_table(
-            "Transitions by time added",
-            ["source", "target", "frequency", "mean", "total", "share of lead time"],
-            [[t.source, t.target, t.frequency, fmt_duration(t.mean_s),
-              fmt_duration(t.total_s), _pct(t.share_of_lead_time)]
-             for t in result.transitions]))
+        c.print(
+            simple_table(
+                "Value stream (mean per case)",
+                ["measure", "value"],
+                [
+                    ["lead time", fmt_duration(vs.lead_time_mean_s)],
+                    ["processing time", fmt_duration(vs.processing_time_mean_s)],
+                    ["waiting time", fmt_duration(vs.waiting_time_mean_s)],
+                    ["value-adding time", fmt_duration(vs.value_adding_time_mean_s)],
+                    ["process cycle efficiency", _pct(vs.pce)],
+                ],
+            )
+        )
+        c.print(
+            simple_table(
+                "Activities by waiting time added",
+                [
+                    "activity",
+                    "frequency",
+                    "mean wait",
+                    "total wait",
+                    "share of lead time",
+                ],
+                [
+                    [
+                        a.activity,
+                        a.frequency,
+                        fmt_duration(a.waiting_mean_s),
+                        fmt_duration(a.waiting_total_s),
+                        _pct(a.share_of_lead_time),
+                    ]
+                    for a in result.activities
+                ],
+            )
+        )
+        c.print(
+            simple_table(
+                "Transitions by time added",
+                [
+                    "source",
+                    "target",
+                    "frequency",
+                    "mean",
+                    "total",
+                    "share of lead time",
+                ],
+                [
+                    [
+                        t.source,
+                        t.target,
+                        t.frequency,
+                        fmt_duration(t.mean_s),
+                        fmt_duration(t.total_s),
+                        _pct(t.share_of_lead_time),
+                    ]
+                    for t in result.transitions
+                ],
+            )
+        )
 
     emit(result, as_json=json, render=render)
 
@@ -151,25 +264,47 @@ def rework(log: EventLog, json: JsonOpt = False) -> None:
     result = find_rework(log)
 
     def render(c: Console) -> None:
-        c.print(f"{result.cases_with_rework:,} of {result.cases:,} cases "
-                f"({_pct(result.share_with_rework)}) repeat an activity; repeats take "
-                f"{_pct(result.share_of_lead_time)} of all lead time. Mean duration with "
-                f"rework {fmt_duration(result.mean_duration_with_rework_s)}, without "
-                f"{fmt_duration(result.mean_duration_without_rework_s)}.")
-        c.print(simple_table(
-            "Rework by activity",
-            ["activity", "cases with rework", "extra executions", "self-loops",
-             "time in repeats"],
-            [[a.activity, a.cases_with_rework, a.extra_executions, a.self_loops,
-              fmt_duration(a.rework_time_s)] for a in result.activities]))
+        c.print(
+            f"{result.cases_with_rework:,} of {result.cases:,} cases "
+            f"({_pct(result.share_with_rework)}) repeat an activity; repeats take "
+            f"{_pct(result.share_of_lead_time)} of all lead time. Mean duration with "
+            f"rework {fmt_duration(result.mean_duration_with_rework_s)}, without "
+            f"{fmt_duration(result.mean_duration_without_rework_s)}."
+        )
+        c.print(
+            simple_table(
+                "Rework by activity",
+                [
+                    "activity",
+                    "cases with rework",
+                    "extra executions",
+                    "self-loops",
+                    "time in repeats",
+                ],
+                [
+                    [
+                        a.activity,
+                        a.cases_with_rework,
+                        a.extra_executions,
+                        a.self_loops,
+                        fmt_duration(a.rework_time_s),
+                    ]
+                    for a in result.activities
+                ],
+            )
+        )
 
     emit(result, as_json=json, render=render)
 
 
 def handovers(
     log: EventLog,
-    by: Annotated[str, typer.Option(
-        "--by", help="'resource' or an attribute grouping resources (e.g. org:group).")
+    by: Annotated[
+        str,
+        typer.Option(
+            "--by",
+            help="'resource' or an attribute grouping resources (e.g. org:group).",
+        ),
     ] = "resource",
     top: TopOpt = 20,
     json: JsonOpt = False,
@@ -181,26 +316,46 @@ def handovers(
 
     def render(c: Console) -> None:
         rows = result.handovers[:top] if top else result.handovers
-        c.print(simple_table(
-            f"Handovers between {by} values ({result.mean_handovers_per_case:.2f} per "
-            "case)", ["from", "to", "frequency", "cases", "mean time"],
-            [[h.source, h.target, h.frequency, h.cases, fmt_duration(h.mean_s)]
-             for h in rows]))
+        c.print(
+            simple_table(
+                f"Handovers between {by} values ({result.mean_handovers_per_case:.2f} per "
+                "case)",
+                ["from", "to", "frequency", "cases", "mean time"],
+                [
+                    [h.source, h.target, h.frequency, h.cases, fmt_duration(h.mean_s)]
+                    for h in rows
+                ],
+            )
+        )
 
     emit(result, as_json=json, render=render)
 
 
 def process_map(
     log: EventLog,
-    output: Annotated[Path, typer.Option(
-        "--output", "-o", help="Where to write: .html (interactive) or .svg (static).")
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Where to write: .html (interactive) or .svg (static).",
+        ),
     ] = Path("process-map.html"),
-    mode: Annotated[str, typer.Option(
-        "--mode", help="SVG only: 'frequency' or 'performance'.")] = "frequency",
-    activities: Annotated[int | None, typer.Option(
-        "--activities", help="SVG only: show the N most frequent activities.")] = None,
-    paths: Annotated[float, typer.Option(
-        "--paths", help="SVG only: share (0-1) of the extra paths to show.")] = 0.3,
+    mode: Annotated[
+        str, typer.Option("--mode", help="SVG only: 'frequency' or 'performance'.")
+    ] = "frequency",
+    activities: Annotated[
+        int | None,
+        typer.Option(
+            "--activities", help="SVG only: show the N most frequent activities."
+        ),
+    ] = None,
+    paths: Annotated[
+        float,
+        typer.Option(
+            "--paths", help="SVG only: share (0-1) of the extra paths to show."
+        ),
+    ] = 0.3,
     lang: Annotated[str, typer.Option("--lang", help="en or zh.")] = "en",
     json: JsonOpt = False,
 ) -> None:
@@ -213,10 +368,19 @@ def process_map(
     if lang not in ("en", "zh"):
         msg = f"--lang must be 'en' or 'zh'; got {lang!r}."
         raise InvalidParameterError(msg)
-    path = write_map(log, output, mode=mode, activities=activities,  # type: ignore[arg-type]
-                     paths=paths, lang=lang)  # type: ignore[arg-type]
-    emit({"output": str(path), "bytes": path.stat().st_size}, as_json=json,
-         render=lambda c: c.print(f"Wrote {path} ({path.stat().st_size:,} bytes)."))
+    path = write_map(
+        log,
+        output,
+        mode=cast("Mode", mode),
+        activities=activities,
+        paths=paths,
+        lang=cast("Lang", lang),
+    )
+    emit(
+        {"output": str(path), "bytes": path.stat().st_size},
+        as_json=json,
+        render=lambda c: c.print(f"Wrote {path} ({path.stat().st_size:,} bytes)."),
+    )
 
 
 def register(app: typer.Typer) -> None:

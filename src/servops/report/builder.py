@@ -34,7 +34,10 @@ __all__ = [
 #: Section modules, in report order.
 SECTION_MODULES: tuple[str, ...] = (
     "servops.report.sections.overview",
+    "servops.report.sections.process",
+    "servops.report.sections.kpi",
     "servops.report.sections.blueprint",
+    "servops.report.sections.spc",
 )
 
 Lang = Literal["en", "zh"]

@@ -22,9 +22,9 @@ with ``x`` hidden becomes ``a → b`` with the right frequency and time.
 from __future__ import annotations
 
 import importlib.resources
+import itertools
 import json
 import math
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from html import escape
 from typing import TYPE_CHECKING, Any, Literal
@@ -33,6 +33,7 @@ from servops.log.engine import quantile, seconds_between
 from servops.mining.dfg import Dfg, discover_dfg
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
     from pathlib import Path
 
     from servops.log import EventLog
@@ -112,15 +113,21 @@ def _level_ks(n: int, max_levels: int) -> list[int]:
     --------
     >>> _level_ks(5, 24)
     [1, 2, 3, 4, 5]
-    >>> ks = _level_ks(289, 24); ks[0], ks[-1], len(ks) <= 24
+    >>> ks = _level_ks(289, 24)
+    >>> ks[0], ks[-1], len(ks) <= 24
     (1, 289, True)
     """
     if n <= max_levels:
         return list(range(1, n + 1))
     ks = {1, n}
     for i in range(max_levels):
-        ks.add(round(math.exp(math.log(2) + (math.log(n) - math.log(2)) * i
-                              / (max_levels - 3))))
+        ks.add(
+            round(
+                math.exp(
+                    math.log(2) + (math.log(n) - math.log(2)) * i / (max_levels - 3)
+                )
+            )
+        )
     out = sorted(k for k in ks if 1 <= k <= n)
     while len(out) > max_levels:  # thin the top end evenly
         out.pop(len(out) // 2)
@@ -131,8 +138,15 @@ def _level(dfg: Dfg, index: Mapping[str, int], k: int) -> MapLevel:
     return MapLevel(
         k=k,
         edges=tuple(
-            (index[e.source], index[e.target], e.frequency, e.cases,
-             round(e.mean_s, 3), round(e.median_s, 3), round(e.p90_s, 3))
+            (
+                index[e.source],
+                index[e.target],
+                e.frequency,
+                e.cases,
+                round(e.mean_s, 3),
+                round(e.median_s, 3),
+                round(e.p90_s, 3),
+            )
             for e in dfg.edges
         ),
         start={index[a]: n for a, n in dfg.start_activities.items()},
@@ -167,13 +181,17 @@ def process_map_data(log: EventLog, *, max_levels: int = 24) -> ProcessMapData:
     )
     has_start = log.has_start_times
     nodes = tuple(
-        {"a": str(a), "f": int(n), "c": int(c),
-         "sm": None if (sm is None or not has_start) else round(float(sm), 3),
-         "sd": None if (sd is None or not has_start) else round(float(sd), 3)}
+        {
+            "a": str(a),
+            "f": int(n),
+            "c": int(c),
+            "sm": None if (sm is None or not has_start) else round(float(sm), 3),
+            "sd": None if (sd is None or not has_start) else round(float(sd), 3),
+        }
         for a, n, c, sm, sd in rows
     )
-    index = {nd["a"]: i for i, nd in enumerate(nodes)}
-    names = [nd["a"] for nd in nodes]
+    names = [str(r[0]) for r in rows]
+    index = {a: i for i, a in enumerate(names)}
     levels = []
     full = discover_dfg(log)
     for k in _level_ks(len(names), max_levels):
@@ -183,8 +201,12 @@ def process_map_data(log: EventLog, *, max_levels: int = 24) -> ProcessMapData:
             keep = ", ".join("'" + a.replace("'", "''") + "'" for a in names[:k])
             dfg = discover_dfg(log.where(f"activity IN ({keep})"))
         levels.append(_level(dfg, index, k))
-    return ProcessMapData(nodes=nodes, levels=tuple(levels), n_cases=full.n_cases,
-                          has_start_times=has_start)
+    return ProcessMapData(
+        nodes=nodes,
+        levels=tuple(levels),
+        n_cases=full.n_cases,
+        has_start_times=has_start,
+    )
 
 
 # -- layout -------------------------------------------------------------------------
@@ -212,6 +234,7 @@ def layered_layout(
     *,
     widths: Mapping[str, float] | None = None,
     root: str | None = None,
+    sink: str | None = None,
     sweeps: int = 8,
 ) -> Layout:
     """Lay out a directed graph in layers, top to bottom (Sugiyama style).
@@ -227,6 +250,8 @@ def layered_layout(
         Node widths in pixels (default from the id's length).
     root
         Where the depth-first search starts (the artificial start node).
+    sink
+        A node to put on the bottom layer (the artificial end node).
     sweeps
         Barycenter sweeps (down and up) to reduce crossings.
 
@@ -236,9 +261,11 @@ def layered_layout(
 
     Examples
     --------
-    >>> lay = layered_layout(["s", "a", "b", "e"],
-    ...                      [("s", "a", 3), ("a", "b", 2), ("b", "a", 1), ("b", "e", 3)],
-    ...                      root="s")
+    >>> lay = layered_layout(
+    ...     ["s", "a", "b", "e"],
+    ...     [("s", "a", 3), ("a", "b", 2), ("b", "a", 1), ("b", "e", 3)],
+    ...     root="s",
+    ... )
     >>> [round(lay.positions[n][1]) for n in "sabe"]
     [43, 139, 235, 331]
     >>> sorted(lay.back_edges)
@@ -298,8 +325,8 @@ def layered_layout(
             indeg[t] -= 1
             if indeg[t] == 0:
                 ready.append(t)
-    if root in layer:  # nothing above the start
-        layer[root] = min(layer.values())
+    if sink in layer:  # the end goes below everything (it has no successors)
+        layer[sink] = 1 + max((lv for v, lv in layer.items() if v != sink), default=-1)
 
     # 3. dummy nodes on long edges
     chains: dict[tuple[str, str], list[str]] = {}
@@ -314,7 +341,7 @@ def layered_layout(
             wid[d] = DUMMY_W
             chain.append(d)
         chain.append(t)
-        for a, b in zip(chain, chain[1:], strict=False):
+        for a, b in itertools.pairwise(chain):
             adj_w[(a, b)] = adj_w.get((a, b), 0.0) + wt
         chains[(s, t)] = chain
     n_layers = max(lw.values(), default=0) + 1
@@ -353,8 +380,8 @@ def layered_layout(
         shift = cur / 2
         for v in layer_nodes:
             x[v] -= shift
-    for it in range(12):
-        rng = range(n_layers) if it % 2 == 0 else range(n_layers - 1, -1, -1)
+    for rnd in range(12):
+        rng = range(n_layers) if rnd % 2 == 0 else range(n_layers - 1, -1, -1)
         for li in rng:
             ln = layers[li]
             if not ln:
@@ -364,7 +391,7 @@ def layered_layout(
                 nbrs = up[v] + down[v]
                 tot = sum(wt for _, wt in nbrs)
                 want.append(sum(x[u] * wt for u, wt in nbrs) / tot if tot else x[v])
-            gap = [(wid[a] + wid[b]) / 2 + NODE_GAP for a, b in zip(ln, ln[1:], strict=False)]
+            gap = [(wid[a] + wid[b]) / 2 + NODE_GAP for a, b in itertools.pairwise(ln)]
             left = list(want)
             for i in range(1, len(ln)):
                 left[i] = max(left[i], left[i - 1] + gap[i - 1])
@@ -380,7 +407,7 @@ def layered_layout(
         for v in lw
     }
     paths: dict[tuple[str, str], list[tuple[float, float]]] = {}
-    for (s, t) in weight:
+    for s, t in weight:
         if (s, t) in back:
             pts = [positions[v] for v in reversed(chains[(t, s)])]
             (x0, y0), (x1, y1) = pts[0], pts[-1]
@@ -435,7 +462,7 @@ def _mix(c0: tuple[int, int, int], c1: tuple[int, int, int], t: float) -> str:
 def _curve(pts: Sequence[tuple[float, float]]) -> str:
     """Smooth path through the points with vertical tangents (like d3.curveBumpY)."""
     d = f"M{pts[0][0]:.1f},{pts[0][1]:.1f}"
-    for (x0, y0), (x1, y1) in zip(pts, pts[1:], strict=False):
+    for (x0, y0), (x1, y1) in itertools.pairwise(pts):
         ym = (y0 + y1) / 2
         d += f" C{x0:.1f},{ym:.1f} {x1:.1f},{ym:.1f} {x1:.1f},{y1:.1f}"
     return d
@@ -497,10 +524,12 @@ def render_svg(
     graph: list[tuple[str, str, float]] = [
         (names[s], names[t], float(f)) for s, t, f, *_ in edges
     ]
-    graph += [(START, names[i], float(n)) for i, n in level.start.items() if i < level.k]
+    graph += [
+        (START, names[i], float(n)) for i, n in level.start.items() if i < level.k
+    ]
     graph += [(names[i], END, float(n)) for i, n in level.end.items() if i < level.k]
     widths = {START: 34.0, END: 34.0}
-    lay = layered_layout(node_ids, graph, widths=widths, root=START)
+    lay = layered_layout(node_ids, graph, widths=widths, root=START, sink=END)
     max_f = max((n["f"] for n in data.nodes[: level.k]), default=1)
     max_e = max((e[2] for e in edges), default=1)
     max_t = max((e[4] for e in edges), default=1.0) or 1.0
@@ -509,31 +538,42 @@ def render_svg(
         f'{lay.height:.0f}" width="{lay.width:.0f}" height="{lay.height:.0f}" '
         f'role="img" aria-label="{escape(title or "process map")}" '
         f'font-family="system-ui, sans-serif">',
-        "<defs><marker id=\"so-arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" "
-        "markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\">"
-        "<path d=\"M0,0 L10,5 L0,10 z\" fill=\"#475569\"/></marker></defs>",
+        '<defs><marker id="so-arrow" viewBox="0 0 10 10" refX="9" refY="5" '
+        'markerWidth="9" markerHeight="9" markerUnits="userSpaceOnUse" '
+        'orient="auto-start-reverse">'
+        '<path d="M0,0 L10,5 L0,10 z" fill="#475569"/></marker></defs>',
     ]
     for s, t, f, c, mean, med, _p90 in edges:
         a, b = names[s], names[t]
         perf = mode == "performance"
         share = (mean / max_t) if perf else (f / max_e)
-        colour = _mix((203, 213, 225), (185, 28, 28), share) if perf else _mix(
-            (148, 163, 184), (30, 41, 59), share)
+        colour = (
+            _mix((203, 213, 225), (185, 28, 28), share)
+            if perf
+            else _mix((148, 163, 184), (30, 41, 59), share)
+        )
         width = 1.0 + 5.0 * math.sqrt(max(share, 0.0))
         label = fmt_seconds(mean) if perf else f"{f:,}"
-        tip = f"{a} → {b}: {f:,} times in {c:,} cases; mean {fmt_seconds(mean)}, " \
-              f"median {fmt_seconds(med)}"
+        tip = (
+            f"{a} → {b}: {f:,} times in {c:,} cases; mean {fmt_seconds(mean)}, "
+            f"median {fmt_seconds(med)}"
+        )
         if s == t:
             x, y = lay.positions[a]
             hw = lay.sizes[a][0] / 2
-            d = (f"M{x + hw:.1f},{y - 8:.1f} C{x + hw + 34:.1f},{y - 26:.1f} "
-                 f"{x + hw + 34:.1f},{y + 26:.1f} {x + hw:.1f},{y + 8:.1f}")
+            d = (
+                f"M{x + hw:.1f},{y - 8:.1f} C{x + hw + 34:.1f},{y - 26:.1f} "
+                f"{x + hw + 34:.1f},{y + 26:.1f} {x + hw:.1f},{y + 8:.1f}"
+            )
             lx, ly = x + hw + 30, y
         else:
             pts = lay.paths[(a, b)]
             d = _curve(pts)
-            mid = pts[len(pts) // 2] if len(pts) > 2 else (
-                (pts[0][0] + pts[-1][0]) / 2, (pts[0][1] + pts[-1][1]) / 2)
+            mid = (
+                pts[len(pts) // 2]
+                if len(pts) > 2
+                else ((pts[0][0] + pts[-1][0]) / 2, (pts[0][1] + pts[-1][1]) / 2)
+            )
             lx, ly = mid
         parts.append(
             f'<g class="edge"><title>{escape(tip)}</title><path d="{d}" fill="none" '
@@ -542,27 +582,30 @@ def render_svg(
             f'paint-order="stroke" stroke="#fff" stroke-width="3">{escape(label)}</text>'
             "</g>"
         )
-    for src, dst, cnt in [(START, names[i], n) for i, n in level.start.items()
-                          if i < level.k] + [(names[i], END, n)
-                                             for i, n in level.end.items() if i < level.k]:
-        pts = lay.paths.get((src, dst))
-        if not pts:
+    for src, dst, cnt in [
+        (START, names[i], n) for i, n in level.start.items() if i < level.k
+    ] + [(names[i], END, n) for i, n in level.end.items() if i < level.k]:
+        tpts = lay.paths.get((src, dst))
+        if not tpts:
             continue
         parts.append(
             f'<g class="edge terminal"><title>{escape(f"{src} → {dst}: {cnt:,} cases")}'
-            f'</title><path d="{_curve(pts)}" fill="none" stroke="#94a3b8" '
+            f'</title><path d="{_curve(tpts)}" fill="none" stroke="#94a3b8" '
             f'stroke-width="1.2" stroke-dasharray="4 3" marker-end="url(#so-arrow)"/></g>'
         )
     for i, name in enumerate(names):
         x, y = lay.positions[name]
         wdt, hgt = lay.sizes[name]
         nd = data.nodes[i]
-        t = math.sqrt(nd["f"] / max_f) if max_f else 0.0
-        fill = _mix((219, 234, 254), (30, 64, 175), t)
-        ink = "#ffffff" if t > 0.55 else "#0f172a"
+        tone = math.sqrt(nd["f"] / max_f) if max_f else 0.0
+        fill = _mix((219, 234, 254), (30, 64, 175), tone)
+        ink = "#ffffff" if tone > 0.55 else "#0f172a"
         short = name if len(name) <= 28 else name[:27] + "…"
-        sub = f"{nd['f']:,}" if mode == "frequency" or nd["sm"] is None else fmt_seconds(
-            nd["sm"])
+        sub = (
+            f"{nd['f']:,}"
+            if mode == "frequency" or nd["sm"] is None
+            else fmt_seconds(nd["sm"])
+        )
         tip = f"{name}: {nd['f']:,} times in {nd['c']:,} cases"
         if nd["sm"] is not None:
             tip += f"; service mean {fmt_seconds(nd['sm'])}, median {fmt_seconds(nd['sd'])}"
@@ -578,11 +621,15 @@ def render_svg(
     for term, shape in ((START, "circle"), (END, "rect")):
         x, y = lay.positions[term]
         if shape == "circle":
-            parts.append(f'<g class="terminal"><title>start</title><circle cx="{x:.1f}" '
-                         f'cy="{y:.1f}" r="12" fill="#16a34a"/></g>')
+            parts.append(
+                f'<g class="terminal"><title>start</title><circle cx="{x:.1f}" '
+                f'cy="{y:.1f}" r="12" fill="#16a34a"/></g>'
+            )
         else:
-            parts.append(f'<g class="terminal"><title>end</title><rect x="{x - 11:.1f}" '
-                         f'y="{y - 11:.1f}" width="22" height="22" fill="#0f172a"/></g>')
+            parts.append(
+                f'<g class="terminal"><title>end</title><rect x="{x - 11:.1f}" '
+                f'y="{y - 11:.1f}" width="22" height="22" fill="#0f172a"/></g>'
+            )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -607,19 +654,44 @@ def _json_for_script(obj: object) -> str:
 
 
 LABELS_EN = {
-    "frequency": "Frequency", "performance": "Performance", "activities": "Activities",
-    "paths": "Paths", "times": "times", "cases": "cases", "mean": "mean",
-    "median": "median", "p90": "90th pct", "service": "service time",
-    "start": "start", "end": "end", "shown": "shown", "of": "of",
+    "frequency": "Frequency",
+    "performance": "Performance",
+    "activities": "Activities",
+    "paths": "Paths",
+    "times": "times",
+    "cases": "cases",
+    "mean": "mean",
+    "median": "median",
+    "p90": "90th pct",
+    "service": "service time",
+    "start": "start",
+    "end": "end",
+    "shown": "shown",
+    "of": "of",
     "hint": "Drag the sliders to show more activities or paths; hover for figures.",
-    "fit": "Fit", "zoom_in": "+", "zoom_out": "−",
+    "fit": "Fit",
+    "zoom_in": "+",
+    "zoom_out": "−",
 }
 LABELS_ZH = {
-    "frequency": "频次", "performance": "耗时", "activities": "活动", "paths": "路径",
-    "times": "次", "cases": "个案例", "mean": "平均", "median": "中位数",
-    "p90": "第90百分位", "service": "处理时间", "start": "开始", "end": "结束",
-    "shown": "显示", "of": "/", "hint": "拖动滑块显示更多活动或路径；悬停查看数据。",
-    "fit": "适应", "zoom_in": "+", "zoom_out": "−",
+    "frequency": "频次",
+    "performance": "耗时",
+    "activities": "活动",
+    "paths": "路径",
+    "times": "次",
+    "cases": "个案例",
+    "mean": "平均",
+    "median": "中位数",
+    "p90": "第90百分位",
+    "service": "处理时间",
+    "start": "开始",
+    "end": "结束",
+    "shown": "显示",
+    "of": "/",
+    "hint": "拖动滑块显示更多活动或路径；悬停查看数据。",
+    "fit": "适应",
+    "zoom_in": "+",
+    "zoom_out": "−",
 }
 
 _counter = iter(range(1, 1_000_000))
@@ -657,7 +729,10 @@ def map_fragment(
 
 
 def render_html(
-    data: ProcessMapData, *, title: str = "Process map", lang: Literal["en", "zh"] = "en"
+    data: ProcessMapData,
+    *,
+    title: str = "Process map",
+    lang: Literal["en", "zh"] = "en",
 ) -> str:
     """A self-contained interactive HTML page with the process map (no network)."""
     return (
@@ -685,8 +760,10 @@ def write_map(
     data = process_map_data(log)
     name = title or f"Process map — {log.meta.name or log.meta.source}"
     if path.suffix.lower() == ".svg":
-        path.write_text(render_svg(data, mode=mode, activities=activities, paths=paths,
-                                   title=name), encoding="utf-8")
+        path.write_text(
+            render_svg(data, mode=mode, activities=activities, paths=paths, title=name),
+            encoding="utf-8",
+        )
     else:
         path.write_text(render_html(data, title=name, lang=lang), encoding="utf-8")
     return path

@@ -60,7 +60,7 @@
   }
 
   /* ---- layered layout (as process_map.layered_layout) ---- */
-  function layout(nodes, edges, widths, root) {
+  function layout(nodes, edges, widths, root, sink) {
     var w = {}, succ = {}, weight = {}, wkeys = [];
     nodes.forEach(function (n) { w[n] = widths[n] || textWidth(n); succ[n] = []; });
     var sorted = edges.slice().sort(function (a, b) { return b[2] - a[2]; });
@@ -107,6 +107,11 @@
       preds[v].forEach(function (p) { lv = Math.max(lv, layer[p] + 1); });
       layer[v] = lv;
       outs[v].forEach(function (t) { indeg[t] -= 1; if (indeg[t] === 0) { ready.push(t); } });
+    }
+    if (sink in layer) {
+      var deepest = -1;
+      Object.keys(layer).forEach(function (v) { if (v !== sink) { deepest = Math.max(deepest, layer[v]); } });
+      layer[sink] = deepest + 1;
     }
     var lw = {}, wid = {}, adj = {}, adjKeys = [], chains = {};
     Object.keys(layer).forEach(function (n) { lw[n] = layer[n]; wid[n] = w[n]; });
@@ -242,8 +247,14 @@
     var bFreq = html("button", { type: "button", "class": "on", "data-mode": "frequency" }, toggle, L.frequency);
     var bPerf = html("button", { type: "button", "data-mode": "performance" }, toggle, L.performance);
     var lab1 = html("label", {}, bar, L.activities);
-    var sAct = html("input", { type: "range", min: "1", max: String(N), step: "1",
-      value: String(state.acts), "class": "so-activities", "aria-label": L.activities }, lab1);
+    /* the activity slider steps through the precomputed levels (geometric on big logs) */
+    var startLevel = data.levels.length - 1;
+    for (var si = 0; si < data.levels.length; si++) {
+      if (data.levels[si].k >= state.acts) { startLevel = si; break; }
+    }
+    state.acts = data.levels[startLevel].k;
+    var sAct = html("input", { type: "range", min: "0", max: String(data.levels.length - 1),
+      step: "1", value: String(startLevel), "class": "so-activities", "aria-label": L.activities }, lab1);
     var cAct = html("span", { "class": "so-count so-act-count" }, lab1);
     var lab2 = html("label", {}, bar, L.paths);
     var sPath = html("input", { type: "range", min: "0", max: "100", step: "1",
@@ -260,11 +271,11 @@
     var vb = [0, 0, 100, 100], size = [100, 100];
 
     function setViewBox() { svg.setAttribute("viewBox", vb.map(function (v) { return v.toFixed(1); }).join(" ")); }
-    /* readable: start no smaller than 0.55 px per unit (zoom out or "Fit" for all) */
+    /* readable: start no smaller than 0.65 px per unit (zoom out or "Fit" for all) */
     function fit(whole) {
       var r = view.getBoundingClientRect(), W = r.width || 800, H = r.height || 600;
-      var scale = Math.min(W / size[0], H / size[1], 1.4);
-      if (!whole) { scale = Math.max(scale, 0.55); }
+      var scale = Math.min(W / size[0], H / size[1], 1.3);
+      if (!whole) { scale = Math.max(scale, 0.65); }
       var vw = W / scale, vh = H / scale;
       vb = [(size[0] - vw) / 2, size[1] < vh ? (size[1] - vh) / 2 : 0, vw, vh];
       setViewBox();
@@ -299,12 +310,13 @@
       lv.s.forEach(function (p) { if (p[0] < k) { graph.push([START, names[p[0]], p[1]]); } });
       lv.t.forEach(function (p) { if (p[0] < k) { graph.push([names[p[0]], END, p[1]]); } });
       var widths = {}; widths[START] = 34; widths[END] = 34;
-      var lay = layout(ids, graph, widths, START);
+      var lay = layout(ids, graph, widths, START, END);
       size = [lay.width, lay.height];
       while (svg.firstChild) { svg.removeChild(svg.firstChild); }
       var defs = el("defs", {}, svg);
       var mk = el("marker", { id: root.id + "-arrow", viewBox: "0 0 10 10", refX: "9", refY: "5",
-        markerWidth: "7", markerHeight: "7", orient: "auto-start-reverse" }, defs);
+        markerWidth: "9", markerHeight: "9", markerUnits: "userSpaceOnUse",
+        orient: "auto-start-reverse" }, defs);
       el("path", { d: "M0,0 L10,5 L0,10 z", fill: "#475569" }, mk);
       var arrow = "url(#" + root.id + "-arrow)";
       var gEdges = el("g", { "class": "so-edges" }, svg), gNodes = el("g", { "class": "so-nodes" }, svg);
@@ -391,7 +403,9 @@
         render();
       });
     });
-    sAct.addEventListener("input", function () { state.acts = parseInt(sAct.value, 10); render(); });
+    sAct.addEventListener("input", function () {
+      state.acts = data.levels[parseInt(sAct.value, 10)].k; render();
+    });
     sPath.addEventListener("input", function () { state.paths = parseInt(sPath.value, 10) / 100; render(); });
     zIn.addEventListener("click", function () { zoomBy(0.8); });
     zOut.addEventListener("click", function () { zoomBy(1.25); });
