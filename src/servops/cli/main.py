@@ -21,6 +21,8 @@ COMMAND_MODULES = (
     "servops.cli.kpi",
     "servops.cli.blueprint",
     "servops.cli.mining",
+    "servops.cli.spc",
+    "servops.cli.feedback",
 )
 
 

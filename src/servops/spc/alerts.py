@@ -47,13 +47,14 @@ __all__ = [
 ]
 
 #: KPIs :func:`log_alerts` watches by default (those the log cannot give are skipped).
+#: Arrivals are left out: daily arrivals follow the week (quiet weekends) and would fill
+#: a c chart with signals that are seasonality, not special causes; ask for them by name.
 DEFAULT_ALERT_KPIS: tuple[str, ...] = (
     "lead_time",
     "resolution_time",
     "first_response",
     "reopen_rate",
     "sla_breach_rate",
-    "arrivals",
 )
 
 

@@ -91,7 +91,7 @@ def test_xbar_chart_on_cases_per_period(spike_log):
 
 def test_default_alerts_skip_what_the_log_cannot_give(spike_log):
     alerts = log_alerts(spike_log)
-    assert {a.kpi for a in alerts} <= {"lead_time", "resolution_time", "arrivals"}
+    assert {a.kpi for a in alerts} <= {"lead_time", "resolution_time"}
     assert "lead_time" in {a.kpi for a in alerts}
     periods = [a.period for a in alerts]
     assert periods == sorted(periods)

@@ -1,0 +1,395 @@
+"""``servops spc`` and ``servops alerts``: control charts of a numbers file or a log's KPIs.
+
+``servops spc FILE --column X --chart imr`` charts a plain CSV/Parquet column;
+``servops spc LOG --kpi lead_time --by day`` charts a KPI series of an event log.
+``--json`` prints one object per chart (a list for two-chart kinds such as I-MR):
+``{"chart", "center", "ucl", "lcl", "points", "signals": [{"index", "test", "value"…}]…}``.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from servops.cli._common import (
+    _READING,
+    JsonOpt,
+    _reading_params,
+    log_command,
+    progress,
+    read_options,
+)
+from servops.cli._render import emit, simple_table
+from servops.errors import InvalidParameterError, LogSchemaError
+from servops.log import EventLog, open_log
+from servops.spc.alerts import DEFAULT_ALERT_KPIS, Alert, log_alerts
+from servops.spc.charts import CHART_KINDS, ChartResult, ControlChart
+from servops.spc.rules import Rules
+from servops.spc.series import KPI_NAMES, chart_kpi
+
+__all__ = ["alerts", "register", "spc"]
+
+_TWO_CHART = ("imr", "xbar_r", "xbar_s")
+_PRESETS = ("minitab", "nelson", "western_electric", "attribute", "test1")
+
+ChartOpt = Annotated[str, typer.Option(
+    "--chart", help=f"Chart kind: {', '.join(CHART_KINDS)}. Default: imr for a column; "
+    "for a KPI the one that suits it (imr for times, p for rates, c for arrivals).",
+    show_default=False)]
+RulesOpt = Annotated[str, typer.Option(
+    "--rules", help="Tests: minitab (all 8, Minitab's K), western_electric, attribute "
+    "(1-4), test1.")]
+KOpt = Annotated[list[str] | None, typer.Option(
+    "--k", help="Change a test's K, e.g. --k 2=8 --k 1=2.5 (repeatable).",
+    show_default=False)]
+ByOpt = Annotated[str, typer.Option("--by", help="Period of a KPI series: day, week, month.")]
+BaselineOpt = Annotated[int | None, typer.Option(
+    "--baseline", help="Fit limits on the first N periods/points (phase I), monitor the "
+    "rest (phase II).", show_default=False)]
+ConfigOpt = Annotated[Path | None, typer.Option(
+    "--config", help="KPI/SLA config YAML (default: guessed from activity names).",
+    show_default=False)]
+
+
+def _rules(preset: str, ks: list[str] | None) -> Rules:
+    if preset not in _PRESETS:
+        msg = f"--rules must be one of {list(_PRESETS)}. Got {preset!r}."
+        raise InvalidParameterError(msg)
+    base = Rules.preset(preset)  # type: ignore[arg-type]
+    changes: dict[int, float] = {}
+    for item in ks or []:
+        test, _, k = item.partition("=")
+        try:
+            t = int(test)
+            changes[t] = float(k) if t == 1 else int(k)
+        except ValueError as exc:
+            msg = f"--k takes TEST=K, e.g. --k 2=8 or --k 1=2.5. Got {item!r}."
+            raise InvalidParameterError(msg) from exc
+    return Rules(tests=base.tests, k={**base.k, **changes}) if changes else base
+
+
+def _lazy_log(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Like ``log_command``, but hand the command the source and a log opener.
+
+    ``spc`` reads a plain numbers file itself and opens an event log only for
+    ``--kpi``, so the log must not be read before the command knows which it is.
+    """
+    sig = inspect.signature(func)
+    own = [p for n, p in sig.parameters.items() if n not in ("source", "open_source")]
+    params = _reading_params()
+    source = params[0].replace(annotation=Annotated[str, typer.Argument(
+        metavar="FILE|LOG",
+        help="A CSV/Parquet file of numbers (with --column), or an event log file or "
+        "stored log name (with --kpi).", show_default=False)])
+    kw = inspect.Parameter.KEYWORD_ONLY
+    new_params = [source, *(p.replace(kind=kw) for p in own), *params[1:]]
+
+    @functools.wraps(func)
+    def wrapper(**kwargs: Any) -> Any:  # noqa: ANN401
+        reading = {k: kwargs.pop(k) for k in _READING}
+
+        def opener() -> EventLog:
+            with progress("reading log"):
+                return open_log(reading["log_spec"], db=reading["db"],
+                                **read_options(reading))
+
+        return func(reading["log_spec"], opener, **kwargs)
+
+    wrapper.__signature__ = sig.replace(parameters=new_params)  # type: ignore[attr-defined]
+    return wrapper
+
+
+# -- reading a plain numbers file ---------------------------------------------------------
+def _read_numbers(path: Path) -> Any:  # noqa: ANN401 - a pyarrow Table
+    import duckdb
+
+    if not path.is_file():
+        msg = (
+            f"{str(path)!r} is not a file. servops spc reads a CSV or Parquet file of "
+            "numbers with --column (or a log with --kpi)."
+        )
+        raise InvalidParameterError(msg)
+    con = duckdb.connect()
+    try:
+        name = path.name.lower()
+        if name.endswith((".parquet", ".pq")):
+            rel = con.read_parquet(str(path))
+        else:
+            rel = con.read_csv(str(path))
+        return rel.to_arrow_table()
+    except duckdb.Error as exc:
+        msg = f"cannot read {path.name} as CSV or Parquet: {exc}"
+        raise InvalidParameterError(msg) from exc
+    finally:
+        con.close()
+
+
+def _numeric(table: Any, col: str, path: Path, role: str) -> Any:  # noqa: ANN401
+    import numpy as np
+    import pyarrow as pa
+
+    if col not in table.column_names:
+        msg = (
+            f"{path.name}: no column {col!r} (given as {role}). Available columns: "
+            f"{table.column_names}"
+        )
+        raise LogSchemaError(msg)
+    arr = table.column(col)
+    if not (pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type)
+            or pa.types.is_decimal(arr.type)):
+        values = arr.to_pylist()
+        bad = next(((i, v) for i, v in enumerate(values) if v is not None), (0, None))
+        msg = (
+            f"{path.name}: column {col!r} (given as {role}) must hold numbers; it is "
+            f"{arr.type} (row {bad[0] + 1}: {bad[1]!r}). Hint: clean the column or pick "
+            "another."
+        )
+        raise LogSchemaError(msg)
+    return np.asarray(arr.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
+
+
+def _file_chart(
+    path: Path, *, column: str | None, chart: str, subgroup: str | None,
+    size: int | None, defects: str | None, units: str | None, rules: Rules,
+    sigma: float, drop: bool, baseline: int | None, label: str | None,
+) -> tuple[ChartResult, list[str]]:
+    import numpy as np
+
+    table = _read_numbers(path)
+    notes: list[str] = []
+    attribute = chart in ("p", "np", "c", "u")
+    value_col = defects if attribute and defects else column
+    if value_col is None:
+        need = "--defects (or --column)" if attribute else "--column"
+        msg = (
+            f"servops spc {path.name}: say which column to chart with {need}. "
+            f"Available columns: {table.column_names}"
+        )
+        raise InvalidParameterError(msg)
+    values = _numeric(table, value_col, path, "--defects" if defects else "--column")
+    keep = ~np.isnan(values)
+    sizes = None
+    if units is not None:
+        sizes = _numeric(table, units, path, "--units")
+        keep &= ~np.isnan(sizes)
+    groups = None
+    if subgroup is not None:
+        if subgroup not in table.column_names:
+            msg = (
+                f"{path.name}: no column {subgroup!r} (given as --subgroup). Available "
+                f"columns: {table.column_names}"
+            )
+            raise LogSchemaError(msg)
+        groups = [str(v) for v in table.column(subgroup).to_pylist()]
+    labels = None
+    if label is not None:
+        if label not in table.column_names:
+            msg = (
+                f"{path.name}: no column {label!r} (given as --label). Available "
+                f"columns: {table.column_names}"
+            )
+            raise LogSchemaError(msg)
+        labels = [str(v) for v in table.column(label).to_pylist()]
+    dropped = int((~keep).sum())
+    if dropped:
+        notes.append(f"{dropped} row(s) with an empty value left out")
+        values = values[keep]
+        sizes = sizes[keep] if sizes is not None else None
+        groups = [g for g, k in zip(groups, keep, strict=True) if k] if groups else None
+        labels = [g for g, k in zip(labels, keep, strict=True) if k] if labels else None
+    subgrouped = chart in ("xbar_r", "xbar_s")
+    if subgrouped and groups is None and size is None:
+        msg = (
+            f"An {chart} chart needs subgroups: --subgroup COL (a column naming each "
+            "row's subgroup) or --size N (consecutive rows)."
+        )
+        raise InvalidParameterError(msg)
+    cc = ControlChart(chart, sigma=sigma, rules=rules,  # type: ignore[arg-type]
+                      size=size, drop_out_of_control=drop)
+    data: Any = values
+    kw: dict[str, Any] = {}
+    if subgrouped:
+        from servops.spc.charts import as_subgroups
+
+        data = as_subgroups(values, size=None if groups else size, subgroups=groups)
+        if groups is not None:
+            labels = list(dict.fromkeys(groups))
+        elif labels is not None and size is not None:
+            labels = labels[::size]
+    elif sizes is not None:
+        kw["sizes"] = sizes
+    if baseline is None:
+        cc.fit(data, labels=labels, **kw)
+        return cc.result_, notes
+    n = len(data)
+    if not 2 <= baseline < n:  # noqa: PLR2004
+        msg = f"--baseline must be in [2, {n - 1}] for {n} points. Got {baseline}."
+        raise InvalidParameterError(msg)
+    kw1 = {k: v[:baseline] for k, v in kw.items()}
+    kw2 = {k: v[baseline:] for k, v in kw.items()}
+    cc.fit(data[:baseline], labels=labels[:baseline] if labels else None, **kw1)
+    notes.append(f"limits from the first {baseline} points (phase I); the rest are "
+                 "phase II")
+    result = cc.monitor(data[baseline:], labels=labels[baseline:] if labels else None,
+                        **kw2)
+    return result, notes
+
+
+# -- presentation -------------------------------------------------------------------------
+def _fmt(v: Any) -> str:  # noqa: ANN401
+    if v is None:
+        return "–"
+    if isinstance(v, list):
+        finite = [x for x in v if x is not None]
+        if not finite:
+            return "–"
+        return f"{min(finite):.4g} … {max(finite):.4g}"
+    return f"{v:.4g}"
+
+
+def _render(objs: list[dict[str, Any]], title: str) -> Callable[[Console], None]:
+    def render(c: Console) -> None:
+        rows = [[o["chart"], _fmt(o["lcl"]), _fmt(o["center"]), _fmt(o["ucl"]),
+                 sum(p is not None for p in o["points"]), len(o["signals"])]
+                for o in objs]
+        c.print(simple_table(title, ["chart", "LCL", "center", "UCL", "points",
+                                     "signals"], rows))
+        sig_rows = [
+            [o["chart"], s.get("label", s["index"]), s["test"], f"{s['value']:.4g}",
+             s["description"]]
+            for o in objs for s in o["signals"]
+        ]
+        if sig_rows:
+            c.print(simple_table("Signals", ["chart", "point", "test", "value",
+                                             "description"], sig_rows[:200]))
+            if len(sig_rows) > 200:  # noqa: PLR2004
+                c.print(f"[dim]… {len(sig_rows) - 200} more (use --json)[/]")
+        else:
+            c.print("No signals: the process looks in statistical control.")
+        for note in objs[0].get("notes", []):
+            c.print(f"[dim]note: {note}[/]")
+
+    return render
+
+
+def spc(
+    source: str,
+    open_source: Callable[[], EventLog],
+    column: Annotated[str | None, typer.Option(
+        "--column", help="Numeric column of FILE to chart.", show_default=False)] = None,
+    chart: ChartOpt = "",
+    subgroup: Annotated[str | None, typer.Option(
+        "--subgroup", help="Column naming each row's subgroup (X̄ charts).",
+        show_default=False)] = None,
+    size: Annotated[int | None, typer.Option(
+        "--size", help="Subgroup size: consecutive rows (X̄ charts), or the constant "
+        "sample size of p/np/u charts.", show_default=False)] = None,
+    defects: Annotated[str | None, typer.Option(
+        "--defects", help="Column of defective/defect counts (p, np, c, u charts).",
+        show_default=False)] = None,
+    units: Annotated[str | None, typer.Option(
+        "--units", help="Column of sample sizes or units inspected (p, np, u charts).",
+        show_default=False)] = None,
+    label: Annotated[str | None, typer.Option(
+        "--label", help="Column of point labels (dates, batch ids).",
+        show_default=False)] = None,
+    kpi: Annotated[str | None, typer.Option(
+        "--kpi", help=f"Chart a KPI of an event log: {', '.join(KPI_NAMES)}.",
+        show_default=False)] = None,
+    by: ByOpt = "day",
+    config: ConfigOpt = None,
+    baseline: BaselineOpt = None,
+    rules: RulesOpt = "minitab",
+    k: KOpt = None,
+    sigma: Annotated[float, typer.Option("--sigma", help="Limits at ± this many σ.")] = 3.0,
+    drop_out_of_control: Annotated[bool, typer.Option(
+        "--drop-out-of-control", help="Phase I: drop signalling points (test 1) and "
+        "re-estimate.")] = False,
+    json: JsonOpt = False,
+) -> None:
+    """Control chart with the Nelson/Minitab tests, of a numbers file or a log's KPI."""
+    rule_set = _rules(rules, k)
+    if chart and chart not in CHART_KINDS:
+        msg = f"--chart must be one of {list(CHART_KINDS)}. Got {chart!r}."
+        raise InvalidParameterError(msg)
+    if by not in ("day", "week", "month"):
+        msg = f"--by must be day, week or month. Got {by!r}."
+        raise InvalidParameterError(msg)
+    extra: dict[str, Any] = {}
+    if kpi is not None:
+        if column or subgroup or defects or units:
+            msg = ("--kpi charts a KPI of an event log; --column, --subgroup, --defects "
+                   "and --units are for a plain numbers file. Use one or the other.")
+            raise InvalidParameterError(msg)
+        log = open_source()
+        with progress("computing KPI series", con=log.con):
+            kc = chart_kpi(log, kpi, by=by, chart=chart or None,  # type: ignore[arg-type]
+                           baseline=baseline, config=config, rules=rule_set,
+                           sigma=sigma, drop_out_of_control=drop_out_of_control)
+        result = kc.latest
+        notes = list(kc.notes)
+        if kc.phase2 is not None:
+            notes.append(f"limits from the first {baseline} periods (phase I); the rest "
+                         "are phase II")
+        extra = {"kpi": kc.series.kpi, "by": by, "unit": kc.series.unit}
+        title = f"{kc.series.kpi} by {by}: {kc.chart} chart"
+    else:
+        path = Path(source)
+        result, notes = _file_chart(
+            path, column=column, chart=chart or "imr", subgroup=subgroup, size=size,
+            defects=defects, units=units, rules=rule_set, sigma=sigma,
+            drop=drop_out_of_control, baseline=baseline, label=label)
+        extra = {"source": path.name, "column": column or defects}
+        title = f"{path.name}: {result.kind} chart"
+    objs = [{**o, **extra, "notes": notes} for o in result.chart_dicts()]
+    data: Any = objs if result.kind in _TWO_CHART else objs[0]
+    emit(data, as_json=json, render=_render(objs, title))
+
+
+def alerts(
+    log: EventLog,
+    kpi: Annotated[list[str] | None, typer.Option(
+        "--kpi", help="KPI to watch (repeatable). Default: "
+        f"{', '.join(DEFAULT_ALERT_KPIS)} — those the log can give.",
+        show_default=False)] = None,
+    by: ByOpt = "day",
+    config: ConfigOpt = None,
+    baseline: BaselineOpt = None,
+    rules: RulesOpt = "minitab",
+    k: KOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Alerts from control charts of the log's KPI series (one record per signal)."""
+    if by not in ("day", "week", "month"):
+        msg = f"--by must be day, week or month. Got {by!r}."
+        raise InvalidParameterError(msg)
+    with progress("charting KPI series", con=log.con):
+        found: list[Alert] = log_alerts(log, kpis=kpi or None, by=by,  # type: ignore[arg-type]
+                                        baseline=baseline, config=config,
+                                        rules=_rules(rules, k))
+
+    def render(c: Console) -> None:
+        if not found:
+            c.print("No alerts: every KPI series looks in statistical control.")
+            return
+        c.print(simple_table(
+            f"Alerts ({len(found)})", ["period", "test", "message"],
+            [[a.period, a.test, a.message] for a in found[:300]],
+        ))
+        if len(found) > 300:  # noqa: PLR2004
+            c.print(f"[dim]… {len(found) - 300} more (use --json)[/]")
+
+    emit([a.to_dict() for a in found], as_json=json, render=render)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``spc`` and ``alerts`` to ``app``."""
+    app.command("spc")(_lazy_log(spc))
+    app.command("alerts")(log_command(alerts))
+
