@@ -38,6 +38,7 @@ SECTION_MODULES: tuple[str, ...] = (
     "servops.report.sections.kpi",
     "servops.report.sections.blueprint",
     "servops.report.sections.spc",
+    "servops.report.sections.feedback",
 )
 
 Lang = Literal["en", "zh"]
