@@ -305,7 +305,7 @@ def token_replay(
     ... )
     >>> counts, devs = token_replay(bp.petri_net(), [(("a", "b"), 3), (("b",), 1)])
     >>> round(counts.fitness, 4), devs
-    (0.9286, {('skipped', 'a'): 1})
+    (0.9091, {('skipped', 'a'): 1})
     """
     loops = loops or set()
     p = c = m = r = cases = fitting = 0
@@ -353,9 +353,10 @@ def check_conformance(log: EventLog, blueprint: Blueprint) -> ConformanceResult:
     ... ''')
     >>> r = check_conformance(tiny_log, bp)
     >>> r.cases, round(r.fitness, 3)
-    (5, 0.891)
-    >>> sorted((d.kind, d.step, d.cases) for d in r.deviations)
-    [('skipped', 'clo|res', 1), ('skipped', 'tri', 1), ('unexpected', 'Escalate', 1)]
+    (5, 0.909)
+    >>> sorted((d.kind, d.step, d.cases) for d in r.deviations)  # doctest: +NORMALIZE_WHITESPACE
+    [('skipped', 'clo', 1), ('skipped', 'res', 1), ('skipped', 'tri', 1),
+     ('unexpected', 'Escalate', 1)]
     """
     net = blueprint.petri_net()
     variants = step_variants(log, blueprint)

@@ -836,8 +836,8 @@ def load_blueprint(path: str | Path) -> Blueprint:
     Examples
     --------
     >>> _ = (tmp_path / "bp.yaml").write_text(
-    ...     "name: Call\nsteps:\n- {id: answer, name: Answer, lane: frontstage,\n"
-    ...     "   activities: [Answer], standard: answer within 20 s}\n"
+    ...     "name: Call\\nsteps:\\n- {id: answer, name: Answer, lane: frontstage,\\n"
+    ...     "   activities: [Answer], standard: answer within 20 s}\\n"
     ... )
     >>> bp = load_blueprint(tmp_path / "bp.yaml")
     >>> bp.step("answer").standard.limit.total_seconds(), bp.edges()

@@ -79,8 +79,8 @@ def format_seconds(s: float | None) -> str:
 
     Examples
     --------
-    >>> format_seconds(5400), format_seconds(3 * 86400)
-    ('1.5h', '3.0d')
+    >>> format_seconds(5400), format_seconds(10800), format_seconds(3 * 86400)
+    ('90m', '3.0h', '3.0d')
     """
     if s is None or math.isnan(s):
         return "–"
