@@ -17,6 +17,7 @@ __all__ = ["app", "main"]
 #: Modules that add commands; each has ``register(app: typer.Typer) -> None``.
 COMMAND_MODULES = (
     "servops.cli.logs",
+    "servops.cli.sim",
     "servops.cli.demo",
     "servops.cli.kpi",
     "servops.cli.blueprint",

@@ -1,0 +1,403 @@
+"""Discover a simulation model from an event log.
+
+What is learned, and how (all counting in SQL; Python only loops over activities):
+
+* **Arrivals**: a Poisson process whose rate depends on weekday × hour: case arrivals
+  (the start of a case's first activity) counted per slot, divided by the number of
+  weeks the log spans.
+* **Routing**: first-order probabilities (``start`` → first activity, activity → next
+  or ``end``), plus second-order rows (``after``: next activity given the previous
+  one) wherever they differ from the first-order row by more than ``after_tv`` in
+  total variation and have ``min_support`` cases — which is what reproduces the log's
+  3-grams. Loops are kept; ``max_visits`` is the most visits to one activity seen in a
+  case (the loop guard).
+* **Durations**: each activity instance adds ``e − f`` to its case, where ``e`` is its
+  end and ``f`` the latest end before it in the case (the case's *frontier*; the sum
+  over a case is its cycle time). Of this, ``min(end − start, e − f)`` is work
+  (``duration``) and the rest is ``delay`` (waiting not caused by the pool). A log
+  without start times has only delays. Each is fitted by
+  :func:`~servops.sim.distributions.fit_distribution` (exponential, lognormal or
+  gamma by Kolmogorov–Smirnov distance, else empirical quantiles).
+* **Pools**: each resource joins the pool of the activity it performs most; an
+  activity is done by the pool whose members did most of its instances; the pool's
+  size is its number of members. Activities never done by a named resource need
+  nobody.
+* **Calendars**: per pool, the fewest weekday × hour slots that hold ``coverage`` of
+  its members' events.
+* **Case attributes**: text attributes constant within each case with at most 20
+  values, as value shares (so scenarios can give priority to, say, VIP cases).
+
+Because the log's own delays already include nights and weekends, calendars are not
+applied to discovered delays twice: a delay ends when it ends; only the start of the
+*work* waits for the pool to be on shift.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from datetime import UTC
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from servops.errors import InvalidParameterError, LogSchemaError
+from servops.log.engine import epoch_s, quote
+from servops.sim.calendars import Calendar
+from servops.sim.distributions import Distribution, fit_distribution
+from servops.sim.model import END, START, Activity, Arrivals, Model, Pool, Routing
+
+if TYPE_CHECKING:
+    from servops.log.eventlog import EventLog
+
+__all__ = ["discover_model"]
+
+_ORDER = 's, e, event_index'
+
+
+def _instances_sql() -> str:
+    """Instances in case order with the frontier before each (SQL shared by Spark)."""
+    return f"""
+    SELECT *,
+      greatest(e - coalesce(frontier, s), 0) AS adds,
+      CASE WHEN has_start THEN least(greatest(e - s, 0),
+                                     greatest(e - coalesce(frontier, s), 0))
+           ELSE 0 END AS work
+    FROM (
+      SELECT *,
+        row_number() OVER w AS k,
+        min(s) OVER (PARTITION BY case_id) AS case_start,
+        row_number() OVER (PARTITION BY case_id, activity ORDER BY {_ORDER}) AS visit,
+        coalesce(lag(activity) OVER w, '{START}') AS prev,
+        coalesce(lead(activity) OVER w, '{END}') AS nxt,
+        max(e) OVER (PARTITION BY case_id ORDER BY {_ORDER}
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS frontier
+      FROM (
+        SELECT case_id, activity, resource, event_index,
+               {epoch_s('coalesce(start_timestamp, "timestamp")')} AS s,
+               {epoch_s('"timestamp"')} AS e,
+               start_timestamp IS NOT NULL AS has_start
+        FROM instances) AS inst
+      WINDOW w AS (PARTITION BY case_id ORDER BY {_ORDER})) AS o
+    """
+
+
+def discover_model(
+    log: EventLog,
+    *,
+    name: str | None = None,
+    coverage: float = 0.95,
+    min_support: int = 20,
+    after_tv: float = 0.05,
+    calendars: bool = True,
+    max_quantiles: int = 101,
+    anchor_corr: float = -0.5,
+) -> Model:
+    """Fit a simulation :class:`~servops.sim.model.Model` to ``log``.
+
+    Parameters
+    ----------
+    log
+        The event log. Start timestamps, where present, separate work from waiting.
+    name
+        The model's name (default: the log's name).
+    coverage
+        Share of a pool's events its calendar must cover (0.95: 95 %).
+    min_support
+        Fewest cases behind a second-order routing row.
+    after_tv
+        Smallest total-variation difference from the first-order row for a
+        second-order row to be kept.
+    calendars
+        Learn working calendars for pools (otherwise pools work round the clock).
+    max_quantiles
+        Quantiles stored for an empirical distribution.
+    anchor_corr
+        An activity whose delay correlates below this with the case's age when it is
+        enabled is modelled as a timer from the case's arrival (``delay_from:
+        arrival``), such as tickets closed a fixed time after they were opened.
+
+    Returns
+    -------
+    Model
+
+    Examples
+    --------
+    >>> m = discover_model(tiny_log)
+    >>> sorted(m.activities)
+    ['Close', 'Escalate', 'Register', 'Resolve', 'Triage']
+    >>> m.routing.start
+    {'Register': 1.0}
+    """
+    if not 0 < coverage <= 1:
+        msg = f"The 'coverage' parameter of discover_model must be in (0, 1]. Got {coverage!r}."
+        raise InvalidParameterError(msg)
+    con = log.con
+    rel = log.query(_instances_sql())
+    tbl = rel.to_arrow_table()
+    if tbl.num_rows == 0:
+        msg = f"{log.meta.source}: the log has no activity instances to learn from."
+        raise LogSchemaError(msg)
+    view = f"__discover_{abs(hash((id(log), id(tbl))))}"
+    con.register(view, tbl)
+    try:
+        return _discover(con, view, log, tbl, name=name, coverage=coverage,
+                         min_support=min_support, after_tv=after_tv,
+                         calendars=calendars, max_quantiles=max_quantiles,
+                         anchor_corr=anchor_corr)
+    finally:
+        con.unregister(view)
+
+
+def _discover(con: Any, view: str, log: EventLog, tbl: Any, *,  # noqa: ANN401, PLR0915
+              name: str | None, coverage: float, min_support: int, after_tv: float,
+              calendars: bool, max_quantiles: int, anchor_corr: float) -> Model:
+    v = quote(view)
+
+    def rows(sql: str) -> list[tuple[Any, ...]]:
+        return [tuple(r) for r in con.execute(sql).fetchall()]
+
+    # -- arrivals ----------------------------------------------------------------------
+    first = rows(f"SELECT min(s), max(s), count(*) FROM {v} WHERE k = 1")[0]
+    t0, t1, n_cases = float(first[0]), float(first[1]), int(first[2])
+    weeks = max((t1 - t0) / (7 * 86400.0), 1.0 / 7)
+    slots = rows(f"""
+        SELECT CAST(floor(((s / 86400.0) + 3) % 7) AS INT) AS dow,
+               CAST(floor((s % 86400.0) / 3600.0) AS INT) AS hr, count(*)
+        FROM {v} WHERE k = 1 GROUP BY 1, 2""")
+    table = [[0.0] * 24 for _ in range(7)]
+    for dow, hr, n in slots:  # epoch day 0 (1970-01-01) was a Thursday: +3 -> Monday = 0
+        table[int(dow)][int(hr)] = float(n) / weeks
+    arrivals = Arrivals(weekly_per_hour=tuple(tuple(r) for r in table))
+
+    # -- routing -----------------------------------------------------------------------
+    acts = [str(r[0]) for r in rows(f"SELECT DISTINCT activity FROM {v} ORDER BY 1")]
+    start_counts = dict(rows(f"SELECT activity, count(*) FROM {v} WHERE k = 1 GROUP BY 1"))
+    nxt: dict[str, dict[str, float]] = defaultdict(dict)
+    for a, b, n in rows(f"SELECT activity, nxt, count(*) FROM {v} GROUP BY 1, 2"):
+        nxt[str(a)][str(b)] = float(n)
+    routing_next = {a: _normalise(nxt[a]) for a in acts}
+    after: dict[str, dict[str, dict[str, float]]] = defaultdict(dict)
+    ctx: dict[tuple[str, str], dict[str, float]] = defaultdict(dict)
+    for p, a, b, n in rows(f"SELECT prev, activity, nxt, count(*) FROM {v} GROUP BY 1, 2, 3"):
+        ctx[(str(p), str(a))][str(b)] = float(n)
+    for (p, a), counts in ctx.items():
+        if sum(counts.values()) < min_support:
+            continue
+        row = _normalise(counts)
+        base = routing_next[a]
+        tv = 0.5 * sum(abs(row.get(k, 0.0) - base.get(k, 0.0)) for k in set(row) | set(base))
+        if tv > after_tv:
+            after[a][p] = row
+    by_visit: dict[str, dict[int, dict[str, float]]] = {}
+    # Loops: successors by visit number, up to the last visit number seen in
+    # min_support cases (later visits share that row), so that the number of rounds
+    # follows the log rather than a geometric law.
+    tops = dict(rows(f"""SELECT activity, max(visit) FROM (
+        SELECT activity, visit, count(*) AS n FROM {v} GROUP BY 1, 2) WHERE n >= {min_support}
+        GROUP BY 1 HAVING max(visit) > 1"""))
+    if tops:
+        vcounts: dict[str, dict[int, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
+        for a, n_visit, b, n in rows(f"""
+                SELECT activity, visit, nxt, count(*) FROM {v} GROUP BY 1, 2, 3"""):
+            if str(a) in tops:
+                kv = min(int(n_visit), int(tops[str(a)]))
+                cur = vcounts[str(a)][kv]
+                cur[str(b)] = cur.get(str(b), 0.0) + float(n)
+        by_visit = {a: {kv: _normalise(c) for kv, c in sorted(rws.items())}
+                    for a, rws in vcounts.items()}
+    visits = rows(f"SELECT max(n) FROM (SELECT count(*) AS n FROM {v} GROUP BY case_id, "
+                  f"activity)")[0][0]
+    routing = Routing(start=_normalise({str(k): float(n) for k, n in start_counts.items()}),
+                      next=routing_next, after=dict(after), by_visit=by_visit)
+
+    # -- durations and delays ----------------------------------------------------------
+    act_col = np.asarray(tbl.column("activity").to_pylist(), dtype=object)
+    prev_col = np.asarray(tbl.column("prev").to_pylist(), dtype=object)
+    work = np.asarray(tbl.column("work").to_numpy(zero_copy_only=False), dtype=float)
+    adds = np.asarray(tbl.column("adds").to_numpy(zero_copy_only=False), dtype=float)
+    delay = adds - work
+    frontier = np.asarray(tbl.column("frontier").to_numpy(zero_copy_only=False), dtype=float)
+    case_start = np.asarray(tbl.column("case_start").to_numpy(zero_copy_only=False),
+                            dtype=float)
+    e_col = np.asarray(tbl.column("e").to_numpy(zero_copy_only=False), dtype=float)
+    has_start = bool(log.has_start_times)
+
+    # -- pools -------------------------------------------------------------------------
+    res_act = rows(f"""SELECT resource, activity, count(*) FROM {v}
+                       WHERE resource IS NOT NULL GROUP BY 1, 2""")
+    by_res: dict[str, Counter[str]] = defaultdict(Counter)
+    for r, a, n in res_act:
+        by_res[str(r)][str(a)] += int(n)
+    home = {r: sorted(c.items(), key=lambda x: (-x[1], x[0]))[0][0] for r, c in by_res.items()}
+    pool_members: dict[str, list[str]] = defaultdict(list)
+    for r, a in sorted(home.items()):
+        pool_members[_pool_name(a)].append(r)
+    act_pool: dict[str, str] = {}
+    for a in acts:
+        per_pool: Counter[str] = Counter()
+        for r, c in by_res.items():
+            if a in c:
+                per_pool[_pool_name(home[r])] += c[a]
+        if per_pool:
+            act_pool[a] = sorted(per_pool.items(), key=lambda x: (-x[1], x[0]))[0][0]
+    used = set(act_pool.values())
+    pools: dict[str, Pool] = {}
+    res_slots: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+    if calendars and by_res:
+        for r, dow, hr, n in rows(f"""
+                SELECT resource, CAST(floor(((x / 86400.0) + 3) % 7) AS INT),
+                       CAST(floor((x % 86400.0) / 3600.0) AS INT), count(*)
+                FROM (SELECT resource, s AS x FROM {v} WHERE resource IS NOT NULL
+                      UNION ALL
+                      SELECT resource, e AS x FROM {v} WHERE resource IS NOT NULL)
+                GROUP BY 1, 2, 3"""):
+            res_slots[str(r)].append((int(dow), int(hr), int(n)))
+    # People multitask: a pool is at least as large as the most work it had in
+    # progress at once in the log (otherwise the twin queues work the log did not).
+    peak: dict[str, int] = {}
+    if act_pool and has_start_any(con, v):
+        con.register("__discover_pools", _pool_table(act_pool))
+        try:
+            peak = {str(p): int(n) for p, n in rows(f"""
+                SELECT pool, max(c) FROM (
+                  SELECT pool, sum(d) OVER (PARTITION BY pool ORDER BY x, d
+                                           ROWS UNBOUNDED PRECEDING) AS c
+                  FROM (SELECT m.pool, i.e - i.work AS x, 1 AS d FROM {v} i
+                          JOIN __discover_pools m USING (activity) WHERE i.work > 0
+                        UNION ALL
+                        SELECT m.pool, i.e AS x, -1 AS d FROM {v} i
+                          JOIN __discover_pools m USING (activity) WHERE i.work > 0))
+                GROUP BY pool""")}
+        finally:
+            con.unregister("__discover_pools")
+    for pname in sorted(used):
+        members = pool_members.get(pname, [])
+        cal = Calendar.always()
+        if calendars:
+            counts: Counter[tuple[int, int]] = Counter()
+            for r in members:
+                for d, h, n in res_slots.get(r, []):
+                    counts[(d, h)] += n
+            cal = _calendar(counts, coverage)
+        pools[pname] = Pool(name=pname, size=max(len(members), peak.get(pname, 0), 1),
+                            calendar=cal,
+                            resources=tuple(members))
+
+    activities: dict[str, Activity] = {}
+    for a in acts:
+        mask = act_col == a
+        w = work[mask]
+        d = delay[mask]
+        dur = fit_distribution(w, n_quantiles=max_quantiles) if has_start and w.any() \
+            else Distribution.fixed(0.0)
+        delay_from = "enabled"
+        # A timer: the time already spent in the case is made up for (strongly
+        # negative correlation between this delay and the case's age when enabled),
+        # so the activity happens at a fairly fixed time after the arrival.
+        age = frontier[mask] - case_start[mask]
+        ok = np.isfinite(age)
+        if ok.sum() >= min_support and np.std(d[ok]) > 0 and np.std(age[ok]) > 0:
+            corr = float(np.corrcoef(d[ok], age[ok])[0, 1])
+            if corr < anchor_corr:
+                delay_from = "arrival"
+                d = (e_col[mask] - w - case_start[mask])
+        dl = fit_distribution(d, n_quantiles=max_quantiles) if d.any() else None
+        d_after: dict[str, Distribution] = {}
+        if dl is not None and delay_from == "enabled":
+            # Waits often depend on what came before (a call-back after an offer is
+            # not a call-back after a call-back).
+            prev_a = prev_col[mask]
+            for p_name in np.unique(prev_a):
+                sel = prev_a == p_name
+                if sel.sum() >= min_support and sel.sum() < len(d):
+                    sub = d[sel]
+                    d_after[str(p_name)] = (fit_distribution(sub, n_quantiles=max_quantiles)
+                                            if sub.any() else Distribution.fixed(0.0))
+        activities[a] = Activity(name=a, duration=dur, pool=act_pool.get(a), delay=dl,
+                                 delay_from=delay_from if dl is not None else "enabled",
+                                 delay_after=d_after)
+
+    attrs = _case_attributes(log)
+    cycle = rows(f"SELECT median(ct) FROM (SELECT max(e) - min(s) AS ct FROM {v} "
+                 f"GROUP BY case_id)")[0][0] or 0.0
+    unit = "hour" if cycle >= 2 * 86400 else ("minute" if cycle >= 120 else "second")
+    from datetime import datetime
+
+    start = datetime.fromtimestamp(math.floor(t0 / 3600) * 3600, tz=UTC)
+    notes = (
+        f"discovered by servops from {log.meta.source}: {n_cases} cases, "
+        f"{tbl.num_rows} activity instances",
+        "start times: " + ("yes (work and delay separated)" if has_start
+                           else "no (all time between events is delay)"),
+    )
+    return Model(
+        activities=activities,
+        pools=pools,
+        routing=routing,
+        arrivals=arrivals,
+        name=name or log.meta.name or "discovered",
+        time_unit=unit,  # type: ignore[arg-type]
+        start=start,
+        attributes=attrs,
+        max_visits=int(min(max(int(visits or 1), 1), 1000)),
+        notes=notes,
+    )
+
+
+def has_start_any(con: Any, view: str) -> bool:  # noqa: ANN401
+    """Whether any instance in ``view`` has work time."""
+    return bool(con.execute(f"SELECT count(*) FROM {view} WHERE work > 0").fetchall()[0][0])
+
+
+def _pool_table(act_pool: dict[str, str]) -> Any:  # noqa: ANN401 - a pyarrow Table
+    import pyarrow as pa
+
+    return pa.table({"activity": list(act_pool), "pool": list(act_pool.values())})
+
+
+def _pool_name(activity: str) -> str:
+    return f"{activity} team"
+
+
+def _normalise(counts: dict[str, float]) -> dict[str, float]:
+    total = sum(counts.values())
+    return {k: n / total for k, n in sorted(counts.items(), key=lambda x: -x[1])}
+
+
+def _calendar(counts: Counter[tuple[int, int]], coverage: float) -> Calendar:
+    total = sum(counts.values())
+    if total == 0:
+        return Calendar.always()
+    chosen: list[tuple[int, int]] = []
+    acc = 0
+    for slot, n in sorted(counts.items(), key=lambda x: (-x[1], x[0])):
+        if acc >= coverage * total:
+            break
+        chosen.append(slot)
+        acc += n
+    if len(chosen) >= 7 * 24:
+        return Calendar.always()
+    return Calendar.from_slots(chosen)
+
+
+def _case_attributes(log: EventLog, max_values: int = 20) -> dict[str, dict[str, float]]:
+    out: dict[str, dict[str, float]] = {}
+    for attr, typ in log.attributes.items():
+        if typ.upper() not in ("VARCHAR", "BOOLEAN"):
+            continue
+        q = quote(attr)
+        row = log.fetchone(f"""
+            SELECT count(*) FILTER (WHERE n > 1), count(DISTINCT v), count(*)
+            FROM (SELECT case_id, count(DISTINCT {q}) AS n, min(CAST({q} AS VARCHAR)) AS v
+                  FROM events GROUP BY case_id)""")
+        if row[0] or not 2 <= row[1] <= max_values:
+            continue
+        shares = log.fetchall(f"""
+            SELECT v, count(*) FROM (SELECT case_id, min(CAST({q} AS VARCHAR)) AS v
+                                     FROM events GROUP BY case_id)
+            WHERE v IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1""")
+        total = sum(int(n) for _, n in shares)
+        if total:
+            out[attr] = {str(k): int(n) / total for k, n in shares}
+    return out

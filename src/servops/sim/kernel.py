@@ -1,0 +1,786 @@
+"""The discrete-event kernel: a plain event loop over a heap.
+
+Why not SimPy or Ciw: a general framework spends most of its time on generators,
+process objects and callbacks. Here one loop pops ``(time, seq, kind, case, activity,
+server)`` tuples from a binary heap and handles three kinds of event (an activity ends,
+a delay ends, a pool's capacity changes, a patience runs out). The next arrival is not
+on the heap at all: it is one number compared with the heap's top, drawn when the
+previous case arrives (arrivals are streamed, never pre-generated). Random numbers come
+from NumPy in batches of 4,096 per stream and are handed out one ``next()`` at a time.
+Each stream (arrivals, each activity's durations, each routing row…) has its own
+generator seeded from ``(seed, name of the stream)``, so a scenario that changes one
+activity leaves the others' draws unchanged (common random numbers: the difference
+between baseline and scenario is measured with less noise).
+
+Semantics
+---------
+A case arrives and is routed to its first activity. Entering an activity it first
+waits out the activity's ``delay`` (if any; no resource held), then asks the
+activity's pool for a person. A free person starts at once; otherwise the case queues
+(first come first served, or by priority class). A person works to the end of the
+activity even if the pool's capacity drops meanwhile (non-preemptive): the capacity
+falls as people finish. A case in a queue whose patience runs out abandons (leaves the
+process). When an activity ends the case picks its next activity by the routing
+probabilities (second-order rows first), and a case that would visit an activity more
+than ``max_visits`` times takes its most likely other successor instead (the loop
+guard). The output is one row per activity instance: case, activity, start (the
+person took it), end and person.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+import zlib
+from array import array
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from servops._typing import Seed
+from servops.errors import InvalidParameterError, SimulationError
+from servops.sim.calendars import WEEK_S, StepFunction
+from servops.sim.distributions import Distribution
+from servops.sim.model import END, Model, Schedule
+
+if TYPE_CHECKING:
+    import duckdb
+
+__all__ = ["Kpis", "RawRun", "run_kernel", "seed_int", "stream_rng"]
+
+# Event kinds, most frequent first in the dispatch.
+_END, _READY, _CAP, _ABANDON = 0, 1, 2, 3
+# Case record fields (a list per case in flight).
+(_ID, _ARR, _CUR, _PREV, _READY_T, _START_T, _WSUM, _RANK, _VISITS, _TOKEN, _GONE,
+ _ATTRS) = range(12)
+
+_CT_DECADES = (-3, 10)  # cycle-time histogram: 1 ms .. 1e10 s
+_CT_PER_DECADE = 400
+_FLUSH_ROWS = 1 << 16
+
+
+def seed_int(seed: Seed) -> int:
+    """One integer seed from an int, a Generator or None (fresh entropy)."""
+    if isinstance(seed, np.random.Generator):
+        return int(seed.integers(0, 2**63 - 1))
+    if seed is None:
+        return int(np.random.SeedSequence().entropy % (2**63))  # type: ignore[operator]
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+        msg = f"The 'seed' parameter must be an int, a numpy Generator or None. Got {seed!r}."
+        raise InvalidParameterError(msg)
+    return int(seed)
+
+
+def stream_rng(seed: int, name: str) -> np.random.Generator:
+    """The generator of one named random stream: the same (seed, name), the same draws."""
+    return np.random.default_rng([seed & (2**63 - 1), zlib.crc32(name.encode("utf-8"))])
+
+
+@dataclass(frozen=True, slots=True)
+class Kpis:
+    """Key figures of one simulation run (seconds; rates per hour).
+
+    ``mean_waiting_time_s`` is per activity instance (enabled → started, which for an
+    M/M/c queue is Erlang C's Wq); ``mean_case_waiting_time_s`` adds up a case's waits.
+    Cycle-time quantiles come from a log-spaced histogram (400 bins per decade, error
+    below 0.6 %) so that memory stays flat in the number of cases.
+    """
+
+    cases: int
+    arrived: int
+    abandoned: int
+    in_progress: int
+    activity_instances: int
+    horizon_s: float
+    mean_cycle_time_s: float
+    median_cycle_time_s: float
+    p90_cycle_time_s: float
+    mean_waiting_time_s: float
+    mean_case_waiting_time_s: float
+    waiting_by_activity_s: dict[str, float]
+    utilization: dict[str, float]
+    throughput_per_hour: float
+    sla_attainment: float | None
+    abandonment_rate: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "cases": self.cases,
+            "arrived": self.arrived,
+            "abandoned": self.abandoned,
+            "in_progress": self.in_progress,
+            "activity_instances": self.activity_instances,
+            "horizon_s": self.horizon_s,
+            "mean_cycle_time_s": self.mean_cycle_time_s,
+            "median_cycle_time_s": self.median_cycle_time_s,
+            "p90_cycle_time_s": self.p90_cycle_time_s,
+            "mean_waiting_time_s": self.mean_waiting_time_s,
+            "mean_case_waiting_time_s": self.mean_case_waiting_time_s,
+            "waiting_by_activity_s": dict(self.waiting_by_activity_s),
+            "utilization": dict(self.utilization),
+            "throughput_per_hour": self.throughput_per_hour,
+            "sla_attainment": self.sla_attainment,
+            "abandonment_rate": self.abandonment_rate,
+        }
+
+
+@dataclass
+class RawRun:
+    """What :func:`run_kernel` returns: KPIs and, if kept, the rows of the log."""
+
+    kpis: Kpis
+    activity_names: list[str]
+    resource_names: list[str]
+    #: Arrow record batches with columns case, activity, start_s, end_s, resource.
+    batches: list[Any] = field(default_factory=list)
+    #: Per-case attribute codes (one int8 array per attribute), cases numbered from 1.
+    case_attrs: dict[str, tuple[list[str], np.ndarray]] = field(default_factory=dict)
+
+
+def _rate_function(model: Model, week_offset: float) -> StepFunction | None:
+    a = model.arrivals
+    if a.weekly_per_hour is not None:
+        vals = tuple(v / 3600.0 for row in a.weekly_per_hour for v in row)
+        times = tuple(i * 3600.0 for i in range(168))
+        return StepFunction(times, vals, WEEK_S, -week_offset).compact()
+    if a.schedule is not None:
+        return _schedule_function(a.schedule)
+    return None
+
+
+def _schedule_function(s: Schedule) -> StepFunction:
+    times = tuple(i * s.interval_s for i in range(len(s.values)))
+    period = s.interval_s * len(s.values) if s.repeat else None
+    return StepFunction(times, s.values, period, 0.0).compact()
+
+
+def _choice_stream(rng: np.random.Generator, targets: list[int], probs: list[float]
+                   ) -> Callable[[], int]:
+    if len(targets) == 1:
+        return itertools.repeat(targets[0]).__next__
+    tg = np.asarray(targets, dtype=np.int64)
+    p = np.asarray(probs, dtype=float)
+    p = p / p.sum()
+
+    def batch() -> list[int]:
+        return tg[rng.choice(len(tg), size=4096, p=p)].tolist()  # type: ignore[no-any-return]
+
+    return itertools.chain.from_iterable(iter(batch, None)).__next__
+
+
+def _has_cycle(n: int, edges: list[set[int]]) -> bool:
+    state = [0] * n
+    for s in range(n):
+        if state[s]:
+            continue
+        stack: list[tuple[int, Iterator[int]]] = [(s, iter(edges[s]))]
+        state[s] = 1
+        while stack:
+            v, it = stack[-1]
+            for w in it:
+                if state[w] == 1:
+                    return True
+                if state[w] == 0:
+                    state[w] = 1
+                    stack.append((w, iter(edges[w])))
+                    break
+            else:
+                state[v] = 2
+                stack.pop()
+    return False
+
+
+def run_kernel(  # noqa: C901, PLR0912, PLR0915 - one loop, kept in one frame for speed
+    model: Model,
+    *,
+    cases: int | None,
+    until_s: float | None,
+    seed: int,
+    keep_log: bool = True,
+    warmup_cases: int = 0,
+    sla_s: float | None = None,
+    sink: Callable[[Any], None] | None = None,
+) -> RawRun:
+    """Run ``model`` once. Use :func:`servops.sim.simulate` rather than this.
+
+    Parameters
+    ----------
+    cases
+        Stop admitting cases after this many arrivals (then run until all finish).
+    until_s
+        Stop at this simulated time (seconds after ``model.start``); cases still in the
+        system are left unfinished (their finished activities are kept).
+    seed
+        The integer seed of every random stream.
+    keep_log
+        Record the activity instances (otherwise KPIs only, in constant memory).
+    warmup_cases
+        Leave the first cases out of the KPIs (their activities stay in the log).
+    sla_s
+        Cycle-time target for ``sla_attainment`` (default ``model.sla_s``).
+    sink
+        Called with each Arrow record batch of log rows as it fills (instead of keeping
+        the batches in the result).
+    """
+    import pyarrow as pa
+
+    if cases is None and until_s is None and not (
+        model.arrivals.schedule is not None and not model.arrivals.schedule.repeat
+        and model.arrivals.schedule.values[-1] == 0
+    ):
+        msg = ("simulate needs 'cases' (number of arrivals) or 'until' (a horizon); "
+               "with neither it would never stop.")
+        raise InvalidParameterError(msg)
+    n_cases = math.inf if cases is None else int(cases)
+    until = math.inf if until_s is None else float(until_s)
+    sla = model.sla_s if sla_s is None else sla_s
+
+    # -- compile the model into flat lists indexed by integers ------------------------
+    names = list(model.activities)
+    index = {n: i for i, n in enumerate(names)}
+    n_act = len(names)
+    pool_names = list(model.pools)
+    pool_index = {n: i for i, n in enumerate(pool_names)}
+    n_pool = len(pool_names)
+    acts = [model.activities[n] for n in names]
+    pool_of = [pool_index[a.pool] if a.pool is not None else -1 for a in acts]
+    dur_next = [a.duration.stream(stream_rng(seed, f"duration:{a.name}")).__next__
+                for a in acts]
+    delay_next: list[Callable[[], float] | None] = [
+        a.delay.stream(stream_rng(seed, f"delay:{a.name}")).__next__
+        if a.delay is not None and not (a.delay.kind == "fixed" and a.delay.mean == 0)
+        else None for a in acts]
+    patience_next: list[Callable[[], float] | None] = [
+        a.patience.stream(stream_rng(seed, f"patience:{a.name}")).__next__
+        if a.patience is not None else None for a in acts]
+    any_patience = any(p is not None for p in patience_next)
+    from_arrival = [a.delay_from == "arrival" for a in acts]
+    delay_after: list[dict[int, Callable[[], float]] | None] = [
+        {(-1 if prev == "start" else index[prev]): d.stream(
+            stream_rng(seed, f"delay:{a.name}|{prev}")).__next__
+         for prev, d in a.delay_after.items()} or None for a in acts]
+
+    def row(probs: dict[str, float] | Any, label: str  # noqa: ANN401
+            ) -> tuple[Callable[[], int], list[int]]:
+        tg = [-1 if k == END else index[k] for k in probs]
+        pr = [float(v) for v in probs.values()]
+        order = [t for _, t in sorted(zip(pr, tg, strict=True), key=lambda x: -x[0])]
+        return _choice_stream(stream_rng(seed, label), tg, pr), order
+
+    start_next, _ = row(model.routing.start, "route:start")
+    route_next: list[Callable[[], int]] = []
+    route_fb: list[list[int]] = []
+    after_next: list[dict[int, Callable[[], int]] | None] = []
+    after_fb: list[dict[int, list[int]]] = []
+    visit_rows: list[list[tuple[Callable[[], int], list[int]] | None] | None] = []
+    edges: list[set[int]] = [set() for _ in range(n_act)]
+    for i, n in enumerate(names):
+        fn, fb = row(model.routing.successors(n), f"route:{n}")
+        route_next.append(fn)
+        route_fb.append(fb)
+        edges[i].update(t for t in fb if t >= 0)
+        vrows = model.routing.by_visit.get(n)
+        if vrows:
+            top_visit = max(vrows)
+            vlist: list[tuple[Callable[[], int], list[int]] | None] = [None] * (top_visit + 1)
+            for k_visit, probs in vrows.items():
+                vlist[k_visit] = row(probs, f"route:{n}#{k_visit}")
+                edges[i].update(t for t in vlist[k_visit][1] if t >= 0)  # type: ignore[index]
+            visit_rows.append(vlist)
+        else:
+            visit_rows.append(None)
+        rows = model.routing.after.get(n)
+        if rows:
+            d: dict[int, Callable[[], int]] = {}
+            dfb: dict[int, list[int]] = {}
+            for prev, probs in rows.items():
+                key = -1 if prev == "start" else index[prev]
+                d[key], dfb[key] = row(probs, f"route:{n}|{prev}")
+                edges[i].update(t for t in dfb[key] if t >= 0)
+            after_next.append(d)
+            after_fb.append(dfb)
+        else:
+            after_next.append(None)
+            after_fb.append({})
+    cyclic = _has_cycle(n_act, edges) or any(v is not None for v in visit_rows)
+    max_visits = model.max_visits
+
+    # Case attributes and priority ranks.
+    attr_names = list(model.attributes)
+    attr_next: list[Callable[[], int]] = []
+    attr_values: list[list[str]] = []
+    for k in attr_names:
+        vals = list(model.attributes[k])
+        attr_values.append(vals)
+        attr_next.append(_choice_stream(stream_rng(seed, f"attribute:{k}"),
+                                        list(range(len(vals))),
+                                        list(model.attributes[k].values())))
+    attr_codes: list[array[int]] = [array("h") for _ in attr_names]
+    rank_attr: list[int] = []
+    rank_of: list[list[int]] = []
+    priority = [False] * n_pool
+    for p, pn in enumerate(pool_names):
+        q = model.pools[pn].queue
+        if q is None:
+            rank_attr.append(-1)
+            rank_of.append([])
+            continue
+        priority[p] = True
+        k = attr_names.index(q.attribute)
+        rank_attr.append(k)
+        order = {v: r for r, v in enumerate(q.order)}
+        rank_of.append([order.get(v, len(order)) for v in attr_values[k]])
+
+    # Pools: capacity components, free people (a stack), retired people (a heap).
+    week_offset = (model.start.weekday() * 86400.0 + model.start.hour * 3600.0
+                   + model.start.minute * 60.0 + model.start.second
+                   + model.start.microsecond / 1e6)
+    comps: list[list[StepFunction]] = []
+    for pn in pool_names:
+        pool = model.pools[pn]
+        if pool.schedule is not None:
+            base = _schedule_function(pool.schedule)
+        else:
+            cal = pool.calendar.step_function(start_weekday_offset_s=week_offset)
+            base = StepFunction(cal.times, tuple(v * pool.size for v in cal.values),
+                                cal.period_s, cal.origin_s)
+        cs = [base]
+        for ch in pool.extra:
+            w = ch.window.step_function(start_weekday_offset_s=week_offset)
+            cs.append(StepFunction(w.times, tuple(v * ch.delta for v in w.values),
+                                   w.period_s, w.origin_s))
+        comps.append(cs)
+    comp_val = [[f.value_at(0.0) for f in cs] for cs in comps]
+    cap = [max(0, round(sum(v))) for v in comp_val]
+    size_max = [max(model.pools[pn].max_size, cap[p], 1) for p, pn in enumerate(pool_names)]
+    res_offset = list(itertools.accumulate([0, *size_max]))[:-1]
+    resource_names: list[str] = []
+    for p, pn in enumerate(pool_names):
+        resource_names.extend(model.pools[pn].resource_names(size_max[p]))
+    free: list[list[int]] = [list(range(cap[p] - 1, -1, -1)) for p in range(n_pool)]
+    off: list[list[int]] = [list(range(cap[p], size_max[p])) for p in range(n_pool)]
+    owed = [0] * n_pool
+    fifo: list[deque[list[Any]]] = [deque() for _ in range(n_pool)]
+    pq: list[list[tuple[int, int, list[Any]]]] = [[] for _ in range(n_pool)]
+    busy = [0.0] * n_pool
+    cap_area = [0.0] * n_pool
+    cap_since = [0.0] * n_pool
+
+    # Arrivals.
+    arr_rng = stream_rng(seed, "arrivals")
+    rate_fn = _rate_function(model, week_offset)
+    ia_next: Callable[[], float] | None = None
+    exp1_next: Callable[[], float] = Distribution.exponential(1.0).stream(arr_rng).__next__
+    if model.arrivals.rate_per_s is not None:
+        ia_next = Distribution.exponential(1.0 / model.arrivals.rate_per_s).stream(
+            arr_rng).__next__
+    elif model.arrivals.interarrival is not None:
+        ia_next = model.arrivals.interarrival.stream(arr_rng).__next__
+
+    def next_arrival(t: float) -> float:
+        assert rate_fn is not None
+        e = exp1_next()
+        while True:
+            lam = rate_fn.value_at(t)
+            nc = rate_fn.next_change(t)
+            if lam > 0 and e <= lam * (nc - t):
+                return t + e / lam
+            if nc == math.inf:
+                return math.inf
+            e -= lam * (nc - t)
+            t = nc
+
+    # -- output and statistics --------------------------------------------------------
+    rec = array("d")
+    rec_extend = rec.extend
+    batches: list[Any] = []
+    epoch_us = int(model.start.timestamp() * 1_000_000)
+    done_rows = [1]
+
+    def flush() -> None:
+        if not rec:
+            return
+        m = np.array(rec, dtype=np.float64).reshape(-1, 5)
+        ts = pa.timestamp("us", tz="UTC")
+        batch = pa.record_batch({
+            "seq": pa.array(np.arange(done_rows[0], done_rows[0] + len(m), dtype=np.int64)),
+            "case": pa.array(m[:, 0].astype(np.int64)),
+            "activity": pa.array(m[:, 1].astype(np.int32)),
+            "start": pa.array(epoch_us + np.round(m[:, 2] * 1e6).astype(np.int64), type=ts),
+            "end": pa.array(epoch_us + np.round(m[:, 3] * 1e6).astype(np.int64), type=ts),
+            "resource": pa.array(m[:, 4].astype(np.int32)),
+        })
+        done_rows[0] += len(m)
+        if sink is not None:
+            sink(batch)
+        else:
+            batches.append(batch)
+        del rec[:]
+
+    lo, hi = _CT_DECADES
+    ct_edges = np.concatenate([[0.0], np.logspace(lo, hi, (hi - lo) * _CT_PER_DECADE + 1)])
+    ct_hist = np.zeros(len(ct_edges) - 1, dtype=np.int64)
+    ct_buf: list[float] = []
+    ct_append = ct_buf.append
+    wait_sum = [0.0] * n_act
+    wait_n = [0] * n_act
+    ct_sum = 0.0
+    case_wait_sum = 0.0
+    sla_ok = 0
+    n_done = 0
+    n_abandoned = 0
+    n_rows = 0
+    n_arr = 0
+    in_system = 0
+    sla_limit = math.inf if sla is None else sla
+    # How a case enters each activity: 0 a pool, no delay; 1 no pool, no delay; 2 delay.
+    mode = [2 if delay_next[i] is not None else (0 if pool_of[i] >= 0 else 1)
+            for i in range(n_act)]
+    queues: list[Any] = [pq[p] if priority[p] else fifo[p] for p in range(n_pool)]
+
+    def take(p: int) -> list[Any] | None:
+        """The next waiting case of pool p that has not abandoned."""
+        if priority[p]:
+            q2 = pq[p]
+            while q2:
+                c2 = heapq.heappop(q2)[2]
+                if not c2[_GONE]:
+                    return c2
+            return None
+        q = fifo[p]
+        while q:
+            c2 = q.popleft()
+            if not c2[_GONE]:
+                return c2
+        return None
+
+    heap: list[tuple[Any, ...]] = []
+    push = heapq.heappush
+    pop = heapq.heappop
+    seq = itertools.count().__next__
+    inf = math.inf
+    for p in range(n_pool):
+        for k, f in enumerate(comps[p]):
+            nc = f.next_change(0.0)
+            if nc < inf:
+                push(heap, (nc, seq(), _CAP, p, k, 0))
+
+    t_arr = (ia_next() if ia_next is not None else next_arrival(0.0)) if n_cases > 0 \
+        else inf
+    t = 0.0
+    cut = False
+    keep = keep_log
+    pool_free = free
+    reset_at = warmup_cases + 1 if warmup_cases > 0 else -1
+    while True:
+        top = heap[0][0] if heap else inf
+        if t_arr <= top:
+            # ---- a case arrives ------------------------------------------------------
+            if t_arr == inf:
+                break
+            if t_arr > until:
+                cut = True
+                break
+            t = t_arr
+            n_arr += 1
+            in_system += 1
+            case: list[Any] = [n_arr, t, -1, -1, t, t, 0.0, 0, None, 0, False, None]
+            if attr_names:
+                codes = [fn() for fn in attr_next]
+                case[_ATTRS] = codes
+                if keep:
+                    for k, c in enumerate(codes):
+                        attr_codes[k].append(c)
+            if cyclic:
+                case[_VISITS] = {}
+            if n_arr < n_cases:
+                t_arr = t + ia_next() if ia_next is not None else next_arrival(t)
+            else:
+                t_arr = inf
+            a = start_next()
+            if not n_arr & 0xFFFF:
+                if keep:
+                    flush()
+                ct_hist += np.histogram(ct_buf, ct_edges)[0]
+                ct_buf.clear()
+            if n_arr == reset_at:
+                # End of the warm-up: statistics start afresh from here.
+                wait_sum = [0.0] * n_act
+                wait_n = [0] * n_act
+                ct_hist[:] = 0
+                ct_buf.clear()
+                ct_sum = case_wait_sum = 0.0
+                sla_ok = n_done = 0
+        else:
+            ev = pop(heap)
+            t = ev[0]
+            if t > until:
+                push(heap, ev)
+                cut = True
+                break
+            kind = ev[2]
+            if kind == _END:
+                case = ev[3]
+                a = ev[4]
+                srv = ev[5]
+                if keep:
+                    rec_extend((case[_ID], a, case[_START_T], t,
+                                -1 if srv < 0 else res_offset[pool_of[a]] + srv))
+                n_rows += 1
+                if srv >= 0:
+                    # The person takes the next waiting case, or goes idle or off shift.
+                    p = pool_of[a]
+                    if owed[p]:
+                        owed[p] -= 1
+                        heapq.heappush(off[p], srv)
+                    elif queues[p]:
+                        c2 = take(p)
+                        if c2 is None:
+                            pool_free[p].append(srv)
+                        else:
+                            a2 = c2[_CUR]
+                            d = dur_next[a2]()
+                            busy[p] += d
+                            c2[_START_T] = t
+                            c2[_TOKEN] += 1
+                            w = t - c2[_READY_T]
+                            c2[_WSUM] += w
+                            wait_sum[a2] += w
+                            wait_n[a2] += 1
+                            push(heap, (t + d, seq(), _END, c2, a2, srv))
+                    else:
+                        pool_free[p].append(srv)
+                # Route the case onward.
+                rows = after_next[a]
+                vr = visit_rows[a]
+                if vr is not None:
+                    nv = case[_VISITS].get(a, 1)
+                    chosen = vr[nv if nv < len(vr) else -1]
+                    if chosen is None:
+                        vr = None
+                if vr is not None:
+                    a_next = chosen[0]()
+                    fb = chosen[1]
+                elif rows is not None and case[_PREV] in rows:
+                    a_next = rows[case[_PREV]]()
+                    fb = after_fb[a][case[_PREV]]
+                else:
+                    a_next = route_next[a]()
+                    fb = route_fb[a]
+                if cyclic and a_next >= 0:
+                    vis = case[_VISITS]
+                    if vis.get(a_next, 0) >= max_visits:
+                        a_next = next((x for x in fb if x < 0 or vis.get(x, 0) < max_visits),
+                                      -1)
+                if a_next < 0:
+                    # ---- the case is done ------------------------------------------
+                    in_system -= 1
+                    ct = t - case[_ARR]
+                    ct_sum += ct
+                    ct_append(ct)
+                    case_wait_sum += case[_WSUM]
+                    if ct <= sla_limit:
+                        sla_ok += 1
+                    n_done += 1
+                    if in_system == 0 and t_arr == inf:
+                        break
+                    continue
+                case[_PREV] = a
+                a = a_next
+            elif kind == _READY:
+                # The delay is over: ask the pool for a person.
+                case = ev[3]
+                a = ev[4]
+                p = pool_of[a]
+                if p < 0 or pool_free[p]:
+                    srv = pool_free[p].pop() if p >= 0 else -1
+                    d = dur_next[a]()
+                    if p >= 0:
+                        busy[p] += d
+                    case[_START_T] = t
+                    w = t - case[_READY_T]
+                    case[_WSUM] += w
+                    wait_sum[a] += w
+                    wait_n[a] += 1
+                    push(heap, (t + d, seq(), _END, case, a, srv))
+                else:
+                    if priority[p]:
+                        heapq.heappush(pq[p], (case[_RANK], seq(), case))
+                    else:
+                        fifo[p].append(case)
+                    pat = patience_next[a]
+                    if pat is not None:
+                        push(heap, (t + pat(), seq(), _ABANDON, case, a, case[_TOKEN]))
+                continue
+            elif kind == _CAP:
+                p, k = ev[3], ev[4]
+                f = comps[p][k]
+                comp_val[p][k] = f.value_at(t)
+                nc = f.next_change(t)
+                if nc < inf and (in_system > 0 or t_arr < inf):
+                    push(heap, (nc, seq(), _CAP, p, k, 0))
+                new = max(0, round(sum(comp_val[p])))
+                cap_area[p] += cap[p] * (t - cap_since[p])
+                cap_since[p] = t
+                diff = new - cap[p]
+                cap[p] = new
+                if diff > 0:
+                    take_back = min(owed[p], diff)
+                    owed[p] -= take_back
+                    diff -= take_back
+                    for _ in range(diff):
+                        if not off[p]:
+                            msg = (f"pool {pool_names[p]!r} ran out of people to put on "
+                                   f"shift (capacity {new}, size {size_max[p]})")
+                            raise SimulationError(msg)
+                        pool_free[p].append(heapq.heappop(off[p]))
+                    # New people take waiting work at once.
+                    while pool_free[p] and queues[p]:
+                        c2 = take(p)
+                        if c2 is None:
+                            break
+                        srv = pool_free[p].pop()
+                        a2 = c2[_CUR]
+                        d = dur_next[a2]()
+                        busy[p] += d
+                        c2[_START_T] = t
+                        c2[_TOKEN] += 1
+                        w = t - c2[_READY_T]
+                        c2[_WSUM] += w
+                        wait_sum[a2] += w
+                        wait_n[a2] += 1
+                        push(heap, (t + d, seq(), _END, c2, a2, srv))
+                elif diff < 0:
+                    drop = -diff
+                    while drop and pool_free[p]:
+                        heapq.heappush(off[p], pool_free[p].pop())
+                        drop -= 1
+                    owed[p] += drop
+                continue
+            else:  # _ABANDON
+                case = ev[3]
+                if case[_TOKEN] != ev[5] or case[_GONE]:
+                    continue
+                case[_GONE] = True
+                in_system -= 1
+                n_abandoned += 1
+                if in_system == 0 and t_arr == inf:
+                    break
+                continue
+        # ---- the case enters activity a at time t -----------------------------------
+        if cyclic:
+            vis = case[_VISITS]
+            vis[a] = vis.get(a, 0) + 1
+        case[_CUR] = a
+        case[_READY_T] = t
+        md = mode[a]
+        if md == 0:
+            p = pool_of[a]
+            if priority[p]:
+                case[_RANK] = rank_of[p][case[_ATTRS][rank_attr[p]]]
+            if pool_free[p]:
+                srv = pool_free[p].pop()
+                d = dur_next[a]()
+                busy[p] += d
+                case[_START_T] = t
+                wait_n[a] += 1
+                push(heap, (t + d, seq(), _END, case, a, srv))
+            else:
+                if priority[p]:
+                    heapq.heappush(pq[p], (case[_RANK], seq(), case))
+                else:
+                    fifo[p].append(case)
+                if any_patience:
+                    pat = patience_next[a]
+                    if pat is not None:
+                        push(heap, (t + pat(), seq(), _ABANDON, case, a, case[_TOKEN]))
+        elif md == 1:
+            case[_START_T] = t
+            wait_n[a] += 1
+            push(heap, (t + dur_next[a](), seq(), _END, case, a, -1))
+        else:
+            p = pool_of[a]
+            if p >= 0 and priority[p]:
+                case[_RANK] = rank_of[p][case[_ATTRS][rank_attr[p]]]
+            dl = delay_next[a]
+            da = delay_after[a]
+            if da is not None:
+                dl = da.get(case[_PREV], dl)
+            tr = t + dl() if not from_arrival[a] \
+                else max(t, case[_ARR] + dl())  # type: ignore[misc]
+            push(heap, (tr, seq(), _READY, case, a, 0))
+
+    # -- wrap up ------------------------------------------------------------------------
+    horizon = until if cut else t
+    if cut:
+        # Work still in progress at the horizon counts only up to it.
+        for ev in heap:
+            if ev[2] == _END and ev[5] >= 0:
+                busy[pool_of[ev[4]]] -= max(0.0, ev[0] - horizon)
+    if keep:
+        flush()
+    if ct_buf:
+        ct_hist += np.histogram(ct_buf, ct_edges)[0]
+    for p in range(n_pool):
+        cap_area[p] += cap[p] * (horizon - cap_since[p])
+    if any(v < -1e-6 for v in busy):
+        msg = f"negative busy time in pools {busy}"
+        raise SimulationError(msg)
+
+    def quantile(q: float) -> float:
+        total = int(ct_hist.sum())
+        if total == 0:
+            return math.nan
+        k = int(np.searchsorted(np.cumsum(ct_hist), q * total))
+        k = min(k, len(ct_hist) - 1)
+        lo_e, hi_e = ct_edges[k], ct_edges[k + 1]
+        return float(math.sqrt(lo_e * hi_e) if lo_e > 0 else hi_e / 2)
+
+    total_waits = sum(wait_n)
+    kpis = Kpis(
+        cases=n_done,
+        arrived=n_arr,
+        abandoned=n_abandoned,
+        in_progress=in_system,
+        activity_instances=n_rows,
+        horizon_s=horizon,
+        mean_cycle_time_s=ct_sum / n_done if n_done else math.nan,
+        median_cycle_time_s=quantile(0.5),
+        p90_cycle_time_s=quantile(0.9),
+        mean_waiting_time_s=sum(wait_sum) / total_waits if total_waits else math.nan,
+        mean_case_waiting_time_s=case_wait_sum / n_done if n_done else math.nan,
+        waiting_by_activity_s={names[i]: wait_sum[i] / wait_n[i]
+                               for i in range(n_act) if wait_n[i]},
+        utilization={pool_names[p]: (busy[p] / cap_area[p] if cap_area[p] > 0 else math.nan)
+                     for p in range(n_pool)},
+        throughput_per_hour=n_done / horizon * 3600.0 if horizon > 0 else math.nan,
+        sla_attainment=(sla_ok / n_done if n_done else math.nan) if sla is not None
+        else None,
+        abandonment_rate=n_abandoned / n_arr if n_arr else 0.0,
+    )
+    raw = RawRun(kpis=kpis, activity_names=names, resource_names=resource_names,
+                 batches=batches)
+    for k, nm in enumerate(attr_names):
+        raw.case_attrs[nm] = (attr_values[k], np.frombuffer(attr_codes[k], dtype=np.int16))
+    return raw
+
+
+def load_batches(con: duckdb.DuckDBPyConnection, table: str, batches: list[Any]) -> None:
+    """Append record batches to a raw-rows table (created on first use)."""
+    import pyarrow as pa
+
+    if not batches:
+        return
+    tbl = pa.Table.from_batches(batches)
+    con.register("__sim_batch", tbl)
+    try:
+        con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM __sim_batch "
+                    "LIMIT 0")
+        con.execute(f"INSERT INTO {table} SELECT * FROM __sim_batch")
+    finally:
+        con.unregister("__sim_batch")
