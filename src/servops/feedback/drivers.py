@@ -75,15 +75,14 @@ def case_features(
         check_interval(sla_hours, "sla_hours", "case_features", low=0)
         parts.append(f"{dur} > {float(sla_hours)} AS \"SLA breached\"")
     sql = f"""
-        WITH seq AS (
-          SELECT case_id, activity, "timestamp", start_timestamp, resource,
-                 CASE WHEN resource IS NOT NULL AND lag(resource) OVER w IS NOT NULL
-                      AND resource <> lag(resource) OVER w THEN 1 ELSE 0 END AS chg
-          FROM instances
-          WINDOW w AS (PARTITION BY case_id ORDER BY "timestamp", event_index)),
-        hs AS (
-          SELECT *, sum(chg) OVER (PARTITION BY case_id) AS handover FROM seq)
-        SELECT case_id, {", ".join(parts)} FROM hs GROUP BY case_id
+        SELECT case_id, {", ".join(parts)} FROM (
+          SELECT *, sum(chg) OVER (PARTITION BY case_id) AS handover FROM (
+            SELECT case_id, activity, "timestamp", start_timestamp, resource,
+                   CASE WHEN resource IS NOT NULL AND lag(resource) OVER w IS NOT NULL
+                        AND resource <> lag(resource) OVER w THEN 1 ELSE 0 END AS chg
+            FROM instances
+            WINDOW w AS (PARTITION BY case_id ORDER BY "timestamp", event_index)) seq
+        ) hs GROUP BY case_id
     """
     table = log.query(sql).to_arrow_table()
     import pyarrow as pa

@@ -323,7 +323,15 @@ def _result(
     order = sorted(by, key=lambda th: (-len(by[th]), th))
     theme_rows = []
     for th in order:
-        best = sorted(by[th], key=lambda sr: (-sr[0], len(texts[sr[1]]), sr[1]))[:examples]
+        ranked = sorted(by[th], key=lambda sr: (-sr[0], len(texts[sr[1]]), sr[1]))
+        seen: set[str] = set()
+        best = []
+        for sr in ranked:
+            if texts[sr[1]] not in seen:
+                seen.add(texts[sr[1]])
+                best.append(sr)
+            if len(best) == examples:
+                break
         theme_rows.append({
             "theme": th,
             "name_en": names[th][0],
