@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +25,8 @@ from servops.blueprint.render import layout
 from servops.errors import ConfigError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from servops.blueprint.model import Blueprint
 
 __all__ = ["from_bpmn", "read_bpmn", "to_bpmn", "write_bpmn"]
@@ -56,8 +57,14 @@ class _Builder:
         self.pos: dict[str, tuple[float, float, float, float]] = {}
         self.flows: list[tuple[str, str, str]] = []
 
-    def node(self, nid: str, tag: str, name: str, lane: str,
-             box: tuple[float, float, float, float]) -> str:
+    def node(
+        self,
+        nid: str,
+        tag: str,
+        name: str,
+        lane: str,
+        box: tuple[float, float, float, float],
+    ) -> str:
         if nid not in self.nodes:
             self.nodes[nid] = (tag, name, lane)
             self.pos[nid] = box
@@ -90,11 +97,14 @@ def to_bpmn(bp: Blueprint) -> str:
     True
     """
     boxes = layout(bp)
-    lanes_used = [ln for ln in bp.lanes if any(s.lane == ln.id for s in bp.steps
-                                               if s.id in bp.flow_steps())]
+    lanes_used = [
+        ln
+        for ln in bp.lanes
+        if any(s.lane == ln.id for s in bp.steps if s.id in bp.flow_steps())
+    ]
     if not lanes_used:
         lanes_used = list(bp.lanes[:1])
-    lane_row = {ln.id: k for k, ln in enumerate(lanes_used)}
+    lane_row: dict[str, int] = {ln.id: k for k, ln in enumerate(lanes_used)}
     flow_steps = bp.flow_steps()
     x0 = _POOL_X + _LABEL_W + 110
 
@@ -110,26 +120,41 @@ def to_bpmn(bp: Blueprint) -> str:
         if s.id not in flow_steps:
             continue
         col = boxes[s.id].column
-        b.node(f"Task_{s.id}", "task", s.name + (f" ({s.name_zh})" if s.name_zh else ""),
-               s.lane, (cx(col), lane_y(s.lane) - _TASK_H / 2, _TASK_W, _TASK_H))
+        b.node(
+            f"Task_{s.id}",
+            "task",
+            s.name + (f" ({s.name_zh})" if s.name_zh else ""),
+            s.lane,
+            (cx(col), lane_y(s.lane) - _TASK_H / 2, _TASK_W, _TASK_H),
+        )
     first_cols = [boxes[t].column for a, t in bp.edges() if a == "start"]
     last_cols = [boxes[a].column for a, t in bp.edges() if t == "end"]
     start_lane = next(lane_of[t] for a, t in bp.edges() if a == "start")
     end_lane = next(lane_of[a] for a, t in bp.edges() if t == "end")
-    b.node("StartEvent_1", "startEvent", "start", start_lane,
-           (cx(min(first_cols)) - 170, lane_y(start_lane) - _EV / 2, _EV, _EV))
-    b.node("EndEvent_1", "endEvent", "end", end_lane,
-           (cx(max(last_cols)) + _TASK_W + 120, lane_y(end_lane) - _EV / 2, _EV, _EV))
+    b.node(
+        "StartEvent_1",
+        "startEvent",
+        "start",
+        start_lane,
+        (cx(min(first_cols)) - 170, lane_y(start_lane) - _EV / 2, _EV, _EV),
+    )
+    b.node(
+        "EndEvent_1",
+        "endEvent",
+        "end",
+        end_lane,
+        (cx(max(last_cols)) + _TASK_W + 120, lane_y(end_lane) - _EV / 2, _EV, _EV),
+    )
 
     def node_id(n: str) -> str:
         return {"start": "StartEvent_1", "end": "EndEvent_1"}.get(n, f"Task_{n}")
 
     def right(n: str) -> tuple[float, str]:
-        x, y, w, h = b.pos[node_id(n)]
+        x, _, w, _ = b.pos[node_id(n)]
         return x + w, lane_of.get(n, start_lane if n == "start" else end_lane)
 
     def left(n: str) -> tuple[float, str]:
-        x, y, w, h = b.pos[node_id(n)]
+        x = b.pos[node_id(n)][0]
         return x, lane_of.get(n, end_lane if n == "end" else start_lane)
 
     # successors and predecessors by kind
@@ -143,24 +168,34 @@ def to_bpmn(bp: Blueprint) -> str:
         elif link.join == "and":
             and_join[link.targets[0]] = link.sources
         else:
-            for s, t in link.edges():
-                xor_succ.setdefault(s, [])
-                if t not in xor_succ[s]:
-                    xor_succ[s].append(t)
+            for a, t in link.edges():
+                xor_succ.setdefault(a, [])
+                if t not in xor_succ[a]:
+                    xor_succ[a].append(t)
                 xor_pred.setdefault(t, [])
-                if s not in xor_pred[t]:
-                    xor_pred[t].append(s)
+                if a not in xor_pred[t]:
+                    xor_pred[t].append(a)
 
     def in_node(t: str) -> str:
         """The node a flow into step ``t`` must reach (its join gateway, if any)."""
         if t in and_join:
             x, lane = left(t)
-            return b.node(f"Gateway_join_{t}", "parallelGateway", "", lane,
-                          (x - 20 - _GW, lane_y(lane) - _GW / 2, _GW, _GW))
+            return b.node(
+                f"Gateway_join_{t}",
+                "parallelGateway",
+                "",
+                lane,
+                (x - 20 - _GW, lane_y(lane) - _GW / 2, _GW, _GW),
+            )
         if len(xor_pred.get(t, [])) > 1:
             x, lane = left(t)
-            return b.node(f"Gateway_merge_{t}", "exclusiveGateway", "", lane,
-                          (x - 20 - _GW, lane_y(lane) - _GW / 2, _GW, _GW))
+            return b.node(
+                f"Gateway_merge_{t}",
+                "exclusiveGateway",
+                "",
+                lane,
+                (x - 20 - _GW, lane_y(lane) - _GW / 2, _GW, _GW),
+            )
         return node_id(t)
 
     for src in ["start", *flow_steps]:
@@ -168,15 +203,25 @@ def to_bpmn(bp: Blueprint) -> str:
         outs += [in_node(t) for t, srcs in and_join.items() if src in srcs]
         if src in and_split:
             x, lane = right(src)
-            gw = b.node(f"Gateway_fork_{src}", "parallelGateway", "", lane,
-                        (x + 20, lane_y(lane) - _GW / 2, _GW, _GW))
+            gw = b.node(
+                f"Gateway_fork_{src}",
+                "parallelGateway",
+                "",
+                lane,
+                (x + 20, lane_y(lane) - _GW / 2, _GW, _GW),
+            )
             b.flow(node_id(src), gw)
             for t in and_split[src]:
                 b.flow(gw, in_node(t))
         elif len(outs) > 1:
             x, lane = right(src)
-            gw = b.node(f"Gateway_split_{src}", "exclusiveGateway", "", lane,
-                        (x + 20, lane_y(lane) - _GW / 2, _GW, _GW))
+            gw = b.node(
+                f"Gateway_split_{src}",
+                "exclusiveGateway",
+                "",
+                lane,
+                (x + 20, lane_y(lane) - _GW / 2, _GW, _GW),
+            )
             b.flow(node_id(src), gw)
             for o in outs:
                 b.flow(gw, o)
@@ -190,24 +235,39 @@ def to_bpmn(bp: Blueprint) -> str:
     return _write(bp, b, lanes_used, lane_row)
 
 
-def _write(bp: Blueprint, b: _Builder, lanes: list[Any], lane_row: dict[str, int]) -> str:
+def _write(
+    bp: Blueprint, b: _Builder, lanes: list[Any], lane_row: dict[str, int]
+) -> str:
     ET.register_namespace("bpmn", BPMN)
     ET.register_namespace("bpmndi", BPMNDI)
     ET.register_namespace("dc", DC)
     ET.register_namespace("di", DI)
     pid = "Process_" + re.sub(r"[^A-Za-z0-9_]", "_", bp.name)[:40]
-    defs = ET.Element(_q(BPMN, "definitions"), {
-        "id": "Definitions_1", "targetNamespace": "https://servops.dev/blueprint",
-        "exporter": "servops", "exporterVersion": "0.1"})
+    defs = ET.Element(
+        _q(BPMN, "definitions"),
+        {
+            "id": "Definitions_1",
+            "targetNamespace": "https://servops.dev/blueprint",
+            "exporter": "servops",
+            "exporterVersion": "0.1",
+        },
+    )
     collab = ET.SubElement(defs, _q(BPMN, "collaboration"), {"id": "Collaboration_1"})
-    ET.SubElement(collab, _q(BPMN, "participant"), {
-        "id": "Participant_1", "name": bp.name, "processRef": pid})
-    proc = ET.SubElement(defs, _q(BPMN, "process"), {"id": pid, "name": bp.name,
-                                                     "isExecutable": "false"})
+    ET.SubElement(
+        collab,
+        _q(BPMN, "participant"),
+        {"id": "Participant_1", "name": bp.name, "processRef": pid},
+    )
+    proc = ET.SubElement(
+        defs, _q(BPMN, "process"), {"id": pid, "name": bp.name, "isExecutable": "false"}
+    )
     lane_set = ET.SubElement(proc, _q(BPMN, "laneSet"), {"id": "LaneSet_1"})
     for ln in lanes:
-        lane_el = ET.SubElement(lane_set, _q(BPMN, "lane"), {
-            "id": f"Lane_{ln.id}", "name": f"{ln.name} / {ln.name_zh}"})
+        lane_el = ET.SubElement(
+            lane_set,
+            _q(BPMN, "lane"),
+            {"id": f"Lane_{ln.id}", "name": f"{ln.name} / {ln.name_zh}"},
+        )
         for nid, (_, _, lane) in b.nodes.items():
             if lane == ln.id:
                 ET.SubElement(lane_el, _q(BPMN, "flowNodeRef")).text = nid
@@ -226,42 +286,78 @@ def _write(bp: Blueprint, b: _Builder, lanes: list[Any], lane_row: dict[str, int
         for fid in outgoing.get(nid, []):
             ET.SubElement(el, _q(BPMN, "outgoing")).text = fid
     for fid, a, c in b.flows:
-        ET.SubElement(proc, _q(BPMN, "sequenceFlow"), {
-            "id": fid, "sourceRef": a, "targetRef": c})
+        ET.SubElement(
+            proc, _q(BPMN, "sequenceFlow"), {"id": fid, "sourceRef": a, "targetRef": c}
+        )
     # diagram
     diagram = ET.SubElement(defs, _q(BPMNDI, "BPMNDiagram"), {"id": "BPMNDiagram_1"})
-    plane = ET.SubElement(diagram, _q(BPMNDI, "BPMNPlane"), {
-        "id": "BPMNPlane_1", "bpmnElement": "Collaboration_1"})
+    plane = ET.SubElement(
+        diagram,
+        _q(BPMNDI, "BPMNPlane"),
+        {"id": "BPMNPlane_1", "bpmnElement": "Collaboration_1"},
+    )
     right = max(x + w for x, _, w, _ in b.pos.values()) + 60
     pool_w = right - _POOL_X
     pool_h = len(lanes) * _LANE_H
 
-    def shape(el_id: str, x: float, y: float, w: float, h: float,
-              extra: dict[str, str] | None = None) -> None:
-        sh = ET.SubElement(plane, _q(BPMNDI, "BPMNShape"), {
-            "id": f"{el_id}_di", "bpmnElement": el_id, **(extra or {})})
-        ET.SubElement(sh, _q(DC, "Bounds"), {
-            "x": f"{x:.0f}", "y": f"{y:.0f}", "width": f"{w:.0f}", "height": f"{h:.0f}"})
+    def shape(
+        el_id: str,
+        x: float,
+        y: float,
+        w: float,
+        h: float,
+        extra: dict[str, str] | None = None,
+    ) -> None:
+        sh = ET.SubElement(
+            plane,
+            _q(BPMNDI, "BPMNShape"),
+            {"id": f"{el_id}_di", "bpmnElement": el_id, **(extra or {})},
+        )
+        ET.SubElement(
+            sh,
+            _q(DC, "Bounds"),
+            {
+                "x": f"{x:.0f}",
+                "y": f"{y:.0f}",
+                "width": f"{w:.0f}",
+                "height": f"{h:.0f}",
+            },
+        )
 
     shape("Participant_1", _POOL_X, 60, pool_w, pool_h, {"isHorizontal": "true"})
     for ln in lanes:
-        shape(f"Lane_{ln.id}", _POOL_X + _LABEL_W, 60 + lane_row[ln.id] * _LANE_H,
-              pool_w - _LABEL_W, _LANE_H, {"isHorizontal": "true"})
+        shape(
+            f"Lane_{ln.id}",
+            _POOL_X + _LABEL_W,
+            60 + lane_row[ln.id] * _LANE_H,
+            pool_w - _LABEL_W,
+            _LANE_H,
+            {"isHorizontal": "true"},
+        )
     for nid, (x, y, w, h) in b.pos.items():
-        extra = {"isMarkerVisible": "true"} if b.nodes[nid][0] == "exclusiveGateway" \
+        extra = (
+            {"isMarkerVisible": "true"}
+            if b.nodes[nid][0] == "exclusiveGateway"
             else None
+        )
         shape(nid, x, y, w, h, extra)
     for fid, a, c in b.flows:
-        edge = ET.SubElement(plane, _q(BPMNDI, "BPMNEdge"), {
-            "id": f"{fid}_di", "bpmnElement": fid})
+        edge = ET.SubElement(
+            plane, _q(BPMNDI, "BPMNEdge"), {"id": f"{fid}_di", "bpmnElement": fid}
+        )
         for px, py in _route(b.pos[a], b.pos[c]):
-            ET.SubElement(edge, _q(DI, "waypoint"), {"x": f"{px:.0f}", "y": f"{py:.0f}"})
+            ET.SubElement(
+                edge, _q(DI, "waypoint"), {"x": f"{px:.0f}", "y": f"{py:.0f}"}
+            )
     ET.indent(defs)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(defs, "unicode") + "\n"
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(defs, "unicode") + "\n"
+    )
 
 
-def _route(a: tuple[float, float, float, float],
-           c: tuple[float, float, float, float]) -> list[tuple[float, float]]:
+def _route(
+    a: tuple[float, float, float, float], c: tuple[float, float, float, float]
+) -> list[tuple[float, float]]:
     """Orthogonal waypoints: forward flows right-to-left, backward flows below."""
     ax, ay, aw, ah = a
     cx_, cy, cw, ch = c
@@ -273,8 +369,12 @@ def _route(a: tuple[float, float, float, float],
         xm = (x1 + x2) / 2
         return [(x1, y1), (xm, y1), (xm, y2), (x2, y2)]
     y = max(ay + ah, cy + ch) + 22
-    return [(ax + aw / 2, ay + ah), (ax + aw / 2, y), (cx_ + cw / 2, y),
-            (cx_ + cw / 2, cy + ch)]
+    return [
+        (ax + aw / 2, ay + ah),
+        (ax + aw / 2, y),
+        (cx_ + cw / 2, y),
+        (cx_ + cw / 2, cy + ch),
+    ]
 
 
 def write_bpmn(bp: Blueprint, path: str | Path) -> Path:
@@ -287,10 +387,24 @@ def write_bpmn(bp: Blueprint, path: str | Path) -> Path:
 # --------------------------------------------------------------------------------------
 # import
 # --------------------------------------------------------------------------------------
-_TASKS = {"task", "userTask", "serviceTask", "manualTask", "scriptTask", "sendTask",
-          "receiveTask", "businessRuleTask", "callActivity", "subProcess"}
-_PASS = {"exclusiveGateway", "eventBasedGateway", "intermediateCatchEvent",
-         "intermediateThrowEvent"}
+_TASKS = {
+    "task",
+    "userTask",
+    "serviceTask",
+    "manualTask",
+    "scriptTask",
+    "sendTask",
+    "receiveTask",
+    "businessRuleTask",
+    "callActivity",
+    "subProcess",
+}
+_PASS = {
+    "exclusiveGateway",
+    "eventBasedGateway",
+    "intermediateCatchEvent",
+    "intermediateThrowEvent",
+}
 _LANE_WORDS = (
     ("customer", ("customer", "client", "user", "顾客", "客户", "用户")),
     ("backstage", ("back", "invisible", "后台")),
@@ -337,30 +451,45 @@ def from_bpmn(xml: str, *, source: str = "<bpmn>") -> Blueprint:
         blueprint flow cannot say without silent steps.
     """
     try:
-        root = ET.fromstring(xml)  # noqa: S314 - parsing a user's own model file
+        root = ET.fromstring(xml)
     except ET.ParseError as exc:
         msg = f"{source}: not well-formed XML ({exc}). Hint: is this a .bpmn file?"
         raise ConfigError(msg) from exc
     procs = root.findall(_q(BPMN, "process"))
     if not procs:
-        msg = (f"{source}: no <bpmn:process> in the document (root element "
-               f"{root.tag!r}). Hint: export BPMN 2.0 XML from your modeller.")
+        msg = (
+            f"{source}: no <bpmn:process> in the document (root element "
+            f"{root.tag!r}). Hint: export BPMN 2.0 XML from your modeller."
+        )
         raise ConfigError(msg)
-    proc = next((p for p in procs if any(
-        child.tag.endswith("sequenceFlow") for child in p)), procs[0])
+    proc = next(
+        (p for p in procs if any(child.tag.endswith("sequenceFlow") for child in p)),
+        procs[0],
+    )
     kind: dict[str, str] = {}
     names: dict[str, str] = {}
     for el in proc:
         tag = el.tag.split("}")[-1]
-        if tag in _TASKS or tag in _PASS or tag in (
-                "startEvent", "endEvent", "parallelGateway", "inclusiveGateway",
-                "complexGateway"):
+        if (
+            tag in _TASKS
+            or tag in _PASS
+            or tag
+            in (
+                "startEvent",
+                "endEvent",
+                "parallelGateway",
+                "inclusiveGateway",
+                "complexGateway",
+            )
+        ):
             kind[el.attrib["id"]] = tag
             names[el.attrib["id"]] = (el.attrib.get("name") or el.attrib["id"]).strip()
     bad = [n for n, k in kind.items() if k in ("inclusiveGateway", "complexGateway")]
     if bad:
-        msg = (f"{source}: {kind[bad[0]]} {bad[0]!r} is not supported; a blueprint flow "
-               f"has exclusive (|) and parallel (&) gateways only.")
+        msg = (
+            f"{source}: {kind[bad[0]]} {bad[0]!r} is not supported; a blueprint flow "
+            f"has exclusive (|) and parallel (&) gateways only."
+        )
         raise ConfigError(msg)
     succ: dict[str, list[str]] = {}
     pred: dict[str, list[str]] = {}
@@ -397,8 +526,11 @@ def from_bpmn(xml: str, *, source: str = "<bpmn>") -> Blueprint:
         k = kind.get(node)
         if k in _TASKS or k in ("startEvent", "endEvent"):
             return [node]
-        if k in _PASS or (k == "parallelGateway" and len(succ.get(node, [])) == 1
-                          and len(pred.get(node, [])) == 1):
+        if k in _PASS or (
+            k == "parallelGateway"
+            and len(succ.get(node, [])) == 1
+            and len(pred.get(node, [])) == 1
+        ):
             return [t for nxt in succ.get(node, []) for t in reach(nxt, seen)]
         if k == "parallelGateway":
             return [node]
@@ -413,47 +545,64 @@ def from_bpmn(xml: str, *, source: str = "<bpmn>") -> Blueprint:
                     outs = succ.get(t, [])
                     ins = pred.get(t, [])
                     if len(outs) > 1 and len(ins) == 1:
-                        targets = [_direct(x, kind, succ, source) for x in outs]
-                        flow.append(f"{ids[n]} -> " + " & ".join(ids[x] for x in targets))
+                        targets = [_direct(x, kind, source) for x in outs]
+                        flow.append(
+                            f"{ids[n]} -> " + " & ".join(ids[x] for x in targets)
+                        )
                     elif len(ins) > 1 and len(outs) == 1:
-                        target = _direct(outs[0], kind, succ, source)
-                        sources = [_direct_back(x, kind, pred, source) for x in ins]
-                        stmt = (" & ".join(ids[x] for x in sources)
-                                + f" -> {ids[target]}")
+                        target = _direct(outs[0], kind, source)
+                        sources = [_direct_back(x, kind, source) for x in ins]
+                        stmt = (
+                            " & ".join(ids[x] for x in sources) + f" -> {ids[target]}"
+                        )
                         if stmt not in flow:
                             flow.append(stmt)
                     else:
-                        msg = (f"{source}: parallel gateway {t!r} both splits and joins; "
-                               f"split it into two gateways.")
+                        msg = (
+                            f"{source}: parallel gateway {t!r} both splits and joins; "
+                            f"split it into two gateways."
+                        )
                         raise ConfigError(msg)
                 else:
                     stmt = f"{ids[n]} -> {ids[t]}"
                     if stmt not in flow:
                         flow.append(stmt)
-    steps = [{"id": ids[n], "name": names[n], "lane": lanes.get(n, "backstage"),
-              "activities": [names[n]]} for n in tasks]
-    spec: dict[str, Any] = {"name": proc.attrib.get("name") or proc.attrib.get("id", "BPMN"),
-                            "steps": steps, "flow": flow}
+    steps = [
+        {
+            "id": ids[n],
+            "name": names[n],
+            "lane": lanes.get(n, "backstage"),
+            "activities": [names[n]],
+        }
+        for n in tasks
+    ]
+    spec: dict[str, Any] = {
+        "name": proc.attrib.get("name") or proc.attrib.get("id", "BPMN"),
+        "steps": steps,
+        "flow": flow,
+    }
     return parse_blueprint(spec, source=source)
 
 
-def _direct(node: str, kind: dict[str, str], succ: dict[str, list[str]],
-            source: str) -> str:
+def _direct(node: str, kind: dict[str, str], source: str) -> str:
     k = kind.get(node)
     if k in _TASKS or k == "endEvent":
         return node
-    msg = (f"{source}: a parallel split must lead straight to tasks; {node!r} "
-           f"({k}) follows one. Hint: the blueprint flow has no silent steps.")
+    msg = (
+        f"{source}: a parallel split must lead straight to tasks; {node!r} "
+        f"({k}) follows one. Hint: the blueprint flow has no silent steps."
+    )
     raise ConfigError(msg)
 
 
-def _direct_back(node: str, kind: dict[str, str], pred: dict[str, list[str]],
-                 source: str) -> str:
+def _direct_back(node: str, kind: dict[str, str], source: str) -> str:
     k = kind.get(node)
     if k in _TASKS or k == "startEvent":
         return node
-    msg = (f"{source}: a parallel join must be fed straight by tasks; {node!r} "
-           f"({k}) feeds one.")
+    msg = (
+        f"{source}: a parallel join must be fed straight by tasks; {node!r} "
+        f"({k}) feeds one."
+    )
     raise ConfigError(msg)
 
 

@@ -1,4 +1,4 @@
-"""Check the real process against the blueprint: token replay, deviations, standards.
+r"""Check the real process against the blueprint: token replay, deviations, standards.
 
 Token-based replay (Rozinat & van der Aalst 2008, "Conformance checking of processes
 based on monitoring real behavior", Information Systems 33(1)) plays each case on the
@@ -8,8 +8,8 @@ fitness is
 
 .. math::
 
-    f = \\tfrac12 \\left(1 - \\frac{\\sum m}{\\sum c}\\right)
-      + \\tfrac12 \\left(1 - \\frac{\\sum r}{\\sum p}\\right)
+    f = \tfrac12 \left(1 - \frac{\sum m}{\sum c}\right)
+      + \tfrac12 \left(1 - \frac{\sum r}{\sum p}\right)
 
 summed over cases, as PM4Py's ``fitness_token_based_replay`` reports it. The net has no
 silent transitions and one transition per step, so replay is deterministic. Events whose
@@ -35,13 +35,14 @@ Deviations, counted in cases:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from servops.blueprint._metrics import UNMAPPED, step_stats, step_variants
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
     from servops.blueprint.model import Blueprint, PetriNet
     from servops.log import EventLog
 
@@ -278,7 +279,7 @@ def token_replay(
     *,
     loops: set[str] | None = None,
 ) -> tuple[ReplayCounts, dict[tuple[DeviationKind, str], int]]:
-    """Replay step sequences on ``net``, each weighted by its number of cases.
+    r"""Replay step sequences on ``net``, each weighted by its number of cases.
 
     Parameters
     ----------
@@ -299,9 +300,9 @@ def token_replay(
     --------
     >>> from servops.blueprint.model import parse_blueprint
     >>> bp = parse_blueprint(
-    ...     "name: x\\nsteps:\\n- {id: a, name: A, lane: customer, "
-    ...     "activities: [A]}\\n- {id: b, name: B, lane: backstage, "
-    ...     "activities: [B]}\\nflow: ['start -> a -> b -> end']"
+    ...     "name: x\nsteps:\n- {id: a, name: A, lane: customer, "
+    ...     "activities: [A]}\n- {id: b, name: B, lane: backstage, "
+    ...     "activities: [B]}\nflow: ['start -> a -> b -> end']"
     ... )
     >>> counts, devs = token_replay(bp.petri_net(), [(("a", "b"), 3), (("b",), 1)])
     >>> round(counts.fitness, 4), devs
@@ -354,7 +355,9 @@ def check_conformance(log: EventLog, blueprint: Blueprint) -> ConformanceResult:
     >>> r = check_conformance(tiny_log, bp)
     >>> r.cases, round(r.fitness, 3)
     (5, 0.909)
-    >>> sorted((d.kind, d.step, d.cases) for d in r.deviations)  # doctest: +NORMALIZE_WHITESPACE
+    >>> sorted(
+    ...     (d.kind, d.step, d.cases) for d in r.deviations
+    ... )  # doctest: +NORMALIZE_WHITESPACE
     [('skipped', 'clo', 1), ('skipped', 'res', 1), ('skipped', 'tri', 1),
      ('unexpected', 'Escalate', 1)]
     """

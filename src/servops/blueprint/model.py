@@ -19,6 +19,7 @@ allows orders the flow did not list, the net's ``notes`` say which.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -652,15 +653,15 @@ class Blueprint:
                 visit(s)
         flow_order = [n for n in reversed(post) if n not in _PSEUDO]
         out = list(flow_order)
-        for s in self.steps:
-            if s.id in out:
+        for step in self.steps:
+            if step.id in out:
                 continue
-            anchor = s.align
+            anchor = step.align
             if anchor is None:
-                before = [x.id for x in self.steps[: index[s.id]] if x.id in out]
+                before = [x.id for x in self.steps[: index[step.id]] if x.id in out]
                 anchor = before[-1] if before else None
             pos = out.index(anchor) + 1 if anchor in out else 0
-            out.insert(pos, s.id)
+            out.insert(pos, step.id)
         return out
 
     # -- the Petri net ---------------------------------------------------------------
@@ -691,7 +692,9 @@ class Blueprint:
         for k, link in enumerate(self.flow):
             if link.split == "and":
                 (src,) = link.sources
-                ports = [("o", src, str(k), str(j)) for j in range(len(link.targets))]
+                ports: list[tuple[str, ...]] = [
+                    ("o", src, str(k), str(j)) for j in range(len(link.targets))
+                ]
                 out_ports[src] = ports
                 for port, tgt in zip(ports, link.targets, strict=True):
                     in_ports.setdefault(tgt, [("i", tgt)])
@@ -759,7 +762,7 @@ class Blueprint:
                 for t in net.consumers(p):
                     if (s, t) not in declared and len(outs) == 1:
                         extra.append(f"{s} -> {t}")
-        notes = ()
+        notes: tuple[str, ...] = ()
         if extra:
             notes = (
                 "the flow is not free-choice: steps that share a successor share their "
@@ -816,7 +819,7 @@ _STEP_KEYS = {
 
 
 def load_blueprint(path: str | Path) -> Blueprint:
-    """Read a blueprint YAML file.
+    r"""Read a blueprint YAML file.
 
     Parameters
     ----------
@@ -836,8 +839,8 @@ def load_blueprint(path: str | Path) -> Blueprint:
     Examples
     --------
     >>> _ = (tmp_path / "bp.yaml").write_text(
-    ...     "name: Call\\nsteps:\\n- {id: answer, name: Answer, lane: frontstage,\\n"
-    ...     "   activities: [Answer], standard: answer within 20 s}\\n"
+    ...     "name: Call\nsteps:\n- {id: answer, name: Answer, lane: frontstage,\n"
+    ...     "   activities: [Answer], standard: answer within 20 s}\n"
     ... )
     >>> bp = load_blueprint(tmp_path / "bp.yaml")
     >>> bp.step("answer").standard.limit.total_seconds(), bp.edges()
@@ -1162,9 +1165,7 @@ _ARROW = re.compile(r"\s*->\s*|\s*→\s*")
 def _parse_flow(src: _Source, raw: object, ids: list[str]) -> tuple[FlowLink, ...]:
     if raw is None:
         chain = ["start", *ids, "end"]
-        return tuple(
-            FlowLink((a,), (b,)) for a, b in zip(chain, chain[1:], strict=False)
-        )
+        return tuple(FlowLink((a,), (b,)) for a, b in itertools.pairwise(chain))
     if not isinstance(raw, list) or not raw:
         msg = (
             f"{src.where(('flow',))}: 'flow' must be a list of statements such as "
@@ -1206,7 +1207,7 @@ def _parse_flow(src: _Source, raw: object, ids: list[str]) -> tuple[FlowLink, ..
                     )
                     raise ConfigError(msg)
             groups.append((names, op))
-        for (left, lop), (right, rop) in zip(groups, groups[1:], strict=False):
+        for (left, lop), (right, rop) in itertools.pairwise(groups):
             if "end" in left or "start" in right:
                 msg = (
                     f"{where}: 'start' can only begin and 'end' only finish a flow "

@@ -10,7 +10,6 @@ largest first, make up 80 % of all breaches (or of all repeated occurrences) are
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -18,6 +17,8 @@ from servops._validation import check_choice
 from servops.blueprint._metrics import step_stats
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from servops.blueprint.model import Blueprint
     from servops.log import EventLog
 
@@ -51,12 +52,20 @@ class StepOverlay:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {
-            "step": self.step, "cases": self.cases, "share": self.share,
-            "mean_wait_s": self.mean_wait_s, "attainment": self.attainment,
-            "target": self.target, "breaches": self.breaches,
-            "rework_cases": self.rework_cases, "rework_share": self.rework_share,
-            "value": self.value, "label": self.label, "colour": self.colour,
-            "hot_breach": self.hot_breach, "hot_rework": self.hot_rework,
+            "step": self.step,
+            "cases": self.cases,
+            "share": self.share,
+            "mean_wait_s": self.mean_wait_s,
+            "attainment": self.attainment,
+            "target": self.target,
+            "breaches": self.breaches,
+            "rework_cases": self.rework_cases,
+            "rework_share": self.rework_share,
+            "value": self.value,
+            "label": self.label,
+            "colour": self.colour,
+            "hot_breach": self.hot_breach,
+            "hot_rework": self.hot_rework,
         }
 
 
@@ -70,8 +79,11 @@ class Overlay:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {"metric": self.metric, "cases": self.cases,
-                "steps": [s.to_dict() for s in self.steps.values()]}
+        return {
+            "metric": self.metric,
+            "cases": self.cases,
+            "steps": [s.to_dict() for s in self.steps.values()],
+        }
 
 
 def format_seconds(s: float | None) -> str:
@@ -94,9 +106,11 @@ def format_seconds(s: float | None) -> str:
 
 
 def _mix(c1: str, c2: str, t: float) -> str:
-    a = [int(c1[i:i + 2], 16) for i in (1, 3, 5)]
-    b = [int(c2[i:i + 2], 16) for i in (1, 3, 5)]
-    return "#" + "".join(f"{round(x + (y - x) * t):02x}" for x, y in zip(a, b, strict=True))
+    a = [int(c1[i : i + 2], 16) for i in (1, 3, 5)]
+    b = [int(c2[i : i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(
+        f"{round(x + (y - x) * t):02x}" for x, y in zip(a, b, strict=True)
+    )
 
 
 def heat(t: float) -> str:
@@ -187,7 +201,9 @@ def overlay(log: EventLog, blueprint: Blueprint, metric: Metric = "waiting") -> 
         elif metric == "waiting":
             value = wait
             label = f"wait {format_seconds(wait)}" if st else "–"
-            scale = math.log1p(wait or 0.0) / math.log1p(max_wait) if max_wait > 0 else 0
+            scale = (
+                math.log1p(wait or 0.0) / math.log1p(max_wait) if max_wait > 0 else 0
+            )
             colour = heat(scale) if st else _NONE
         elif metric == "frequency":
             value = share
@@ -202,11 +218,19 @@ def overlay(log: EventLog, blueprint: Blueprint, metric: Metric = "waiting") -> 
                 colour = _GOOD if att >= goal else _WARN if att >= goal - 0.1 else _BAD
                 label = f"{att:.0%} met"
         out[step.id] = StepOverlay(
-            step=step.id, cases=cases, share=share, mean_wait_s=wait, attainment=att,
-            target=target, breaches=breaches.get(step.id, 0),
+            step=step.id,
+            cases=cases,
+            share=share,
+            mean_wait_s=wait,
+            attainment=att,
+            target=target,
+            breaches=breaches.get(step.id, 0),
             rework_cases=st.repeat_cases if st else 0,
             rework_share=(st.repeat_cases / cases) if st and cases else 0.0,
-            value=value, label=label, colour=colour,
-            hot_breach=step.id in hot_b, hot_rework=step.id in hot_r,
+            value=value,
+            label=label,
+            colour=colour,
+            hot_breach=step.id in hot_b,
+            hot_rework=step.id in hot_r,
         )
     return Overlay(metric=metric, cases=total, steps=out)

@@ -39,8 +39,12 @@ _FONT = (
     'system-ui, -apple-system, "Segoe UI", "Noto Sans CJK SC", "Noto Sans SC", '
     '"PingFang SC", "Microsoft YaHei", sans-serif'
 )
-_LANE_FILL = {"customer": "#fff7ed", "frontstage": "#eff6ff", "backstage": "#f5f3ff",
-              "support": "#f0fdf4"}
+_LANE_FILL = {
+    "customer": "#fff7ed",
+    "frontstage": "#eff6ff",
+    "backstage": "#f5f3ff",
+    "support": "#f0fdf4",
+}
 _LINES = (
     ("customer", "Line of interaction", "互动分界线", "none"),
     ("frontstage", "Line of visibility", "可视分界线", "8 5"),
@@ -128,16 +132,25 @@ def layout(bp: Blueprint) -> dict[str, Box]:
     for sid, c in col.items():
         lane = lanes.index(bp.step(sid).lane)
         out[sid] = Box(
-            step=sid, column=c,
+            step=sid,
+            column=c,
             x=_LEFT + c * _COL + (_COL - _BOX_W) / 2,
             y=_TOP + _EVID_H + lane * _LANE_H + 14,
-            w=_BOX_W, h=_LANE_H - 28,
+            w=_BOX_W,
+            h=_LANE_H - 28,
         )
     return out
 
 
-def _tspan_lines(x: float, y: float, lines: list[str], px: float, cls: str,
-                 anchor: str = "middle", dy: float | None = None) -> str:
+def _tspan_lines(
+    x: float,
+    y: float,
+    lines: list[str],
+    px: float,
+    cls: str,
+    anchor: str = "middle",
+    dy: float | None = None,
+) -> str:
     dy = dy or px * 1.25
     return "".join(
         f'<text x="{x:.1f}" y="{y + i * dy:.1f}" text-anchor="{anchor}" class="{cls}">'
@@ -158,8 +171,11 @@ def _tooltip(step: Step, ov_label: str) -> str:
     parts = [step.name + (f" · {step.name_zh}" if step.name_zh else "")]
     if step.description:
         parts.append(step.description.strip())
-    for key, val in (("touchpoint", step.touchpoint), ("channel", step.channel),
-                     ("evidence", step.evidence)):
+    for key, val in (
+        ("touchpoint", step.touchpoint),
+        ("channel", step.channel),
+        ("evidence", step.evidence),
+    ):
         if val:
             parts.append(f"{key}: {val}")
     if step.activities:
@@ -175,9 +191,10 @@ def _tooltip(step: Step, ov_label: str) -> str:
     return "\n".join(parts)
 
 
-def render_svg(bp: Blueprint, *, overlay: Overlay | None = None,
-               lang: Lang = "both") -> str:
-    """The blueprint as one ``<svg>`` element (inline-ready, text escaped).
+def render_svg(
+    bp: Blueprint, *, overlay: Overlay | None = None, lang: Lang = "both"
+) -> str:
+    r"""The blueprint as one ``<svg>`` element (inline-ready, text escaped).
 
     Parameters
     ----------
@@ -191,8 +208,10 @@ def render_svg(bp: Blueprint, *, overlay: Overlay | None = None,
     Examples
     --------
     >>> from servops.blueprint.model import parse_blueprint
-    >>> bp = parse_blueprint("name: x\\nsteps:\\n- {id: a, name: Ask, name_zh: 询问, "
-    ...                      "lane: customer, activities: [A]}")
+    >>> bp = parse_blueprint(
+    ...     "name: x\nsteps:\n- {id: a, name: Ask, name_zh: 询问, "
+    ...     "lane: customer, activities: [A]}"
+    ... )
     >>> svg = render_svg(bp)
     >>> svg.startswith("<svg") and "询问" in svg and "Line of visibility" in svg
     True
@@ -240,26 +259,48 @@ def render_svg(bp: Blueprint, *, overlay: Overlay | None = None,
     # physical evidence band
     parts.append(
         f'<rect x="0" y="{_TOP}" width="{width}" height="{_EVID_H}" fill="#fefce8"/>'
-        + _tspan_lines(12, _TOP + 26, [("物证" if zh else "Physical evidence")], 12.5,
-                       "bp-lane", "start")
-        + (_tspan_lines(12, _TOP + 42, ["物证"], 11.5, "bp-lane2", "start")
-           if lang == "both" else "")
+        + _tspan_lines(
+            12,
+            _TOP + 26,
+            [("物证" if zh else "Physical evidence")],
+            12.5,
+            "bp-lane",
+            "start",
+        )
+        + (
+            _tspan_lines(12, _TOP + 42, ["物证"], 11.5, "bp-lane2", "start")
+            if lang == "both"
+            else ""
+        )
     )
     # lanes
     for k, ln in enumerate(bp.lanes):
-        y = lanes_y0 + k * _LANE_H
+        y: float = lanes_y0 + k * _LANE_H
         label1 = ln.label("zh") if zh else ln.name
         parts.append(
             f'<rect x="0" y="{y}" width="{width}" height="{_LANE_H}" '
             f'fill="{_LANE_FILL[ln.id]}"/>'
-            + _tspan_lines(12, y + 24, _wrap(label1, _LEFT - 20, 12.5), 12.5,
-                           "bp-lane", "start")
-            + (_tspan_lines(12, y + 24 + 16 * len(_wrap(label1, _LEFT - 20, 12.5)), _wrap(ln.name_zh, _LEFT - 20, 11.5), 11.5,
-                            "bp-lane2", "start") if lang == "both" else "")
+            + _tspan_lines(
+                12, y + 24, _wrap(label1, _LEFT - 20, 12.5), 12.5, "bp-lane", "start"
+            )
+            + (
+                _tspan_lines(
+                    12,
+                    y + 24 + 16 * len(_wrap(label1, _LEFT - 20, 12.5)),
+                    _wrap(ln.name_zh, _LEFT - 20, 11.5),
+                    11.5,
+                    "bp-lane2",
+                    "start",
+                )
+                if lang == "both"
+                else ""
+            )
         )
-    parts.append(f'<line x1="{_LEFT - 8}" y1="{_TOP}" x2="{_LEFT - 8}" '
-                 f'y2="{lanes_y0 + len(bp.lanes) * _LANE_H}" stroke="#cbd5e1"/>')
-    lane_ids = [ln.id for ln in bp.lanes]
+    parts.append(
+        f'<line x1="{_LEFT - 8}" y1="{_TOP}" x2="{_LEFT - 8}" '
+        f'y2="{lanes_y0 + len(bp.lanes) * _LANE_H}" stroke="#cbd5e1"/>'
+    )
+    lane_ids: list[str] = [ln.id for ln in bp.lanes]
     for lane_id, en, cn, dash in _LINES:
         y = lanes_y0 + (lane_ids.index(lane_id) + 1) * _LANE_H
         parts.append(
@@ -295,34 +336,46 @@ def render_svg(bp: Blueprint, *, overlay: Overlay | None = None,
             dx = max(24.0, (x2 - x1) / 2)
             if abs(y1 - y2) < 1 and bb.column - ba.column > 1:
                 lift = 36.0
-                d = (f"M{x1:.1f},{y1 - 16:.1f} C{x1 + dx:.1f},{y1 - 16 - lift:.1f} "
-                     f"{x2 - dx:.1f},{y2 - 16 - lift:.1f} {x2:.1f},{y2 - 16:.1f}")
+                d = (
+                    f"M{x1:.1f},{y1 - 16:.1f} C{x1 + dx:.1f},{y1 - 16 - lift:.1f} "
+                    f"{x2 - dx:.1f},{y2 - 16 - lift:.1f} {x2:.1f},{y2 - 16:.1f}"
+                )
             else:
-                d = f"M{x1:.1f},{y1:.1f} C{x1 + dx:.1f},{y1:.1f} {x2 - dx:.1f},{y2:.1f} {x2:.1f},{y2:.1f}"  # noqa: E501
-            parts.append(f'<path d="{d}" fill="none" stroke="#475569" '
-                         f'stroke-width="1.4" marker-end="url(#bp-arrow)"/>')
+                d = f"M{x1:.1f},{y1:.1f} C{x1 + dx:.1f},{y1:.1f} {x2 - dx:.1f},{y2:.1f} {x2:.1f},{y2:.1f}"
+            parts.append(
+                f'<path d="{d}" fill="none" stroke="#475569" '
+                f'stroke-width="1.4" marker-end="url(#bp-arrow)"/>'
+            )
         else:
             x1, y1 = ba.x + ba.w * 0.35, ba.y + ba.h
             x2, y2 = bb.x + bb.w * 0.65, bb.y + bb.h
             drop = 22.0
-            d = (f"M{x1:.1f},{y1:.1f} C{x1:.1f},{y1 + drop:.1f} {x2:.1f},"
-                 f"{y2 + drop:.1f} {x2:.1f},{y2:.1f}")
-            parts.append(f'<path d="{d}" fill="none" stroke="#7c3aed" '
-                         f'stroke-width="1.3" stroke-dasharray="5 3" '
-                         f'marker-end="url(#bp-arrow-loop)"/>')
+            d = (
+                f"M{x1:.1f},{y1:.1f} C{x1:.1f},{y1 + drop:.1f} {x2:.1f},"
+                f"{y2 + drop:.1f} {x2:.1f},{y2:.1f}"
+            )
+            parts.append(
+                f'<path d="{d}" fill="none" stroke="#7c3aed" '
+                f'stroke-width="1.3" stroke-dasharray="5 3" '
+                f'marker-end="url(#bp-arrow-loop)"/>'
+            )
     # start and end markers
     for a, b in bp.edges():
         if a == "start" and b in boxes:
             bx = boxes[b]
-            parts.append(f'<circle cx="{bx.x - 14:.1f}" cy="{bx.y + bx.h / 2:.1f}" r="6" '
-                         f'fill="#0f172a"><title>start</title></circle>')
+            parts.append(
+                f'<circle cx="{bx.x - 14:.1f}" cy="{bx.y + bx.h / 2:.1f}" r="6" '
+                f'fill="#0f172a"><title>start</title></circle>'
+            )
         if b == "end" and a in boxes:
             bx = boxes[a]
             cx, cy = bx.x + bx.w + 16, bx.y + bx.h / 2
-            parts.append(f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="7" fill="#fff" '
-                         f'stroke="#0f172a" stroke-width="1.6"/>'
-                         f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="4" fill="#0f172a">'
-                         f"<title>end</title></circle>")
+            parts.append(
+                f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="7" fill="#fff" '
+                f'stroke="#0f172a" stroke-width="1.6"/>'
+                f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="4" fill="#0f172a">'
+                f"<title>end</title></circle>"
+            )
     # boxes
     for s in bp.steps:
         bx = boxes[s.id]
@@ -352,8 +405,11 @@ def render_svg(bp: Blueprint, *, overlay: Overlay | None = None,
         if s.touchpoint and y < bx.y + bx.h - 30:
             meta.append(s.touchpoint)
         for line in meta:
-            parts.append(_tspan_lines(cx, y, _wrap(line, bx.w - 12, 10.5, lines=1),
-                                      10.5, "bp-meta"))
+            parts.append(
+                _tspan_lines(
+                    cx, y, _wrap(line, bx.w - 12, 10.5, lines=1), 10.5, "bp-meta"
+                )
+            )
         # bottom row: symbols, standard, metric
         sym = []
         if s.moment_of_truth:
@@ -364,11 +420,15 @@ def render_svg(bp: Blueprint, *, overlay: Overlay | None = None,
             sym.append(f'<tspan fill="#1d4ed8">◷{escape(s.standard.short())}</tspan>')
         by = bx.y + bx.h - 8
         if sym:
-            parts.append(f'<text x="{bx.x + 7:.1f}" y="{by:.1f}" class="bp-meta">'
-                         f'{" ".join(sym)}</text>')
+            parts.append(
+                f'<text x="{bx.x + 7:.1f}" y="{by:.1f}" class="bp-meta">'
+                f"{' '.join(sym)}</text>"
+            )
         if so is not None and so.label:
-            parts.append(f'<text x="{bx.x + bx.w - 7:.1f}" y="{by:.1f}" '
-                         f'text-anchor="end" class="bp-metric">{escape(so.label)}</text>')
+            parts.append(
+                f'<text x="{bx.x + bx.w - 7:.1f}" y="{by:.1f}" '
+                f'text-anchor="end" class="bp-metric">{escape(so.label)}</text>'
+            )
         if so is not None and so.breaches > 0:
             txt = f"✕{so.breaches:,}"
             w = _width(txt, 10) + 10
@@ -404,32 +464,56 @@ def _legend(overlay: Overlay | None, lang: Lang) -> str:
 
     items = [
         ("<span style='color:#b45309'>★</span>", t("moment of truth", "关键时刻")),
-        ("<span style='color:#dc2626;font-weight:700'>Ⓕ</span>", t("fail point", "失误点")),
+        (
+            "<span style='color:#dc2626;font-weight:700'>Ⓕ</span>",
+            t("fail point", "失误点"),
+        ),
         ("<span style='color:#1d4ed8'>◷</span>", t("service standard", "服务标准")),
         ("<span style='color:#7c3aed'>⤺</span>", t("loop in the flow", "流程循环")),
-        ("<span style='border:1px dashed #334155;padding:0 6px'>&nbsp;</span>",
-         t("not recorded in the log", "日志中无记录")),
+        (
+            "<span style='border:1px dashed #334155;padding:0 6px'>&nbsp;</span>",
+            t("not recorded in the log", "日志中无记录"),
+        ),
     ]
     if overlay is not None:
         items += [
-            ("<span class='pill' style='background:#dc2626'>✕</span>",
-             t("cases breaching the standard (thick red border: where breaches "
-               "concentrate)", "未达标案例（红色粗框：未达标集中处）")),
-            ("<span class='pill' style='background:#7c3aed'>↻</span>",
-             t("share of cases repeating the step (dark: where rework concentrates)",
-               "重复执行该步骤的案例比例（深色：返工集中处）")),
+            (
+                "<span class='pill' style='background:#dc2626'>✕</span>",
+                t(
+                    "cases breaching the standard (thick red border: where breaches "
+                    "concentrate)",
+                    "未达标案例（红色粗框：未达标集中处）",
+                ),
+            ),
+            (
+                "<span class='pill' style='background:#7c3aed'>↻</span>",
+                t(
+                    "share of cases repeating the step (dark: where rework concentrates)",
+                    "重复执行该步骤的案例比例（深色：返工集中处）",
+                ),
+            ),
         ]
         scale = {
-            "waiting": t("fill: mean waiting before the step, green short → red long",
-                         "填充：步骤前平均等待，绿短→红长"),
-            "frequency": t("fill: share of cases that pass the step, light → dark",
-                           "填充：经过该步骤的案例比例，浅→深"),
-            "standard": t("fill: standard attainment, green ≥ target, amber within 10 "
-                          "points, red below", "填充：标准达成率，绿≥目标，黄差10点内，红低于"),
+            "waiting": t(
+                "fill: mean waiting before the step, green short → red long",
+                "填充：步骤前平均等待，绿短→红长",
+            ),
+            "frequency": t(
+                "fill: share of cases that pass the step, light → dark",
+                "填充：经过该步骤的案例比例，浅→深",
+            ),
+            "standard": t(
+                "fill: standard attainment, green ≥ target, amber within 10 "
+                "points, red below",
+                "填充：标准达成率，绿≥目标，黄差10点内，红低于",
+            ),
         }[overlay.metric]
         items.append(("", scale))
-    return "<ul class='bp-legend'>" + "".join(
-        f"<li>{sym} {escape(text)}</li>" for sym, text in items) + "</ul>"
+    return (
+        "<ul class='bp-legend'>"
+        + "".join(f"<li>{sym} {escape(text)}</li>" for sym, text in items)
+        + "</ul>"
+    )
 
 
 _CSS = """
@@ -454,31 +538,57 @@ def _step_table(bp: Blueprint, overlay: Overlay | None, lang: Lang) -> str:
     def t(en: str, cn: str) -> str:
         return cn if zh else en if lang == "en" else f"{en} {cn}"
 
-    head = [t("Step", "步骤"), t("Lane", "泳道"), t("Touchpoint", "接触点"),
-            t("Standard", "服务标准"), t("Log activities", "日志活动")]
+    head = [
+        t("Step", "步骤"),
+        t("Lane", "泳道"),
+        t("Touchpoint", "接触点"),
+        t("Standard", "服务标准"),
+        t("Log activities", "日志活动"),
+    ]
     if overlay is not None:
         head += [t("Cases", "案例"), t("Metric", "指标")]
     rows = []
     for s in bp.steps:
-        name = s.label("zh") if zh else s.name + (f" · {s.name_zh}" if lang == "both"
-                                                  and s.name_zh else "")
-        cells = [name, bp.lane(s.lane).label("zh" if zh else "en"), s.touchpoint,
-                 s.standard.text if s.standard else "", ", ".join(s.activities)]
+        name = (
+            s.label("zh")
+            if zh
+            else s.name + (f" · {s.name_zh}" if lang == "both" and s.name_zh else "")
+        )
+        cells = [
+            name,
+            bp.lane(s.lane).label("zh" if zh else "en"),
+            s.touchpoint,
+            s.standard.text if s.standard else "",
+            ", ".join(s.activities),
+        ]
         if overlay is not None:
             so = overlay.steps.get(s.id)
             cells += [f"{so.cases:,}" if so else "", so.label if so else ""]
         rows.append("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>")
-    return ("<table class='bp'><thead><tr>"
-            + "".join(f"<th>{escape(h)}</th>" for h in head)
-            + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+    return (
+        "<table class='bp'><thead><tr>"
+        + "".join(f"<th>{escape(h)}</th>" for h in head)
+        + "</tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table>"
+    )
 
 
-def render_html(bp: Blueprint, *, overlay: Overlay | None = None, lang: Lang = "both",
-                title: str | None = None) -> str:
+def render_html(
+    bp: Blueprint,
+    *,
+    overlay: Overlay | None = None,
+    lang: Lang = "both",
+    title: str | None = None,
+) -> str:
     """A self-contained HTML page: the drawing, a legend and the step table."""
     heading = title or (bp.label("zh") if lang == "zh" else bp.name)
     html_lang = "zh-CN" if lang == "zh" else "en"
-    desc = f"<p class='desc'>{escape(bp.description.strip())}</p>" if bp.description else ""
+    desc = (
+        f"<p class='desc'>{escape(bp.description.strip())}</p>"
+        if bp.description
+        else ""
+    )
     return (
         f"<!DOCTYPE html><html lang='{html_lang}'><head><meta charset='utf-8'>"
         f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
@@ -491,8 +601,13 @@ def render_html(bp: Blueprint, *, overlay: Overlay | None = None, lang: Lang = "
     )
 
 
-def write_html(bp: Blueprint, path: str | Path, *, overlay: Overlay | None = None,
-               lang: Lang = "both") -> Path:
+def write_html(
+    bp: Blueprint,
+    path: str | Path,
+    *,
+    overlay: Overlay | None = None,
+    lang: Lang = "both",
+) -> Path:
     """Write :func:`render_html` to ``path`` and return the path."""
     out = Path(path)
     out.write_text(render_html(bp, overlay=overlay, lang=lang), encoding="utf-8")

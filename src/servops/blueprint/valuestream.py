@@ -1,4 +1,4 @@
-"""Value-stream view of a blueprint: lead time, value-adding time and waste per step.
+r"""Value-stream view of a blueprint: lead time, value-adding time and waste per step.
 
 For each step (see :mod:`servops.blueprint._metrics` for the exact definitions):
 
@@ -15,7 +15,7 @@ Sigma for Service*, 2003) is
 
 .. math::
 
-    \\mathrm{PCE} = \\frac{\\text{value-adding time}}{\\text{lead time}}
+    \mathrm{PCE} = \frac{\text{value-adding time}}{\text{lead time}}
 
 over all cases, where a case's lead time is its first start to its last completion.
 Without start timestamps a step's processing time is its designed ``work_time``
@@ -61,11 +61,18 @@ class StepValue:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {
-            "step": self.step, "name": self.name, "value_adding": self.value_adding,
-            "cases": self.cases, "instances": self.instances, "lead_s": self.lead_s,
-            "mean_lead_s": self.mean_lead_s, "processing_s": self.processing_s,
-            "value_adding_s": self.value_adding_s, "waiting_s": self.waiting_s,
-            "rework_s": self.rework_s, "handovers": self.handovers,
+            "step": self.step,
+            "name": self.name,
+            "value_adding": self.value_adding,
+            "cases": self.cases,
+            "instances": self.instances,
+            "lead_s": self.lead_s,
+            "mean_lead_s": self.mean_lead_s,
+            "processing_s": self.processing_s,
+            "value_adding_s": self.value_adding_s,
+            "waiting_s": self.waiting_s,
+            "rework_s": self.rework_s,
+            "handovers": self.handovers,
             "handover_wait_s": self.handover_wait_s,
         }
 
@@ -88,12 +95,17 @@ class ValueStream:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {
-            "cases": self.cases, "lead_s": self.lead_s,
+            "cases": self.cases,
+            "lead_s": self.lead_s,
             "mean_case_lead_s": self.lead_s / self.cases if self.cases else None,
-            "value_adding_s": self.value_adding_s, "waiting_s": self.waiting_s,
-            "rework_s": self.rework_s, "handovers": self.handovers, "pce": self.pce,
+            "value_adding_s": self.value_adding_s,
+            "waiting_s": self.waiting_s,
+            "rework_s": self.rework_s,
+            "handovers": self.handovers,
+            "pce": self.pce,
             "processing_basis": self.processing_basis,
-            "steps": [s.to_dict() for s in self.steps], "notes": list(self.notes),
+            "steps": [s.to_dict() for s in self.steps],
+            "notes": list(self.notes),
         }
 
 
@@ -137,32 +149,41 @@ def value_stream(log: EventLog, blueprint: Blueprint) -> ValueStream:
         if st is None:
             continue
         step = names.get(sid)
-        rows.append(StepValue(
-            step=sid or "(unmapped)",
-            name=step.name if step else "(activities of no step)",
-            value_adding=bool(step and step.value_adding),
-            cases=st.cases,
-            instances=st.instances,
-            lead_s=st.lead_s,
-            processing_s=st.processing_s,
-            value_adding_s=st.va_processing_s,
-            waiting_s=st.first_wait_s,
-            rework_s=st.rework_s,
-            handovers=st.handovers,
-            handover_wait_s=st.handover_wait_s,
-        ))
+        rows.append(
+            StepValue(
+                step=sid or "(unmapped)",
+                name=step.name if step else "(activities of no step)",
+                value_adding=bool(step and step.value_adding),
+                cases=st.cases,
+                instances=st.instances,
+                lead_s=st.lead_s,
+                processing_s=st.processing_s,
+                value_adding_s=st.va_processing_s,
+                waiting_s=st.first_wait_s,
+                rework_s=st.rework_s,
+                handovers=st.handovers,
+                handover_wait_s=st.handover_wait_s,
+            )
+        )
     va = sum(r.value_adding_s for r in rows)
     has_work = any(s.work_time is not None for s in blueprint.steps)
-    basis = "start_timestamps" if log.has_start_times else (
-        "work_time" if has_work else "none")
+    basis = (
+        "start_timestamps"
+        if log.has_start_times
+        else ("work_time" if has_work else "none")
+    )
     notes = []
     if basis == "work_time":
-        notes.append("the log has no start times: processing time is each step's "
-                     "designed work_time (capped at the gap before it); PCE is an "
-                     "estimate")
+        notes.append(
+            "the log has no start times: processing time is each step's "
+            "designed work_time (capped at the gap before it); PCE is an "
+            "estimate"
+        )
     elif basis == "none":
-        notes.append("the log has no start times and no step gives a work_time, so "
-                     "value-adding time cannot be measured (PCE unknown)")
+        notes.append(
+            "the log has no start times and no step gives a work_time, so "
+            "value-adding time cannot be measured (PCE unknown)"
+        )
     if not any(s.value_adding for s in blueprint.steps):
         notes.append("no step is marked value_adding: true")
     pce = va / totals.lead_s if totals.lead_s > 0 and basis != "none" else None

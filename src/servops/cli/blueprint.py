@@ -4,24 +4,32 @@ from __future__ import annotations
 
 import inspect
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
 
 from servops.cli._common import DbOpt, JsonOpt, log_command
 from servops.cli._render import emit, err_console, fmt_duration, simple_table
 from servops.log import DEFAULT_WORKSPACE, EventLog, open_log
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
 __all__ = ["register"]
 
 F = TypeVar("F")
 
-BlueprintArg = Annotated[Path, typer.Argument(
-    metavar="BP.yaml", help="The blueprint YAML file (or a .bpmn file).",
-    show_default=False)]
-LangOpt = Annotated[str, typer.Option(
-    "--lang", help="Labels: both (English with Chinese), en or zh.")]
+BlueprintArg = Annotated[
+    Path,
+    typer.Argument(
+        metavar="BP.yaml",
+        help="The blueprint YAML file (or a .bpmn file).",
+        show_default=False,
+    ),
+]
+LangOpt = Annotated[
+    str, typer.Option("--lang", help="Labels: both (English with Chinese), en or zh.")
+]
 
 
 def _blueprint_first(func: Any) -> Any:  # noqa: ANN401 - a Typer command
@@ -46,12 +54,21 @@ def _load(path: Path) -> Any:  # noqa: ANN401 - a Blueprint
 
 def render(
     blueprint: BlueprintArg,
-    output: Annotated[Path, typer.Option("--output", "-o", help="HTML (or .svg) file.")]
-    = Path("blueprint.html"),
-    log: Annotated[str | None, typer.Option(
-        "--log", help="A log file or stored log name to overlay live metrics.")] = None,
-    overlay: Annotated[str, typer.Option(
-        "--overlay", help="Colour steps by waiting, frequency or standard.")] = "waiting",
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="HTML (or .svg) file.")
+    ] = Path("blueprint.html"),
+    log: Annotated[
+        str | None,
+        typer.Option(
+            "--log", help="A log file or stored log name to overlay live metrics."
+        ),
+    ] = None,
+    overlay: Annotated[
+        str,
+        typer.Option(
+            "--overlay", help="Colour steps by waiting, frequency or standard."
+        ),
+    ] = "waiting",
     lang: LangOpt = "both",
     db: DbOpt = Path(DEFAULT_WORKSPACE),
     json: JsonOpt = False,
@@ -61,8 +78,12 @@ def render(
     from servops.blueprint.overlay import overlay as make_overlay
     from servops.blueprint.render import render_html, render_svg
 
-    check_choice(overlay, "overlay", "servops blueprint render",
-                 ("waiting", "frequency", "standard"))
+    check_choice(
+        overlay,
+        "overlay",
+        "servops blueprint render",
+        ("waiting", "frequency", "standard"),
+    )
     check_choice(lang, "lang", "servops blueprint render", ("both", "en", "zh"))
     bp = _load(blueprint)
     ov = None
@@ -73,13 +94,22 @@ def render(
     else:
         text = render_html(bp, overlay=ov, lang=lang)  # type: ignore[arg-type]
     output.write_text(text, encoding="utf-8")
-    result: dict[str, Any] = {"output": str(output), "steps": len(bp.steps),
-                              "overlay": overlay if ov is not None else None}
+    result: dict[str, Any] = {
+        "output": str(output),
+        "steps": len(bp.steps),
+        "overlay": overlay if ov is not None else None,
+    }
     if ov is not None:
         result["metrics"] = ov.to_dict()["steps"]
-    emit(result, as_json=json,
-         render=lambda c: c.print(f"Wrote {output} ({len(bp.steps)} steps"
-                                  + (f", {overlay} overlay" if ov else "") + ")."))
+    emit(
+        result,
+        as_json=json,
+        render=lambda c: c.print(
+            f"Wrote {output} ({len(bp.steps)} steps"
+            + (f", {overlay} overlay" if ov else "")
+            + ")."
+        ),
+    )
 
 
 def check(
@@ -93,16 +123,38 @@ def check(
     result = check_conformance(log, _load(blueprint))
 
     def show(c: Console) -> None:
-        c.print(f"Fitness [bold]{result.fitness:.3f}[/] over {result.cases:,} cases "
-                f"({result.fitting_cases:,} fit exactly, {result.variants:,} variants).")
-        c.print(simple_table("Deviations", ["kind", "step", "cases", "share"],
-                             [[d.kind, d.step, d.cases, f"{d.share:.1%}"]
-                              for d in result.deviations]))
-        c.print(simple_table(
-            "Steps", ["step", "cases", "standard", "attainment", "target"],
-            [[s.step, s.cases, s.standard or "",
-              "" if s.standard_attainment is None else f"{s.standard_attainment:.1%}",
-              "" if s.target is None else f"{s.target:.0%}"] for s in result.steps]))
+        c.print(
+            f"Fitness [bold]{result.fitness:.3f}[/] over {result.cases:,} cases "
+            f"({result.fitting_cases:,} fit exactly, {result.variants:,} variants)."
+        )
+        c.print(
+            simple_table(
+                "Deviations",
+                ["kind", "step", "cases", "share"],
+                [
+                    [d.kind, d.step, d.cases, f"{d.share:.1%}"]
+                    for d in result.deviations
+                ],
+            )
+        )
+        c.print(
+            simple_table(
+                "Steps",
+                ["step", "cases", "standard", "attainment", "target"],
+                [
+                    [
+                        s.step,
+                        s.cases,
+                        s.standard or "",
+                        ""
+                        if s.standard_attainment is None
+                        else f"{s.standard_attainment:.1%}",
+                        "" if s.target is None else f"{s.target:.0%}",
+                    ]
+                    for s in result.steps
+                ],
+            )
+        )
         for n in result.notes:
             c.print(f"[dim]note: {n}[/]")
 
@@ -121,17 +173,39 @@ def valuestream(
 
     def show(c: Console) -> None:
         pce = "unknown" if result.pce is None else f"{result.pce:.2%}"
-        c.print(f"Process cycle efficiency [bold]{pce}[/] over {result.cases:,} cases "
-                f"(mean lead time {fmt_duration(result.lead_s / max(result.cases, 1))}).")
+        c.print(
+            f"Process cycle efficiency [bold]{pce}[/] over {result.cases:,} cases "
+            f"(mean lead time {fmt_duration(result.lead_s / max(result.cases, 1))})."
+        )
         n = max(result.cases, 1)
-        c.print(simple_table(
-            "Per step (per case averages)",
-            ["step", "VA", "instances", "lead", "value-adding", "waiting", "rework",
-             "handovers"],
-            [[s.step, "yes" if s.value_adding else "", s.instances,
-              fmt_duration(s.lead_s / n), fmt_duration(s.value_adding_s / n),
-              fmt_duration(s.waiting_s / n), fmt_duration(s.rework_s / n), s.handovers]
-             for s in result.steps]))
+        c.print(
+            simple_table(
+                "Per step (per case averages)",
+                [
+                    "step",
+                    "VA",
+                    "instances",
+                    "lead",
+                    "value-adding",
+                    "waiting",
+                    "rework",
+                    "handovers",
+                ],
+                [
+                    [
+                        s.step,
+                        "yes" if s.value_adding else "",
+                        s.instances,
+                        fmt_duration(s.lead_s / n),
+                        fmt_duration(s.value_adding_s / n),
+                        fmt_duration(s.waiting_s / n),
+                        fmt_duration(s.rework_s / n),
+                        s.handovers,
+                    ]
+                    for s in result.steps
+                ],
+            )
+        )
         for note in result.notes:
             c.print(f"[dim]note: {note}[/]")
 
@@ -140,8 +214,9 @@ def valuestream(
 
 def bpmn(
     blueprint: BlueprintArg,
-    output: Annotated[Path, typer.Option("--output", "-o", help="The .bpmn file.")]
-    = Path("flow.bpmn"),
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="The .bpmn file.")
+    ] = Path("flow.bpmn"),
 ) -> None:
     """Export the blueprint's flow as BPMN 2.0 with diagram (Camunda Modeler, bpmn.io)."""
     from servops.blueprint.bpmn import write_bpmn
@@ -152,8 +227,10 @@ def bpmn(
 
 def register(app: typer.Typer) -> None:
     """Add the ``blueprint`` command group to ``app``."""
-    sub = typer.Typer(no_args_is_help=True,
-                      help="Service blueprints: draw, overlay a log, check, export BPMN.")
+    sub = typer.Typer(
+        no_args_is_help=True,
+        help="Service blueprints: draw, overlay a log, check, export BPMN.",
+    )
     sub.command("render")(render)
     sub.command("check")(_blueprint_first(check))
     sub.command("valuestream")(_blueprint_first(valuestream))

@@ -26,12 +26,18 @@ def make_log(
             acts.append(a)
             stamps.append(T0 + timedelta(days=k) + gap * i)
             res.append(resources[case][i] if resources else "r")
-    table = pa.table({"case_id": cases, "activity": acts,
-                      "timestamp": pa.array(stamps, pa.timestamp("us", tz="UTC")),
-                      "resource": res})
+    table = pa.table(
+        {
+            "case_id": cases,
+            "activity": acts,
+            "timestamp": pa.array(stamps, pa.timestamp("us", tz="UTC")),
+            "resource": res,
+        }
+    )
     return so.EventLog.from_arrow(
-        table, columns=so.ColumnMap("case_id", "activity", "timestamp",
-                                    resource="resource"))
+        table,
+        columns=so.ColumnMap("case_id", "activity", "timestamp", resource="resource"),
+    )
 
 
 SEQ = """

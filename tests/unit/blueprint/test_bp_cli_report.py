@@ -39,50 +39,80 @@ def tiny_bp(tmp_path):
 
 
 def test_check_json(tiny_bp):
-    res = runner.invoke(app, ["blueprint", "check", str(tiny_bp), str(DATA / "tiny.csv"),
-                              "--json"])
+    res = runner.invoke(
+        app, ["blueprint", "check", str(tiny_bp), str(DATA / "tiny.csv"), "--json"]
+    )
     assert res.exit_code == 0, res.output
     d = json.loads(res.stdout)
     assert d["cases"] == 5
     assert d["fitness"] == pytest.approx(1 - 2 / 22)
     assert {(x["kind"], x["step"], x["cases"]) for x in d["deviations"]} == {
-        ("skipped", "tri", 1), ("skipped", "res", 1), ("skipped", "clo", 1),
-        ("unexpected", "Escalate", 1)}
+        ("skipped", "tri", 1),
+        ("skipped", "res", 1),
+        ("skipped", "clo", 1),
+        ("unexpected", "Escalate", 1),
+    }
     res_step = next(s for s in d["steps"] if s["step"] == "res")
     # Resolve at 1 h, 4 h, 40 min, 1 h after case start: 3 of 4 within 2 h
     assert res_step["cases"] == 4 and res_step["standard_attainment"] == 0.75
 
 
 def test_check_for_people_and_valuestream(tiny_bp):
-    res = runner.invoke(app, ["blueprint", "check", str(tiny_bp), str(DATA / "tiny.csv")])
+    res = runner.invoke(
+        app, ["blueprint", "check", str(tiny_bp), str(DATA / "tiny.csv")]
+    )
     assert res.exit_code == 0 and "Fitness 0.909" in res.stdout
-    res = runner.invoke(app, ["blueprint", "valuestream", str(tiny_bp),
-                              str(DATA / "tiny.csv"), "--json"])
+    res = runner.invoke(
+        app,
+        ["blueprint", "valuestream", str(tiny_bp), str(DATA / "tiny.csv"), "--json"],
+    )
     assert res.exit_code == 0, res.output
     d = json.loads(res.stdout)
     assert d["value_adding_s"] == 4 * 600 and d["processing_basis"] == "work_time"
-    res = runner.invoke(app, ["blueprint", "valuestream", str(tiny_bp),
-                              str(DATA / "tiny.csv")])
+    res = runner.invoke(
+        app, ["blueprint", "valuestream", str(tiny_bp), str(DATA / "tiny.csv")]
+    )
     assert "Process cycle efficiency" in res.stdout
 
 
 def test_render_and_bpmn(tiny_bp, tmp_path):
     out = tmp_path / "bp.html"
-    res = runner.invoke(app, ["blueprint", "render", str(tiny_bp), "-o", str(out),
-                              "--log", str(DATA / "tiny.csv"), "--overlay", "standard",
-                              "--json"])
+    res = runner.invoke(
+        app,
+        [
+            "blueprint",
+            "render",
+            str(tiny_bp),
+            "-o",
+            str(out),
+            "--log",
+            str(DATA / "tiny.csv"),
+            "--overlay",
+            "standard",
+            "--json",
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["overlay"] == "standard"
     assert "75% met" in out.read_text(encoding="utf-8")
     svg = tmp_path / "bp.svg"
-    assert runner.invoke(app, ["blueprint", "render", str(tiny_bp), "-o", str(svg),
-                               "--lang", "zh"]).exit_code == 0
+    assert (
+        runner.invoke(
+            app, ["blueprint", "render", str(tiny_bp), "-o", str(svg), "--lang", "zh"]
+        ).exit_code
+        == 0
+    )
     assert svg.read_text(encoding="utf-8").startswith("<svg")
     flow = tmp_path / "flow.bpmn"
-    assert runner.invoke(app, ["blueprint", "bpmn", str(tiny_bp), "-o",
-                               str(flow)]).exit_code == 0
-    res = runner.invoke(app, ["blueprint", "check", str(flow), str(DATA / "tiny.csv"),
-                              "--json"])
+    assert (
+        runner.invoke(
+            app, ["blueprint", "bpmn", str(tiny_bp), "-o", str(flow)]
+        ).exit_code
+        == 0
+    )
+    res = runner.invoke(
+        app, ["blueprint", "check", str(flow), str(DATA / "tiny.csv"), "--json"]
+    )
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["cases"] == 5
 
@@ -90,12 +120,15 @@ def test_render_and_bpmn(tiny_bp, tmp_path):
 def test_errors_exit_1_with_the_message(tiny_bp, tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text(SEQ.replace("lane: backstage", "lane: basement"), encoding="utf-8")
-    res = runner.invoke(app, ["blueprint", "render", str(bad), "-o",
-                              str(tmp_path / "x.html")])
+    res = runner.invoke(
+        app, ["blueprint", "render", str(bad), "-o", str(tmp_path / "x.html")]
+    )
     assert res.exit_code == 1
     assert "ConfigError" in res.output and "basement" in res.output
     assert "line 6" in res.output  # SEQ starts with a blank line
-    res = runner.invoke(app, ["blueprint", "render", str(tiny_bp), "--overlay", "speed"])
+    res = runner.invoke(
+        app, ["blueprint", "render", str(tiny_bp), "--overlay", "speed"]
+    )
     assert res.exit_code == 1 and "overlay" in res.output
 
 
@@ -107,9 +140,13 @@ def test_section_in_both_languages(tiny_log, tiny_bp):
     sec = section.build(ReportContext(log=tiny_log, extras={"blueprint": tiny_bp}))
     assert sec is not None and sec.id == "blueprint"
     assert "<svg" in sec.html and "Fitness" in sec.html and "0.909" in sec.summary
-    zh = section.build(ReportContext(log=tiny_log, lang="zh",
-                                     extras={"blueprint": str(tiny_bp),
-                                             "blueprint_overlay": "standard"}))
+    zh = section.build(
+        ReportContext(
+            log=tiny_log,
+            lang="zh",
+            extras={"blueprint": str(tiny_bp), "blueprint_overlay": "standard"},
+        )
+    )
     assert zh is not None and zh.title == "服务蓝图" and "登记" in zh.html
     assert "跳过" in zh.html
 

@@ -59,25 +59,34 @@ steps:
   - {id: c, name: C, lane: backstage, activities: [C]}
 flow: ["start -> a -> b -> c | a", "c -> end"]
 """)
-    r = check_conformance(make_log({"1": ["A", "B", "A", "B", "C"],
-                                    "2": ["A", "B", "C", "C"]}), bp)
+    r = check_conformance(
+        make_log({"1": ["A", "B", "A", "B", "C"], "2": ["A", "B", "C", "C"]}), bp
+    )
     assert {(d.kind, d.step, d.cases) for d in r.deviations} == {("rework", "c", 1)}
     assert r.steps[0].repeat_cases == 1
 
 
 def test_skips_inside_a_choice_name_the_exit_step():
     bp = load_blueprint(EXAMPLE)
-    log = make_log({"1": ["Assign seriousness", "Take in charge ticket", "Closed"],
-                    "2": ["Take in charge ticket", "Resolve ticket", "Closed"]})
+    log = make_log(
+        {
+            "1": ["Assign seriousness", "Take in charge ticket", "Closed"],
+            "2": ["Take in charge ticket", "Resolve ticket", "Closed"],
+        }
+    )
     got = {(d.kind, d.step) for d in check_conformance(log, bp).deviations}
     assert got == {("skipped", "resolve"), ("skipped", "assign")}
 
 
 def test_standard_attainment_per_step():
-    bp = parse_blueprint(SEQ.replace(
-        "activities: [C]}", "activities: [C], standard: within 2 h of case start}"
-    ).replace("activities: [B]}", "activities: [B], standard: within 30 min after "
-              "previous step}"))
+    bp = parse_blueprint(
+        SEQ.replace(
+            "activities: [C]}", "activities: [C], standard: within 2 h of case start}"
+        ).replace(
+            "activities: [B]}",
+            "activities: [B], standard: within 30 min after previous step}",
+        )
+    )
     r = check_conformance(make_log(KNOWN), bp)
     steps = {s.step: s for s in r.steps}
     # C completes 2 h, 1 h, 2 h, 3 h, 3 h after case start; c6 has no C
@@ -140,26 +149,46 @@ def _pm4py_fitness(net, variants) -> float:
     for trace, n in variants:
         for _ in range(n):
             k += 1
-            rows += [{"case:concept:name": f"c{k}", "concept:name": a,
-                      "time:timestamp": pd.Timestamp("2024-01-01", tz="UTC")
-                      + pd.Timedelta(minutes=i)} for i, a in enumerate(trace)]
+            rows += [
+                {
+                    "case:concept:name": f"c{k}",
+                    "concept:name": a,
+                    "time:timestamp": pd.Timestamp("2024-01-01", tz="UTC")
+                    + pd.Timedelta(minutes=i),
+                }
+                for i, a in enumerate(trace)
+            ]
     df = pd.DataFrame(rows)
-    return float(pm4py.fitness_token_based_replay(
-        df, pn, im, fm, activity_key="concept:name", case_id_key="case:concept:name",
-        timestamp_key="time:timestamp")["log_fitness"])
+    return float(
+        pm4py.fitness_token_based_replay(
+            df,
+            pn,
+            im,
+            fm,
+            activity_key="concept:name",
+            case_id_key="case:concept:name",
+            timestamp_key="time:timestamp",
+        )["log_fitness"]
+    )
 
 
 def test_tiny_log_fitness_equals_pm4py():
     bp = seq()
     variants = [([bp.activity_map().get(a, a) for a in t], 1) for t in KNOWN.values()]
     ours, _ = token_replay(bp.petri_net(), variants)
-    assert ours.fitness == pytest.approx(_pm4py_fitness(bp.petri_net(), variants),
-                                         abs=1e-12)
+    assert ours.fitness == pytest.approx(
+        _pm4py_fitness(bp.petri_net(), variants), abs=1e-12
+    )
 
 
 @settings(max_examples=15, deadline=None)
-@given(st.lists(st.lists(st.sampled_from(["a", "b", "c", "d", "x"]), min_size=1,
-                         max_size=7), min_size=1, max_size=5))
+@given(
+    st.lists(
+        st.lists(st.sampled_from(["a", "b", "c", "d", "x"]), min_size=1, max_size=7),
+        min_size=1,
+        max_size=5,
+    )
+)
 def test_random_traces_on_a_choice_loop_net_equal_pm4py(ts):
     bp = parse_blueprint("""
 name: net
@@ -202,12 +231,15 @@ def test_helpdesk_fitness_equals_pm4py_token_replay():
     df = log.to_pandas()
     amap = bp.activity_map()
     df["concept:name"] = df["activity"].map(lambda a: amap.get(a, a))
-    df = pm4py.format_dataframe(df, case_id="case_id", activity_key="concept:name",
-                                timestamp_key="timestamp")
+    df = pm4py.format_dataframe(
+        df, case_id="case_id", activity_key="concept:name", timestamp_key="timestamp"
+    )
     theirs = pm4py.fitness_token_based_replay(
-        df, pn, Marking({places["source"]: 1}), Marking({places["sink"]: 1}))
+        df, pn, Marking({places["source"]: 1}), Marking({places["sink"]: 1})
+    )
     assert ours.cases == 4580
     assert ours.fitness == pytest.approx(theirs["log_fitness"], abs=1e-12)
     assert 100 * ours.fitting_cases / ours.cases == pytest.approx(
-        theirs["perc_fit_traces"])
+        theirs["perc_fit_traces"]
+    )
     assert ours.fitness == pytest.approx(0.96107253, abs=1e-8)

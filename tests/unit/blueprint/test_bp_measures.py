@@ -20,20 +20,35 @@ T0 = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
 def _timed_log():
     """Two cases with start and end times (minutes after T0)."""
     rows = [  # case, activity, start, end, resource
-        ("1", "A", 0, 10, "x"), ("1", "B", 30, 60, "y"), ("1", "C", 60, 70, "y"),
-        ("2", "A", 0, 10, "x"), ("2", "B", 20, 30, "x"), ("2", "B", 50, 80, "y"),
+        ("1", "A", 0, 10, "x"),
+        ("1", "B", 30, 60, "y"),
+        ("1", "C", 60, 70, "y"),
+        ("2", "A", 0, 10, "x"),
+        ("2", "B", 20, 30, "x"),
+        ("2", "B", 50, 80, "y"),
         ("2", "C", 100, 120, "y"),
     ]
-    t = pa.table({
-        "case_id": [r[0] for r in rows], "activity": [r[1] for r in rows],
-        "start": pa.array([T0 + timedelta(minutes=r[2]) for r in rows],
-                          pa.timestamp("us", tz="UTC")),
-        "end": pa.array([T0 + timedelta(minutes=r[3]) for r in rows],
-                        pa.timestamp("us", tz="UTC")),
-        "resource": [r[4] for r in rows],
-    })
-    return so.EventLog.from_arrow(t, columns=so.ColumnMap(
-        "case_id", "activity", "end", start_timestamp="start", resource="resource"))
+    t = pa.table(
+        {
+            "case_id": [r[0] for r in rows],
+            "activity": [r[1] for r in rows],
+            "start": pa.array(
+                [T0 + timedelta(minutes=r[2]) for r in rows],
+                pa.timestamp("us", tz="UTC"),
+            ),
+            "end": pa.array(
+                [T0 + timedelta(minutes=r[3]) for r in rows],
+                pa.timestamp("us", tz="UTC"),
+            ),
+            "resource": [r[4] for r in rows],
+        }
+    )
+    return so.EventLog.from_arrow(
+        t,
+        columns=so.ColumnMap(
+            "case_id", "activity", "end", start_timestamp="start", resource="resource"
+        ),
+    )
 
 
 VA = """
@@ -71,8 +86,9 @@ def test_value_stream_without_start_times_uses_work_time_or_says_unknown():
     assert vs.pce is None and "cannot be measured" in vs.notes[0]
     assert vs.steps[-1].step == "(unmapped)"
     assert sum(s.lead_s for s in vs.steps) == pytest.approx(vs.lead_s)
-    bp2 = parse_blueprint(VA.replace("value_adding: true}",
-                                     "value_adding: true, work_time: 15 min}"))
+    bp2 = parse_blueprint(
+        VA.replace("value_adding: true}", "value_adding: true, work_time: 15 min}")
+    )
     vs2 = value_stream(log, bp2)
     assert vs2.value_adding_s == 2 * 15 * 60
     assert vs2.pce == pytest.approx(1800 / vs2.lead_s)
@@ -80,8 +96,9 @@ def test_value_stream_without_start_times_uses_work_time_or_says_unknown():
 
 def test_overlay_metrics_and_hot_spots():
     log = make_log(KNOWN_STD)
-    bp = parse_blueprint(VA.replace("activities: [C]}",
-                                    "activities: [C], standard: within 2 h}"))
+    bp = parse_blueprint(
+        VA.replace("activities: [C]}", "activities: [C], standard: within 2 h}")
+    )
     freq = overlay(log, bp, "frequency")
     assert freq.steps["a"].share == pytest.approx(5 / 6)
     assert freq.steps["b"].rework_cases == 1 and freq.steps["b"].hot_rework

@@ -28,7 +28,10 @@ def test_sequence_compiles_to_a_chain():
     net = seq().petri_net()
     assert net.transitions == ("a", "b", "c")
     assert _places(net) == [
-        (("a",), ("b",)), (("b",), ("c",)), (("c",), ("end",)), (("start",), ("a",)),
+        (("a",), ("b",)),
+        (("b",), ("c",)),
+        (("c",), ("end",)),
+        (("start",), ("a",)),
     ]
     assert net.initial == ("source",) and net.final == ("sink",)
     assert net.notes == ()
@@ -48,9 +51,13 @@ flow:
 """)
     net = bp.petri_net()
     assert _places(net) == [
-        (("a",), ("b", "c")), (("c",), ("end",)), (("start", "b"), ("a",)),
+        (("a",), ("b", "c")),
+        (("c",), ("end",)),
+        (("start", "b"), ("a",)),
     ] or _places(net) == [
-        (("a",), ("b", "c")), (("b", "start"), ("a",)), (("c",), ("end",)),
+        (("a",), ("b", "c")),
+        (("b", "start"), ("a",)),
+        (("c",), ("end",)),
     ]
     assert bp.loop_steps() == {"a", "b"}
     assert net.notes == ()
@@ -69,8 +76,12 @@ flow: ["start -> a -> b & c", "b & c -> d -> end"]
     net = bp.petri_net()
     assert len(net.outputs["a"]) == 2 and len(net.inputs["d"]) == 2
     assert _places(net) == [
-        (("a",), ("b",)), (("a",), ("c",)), (("b",), ("d",)), (("c",), ("d",)),
-        (("d",), ("end",)), (("start",), ("a",)),
+        (("a",), ("b",)),
+        (("a",), ("c",)),
+        (("b",), ("d",)),
+        (("c",), ("d",)),
+        (("d",), ("end",)),
+        (("start",), ("a",)),
     ]
 
 
@@ -102,15 +113,25 @@ steps:
 def test_examples_load_and_map_their_logs_activities():
     bp = load_blueprint(EXAMPLE)
     assert bp.step("take").moment_of_truth
-    assert bp.step("take").standard.target == 0.9
-    assert bp.step("close").standard.reference == "step"
-    assert bp.step("close").standard.ref_step == "resolve"
+    take, close = bp.step("take").standard, bp.step("close").standard
+    assert take is not None and close is not None
+    assert take.target == 0.9
+    assert (close.reference, close.ref_step) == ("step", "resolve")
     assert bp.activity_map()["Take in charge ticket"] == "take"
     assert bp.order()[0] == "report"
     demo = load_blueprint(DEMO)
     assert set(demo.activity_map()) == {
-        "Ticket created", "First response", "L1 work", "Escalated to L2", "L2 work",
-        "Waiting for customer", "Customer replied", "Resolved", "Reopened", "Closed"}
+        "Ticket created",
+        "First response",
+        "L1 work",
+        "Escalated to L2",
+        "L2 work",
+        "Waiting for customer",
+        "Customer replied",
+        "Resolved",
+        "Reopened",
+        "Closed",
+    }
 
 
 @pytest.mark.parametrize(
@@ -156,41 +177,73 @@ def test_bad_standards(text, match):
     ("yaml_text", "match"),
     [
         ("name: x\nsteps: []\n", r"'steps' must be a non-empty list"),
-        ("steps:\n  - {id: a, name: A, lane: customer}\n", "missing required key 'name'"),
-        ("name: x\nsteps:\n  - {id: a, name: A, lane: kitchen}\n",
-         r"steps\[0\]\.lane \(<string>, line 3\): unknown lane 'kitchen'"),
-        ("name: x\nsteps:\n  - {id: a, name: A, lane: customer, colour: red}\n",
-         "unknown key 'colour'"),
-        ("name: x\nsteps:\n  - {id: a, name: A, lane: customer, activities: [A]}\n"
-         "  - {id: a, name: B, lane: customer, activities: [B]}\n",
-         r"line 4\): duplicate step id 'a'"),
-        ("name: x\nsteps:\n  - {id: a, name: A, lane: customer, activities: [A]}\n"
-         "  - {id: b, name: B, lane: customer, activities: [A]}\n",
-         "'A' is mapped to both 'a' and 'b'"),
-        ("name: x\nsteps:\n  - {id: a, name: A, lane: customer, activities: [A]}\n"
-         "flow:\n  - start -> a -> z\n",
-         r"flow\[0\] \(<string>, line 5\): unknown step 'z'"),
-        ("name: x\nsteps:\n  - {id: a, name: A, lane: customer, activities: [A]}\n"
-         "flow:\n  - a\n", "a flow statement is text like"),
-        ("name: x\nsteps:\n  - {id: a, name: A, lane: customer, activities: [A]}\n"
-         "  - {id: b, name: B, lane: customer}\n",
-         "step 'b' is in the flow but maps no log activity"),
-        ("name: x\nsteps:\n  - {id: a, name: A, lane: customer, activities: [A]}\n"
-         "  - {id: b, name: B, lane: customer, activities: [B]}\n"
-         "flow: ['start -> a -> end']\n", "step 'b' maps log activities"),
-        ("name: x\nsteps:\n  - {id: a, name: A, lane: customer, activities: [A],\n"
-         "     standard: soon}\n", r"steps\[0\]\.standard \(<string>, line 4\)"),
-        ("name: x\nsteps:\n  - {id: a, name: A, lane: customer, activities: [A],"
-         " moment_of_truth: maybe}\n", "'moment_of_truth' must be true or false"),
-        ("name: x\nsteps:\n  - {id: a, name: A, lane: customer, activities: [A]}\n"
-         "  - {id: b, name: B, lane: customer, activities: [B]}\n"
-         "  - {id: c, name: C, lane: customer, activities: [C]}\n"
-         "flow: ['start -> a -> b & c', 'a -> c', 'b -> end', 'c -> end']\n",
-         "starts a parallel split"),
+        (
+            "steps:\n  - {id: a, name: A, lane: customer}\n",
+            "missing required key 'name'",
+        ),
+        (
+            "name: x\nsteps:\n  - {id: a, name: A, lane: kitchen}\n",
+            r"steps\[0\]\.lane \(<string>, line 3\): unknown lane 'kitchen'",
+        ),
+        (
+            "name: x\nsteps:\n  - {id: a, name: A, lane: customer, colour: red}\n",
+            "unknown key 'colour'",
+        ),
+        (
+            "name: x\nsteps:\n  - {id: a, name: A, lane: customer, activities: [A]}\n"
+            "  - {id: a, name: B, lane: customer, activities: [B]}\n",
+            r"line 4\): duplicate step id 'a'",
+        ),
+        (
+            "name: x\nsteps:\n  - {id: a, name: A, lane: customer, activities: [A]}\n"
+            "  - {id: b, name: B, lane: customer, activities: [A]}\n",
+            "'A' is mapped to both 'a' and 'b'",
+        ),
+        (
+            "name: x\nsteps:\n  - {id: a, name: A, lane: customer, activities: [A]}\n"
+            "flow:\n  - start -> a -> z\n",
+            r"flow\[0\] \(<string>, line 5\): unknown step 'z'",
+        ),
+        (
+            "name: x\nsteps:\n  - {id: a, name: A, lane: customer, activities: [A]}\n"
+            "flow:\n  - a\n",
+            "a flow statement is text like",
+        ),
+        (
+            "name: x\nsteps:\n  - {id: a, name: A, lane: customer, activities: [A]}\n"
+            "  - {id: b, name: B, lane: customer}\n",
+            "step 'b' is in the flow but maps no log activity",
+        ),
+        (
+            "name: x\nsteps:\n  - {id: a, name: A, lane: customer, activities: [A]}\n"
+            "  - {id: b, name: B, lane: customer, activities: [B]}\n"
+            "flow: ['start -> a -> end']\n",
+            "step 'b' maps log activities",
+        ),
+        (
+            "name: x\nsteps:\n  - {id: a, name: A, lane: customer, activities: [A],\n"
+            "     standard: soon}\n",
+            r"steps\[0\]\.standard \(<string>, line 4\)",
+        ),
+        (
+            "name: x\nsteps:\n  - {id: a, name: A, lane: customer, activities: [A],"
+            " moment_of_truth: maybe}\n",
+            "'moment_of_truth' must be true or false",
+        ),
+        (
+            "name: x\nsteps:\n  - {id: a, name: A, lane: customer, activities: [A]}\n"
+            "  - {id: b, name: B, lane: customer, activities: [B]}\n"
+            "  - {id: c, name: C, lane: customer, activities: [C]}\n"
+            "flow: ['start -> a -> b & c', 'a -> c', 'b -> end', 'c -> end']\n",
+            "starts a parallel split",
+        ),
         ("name: x\nsteps: [\n", "not valid YAML"),
         ("name: x\nsteps:\n  - {id: start, name: A, lane: customer}\n", "reserved"),
-        ("name: x\nsteps:\n  - {id: a, name: A, lane: customer, activities: [A]}\n"
-         "flow: ['a -> a']\n", "no case can finish"),
+        (
+            "name: x\nsteps:\n  - {id: a, name: A, lane: customer, activities: [A]}\n"
+            "flow: ['a -> a']\n",
+            "no case can finish",
+        ),
     ],
 )
 def test_bad_blueprints_name_key_value_and_line(yaml_text, match):
@@ -206,8 +259,19 @@ def test_missing_file(tmp_path):
 def test_to_dict_round_trips_the_flow():
     d = seq().to_dict()
     assert d["flow"] == ["start -> a", "a -> b", "b -> c", "c -> end"]
-    again = parse_blueprint({**d, "lanes": None, "steps": [
-        {k: v for k, v in s.items() if k in ("id", "name", "lane", "activities")}
-        for s in d["steps"]]})
+    again = parse_blueprint(
+        {
+            **d,
+            "lanes": None,
+            "steps": [
+                {
+                    k: v
+                    for k, v in s.items()
+                    if k in ("id", "name", "lane", "activities")
+                }
+                for s in d["steps"]
+            ],
+        }
+    )
     assert again.edges() == seq().edges()
     assert SEQ.strip().startswith("name")

@@ -40,10 +40,24 @@ steps:
      standard: within 2 h}
 """)
     svg = render_svg(bp)
-    for text in ("Line of interaction", "互动分界线", "Line of visibility", "可视分界线",
-                 "Line of internal interaction", "Customer actions", "顾客行为",
-                 "Support processes", "Physical evidence", "phone menu", "来电",
-                 "Call &lt;us&gt;", "Repairs &lt;&amp;&gt; co", "◷≤2h", "★", "Ⓕ"):
+    for text in (
+        "Line of interaction",
+        "互动分界线",
+        "Line of visibility",
+        "可视分界线",
+        "Line of internal interaction",
+        "Customer actions",
+        "顾客行为",
+        "Support processes",
+        "Physical evidence",
+        "phone menu",
+        "来电",
+        "Call &lt;us&gt;",
+        "Repairs &lt;&amp;&gt; co",
+        "◷≤2h",
+        "★",
+        "Ⓕ",
+    ):
         assert text in svg, text
     assert "<us>" not in svg
     ET.fromstring(svg)  # well-formed XML
@@ -57,7 +71,9 @@ def test_overlay_is_drawn():
     log = make_log({"1": ["A", "B", "B", "C"], "2": ["A", "C"]})
     bp = seq()
     svg = render_svg(bp, overlay=overlay(log, bp, "frequency"))
-    assert "100% cases" in svg and "50% cases" in svg and "↻100%" in svg  # b: 1 case, repeated
+    assert (
+        "100% cases" in svg and "50% cases" in svg and "↻100%" in svg
+    )  # b: 1 case, repeated
 
 
 @pytest.mark.browser
@@ -94,8 +110,12 @@ def test_html_is_self_contained():
 def _nodes(xml: str) -> tuple[dict[str, str], list[ET.Element], list[ET.Element]]:
     root = ET.fromstring(xml)
     proc = root.find(f"{{{BPMN}}}process")
-    kinds = {el.attrib["id"]: el.tag.split("}")[1] for el in proc
-             if "id" in el.attrib and el.tag.split("}")[1] != "sequenceFlow"}
+    assert proc is not None
+    kinds = {
+        el.attrib["id"]: el.tag.split("}")[1]
+        for el in proc
+        if "id" in el.attrib and el.tag.split("}")[1] != "sequenceFlow"
+    }
     flows = proc.findall(f"{{{BPMN}}}sequenceFlow")
     shapes = root.findall(f".//{{{BPMNDI}}}BPMNShape")
     return kinds, flows, shapes
@@ -109,21 +129,30 @@ def test_bpmn_round_trip_and_complete_diagram(path):
     assert sum(k == "task" for k in kinds.values()) == len(bp.flow_steps())
     shaped = {s.attrib["bpmnElement"] for s in shapes}
     assert set(kinds) - {"LaneSet_1"} <= shaped
-    edges = {e.attrib["bpmnElement"] for e in ET.fromstring(xml).iter(f"{{{BPMNDI}}}BPMNEdge")}
+    edges = {
+        e.attrib["bpmnElement"]
+        for e in ET.fromstring(xml).iter(f"{{{BPMNDI}}}BPMNEdge")
+    }
     assert edges == {f.attrib["id"] for f in flows}
     # flow nodes do not overlap
     boxes = []
     for s in shapes:
-        if s.attrib["bpmnElement"] in kinds and kinds[s.attrib["bpmnElement"]] != "lane":
-            b = s.find(f"{{{DC}}}Bounds").attrib
+        if (
+            s.attrib["bpmnElement"] in kinds
+            and kinds[s.attrib["bpmnElement"]] != "lane"
+        ):
+            bounds = s.find(f"{{{DC}}}Bounds")
+            assert bounds is not None
+            b = bounds.attrib
             boxes.append(tuple(float(b[k]) for k in ("x", "y", "width", "height")))
     for i, (x1, y1, w1, h1) in enumerate(boxes):
-        for x2, y2, w2, h2 in boxes[i + 1:]:
+        for x2, y2, w2, h2 in boxes[i + 1 :]:
             assert x1 + w1 <= x2 or x2 + w2 <= x1 or y1 + h1 <= y2 or y2 + h2 <= y1
     back = from_bpmn(xml)
     assert sorted(back.edges()) == sorted(bp.edges())
     assert {s.id: s.lane for s in back.steps} == {
-        s: bp.step(s).lane for s in bp.flow_steps()}
+        s: bp.step(s).lane for s in bp.flow_steps()
+    }
 
 
 def test_bpmn_parallel_round_trip(tmp_path):
@@ -140,7 +169,9 @@ flow: ["start -> a -> b & c", "b & c -> d -> end"]
     path.write_text(to_bpmn(bp), encoding="utf-8")
     back = read_bpmn(path)
     assert [(link.text()) for link in back.flow if "&" in link.text()] == [
-        "a -> b & c", "b & c -> d"]
+        "a -> b & c",
+        "b & c -> d",
+    ]
 
 
 def test_pm4py_reads_the_export(tmp_path):
@@ -150,7 +181,9 @@ def test_pm4py_reads_the_export(tmp_path):
     path.write_text(to_bpmn(bp), encoding="utf-8")
     graph = pm4py.read_bpmn(str(path))
     names = {n.get_name() for n in graph.get_nodes()}
-    assert {bp.step(s).name + f" ({bp.step(s).name_zh})" for s in bp.flow_steps()} <= names
+    assert {
+        bp.step(s).name + f" ({bp.step(s).name_zh})" for s in bp.flow_steps()
+    } <= names
 
 
 @pytest.mark.parametrize(
@@ -158,10 +191,16 @@ def test_pm4py_reads_the_export(tmp_path):
     [
         ("<not xml", "not well-formed XML"),
         ("<a/>", "no <bpmn:process>"),
-        (f'<definitions xmlns="{BPMN}"><process id="p"><startEvent id="s"/>'
-         f'<inclusiveGateway id="g"/></process></definitions>', "inclusiveGateway"),
-        (f'<definitions xmlns="{BPMN}"><process id="p"><startEvent id="s"/>'
-         f"</process></definitions>", "no tasks"),
+        (
+            f'<definitions xmlns="{BPMN}"><process id="p"><startEvent id="s"/>'
+            f'<inclusiveGateway id="g"/></process></definitions>',
+            "inclusiveGateway",
+        ),
+        (
+            f'<definitions xmlns="{BPMN}"><process id="p"><startEvent id="s"/>'
+            f"</process></definitions>",
+            "no tasks",
+        ),
     ],
 )
 def test_bpmn_import_errors(xml, match):

@@ -16,6 +16,7 @@ from servops.report.charts import kpi_cards
 
 if TYPE_CHECKING:
     from servops.blueprint import Blueprint
+    from servops.blueprint.render import Lang
 
 __all__ = ["build"]
 
@@ -45,7 +46,9 @@ def _blueprint(ctx: ReportContext) -> Blueprint | None:
 def _step_label(bp: Blueprint, step: str, lang: str) -> str:
     """Step names for a deviation's step field (``a|b`` joins alternatives)."""
     ids = set(bp.step_ids)
-    return " | ".join(bp.step(s).label(lang) if s in ids else s for s in step.split("|"))
+    return " | ".join(
+        bp.step(s).label(lang) if s in ids else s for s in step.split("|")
+    )
 
 
 def build(ctx: ReportContext) -> Section | None:
@@ -64,13 +67,15 @@ def build(ctx: ReportContext) -> Section | None:
     conf = check_conformance(ctx.log, bp)
     vs = value_stream(ctx.log, bp)
     ctx.cache["blueprint.conformance"] = conf
-    lang = "zh" if ctx.lang == "zh" else "both"
+    lang: Lang = "zh" if ctx.lang == "zh" else "both"
     pce = "–" if vs.pce is None else f"{vs.pce:.1%}"
     cards = kpi_cards(
         [
             (t("Fitness to the blueprint", "与蓝图的拟合度"), f"{conf.fitness:.3f}"),
-            (t("Cases that follow it exactly", "完全符合的案例"),
-             f"{conf.fitting_cases / max(conf.cases, 1):.0%}"),
+            (
+                t("Cases that follow it exactly", "完全符合的案例"),
+                f"{conf.fitting_cases / max(conf.cases, 1):.0%}",
+            ),
             (t("Process cycle efficiency", "流程周期效率"), pce),
         ],
         notes=[
@@ -80,12 +85,19 @@ def build(ctx: ReportContext) -> Section | None:
         ],
     )
     metric_note = {
-        "waiting": t("Boxes are coloured by the mean wait before each step (green short, "
-                     "red long).", "方框颜色表示各步骤前的平均等待（绿短红长）。"),
-        "frequency": t("Boxes are coloured by the share of cases passing each step.",
-                       "方框颜色表示经过各步骤的案例比例。"),
-        "standard": t("Boxes are coloured by service-standard attainment.",
-                      "方框颜色表示服务标准达成率。"),
+        "waiting": t(
+            "Boxes are coloured by the mean wait before each step (green short, "
+            "red long).",
+            "方框颜色表示各步骤前的平均等待（绿短红长）。",
+        ),
+        "frequency": t(
+            "Boxes are coloured by the share of cases passing each step.",
+            "方框颜色表示经过各步骤的案例比例。",
+        ),
+        "standard": t(
+            "Boxes are coloured by service-standard attainment.",
+            "方框颜色表示服务标准达成率。",
+        ),
     }.get(str(metric), "")
     legend = t(
         " Red badges ✕ count cases that breached a step's standard (thick red border: "
@@ -112,7 +124,7 @@ def build(ctx: ReportContext) -> Section | None:
     std_rows = "".join(
         f"<tr><td>{escape(bp.step(s.step).label(ctx.lang))}</td>"
         f"<td>{escape(s.standard or '')}</td><td class='num'>{s.measured:,}</td>"
-        f"<td class='num'>{'–' if s.standard_attainment is None else f'{s.standard_attainment:.1%}'}</td>"  # noqa: E501
+        f"<td class='num'>{'–' if s.standard_attainment is None else f'{s.standard_attainment:.1%}'}</td>"
         f"<td class='num'>{'' if s.target is None else f'{s.target:.0%}'}</td></tr>"
         for s in conf.steps
         if s.standard
@@ -132,17 +144,31 @@ def build(ctx: ReportContext) -> Section | None:
         f"{cards}<p class='note'>{escape(metric_note + legend)}</p>"
         f"<div style='overflow-x:auto'>{render_svg(bp, overlay=ov, lang=lang)}</div>"
         f"{dev_table}{std_table}"
-        + (f"<details><summary>{t('Notes', '说明')}</summary><ul>{notes}</ul></details>"
-           if notes else "")
+        + (
+            f"<details><summary>{t('Notes', '说明')}</summary><ul>{notes}</ul></details>"
+            if notes
+            else ""
+        )
     )
     worst = next((d for d in conf.deviations if d.kind != "unexpected"), None)
     summary = t(
         f"Fitness {conf.fitness:.3f} against the blueprint '{bp.name}'"
-        + (f"; most common deviation: {_KINDS[worst.kind][0]} at {worst.step} "
-           f"({worst.cases:,} cases)." if worst else "."),
+        + (
+            f"; most common deviation: {_KINDS[worst.kind][0]} at {worst.step} "
+            f"({worst.cases:,} cases)."
+            if worst
+            else "."
+        ),
         f"与蓝图「{bp.label('zh')}」的拟合度 {conf.fitness:.3f}"
-        + (f"；最常见偏差：{worst.step} {_KINDS[worst.kind][1]}（{worst.cases:,} 个案例）。"
-           if worst else "。"),
+        + (
+            f"；最常见偏差：{worst.step} {_KINDS[worst.kind][1]}（{worst.cases:,} 个案例）。"
+            if worst
+            else "。"
+        ),
     )
-    return Section(id="blueprint", title=t("Service blueprint", "服务蓝图"), html=html,
-                   summary=summary)
+    return Section(
+        id="blueprint",
+        title=t("Service blueprint", "服务蓝图"),
+        html=html,
+        summary=summary,
+    )
