@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import itertools
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from servops.log.engine import fetch_first
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from datetime import datetime
 
     import duckdb
@@ -16,6 +18,8 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from servops.io.columns import ColumnMap
+
+from servops.errors import WorkspaceError
 
 __all__ = ["EventLog", "LogInfo", "LogMeta"]
 
@@ -199,6 +203,21 @@ class EventLog:
         w = self._where()
         return f"(SELECT * FROM ({self._instances_sql}){' WHERE ' + w if w else ''})"
 
+    def _run_sql(self, sql: str) -> str:
+        """Bind ``events`` and ``instances`` as CTEs in front of ``sql``.
+
+        A query with its own ``WITH`` clause gets its CTEs appended to ours.
+        """
+        head = f"WITH events AS {self.events_sql}, instances AS {self.instances_sql}"
+        body = sql.lstrip()
+        if body[:4].upper() == "WITH" and body[4:5].isspace():
+            rest = body[5:].lstrip()
+            if rest[:9].upper() == "RECURSIVE":
+                head = "WITH RECURSIVE" + head[4:]
+                rest = rest[9:].lstrip()
+            return f"{head}, {rest}"
+        return f"{head}\n{body}"
+
     def query(
         self, sql: str, params: list[object] | None = None
     ) -> duckdb.DuckDBPyRelation:
@@ -208,11 +227,17 @@ class EventLog:
         --------
         >>> tiny_log.query("SELECT count(*) AS n FROM events").fetchall()
         [(18,)]
+        >>> tiny_log.fetchall(
+        ...     "WITH c AS (SELECT DISTINCT case_id FROM instances) "
+        ...     "SELECT count(*) FROM c"
+        ... )
+        [(5,)]
         """
-        full = f"WITH events AS {self.events_sql}, instances AS {self.instances_sql}\n{sql}"
-        if params:
-            return self._con.sql(full, params=params)
-        return self._con.sql(full)
+        full = self._run_sql(sql)
+        with self._closed_hint():
+            if params:
+                return self._con.sql(full, params=params)
+            return self._con.sql(full)
 
     def fetchone(self, sql: str, params: list[object] | None = None) -> tuple[Any, ...]:
         """Run ``sql`` as :meth:`query` does and return its first row.
@@ -222,8 +247,9 @@ class EventLog:
         >>> tiny_log.fetchone("SELECT count(*) FROM events")
         (18,)
         """
-        full = f"WITH events AS {self.events_sql}, instances AS {self.instances_sql}\n{sql}"
-        row = fetch_first(self._con, full, params)
+        full = self._run_sql(sql)
+        with self._closed_hint():
+            row = fetch_first(self._con, full, params)
         if row is None:
             msg = f"query returned no row: {sql}"
             raise RuntimeError(msg)
@@ -233,8 +259,26 @@ class EventLog:
         self, sql: str, params: list[object] | None = None
     ) -> list[tuple[Any, ...]]:
         """Run ``sql`` as :meth:`query` does and return all rows."""
-        full = f"WITH events AS {self.events_sql}, instances AS {self.instances_sql}\n{sql}"
-        return [tuple(r) for r in self._con.execute(full, params or []).fetchall()]
+        full = self._run_sql(sql)
+        with self._closed_hint():
+            return [tuple(r) for r in self._con.execute(full, params or []).fetchall()]
+
+    @contextmanager
+    def _closed_hint(self) -> Iterator[None]:
+        """Say plainly that the workspace was closed, instead of DuckDB's terse error."""
+        import duckdb
+
+        try:
+            yield
+        except duckdb.ConnectionException as exc:
+            if "closed" not in str(exc).lower():
+                raise
+            msg = (
+                f"the DuckDB connection of log {self.meta.name or self.meta.source!r} is "
+                f"closed (its Workspace was closed). Use the log inside `with Workspace(...)`,"
+                f" or load it with servops.open_log(name, db=...), which keeps it open."
+            )
+            raise WorkspaceError(msg) from exc
 
     def relation(self, level: Level = "instances") -> duckdb.DuckDBPyRelation:
         """The events or instances as a DuckDB relation, ordered by case and time."""

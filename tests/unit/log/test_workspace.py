@@ -75,3 +75,10 @@ def test_bad_names(tmp_path):
 def test_open_log_unknown_spec(tmp_path):
     with pytest.raises(so.LogSchemaError, match="neither a file nor a log stored"):
         so.open_log("nothing-here", db=tmp_path / "w.duckdb")
+
+
+def test_using_a_log_after_closing_its_workspace_says_so(tmp_path):
+    with so.Workspace(tmp_path / "w.duckdb") as ws:
+        log, _ = ws.import_log(DATA / "tiny.csv", "t")
+    with pytest.raises(WorkspaceError, match="closed"):
+        log.n_cases()
