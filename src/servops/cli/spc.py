@@ -12,10 +12,9 @@ import functools
 import inspect
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
-from rich.console import Console
 
 from servops.cli._common import (
     _READING,
@@ -33,28 +32,62 @@ from servops.spc.charts import CHART_KINDS, ChartResult, ControlChart
 from servops.spc.rules import Rules
 from servops.spc.series import KPI_NAMES, chart_kpi
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from servops.spc.charts import ChartKind
+    from servops.spc.series import Period
+
 __all__ = ["alerts", "register", "spc"]
 
 _TWO_CHART = ("imr", "xbar_r", "xbar_s")
 _PRESETS = ("minitab", "nelson", "western_electric", "attribute", "test1")
 
-ChartOpt = Annotated[str, typer.Option(
-    "--chart", help=f"Chart kind: {', '.join(CHART_KINDS)}. Default: imr for a column; "
-    "for a KPI the one that suits it (imr for times, p for rates, c for arrivals).",
-    show_default=False)]
-RulesOpt = Annotated[str, typer.Option(
-    "--rules", help="Tests: minitab (all 8, Minitab's K), western_electric, attribute "
-    "(1-4), test1.")]
-KOpt = Annotated[list[str] | None, typer.Option(
-    "--k", help="Change a test's K, e.g. --k 2=8 --k 1=2.5 (repeatable).",
-    show_default=False)]
-ByOpt = Annotated[str, typer.Option("--by", help="Period of a KPI series: day, week, month.")]
-BaselineOpt = Annotated[int | None, typer.Option(
-    "--baseline", help="Fit limits on the first N periods/points (phase I), monitor the "
-    "rest (phase II).", show_default=False)]
-ConfigOpt = Annotated[Path | None, typer.Option(
-    "--config", help="KPI/SLA config YAML (default: guessed from activity names).",
-    show_default=False)]
+ChartOpt = Annotated[
+    str,
+    typer.Option(
+        "--chart",
+        help=f"Chart kind: {', '.join(CHART_KINDS)}. Default: imr for a column; "
+        "for a KPI the one that suits it (imr for times, p for rates, c for arrivals).",
+        show_default=False,
+    ),
+]
+RulesOpt = Annotated[
+    str,
+    typer.Option(
+        "--rules",
+        help="Tests: minitab (all 8, Minitab's K), western_electric, attribute "
+        "(1-4), test1.",
+    ),
+]
+KOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--k",
+        help="Change a test's K, e.g. --k 2=8 --k 1=2.5 (repeatable).",
+        show_default=False,
+    ),
+]
+ByOpt = Annotated[
+    str, typer.Option("--by", help="Period of a KPI series: day, week, month.")
+]
+BaselineOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--baseline",
+        help="Fit limits on the first N periods/points (phase I), monitor the "
+        "rest (phase II).",
+        show_default=False,
+    ),
+]
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        help="KPI/SLA config YAML (default: guessed from activity names).",
+        show_default=False,
+    ),
+]
 
 
 def _rules(preset: str, ks: list[str] | None) -> Rules:
@@ -83,10 +116,17 @@ def _lazy_log(func: Callable[..., Any]) -> Callable[..., Any]:
     sig = inspect.signature(func)
     own = [p for n, p in sig.parameters.items() if n not in ("source", "open_source")]
     params = _reading_params()
-    source = params[0].replace(annotation=Annotated[str, typer.Argument(
-        metavar="FILE|LOG",
-        help="A CSV/Parquet file of numbers (with --column), or an event log file or "
-        "stored log name (with --kpi).", show_default=False)])
+    source = params[0].replace(
+        annotation=Annotated[
+            str,
+            typer.Argument(
+                metavar="FILE|LOG",
+                help="A CSV/Parquet file of numbers (with --column), or an event log file or "
+                "stored log name (with --kpi).",
+                show_default=False,
+            ),
+        ]
+    )
     kw = inspect.Parameter.KEYWORD_ONLY
     new_params = [source, *(p.replace(kind=kw) for p in own), *params[1:]]
 
@@ -96,8 +136,9 @@ def _lazy_log(func: Callable[..., Any]) -> Callable[..., Any]:
 
         def opener() -> EventLog:
             with progress("reading log"):
-                return open_log(reading["log_spec"], db=reading["db"],
-                                **read_options(reading))
+                return open_log(
+                    reading["log_spec"], db=reading["db"], **read_options(reading)
+                )
 
         return func(reading["log_spec"], opener, **kwargs)
 
@@ -141,8 +182,11 @@ def _numeric(table: Any, col: str, path: Path, role: str) -> Any:  # noqa: ANN40
         )
         raise LogSchemaError(msg)
     arr = table.column(col)
-    if not (pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type)
-            or pa.types.is_decimal(arr.type)):
+    if not (
+        pa.types.is_integer(arr.type)
+        or pa.types.is_floating(arr.type)
+        or pa.types.is_decimal(arr.type)
+    ):
         values = arr.to_pylist()
         bad = next(((i, v) for i, v in enumerate(values) if v is not None), (0, None))
         msg = (
@@ -151,13 +195,25 @@ def _numeric(table: Any, col: str, path: Path, role: str) -> Any:  # noqa: ANN40
             "another."
         )
         raise LogSchemaError(msg)
-    return np.asarray(arr.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
+    return np.asarray(
+        arr.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=float
+    )
 
 
 def _file_chart(
-    path: Path, *, column: str | None, chart: str, subgroup: str | None,
-    size: int | None, defects: str | None, units: str | None, rules: Rules,
-    sigma: float, drop: bool, baseline: int | None, label: str | None,
+    path: Path,
+    *,
+    column: str | None,
+    chart: str,
+    subgroup: str | None,
+    size: int | None,
+    defects: str | None,
+    units: str | None,
+    rules: Rules,
+    sigma: float,
+    drop: bool,
+    baseline: int | None,
+    label: str | None,
 ) -> tuple[ChartResult, list[str]]:
     import numpy as np
 
@@ -210,8 +266,13 @@ def _file_chart(
             "row's subgroup) or --size N (consecutive rows)."
         )
         raise InvalidParameterError(msg)
-    cc = ControlChart(chart, sigma=sigma, rules=rules,  # type: ignore[arg-type]
-                      size=size, drop_out_of_control=drop)
+    cc = ControlChart(
+        cast("ChartKind", chart),
+        sigma=sigma,
+        rules=rules,
+        size=None if subgrouped else size,
+        drop_out_of_control=drop,
+    )
     data: Any = values
     kw: dict[str, Any] = {}
     if subgrouped:
@@ -228,16 +289,18 @@ def _file_chart(
         cc.fit(data, labels=labels, **kw)
         return cc.result_, notes
     n = len(data)
-    if not 2 <= baseline < n:  # noqa: PLR2004
+    if not 2 <= baseline < n:
         msg = f"--baseline must be in [2, {n - 1}] for {n} points. Got {baseline}."
         raise InvalidParameterError(msg)
     kw1 = {k: v[:baseline] for k, v in kw.items()}
     kw2 = {k: v[baseline:] for k, v in kw.items()}
     cc.fit(data[:baseline], labels=labels[:baseline] if labels else None, **kw1)
-    notes.append(f"limits from the first {baseline} points (phase I); the rest are "
-                 "phase II")
-    result = cc.monitor(data[baseline:], labels=labels[baseline:] if labels else None,
-                        **kw2)
+    notes.append(
+        f"limits from the first {baseline} points (phase I); the rest are phase II"
+    )
+    result = cc.monitor(
+        data[baseline:], labels=labels[baseline:] if labels else None, **kw2
+    )
     return result, notes
 
 
@@ -255,20 +318,42 @@ def _fmt(v: Any) -> str:  # noqa: ANN401
 
 def _render(objs: list[dict[str, Any]], title: str) -> Callable[[Console], None]:
     def render(c: Console) -> None:
-        rows = [[o["chart"], _fmt(o["lcl"]), _fmt(o["center"]), _fmt(o["ucl"]),
-                 sum(p is not None for p in o["points"]), len(o["signals"])]
-                for o in objs]
-        c.print(simple_table(title, ["chart", "LCL", "center", "UCL", "points",
-                                     "signals"], rows))
+        rows = [
+            [
+                o["chart"],
+                _fmt(o["lcl"]),
+                _fmt(o["center"]),
+                _fmt(o["ucl"]),
+                sum(p is not None for p in o["points"]),
+                len(o["signals"]),
+            ]
+            for o in objs
+        ]
+        c.print(
+            simple_table(
+                title, ["chart", "LCL", "center", "UCL", "points", "signals"], rows
+            )
+        )
         sig_rows = [
-            [o["chart"], s.get("label", s["index"]), s["test"], f"{s['value']:.4g}",
-             s["description"]]
-            for o in objs for s in o["signals"]
+            [
+                o["chart"],
+                s.get("label", s["index"]),
+                s["test"],
+                f"{s['value']:.4g}",
+                s["description"],
+            ]
+            for o in objs
+            for s in o["signals"]
         ]
         if sig_rows:
-            c.print(simple_table("Signals", ["chart", "point", "test", "value",
-                                             "description"], sig_rows[:200]))
-            if len(sig_rows) > 200:  # noqa: PLR2004
+            c.print(
+                simple_table(
+                    "Signals",
+                    ["chart", "point", "test", "value", "description"],
+                    sig_rows[:200],
+                )
+            )
+            if len(sig_rows) > 200:
                 c.print(f"[dim]… {len(sig_rows) - 200} more (use --json)[/]")
         else:
             c.print("No signals: the process looks in statistical control.")
@@ -281,36 +366,77 @@ def _render(objs: list[dict[str, Any]], title: str) -> Callable[[Console], None]
 def spc(
     source: str,
     open_source: Callable[[], EventLog],
-    column: Annotated[str | None, typer.Option(
-        "--column", help="Numeric column of FILE to chart.", show_default=False)] = None,
+    column: Annotated[
+        str | None,
+        typer.Option(
+            "--column", help="Numeric column of FILE to chart.", show_default=False
+        ),
+    ] = None,
     chart: ChartOpt = "",
-    subgroup: Annotated[str | None, typer.Option(
-        "--subgroup", help="Column naming each row's subgroup (X̄ charts).",
-        show_default=False)] = None,
-    size: Annotated[int | None, typer.Option(
-        "--size", help="Subgroup size: consecutive rows (X̄ charts), or the constant "
-        "sample size of p/np/u charts.", show_default=False)] = None,
-    defects: Annotated[str | None, typer.Option(
-        "--defects", help="Column of defective/defect counts (p, np, c, u charts).",
-        show_default=False)] = None,
-    units: Annotated[str | None, typer.Option(
-        "--units", help="Column of sample sizes or units inspected (p, np, u charts).",
-        show_default=False)] = None,
-    label: Annotated[str | None, typer.Option(
-        "--label", help="Column of point labels (dates, batch ids).",
-        show_default=False)] = None,
-    kpi: Annotated[str | None, typer.Option(
-        "--kpi", help=f"Chart a KPI of an event log: {', '.join(KPI_NAMES)}.",
-        show_default=False)] = None,
+    subgroup: Annotated[
+        str | None,
+        typer.Option(
+            "--subgroup",
+            help="Column naming each row's subgroup (X̄ charts).",
+            show_default=False,
+        ),
+    ] = None,
+    size: Annotated[
+        int | None,
+        typer.Option(
+            "--size",
+            help="Subgroup size: consecutive rows (X̄ charts), or the constant "
+            "sample size of p/np/u charts.",
+            show_default=False,
+        ),
+    ] = None,
+    defects: Annotated[
+        str | None,
+        typer.Option(
+            "--defects",
+            help="Column of defective/defect counts (p, np, c, u charts).",
+            show_default=False,
+        ),
+    ] = None,
+    units: Annotated[
+        str | None,
+        typer.Option(
+            "--units",
+            help="Column of sample sizes or units inspected (p, np, u charts).",
+            show_default=False,
+        ),
+    ] = None,
+    label: Annotated[
+        str | None,
+        typer.Option(
+            "--label",
+            help="Column of point labels (dates, batch ids).",
+            show_default=False,
+        ),
+    ] = None,
+    kpi: Annotated[
+        str | None,
+        typer.Option(
+            "--kpi",
+            help=f"Chart a KPI of an event log: {', '.join(KPI_NAMES)}.",
+            show_default=False,
+        ),
+    ] = None,
     by: ByOpt = "day",
     config: ConfigOpt = None,
     baseline: BaselineOpt = None,
     rules: RulesOpt = "minitab",
     k: KOpt = None,
-    sigma: Annotated[float, typer.Option("--sigma", help="Limits at ± this many σ.")] = 3.0,
-    drop_out_of_control: Annotated[bool, typer.Option(
-        "--drop-out-of-control", help="Phase I: drop signalling points (test 1) and "
-        "re-estimate.")] = False,
+    sigma: Annotated[
+        float, typer.Option("--sigma", help="Limits at ± this many σ.")
+    ] = 3.0,
+    drop_out_of_control: Annotated[
+        bool,
+        typer.Option(
+            "--drop-out-of-control",
+            help="Phase I: drop signalling points (test 1) and re-estimate.",
+        ),
+    ] = False,
     json: JsonOpt = False,
 ) -> None:
     """Control chart with the Nelson/Minitab tests, of a numbers file or a log's KPI."""
@@ -324,27 +450,49 @@ def spc(
     extra: dict[str, Any] = {}
     if kpi is not None:
         if column or subgroup or defects or units:
-            msg = ("--kpi charts a KPI of an event log; --column, --subgroup, --defects "
-                   "and --units are for a plain numbers file. Use one or the other.")
+            msg = (
+                "--kpi charts a KPI of an event log; --column, --subgroup, --defects "
+                "and --units are for a plain numbers file. Use one or the other."
+            )
             raise InvalidParameterError(msg)
         log = open_source()
         with progress("computing KPI series", con=log.con):
-            kc = chart_kpi(log, kpi, by=by, chart=chart or None,  # type: ignore[arg-type]
-                           baseline=baseline, config=config, rules=rule_set,
-                           sigma=sigma, drop_out_of_control=drop_out_of_control)
+            kc = chart_kpi(
+                log,
+                kpi,
+                by=cast("Period", by),
+                chart=cast("ChartKind | None", chart or None),
+                baseline=baseline,
+                config=config,
+                rules=rule_set,
+                sigma=sigma,
+                drop_out_of_control=drop_out_of_control,
+            )
         result = kc.latest
         notes = list(kc.notes)
         if kc.phase2 is not None:
-            notes.append(f"limits from the first {baseline} periods (phase I); the rest "
-                         "are phase II")
+            notes.append(
+                f"limits from the first {baseline} periods (phase I); the rest "
+                "are phase II"
+            )
         extra = {"kpi": kc.series.kpi, "by": by, "unit": kc.series.unit}
         title = f"{kc.series.kpi} by {by}: {kc.chart} chart"
     else:
         path = Path(source)
         result, notes = _file_chart(
-            path, column=column, chart=chart or "imr", subgroup=subgroup, size=size,
-            defects=defects, units=units, rules=rule_set, sigma=sigma,
-            drop=drop_out_of_control, baseline=baseline, label=label)
+            path,
+            column=column,
+            chart=chart or "imr",
+            subgroup=subgroup,
+            size=size,
+            defects=defects,
+            units=units,
+            rules=rule_set,
+            sigma=sigma,
+            drop=drop_out_of_control,
+            baseline=baseline,
+            label=label,
+        )
         extra = {"source": path.name, "column": column or defects}
         title = f"{path.name}: {result.kind} chart"
     objs = [{**o, **extra, "notes": notes} for o in result.chart_dicts()]
@@ -354,10 +502,15 @@ def spc(
 
 def alerts(
     log: EventLog,
-    kpi: Annotated[list[str] | None, typer.Option(
-        "--kpi", help="KPI to watch (repeatable). Default: "
-        f"{', '.join(DEFAULT_ALERT_KPIS)} — those the log can give.",
-        show_default=False)] = None,
+    kpi: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--kpi",
+            help="KPI to watch (repeatable). Default: "
+            f"{', '.join(DEFAULT_ALERT_KPIS)} — those the log can give.",
+            show_default=False,
+        ),
+    ] = None,
     by: ByOpt = "day",
     config: ConfigOpt = None,
     baseline: BaselineOpt = None,
@@ -370,19 +523,27 @@ def alerts(
         msg = f"--by must be day, week or month. Got {by!r}."
         raise InvalidParameterError(msg)
     with progress("charting KPI series", con=log.con):
-        found: list[Alert] = log_alerts(log, kpis=kpi or None, by=by,  # type: ignore[arg-type]
-                                        baseline=baseline, config=config,
-                                        rules=_rules(rules, k))
+        found: list[Alert] = log_alerts(
+            log,
+            kpis=kpi or None,
+            by=by,  # type: ignore[arg-type]
+            baseline=baseline,
+            config=config,
+            rules=_rules(rules, k),
+        )
 
     def render(c: Console) -> None:
         if not found:
             c.print("No alerts: every KPI series looks in statistical control.")
             return
-        c.print(simple_table(
-            f"Alerts ({len(found)})", ["period", "test", "message"],
-            [[a.period, a.test, a.message] for a in found[:300]],
-        ))
-        if len(found) > 300:  # noqa: PLR2004
+        c.print(
+            simple_table(
+                f"Alerts ({len(found)})",
+                ["period", "test", "message"],
+                [[a.period, a.test, a.message] for a in found[:300]],
+            )
+        )
+        if len(found) > 300:
             c.print(f"[dim]… {len(found) - 300} more (use --json)[/]")
 
     emit([a.to_dict() for a in found], as_json=json, render=render)
@@ -392,4 +553,3 @@ def register(app: typer.Typer) -> None:
     """Add ``spc`` and ``alerts`` to ``app``."""
     app.command("spc")(_lazy_log(spc))
     app.command("alerts")(log_command(alerts))
-

@@ -33,6 +33,9 @@ from servops.spc.rules import DEFAULT_K, Rules, Signal, run_tests
 from servops.spc.series import KPI_NAMES, KpiChart, KpiSeries, chart_kpi, kpi_series
 
 __all__ = [
+    "DEFAULT_ALERT_KPIS",
+    "DEFAULT_K",
+    "KPI_NAMES",
     "Alert",
     "CapabilityResult",
     "ChartConstants",
@@ -40,9 +43,6 @@ __all__ = [
     "ChartPart",
     "ChartResult",
     "ControlChart",
-    "DEFAULT_ALERT_KPIS",
-    "DEFAULT_K",
-    "KPI_NAMES",
     "KpiChart",
     "KpiSeries",
     "ParetoResult",

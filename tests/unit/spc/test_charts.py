@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -16,39 +17,158 @@ from servops.spc import ControlChart, Rules, as_subgroups, control_limits
 # Montgomery, Introduction to SQC (7th ed.), table 6.3: piston-ring inside diameters (mm),
 # 25 subgroups of 5. Published: x̿ = 74.001, R̄ = 0.023, S̄ = 0.0094; X̄-R limits 73.988 /
 # 74.014, R UCL 0.049 (D4 R̄ = 0.0486); X̄-S limits 73.988 / 74.014, S UCL 0.0196.
-RINGS = np.array([
-    [74.030, 74.002, 74.019, 73.992, 74.008], [73.995, 73.992, 74.001, 74.011, 74.004],
-    [73.988, 74.024, 74.021, 74.005, 74.002], [74.002, 73.996, 73.993, 74.015, 74.009],
-    [73.992, 74.007, 74.015, 73.989, 74.014], [74.009, 73.994, 73.997, 73.985, 73.993],
-    [73.995, 74.006, 73.994, 74.000, 74.005], [73.985, 74.003, 73.993, 74.015, 73.988],
-    [74.008, 73.995, 74.009, 74.005, 74.004], [73.998, 74.000, 73.990, 74.007, 73.995],
-    [73.994, 73.998, 73.994, 73.995, 73.990], [74.004, 74.000, 74.007, 74.000, 73.996],
-    [73.983, 74.002, 73.998, 73.997, 74.012], [74.006, 73.967, 73.994, 74.000, 73.984],
-    [74.012, 74.014, 73.998, 73.999, 74.007], [74.000, 73.984, 74.005, 73.998, 73.996],
-    [73.994, 74.012, 73.986, 74.005, 74.007], [74.006, 74.010, 74.018, 74.003, 74.000],
-    [73.984, 74.002, 74.003, 74.005, 73.997], [74.000, 74.010, 74.013, 74.020, 74.003],
-    [73.982, 74.001, 74.015, 74.005, 73.996], [74.004, 73.999, 73.990, 74.006, 74.009],
-    [74.010, 73.989, 73.990, 74.009, 74.014], [74.015, 74.008, 73.993, 74.000, 74.010],
-    [73.982, 73.984, 73.995, 74.017, 74.013],
-])
+RINGS = np.array(
+    [
+        [74.030, 74.002, 74.019, 73.992, 74.008],
+        [73.995, 73.992, 74.001, 74.011, 74.004],
+        [73.988, 74.024, 74.021, 74.005, 74.002],
+        [74.002, 73.996, 73.993, 74.015, 74.009],
+        [73.992, 74.007, 74.015, 73.989, 74.014],
+        [74.009, 73.994, 73.997, 73.985, 73.993],
+        [73.995, 74.006, 73.994, 74.000, 74.005],
+        [73.985, 74.003, 73.993, 74.015, 73.988],
+        [74.008, 73.995, 74.009, 74.005, 74.004],
+        [73.998, 74.000, 73.990, 74.007, 73.995],
+        [73.994, 73.998, 73.994, 73.995, 73.990],
+        [74.004, 74.000, 74.007, 74.000, 73.996],
+        [73.983, 74.002, 73.998, 73.997, 74.012],
+        [74.006, 73.967, 73.994, 74.000, 73.984],
+        [74.012, 74.014, 73.998, 73.999, 74.007],
+        [74.000, 73.984, 74.005, 73.998, 73.996],
+        [73.994, 74.012, 73.986, 74.005, 74.007],
+        [74.006, 74.010, 74.018, 74.003, 74.000],
+        [73.984, 74.002, 74.003, 74.005, 73.997],
+        [74.000, 74.010, 74.013, 74.020, 74.003],
+        [73.982, 74.001, 74.015, 74.005, 73.996],
+        [74.004, 73.999, 73.990, 74.006, 74.009],
+        [74.010, 73.989, 73.990, 74.009, 74.014],
+        [74.015, 74.008, 73.993, 74.000, 74.010],
+        [73.982, 73.984, 73.995, 74.017, 74.013],
+    ]
+)
 # Example 7.1: frozen orange-juice cans, 30 samples of 50, nonconforming cans.
 # Published: p̄ = 0.2313, UCL 0.4102, LCL 0.0524; samples 15 and 23 out; revised without
 # them: p̄ = 0.2150, UCL 0.3893, LCL 0.0407.
-OJ = [12, 15, 8, 10, 4, 7, 16, 9, 14, 10, 5, 6, 17, 12, 22, 8, 10, 5, 13, 11, 20, 18, 24,
-      15, 9, 12, 7, 13, 9, 6]
+OJ = [
+    12,
+    15,
+    8,
+    10,
+    4,
+    7,
+    16,
+    9,
+    14,
+    10,
+    5,
+    6,
+    17,
+    12,
+    22,
+    8,
+    10,
+    5,
+    13,
+    11,
+    20,
+    18,
+    24,
+    15,
+    9,
+    12,
+    7,
+    13,
+    9,
+    6,
+]
 # Example 7.3: nonconformities on 26 samples of 100 printed-circuit boards.
 # Published: c̄ = 19.85, UCL 33.22, LCL 6.48; samples 6 and 20 out.
-BOARDS = [21, 24, 16, 12, 15, 5, 28, 20, 31, 25, 20, 24, 16, 19, 10, 17, 13, 22, 18, 39,
-          30, 24, 16, 19, 17, 15]
+BOARDS = [
+    21,
+    24,
+    16,
+    12,
+    15,
+    5,
+    28,
+    20,
+    31,
+    25,
+    20,
+    24,
+    16,
+    19,
+    10,
+    17,
+    13,
+    22,
+    18,
+    39,
+    30,
+    24,
+    16,
+    19,
+    17,
+    15,
+]
 # Example 6.5: cost of processing mortgage loans, 20 weeks. Published: x̄ = 300.5,
 # MR̄ = 7.79, UCL 321.22, LCL 279.78, MR UCL 25.45; in control.
-LOANS = [310, 288, 297, 298, 307, 303, 294, 297, 308, 306, 294, 299, 297, 299, 314, 295,
-         293, 306, 301, 304]
+LOANS = [
+    310,
+    288,
+    297,
+    298,
+    307,
+    303,
+    294,
+    297,
+    308,
+    306,
+    294,
+    299,
+    297,
+    299,
+    314,
+    295,
+    293,
+    306,
+    301,
+    304,
+]
 # Table 9.1 (CUSUM and EWMA examples): μ0 = 10, σ = 1, shift of 1σ from observation 21.
 # Published tabular CUSUM (k = 0.5, h = 5): C⁺ first exceeds H at observation 29, 5.28.
-SHIFT = [9.45, 7.99, 9.29, 11.66, 12.16, 10.18, 8.04, 11.46, 9.20, 10.34, 9.03, 11.47,
-         10.51, 9.40, 10.08, 9.37, 10.62, 10.31, 8.52, 10.84, 10.90, 9.33, 12.29, 11.50,
-         10.60, 11.08, 10.38, 11.62, 11.31, 10.52]
+SHIFT = [
+    9.45,
+    7.99,
+    9.29,
+    11.66,
+    12.16,
+    10.18,
+    8.04,
+    11.46,
+    9.20,
+    10.34,
+    9.03,
+    11.47,
+    10.51,
+    9.40,
+    10.08,
+    9.37,
+    10.62,
+    10.31,
+    8.52,
+    10.84,
+    10.90,
+    9.33,
+    12.29,
+    11.50,
+    10.60,
+    11.08,
+    10.38,
+    11.62,
+    11.31,
+    10.52,
+]
 
 
 def lims(chart, part):
@@ -104,7 +224,9 @@ def test_imr_mortgage_loans():
     c = ControlChart("imr").fit(LOANS)
     assert lims(c, "individuals") == pytest.approx((279.79, 300.5, 321.21), abs=6e-3)
     assert c.limits_["moving_range"][1] == pytest.approx(7.79, abs=5e-3)
-    assert c.limits_["moving_range"][2] == pytest.approx(25.45, abs=1e-2)  # 3.267 · 7.79
+    assert c.limits_["moving_range"][2] == pytest.approx(
+        25.45, abs=1e-2
+    )  # 3.267 · 7.79
     assert c.result_.signals == []
     assert math.isnan(c.result_.part("moving_range").points[0])
 
@@ -123,7 +245,11 @@ def test_cusum_montgomery_table_9_1():
 
 def test_ewma_equals_pandas_ewm_and_exact_limits():
     lam, L = 0.1, 2.7
-    r = ControlChart("ewma", target=10, known_sigma=1, lam=lam, sigma=L).fit(SHIFT).result_
+    r = (
+        ControlChart("ewma", target=10, known_sigma=1, lam=lam, sigma=L)
+        .fit(SHIFT)
+        .result_
+    )
     ref = pd.Series([10.0, *SHIFT]).ewm(alpha=lam, adjust=False).mean().to_numpy()[1:]
     assert r.primary.points == pytest.approx(ref)
     i = np.arange(1, len(SHIFT) + 1)
@@ -141,7 +267,9 @@ def test_u_and_p_charts_with_variable_sizes():
     u_bar = defects.sum() / units.sum()
     assert r.primary.center[0] == pytest.approx(u_bar)
     assert r.primary.ucl == pytest.approx(u_bar + 3 * np.sqrt(u_bar / units))
-    assert r.primary.lcl == pytest.approx(np.maximum(0, u_bar - 3 * np.sqrt(u_bar / units)))
+    assert r.primary.lcl == pytest.approx(
+        np.maximum(0, u_bar - 3 * np.sqrt(u_bar / units))
+    )
     d = r.to_dict()["charts"][0]
     assert isinstance(d["ucl"], list)
     assert isinstance(d["center"], float)
@@ -169,14 +297,22 @@ def test_xbar_s_unequal_subgroups_sbar_and_pooled():
     allv = np.concatenate([np.array(g) for g in groups])
     assert pooled.center_ == pytest.approx(allv.mean())
     xbar = pooled.result_.primary
-    assert xbar.ucl - xbar.center == pytest.approx(3 * pooled.sigma_ / np.sqrt([3, 2, 4]))
+    assert xbar.ucl - xbar.center == pytest.approx(
+        3 * pooled.sigma_ / np.sqrt([3, 2, 4])
+    )
 
 
 def test_estimator_and_function_twin_agree():
-    for kind, data, kw in [("imr", LOANS, {}), ("xbar_r", RINGS, {}),
-                           ("xbar_s", RINGS, {}), ("p", OJ, {"sizes": 50}),
-                           ("c", BOARDS, {}), ("ewma", SHIFT, {}),
-                           ("cusum", SHIFT, {})]:
+    cases: list[tuple[Any, Any, dict[str, Any]]] = [
+        ("imr", LOANS, {}),
+        ("xbar_r", RINGS, {}),
+        ("xbar_s", RINGS, {}),
+        ("p", OJ, {"sizes": 50}),
+        ("c", BOARDS, {}),
+        ("ewma", SHIFT, {}),
+        ("cusum", SHIFT, {}),
+    ]
+    for kind, data, kw in cases:
         a = ControlChart(kind, sigma=2.5).fit(data, **kw).result_
         b = control_limits(data, kind=kind, sigma=2.5, **kw)
         assert a.to_dict() == b.to_dict(), kind
@@ -188,7 +324,9 @@ def test_phase_two_uses_the_fixed_limits():
     assert r.phase == "II"
     assert r.primary.ucl[0] == pytest.approx(c.limits_["individuals"][2])
     assert [(n, s.index, s.test) for n, s in r.signals] == [
-        ("individuals", 2, 1), ("moving_range", 2, 1)]
+        ("individuals", 2, 1),
+        ("moving_range", 2, 1),
+    ]
     assert r.to_dict()["charts"][0]["signals"][0]["label"] == "w23"
     sub = ControlChart("xbar_r").fit(RINGS).monitor(RINGS[:3] + 0.05)
     assert {s.index for s in sub.primary.signals} == {0, 1, 2}
@@ -221,7 +359,13 @@ def test_as_subgroups_shapes():
         ("xbar", {}, [1, 2], {}, "'kind' parameter of ControlChart"),
         ("imr", {"sigma": -1}, [1, 2], {}, "'sigma' parameter of ControlChart"),
         ("imr", {"sigma_method": "rbar"}, [1, 2], {}, "'sigma_method'"),
-        ("imr", {}, [1.0, float("nan"), 2.0], {}, "finite values; got nan at position 1"),
+        (
+            "imr",
+            {},
+            [1.0, float("nan"), 2.0],
+            {},
+            "finite values; got nan at position 1",
+        ),
         ("imr", {}, [1.0], {}, "at least 2 points"),
         ("xbar_r", {"size": 2}, [1, 2, 3], {}, "subgroups of 2 or more"),
         ("p", {}, [1, 2], {}, "needs the subgroup sizes"),
@@ -245,16 +389,24 @@ def test_monitor_before_fit():
 
 # -- properties --------------------------------------------------------------------------
 subgroup_lists = st.lists(
-    st.lists(st.floats(-100, 100, allow_nan=False, allow_subnormal=False), min_size=2,
-             max_size=6),
-    min_size=2, max_size=12,
+    st.lists(
+        st.floats(-100, 100, allow_nan=False, allow_subnormal=False),
+        min_size=2,
+        max_size=6,
+    ),
+    min_size=2,
+    max_size=12,
 )
 
 
 @pytest.mark.property
 @settings(max_examples=60, deadline=None)
-@given(subgroup_lists, st.randoms(use_true_random=False),
-       st.sampled_from(["xbar_r", "xbar_s"]), st.sampled_from(["auto", "pooled"]))
+@given(
+    subgroup_lists,
+    st.randoms(use_true_random=False),
+    st.sampled_from(["xbar_r", "xbar_s"]),
+    st.sampled_from(["auto", "pooled"]),
+)
 def test_limits_invariant_to_shuffling_subgroups(groups, rnd, kind, method):
     order = list(range(len(groups)))
     rnd.shuffle(order)
@@ -262,20 +414,26 @@ def test_limits_invariant_to_shuffling_subgroups(groups, rnd, kind, method):
     b = ControlChart(kind, sigma_method=method).fit([groups[i] for i in order]).result_
     for pa, pb in zip(a.parts, b.parts, strict=True):
         for attr in ("center", "lcl", "ucl"):
-            assert getattr(pb, attr) == pytest.approx(getattr(pa, attr)[order], abs=1e-9)
+            assert getattr(pb, attr) == pytest.approx(
+                getattr(pa, attr)[order], abs=1e-9
+            )
 
 
 @pytest.mark.property
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 50), st.integers(50, 200)), min_size=2,
-                max_size=20),
-       st.randoms(use_true_random=False), st.sampled_from(["p", "np", "u", "c"]))
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 50), st.integers(50, 200)), min_size=2, max_size=20
+    ),
+    st.randoms(use_true_random=False),
+    st.sampled_from(["p", "np", "u", "c"]),
+)
 def test_attribute_limits_invariant_to_shuffling(rows, rnd, kind):
     counts = np.array([r[0] for r in rows])
     sizes = np.array([r[1] for r in rows])
     order = np.array(rnd.sample(range(len(rows)), len(rows)))
-    kw = {} if kind == "c" else {"sizes": sizes}
-    kw2 = {} if kind == "c" else {"sizes": sizes[order]}
+    kw: dict[str, Any] = {} if kind == "c" else {"sizes": sizes}
+    kw2: dict[str, Any] = {} if kind == "c" else {"sizes": sizes[order]}
     a = control_limits(counts, kind=kind, **kw).primary
     b = control_limits(counts[order], kind=kind, **kw2).primary
     assert b.ucl == pytest.approx(a.ucl[order])

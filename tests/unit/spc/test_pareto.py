@@ -12,9 +12,15 @@ from servops.spc import log_pareto, pareto
 
 def test_counts_shares_and_vital_few():
     r = pareto({"wrong address": 40, "late": 30, "damaged": 20, "other": 10})
-    assert [row.category for row in r.rows] == ["wrong address", "late", "damaged",
-                                                "other"]
-    assert [row.cumulative_share for row in r.rows] == pytest.approx([0.4, 0.7, 0.9, 1.0])
+    assert [row.category for row in r.rows] == [
+        "wrong address",
+        "late",
+        "damaged",
+        "other",
+    ]
+    assert [row.cumulative_share for row in r.rows] == pytest.approx(
+        [0.4, 0.7, 0.9, 1.0]
+    )
     assert r.vital_few == ("wrong address", "late", "damaged")
     assert pareto({"a": 80, "b": 20}).vital_few == ("a",)
     assert r.to_dict()["vital_few"] == list(r.vital_few)
@@ -22,8 +28,11 @@ def test_counts_shares_and_vital_few():
 
 def test_lumping_into_other():
     r = pareto(list("aaaabbbccd"), max_categories=2)
-    assert [(row.category, row.count) for row in r.rows] == [("a", 4), ("b", 3),
-                                                             ("Other", 3)]
+    assert [(row.category, row.count) for row in r.rows] == [
+        ("a", 4),
+        ("b", 3),
+        ("Other", 3),
+    ]
     assert r.rows[-1].vital is False
 
 
@@ -50,9 +59,12 @@ def test_bad_input():
 
 @pytest.mark.property
 @settings(max_examples=80, deadline=None)
-@given(st.dictionaries(st.text(min_size=1, max_size=4), st.integers(1, 1000),
-                       min_size=1, max_size=15),
-       st.floats(0.05, 1.0))
+@given(
+    st.dictionaries(
+        st.text(min_size=1, max_size=4), st.integers(1, 1000), min_size=1, max_size=15
+    ),
+    st.floats(0.05, 1.0),
+)
 def test_pareto_properties(counts, threshold):
     r = pareto(counts, threshold=threshold)
     values = [row.count for row in r.rows]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -110,8 +111,12 @@ def test_nan_points_are_never_flagged_and_break_runs():
 
 def test_signal_record():
     (s,) = run_tests([0.0, 4.0], 0.0, 1.0)
-    assert s.to_dict() == {"index": 1, "test": 1, "value": 4.0,
-                           "description": describe_test(1, 3.0)}
+    assert s.to_dict() == {
+        "index": 1,
+        "test": 1,
+        "value": 4.0,
+        "description": describe_test(1, 3.0),
+    }
     assert "2 out of 3" in describe_test(5, 2)
 
 
@@ -151,8 +156,9 @@ def reference(x, k=DEFAULT_K):
     n = len(x)
     out = set()
     for i in range(n):
+
         def win(m, i=i):
-            return x[max(0, i - m + 1): i + 1] if i - m + 1 >= 0 else None
+            return x[max(0, i - m + 1) : i + 1] if i - m + 1 >= 0 else None
 
         if abs(x[i]) > k[1]:
             out.add((i, 1))
@@ -161,18 +167,18 @@ def reference(x, k=DEFAULT_K):
             out.add((i, 2))
         w = win(k[3])
         if w is not None:
-            d = [b - a for a, b in zip(w, w[1:], strict=False)]
+            d = [b - a for a, b in itertools.pairwise(w)]
             if all(v > 0 for v in d) or all(v < 0 for v in d):
                 out.add((i, 3))
         w = win(k[4])
         if w is not None:
-            d = [b - a for a, b in zip(w, w[1:], strict=False)]
+            d = [b - a for a, b in itertools.pairwise(w)]
             if all(v != 0 for v in d) and all(
                 d[j] * d[j + 1] < 0 for j in range(len(d) - 1)
             ):
                 out.add((i, 4))
         for t, level in ((5, 2.0), (6, 1.0)):
-            w = x[max(0, i - k[t]): i + 1]
+            w = x[max(0, i - k[t]) : i + 1]
             if x[i] > level and sum(v > level for v in w) >= k[t]:
                 out.add((i, t))
             if x[i] < -level and sum(v < -level for v in w) >= k[t]:
@@ -188,9 +194,14 @@ def reference(x, k=DEFAULT_K):
 
 @pytest.mark.property
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.sampled_from([-3.5, -2.5, -1.5, -0.5, 0.0, 0.5, 1.5, 2.5, 3.5]),
-                min_size=0, max_size=60),
-       st.integers(2, 10))
+@given(
+    st.lists(
+        st.sampled_from([-3.5, -2.5, -1.5, -0.5, 0.0, 0.5, 1.5, 2.5, 3.5]),
+        min_size=0,
+        max_size=60,
+    ),
+    st.integers(2, 10),
+)
 def test_vectorised_tests_equal_a_loop_reference(x, k2):
     k = {**DEFAULT_K, 2: k2}
     got = sorted((s.index, s.test) for s in run_tests(x, 0.0, 1.0, rules=Rules(k=k)))
@@ -199,19 +210,24 @@ def test_vectorised_tests_equal_a_loop_reference(x, k2):
 
 @pytest.mark.property
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.floats(-5, 5, allow_nan=False), min_size=1, max_size=40),
-       st.floats(0.1, 10), st.floats(-100, 100))
+@given(
+    st.lists(st.floats(-5, 5, allow_nan=False), min_size=1, max_size=40),
+    st.floats(0.1, 10),
+    st.floats(-100, 100),
+)
 def test_signals_invariant_to_location_and_scale(x, scale, shift):
     a = run_tests(x, 0.0, 1.0)
     y = [shift + scale * v for v in x]
     b = run_tests(y, shift, scale)
+
     # trend/alternation tests see the same ups and downs; zones the same z
     def key(sig):
         return [(s.index, s.test) for s in sig]
 
     close = any(
         math.isclose(abs(v), lvl, rel_tol=1e-9, abs_tol=1e-9)
-        for v in x for lvl in (1.0, 2.0, 3.0)
+        for v in x
+        for lvl in (1.0, 2.0, 3.0)
     )
     if not close:
         assert key(a) == key(b)

@@ -17,19 +17,24 @@ from servops.spc.alerts import Alert
 
 def make_log(days=40, spike_day=30):
     """Three tickets a day opened at 09:00; closed after ~2 h, after 11 h on spike_day."""
-    rows = {"case": [], "act": [], "ts": []}
+    rows: dict[str, list[str]] = {"case": [], "act": [], "ts": []}
     t0 = datetime(2024, 3, 4)
     for d in range(days):
         for j in range(3):
             cid = f"d{d:02d}-{j}"
             start = t0 + timedelta(days=d, hours=9, minutes=10 * j)
             lead = 11.0 if d == spike_day else 2.0 + 0.4 * math.sin(3 * d + j)
-            for act, h in (("Ticket created", 0.0), ("Resolved", lead - 0.5),
-                           ("Closed", lead)):
+            for act, h in (
+                ("Ticket created", 0.0),
+                ("Resolved", lead - 0.5),
+                ("Closed", lead),
+            ):
                 rows["case"].append(cid)
                 rows["act"].append(act)
                 rows["ts"].append((start + timedelta(hours=h)).isoformat(sep=" "))
-    return so.EventLog.from_arrow(pa.table(rows), columns=so.ColumnMap("case", "act", "ts"))
+    return so.EventLog.from_arrow(
+        pa.table(rows), columns=so.ColumnMap("case", "act", "ts")
+    )
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +82,8 @@ def test_chart_and_alert_on_a_spike(spike_log):
 def test_phase_two_after_a_baseline(spike_log):
     kc = chart_kpi(spike_log, "lead_time", by="day", baseline=20)
     assert kc.phase1.phase == "I" and len(kc.phase1.primary.points) == 20
-    assert kc.phase2 is not None and kc.phase2.labels[0] == "2024-03-24"
+    assert kc.phase2 is not None and kc.phase2.labels is not None
+    assert kc.phase2.labels[0] == "2024-03-24"
     assert [s.index for s in kc.phase2.primary.signals if s.test == 1] == [10]
     alerts = log_alerts(spike_log, kpis=["lead_time"], baseline=20)
     assert all(a.phase == "II" for a in alerts)

@@ -10,9 +10,8 @@ them there, else ``ctx.extras["kpi_config"]`` (or a guessed config).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from servops.errors import InvalidParameterError
 from servops.report.charts import PALETTE, nice_ticks
@@ -20,8 +19,14 @@ from servops.spc.alerts import Alert, kpi_chart_alerts
 from servops.spc.series import KpiChart, chart_kpi
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import pyarrow as pa
+
+    from servops.kpi import KpiConfig
     from servops.report.builder import ReportContext, Section
     from servops.spc.charts import ChartPart
+    from servops.spc.series import Period
 
 __all__ = ["build", "control_chart_svg"]
 
@@ -30,7 +35,7 @@ _ZONE_FILL = ("#dcfce7", "#fef9c3", "#fee2e2")  # C (±1σ), B (1–2σ), A (2�
 
 def _fmt(v: float) -> str:
     a = abs(v)
-    if a >= 1e4:  # noqa: PLR2004
+    if a >= 1e4:
         return f"{v / 1e3:.3g}k"
     return f"{v:.3g}"
 
@@ -105,8 +110,10 @@ def control_chart_svg(
                     edge2 = [f"{x0:.1f},{y2s}", f"{x1:.1f},{y2s}"]
                 if edge1:
                     poly = " ".join(edge1 + edge2[::-1])
-                    parts.append(f'<polygon points="{poly}" fill="{_ZONE_FILL[z]}" '
-                                 f'class="zone zone-{"CBA"[z]}"/>')
+                    parts.append(
+                        f'<polygon points="{poly}" fill="{_ZONE_FILL[z]}" '
+                        f'class="zone zone-{"CBA"[z]}"/>'
+                    )
     parts.extend(
         f'<line x1="{left}" y1="{py(t):.1f}" x2="{left + pw}" y2="{py(t):.1f}" '
         f'class="grid"/><text x="{left - 6}" y="{py(t) + 4:.1f}" text-anchor="end" '
@@ -115,23 +122,28 @@ def control_chart_svg(
     )
 
     def line(values: list[float], color: str, dash: str, cls: str) -> None:
-        seg = [f"{px(i):.1f},{py(v):.1f}" for i, v in enumerate(values)
-               if math.isfinite(v)]
+        seg = [
+            f"{px(i):.1f},{py(v):.1f}" for i, v in enumerate(values) if math.isfinite(v)
+        ]
         if len(seg) == 1:
             x, y = seg[0].split(",")
             seg = [f"{float(x) - 20:.1f},{y}", f"{float(x) + 20:.1f},{y}"]
         if seg:
-            parts.append(f'<polyline points="{" ".join(seg)}" fill="none" '
-                         f'stroke="{color}" stroke-width="1.4" stroke-dasharray="{dash}" '
-                         f'class="{cls}"/>')
+            parts.append(
+                f'<polyline points="{" ".join(seg)}" fill="none" '
+                f'stroke="{color}" stroke-width="1.4" stroke-dasharray="{dash}" '
+                f'class="{cls}"/>'
+            )
 
     line(c, PALETTE[2], "0", "center")
     line(ucl, PALETTE[1], "6 3", "limit ucl")
     line(lcl, PALETTE[1], "6 3", "limit lcl")
     for name, vals_last in (("UCL", ucl[-1]), ("CL", c[-1]), ("LCL", lcl[-1])):
         if math.isfinite(vals_last):
-            parts.append(f'<text x="{left + pw + 4}" y="{py(vals_last) + 4:.1f}" '
-                         f'class="tick">{name} {_fmt(vals_last)}</text>')
+            parts.append(
+                f'<text x="{left + pw + 4}" y="{py(vals_last) + 4:.1f}" '
+                f'class="tick">{name} {_fmt(vals_last)}</text>'
+            )
     series = [pts] if part.lower is None else [pts, [float(v) for v in part.lower]]
     for s in series:
         seg: list[list[str]] = [[]]
@@ -143,13 +155,15 @@ def control_chart_svg(
         parts.extend(
             f'<polyline points="{" ".join(sg)}" fill="none" stroke="{PALETTE[0]}" '
             f'stroke-width="1.5"/>'
-            for sg in seg if len(sg) > 1
+            for sg in seg
+            if len(sg) > 1
         )
-        if n <= 200:  # noqa: PLR2004
+        if n <= 200:
             parts.extend(
                 f'<circle cx="{px(i):.1f}" cy="{py(v):.1f}" r="2.3" fill="{PALETTE[0]}">'
                 f"<title>{escape(str(labels[i]))}: {_fmt(v)}</title></circle>"
-                for i, v in enumerate(s) if math.isfinite(v)
+                for i, v in enumerate(s)
+                if math.isfinite(v)
             )
     by_point: dict[int, list[int]] = {}
     for sig in part.signals:
@@ -174,8 +188,10 @@ def control_chart_svg(
         for i in range(0, n, step)
     )
     if y_label:
-        parts.append(f'<text x="12" y="{top + ph / 2}" transform="rotate(-90 12 '
-                     f'{top + ph / 2})" class="axis">{escape(y_label)}</text>')
+        parts.append(
+            f'<text x="12" y="{top + ph / 2}" transform="rotate(-90 12 '
+            f'{top + ph / 2})" class="axis">{escape(y_label)}</text>'
+        )
     body = "".join(parts)
     return (
         f'<figure class="chart control-chart"><figcaption>{escape(title)}</figcaption>'
@@ -185,15 +201,17 @@ def control_chart_svg(
     )
 
 
-def _period(ctx: ReportContext) -> str:
+def _period(ctx: ReportContext) -> Period:
     span = ctx.log.fetchone('SELECT max("timestamp") - min("timestamp") FROM events')[0]
     days = span.days if span is not None else 0
-    return "day" if days <= 120 else ("week" if days <= 1100 else "month")  # noqa: PLR2004
+    return "day" if days <= 120 else ("week" if days <= 1100 else "month")
 
 
-def _try(ctx: ReportContext, kpi: str, by: str, metrics: Any, cfg: Any) -> KpiChart | None:  # noqa: ANN401
+def _try(
+    ctx: ReportContext, kpi: str, by: Period, metrics: pa.Table, cfg: KpiConfig | None
+) -> KpiChart | None:
     try:
-        return chart_kpi(ctx.log, kpi, by=by, metrics=metrics, config=cfg)  # type: ignore[arg-type]
+        return chart_kpi(ctx.log, kpi, by=by, metrics=metrics, config=cfg)
     except InvalidParameterError:
         return None  # the log cannot give this KPI (no such activity, too few periods)
 
@@ -224,14 +242,20 @@ def build(ctx: ReportContext) -> Section | None:
         "reopen_rate": t("Reopen rate", "重开率"),
     }
     units = {"h": t("hours", "小时"), "share": t("share of cases", "案例占比")}
-    per = {"day": t("per day", "每日"), "week": t("per week", "每周"),
-           "month": t("per month", "每月")}[by]
+    per = {
+        "day": t("per day", "每日"),
+        "week": t("per week", "每周"),
+        "month": t("per month", "每月"),
+    }[by]
     picked: list[KpiChart] = []
-    for group in (("resolution_time", "lead_time"), ("first_response",),
-                  ("sla_breach_rate", "reopen_rate")):
+    for group in (
+        ("resolution_time", "lead_time"),
+        ("first_response",),
+        ("sla_breach_rate", "reopen_rate"),
+    ):
         for kpi in group:
             kc = _try(ctx, kpi, by, metrics, cfg)
-            if kc is not None and len(kc.phase1.primary.points) >= 3:  # noqa: PLR2004
+            if kc is not None and len(kc.phase1.primary.points) >= 3:
                 picked.append(kc)
                 break
     if not picked:
@@ -243,15 +267,24 @@ def build(ctx: ReportContext) -> Section | None:
         labels = list(r.labels or [str(i) for i in range(len(r.primary.points))])
         name = names.get(kc.series.kpi, kc.series.kpi)
         chart_name = {"imr": "I-MR", "p": "p"}.get(kc.chart, kc.chart)
-        figures.append(control_chart_svg(
-            r.primary, labels,
-            title=f"{name} {per} — {chart_name} " + t("chart", "控制图"),
-            y_label=units.get(kc.series.unit, kc.series.unit)))
+        figures.append(
+            control_chart_svg(
+                r.primary,
+                labels,
+                title=f"{name} {per} — {chart_name} " + t("chart", "控制图"),
+                y_label=units.get(kc.series.unit, kc.series.unit),
+            )
+        )
         if j == 0 and len(r.parts) > 1:
-            figures.append(control_chart_svg(
-                r.parts[1], labels,
-                title=f"{name}: " + t("moving range", "移动极差"),
-                y_label=units.get(kc.series.unit, kc.series.unit), height=200))
+            figures.append(
+                control_chart_svg(
+                    r.parts[1],
+                    labels,
+                    title=f"{name}: " + t("moving range", "移动极差"),
+                    y_label=units.get(kc.series.unit, kc.series.unit),
+                    height=200,
+                )
+            )
         alerts.extend(kpi_chart_alerts(kc))
     alerts.sort(key=lambda a: (a.period, a.kpi))
     n_alerts = len(alerts)
@@ -264,10 +297,10 @@ def build(ctx: ReportContext) -> Section | None:
     table = (
         f"<h3>{t('Latest alerts', '最新警报')} ({n_alerts})</h3>"
         f'<table class="data"><thead><tr><th>{t("Period", "周期")}</th>'
-        f"<th>{t('KPI', '指标')}</th><th class=\"num\">{t('Test', '检验')}</th>"
+        f'<th>{t("KPI", "指标")}</th><th class="num">{t("Test", "检验")}</th>'
         f"<th>{t('Message', '说明')}</th></tr></thead><tbody>{rows}</tbody></table>"
-        if alerts else
-        f"<p>{t('No signals: every series is in statistical control.', '无信号：各序列处于统计受控状态。')}</p>"
+        if alerts
+        else f"<p>{t('No signals: every series is in statistical control.', '无信号：各序列处于统计受控状态。')}</p>"
     )
     legend = t(
         "Shaded zones: C (within 1σ, green), B (1–2σ, yellow), A (2–3σ, red). Dashed "
@@ -281,9 +314,7 @@ def build(ctx: ReportContext) -> Section | None:
         "2 连续九点在同侧；3 连续六点上升或下降；4 连续十四点交替；5 三点中两点超出 2σ；"
         "6 五点中四点超出 1σ；7 连续十五点在 1σ 内；8 连续八点超出 1σ）。比率使用 p 图及检验 1–4。",
     )
-    html = (
-        f'<p class="note">{escape(legend)}</p>' + "".join(figures) + table
-    )
+    html = f'<p class="note">{escape(legend)}</p>' + "".join(figures) + table
     main = picked[0]
     n_sig = len({s.index for s in main.phase1.primary.signals})
     summary = t(
@@ -292,5 +323,9 @@ def build(ctx: ReportContext) -> Section | None:
         f"{names.get(main.series.kpi, main.series.kpi)}（{per}）：{n_sig} 个周期出现信号；"
         f"{len(picked)} 张控制图共 {n_alerts} 条警报。",
     )
-    return Section(id="spc", title=t("Statistical process control", "统计过程控制"),
-                   html=html, summary=summary)
+    return Section(
+        id="spc",
+        title=t("Statistical process control", "统计过程控制"),
+        html=html,
+        summary=summary,
+    )
