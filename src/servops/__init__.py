@@ -11,6 +11,8 @@ the events of the work-order service share one schema, so every analysis runs on
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from servops.errors import (
     BadRowsError,
     ConfigError,
@@ -37,6 +39,22 @@ from servops.log import (
 )
 
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:  # so that `so.mining.discover_dfg` is typed; loaded lazily at run time
+    from servops import (
+        blueprint,
+        demo,
+        feedback,
+        forecast,
+        io,
+        kpi,
+        log,
+        mining,
+        report,
+        sim,
+        spc,
+        staffing,
+    )
 
 # Analysis subpackages load on first use (``so.mining``), keeping ``import servops`` light.
 _SUBPACKAGES = frozenset(
