@@ -40,21 +40,21 @@ from servops.log import (
 
 __version__ = "0.1.0"
 
-if TYPE_CHECKING:  # so that `so.mining.discover_dfg` is typed; loaded lazily at run time
-    from servops import (
-        blueprint,
-        demo,
-        feedback,
-        forecast,
-        io,
-        kpi,
-        log,
-        mining,
-        report,
-        sim,
-        spc,
-        staffing,
-    )
+if (
+    TYPE_CHECKING
+):  # so that `so.mining.discover_dfg` is typed; loaded lazily at run time
+    from servops import blueprint as blueprint
+    from servops import demo as demo
+    from servops import feedback as feedback
+    from servops import forecast as forecast
+    from servops import io as io
+    from servops import kpi as kpi
+    from servops import log as log
+    from servops import mining as mining
+    from servops import report as report
+    from servops import sim as sim
+    from servops import spc as spc
+    from servops import staffing as staffing
 
 # Analysis subpackages load on first use (``so.mining``), keeping ``import servops`` light.
 _SUBPACKAGES = frozenset(
