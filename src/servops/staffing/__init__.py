@@ -23,18 +23,35 @@ from servops.staffing.erlang import (
     service_level,
     with_shrinkage,
 )
+from servops.staffing.requirements import StaffingPlan, staffing_requirements
+from servops.staffing.schedule import (
+    Break,
+    Schedule,
+    ShiftTemplate,
+    default_templates,
+    read_shift_templates,
+    schedule_shifts,
+)
 
 __all__ = [
+    "Break",
     "Duration",
     "QueueMetrics",
+    "Schedule",
+    "ShiftTemplate",
+    "StaffingPlan",
     "StaffingResult",
     "agents_for_target",
     "asa",
+    "default_templates",
     "erlang_a",
     "erlang_b",
     "erlang_c",
     "occupancy",
     "offered_load",
+    "read_shift_templates",
+    "schedule_shifts",
     "service_level",
+    "staffing_requirements",
     "with_shrinkage",
 ]

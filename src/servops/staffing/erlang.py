@@ -67,7 +67,7 @@ from datetime import timedelta
 from typing import Any, TypeAlias
 
 import numpy as np
-from scipy.special import gammaln, logsumexp
+from scipy.special import gammaln
 
 from servops._validation import check_interval
 from servops.errors import InvalidParameterError, UnstableSystemError
@@ -323,6 +323,16 @@ def _log_series(x: float, y: float) -> np.ndarray:
         size *= 2
 
 
+def _lse(terms: np.ndarray, b: np.ndarray | None = None) -> float:
+    """log(sum(b * exp(terms))) for b >= 0 (scipy's logsumexp is 20x slower here)."""
+    if terms.size == 0:
+        return -math.inf
+    m = float(terms.max())
+    w = np.exp(terms - m)
+    total = float(np.dot(w, b) if b is not None else w.sum())
+    return m + math.log(total) if total > 0 else -math.inf
+
+
 def _erlang_b_log(n: int, a: float) -> float:
     """Return log B(n, a), by the recursion in logs (B underflows when n >> a)."""
     if a == 0:
@@ -385,7 +395,7 @@ def erlang_a(
     x = n * mu / theta
     log_e = _erlang_b_log(n, a)
     terms = _log_series(x, y)
-    log_a = float(logsumexp(terms))
+    log_a = float(_lse(terms))
     if log_e == -math.inf:
         return QueueMetrics(n, a, 0.0, 1.0, 0.0, a / n, 0.0, 0.0)
     # P(W > 0) = A E / (1 + (A - 1) E) = 1 / (1 + (1 - E) / (E A)), in logs
@@ -396,21 +406,19 @@ def erlang_a(
     # P(Ab) = theta E[Q] / lambda = pi_N * sum_j j t_j / y
     j = np.arange(terms.size, dtype=float)
     mask = j > 0
-    log_eq = (
-        float(logsumexp(terms[mask] + np.log(j[mask]))) if mask.any() else -math.inf
-    )
+    log_eq = float(_lse(terms[mask] + np.log(j[mask]))) if mask.any() else -math.inf
     p_ab = math.exp(log_pi_n + log_eq - math.log(y)) if mask.any() else 0.0
     # Served after waiting: weights w_j = pi_N x y^j / prod_{k<=j+1}(x+k).
     base = log_pi_n + math.log(x) - math.log(x + 1.0)
     terms1 = _log_series(x + 1.0, y)
-    served_wait = math.exp(base + float(logsumexp(terms1)))
+    served_wait = math.exp(base + float(_lse(terms1)))
     decay = math.exp(-theta * t)
     if t > 0:
         late = math.exp(
             base
             - theta * (x + 1.0) * t
             + y * (1.0 - decay)
-            + float(logsumexp(_log_series(x + 1.0, y * decay)))
+            + float(_lse(_log_series(x + 1.0, y * decay)))
         )
     else:
         late = served_wait
@@ -419,7 +427,7 @@ def erlang_a(
     # Mean wait of those served after waiting: E[V'_j] = sum_{k<=j+1} 1/(theta (x+k)).
     jj = np.arange(terms1.size, dtype=float)
     harmonic = np.cumsum(1.0 / (theta * (x + 1.0 + jj)))
-    wait_served = math.exp(base + float(logsumexp(terms1, b=harmonic)))
+    wait_served = math.exp(base + float(_lse(terms1, b=harmonic)))
     p_served = max(1.0 - p_ab, 1e-300)
     occ = min(a * (1.0 - p_ab) / n, 1.0)
     return QueueMetrics(
@@ -635,12 +643,19 @@ def erlang_c_staffing(
 
 
 def erlang_a_staffing(
-    load: float, aht_s: float, patience_s: float, targets: Targets
+    load: float,
+    aht_s: float,
+    patience_s: float,
+    targets: Targets,
+    *,
+    guess: int | None = None,
 ) -> QueueMetrics:
-    """Smallest N meeting the targets under Erlang A (exponential then binary search).
+    """Smallest N meeting the targets under Erlang A.
 
-    Metrics are monotone in N (more agents, better service); a final downward check
-    makes sure N − 1 fails even where rounding might bend that.
+    Starts from ``guess`` (e.g. the Erlang C answer, usually within a few agents), walks
+    down while N − 1 still meets the targets, or searches upwards (doubling, then
+    bisection) when the guess fails. Metrics are monotone in N, and the answer is
+    always checked: N meets every target and N − 1 does not.
     """
     if load == 0:
         return QueueMetrics(0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0)
@@ -650,19 +665,24 @@ def erlang_a_staffing(
             n, load, aht=aht_s, patience=patience_s, threshold=targets.threshold_s
         )
 
-    hi = max(1, math.ceil(load))
+    hi = max(1, guess if guess is not None else math.ceil(load))
     lo = 0
     m_hi = metrics(hi)
-    while not targets.met(m_hi):
-        lo = hi
-        hi *= 2
-        if hi > 100 * (load + 100):
-            msg = (
-                f"erlang_a_staffing: no staffing up to {hi} agents meets the targets "
-                f"{targets} at a load of {load:g} Erlangs."
-            )
-            raise InvalidParameterError(msg)
-        m_hi = metrics(hi)
+    if targets.met(m_hi):
+        lo = max(0, hi - 4)
+        if lo > 0 and targets.met(metrics(lo)):
+            lo = 0  # far below the guess: bisect the whole range
+    else:
+        while not targets.met(m_hi):
+            lo = hi
+            hi *= 2
+            if hi > 100 * (load + 100):
+                msg = (
+                    f"erlang_a_staffing: no staffing up to {hi} agents meets the "
+                    f"targets {targets} at a load of {load:g} Erlangs."
+                )
+                raise InvalidParameterError(msg)
+            m_hi = metrics(hi)
     while hi - lo > 1:
         mid = (lo + hi) // 2
         m_mid = metrics(mid)
