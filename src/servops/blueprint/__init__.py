@@ -9,10 +9,13 @@
 ... ''')
 >>> so.blueprint.check_conformance(tiny_log, bp).cases
 5
+
+The overlay is computed by :func:`servops.blueprint.overlay.overlay`.
 """
 
 from __future__ import annotations
 
+from servops.blueprint.bpmn import from_bpmn, read_bpmn, to_bpmn, write_bpmn
 from servops.blueprint.conformance import (
     ConformanceResult,
     Deviation,
@@ -22,7 +25,6 @@ from servops.blueprint.conformance import (
     token_replay,
 )
 from servops.blueprint.model import (
-    LANES,
     Blueprint,
     FlowLink,
     LaneSpec,
@@ -33,22 +35,36 @@ from servops.blueprint.model import (
     parse_blueprint,
     parse_standard,
 )
+from servops.blueprint.overlay import Overlay, StepOverlay
+from servops.blueprint.render import render_html, render_svg, write_html
+from servops.blueprint.valuestream import StepValue, ValueStream, value_stream
 
 __all__ = [
-    "LANES",
     "Blueprint",
     "ConformanceResult",
     "Deviation",
     "FlowLink",
     "LaneSpec",
+    "Overlay",
     "PetriNet",
     "ReplayCounts",
     "ServiceStandard",
     "Step",
     "StepConformance",
+    "StepOverlay",
+    "StepValue",
+    "ValueStream",
     "check_conformance",
+    "from_bpmn",
     "load_blueprint",
     "parse_blueprint",
     "parse_standard",
+    "read_bpmn",
+    "render_html",
+    "render_svg",
+    "to_bpmn",
     "token_replay",
+    "value_stream",
+    "write_bpmn",
+    "write_html",
 ]
