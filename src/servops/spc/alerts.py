@@ -128,7 +128,11 @@ def chart_alerts(
                 limit = (
                     f" ({'UCL' if direction == 'up' else 'LCL'} {_fmt(float(lim))}{u})"
                 )
-            where = "" if part is result.primary else f" [{part.name} chart]"
+            where = (
+                ""
+                if part is result.primary
+                else f" ({part.name.replace('_', ' ')} chart)"
+            )
             msg = (
                 f"{kpi} {period}: {_fmt(s.value)}{u}{where} — test {s.test}: "
                 f"{s.description}{limit}"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from servops.report.builder import ReportContext
 from servops.report.sections import spc as section
 from servops.spc import ControlChart
@@ -42,3 +44,26 @@ def test_svg_escapes_labels_and_handles_variable_limits():
     svg = section.control_chart_svg(r.primary, list(r.labels or ()), title="a & b")
     assert "<b>" not in svg.replace("<b>", "", 0) or "&lt;b&gt;" in svg
     assert "&lt;b&gt;" in svg and "a &amp; b" in svg
+
+
+@pytest.mark.browser
+def test_section_renders_in_chromium(tmp_path):
+    from servops.report.builder import render_report
+    from tests.browser import external_requests, open_page
+
+    ctx = ReportContext(log=make_log())
+    out = tmp_path / "spc.html"
+    out.write_text(
+        render_report(ctx, ("servops.report.sections.spc",)), encoding="utf-8"
+    )
+    with open_page(out) as visit:
+        page = visit.page
+        assert (
+            page.locator("section#spc h2").inner_text() == "Statistical process control"
+        )
+        assert page.locator("section#spc svg polygon.zone").count() >= 6
+        assert page.locator("section#spc svg circle.signal").count() >= 1
+        box = page.locator("section#spc figure.control-chart svg").first.bounding_box()
+        assert box is not None and box["width"] > 300
+        assert visit.console_errors == [] and visit.page_errors == []
+        assert external_requests(visit) == []
