@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 
 from servops.cli._common import JsonOpt, log_command, progress
 from servops.cli._render import emit, fmt_duration, simple_table
@@ -15,10 +14,14 @@ from servops.errors import InvalidParameterError
 from servops.log import EventLog, read_log
 from servops.log.engine import quote
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
 __all__ = ["register"]
 
-twin_app = typer.Typer(help="Discover a simulation model from a log, and check it.",
-                       no_args_is_help=True)
+twin_app = typer.Typer(
+    help="Discover a simulation model from a log, and check it.", no_args_is_help=True
+)
 
 
 def _parse_until(value: str | None) -> datetime | timedelta | None:
@@ -35,17 +38,29 @@ def _parse_until(value: str | None) -> datetime | timedelta | None:
     try:
         return datetime.fromisoformat(v.replace("Z", "+00:00"))
     except ValueError:
-        msg = (f"--until: expected a date-time such as 2012-03-14T00:00Z or a duration such "
-               f"as 30d, 12h, 90m; got {value!r}.")
+        msg = (
+            f"--until: expected a date-time such as 2012-03-14T00:00Z or a duration such "
+            f"as 30d, 12h, 90m; got {value!r}."
+        )
         raise InvalidParameterError(msg) from None
 
 
 def write_log_csv(log: EventLog, path: Path) -> None:
     """Write a (simulated) log as CSV with canonical column names."""
-    cols = ["case_id", "activity", "start_timestamp", "timestamp", "resource",
-            *log.attributes]
+    cols = [
+        "case_id",
+        "activity",
+        "start_timestamp",
+        "timestamp",
+        "resource",
+        *log.attributes,
+    ]
+
     def col(c: str) -> str:
-        if c in ("start_timestamp", "timestamp"):  # ISO 8601 UTC, read back by any tool
+        if (
+            c in ("start_timestamp", "timestamp")
+            or "TIMESTAMP" in log.attributes.get(c, "").upper()
+        ):  # ISO 8601 UTC, read back by any tool
             return f"strftime({quote(c)}, '%Y-%m-%dT%H:%M:%S.%fZ') AS {quote(c)}"
         return quote(c)
 
@@ -58,36 +73,66 @@ def write_log_csv(log: EventLog, path: Path) -> None:
 
 
 def simulate_cmd(
-    model: Annotated[Path, typer.Argument(metavar="MODEL", help="Model YAML file.",
-                                          show_default=False)],
-    cases: Annotated[int | None, typer.Option("--cases", "-n",
-                                              help="Cases to simulate.")] = None,
-    until: Annotated[str | None, typer.Option(
-        "--until", help="Stop at a date-time (2012-03-14T00:00Z) or after a duration "
-        "(30d, 12h).")] = None,
-    scenario: Annotated[Path | None, typer.Option(
-        "--scenario", "-s", help="Scenario YAML: compare it with the baseline.")] = None,
-    replications: Annotated[int, typer.Option(
-        "--replications", "-r", help="Independent replications (95% CIs).")] = 5,
+    model: Annotated[
+        Path,
+        typer.Argument(metavar="MODEL", help="Model YAML file.", show_default=False),
+    ],
+    cases: Annotated[
+        int | None, typer.Option("--cases", "-n", help="Cases to simulate.")
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(
+            "--until",
+            help="Stop at a date-time (2012-03-14T00:00Z) or after a duration "
+            "(30d, 12h).",
+        ),
+    ] = None,
+    scenario: Annotated[
+        Path | None,
+        typer.Option(
+            "--scenario", "-s", help="Scenario YAML: compare it with the baseline."
+        ),
+    ] = None,
+    replications: Annotated[
+        int,
+        typer.Option(
+            "--replications", "-r", help="Independent replications (95% CIs)."
+        ),
+    ] = 5,
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 1,
-    warmup: Annotated[int, typer.Option(
-        "--warmup", help="Leave the first N cases out of the KPIs.")] = 0,
-    workers: Annotated[int, typer.Option(
-        "--workers", help="Processes for replications.")] = 1,
-    log_out: Annotated[Path | None, typer.Option(
-        "--log-out", help="Write the simulated log (scenario's, if given) as CSV.")] = None,
+    warmup: Annotated[
+        int, typer.Option("--warmup", help="Leave the first N cases out of the KPIs.")
+    ] = 0,
+    workers: Annotated[
+        int, typer.Option("--workers", help="Processes for replications.")
+    ] = 1,
+    log_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--log-out", help="Write the simulated log (scenario's, if given) as CSV."
+        ),
+    ] = None,
     json: JsonOpt = False,
 ) -> None:
-    """Simulate a model: KPIs with 95% confidence intervals; with --scenario, baseline
-    against scenario and the difference with its interval."""
+    """Simulate a model: KPIs with 95% confidence intervals.
+
+    With --scenario: baseline against scenario, and the difference with its interval.
+    """
     from servops.sim import load_model, simulate
     from servops.sim.replications import compare, replicate, replication_seeds
     from servops.sim.scenario import apply_scenario, load_scenario
 
     base = load_model(model)
     horizon = _parse_until(until)
-    kw: dict[str, Any] = {"replications": replications, "cases": cases, "until": horizon,
-                          "seed": seed, "warmup": warmup, "workers": workers}
+    kw: dict[str, Any] = {
+        "replications": replications,
+        "cases": cases,
+        "until": horizon,
+        "seed": seed,
+        "warmup": warmup,
+        "workers": workers,
+    }
     target = base
     result: Any
     with progress("simulating"):
@@ -98,8 +143,13 @@ def simulate_cmd(
         else:
             result = replicate(base, **kw)
         if log_out is not None:
-            run = simulate(target, cases=cases, until=horizon,
-                           seed=replication_seeds(seed, 1)[0], warmup=warmup)
+            run = simulate(
+                target,
+                cases=cases,
+                until=horizon,
+                seed=replication_seeds(seed, 1)[0],
+                warmup=warmup,
+            )
             assert run.log is not None
             write_log_csv(run.log, log_out)
     data = result.to_dict()
@@ -112,22 +162,50 @@ def simulate_cmd(
             return
         diff = data["difference"]
         rows = []
-        for key in ("cases", "mean_cycle_time_s", "p90_cycle_time_s", "mean_waiting_time_s",
-                    "throughput_per_hour", "sla_attainment"):
-            b, s, d = data["baseline"].get(key), data["scenario"].get(key), diff.get(key)
+        for key in (
+            "cases",
+            "mean_cycle_time_s",
+            "p90_cycle_time_s",
+            "mean_waiting_time_s",
+            "throughput_per_hour",
+            "sla_attainment",
+        ):
+            b, s, d = (
+                data["baseline"].get(key),
+                data["scenario"].get(key),
+                diff.get(key),
+            )
             if b is None or d is None:
                 continue
-            rows.append([key, _fmt(key, b), _fmt(key, s), _fmt(key, d["mean"]),
-                         f"[{_fmt(key, d['ci95'][0])}, {_fmt(key, d['ci95'][1])}]"])
+            rows.append(
+                [
+                    key,
+                    _fmt(key, b),
+                    _fmt(key, s),
+                    _fmt(key, d["mean"]),
+                    f"[{_fmt(key, d['ci95'][0])}, {_fmt(key, d['ci95'][1])}]",
+                ]
+            )
         for pool, u in data["baseline"].get("utilization", {}).items():
             su = data["scenario"].get("utilization", {}).get(pool)
             du = diff.get("utilization", {}).get(pool, {})
-            rows.append([f"utilization {pool}", _pct(u), _pct(su), _pct(du.get("mean")),
-                         f"[{_pct(du.get('ci95', [None])[0])}, "
-                         f"{_pct(du.get('ci95', [None, None])[1])}]"])
-        c.print(simple_table(
-            f"{data['scenario_name']} vs baseline ({replications} replications)",
-            ["KPI", "baseline", "scenario", "difference", "95% CI"], rows))
+            rows.append(
+                [
+                    f"utilization {pool}",
+                    _pct(u),
+                    _pct(su),
+                    _pct(du.get("mean")),
+                    f"[{_pct(du.get('ci95', [None])[0])}, "
+                    f"{_pct(du.get('ci95', [None, None])[1])}]",
+                ]
+            )
+        c.print(
+            simple_table(
+                f"{data['scenario_name']} vs baseline ({replications} replications)",
+                ["KPI", "baseline", "scenario", "difference", "95% CI"],
+                rows,
+            )
+        )
 
     emit(data, as_json=json, render=render)
 
@@ -149,9 +227,16 @@ def _pct(v: float | None) -> str:
 def _render_one(c: Console, data: dict[str, Any], title: str) -> None:
     ci = data["ci95"]
     rows = []
-    for key in ("cases", "mean_cycle_time_s", "median_cycle_time_s", "p90_cycle_time_s",
-                "mean_waiting_time_s", "throughput_per_hour", "sla_attainment",
-                "abandonment_rate"):
+    for key in (
+        "cases",
+        "mean_cycle_time_s",
+        "median_cycle_time_s",
+        "p90_cycle_time_s",
+        "mean_waiting_time_s",
+        "throughput_per_hour",
+        "sla_attainment",
+        "abandonment_rate",
+    ):
         v = data.get(key)
         if v is None:
             continue
@@ -160,15 +245,26 @@ def _render_one(c: Console, data: dict[str, Any], title: str) -> None:
     for pool, u in data.get("utilization", {}).items():
         lo, hi = ci.get("utilization", {}).get(pool, [None, None])
         rows.append([f"utilization {pool}", _pct(u), f"[{_pct(lo)}, {_pct(hi)}]"])
-    c.print(simple_table(f"{title} ({data['replications']} replications)",
-                         ["KPI", "mean", "95% CI"], rows))
+    c.print(
+        simple_table(
+            f"{title} ({data['replications']} replications)",
+            ["KPI", "mean", "95% CI"],
+            rows,
+        )
+    )
 
 
 def discover_cmd(
     log: EventLog,
-    output: Annotated[Path, typer.Option("--output", "-o", help="Model YAML to write.")],
-    calendars: Annotated[bool, typer.Option(
-        "--calendars/--no-calendars", help="Learn working calendars of pools.")] = True,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Model YAML to write.")
+    ],
+    calendars: Annotated[
+        bool,
+        typer.Option(
+            "--calendars/--no-calendars", help="Learn working calendars of pools."
+        ),
+    ] = True,
     json: JsonOpt = False,
 ) -> None:
     """Discover a simulation model (arrivals, routing, durations, pools, calendars)."""
@@ -190,20 +286,34 @@ def discover_cmd(
     }
 
     def render(c: Console) -> None:
-        c.print(f"Wrote [bold]{output}[/]: {data['activities']} activities, "
-                f"{len(model.pools)} pools, {data['arrivals_per_week']:.1f} arrivals a week.")
-        c.print(simple_table("Pools", ["pool", "size", "calendar h/week"],
-                             [[p.name, p.size, p.calendar.hours_per_week]
-                              for p in model.pools.values()]))
+        c.print(
+            f"Wrote [bold]{output}[/]: {data['activities']} activities, "
+            f"{len(model.pools)} pools, {data['arrivals_per_week']:.1f} arrivals a week."
+        )
+        c.print(
+            simple_table(
+                "Pools",
+                ["pool", "size", "calendar h/week"],
+                [
+                    [p.name, p.size, p.calendar.hours_per_week]
+                    for p in model.pools.values()
+                ],
+            )
+        )
 
     emit(data, as_json=json, render=render)
 
 
 def validate_cmd(
     log: EventLog,
-    simlog: Annotated[Path, typer.Argument(
-        metavar="SIMLOG", help="The simulated log (e.g. from simulate --log-out).",
-        show_default=False)],
+    simlog: Annotated[
+        Path,
+        typer.Argument(
+            metavar="SIMLOG",
+            help="The simulated log (e.g. from simulate --log-out).",
+            show_default=False,
+        ),
+    ],
     json: JsonOpt = False,
 ) -> None:
     """Simod's log distances of SIMLOG to LOG, beside LOG's own half-vs-half floor."""
@@ -215,10 +325,17 @@ def validate_cmd(
     data = result.to_dict()
 
     def render(c: Console) -> None:
-        rows = [[m, data[m]["distance"], data[m]["half_vs_half"], data[m]["ratio"]]
-                for m in MEASURES]
-        c.print(simple_table("Twin vs real log (lower is better)",
-                             ["measure", "twin", "half vs half", "ratio"], rows))
+        rows = [
+            [m, data[m]["distance"], data[m]["half_vs_half"], data[m]["ratio"]]
+            for m in MEASURES
+        ]
+        c.print(
+            simple_table(
+                "Twin vs real log (lower is better)",
+                ["measure", "twin", "half vs half", "ratio"],
+                rows,
+            )
+        )
 
     emit(data, as_json=json, render=render)
 

@@ -39,6 +39,7 @@ SECTION_MODULES: tuple[str, ...] = (
     "servops.report.sections.blueprint",
     "servops.report.sections.spc",
     "servops.report.sections.feedback",
+    "servops.report.sections.twin",
 )
 
 Lang = Literal["en", "zh"]

@@ -2,8 +2,8 @@
 
 A :class:`Calendar` is a set of weekly working intervals, written in YAML as a list::
 
-    - {days: mon-fri, hours: "08:00-17:00"}
-    - {days: sat, hours: "09:00-12:00"}
+    -{days: mon - fri, hours: "08:00-17:00"}
+    -{days: sat, hours: "09:00-12:00"}
 
 Times are UTC unless the model says otherwise (``timezone`` is not modelled: a calendar
 is a weekly pattern in the zone of the log's timestamps, which servops stores as UTC).
@@ -19,11 +19,13 @@ from __future__ import annotations
 import bisect
 import math
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from servops.errors import ConfigError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 __all__ = ["DAYS", "WEEK_S", "Calendar", "StepFunction"]
 
@@ -58,8 +60,9 @@ class StepFunction:
         if not self.times or len(self.times) != len(self.values):
             msg = "StepFunction needs as many breakpoints as values, at least one."
             raise ConfigError(msg)
-        if self.period_s is not None and (self.times[0] != 0.0 or self.times[-1]
-                                          >= self.period_s):
+        if self.period_s is not None and (
+            self.times[0] != 0.0 or self.times[-1] >= self.period_s
+        ):
             msg = "A periodic StepFunction's breakpoints must lie in [0, period)."
             raise ConfigError(msg)
 
@@ -91,12 +94,11 @@ class StepFunction:
         within = off - cycle * self.period_s
         i = bisect.bisect_right(self.times, within)
         base = self.origin_s + cycle * self.period_s
-        if i < len(self.times):
-            nxt = base + self.times[i]
-        else:
-            nxt = base + self.period_s
+        nxt = base + self.times[i] if i < len(self.times) else base + self.period_s
         # Float rounding at a cycle boundary must not return t itself.
-        return nxt if nxt > t else nxt + (self.period_s if i >= len(self.times) else 0.0)
+        return (
+            nxt if nxt > t else nxt + (self.period_s if i >= len(self.times) else 0.0)
+        )
 
     def integral(self, t0: float, t1: float) -> float:
         """The integral of the function over ``[t0, t1]``."""
@@ -135,7 +137,9 @@ class Calendar:
 
     Examples
     --------
-    >>> cal = Calendar.from_yaml([{"days": "mon-fri", "hours": "08:00-17:00"}], where="c")
+    >>> cal = Calendar.from_yaml(
+    ...     [{"days": "mon-fri", "hours": "08:00-17:00"}], where="c"
+    ... )
     >>> cal.hours_per_week
     45.0
     >>> cal.to_yaml()
@@ -176,8 +180,10 @@ class Calendar:
         return cls(tuple((a, b) for a, b in merged))
 
     def step_function(self, *, start_weekday_offset_s: float) -> StepFunction:
-        """1 while working, 0 otherwise; time 0 lies ``start_weekday_offset_s`` after
-        Monday 00:00."""
+        """1 while working, 0 otherwise.
+
+        Time 0 lies ``start_weekday_offset_s`` after Monday 00:00.
+        """
         if self.is_always:
             return StepFunction.constant(1.0)
         points: list[tuple[float, float]] = []
@@ -199,8 +205,10 @@ class Calendar:
         if spec in ("always", "24/7", None):
             return cls.always()
         if not isinstance(spec, list) or not spec:
-            msg = (f"{where}: a calendar is 'always' or a list like "
-                   f"[{{days: mon-fri, hours: '08:00-17:00'}}]; got {spec!r}.")
+            msg = (
+                f"{where}: a calendar is 'always' or a list like "
+                f"[{{days: mon-fri, hours: '08:00-17:00'}}]; got {spec!r}."
+            )
             raise ConfigError(msg)
         spans: list[tuple[float, float]] = []
         for i, item in enumerate(spec):
@@ -222,7 +230,9 @@ class Calendar:
                 base = d * 86400.0
                 if b > a:
                     spans.append((base + a, base + b))
-                elif b < a:  # overnight: runs into the next day (Sunday wraps to Monday)
+                elif (
+                    b < a
+                ):  # overnight: runs into the next day (Sunday wraps to Monday)
                     spans.append((base + a, base + 86400.0))
                     nxt = ((d + 1) % 7) * 86400.0
                     spans.append((nxt, nxt + b))
@@ -276,8 +286,10 @@ def _parse_days(spec: object, *, where: str) -> list[int]:
             a = DAYS.index(lo.strip()[:3])
             b = DAYS.index(hi.strip()[:3]) if hi else a
         except ValueError:
-            msg = (f"{where}: unknown day in {spec!r}; use mon, tue, wed, thu, fri, sat, "
-                   f"sun, ranges like mon-fri, or lists like 'mon,wed'.")
+            msg = (
+                f"{where}: unknown day in {spec!r}; use mon, tue, wed, thu, fri, sat, "
+                f"sun, ranges like mon-fri, or lists like 'mon,wed'."
+            )
             raise ConfigError(msg) from None
         d = a
         while True:

@@ -37,7 +37,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from datetime import UTC
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -48,11 +48,14 @@ from servops.sim.distributions import Distribution, fit_distribution
 from servops.sim.model import END, START, Activity, Arrivals, Model, Pool, Routing
 
 if TYPE_CHECKING:
+    import duckdb
+    import pyarrow as pa
+
     from servops.log.eventlog import EventLog
 
 __all__ = ["discover_model"]
 
-_ORDER = 's, e, event_index'
+_ORDER = "s, e, event_index"
 
 
 def _instances_sql() -> str:
@@ -141,17 +144,37 @@ def discover_model(
     view = f"__discover_{abs(hash((id(log), id(tbl))))}"
     con.register(view, tbl)
     try:
-        return _discover(con, view, log, tbl, name=name, coverage=coverage,
-                         min_support=min_support, after_tv=after_tv,
-                         calendars=calendars, max_quantiles=max_quantiles,
-                         anchor_corr=anchor_corr)
+        return _discover(
+            con,
+            view,
+            log,
+            tbl,
+            name=name,
+            coverage=coverage,
+            min_support=min_support,
+            after_tv=after_tv,
+            calendars=calendars,
+            max_quantiles=max_quantiles,
+            anchor_corr=anchor_corr,
+        )
     finally:
         con.unregister(view)
 
 
-def _discover(con: Any, view: str, log: EventLog, tbl: Any, *,  # noqa: ANN401, PLR0915
-              name: str | None, coverage: float, min_support: int, after_tv: float,
-              calendars: bool, max_quantiles: int, anchor_corr: float) -> Model:
+def _discover(
+    con: duckdb.DuckDBPyConnection,
+    view: str,
+    log: EventLog,
+    tbl: pa.Table,
+    *,
+    name: str | None,
+    coverage: float,
+    min_support: int,
+    after_tv: float,
+    calendars: bool,
+    max_quantiles: int,
+    anchor_corr: float,
+) -> Model:
     v = quote(view)
 
     def rows(sql: str) -> list[tuple[Any, ...]]:
@@ -166,50 +189,71 @@ def _discover(con: Any, view: str, log: EventLog, tbl: Any, *,  # noqa: ANN401, 
                CAST(floor((s % 86400.0) / 3600.0) AS INT) AS hr, count(*)
         FROM {v} WHERE k = 1 GROUP BY 1, 2""")
     table = [[0.0] * 24 for _ in range(7)]
-    for dow, hr, n in slots:  # epoch day 0 (1970-01-01) was a Thursday: +3 -> Monday = 0
+    for (
+        dow,
+        hr,
+        n,
+    ) in slots:  # epoch day 0 (1970-01-01) was a Thursday: +3 -> Monday = 0
         table[int(dow)][int(hr)] = float(n) / weeks
     arrivals = Arrivals(weekly_per_hour=tuple(tuple(r) for r in table))
 
     # -- routing -----------------------------------------------------------------------
     acts = [str(r[0]) for r in rows(f"SELECT DISTINCT activity FROM {v} ORDER BY 1")]
-    start_counts = dict(rows(f"SELECT activity, count(*) FROM {v} WHERE k = 1 GROUP BY 1"))
+    start_counts = dict(
+        rows(f"SELECT activity, count(*) FROM {v} WHERE k = 1 GROUP BY 1")
+    )
     nxt: dict[str, dict[str, float]] = defaultdict(dict)
     for a, b, n in rows(f"SELECT activity, nxt, count(*) FROM {v} GROUP BY 1, 2"):
         nxt[str(a)][str(b)] = float(n)
     routing_next = {a: _normalise(nxt[a]) for a in acts}
     after: dict[str, dict[str, dict[str, float]]] = defaultdict(dict)
     ctx: dict[tuple[str, str], dict[str, float]] = defaultdict(dict)
-    for p, a, b, n in rows(f"SELECT prev, activity, nxt, count(*) FROM {v} GROUP BY 1, 2, 3"):
+    for p, a, b, n in rows(
+        f"SELECT prev, activity, nxt, count(*) FROM {v} GROUP BY 1, 2, 3"
+    ):
         ctx[(str(p), str(a))][str(b)] = float(n)
     for (p, a), counts in ctx.items():
         if sum(counts.values()) < min_support:
             continue
         row = _normalise(counts)
         base = routing_next[a]
-        tv = 0.5 * sum(abs(row.get(k, 0.0) - base.get(k, 0.0)) for k in set(row) | set(base))
+        tv = 0.5 * sum(
+            abs(row.get(k, 0.0) - base.get(k, 0.0)) for k in set(row) | set(base)
+        )
         if tv > after_tv:
             after[a][p] = row
     by_visit: dict[str, dict[int, dict[str, float]]] = {}
     # Loops: successors by visit number, up to the last visit number seen in
     # min_support cases (later visits share that row), so that the number of rounds
     # follows the log rather than a geometric law.
-    tops = dict(rows(f"""SELECT activity, max(visit) FROM (
+    tops = dict(
+        rows(f"""SELECT activity, max(visit) FROM (
         SELECT activity, visit, count(*) AS n FROM {v} GROUP BY 1, 2) WHERE n >= {min_support}
-        GROUP BY 1 HAVING max(visit) > 1"""))
+        GROUP BY 1 HAVING max(visit) > 1""")
+    )
     if tops:
-        vcounts: dict[str, dict[int, dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
+        vcounts: dict[str, dict[int, dict[str, float]]] = defaultdict(
+            lambda: defaultdict(dict)
+        )
         for a, n_visit, b, n in rows(f"""
                 SELECT activity, visit, nxt, count(*) FROM {v} GROUP BY 1, 2, 3"""):
             if str(a) in tops:
                 kv = min(int(n_visit), int(tops[str(a)]))
                 cur = vcounts[str(a)][kv]
                 cur[str(b)] = cur.get(str(b), 0.0) + float(n)
-        by_visit = {a: {kv: _normalise(c) for kv, c in sorted(rws.items())}
-                    for a, rws in vcounts.items()}
-    visits = rows(f"SELECT max(n) FROM (SELECT count(*) AS n FROM {v} GROUP BY case_id, "
-                  f"activity)")[0][0]
-    routing = Routing(start=_normalise({str(k): float(n) for k, n in start_counts.items()}),
-                      next=routing_next, after=dict(after), by_visit=by_visit)
+        by_visit = {
+            a: {kv: _normalise(c) for kv, c in sorted(rws.items())}
+            for a, rws in vcounts.items()
+        }
+    visits = rows(
+        f"SELECT max(n) FROM (SELECT count(*) AS n FROM {v} GROUP BY case_id, activity)"
+    )[0][0]
+    routing = Routing(
+        start=_normalise({str(k): float(n) for k, n in start_counts.items()}),
+        next=routing_next,
+        after=dict(after),
+        by_visit=by_visit,
+    )
 
     # -- durations and delays ----------------------------------------------------------
     act_col = np.asarray(tbl.column("activity").to_pylist(), dtype=object)
@@ -217,9 +261,12 @@ def _discover(con: Any, view: str, log: EventLog, tbl: Any, *,  # noqa: ANN401, 
     work = np.asarray(tbl.column("work").to_numpy(zero_copy_only=False), dtype=float)
     adds = np.asarray(tbl.column("adds").to_numpy(zero_copy_only=False), dtype=float)
     delay = adds - work
-    frontier = np.asarray(tbl.column("frontier").to_numpy(zero_copy_only=False), dtype=float)
-    case_start = np.asarray(tbl.column("case_start").to_numpy(zero_copy_only=False),
-                            dtype=float)
+    frontier = np.asarray(
+        tbl.column("frontier").to_numpy(zero_copy_only=False), dtype=float
+    )
+    case_start = np.asarray(
+        tbl.column("case_start").to_numpy(zero_copy_only=False), dtype=float
+    )
     e_col = np.asarray(tbl.column("e").to_numpy(zero_copy_only=False), dtype=float)
     has_start = bool(log.has_start_times)
 
@@ -229,7 +276,10 @@ def _discover(con: Any, view: str, log: EventLog, tbl: Any, *,  # noqa: ANN401, 
     by_res: dict[str, Counter[str]] = defaultdict(Counter)
     for r, a, n in res_act:
         by_res[str(r)][str(a)] += int(n)
-    home = {r: sorted(c.items(), key=lambda x: (-x[1], x[0]))[0][0] for r, c in by_res.items()}
+    home = {
+        r: sorted(c.items(), key=lambda x: (-x[1], x[0]))[0][0]
+        for r, c in by_res.items()
+    }
     pool_members: dict[str, list[str]] = defaultdict(list)
     for r, a in sorted(home.items()):
         pool_members[_pool_name(a)].append(r)
@@ -259,7 +309,9 @@ def _discover(con: Any, view: str, log: EventLog, tbl: Any, *,  # noqa: ANN401, 
     if act_pool and has_start_any(con, v):
         con.register("__discover_pools", _pool_table(act_pool))
         try:
-            peak = {str(p): int(n) for p, n in rows(f"""
+            peak = {
+                str(p): int(n)
+                for p, n in rows(f"""
                 SELECT pool, max(c) FROM (
                   SELECT pool, sum(d) OVER (PARTITION BY pool ORDER BY x, d
                                            ROWS UNBOUNDED PRECEDING) AS c
@@ -268,30 +320,37 @@ def _discover(con: Any, view: str, log: EventLog, tbl: Any, *,  # noqa: ANN401, 
                         UNION ALL
                         SELECT m.pool, i.e AS x, -1 AS d FROM {v} i
                           JOIN __discover_pools m USING (activity) WHERE i.work > 0))
-                GROUP BY pool""")}
+                GROUP BY pool""")
+            }
         finally:
             con.unregister("__discover_pools")
     for pname in sorted(used):
         members = pool_members.get(pname, [])
         cal = Calendar.always()
         if calendars:
-            counts: Counter[tuple[int, int]] = Counter()
+            slot_counts: Counter[tuple[int, int]] = Counter()
             for r in members:
                 for d, h, n in res_slots.get(r, []):
-                    counts[(d, h)] += n
-            cal = _calendar(counts, coverage)
-        pools[pname] = Pool(name=pname, size=max(len(members), peak.get(pname, 0), 1),
-                            calendar=cal,
-                            resources=tuple(members))
+                    slot_counts[(d, h)] += n
+            cal = _calendar(slot_counts, coverage)
+        pools[pname] = Pool(
+            name=pname,
+            size=max(len(members), peak.get(pname, 0), 1),
+            calendar=cal,
+            resources=tuple(members),
+        )
 
     activities: dict[str, Activity] = {}
     for a in acts:
         mask = act_col == a
         w = work[mask]
         d = delay[mask]
-        dur = fit_distribution(w, n_quantiles=max_quantiles) if has_start and w.any() \
+        dur = (
+            fit_distribution(w, n_quantiles=max_quantiles)
+            if has_start and w.any()
             else Distribution.fixed(0.0)
-        delay_from = "enabled"
+        )
+        delay_from: Literal["enabled", "arrival"] = "enabled"
         # A timer: the time already spent in the case is made up for (strongly
         # negative correlation between this delay and the case's age when enabled),
         # so the activity happens at a fairly fixed time after the arrival.
@@ -301,7 +360,7 @@ def _discover(con: Any, view: str, log: EventLog, tbl: Any, *,  # noqa: ANN401, 
             corr = float(np.corrcoef(d[ok], age[ok])[0, 1])
             if corr < anchor_corr:
                 delay_from = "arrival"
-                d = (e_col[mask] - w - case_start[mask])
+                d = e_col[mask] - w - case_start[mask]
         dl = fit_distribution(d, n_quantiles=max_quantiles) if d.any() else None
         d_after: dict[str, Distribution] = {}
         if dl is not None and delay_from == "enabled":
@@ -312,15 +371,28 @@ def _discover(con: Any, view: str, log: EventLog, tbl: Any, *,  # noqa: ANN401, 
                 sel = prev_a == p_name
                 if sel.sum() >= min_support and sel.sum() < len(d):
                     sub = d[sel]
-                    d_after[str(p_name)] = (fit_distribution(sub, n_quantiles=max_quantiles)
-                                            if sub.any() else Distribution.fixed(0.0))
-        activities[a] = Activity(name=a, duration=dur, pool=act_pool.get(a), delay=dl,
-                                 delay_from=delay_from if dl is not None else "enabled",
-                                 delay_after=d_after)
+                    d_after[str(p_name)] = (
+                        fit_distribution(sub, n_quantiles=max_quantiles)
+                        if sub.any()
+                        else Distribution.fixed(0.0)
+                    )
+        activities[a] = Activity(
+            name=a,
+            duration=dur,
+            pool=act_pool.get(a),
+            delay=dl,
+            delay_from=delay_from if dl is not None else "enabled",
+            delay_after=d_after,
+        )
 
     attrs = _case_attributes(log)
-    cycle = rows(f"SELECT median(ct) FROM (SELECT max(e) - min(s) AS ct FROM {v} "
-                 f"GROUP BY case_id)")[0][0] or 0.0
+    cycle = (
+        rows(
+            f"SELECT median(ct) FROM (SELECT max(e) - min(s) AS ct FROM {v} "
+            f"GROUP BY case_id)"
+        )[0][0]
+        or 0.0
+    )
     unit = "hour" if cycle >= 2 * 86400 else ("minute" if cycle >= 120 else "second")
     from datetime import datetime
 
@@ -328,8 +400,12 @@ def _discover(con: Any, view: str, log: EventLog, tbl: Any, *,  # noqa: ANN401, 
     notes = (
         f"discovered by servops from {log.meta.source}: {n_cases} cases, "
         f"{tbl.num_rows} activity instances",
-        "start times: " + ("yes (work and delay separated)" if has_start
-                           else "no (all time between events is delay)"),
+        "start times: "
+        + (
+            "yes (work and delay separated)"
+            if has_start
+            else "no (all time between events is delay)"
+        ),
     )
     return Model(
         activities=activities,
@@ -347,7 +423,9 @@ def _discover(con: Any, view: str, log: EventLog, tbl: Any, *,  # noqa: ANN401, 
 
 def has_start_any(con: Any, view: str) -> bool:  # noqa: ANN401
     """Whether any instance in ``view`` has work time."""
-    return bool(con.execute(f"SELECT count(*) FROM {view} WHERE work > 0").fetchall()[0][0])
+    return bool(
+        con.execute(f"SELECT count(*) FROM {view} WHERE work > 0").fetchall()[0][0]
+    )
 
 
 def _pool_table(act_pool: dict[str, str]) -> Any:  # noqa: ANN401 - a pyarrow Table
@@ -381,7 +459,9 @@ def _calendar(counts: Counter[tuple[int, int]], coverage: float) -> Calendar:
     return Calendar.from_slots(chosen)
 
 
-def _case_attributes(log: EventLog, max_values: int = 20) -> dict[str, dict[str, float]]:
+def _case_attributes(
+    log: EventLog, max_values: int = 20
+) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = {}
     for attr, typ in log.attributes.items():
         if typ.upper() not in ("VARCHAR", "BOOLEAN"):

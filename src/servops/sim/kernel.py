@@ -35,28 +35,42 @@ import math
 import zlib
 from array import array
 from collections import deque
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from servops._typing import Seed
 from servops.errors import InvalidParameterError, SimulationError
 from servops.sim.calendars import WEEK_S, StepFunction
 from servops.sim.distributions import Distribution
 from servops.sim.model import END, Model, Schedule
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Mapping
+
     import duckdb
+
+    from servops._typing import Seed
 
 __all__ = ["Kpis", "RawRun", "run_kernel", "seed_int", "stream_rng"]
 
 # Event kinds, most frequent first in the dispatch.
 _END, _READY, _CAP, _ABANDON = 0, 1, 2, 3
 # Case record fields (a list per case in flight).
-(_ID, _ARR, _CUR, _PREV, _READY_T, _START_T, _WSUM, _RANK, _VISITS, _TOKEN, _GONE,
- _ATTRS) = range(12)
+(
+    _ID,
+    _ARR,
+    _CUR,
+    _PREV,
+    _READY_T,
+    _START_T,
+    _WSUM,
+    _RANK,
+    _VISITS,
+    _TOKEN,
+    _GONE,
+    _ATTRS,
+) = range(12)
 
 _CT_DECADES = (-3, 10)  # cycle-time histogram: 1 ms .. 1e10 s
 _CT_PER_DECADE = 400
@@ -159,8 +173,9 @@ def _schedule_function(s: Schedule) -> StepFunction:
     return StepFunction(times, s.values, period, 0.0).compact()
 
 
-def _choice_stream(rng: np.random.Generator, targets: list[int], probs: list[float]
-                   ) -> Callable[[], int]:
+def _choice_stream(
+    rng: np.random.Generator, targets: list[int], probs: list[float]
+) -> Callable[[], int]:
     if len(targets) == 1:
         return itertools.repeat(targets[0]).__next__
     tg = np.asarray(targets, dtype=np.int64)
@@ -195,7 +210,7 @@ def _has_cycle(n: int, edges: list[set[int]]) -> bool:
     return False
 
 
-def run_kernel(  # noqa: C901, PLR0912, PLR0915 - one loop, kept in one frame for speed
+def run_kernel(
     model: Model,
     *,
     cases: int | None,
@@ -229,12 +244,19 @@ def run_kernel(  # noqa: C901, PLR0912, PLR0915 - one loop, kept in one frame fo
     """
     import pyarrow as pa
 
-    if cases is None and until_s is None and not (
-        model.arrivals.schedule is not None and not model.arrivals.schedule.repeat
-        and model.arrivals.schedule.values[-1] == 0
+    if (
+        cases is None
+        and until_s is None
+        and not (
+            model.arrivals.schedule is not None
+            and not model.arrivals.schedule.repeat
+            and model.arrivals.schedule.values[-1] == 0
+        )
     ):
-        msg = ("simulate needs 'cases' (number of arrivals) or 'until' (a horizon); "
-               "with neither it would never stop.")
+        msg = (
+            "simulate needs 'cases' (number of arrivals) or 'until' (a horizon); "
+            "with neither it would never stop."
+        )
         raise InvalidParameterError(msg)
     n_cases = math.inf if cases is None else int(cases)
     until = math.inf if until_s is None else float(until_s)
@@ -249,24 +271,38 @@ def run_kernel(  # noqa: C901, PLR0912, PLR0915 - one loop, kept in one frame fo
     n_pool = len(pool_names)
     acts = [model.activities[n] for n in names]
     pool_of = [pool_index[a.pool] if a.pool is not None else -1 for a in acts]
-    dur_next = [a.duration.stream(stream_rng(seed, f"duration:{a.name}")).__next__
-                for a in acts]
+    dur_next = [
+        a.duration.stream(stream_rng(seed, f"duration:{a.name}")).__next__ for a in acts
+    ]
     delay_next: list[Callable[[], float] | None] = [
         a.delay.stream(stream_rng(seed, f"delay:{a.name}")).__next__
         if a.delay is not None and not (a.delay.kind == "fixed" and a.delay.mean == 0)
-        else None for a in acts]
+        else None
+        for a in acts
+    ]
     patience_next: list[Callable[[], float] | None] = [
         a.patience.stream(stream_rng(seed, f"patience:{a.name}")).__next__
-        if a.patience is not None else None for a in acts]
+        if a.patience is not None
+        else None
+        for a in acts
+    ]
     any_patience = any(p is not None for p in patience_next)
     from_arrival = [a.delay_from == "arrival" for a in acts]
     delay_after: list[dict[int, Callable[[], float]] | None] = [
-        {(-1 if prev == "start" else index[prev]): d.stream(
-            stream_rng(seed, f"delay:{a.name}|{prev}")).__next__
-         for prev, d in a.delay_after.items()} or None for a in acts]
+        {
+            (-1 if prev == "start" else index[prev]): d.stream(
+                stream_rng(seed, f"delay:{a.name}|{prev}")
+            ).__next__
+            for prev, d in a.delay_after.items()
+        }
+        or None
+        for a in acts
+    ]
 
-    def row(probs: dict[str, float] | Any, label: str  # noqa: ANN401
-            ) -> tuple[Callable[[], int], list[int]]:
+    def row(
+        probs: Mapping[str, float],
+        label: str,
+    ) -> tuple[Callable[[], int], list[int]]:
         tg = [-1 if k == END else index[k] for k in probs]
         pr = [float(v) for v in probs.values()]
         order = [t for _, t in sorted(zip(pr, tg, strict=True), key=lambda x: -x[0])]
@@ -287,7 +323,9 @@ def run_kernel(  # noqa: C901, PLR0912, PLR0915 - one loop, kept in one frame fo
         vrows = model.routing.by_visit.get(n)
         if vrows:
             top_visit = max(vrows)
-            vlist: list[tuple[Callable[[], int], list[int]] | None] = [None] * (top_visit + 1)
+            vlist: list[tuple[Callable[[], int], list[int]] | None] = [None] * (
+                top_visit + 1
+            )
             for k_visit, probs in vrows.items():
                 vlist[k_visit] = row(probs, f"route:{n}#{k_visit}")
                 edges[i].update(t for t in vlist[k_visit][1] if t >= 0)  # type: ignore[index]
@@ -296,13 +334,13 @@ def run_kernel(  # noqa: C901, PLR0912, PLR0915 - one loop, kept in one frame fo
             visit_rows.append(None)
         rows = model.routing.after.get(n)
         if rows:
-            d: dict[int, Callable[[], int]] = {}
+            dnext: dict[int, Callable[[], int]] = {}
             dfb: dict[int, list[int]] = {}
             for prev, probs in rows.items():
                 key = -1 if prev == "start" else index[prev]
-                d[key], dfb[key] = row(probs, f"route:{n}|{prev}")
-                edges[i].update(t for t in dfb[key] if t >= 0)
-            after_next.append(d)
+                dnext[key], dfb[key] = row(probs, f"route:{n}|{prev}")
+                edges[i].update(x for x in dfb[key] if x >= 0)
+            after_next.append(dnext)
             after_fb.append(dfb)
         else:
             after_next.append(None)
@@ -314,12 +352,16 @@ def run_kernel(  # noqa: C901, PLR0912, PLR0915 - one loop, kept in one frame fo
     attr_names = list(model.attributes)
     attr_next: list[Callable[[], int]] = []
     attr_values: list[list[str]] = []
-    for k in attr_names:
-        vals = list(model.attributes[k])
+    for attr in attr_names:
+        vals = list(model.attributes[attr])
         attr_values.append(vals)
-        attr_next.append(_choice_stream(stream_rng(seed, f"attribute:{k}"),
-                                        list(range(len(vals))),
-                                        list(model.attributes[k].values())))
+        attr_next.append(
+            _choice_stream(
+                stream_rng(seed, f"attribute:{attr}"),
+                list(range(len(vals))),
+                list(model.attributes[attr].values()),
+            )
+        )
     attr_codes: list[array[int]] = [array("h") for _ in attr_names]
     rank_attr: list[int] = []
     rank_of: list[list[int]] = []
@@ -337,9 +379,13 @@ def run_kernel(  # noqa: C901, PLR0912, PLR0915 - one loop, kept in one frame fo
         rank_of.append([order.get(v, len(order)) for v in attr_values[k]])
 
     # Pools: capacity components, free people (a stack), retired people (a heap).
-    week_offset = (model.start.weekday() * 86400.0 + model.start.hour * 3600.0
-                   + model.start.minute * 60.0 + model.start.second
-                   + model.start.microsecond / 1e6)
+    week_offset = (
+        model.start.weekday() * 86400.0
+        + model.start.hour * 3600.0
+        + model.start.minute * 60.0
+        + model.start.second
+        + model.start.microsecond / 1e6
+    )
     comps: list[list[StepFunction]] = []
     for pn in pool_names:
         pool = model.pools[pn]
@@ -347,17 +393,29 @@ def run_kernel(  # noqa: C901, PLR0912, PLR0915 - one loop, kept in one frame fo
             base = _schedule_function(pool.schedule)
         else:
             cal = pool.calendar.step_function(start_weekday_offset_s=week_offset)
-            base = StepFunction(cal.times, tuple(v * pool.size for v in cal.values),
-                                cal.period_s, cal.origin_s)
+            base = StepFunction(
+                cal.times,
+                tuple(v * pool.size for v in cal.values),
+                cal.period_s,
+                cal.origin_s,
+            )
         cs = [base]
         for ch in pool.extra:
-            w = ch.window.step_function(start_weekday_offset_s=week_offset)
-            cs.append(StepFunction(w.times, tuple(v * ch.delta for v in w.values),
-                                   w.period_s, w.origin_s))
+            win = ch.window.step_function(start_weekday_offset_s=week_offset)
+            cs.append(
+                StepFunction(
+                    win.times,
+                    tuple(v * ch.delta for v in win.values),
+                    win.period_s,
+                    win.origin_s,
+                )
+            )
         comps.append(cs)
     comp_val = [[f.value_at(0.0) for f in cs] for cs in comps]
     cap = [max(0, round(sum(v))) for v in comp_val]
-    size_max = [max(model.pools[pn].max_size, cap[p], 1) for p, pn in enumerate(pool_names)]
+    size_max = [
+        max(model.pools[pn].max_size, cap[p], 1) for p, pn in enumerate(pool_names)
+    ]
     res_offset = list(itertools.accumulate([0, *size_max]))[:-1]
     resource_names: list[str] = []
     for p, pn in enumerate(pool_names):
@@ -375,10 +433,15 @@ def run_kernel(  # noqa: C901, PLR0912, PLR0915 - one loop, kept in one frame fo
     arr_rng = stream_rng(seed, "arrivals")
     rate_fn = _rate_function(model, week_offset)
     ia_next: Callable[[], float] | None = None
-    exp1_next: Callable[[], float] = Distribution.exponential(1.0).stream(arr_rng).__next__
+    exp1_next: Callable[[], float] = (
+        Distribution.exponential(1.0).stream(arr_rng).__next__
+    )
     if model.arrivals.rate_per_s is not None:
-        ia_next = Distribution.exponential(1.0 / model.arrivals.rate_per_s).stream(
-            arr_rng).__next__
+        ia_next = (
+            Distribution.exponential(1.0 / model.arrivals.rate_per_s)
+            .stream(arr_rng)
+            .__next__
+        )
     elif model.arrivals.interarrival is not None:
         ia_next = model.arrivals.interarrival.stream(arr_rng).__next__
 
@@ -405,16 +468,27 @@ def run_kernel(  # noqa: C901, PLR0912, PLR0915 - one loop, kept in one frame fo
     def flush() -> None:
         if not rec:
             return
-        m = np.array(rec, dtype=np.float64).reshape(-1, 5)
+        m = np.array(rec, dtype=np.float64).reshape(-1, 6)
         ts = pa.timestamp("us", tz="UTC")
-        batch = pa.record_batch({
-            "seq": pa.array(np.arange(done_rows[0], done_rows[0] + len(m), dtype=np.int64)),
-            "case": pa.array(m[:, 0].astype(np.int64)),
-            "activity": pa.array(m[:, 1].astype(np.int32)),
-            "start": pa.array(epoch_us + np.round(m[:, 2] * 1e6).astype(np.int64), type=ts),
-            "end": pa.array(epoch_us + np.round(m[:, 3] * 1e6).astype(np.int64), type=ts),
-            "resource": pa.array(m[:, 4].astype(np.int32)),
-        })
+        batch = pa.record_batch(
+            {
+                "seq": pa.array(
+                    np.arange(done_rows[0], done_rows[0] + len(m), dtype=np.int64)
+                ),
+                "case": pa.array(m[:, 0].astype(np.int64)),
+                "activity": pa.array(m[:, 1].astype(np.int32)),
+                "ready": pa.array(
+                    epoch_us + np.round(m[:, 2] * 1e6).astype(np.int64), type=ts
+                ),
+                "start": pa.array(
+                    epoch_us + np.round(m[:, 3] * 1e6).astype(np.int64), type=ts
+                ),
+                "end": pa.array(
+                    epoch_us + np.round(m[:, 4] * 1e6).astype(np.int64), type=ts
+                ),
+                "resource": pa.array(m[:, 5].astype(np.int32)),
+            }
+        )
         done_rows[0] += len(m)
         if sink is not None:
             sink(batch)
@@ -423,7 +497,9 @@ def run_kernel(  # noqa: C901, PLR0912, PLR0915 - one loop, kept in one frame fo
         del rec[:]
 
     lo, hi = _CT_DECADES
-    ct_edges = np.concatenate([[0.0], np.logspace(lo, hi, (hi - lo) * _CT_PER_DECADE + 1)])
+    ct_edges = np.concatenate(
+        [[0.0], np.logspace(lo, hi, (hi - lo) * _CT_PER_DECADE + 1)]
+    )
     ct_hist = np.zeros(len(ct_edges) - 1, dtype=np.int64)
     ct_buf: list[float] = []
     ct_append = ct_buf.append
@@ -439,8 +515,10 @@ def run_kernel(  # noqa: C901, PLR0912, PLR0915 - one loop, kept in one frame fo
     in_system = 0
     sla_limit = math.inf if sla is None else sla
     # How a case enters each activity: 0 a pool, no delay; 1 no pool, no delay; 2 delay.
-    mode = [2 if delay_next[i] is not None else (0 if pool_of[i] >= 0 else 1)
-            for i in range(n_act)]
+    mode = [
+        2 if delay_next[i] is not None else (0 if pool_of[i] >= 0 else 1)
+        for i in range(n_act)
+    ]
     queues: list[Any] = [pq[p] if priority[p] else fifo[p] for p in range(n_pool)]
 
     def take(p: int) -> list[Any] | None:
@@ -470,8 +548,11 @@ def run_kernel(  # noqa: C901, PLR0912, PLR0915 - one loop, kept in one frame fo
             if nc < inf:
                 push(heap, (nc, seq(), _CAP, p, k, 0))
 
-    t_arr = (ia_next() if ia_next is not None else next_arrival(0.0)) if n_cases > 0 \
+    t_arr = (
+        (ia_next() if ia_next is not None else next_arrival(0.0))
+        if n_cases > 0
         else inf
+    )
     t = 0.0
     cut = False
     keep = keep_log
@@ -503,8 +584,8 @@ def run_kernel(  # noqa: C901, PLR0912, PLR0915 - one loop, kept in one frame fo
             else:
                 t_arr = inf
             a = start_next()
-            if not n_arr & 0xFFFF:
-                if keep:
+            if not n_arr & 0xFFF:
+                if keep and len(rec) > _FLUSH_ROWS * 6:
                     flush()
                 ct_hist += np.histogram(ct_buf, ct_edges)[0]
                 ct_buf.clear()
@@ -529,8 +610,16 @@ def run_kernel(  # noqa: C901, PLR0912, PLR0915 - one loop, kept in one frame fo
                 a = ev[4]
                 srv = ev[5]
                 if keep:
-                    rec_extend((case[_ID], a, case[_START_T], t,
-                                -1 if srv < 0 else res_offset[pool_of[a]] + srv))
+                    rec_extend(
+                        (
+                            case[_ID],
+                            a,
+                            case[_READY_T],
+                            case[_START_T],
+                            t,
+                            -1 if srv < 0 else res_offset[pool_of[a]] + srv,
+                        )
+                    )
                 n_rows += 1
                 if srv >= 0:
                     # The person takes the next waiting case, or goes idle or off shift.
@@ -575,8 +664,9 @@ def run_kernel(  # noqa: C901, PLR0912, PLR0915 - one loop, kept in one frame fo
                 if cyclic and a_next >= 0:
                     vis = case[_VISITS]
                     if vis.get(a_next, 0) >= max_visits:
-                        a_next = next((x for x in fb if x < 0 or vis.get(x, 0) < max_visits),
-                                      -1)
+                        a_next = next(
+                            (x for x in fb if x < 0 or vis.get(x, 0) < max_visits), -1
+                        )
                 if a_next < 0:
                     # ---- the case is done ------------------------------------------
                     in_system -= 1
@@ -635,8 +725,10 @@ def run_kernel(  # noqa: C901, PLR0912, PLR0915 - one loop, kept in one frame fo
                     diff -= take_back
                     for _ in range(diff):
                         if not off[p]:
-                            msg = (f"pool {pool_names[p]!r} ran out of people to put on "
-                                   f"shift (capacity {new}, size {size_max[p]})")
+                            msg = (
+                                f"pool {pool_names[p]!r} ran out of people to put on "
+                                f"shift (capacity {new}, size {size_max[p]})"
+                            )
                             raise SimulationError(msg)
                         pool_free[p].append(heapq.heappop(off[p]))
                     # New people take waiting work at once.
@@ -669,6 +761,8 @@ def run_kernel(  # noqa: C901, PLR0912, PLR0915 - one loop, kept in one frame fo
                 case[_GONE] = True
                 in_system -= 1
                 n_abandoned += 1
+                if keep:  # resource -2 marks an abandonment (kept out of the events)
+                    rec_extend((case[_ID], ev[4], case[_READY_T], t, t, -2))
                 if in_system == 0 and t_arr == inf:
                     break
                 continue
@@ -707,12 +801,12 @@ def run_kernel(  # noqa: C901, PLR0912, PLR0915 - one loop, kept in one frame fo
             p = pool_of[a]
             if p >= 0 and priority[p]:
                 case[_RANK] = rank_of[p][case[_ATTRS][rank_attr[p]]]
-            dl = delay_next[a]
-            da = delay_after[a]
-            if da is not None:
-                dl = da.get(case[_PREV], dl)
-            tr = t + dl() if not from_arrival[a] \
-                else max(t, case[_ARR] + dl())  # type: ignore[misc]
+            dfn = delay_next[a]
+            dmap = delay_after[a]
+            if dmap is not None:
+                dfn = dmap.get(case[_PREV], dfn)
+            assert dfn is not None
+            tr = t + dfn() if not from_arrival[a] else max(t, case[_ARR] + dfn())
             push(heap, (tr, seq(), _READY, case, a, 0))
 
     # -- wrap up ------------------------------------------------------------------------
@@ -754,23 +848,33 @@ def run_kernel(  # noqa: C901, PLR0912, PLR0915 - one loop, kept in one frame fo
         p90_cycle_time_s=quantile(0.9),
         mean_waiting_time_s=sum(wait_sum) / total_waits if total_waits else math.nan,
         mean_case_waiting_time_s=case_wait_sum / n_done if n_done else math.nan,
-        waiting_by_activity_s={names[i]: wait_sum[i] / wait_n[i]
-                               for i in range(n_act) if wait_n[i]},
-        utilization={pool_names[p]: (busy[p] / cap_area[p] if cap_area[p] > 0 else math.nan)
-                     for p in range(n_pool)},
+        waiting_by_activity_s={
+            names[i]: wait_sum[i] / wait_n[i] for i in range(n_act) if wait_n[i]
+        },
+        utilization={
+            pool_names[p]: (busy[p] / cap_area[p] if cap_area[p] > 0 else math.nan)
+            for p in range(n_pool)
+        },
         throughput_per_hour=n_done / horizon * 3600.0 if horizon > 0 else math.nan,
-        sla_attainment=(sla_ok / n_done if n_done else math.nan) if sla is not None
+        sla_attainment=(sla_ok / n_done if n_done else math.nan)
+        if sla is not None
         else None,
         abandonment_rate=n_abandoned / n_arr if n_arr else 0.0,
     )
-    raw = RawRun(kpis=kpis, activity_names=names, resource_names=resource_names,
-                 batches=batches)
+    raw = RawRun(
+        kpis=kpis, activity_names=names, resource_names=resource_names, batches=batches
+    )
     for k, nm in enumerate(attr_names):
-        raw.case_attrs[nm] = (attr_values[k], np.frombuffer(attr_codes[k], dtype=np.int16))
+        raw.case_attrs[nm] = (
+            attr_values[k],
+            np.frombuffer(attr_codes[k], dtype=np.int16),
+        )
     return raw
 
 
-def load_batches(con: duckdb.DuckDBPyConnection, table: str, batches: list[Any]) -> None:
+def load_batches(
+    con: duckdb.DuckDBPyConnection, table: str, batches: list[Any]
+) -> None:
     """Append record batches to a raw-rows table (created on first use)."""
     import pyarrow as pa
 
@@ -779,8 +883,9 @@ def load_batches(con: duckdb.DuckDBPyConnection, table: str, batches: list[Any])
     tbl = pa.Table.from_batches(batches)
     con.register("__sim_batch", tbl)
     try:
-        con.execute(f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM __sim_batch "
-                    "LIMIT 0")
+        con.execute(
+            f"CREATE TABLE IF NOT EXISTS {table} AS SELECT * FROM __sim_batch LIMIT 0"
+        )
         con.execute(f"INSERT INTO {table} SELECT * FROM __sim_batch")
     finally:
         con.unregister("__sim_batch")

@@ -28,14 +28,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 
-from servops._typing import PathLike
 from servops.errors import ConfigError
 from servops.sim.calendars import DAYS, Calendar
 from servops.sim.distributions import Distribution
+
+if TYPE_CHECKING:
+    from servops._typing import PathLike
 
 __all__ = [
     "END",
@@ -55,8 +57,12 @@ __all__ = [
 
 START = "start"
 END = "end"
-TIME_UNITS: dict[str, float] = {"second": 1.0, "minute": 60.0, "hour": 3600.0,
-                                "day": 86400.0}
+TIME_UNITS: dict[str, float] = {
+    "second": 1.0,
+    "minute": 60.0,
+    "hour": 3600.0,
+    "day": 86400.0,
+}
 TimeUnit = Literal["second", "minute", "hour", "day"]
 _DEFAULT_START = datetime(2024, 1, 1, tzinfo=UTC)  # a Monday
 
@@ -110,8 +116,12 @@ class Pool:
     def resource_names(self, n: int) -> list[str]:
         """Names of the first ``n`` members (given ones first, then ``pool-01``…)."""
         width = max(2, len(str(n)))
-        return [self.resources[i] if i < len(self.resources)
-                else f"{self.name}-{i + 1:0{width}d}" for i in range(n)]
+        return [
+            self.resources[i]
+            if i < len(self.resources)
+            else f"{self.name}-{i + 1:0{width}d}"
+            for i in range(n)
+        ]
 
     @property
     def max_size(self) -> int:
@@ -143,8 +153,11 @@ class Activity:
 
 @dataclass(frozen=True, slots=True)
 class Arrivals:
-    """How cases arrive: Poisson (constant, per weekday × hour, or per interval) or a
-    renewal process with a given inter-arrival distribution."""
+    """How cases arrive.
+
+    Poisson (constant, per weekday × hour, or per interval), or a renewal process with
+    a given inter-arrival distribution.
+    """
 
     rate_per_s: float | None = None
     weekly_per_hour: tuple[tuple[float, ...], ...] | None = None
@@ -161,7 +174,9 @@ class Arrivals:
         if self.schedule is not None:
             return sum(self.schedule.values) / len(self.schedule.values)
         assert self.interarrival is not None
-        return 1.0 / self.interarrival.mean_s if self.interarrival.mean_s > 0 else math.inf
+        return (
+            1.0 / self.interarrival.mean_s if self.interarrival.mean_s > 0 else math.inf
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +194,9 @@ class Routing:
     #: ``by_visit[a][n]``: successors of the ``n``-th visit of ``a`` in a case (loops
     #: that stop after a typical number of rounds); the highest ``n`` given also
     #: serves later visits. Takes precedence over ``after``.
-    by_visit: Mapping[str, Mapping[int, Mapping[str, float]]] = field(default_factory=dict)
+    by_visit: Mapping[str, Mapping[int, Mapping[str, float]]] = field(
+        default_factory=dict
+    )
 
     def successors(self, activity: str) -> Mapping[str, float]:
         """The default successor distribution of ``activity`` (``end`` if absent)."""
@@ -192,7 +209,7 @@ class Model:
 
     Examples
     --------
-    >>> m = load_model(DATA.parent.parent / "docs" / "examples" / "mmc.yaml")
+    >>> m = load_model(TINY.parents[2] / "docs" / "examples" / "mmc.yaml")
     >>> m.pools["agents"].size, m.arrivals.rate_per_s * 60
     (10, 9.5)
     """
@@ -226,8 +243,13 @@ class Model:
 
     def to_yaml(self) -> str:
         """The model as YAML text."""
-        return yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True,
-                              width=100, default_flow_style=None)
+        return yaml.safe_dump(
+            self.to_dict(),
+            sort_keys=False,
+            allow_unicode=True,
+            width=100,
+            default_flow_style=None,
+        )
 
 
 def load_model(source: PathLike | Mapping[str, Any] | Model) -> Model:
@@ -262,8 +284,19 @@ def save_model(model: Model, path: PathLike) -> Path:
 
 
 # -- parsing ------------------------------------------------------------------------------
-_MODEL_KEYS = {"name", "time_unit", "start", "arrivals", "activities", "pools", "routing",
-               "attributes", "max_visits", "sla", "notes"}
+_MODEL_KEYS = {
+    "name",
+    "time_unit",
+    "start",
+    "arrivals",
+    "activities",
+    "pools",
+    "routing",
+    "attributes",
+    "max_visits",
+    "sla",
+    "notes",
+}
 
 
 def _mapping(d: object, where: str) -> Mapping[str, Any]:
@@ -273,8 +306,12 @@ def _mapping(d: object, where: str) -> Mapping[str, Any]:
     return d
 
 
-def _keys(d: Mapping[str, Any], allowed: set[str], where: str,
-          required: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+def _keys(
+    d: Mapping[str, Any],
+    allowed: set[str],
+    where: str,
+    required: frozenset[str] | set[str] = frozenset(),
+) -> None:
     extra = set(d) - allowed
     if extra:
         msg = f"{where}: unknown key(s) {sorted(map(str, extra))}; allowed: {sorted(allowed)}."
@@ -286,8 +323,11 @@ def _keys(d: Mapping[str, Any], allowed: set[str], where: str,
 
 
 def _number(v: object, where: str, *, low: float = 0.0, strict: bool = False) -> float:
-    if isinstance(v, bool) or not isinstance(v, int | float) or math.isnan(v) or (
-        v < low or (strict and v == low)
+    if (
+        isinstance(v, bool)
+        or not isinstance(v, int | float)
+        or math.isnan(v)
+        or (v < low or (strict and v == low))
     ):
         rule = f"> {low:g}" if strict else f">= {low:g}"
         msg = f"{where} must be a number {rule}; got {v!r}."
@@ -310,20 +350,22 @@ def _probs(d: object, where: str, allowed: set[str]) -> dict[str, float]:
     out: dict[str, float] = {}
     for k, v in m.items():
         if str(k) not in allowed:
-            msg = (f"{where}: unknown target {k!r}; known activities: "
-                   f"{sorted(allowed - {END})} (or 'end').")
+            msg = (
+                f"{where}: unknown target {k!r}; known activities: "
+                f"{sorted(allowed - {END})} (or 'end')."
+            )
             raise ConfigError(msg)
         out[str(k)] = _number(v, f"{where}.{k}")
     total = sum(out.values())
     if abs(total - 1.0) > 1e-3:
-        msg = (f"{where}: probabilities must sum to 1; they sum to {total:g} "
-               f"({out}).")
+        msg = f"{where}: probabilities must sum to 1; they sum to {total:g} ({out})."
         raise ConfigError(msg)
     return {k: v / total for k, v in out.items() if v > 0}
 
 
-def _schedule(d: object, where: str, unit_s: float, key: str, *,
-              per_unit: bool) -> Schedule:
+def _schedule(
+    d: object, where: str, unit_s: float, key: str, *, per_unit: bool
+) -> Schedule:
     m = _mapping(d, where)
     _keys(m, {"interval", key, "repeat"}, where, {"interval", key})
     interval = _number(m["interval"], f"{where}.interval", strict=True) * unit_s
@@ -332,10 +374,13 @@ def _schedule(d: object, where: str, unit_s: float, key: str, *,
         msg = f"{where}.{key} must be a non-empty list of numbers; got {vals!r}."
         raise ConfigError(msg)
     if per_unit:
-        values = tuple(_number(v, f"{where}.{key}[{i}]") / unit_s
-                       for i, v in enumerate(vals))
+        values = tuple(
+            _number(v, f"{where}.{key}[{i}]") / unit_s for i, v in enumerate(vals)
+        )
     else:
-        values = tuple(float(_int(v, f"{where}.{key}[{i}]")) for i, v in enumerate(vals))
+        values = tuple(
+            float(_int(v, f"{where}.{key}[{i}]")) for i, v in enumerate(vals)
+        )
     repeat = m.get("repeat", False)
     if not isinstance(repeat, bool):
         msg = f"{where}.repeat must be true or false; got {repeat!r}."
@@ -350,24 +395,34 @@ def _parse_arrivals(d: object, unit_s: float) -> Arrivals:
     _keys(m, kinds, where)
     given = [k for k in kinds if k in m]
     if len(given) != 1:
-        msg = (f"{where}: give exactly one of 'rate' (Poisson, per time unit), "
-               f"'weekly_rate_per_hour', 'schedule' or 'interarrival'; got {sorted(given)}.")
+        msg = (
+            f"{where}: give exactly one of 'rate' (Poisson, per time unit), "
+            f"'weekly_rate_per_hour', 'schedule' or 'interarrival'; got {sorted(given)}."
+        )
         raise ConfigError(msg)
     if "rate" in m:
-        return Arrivals(rate_per_s=_number(m["rate"], f"{where}.rate", strict=True)
-                        / unit_s)
+        return Arrivals(
+            rate_per_s=_number(m["rate"], f"{where}.rate", strict=True) / unit_s
+        )
     if "interarrival" in m:
-        return Arrivals(interarrival=Distribution.from_dict(
-            m["interarrival"], where=f"{where}.interarrival", unit_s=unit_s))
+        return Arrivals(
+            interarrival=Distribution.from_dict(
+                m["interarrival"], where=f"{where}.interarrival", unit_s=unit_s
+            )
+        )
     if "schedule" in m:
-        sch = _schedule(m["schedule"], f"{where}.schedule", unit_s, "rates", per_unit=True)
+        sch = _schedule(
+            m["schedule"], f"{where}.schedule", unit_s, "rates", per_unit=True
+        )
         return Arrivals(schedule=sch)
     wk = _mapping(m["weekly_rate_per_hour"], f"{where}.weekly_rate_per_hour")
     table: list[tuple[float, ...]] = []
     for day in wk:
         if day not in DAYS:
-            msg = (f"{where}.weekly_rate_per_hour: unknown day {day!r}; use "
-                   f"{', '.join(DAYS)}.")
+            msg = (
+                f"{where}.weekly_rate_per_hour: unknown day {day!r}; use "
+                f"{', '.join(DAYS)}."
+            )
             raise ConfigError(msg)
     for day in DAYS:
         row = wk.get(day, [0.0] * 24)
@@ -389,13 +444,18 @@ def _parse_pool(name: str, d: object, unit_s: float) -> Pool:
     m = _mapping(d, where)
     _keys(m, {"size", "calendar", "schedule", "queue", "resources", "extra"}, where)
     if "schedule" in m and ("size" in m or "calendar" in m):
-        msg = (f"{where}: give either 'schedule' (people per interval) or 'size' with an "
-               f"optional 'calendar', not both.")
+        msg = (
+            f"{where}: give either 'schedule' (people per interval) or 'size' with an "
+            f"optional 'calendar', not both."
+        )
         raise ConfigError(msg)
     size = _int(m.get("size", 1), f"{where}.size") if "schedule" not in m else 0
     cal = Calendar.from_yaml(m.get("calendar", "always"), where=f"{where}.calendar")
-    sched = (_schedule(m["schedule"], f"{where}.schedule", unit_s, "sizes", per_unit=False)
-             if "schedule" in m else None)
+    sched = (
+        _schedule(m["schedule"], f"{where}.schedule", unit_s, "sizes", per_unit=False)
+        if "schedule" in m
+        else None
+    )
     queue: QueueRule | None = None
     q = m.get("queue", "fifo")
     if q != "fifo":
@@ -403,8 +463,10 @@ def _parse_pool(name: str, d: object, unit_s: float) -> Pool:
         _keys(qm, {"priority", "order"}, f"{where}.queue", {"priority", "order"})
         order = qm["order"]
         if not isinstance(order, list) or not order:
-            msg = (f"{where}.queue.order must list attribute values, first served first; "
-                   f"got {order!r}.")
+            msg = (
+                f"{where}.queue.order must list attribute values, first served first; "
+                f"got {order!r}."
+            )
             raise ConfigError(msg)
         queue = QueueRule(str(qm["priority"]), tuple(str(x) for x in order))
     res = m.get("resources", [])
@@ -420,23 +482,44 @@ def _parse_pool(name: str, d: object, unit_s: float) -> Pool:
         if isinstance(ch, bool) or not isinstance(ch, int):
             msg = f"{w}.change must be a whole number of people (+2, -1); got {ch!r}."
             raise ConfigError(msg)
-        win = (Calendar.from_yaml([{"days": em.get("days", "mon-sun"),
-                                    "hours": em.get("hours", "00:00-24:00")}], where=w))
+        win = Calendar.from_yaml(
+            [
+                {
+                    "days": em.get("days", "mon-sun"),
+                    "hours": em.get("hours", "00:00-24:00"),
+                }
+            ],
+            where=w,
+        )
         extra.append(StaffChange(ch, win))
-    return Pool(name=name, size=size, calendar=cal, schedule=sched, queue=queue,
-                resources=tuple(str(r) for r in res), extra=tuple(extra))
+    return Pool(
+        name=name,
+        size=size,
+        calendar=cal,
+        schedule=sched,
+        queue=queue,
+        resources=tuple(str(r) for r in res),
+        extra=tuple(extra),
+    )
 
 
-def _parse_activity(name: str, d: object, unit_s: float, pools: Mapping[str, Pool]
-                    ) -> Activity:
+def _parse_activity(
+    name: str, d: object, unit_s: float, pools: Mapping[str, Pool]
+) -> Activity:
     where = f"activities.{name}"
     m = _mapping(d, where)
-    _keys(m, {"pool", "duration", "delay", "delay_from", "delay_after", "patience"}, where,
-          {"duration"})
+    _keys(
+        m,
+        {"pool", "duration", "delay", "delay_from", "delay_after", "patience"},
+        where,
+        {"duration"},
+    )
     pool = m.get("pool")
     if pool is not None and str(pool) not in pools:
-        msg = (f"{where}.pool: unknown pool {pool!r}; pools: {sorted(pools)} "
-               f"(or leave 'pool' out for work that needs nobody).")
+        msg = (
+            f"{where}.pool: unknown pool {pool!r}; pools: {sorted(pools)} "
+            f"(or leave 'pool' out for work that needs nobody)."
+        )
         raise ConfigError(msg)
 
     def dist(key: str) -> Distribution | None:
@@ -456,17 +539,31 @@ def _parse_activity(name: str, d: object, unit_s: float, pools: Mapping[str, Poo
         raise ConfigError(msg)
     delay = dist("delay")
     if delay_from == "arrival" and delay is None:
-        msg = f"{where}.delay_from: 'arrival' needs a 'delay' to count from the arrival."
+        msg = (
+            f"{where}.delay_from: 'arrival' needs a 'delay' to count from the arrival."
+        )
         raise ConfigError(msg)
     after = _mapping(m.get("delay_after", {}) or {}, f"{where}.delay_after")
     if after and delay is None:
-        msg = f"{where}.delay_after: give a default 'delay' too (for other predecessors)."
+        msg = (
+            f"{where}.delay_after: give a default 'delay' too (for other predecessors)."
+        )
         raise ConfigError(msg)
-    delay_after = {str(k): Distribution.from_dict(v, where=f"{where}.delay_after.{k}",
-                                                  unit_s=unit_s) for k, v in after.items()}
-    return Activity(name=name, duration=duration, pool=None if pool is None else str(pool),
-                    delay=delay, patience=patience, delay_from=delay_from,
-                    delay_after=delay_after)
+    delay_after = {
+        str(k): Distribution.from_dict(
+            v, where=f"{where}.delay_after.{k}", unit_s=unit_s
+        )
+        for k, v in after.items()
+    }
+    return Activity(
+        name=name,
+        duration=duration,
+        pool=None if pool is None else str(pool),
+        delay=delay,
+        patience=patience,
+        delay_from=delay_from,
+        delay_after=delay_after,
+    )
 
 
 def _parse_routing(d: object, names: set[str]) -> Routing:
@@ -488,14 +585,19 @@ def _parse_routing(d: object, names: set[str]) -> Routing:
             raise ConfigError(msg)
         vm = _mapping(v, where)
         if set(vm) <= {"next", "after", "by_visit"} and vm:
-            nxt[k] = _probs(vm["next"], f"{where}.next", targets) if "next" in vm \
+            nxt[k] = (
+                _probs(vm["next"], f"{where}.next", targets)
+                if "next" in vm
                 else {END: 1.0}
+            )
             am = _mapping(vm.get("after", {}), f"{where}.after")
             rows: dict[str, dict[str, float]] = {}
             for prev, row in am.items():
                 if prev not in names | {START}:
-                    msg = (f"{where}.after: unknown previous activity {prev!r}; "
-                           f"activities: {sorted(names)} (or 'start').")
+                    msg = (
+                        f"{where}.after: unknown previous activity {prev!r}; "
+                        f"activities: {sorted(names)} (or 'start')."
+                    )
                     raise ConfigError(msg)
                 rows[str(prev)] = _probs(row, f"{where}.after.{prev}", targets)
             if rows:
@@ -503,8 +605,10 @@ def _parse_routing(d: object, names: set[str]) -> Routing:
             bv = _mapping(vm.get("by_visit", {}), f"{where}.by_visit")
             vrows: dict[int, dict[str, float]] = {}
             for n, row in bv.items():
-                if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-                    msg = f"{where}.by_visit: keys are visit numbers 1, 2, …; got {n!r}."
+                if not (isinstance(n, int) and not isinstance(n, bool) and n >= 1):
+                    msg = (
+                        f"{where}.by_visit: keys are visit numbers 1, 2, …; got {n!r}."
+                    )
                     raise ConfigError(msg)
                 vrows[n] = _probs(row, f"{where}.by_visit.{n}", targets)
             if vrows:
@@ -544,13 +648,17 @@ def _parse_model(d: object, source: str) -> Model:
         if reserved in acts_raw:
             msg = f"activities.{reserved}: '{reserved}' is reserved for routing; rename it."
             raise ConfigError(msg)
-    acts = {str(k): _parse_activity(str(k), v, unit_s, pools) for k, v in acts_raw.items()}
+    acts = {
+        str(k): _parse_activity(str(k), v, unit_s, pools) for k, v in acts_raw.items()
+    }
     routing = _parse_routing(m["routing"], set(acts))
     for act in acts.values():
         for prev in act.delay_after:
             if prev not in acts and prev != START:
-                msg = (f"activities.{act.name}.delay_after: unknown previous activity "
-                       f"{prev!r}; activities: {sorted(acts)} (or 'start').")
+                msg = (
+                    f"activities.{act.name}.delay_after: unknown previous activity "
+                    f"{prev!r}; activities: {sorted(acts)} (or 'start')."
+                )
                 raise ConfigError(msg)
     attrs: dict[str, dict[str, float]] = {}
     for k, v in (_mapping(m.get("attributes", {}) or {}, "attributes")).items():
@@ -558,13 +666,15 @@ def _parse_model(d: object, source: str) -> Model:
         vals = {str(a): _number(p, f"attributes.{k}.{a}") for a, p in vm.items()}
         total = sum(vals.values())
         if not vals or abs(total - 1.0) > 1e-3:
-            msg = (f"attributes.{k}: value probabilities must sum to 1; got {dict(vm)}.")
+            msg = f"attributes.{k}: value probabilities must sum to 1; got {dict(vm)}."
             raise ConfigError(msg)
         attrs[str(k)] = {a: p / total for a, p in vals.items()}
     for p in pools.values():
         if p.queue is not None and p.queue.attribute not in attrs:
-            msg = (f"pools.{p.name}.queue.priority: case attribute {p.queue.attribute!r} "
-                   f"is not declared under 'attributes' (declared: {sorted(attrs)}).")
+            msg = (
+                f"pools.{p.name}.queue.priority: case attribute {p.queue.attribute!r} "
+                f"is not declared under 'attributes' (declared: {sorted(attrs)})."
+            )
             raise ConfigError(msg)
     sla = m.get("sla")
     notes = m.get("notes", [])
@@ -579,7 +689,9 @@ def _parse_model(d: object, source: str) -> Model:
         attributes=attrs,
         max_visits=_int(m.get("max_visits", 10), "max_visits", low=1),
         sla_s=None if sla is None else _number(sla, "sla", strict=True) * unit_s,
-        notes=tuple(str(n) for n in notes) if isinstance(notes, list) else (str(notes),),
+        notes=tuple(str(n) for n in notes)
+        if isinstance(notes, list)
+        else (str(notes),),
     )
 
 
@@ -588,8 +700,12 @@ def _r(x: float) -> float:
     return float(f"{x:.6g}") if x and math.isfinite(x) else float(x)
 
 
-def _dump_schedule(s: Schedule, key: str, unit_s: float, *, per_unit: bool) -> dict[str, Any]:
-    vals = [_r(v * unit_s) for v in s.values] if per_unit else [int(v) for v in s.values]
+def _dump_schedule(
+    s: Schedule, key: str, unit_s: float, *, per_unit: bool
+) -> dict[str, Any]:
+    vals = (
+        [_r(v * unit_s) for v in s.values] if per_unit else [int(v) for v in s.values]
+    )
     d: dict[str, Any] = {"interval": _r(s.interval_s / unit_s), key: vals}
     if s.repeat:
         d["repeat"] = True
@@ -598,25 +714,34 @@ def _dump_schedule(s: Schedule, key: str, unit_s: float, *, per_unit: bool) -> d
 
 def _dump_model(model: Model) -> dict[str, Any]:
     u = model.unit_s
-    out: dict[str, Any] = {"name": model.name, "time_unit": model.time_unit,
-                           "start": model.start.isoformat().replace("+00:00", "Z")}
+    out: dict[str, Any] = {
+        "name": model.name,
+        "time_unit": model.time_unit,
+        "start": model.start.isoformat().replace("+00:00", "Z"),
+    }
     if model.notes:
         out["notes"] = list(model.notes)
     a = model.arrivals
     if a.rate_per_s is not None:
         out["arrivals"] = {"rate": _r(a.rate_per_s * u)}
     elif a.weekly_per_hour is not None:
-        out["arrivals"] = {"weekly_rate_per_hour": {
-            DAYS[i]: [_r(v) for v in row] for i, row in enumerate(a.weekly_per_hour)}}
+        out["arrivals"] = {
+            "weekly_rate_per_hour": {
+                DAYS[i]: [_r(v) for v in row] for i, row in enumerate(a.weekly_per_hour)
+            }
+        }
     elif a.schedule is not None:
-        out["arrivals"] = {"schedule": _dump_schedule(a.schedule, "rates", u,
-                                                      per_unit=True)}
+        out["arrivals"] = {
+            "schedule": _dump_schedule(a.schedule, "rates", u, per_unit=True)
+        }
     else:
         assert a.interarrival is not None
         out["arrivals"] = {"interarrival": a.interarrival.to_dict(unit_s=u)}
     if model.attributes:
-        out["attributes"] = {k: {v: _r(p) for v, p in vals.items()}
-                             for k, vals in model.attributes.items()}
+        out["attributes"] = {
+            k: {v: _r(p) for v, p in vals.items()}
+            for k, vals in model.attributes.items()
+        }
     acts: dict[str, Any] = {}
     for act in model.activities.values():
         d: dict[str, Any] = {}
@@ -628,7 +753,9 @@ def _dump_model(model: Model) -> dict[str, Any]:
             if act.delay_from != "enabled":
                 d["delay_from"] = act.delay_from
             if act.delay_after:
-                d["delay_after"] = {k: v.to_dict(unit_s=u) for k, v in act.delay_after.items()}
+                d["delay_after"] = {
+                    k: v.to_dict(unit_s=u) for k, v in act.delay_after.items()
+                }
         if act.patience is not None:
             d["patience"] = act.patience.to_dict(unit_s=u)
         acts[act.name] = d
@@ -649,24 +776,33 @@ def _dump_model(model: Model) -> dict[str, Any]:
         if p.extra:
             items = []
             for c in p.extra:
-                for w in c.window.to_yaml() if not c.window.is_always else [
-                        {"days": "mon-sun", "hours": "00:00-24:00"}]:
+                for w in (
+                    c.window.to_yaml()
+                    if not c.window.is_always
+                    else [{"days": "mon-sun", "hours": "00:00-24:00"}]
+                ):
                     assert isinstance(w, dict)
                     items.append({"change": c.delta, **w})
             pd["extra"] = items
         pools[p.name] = pd
     out["pools"] = pools
-    routing: dict[str, Any] = {START: {k: _r(v) for k, v in model.routing.start.items()}}
+    routing: dict[str, Any] = {
+        START: {k: _r(v) for k, v in model.routing.start.items()}
+    }
     for name in model.activities:
         row = {k: _r(v) for k, v in model.routing.successors(name).items()}
         if name in model.routing.after or name in model.routing.by_visit:
             entry: dict[str, Any] = {"next": row}
             if name in model.routing.after:
-                entry["after"] = {prev: {k: _r(v) for k, v in r.items()}
-                                  for prev, r in model.routing.after[name].items()}
+                entry["after"] = {
+                    prev: {k: _r(v) for k, v in r.items()}
+                    for prev, r in model.routing.after[name].items()
+                }
             if name in model.routing.by_visit:
-                entry["by_visit"] = {n: {k: _r(v) for k, v in r.items()}
-                                     for n, r in sorted(model.routing.by_visit[name].items())}
+                entry["by_visit"] = {
+                    n: {k: _r(v) for k, v in r.items()}
+                    for n, r in sorted(model.routing.by_visit[name].items())
+                }
             routing[name] = entry
         else:
             routing[name] = row

@@ -12,19 +12,22 @@ on their own (Law, *Simulation Modeling and Analysis*, §11.2).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from servops._typing import PathLike, Seed
 from servops.errors import InvalidParameterError
 from servops.sim.kernel import Kpis, run_kernel, seed_int
 from servops.sim.model import Model, load_model
-from servops.sim.run import as_seconds
+from servops.sim.run import as_seconds, is_count
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping
+    from datetime import timedelta
+
+    from servops._typing import PathLike, Seed
 
 __all__ = ["Comparison", "Estimate", "ReplicationResult", "compare", "replicate"]
 
@@ -49,8 +52,11 @@ class Estimate:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {"mean": _json(self.mean), "ci95": [_json(self.low), _json(self.high)],
-                "n": self.n}
+        return {
+            "mean": _json(self.mean),
+            "ci95": [_json(self.low), _json(self.high)],
+            "n": self.n,
+        }
 
 
 def _json(x: float) -> float | None:
@@ -81,9 +87,19 @@ def estimate(values: list[float] | np.ndarray) -> Estimate:
 
 
 #: Scalar KPIs summarised over replications.
-SCALARS = ("cases", "arrived", "abandoned", "mean_cycle_time_s", "median_cycle_time_s",
-           "p90_cycle_time_s", "mean_waiting_time_s", "mean_case_waiting_time_s",
-           "throughput_per_hour", "sla_attainment", "abandonment_rate")
+SCALARS = (
+    "cases",
+    "arrived",
+    "abandoned",
+    "mean_cycle_time_s",
+    "median_cycle_time_s",
+    "p90_cycle_time_s",
+    "mean_waiting_time_s",
+    "mean_case_waiting_time_s",
+    "throughput_per_hour",
+    "sla_attainment",
+    "abandonment_rate",
+)
 
 
 def _metrics(k: Kpis) -> Iterator[tuple[str, float]]:
@@ -128,13 +144,20 @@ class ReplicationResult:
         return self.estimates()[name]
 
     def to_dict(self) -> dict[str, Any]:
-        """Means at the top level (``cases``, ``mean_cycle_time_s``, ``utilization``…),
-        and the intervals under ``ci95``."""
+        """Means at the top level, intervals under ``ci95``.
+
+        Top-level keys: ``cases``, ``mean_cycle_time_s``, ``utilization`` (per pool)…
+        """
         est = self.estimates()
         means = _nest({k: _json(e.mean) for k, e in est.items()})
         ci = _nest({k: [_json(e.low), _json(e.high)] for k, e in est.items()})
-        return {"model": self.model.name, "replications": len(self.runs),
-                "seed": self.seed, **means, "ci95": ci}
+        return {
+            "model": self.model.name,
+            "replications": len(self.runs),
+            "seed": self.seed,
+            **means,
+            "ci95": ci,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,21 +187,34 @@ class Comparison:
     def to_dict(self) -> dict[str, Any]:
         """``baseline``, ``scenario`` and ``difference`` (mean and ``ci95`` per KPI)."""
         diff = _nest({k: e.to_dict() for k, e in self.differences().items()})
-        return {"scenario_name": self.scenario_name, "baseline": self.baseline.to_dict(),
-                "scenario": self.scenario.to_dict(), "difference": diff}
+        return {
+            "scenario_name": self.scenario_name,
+            "baseline": self.baseline.to_dict(),
+            "scenario": self.scenario.to_dict(),
+            "difference": diff,
+        }
 
 
 def _one(args: tuple[Model, int | None, float | None, int, int, float | None]) -> Kpis:
     model, cases, until_s, seed, warmup, sla_s = args
-    return run_kernel(model, cases=cases, until_s=until_s, seed=seed, keep_log=False,
-                      warmup_cases=warmup, sla_s=sla_s).kpis
+    return run_kernel(
+        model,
+        cases=cases,
+        until_s=until_s,
+        seed=seed,
+        keep_log=False,
+        warmup_cases=warmup,
+        sla_s=sla_s,
+    ).kpis
 
 
 def replication_seeds(seed: int, replications: int) -> list[int]:
     """The seed of each replication (the same for every model: common random numbers)."""
     ss = np.random.SeedSequence(seed)
-    return [int(s.generate_state(1, dtype=np.uint64)[0] >> 1)
-            for s in ss.spawn(replications)]
+    return [
+        int(s.generate_state(1, dtype=np.uint64)[0] >> 1)
+        for s in ss.spawn(replications)
+    ]
 
 
 def replicate(
@@ -203,25 +239,28 @@ def replicate(
 
     Examples
     --------
-    >>> m = load_model(DATA.parent.parent / "docs" / "examples" / "mmc.yaml")
+    >>> m = load_model(TINY.parents[2] / "docs" / "examples" / "mmc.yaml")
     >>> r = replicate(m, replications=4, cases=3000, seed=2)
     >>> len(r.runs), r["cases"].mean
     (4, 3000.0)
     """
-    m = load_model(model)  # type: ignore[arg-type]
-    if isinstance(replications, bool) or not isinstance(replications, int) \
-            or replications < 1:
-        msg = (f"The 'replications' parameter of replicate must be an int >= 1. "
-               f"Got {replications!r} instead.")
+    m = load_model(model)
+    if not is_count(replications, low=1):
+        msg = (
+            f"The 'replications' parameter of replicate must be an int >= 1. "
+            f"Got {replications!r} instead."
+        )
         raise InvalidParameterError(msg)
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+    if not is_count(workers, low=1):
         msg = f"The 'workers' parameter of replicate must be an int >= 1. Got {workers!r}."
         raise InvalidParameterError(msg)
     base = seed_int(seed)
     until_s = as_seconds(until, start=m.start, name="until")
     sla_s = sla.total_seconds() if sla is not None else None
-    jobs = [(m, cases, until_s, s, warmup, sla_s)
-            for s in replication_seeds(base, replications)]
+    jobs = [
+        (m, cases, until_s, s, warmup, sla_s)
+        for s in replication_seeds(base, replications)
+    ]
     if workers == 1 or replications == 1:
         runs = [_one(j) for j in jobs]
     else:
@@ -248,14 +287,26 @@ def compare(
     Examples
     --------
     >>> from servops.sim.scenario import apply_scenario
-    >>> m = load_model(DATA.parent.parent / "docs" / "examples" / "mmc.yaml")
-    >>> more = apply_scenario(m, {"edits": [{"staff": {"pool": "agents", "change": 1}}]})
+    >>> m = load_model(TINY.parents[2] / "docs" / "examples" / "mmc.yaml")
+    >>> more = apply_scenario(
+    ...     m, {"edits": [{"staff": {"pool": "agents", "change": 1}}]}
+    ... )
     >>> c = compare(m, more, replications=5, cases=5000, seed=1)
     >>> c.differences()["mean_waiting_time_s"].high < 0
     True
     """
     s = seed_int(seed)
-    kw: dict[str, Any] = {"replications": replications, "cases": cases, "until": until,
-                          "seed": s, "warmup": warmup, "sla": sla, "workers": workers}
-    return Comparison(replicate(baseline, **kw), replicate(scenario, **kw),
-                      scenario_name=scenario_name)
+    kw: dict[str, Any] = {
+        "replications": replications,
+        "cases": cases,
+        "until": until,
+        "seed": s,
+        "warmup": warmup,
+        "sla": sla,
+        "workers": workers,
+    }
+    return Comparison(
+        replicate(baseline, **kw),
+        replicate(scenario, **kw),
+        scenario_name=scenario_name,
+    )

@@ -24,11 +24,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from servops._typing import PathLike
 from servops.errors import ConfigError
 from servops.sim.calendars import Calendar
 from servops.sim.distributions import Distribution
@@ -43,6 +42,9 @@ from servops.sim.model import (
     Schedule,
     StaffChange,
 )
+
+if TYPE_CHECKING:
+    from servops._typing import PathLike
 
 __all__ = ["EDIT_KINDS", "Scenario", "apply_scenario", "load_scenario"]
 
@@ -122,31 +124,38 @@ duration, delay, remove, automate, routing, arrivals, priority.
             raise ConfigError(msg)
         req, opt = EDIT_KINDS[kind]
         if not isinstance(body, Mapping):
-            msg = f"{w}.{kind}: expected a mapping of {sorted(req | opt)}; got {body!r}."
+            msg = (
+                f"{w}.{kind}: expected a mapping of {sorted(req | opt)}; got {body!r}."
+            )
             raise ConfigError(msg)
         bad = set(body) - req - opt
         missing = req - set(body)
         if bad or missing:
-            msg = (f"{w}.{kind}: needs {sorted(req)}, may have {sorted(opt)}; "
-                   f"unknown {sorted(bad)}, missing {sorted(missing)}.")
+            msg = (
+                f"{w}.{kind}: needs {sorted(req)}, may have {sorted(opt)}; "
+                f"unknown {sorted(bad)}, missing {sorted(missing)}."
+            )
             raise ConfigError(msg)
         if kind == "staff" and ("change" in body) == ("size" in body):
             msg = f"{w}.staff: give exactly one of 'change' (+/- people) or 'size'."
             raise ConfigError(msg)
-    return Scenario(name=str(data.get("name", "scenario")),
-                    edits=tuple(dict(e) for e in edits))
+    return Scenario(
+        name=str(data.get("name", "scenario")), edits=tuple(dict(e) for e in edits)
+    )
 
 
-def apply_scenario(model: Model, scenario: PathLike | Mapping[str, Any] | Scenario
-                   ) -> Model:
+def apply_scenario(
+    model: Model, scenario: PathLike | Mapping[str, Any] | Scenario
+) -> Model:
     """The model with the scenario's edits applied in order.
 
     Examples
     --------
     >>> from servops.sim.model import load_model
-    >>> m = load_model(DATA.parent.parent / "docs" / "examples" / "mmc.yaml")
-    >>> apply_scenario(m, {"edits": [{"staff": {"pool": "agents", "change": 2}}]}
-    ...                ).pools["agents"].size
+    >>> m = load_model(TINY.parents[2] / "docs" / "examples" / "mmc.yaml")
+    >>> apply_scenario(
+    ...     m, {"edits": [{"staff": {"pool": "agents", "change": 2}}]}
+    ... ).pools["agents"].size
     12
     """
     sc = load_scenario(scenario)
@@ -194,23 +203,41 @@ def _staff(m: Model, b: Mapping[str, Any], where: str) -> Model:
             msg = f"{where}: 'size' sets the whole pool; use 'change' with days/hours."
             raise ConfigError(msg)
         if pool.schedule is not None:
-            new = replace(pool, schedule=replace(
-                pool.schedule, values=tuple(float(size) for _ in pool.schedule.values)))
+            new = replace(
+                pool,
+                schedule=replace(
+                    pool.schedule,
+                    values=tuple(float(size) for _ in pool.schedule.values),
+                ),
+            )
         else:
             new = replace(pool, size=size)
     else:
         ch = b["change"]
         if isinstance(ch, bool) or not isinstance(ch, int):
-            msg = f"{where}.change must be a whole number of people (+2, -1); got {ch!r}."
+            msg = (
+                f"{where}.change must be a whole number of people (+2, -1); got {ch!r}."
+            )
             raise ConfigError(msg)
         if windowed:
-            win = Calendar.from_yaml([{"days": b.get("days", "mon-sun"),
-                                       "hours": b.get("hours", "00:00-24:00")}],
-                                     where=where)
+            win = Calendar.from_yaml(
+                [
+                    {
+                        "days": b.get("days", "mon-sun"),
+                        "hours": b.get("hours", "00:00-24:00"),
+                    }
+                ],
+                where=where,
+            )
             new = replace(pool, extra=(*pool.extra, StaffChange(ch, win)))
         elif pool.schedule is not None:
-            new = replace(pool, schedule=replace(pool.schedule, values=tuple(
-                max(0.0, v + ch) for v in pool.schedule.values)))
+            new = replace(
+                pool,
+                schedule=replace(
+                    pool.schedule,
+                    values=tuple(max(0.0, v + ch) for v in pool.schedule.values),
+                ),
+            )
         else:
             new = replace(pool, size=max(0, pool.size + ch))
     return replace(m, pools={**m.pools, name: new})
@@ -235,14 +262,20 @@ def _delay(m: Model, b: Mapping[str, Any], where: str) -> Model:
 
 def _automate(m: Model, b: Mapping[str, Any], where: str) -> Model:
     (a,) = _activity(m, b["activity"], where)
-    dur = (Distribution.from_dict(b["duration"], where=f"{where}.duration",
-                                  unit_s=m.unit_s)
-           if "duration" in b else Distribution.fixed(0.0))
+    dur = (
+        Distribution.from_dict(
+            b["duration"], where=f"{where}.duration", unit_s=m.unit_s
+        )
+        if "duration" in b
+        else Distribution.fixed(0.0)
+    )
     acts = {**m.activities, a: Activity(name=a, duration=dur)}
     return replace(m, activities=acts)
 
 
-def _bypass(row: Mapping[str, float], x: str, succ: Mapping[str, float]) -> dict[str, float]:
+def _bypass(
+    row: Mapping[str, float], x: str, succ: Mapping[str, float]
+) -> dict[str, float]:
     """Send the share of ``x`` in ``row`` on to ``x``'s successors."""
     px = row.get(x, 0.0)
     out = {k: v for k, v in row.items() if k != x}
@@ -265,11 +298,19 @@ def _remove(m: Model, b: Mapping[str, Any], where: str) -> Model:
         msg = f"{where}: removing {x!r} would leave cases with no first activity."
         raise ConfigError(msg)
     nxt = {a: _bypass(m.routing.successors(a), x, succ) for a in m.activities if a != x}
-    after = {a: {p: _bypass(r, x, succ) for p, r in rows.items() if p != x}
-             for a, rows in m.routing.after.items() if a != x}
+    after = {
+        a: {p: _bypass(r, x, succ) for p, r in rows.items() if p != x}
+        for a, rows in m.routing.after.items()
+        if a != x
+    }
     acts = {a: v for a, v in m.activities.items() if a != x}
-    return replace(m, activities=acts, routing=Routing(
-        start=start, next=nxt, after={a: r for a, r in after.items() if r}))
+    return replace(
+        m,
+        activities=acts,
+        routing=Routing(
+            start=start, next=nxt, after={a: r for a, r in after.items() if r}
+        ),
+    )
 
 
 def _set_p(row: Mapping[str, float], to: str, p: float) -> dict[str, float]:
@@ -294,7 +335,9 @@ def _routing(m: Model, b: Mapping[str, Any], where: str) -> Model:
         msg = f"{where}.p must be a probability in [0, 1]; got {p!r}."
         raise ConfigError(msg)
     if src == START:
-        return replace(m, routing=replace(m.routing, start=_set_p(m.routing.start, to, p)))
+        return replace(
+            m, routing=replace(m.routing, start=_set_p(m.routing.start, to, p))
+        )
     nxt = {**m.routing.next, src: _set_p(m.routing.successors(src), to, p)}
     after = dict(m.routing.after)
     if src in after:
@@ -311,12 +354,19 @@ def _arrivals(m: Model, b: Mapping[str, Any], where: str) -> Model:
     if a.rate_per_s is not None:
         new = Arrivals(rate_per_s=a.rate_per_s * f)
     elif a.weekly_per_hour is not None:
-        new = Arrivals(weekly_per_hour=tuple(tuple(v * f for v in row)
-                                             for row in a.weekly_per_hour))
+        new = Arrivals(
+            weekly_per_hour=tuple(
+                tuple(v * f for v in row) for row in a.weekly_per_hour
+            )
+        )
     elif a.schedule is not None:
-        new = Arrivals(schedule=Schedule(a.schedule.interval_s,
-                                         tuple(v * f for v in a.schedule.values),
-                                         a.schedule.repeat))
+        new = Arrivals(
+            schedule=Schedule(
+                a.schedule.interval_s,
+                tuple(v * f for v in a.schedule.values),
+                a.schedule.repeat,
+            )
+        )
     else:
         assert a.interarrival is not None
         new = Arrivals(interarrival=a.interarrival.scaled(1 / f))
@@ -327,8 +377,10 @@ def _priority(m: Model, b: Mapping[str, Any], where: str) -> Model:
     name = _pool(m, b["pool"], where)
     attr = str(b["attribute"])
     if attr not in m.attributes:
-        msg = (f"{where}.attribute: the model has no case attribute {attr!r} "
-               f"(it has {sorted(m.attributes)}).")
+        msg = (
+            f"{where}.attribute: the model has no case attribute {attr!r} "
+            f"(it has {sorted(m.attributes)})."
+        )
         raise ConfigError(msg)
     order = b["order"]
     if not isinstance(order, list) or not order:

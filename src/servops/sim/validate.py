@@ -43,10 +43,21 @@ from servops.log.engine import epoch_s
 if TYPE_CHECKING:
     from servops.log.eventlog import EventLog
 
-__all__ = ["MEASURES", "LogDistances", "ValidationResult", "log_distances", "validate_twin"]
+__all__ = [
+    "MEASURES",
+    "LogDistances",
+    "ValidationResult",
+    "log_distances",
+    "validate_twin",
+]
 
-MEASURES = ("ngram_3", "cycle_time_emd", "absolute_event_emd", "circadian_event_emd",
-            "arrival_emd")
+MEASURES = (
+    "ngram_3",
+    "cycle_time_emd",
+    "absolute_event_emd",
+    "circadian_event_emd",
+    "arrival_emd",
+)
 _HOUR = 3600.0
 _WEEK = 7 * 86400.0
 
@@ -86,7 +97,9 @@ def _extract(log: EventLog, vocab: dict[str, int]) -> _Data:
     lut = np.asarray([vocab[str(n)] for n in names], dtype=np.int64)
     return _Data(
         case=np.asarray(case.indices.to_numpy(zero_copy_only=False), dtype=np.int64),
-        act=lut[np.asarray(acts.indices.to_numpy(zero_copy_only=False), dtype=np.int64)],
+        act=lut[
+            np.asarray(acts.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+        ],
         start=np.asarray(tbl.column("s").to_numpy(), dtype=float),
         end=np.asarray(tbl.column("e").to_numpy(), dtype=float),
     )
@@ -165,13 +178,17 @@ def _absolute(a: _Data, b: _Data) -> float:
     xa = np.concatenate([a.start, a.end])
     xb = np.concatenate([b.start, b.end])
     origin = math.floor(min(xa.min(), xb.min()) / _HOUR) * _HOUR
-    return _wasserstein(np.floor((xa - origin) / _HOUR), np.floor((xb - origin) / _HOUR))
+    return _wasserstein(
+        np.floor((xa - origin) / _HOUR), np.floor((xb - origin) / _HOUR)
+    )
 
 
 def _arrival(a: _Data, b: _Data) -> float:
     xa, xb = _per_case(a)[0], _per_case(b)[0]
     origin = math.floor(min(xa.min(), xb.min()) / _HOUR) * _HOUR
-    return _wasserstein(np.floor((xa - origin) / _HOUR), np.floor((xb - origin) / _HOUR))
+    return _wasserstein(
+        np.floor((xa - origin) / _HOUR), np.floor((xb - origin) / _HOUR)
+    )
 
 
 def _circadian(a: _Data, b: _Data) -> float:
@@ -243,9 +260,11 @@ class ValidationResult:
     def to_dict(self) -> dict[str, Any]:
         """Per measure: ``distance`` (twin), ``half_vs_half`` (floor) and ``ratio``."""
         out: dict[str, Any] = {
-            m: {"distance": _json(getattr(self.twin, m)),
+            m: {
+                "distance": _json(getattr(self.twin, m)),
                 "half_vs_half": _json(getattr(self.floor, m)),
-                "ratio": _json(self.ratio(m))}
+                "ratio": _json(self.ratio(m)),
+            }
             for m in MEASURES
         }
         out["real_cases"] = self.real_cases
@@ -268,8 +287,11 @@ def log_distances(a: EventLog, b: EventLog) -> LogDistances:
 
 
 def half_split(d: _Data) -> tuple[_Data, _Data]:
-    """The cases of ``d`` split by arrival into two halves, the second moved back by a
-    whole number of weeks to start where the first does."""
+    """The cases of ``d`` split by arrival into two halves.
+
+    The second half is moved back by a whole number of weeks to start where the first
+    does (so weekdays and hours still line up).
+    """
     first, _ = _per_case(d)
     case_ids = np.unique(d.case)
     order = case_ids[np.argsort(first, kind="stable")]
