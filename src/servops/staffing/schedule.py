@@ -122,6 +122,9 @@ def _duration(value: object, where: str) -> timedelta:
 
 
 def _time_of_day(value: object, where: str) -> timedelta:
+    if isinstance(value, int) and not isinstance(value, bool):
+        # YAML 1.1 reads an unquoted 08:30 as the sexagesimal integer 510 (minutes).
+        value = f"{value // 60}:{value % 60:02d}"
     text = str(value).strip()
     try:
         hh, mm = text.split(":")[:2]
