@@ -6,8 +6,8 @@ Each candidate driver is a yes/no feature of a response: a comment theme (see
 
 - ``duration > N h``: the case took longer than ``wait_hours`` (end − start);
 - ``SLA breached``: longer than ``sla_hours`` (when given);
-- ``reassigned ≥ k×``: the resource changed at least ``reassign_times`` times between
-  consecutive activities;
+- ``reassigned ≥ k×``: at least ``reassign_times`` + 1 different people worked on the
+  case (resources named system/sys/auto/bot do not count);
 - ``reopened`` / ``escalated``: an activity whose name contains *reopen* / *escalat*;
 - ``attr = value``: each level of a case attribute with at most 12 levels (channel,
   priority, segment, …).
@@ -74,14 +74,11 @@ def case_features(
     if sla_hours is not None:
         check_interval(sla_hours, "sla_hours", "case_features", low=0)
         parts.append(f"{dur} > {float(sla_hours)} AS \"SLA breached\"")
+    people = "CASE WHEN lower(resource) NOT IN ('system', 'sys', 'auto', 'bot') THEN resource END"
     sql = f"""
         SELECT case_id, {", ".join(parts)} FROM (
-          SELECT *, sum(chg) OVER (PARTITION BY case_id) AS handover FROM (
-            SELECT case_id, activity, "timestamp", start_timestamp, resource,
-                   CASE WHEN resource IS NOT NULL AND lag(resource) OVER w IS NOT NULL
-                        AND resource <> lag(resource) OVER w THEN 1 ELSE 0 END AS chg
-            FROM instances
-            WINDOW w AS (PARTITION BY case_id ORDER BY "timestamp", event_index)) seq
+          SELECT *, count(DISTINCT {people}) OVER (PARTITION BY case_id) - 1 AS handover
+          FROM instances
         ) hs GROUP BY case_id
     """
     table = log.query(sql).to_arrow_table()
