@@ -310,7 +310,7 @@ def run_tests(
     z = standardize(x, center, sigma)
     valid = ~np.isnan(z)
     zz = np.where(valid, z, 0.0)
-    hits: list[tuple[int, int]] = []
+    hits: list[NDArray[np.int64]] = []
     dx = np.full(x.size, np.nan)
     dx[1:] = np.diff(x)
     for t in rules.tests:
@@ -340,13 +340,17 @@ def run_tests(
             fire = _run_end(valid & (np.abs(zz) < 1.0), ki)
         else:
             fire = _run_end(valid & (np.abs(zz) > 1.0), ki)
-        hits.extend((int(i), t) for i in np.flatnonzero(fire))
-    hits.sort()
+        hits.append(np.flatnonzero(fire) * 16 + t)
+    if not hits:
+        return []
+    # one sort of index·16 + test orders by point, then test
+    keys = np.sort(np.concatenate(hits))
+    idx, tests = (keys // 16).tolist(), (keys % 16).tolist()
+    vals = x[keys // 16].tolist()
+    texts = {t: describe_test(t, rules.k[t]) for t in rules.tests}
     return [
-        Signal(
-            index=i, test=t, value=float(x[i]), description=describe_test(t, rules.k[t])
-        )
-        for i, t in hits
+        Signal(index=i, test=t, value=v, description=texts[t])
+        for i, t, v in zip(idx, tests, vals, strict=True)
     ]
 
 
