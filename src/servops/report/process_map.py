@@ -59,6 +59,7 @@ LAYER_GAP = 58.0
 NODE_GAP = 26.0
 DUMMY_W = 8.0
 MARGIN = 24.0
+DUMMY_BUDGET = 4000
 
 
 # -- data ---------------------------------------------------------------------------
@@ -333,7 +334,13 @@ def layered_layout(
     lw: dict[str, int] = dict(layer)
     wid = dict(w)
     adj_w: dict[tuple[str, str], float] = {}
-    for (s, t), wt in dag.items():
+    budget = DUMMY_BUDGET  # past it, light long edges are drawn direct
+    for (s, t), wt in sorted(dag.items(), key=lambda kv: -kv[1]):
+        span = layer[t] - layer[s] - 1
+        if span > budget:
+            chains[(s, t)] = [s, t]
+            continue
+        budget -= span
         chain = [s]
         for i, lv in enumerate(range(layer[s] + 1, layer[t])):
             d = f"\x00{s}\x00{t}\x00{i}"

@@ -10,7 +10,7 @@ import servops as so
 
 def make_log(rows, *, start=False, resource=False):
     """Build a log from tuples (case, activity, end[, start][, resource])."""
-    cols = {"case": [], "act": [], "end": []}
+    cols: dict[str, list[str]] = {"case": [], "act": [], "end": []}
     if start:
         cols["start"] = []
     if resource:

@@ -8,10 +8,10 @@ import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.unit.mining.conftest import make_log
 
 import servops as so
 from servops.errors import InvalidParameterError
+from tests.unit.mining.conftest import make_log
 
 
 def test_dfg_tiny_by_hand(tiny_log):

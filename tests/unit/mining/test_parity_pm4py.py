@@ -11,9 +11,9 @@ from __future__ import annotations
 import math
 
 import pytest
-from tests.paths import shared_log
 
 import servops as so
+from tests.paths import shared_log
 
 pm4py = pytest.importorskip("pm4py")
 pd = pytest.importorskip("pandas")

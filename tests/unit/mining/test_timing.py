@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from tests.paths import shared_log
-from tests.unit.mining.conftest import make_log
 
 import servops as so
 from servops.errors import InvalidParameterError
+from tests.paths import shared_log
+from tests.unit.mining.conftest import make_log
 
 
 def _by_act(result):

@@ -7,7 +7,7 @@
   "use strict";
   if (window.ServopsMap) { return; }
   var NS = "http://www.w3.org/2000/svg";
-  var NODE_H = 38, LAYER_GAP = 58, NODE_GAP = 26, DUMMY_W = 8, MARGIN = 24;
+  var NODE_H = 38, LAYER_GAP = 58, NODE_GAP = 26, DUMMY_W = 8, MARGIN = 24, DUMMY_BUDGET = 4000;
   var START = "\u25cf start", END = "\u25a0 end";
 
   function fmtSeconds(s) {
@@ -115,8 +115,14 @@
     }
     var lw = {}, wid = {}, adj = {}, adjKeys = [], chains = {};
     Object.keys(layer).forEach(function (n) { lw[n] = layer[n]; wid[n] = w[n]; });
-    dagKeys.forEach(function (k) {
+    /* heaviest edges get dummy nodes first; past the budget, light long edges are drawn
+       direct (a huge spaghetti map stays responsive) */
+    var budget = DUMMY_BUDGET;
+    dagKeys.slice().sort(function (a, b) { return dag[b].w - dag[a].w; }).forEach(function (k) {
       var s = dag[k].s, t = dag[k].t, chain = [s];
+      var span = layer[t] - layer[s] - 1;
+      if (span > budget) { chains[k] = [s, t]; return; }
+      budget -= span;
       for (var l = layer[s] + 1, i = 0; l < layer[t]; l++, i++) {
         var d = "\u0000" + s + "\u0000" + t + "\u0000" + i;
         lw[d] = l; wid[d] = DUMMY_W; chain.push(d);
