@@ -36,7 +36,7 @@ def test_time_window_bad_input(tiny_log):
     with pytest.raises(InvalidParameterError, match="ISO 8601"):
         F.time_window(tiny_log, "yesterday")
     with pytest.raises(InvalidParameterError, match="'mode' parameter"):
-        F.time_window(tiny_log, "2024-01-01", mode="inside")
+        F.time_window(tiny_log, "2024-01-01", mode="inside")  # type: ignore[arg-type]
 
 
 def test_attribute_values(tiny_log):
