@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 from typer.core import TyperGroup
 
 from servops.cli._common import DbOpt, JsonOpt, progress
 from servops.cli._render import emit, simple_table
 from servops.errors import InvalidParameterError
 from servops.log import DEFAULT_WORKSPACE
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 __all__ = ["register"]
 
@@ -35,16 +37,35 @@ class _DefaultCommandGroup(TyperGroup):
         return super().parse_args(ctx, args)
 
 
-FileArg = Annotated[Path, typer.Argument(metavar="FILE", show_default=False,
-                                         help="Feedback file: CSV/TSV, Excel or Parquet.")]
-TextOpt = Annotated[str | None, typer.Option("--text-column", "-t",
-                                             help="Column holding the comment.")]
-ScoreOpt = Annotated[str | None, typer.Option(
-    "--score-column", "-s", help="Column holding the rating (NPS 0–10 or CSAT 1–5).")]
-ModelOpt = Annotated[Path | None, typer.Option(
-    "--model", "-m", help="A model from `servops feedback train` (default: shipped).")]
+FileArg = Annotated[
+    Path,
+    typer.Argument(
+        metavar="FILE",
+        show_default=False,
+        help="Feedback file: CSV/TSV, Excel or Parquet.",
+    ),
+]
+TextOpt = Annotated[
+    str | None, typer.Option("--text-column", "-t", help="Column holding the comment.")
+]
+ScoreOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--score-column", "-s", help="Column holding the rating (NPS 0–10 or CSAT 1–5)."
+    ),
+]
+ModelOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--model",
+        "-m",
+        help="A model from `servops feedback train` (default: shipped).",
+    ),
+]
 SheetOpt = Annotated[str, typer.Option("--sheet", help="Excel sheet name or index.")]
-EncodingOpt = Annotated[str | None, typer.Option("--encoding", help="CSV text encoding.")]
+EncodingOpt = Annotated[
+    str | None, typer.Option("--encoding", help="CSV text encoding.")
+]
 
 
 def _sheet(s: str) -> str | int:
@@ -71,19 +92,40 @@ def analyze(
     file: FileArg,
     text_column: TextOpt = None,
     score_column: ScoreOpt = None,
-    case_column: Annotated[str | None, typer.Option(
-        "--case-column", "-k", help="Column with the case id linking to --log.")] = None,
-    date_column: Annotated[str | None, typer.Option(
-        "--date-column", "-d", help="Column with the submission time (trend).")] = None,
-    log: Annotated[str | None, typer.Option(
-        "--log", help="Event log (file or stored name) for process drivers.")] = None,
+    case_column: Annotated[
+        str | None,
+        typer.Option(
+            "--case-column", "-k", help="Column with the case id linking to --log."
+        ),
+    ] = None,
+    date_column: Annotated[
+        str | None,
+        typer.Option(
+            "--date-column", "-d", help="Column with the submission time (trend)."
+        ),
+    ] = None,
+    log: Annotated[
+        str | None,
+        typer.Option(
+            "--log", help="Event log (file or stored name) for process drivers."
+        ),
+    ] = None,
     db: DbOpt = Path(DEFAULT_WORKSPACE),
-    scale: Annotated[str, typer.Option(
-        "--scale", help="auto, nps (0–10) or csat (1–5).")] = "auto",
-    wait_hours: Annotated[float | None, typer.Option(
-        "--wait-hours", help="Driver 'duration > N h' (default: 75th percentile).")] = None,
-    sla_hours: Annotated[float | None, typer.Option(
-        "--sla-hours", help="Driver 'SLA breached' when the case took longer.")] = None,
+    scale: Annotated[
+        str, typer.Option("--scale", help="auto, nps (0–10) or csat (1–5).")
+    ] = "auto",
+    wait_hours: Annotated[
+        float | None,
+        typer.Option(
+            "--wait-hours", help="Driver 'duration > N h' (default: 75th percentile)."
+        ),
+    ] = None,
+    sla_hours: Annotated[
+        float | None,
+        typer.Option(
+            "--sla-hours", help="Driver 'SLA breached' when the case took longer."
+        ),
+    ] = None,
     model: ModelOpt = None,
     sheet: SheetOpt = "0",
     encoding: EncodingOpt = None,
@@ -98,8 +140,15 @@ def analyze(
     if scale not in ("auto", "nps", "csat"):
         msg = f"--scale must be auto, nps or csat; got {scale!r}."
         raise InvalidParameterError(msg)
-    table = read_feedback(file, text=text_column, score=score_column, case=case_column,
-                          date=date_column, sheet=_sheet(sheet), encoding=encoding)
+    table = read_feedback(
+        file,
+        text=text_column,
+        score=score_column,
+        case=case_column,
+        date=date_column,
+        sheet=_sheet(sheet),
+        encoding=encoding,
+    )
     event_log = None
     if log is not None:
         if case_column is None:
@@ -110,9 +159,14 @@ def analyze(
         with progress("reading log"):
             event_log = open_log(log, db=db)
     with progress("analysing feedback"):
-        result = analyze_feedback(table, log=event_log, model=_model(model),
-                                  scale=scale,  # type: ignore[arg-type]
-                                  wait_hours=wait_hours, sla_hours=sla_hours)
+        result = analyze_feedback(
+            table,
+            log=event_log,
+            model=_model(model),
+            scale=scale,  # type: ignore[arg-type]
+            wait_hours=wait_hours,
+            sla_hours=sla_hours,
+        )
 
     def render(c: Console) -> None:
         d = result.to_dict()
@@ -120,29 +174,56 @@ def analyze(
             s = d["score"]
             name = "NPS" if d["scale"] == "nps" else "CSAT %"
             value = s["nps"] if d["scale"] == "nps" else s["csat"]
-            c.print(f"[bold]{name}[/] {_fmt(value)}  (95% CI {_fmt(s['ci_low'])} … "
-                    f"{_fmt(s['ci_high'])}, n = {s['n']:,})")
+            c.print(
+                f"[bold]{name}[/] {_fmt(value)}  (95% CI {_fmt(s['ci_low'])} … "
+                f"{_fmt(s['ci_high'])}, n = {s['n']:,})"
+            )
         if d["languages"]:
-            c.print("Languages: " + ", ".join(f"{k} {v:,}" for k, v in d["languages"].items()))
-            c.print("Sentiment: " + ", ".join(f"{k} {v:,}" for k, v in d["sentiment"].items()))
+            c.print(
+                "Languages: "
+                + ", ".join(f"{k} {v:,}" for k, v in d["languages"].items())
+            )
+            c.print(
+                "Sentiment: "
+                + ", ".join(f"{k} {v:,}" for k, v in d["sentiment"].items())
+            )
         if d["themes"]:
-            c.print(simple_table("Themes", ["theme", "comments", "example"], [
-                [t["name_en"], t["comments"], (t["examples"] or [""])[0][:60]]
-                for t in d["themes"]]))
+            c.print(
+                simple_table(
+                    "Themes",
+                    ["theme", "comments", "example"],
+                    [
+                        [t["name_en"], t["comments"], (t["examples"] or [""])[0][:60]]
+                        for t in d["themes"]
+                    ],
+                )
+            )
         if d["drivers"] and d["drivers"]["drivers"]:
-            c.print(simple_table("Drivers (most score lost first)",
-                                 ["driver", "n", "effect", "95% CI", "impact"], [
-                [r["driver"], r["n_with"], round(r["effect"], 1),
-                 f"{r['ci_low']:.1f} … {r['ci_high']:.1f}", round(r["impact"], 2)]
-                for r in d["drivers"]["drivers"][:12]]))
+            c.print(
+                simple_table(
+                    "Drivers (most score lost first)",
+                    ["driver", "n", "effect", "95% CI", "impact"],
+                    [
+                        [
+                            r["driver"],
+                            r["n_with"],
+                            round(r["effect"], 1),
+                            f"{r['ci_low']:.1f} … {r['ci_high']:.1f}",
+                            round(r["impact"], 2),
+                        ]
+                        for r in d["drivers"]["drivers"][:12]
+                    ],
+                )
+            )
 
     emit(result, as_json=json, render=render)
 
 
 def sentiment(
     file: FileArg,
-    text_column: Annotated[str, typer.Option("--text-column", "-t",
-                                             help="Column holding the comment.")],
+    text_column: Annotated[
+        str, typer.Option("--text-column", "-t", help="Column holding the comment.")
+    ],
     model: ModelOpt = None,
     sheet: SheetOpt = "0",
     encoding: EncodingOpt = None,
@@ -151,33 +232,58 @@ def sentiment(
     """Label each comment positive/negative/neutral with score = P(positive)."""
     from servops.feedback import read_feedback, sentiment_scores
 
-    table = read_feedback(file, text=text_column, sheet=_sheet(sheet), encoding=encoding)
+    table = read_feedback(
+        file, text=text_column, sheet=_sheet(sheet), encoding=encoding
+    )
     with progress("scoring comments"):
         scored = sentiment_scores(table.column("comment").to_pylist(), _model(model))
     rows = [{"row": i + 1, **r} for i, r in enumerate(scored.to_pylist())]
 
     def render(c: Console) -> None:
-        c.print(simple_table("Sentiment", ["row", "label", "score", "text"], [
-            [r["row"], r["label"] or "–", _fmt(r["score"], 3), (r["text"] or "")[:70]]
-            for r in rows]))
+        c.print(
+            simple_table(
+                "Sentiment",
+                ["row", "label", "score", "text"],
+                [
+                    [
+                        r["row"],
+                        r["label"] or "–",
+                        _fmt(r["score"], 3),
+                        (r["text"] or "")[:70],
+                    ]
+                    for r in rows
+                ],
+            )
+        )
 
     emit(rows, as_json=json, render=render)
 
 
 def train(
     file: FileArg,
-    text_column: Annotated[str, typer.Option("--text-column", "-t",
-                                             help="Column holding the comment.")],
+    text_column: Annotated[
+        str, typer.Option("--text-column", "-t", help="Column holding the comment.")
+    ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the model.")],
-    label_column: Annotated[str | None, typer.Option(
-        "--label-column", "-l", help="positive/negative (or 1/0) labels.")] = None,
-    score_column: Annotated[str | None, typer.Option(
-        "--score-column", "-s",
-        help="Ratings instead of labels: CSAT ≤2 negative, ≥4 positive; NPS 0–6 / 9–10.")
+    label_column: Annotated[
+        str | None,
+        typer.Option("--label-column", "-l", help="positive/negative (or 1/0) labels."),
+    ] = None,
+    score_column: Annotated[
+        str | None,
+        typer.Option(
+            "--score-column",
+            "-s",
+            help="Ratings instead of labels: CSAT ≤2 negative, ≥4 positive; NPS 0–6 / 9–10.",
+        ),
     ] = None,
     folds: Annotated[int, typer.Option("--folds", help="Cross-validation folds.")] = 5,
-    prior: Annotated[bool, typer.Option(
-        "--prior/--no-prior", help="Use the default model's score as a feature.")] = True,
+    prior: Annotated[
+        bool,
+        typer.Option(
+            "--prior/--no-prior", help="Use the default model's score as a feature."
+        ),
+    ] = True,
     sheet: SheetOpt = "0",
     encoding: EncodingOpt = None,
     json: JsonOpt = False,
@@ -189,32 +295,51 @@ def train(
     if (label_column is None) == (score_column is None):
         msg = "give exactly one of --label-column and --score-column."
         raise InvalidParameterError(msg)
-    table = read_feedback(file, text=text_column, score=score_column,
-                          sheet=_sheet(sheet), encoding=encoding)
+    table = read_feedback(
+        file,
+        text=text_column,
+        score=score_column,
+        sheet=_sheet(sheet),
+        encoding=encoding,
+    )
     texts = table.column("comment").to_pylist()
     with progress("training"):
         if label_column is not None:
             if label_column not in table.column_names:
                 from servops.errors import LogSchemaError
 
-                msg = (f"{file}: the label column {label_column!r} does not exist. "
-                       f"Available columns: {table.column_names}")
+                msg = (
+                    f"{file}: the label column {label_column!r} does not exist. "
+                    f"Available columns: {table.column_names}"
+                )
                 raise LogSchemaError(msg)
-            result = fit(texts, table.column(label_column).to_pylist(), folds=folds,
-                         prior=prior)
+            result = fit(
+                texts, table.column(label_column).to_pylist(), folds=folds, prior=prior
+            )
         else:
-            result = fit(texts, ratings=table.column("score").to_pylist(), folds=folds,
-                         prior=prior)
+            result = fit(
+                texts,
+                ratings=table.column("score").to_pylist(),
+                folds=folds,
+                prior=prior,
+            )
     result.model.save(out)
     data = {**result.to_dict(), "model": str(out)}
 
     def render(c: Console) -> None:
-        c.print(f"Trained on {result.n:,} comments ({result.n_positive:,} positive, "
-                f"{result.n_negative:,} negative; {result.n_excluded:,} left out).")
-        c.print(f"{result.folds}-fold CV accuracy [bold]{result.accuracy:.3f}[/], "
-                f"macro-F1 {result.macro_f1:.3f}"
-                + (f" (default model: {result.default_accuracy:.3f})"
-                   if result.default_accuracy is not None else ""))
+        c.print(
+            f"Trained on {result.n:,} comments ({result.n_positive:,} positive, "
+            f"{result.n_negative:,} negative; {result.n_excluded:,} left out)."
+        )
+        c.print(
+            f"{result.folds}-fold CV accuracy [bold]{result.accuracy:.3f}[/], "
+            f"macro-F1 {result.macro_f1:.3f}"
+            + (
+                f" (default model: {result.default_accuracy:.3f})"
+                if result.default_accuracy is not None
+                else ""
+            )
+        )
         c.print(f"Model written to {out}.")
 
     emit(data, as_json=json, render=render)
@@ -222,8 +347,12 @@ def train(
 
 def servqual(
     file: FileArg,
-    weights: Annotated[str | None, typer.Option(
-        "--weights", help="Importance points, e.g. reliability=30,empathy=10,…")] = None,
+    weights: Annotated[
+        str | None,
+        typer.Option(
+            "--weights", help="Importance points, e.g. reliability=30,empathy=10,…"
+        ),
+    ] = None,
     sheet: SheetOpt = "0",
     encoding: EncodingOpt = None,
     json: JsonOpt = False,
@@ -236,21 +365,42 @@ def servqual(
     w: dict[str, float] | None = None
     if weights:
         try:
-            w = {k.strip(): float(v) for k, v in (p.split("=") for p in weights.split(","))}
+            w = {
+                k.strip(): float(v)
+                for k, v in (p.split("=") for p in weights.split(","))
+            }
         except ValueError as exc:
-            msg = f"--weights must look like reliability=30,empathy=10; got {weights!r}."
+            msg = (
+                f"--weights must look like reliability=30,empathy=10; got {weights!r}."
+            )
             raise InvalidParameterError(msg) from exc
     result = run(table, weights=w)
 
     def render(c: Console) -> None:
-        c.print(simple_table("SERVQUAL gaps (P − E)", ["dimension", "E", "P", "gap", "95% CI"],
-                             [[d["dimension"], round(d["expectation"], 2),
-                               round(d["perception"], 2), round(d["gap"], 2),
-                               f"{_fmt(d['ci_low'], 2)} … {_fmt(d['ci_high'], 2)}"]
-                              for d in result.dimensions.to_pylist()]))
-        c.print(f"SERVQUAL score {result.score:.2f}"
-                + (f", weighted {result.weighted_score:.2f}"
-                   if result.weighted_score is not None else ""))
+        c.print(
+            simple_table(
+                "SERVQUAL gaps (P − E)",
+                ["dimension", "E", "P", "gap", "95% CI"],
+                [
+                    [
+                        d["dimension"],
+                        round(d["expectation"], 2),
+                        round(d["perception"], 2),
+                        round(d["gap"], 2),
+                        f"{_fmt(d['ci_low'], 2)} … {_fmt(d['ci_high'], 2)}",
+                    ]
+                    for d in result.dimensions.to_pylist()
+                ],
+            )
+        )
+        c.print(
+            f"SERVQUAL score {result.score:.2f}"
+            + (
+                f", weighted {result.weighted_score:.2f}"
+                if result.weighted_score is not None
+                else ""
+            )
+        )
 
     emit(result, as_json=json, render=render)
 
@@ -270,11 +420,40 @@ def kano(
     rows = result.to_pylist()
 
     def render(c: Console) -> None:
-        c.print(simple_table("KANO", ["feature", "n", "A", "O", "M", "I", "R", "Q",
-                                      "category", "better", "worse"],
-                             [[r["feature"], r["n"], r["A"], r["O"], r["M"], r["I"], r["R"],
-                               r["Q"], r["category"], _fmt(r["better"], 2),
-                               _fmt(r["worse"], 2)] for r in rows]))
+        c.print(
+            simple_table(
+                "KANO",
+                [
+                    "feature",
+                    "n",
+                    "A",
+                    "O",
+                    "M",
+                    "I",
+                    "R",
+                    "Q",
+                    "category",
+                    "better",
+                    "worse",
+                ],
+                [
+                    [
+                        r["feature"],
+                        r["n"],
+                        r["A"],
+                        r["O"],
+                        r["M"],
+                        r["I"],
+                        r["R"],
+                        r["Q"],
+                        r["category"],
+                        _fmt(r["better"], 2),
+                        _fmt(r["worse"], 2),
+                    ]
+                    for r in rows
+                ],
+            )
+        )
 
     emit(rows, as_json=json, render=render)
 
@@ -285,7 +464,7 @@ def register(app: typer.Typer) -> None:
         cls=_DefaultCommandGroup,
         no_args_is_help=True,
         help="Customer feedback: `servops feedback FILE -t COMMENT -s SCORE` analyses a "
-             "file; subcommands score sentiment, train a model, SERVQUAL and KANO.",
+        "file; subcommands score sentiment, train a model, SERVQUAL and KANO.",
     )
     sub.command(_DEFAULT)(analyze)
     sub.command("sentiment")(sentiment)

@@ -35,20 +35,86 @@ from servops.feedback.sentiment import (
 __all__ = ["build_default_model", "training_material"]
 
 _ASPECTS_ZH = (
-    "客服", "服务", "态度", "速度", "效率", "质量", "价格", "环境", "房间", "网络", "信号",
-    "快递", "配送", "物流", "售后", "处理", "回复", "流程", "系统", "工作人员", "师傅",
-    "医生", "柜员", "骑手", "前台", "卫生", "位置", "设施", "这次", "整体", "体验", "产品",
-    "", "", "",
+    "客服",
+    "服务",
+    "态度",
+    "速度",
+    "效率",
+    "质量",
+    "价格",
+    "环境",
+    "房间",
+    "网络",
+    "信号",
+    "快递",
+    "配送",
+    "物流",
+    "售后",
+    "处理",
+    "回复",
+    "流程",
+    "系统",
+    "工作人员",
+    "师傅",
+    "医生",
+    "柜员",
+    "骑手",
+    "前台",
+    "卫生",
+    "位置",
+    "设施",
+    "这次",
+    "整体",
+    "体验",
+    "产品",
+    "",
+    "",
+    "",
 )
-_DEGREE_ZH = ("", "", "很", "非常", "特别", "太", "有点", "比较", "真的", "超级", "实在")
+_DEGREE_ZH = (
+    "",
+    "",
+    "很",
+    "非常",
+    "特别",
+    "太",
+    "有点",
+    "比较",
+    "真的",
+    "超级",
+    "实在",
+)
 _NEG_ZH = ("不", "不太", "没有", "不够", "并不", "一点都不")
 _BUT_ZH = ("但是", "但", "可是", "不过", "就是")
 _ASPECTS_EN = (
-    "the agent", "the staff", "the service", "support", "the delivery", "the driver",
-    "the technician", "the app", "the website", "the process", "the room", "the food",
-    "the wait", "the price", "the bill", "the call", "the response", "the signal",
-    "the connection", "the refund", "the manager", "the nurse", "the branch",
-    "customer service", "it", "everything", "the experience", "the product",
+    "the agent",
+    "the staff",
+    "the service",
+    "support",
+    "the delivery",
+    "the driver",
+    "the technician",
+    "the app",
+    "the website",
+    "the process",
+    "the room",
+    "the food",
+    "the wait",
+    "the price",
+    "the bill",
+    "the call",
+    "the response",
+    "the signal",
+    "the connection",
+    "the refund",
+    "the manager",
+    "the nurse",
+    "the branch",
+    "customer service",
+    "it",
+    "everything",
+    "the experience",
+    "the product",
 )
 _DEGREE_EN = ("", "", "very", "really", "so", "extremely", "quite", "super", "truly")
 _NEG_EN = ("not", "not very", "never", "not at all", "hardly")
@@ -79,7 +145,10 @@ def training_material(
 
     zh = [(p[0], float(p[1])) for p in _iter_lines("lexicon_zh.tsv")]
     en = [(p[0], float(p[1])) for p in _iter_lines("lexicon_en.tsv")]
-    clauses: dict[str, dict[int, list[str]]] = {"zh": {0: [], 1: []}, "en": {0: [], 1: []}}
+    clauses: dict[str, dict[int, list[str]]] = {
+        "zh": {0: [], 1: []},
+        "en": {0: [], 1: []},
+    }
 
     for word, v in zh:
         if v == 0:
@@ -107,10 +176,16 @@ def training_material(
             add(text, y, 0.5 * strength + 0.2)
             clauses["en"][y].append(text)
         if abs(v) >= 1.5:
-            add(f"{pick(_ASPECTS_EN)} {pick(_BE_EN)} {pick(_NEG_EN)} {word}", 1 - y,
-                0.4 * strength + 0.1)
+            add(
+                f"{pick(_ASPECTS_EN)} {pick(_BE_EN)} {pick(_NEG_EN)} {word}",
+                1 - y,
+                0.4 * strength + 0.1,
+            )
 
-    for lang, file in (("zh", "corpus/sentences_zh.tsv"), ("en", "corpus/sentences_en.tsv")):
+    for lang, file in (
+        ("zh", "corpus/sentences_zh.tsv"),
+        ("en", "corpus/sentences_en.tsv"),
+    ):
         if not sentences:
             break
         for sign, text in _iter_lines(file):
@@ -127,8 +202,10 @@ def training_material(
             add(f"{a}{sep}{pick(buts)} {b}".replace("  ", " "), y, 0.6)
         for _ in range(1500):
             y = int(rng.integers(2))
-            parts = [clauses[lang][y][int(rng.integers(len(clauses[lang][y])))]
-                     for _ in range(int(rng.integers(2, 5)))]
+            parts = [
+                clauses[lang][y][int(rng.integers(len(clauses[lang][y])))]
+                for _ in range(int(rng.integers(2, 5)))
+            ]
             add(sep.join(parts), y, 0.6)
     return docs, np.array(ys, dtype=np.int64), np.array(ws, dtype=np.float64)
 
@@ -136,7 +213,9 @@ def training_material(
 def _split_sentence(text: str) -> list[str]:
     import re
 
-    return [c.strip() for c in re.split(r"[，。！？,.!?；;]", text) if len(c.strip()) > 1]
+    return [
+        c.strip() for c in re.split(r"[，。！？,.!?；;]", text) if len(c.strip()) > 1
+    ]
 
 
 def hand_sentences() -> tuple[list[str], np.ndarray]:
@@ -150,9 +229,9 @@ def hand_sentences() -> tuple[list[str], np.ndarray]:
     return texts, np.array(ys, dtype=np.int64)
 
 
-def _fit(docs: list[str], y: np.ndarray, w: np.ndarray, c: float) -> tuple[
-    np.ndarray, float, float
-]:
+def _fit(
+    docs: list[str], y: np.ndarray, w: np.ndarray, c: float
+) -> tuple[np.ndarray, float, float]:
     lex = np.array([lexicon_score(d) for d in docs])
     x = _with_column(_features(docs), lex, _LEX_SCALE)
     coef, b = _fit_lr(x, y, c, sample_weight=w)
@@ -174,7 +253,11 @@ def build_default_model(c: float = 2.0) -> SentimentModel:
     texts, yh = hand_sentences()
     d0, y0, w0 = training_material(sentences=False)
     coef0, b0, lex0 = _fit(d0, y0, w0, c)
-    z0 = _features(texts) @ coef0 + b0 + lex0 * np.array([lexicon_score(t) for t in texts])
+    z0 = (
+        _features(texts) @ coef0
+        + b0
+        + lex0 * np.array([lexicon_score(t) for t in texts])
+    )
     platt = LogisticRegression(C=1.0).fit(z0[:, None], yh)
     a, t = float(platt.coef_[0, 0]), float(platt.intercept_[0])
     docs, y, w = training_material()
@@ -200,8 +283,10 @@ def build_default_model(c: float = 2.0) -> SentimentModel:
 
 def main() -> None:  # pragma: no cover - a maintainer's script
     """Write the default model (default path: the package's models/default.npz)."""
-    out = Path(sys.argv[1]) if len(sys.argv) > 1 else (
-        Path(__file__).parent / "models" / "default.npz"
+    out = (
+        Path(sys.argv[1])
+        if len(sys.argv) > 1
+        else (Path(__file__).parent / "models" / "default.npz")
     )
     build_default_model().save(out)
     sys.stdout.write(f"wrote {out}\n")

@@ -41,10 +41,17 @@ class FeedbackAnalysis:
             "score": self.score,
             "languages": self.languages,
             "sentiment": self.sentiment,
-            "keywords": self.keywords.to_pylist() if self.keywords is not None else None,
-            "themes": self.themes.themes.to_pylist() if self.themes is not None else None,
-            "pareto_negative": (self.pareto_negative.to_pylist()
-                                if self.pareto_negative is not None else None),
+            "keywords": self.keywords.to_pylist()
+            if self.keywords is not None
+            else None,
+            "themes": self.themes.themes.to_pylist()
+            if self.themes is not None
+            else None,
+            "pareto_negative": (
+                self.pareto_negative.to_pylist()
+                if self.pareto_negative is not None
+                else None
+            ),
             "drivers": self.drivers.to_dict() if self.drivers is not None else None,
             "trend": self.trend.to_pylist() if self.trend is not None else None,
         }
@@ -66,7 +73,9 @@ def analyze_feedback(
     Examples
     --------
     >>> import pyarrow as pa
-    >>> fb = pa.table({"score": [9, 10, 3], "comment": ["很好", "great", "waited 3 days"]})
+    >>> fb = pa.table(
+    ...     {"score": [9, 10, 3], "comment": ["很好", "great", "waited 3 days"]}
+    ... )
     >>> a = analyze_feedback(fb)
     >>> a.scale, a.score["nps"], a.languages
     ('nps', 33.33333333333333, {'en': 2, 'zh': 1})
@@ -86,7 +95,11 @@ def analyze_feedback(
     trend = None
     if "score" in cols:
         raw = feedback.column("score").to_pylist()
-        kind = detect_scale([s for s in raw if s is not None]) if scale == "auto" else scale
+        kind = (
+            detect_scale([s for s in raw if s is not None])
+            if scale == "auto"
+            else scale
+        )
         score = (nps(raw) if kind == "nps" else csat(raw)).to_dict()
         if "submitted_at" in cols:
             trend = score_trend(feedback, kind=kind)
@@ -98,20 +111,37 @@ def analyze_feedback(
         lang = detect_language(texts)
         langs = dict(sorted(Counter(lang).items()))
         s = sentiment_scores(texts, model)
-        extra = {"language": pa.array(lang), "sentiment": s.column("label").combine_chunks(),
-                 "p_positive": s.column("score").combine_chunks()}
-        sent = dict(sorted(Counter(x for x in s.column("label").to_pylist()
-                                   if x is not None).items()))
+        extra = {
+            "language": pa.array(lang),
+            "sentiment": s.column("label").combine_chunks(),
+            "p_positive": s.column("score").combine_chunks(),
+        }
+        sent = dict(
+            sorted(
+                Counter(
+                    x for x in s.column("label").to_pylist() if x is not None
+                ).items()
+            )
+        )
         kw = keywords(texts, top=top_keywords)
         th = themes(texts)
-        neg = [i for i, x in enumerate(s.column("label").to_pylist()) if x == "negative"]
+        neg = [
+            i for i, x in enumerate(s.column("label").to_pylist()) if x == "negative"
+        ]
         pareto = theme_pareto(th, rows=neg)
     drv = None
     if "score" in cols and ("comment" in cols or log is not None):
-        drv = find_drivers(feedback, log=log if "case_id" in cols else None,
-                           metric=kind or "auto", wait_hours=wait_hours,
-                           sla_hours=sla_hours, min_count=min_count)
+        drv = find_drivers(
+            feedback,
+            log=log if "case_id" in cols else None,
+            metric=kind or "auto",
+            wait_hours=wait_hours,
+            sla_hours=sla_hours,
+            min_count=min_count,
+        )
     rows = feedback
     for k, v in extra.items():
         rows = rows.append_column(k, v)
-    return FeedbackAnalysis(n, kind, score, langs, sent, kw, th, pareto, drv, trend, rows)
+    return FeedbackAnalysis(
+        n, kind, score, langs, sent, kw, th, pareto, drv, trend, rows
+    )

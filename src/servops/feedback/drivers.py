@@ -61,19 +61,21 @@ def case_features(
     start = epoch_s('min(coalesce(start_timestamp, "timestamp"))')
     dur = f"({end} - {start}) / 3600.0"
     if wait_hours is None:
-        q = log.fetchone(f"SELECT {quantile('d', 0.75)} FROM (SELECT {dur} AS d FROM "
-                         f"instances GROUP BY case_id)")[0]
+        q = log.fetchone(
+            f"SELECT {quantile('d', 0.75)} FROM (SELECT {dur} AS d FROM "
+            f"instances GROUP BY case_id)"
+        )[0]
         wait_hours = float(max(1, round(q))) if q is not None and q > 0 else 24.0
     check_interval(wait_hours, "wait_hours", "case_features", low=0)
     parts = [
-        f"{dur} > {float(wait_hours)} AS \"duration > {wait_hours:g}h\"",
-        f"sum(CASE WHEN lower(activity) LIKE '%reopen%' THEN 1 ELSE 0 END) > 0 AS reopened",
-        f"sum(CASE WHEN lower(activity) LIKE '%escalat%' THEN 1 ELSE 0 END) > 0 AS escalated",
-        f"max(handover) >= {int(reassign_times)} AS \"reassigned ≥{int(reassign_times)}×\"",
+        f'{dur} > {float(wait_hours)} AS "duration > {wait_hours:g}h"',
+        "sum(CASE WHEN lower(activity) LIKE '%reopen%' THEN 1 ELSE 0 END) > 0 AS reopened",
+        "sum(CASE WHEN lower(activity) LIKE '%escalat%' THEN 1 ELSE 0 END) > 0 AS escalated",
+        f'max(handover) >= {int(reassign_times)} AS "reassigned ≥{int(reassign_times)}×"',
     ]
     if sla_hours is not None:
         check_interval(sla_hours, "sla_hours", "case_features", low=0)
-        parts.append(f"{dur} > {float(sla_hours)} AS \"SLA breached\"")
+        parts.append(f'{dur} > {float(sla_hours)} AS "SLA breached"')
     people = "CASE WHEN lower(resource) NOT IN ('system', 'sys', 'auto', 'bot') THEN resource END"
     sql = f"""
         SELECT case_id, {", ".join(parts)} FROM (
@@ -85,8 +87,15 @@ def case_features(
     import pyarrow as pa
 
     cols = {n: table.column(n) for n in table.column_names}
-    std = {"case_id", "activity", "timestamp", "start_timestamp", "resource", "lifecycle",
-           "event_index"}
+    std = {
+        "case_id",
+        "activity",
+        "timestamp",
+        "start_timestamp",
+        "resource",
+        "lifecycle",
+        "event_index",
+    }
     for attr in log.attributes:
         if attr in std:
             continue
@@ -100,8 +109,13 @@ def case_features(
         lv = log.query(
             f"SELECT case_id, CAST(max({q}) AS VARCHAR) AS v FROM instances GROUP BY case_id"
         ).to_arrow_table()
-        mapping = dict(zip(lv.column("case_id").to_pylist(), lv.column("v").to_pylist(),
-                           strict=True))
+        mapping = dict(
+            zip(
+                lv.column("case_id").to_pylist(),
+                lv.column("v").to_pylist(),
+                strict=True,
+            )
+        )
         vals = [mapping.get(c) for c in table.column("case_id").to_pylist()]
         for level in sorted({v for v in vals if v is not None}):
             cols[f"{attr} = {level}"] = pa.array([v == level for v in vals], pa.bool_())
@@ -120,8 +134,13 @@ class DriverResult:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {"metric": self.metric, "overall": self.overall, "n": self.n,
-                "linked": self.linked, "drivers": self.drivers.to_pylist()}
+        return {
+            "metric": self.metric,
+            "overall": self.overall,
+            "n": self.n,
+            "linked": self.linked,
+            "drivers": self.drivers.to_pylist(),
+        }
 
 
 def _per_response(scores: np.ndarray, metric: str) -> np.ndarray:
@@ -162,8 +181,12 @@ def drivers(
     Examples
     --------
     >>> import pyarrow as pa
-    >>> fb = pa.table({"score": [2, 1, 5, 5, 4, 5] * 3,
-    ...                "comment": ["waited 3 hours", "slow", "great", "ok", "fine", ""] * 3})
+    >>> fb = pa.table(
+    ...     {
+    ...         "score": [2, 1, 5, 5, 4, 5] * 3,
+    ...         "comment": ["waited 3 hours", "slow", "great", "ok", "fine", ""] * 3,
+    ...     }
+    ... )
     >>> r = drivers(fb, min_count=3)
     >>> row = r.drivers.to_pylist()[0]
     >>> row["driver"], row["effect"]
@@ -175,13 +198,18 @@ def drivers(
     from servops.feedback.text import themes
 
     if "score" not in feedback.column_names:
-        msg = ("drivers() needs a 'score' column (see read_feedback). "
-               f"Available columns: {feedback.column_names}")
+        msg = (
+            "drivers() needs a 'score' column (see read_feedback). "
+            f"Available columns: {feedback.column_names}"
+        )
         raise LogSchemaError(msg)
     raw = feedback.column("score").to_pylist()
-    keep = np.array([s is not None and not (isinstance(s, float) and math.isnan(s))
-                     for s in raw])
-    scores = np.array([float(s) if k else np.nan for s, k in zip(raw, keep, strict=True)])
+    keep = np.array(
+        [s is not None and not (isinstance(s, float) and math.isnan(s)) for s in raw]
+    )
+    scores = np.array(
+        [float(s) if k else np.nan for s, k in zip(raw, keep, strict=True)]
+    )
     m: Literal["nps", "csat", "mean"] = (
         detect_scale([s for s in raw if s is not None]) if metric == "auto" else metric
     )
@@ -191,19 +219,32 @@ def drivers(
         tr = themes(feedback.column("comment").to_pylist(), method=theme_method)
         names = {r["theme"]: r["name_en"] for r in tr.themes.to_pylist()}
         for th, flag in tr.flags(feedback.num_rows).items():
-            features[f"theme: {names.get(th, th)}" if theme_method == "nmf" else
-                     f"theme: {th}"] = flag
+            features[
+                f"theme: {names.get(th, th)}"
+                if theme_method == "nmf"
+                else f"theme: {th}"
+            ] = flag
     linked: int | None = None
     if log is not None:
         if "case_id" not in feedback.column_names:
-            msg = ("drivers() with a log needs a 'case_id' column in the feedback "
-                   f"(--case-column). Available columns: {feedback.column_names}")
+            msg = (
+                "drivers() with a log needs a 'case_id' column in the feedback "
+                f"(--case-column). Available columns: {feedback.column_names}"
+            )
             raise LogSchemaError(msg)
-        cf = case_features(log, wait_hours=wait_hours, sla_hours=sla_hours,
-                           reassign_times=reassign_times)
+        cf = case_features(
+            log,
+            wait_hours=wait_hours,
+            sla_hours=sla_hours,
+            reassign_times=reassign_times,
+        )
         index = {c: i for i, c in enumerate(cf.column("case_id").to_pylist())}
-        pos = np.array([index.get(c, -1) if c is not None else -1
-                        for c in feedback.column("case_id").to_pylist()])
+        pos = np.array(
+            [
+                index.get(c, -1) if c is not None else -1
+                for c in feedback.column("case_id").to_pylist()
+            ]
+        )
         linked_mask = pos >= 0
         linked = int(linked_mask.sum())
         for name in cf.column_names[1:]:
@@ -213,7 +254,7 @@ def drivers(
             features[f"process: {name}"] = flag
     z = _z(confidence)
     overall = float(np.mean(y[keep])) if keep.any() else math.nan
-    rows = []
+    rows: list[dict[str, Any]] = []
     usable = []
     for name, flag in features.items():
         f1 = flag & keep
@@ -225,26 +266,48 @@ def drivers(
         m1, m0 = float(y[f1].mean()), float(y[f0].mean())
         se = math.sqrt(_se2(scores[f1], m) + _se2(scores[f0], m))
         eff = m1 - m0
-        rows.append({
-            "driver": name, "kind": name.split(":", 1)[0], "n_with": n1, "n_without": n0,
-            "share": n1 / int(keep.sum()), "score_with": m1, "score_without": m0,
-            "effect": eff, "ci_low": eff - z * se, "ci_high": eff + z * se,
-            "impact": eff * n1 / int(keep.sum()),
-        })
+        rows.append(
+            {
+                "driver": name,
+                "kind": name.split(":", 1)[0],
+                "n_with": n1,
+                "n_without": n0,
+                "share": n1 / int(keep.sum()),
+                "score_with": m1,
+                "score_without": m0,
+                "effect": eff,
+                "ci_low": eff - z * se,
+                "ci_high": eff + z * se,
+                "impact": eff * n1 / int(keep.sum()),
+            }
+        )
     adjusted = _ols({k: features[k][keep] for k in usable}, y[keep], z)
     for r in rows:
         r["adjusted"], r["adjusted_ci_low"], r["adjusted_ci_high"] = adjusted.get(
-            r["driver"], (None, None, None))
+            r["driver"], (None, None, None)
+        )
     rows.sort(key=lambda r: (r["impact"], r["driver"]))
-    schema = pa.schema([
-        ("driver", pa.string()), ("kind", pa.string()), ("n_with", pa.int64()),
-        ("n_without", pa.int64()), ("share", pa.float64()), ("score_with", pa.float64()),
-        ("score_without", pa.float64()), ("effect", pa.float64()), ("ci_low", pa.float64()),
-        ("ci_high", pa.float64()), ("impact", pa.float64()), ("adjusted", pa.float64()),
-        ("adjusted_ci_low", pa.float64()), ("adjusted_ci_high", pa.float64()),
-    ])
-    return DriverResult(pa.Table.from_pylist(rows, schema=schema), m, overall,
-                        int(keep.sum()), linked)
+    schema = pa.schema(
+        [
+            ("driver", pa.string()),
+            ("kind", pa.string()),
+            ("n_with", pa.int64()),
+            ("n_without", pa.int64()),
+            ("share", pa.float64()),
+            ("score_with", pa.float64()),
+            ("score_without", pa.float64()),
+            ("effect", pa.float64()),
+            ("ci_low", pa.float64()),
+            ("ci_high", pa.float64()),
+            ("impact", pa.float64()),
+            ("adjusted", pa.float64()),
+            ("adjusted_ci_low", pa.float64()),
+            ("adjusted_ci_high", pa.float64()),
+        ]
+    )
+    return DriverResult(
+        pa.Table.from_pylist(rows, schema=schema), m, overall, int(keep.sum()), linked
+    )
 
 
 def _z(confidence: float) -> float:
@@ -271,7 +334,9 @@ def _ols(
     names = list(features)
     if not names:
         return {}
-    x = np.column_stack([np.ones(len(y))] + [features[k].astype(np.float64) for k in names])
+    x = np.column_stack(
+        [np.ones(len(y))] + [features[k].astype(np.float64) for k in names]
+    )
     if len(y) <= x.shape[1] + 1:
         return {}
     beta, *_ = np.linalg.lstsq(x, y, rcond=None)
@@ -279,5 +344,11 @@ def _ols(
     sigma2 = float(resid @ resid) / (len(y) - x.shape[1])
     cov = sigma2 * np.linalg.pinv(x.T @ x)
     se = np.sqrt(np.clip(np.diag(cov), 0, None))
-    return {k: (float(beta[i + 1]), float(beta[i + 1] - z * se[i + 1]),
-                float(beta[i + 1] + z * se[i + 1])) for i, k in enumerate(names)}
+    return {
+        k: (
+            float(beta[i + 1]),
+            float(beta[i + 1] - z * se[i + 1]),
+            float(beta[i + 1] + z * se[i + 1]),
+        )
+        for i, k in enumerate(names)
+    }

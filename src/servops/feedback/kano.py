@@ -40,8 +40,13 @@ Answers may be the codes 1–5 or the words above (case-insensitive).
 Examples
 --------
 >>> import pyarrow as pa
->>> t = pa.table({"feature": ["sms"] * 3, "functional": ["1", "1", "like"],
-...               "dysfunctional": ["5", "3", "neutral"]})
+>>> t = pa.table(
+...     {
+...         "feature": ["sms"] * 3,
+...         "functional": ["1", "1", "like"],
+...         "dysfunctional": ["5", "3", "neutral"],
+...     }
+... )
 >>> r = kano(t).to_pylist()[0]
 >>> r["category"], r["A"], r["O"], round(r["better"], 3), round(r["worse"], 3)
 ('attractive', 2, 1, 1.0, -0.333)
@@ -77,18 +82,38 @@ CATEGORY_NAMES = {
 _TIE_ORDER = "MOAIRQ"
 _WORDS = {
     1: ("like", "i like it", "喜欢", "很喜欢", "delighted"),
-    2: ("must-be", "must be", "expect", "i expect it", "expected", "理所当然", "应该的",
-        "必须的", "本应如此"),
+    2: (
+        "must-be",
+        "must be",
+        "expect",
+        "i expect it",
+        "expected",
+        "理所当然",
+        "应该的",
+        "必须的",
+        "本应如此",
+    ),
     3: ("neutral", "i am neutral", "indifferent", "无所谓", "中立", "一般"),
-    4: ("live with", "live-with", "tolerate", "i can live with it", "能忍受", "可以忍受",
-        "勉强接受"),
+    4: (
+        "live with",
+        "live-with",
+        "tolerate",
+        "i can live with it",
+        "能忍受",
+        "可以忍受",
+        "勉强接受",
+    ),
     5: ("dislike", "i dislike it", "不喜欢", "很不喜欢"),
 }
 _ANSWER = {w: k for k, ws in _WORDS.items() for w in ws}
 
 
 def _answer(v: object, where: str) -> int:
-    if isinstance(v, int | float) and not isinstance(v, bool) and float(v) in (1, 2, 3, 4, 5):
+    if (
+        isinstance(v, int | float)
+        and not isinstance(v, bool)
+        and float(v) in (1, 2, 3, 4, 5)
+    ):
         return int(v)
     s = str(v).strip().lower()
     if s in ("1", "2", "3", "4", "5", "1.0", "2.0", "3.0", "4.0", "5.0"):
@@ -107,7 +132,12 @@ def kano_category(functional: int, dysfunctional: int) -> str:
 
     Examples
     --------
-    >>> kano_category(1, 5), kano_category(3, 5), kano_category(1, 3), kano_category(3, 3)
+    >>> (
+    ...     kano_category(1, 5),
+    ...     kano_category(3, 5),
+    ...     kano_category(1, 3),
+    ...     kano_category(3, 3),
+    ... )
     ('O', 'M', 'A', 'I')
     """
     return _TABLE[functional - 1][dysfunctional - 1]
@@ -137,8 +167,10 @@ def kano(table: pa.Table) -> pa.Table:
             if f is None or a is None or b is None:
                 continue
             pairs.setdefault(str(f), []).append(
-                (_answer(a, f"row {i + 1}, column 'functional'"),
-                 _answer(b, f"row {i + 1}, column 'dysfunctional'"))
+                (
+                    _answer(a, f"row {i + 1}, column 'functional'"),
+                    _answer(b, f"row {i + 1}, column 'dysfunctional'"),
+                )
             )
     else:
         feats_w = [c[: -len("_functional")] for c in cols if c.endswith("_functional")]
@@ -154,8 +186,10 @@ def kano(table: pa.Table) -> pa.Table:
             fun = table.column(f"{f}_functional").to_pylist()
             dys = table.column(f"{f}_dysfunctional").to_pylist()
             pairs[f] = [
-                (_answer(a, f"row {i + 1}, column '{f}_functional'"),
-                 _answer(b, f"row {i + 1}, column '{f}_dysfunctional'"))
+                (
+                    _answer(a, f"row {i + 1}, column '{f}_functional'"),
+                    _answer(b, f"row {i + 1}, column '{f}_dysfunctional'"),
+                )
                 for i, (a, b) in enumerate(zip(fun, dys, strict=True))
                 if a is not None and b is not None
             ]
@@ -164,16 +198,19 @@ def kano(table: pa.Table) -> pa.Table:
         c = Counter(kano_category(a, b) for a, b in answers)
         top = max(_TIE_ORDER, key=lambda k: (c[k], -_TIE_ORDER.index(k)))
         base = c["A"] + c["O"] + c["M"] + c["I"]
-        rows.append({
-            "feature": feature,
-            "n": len(answers),
-            **{k: c[k] for k in "AOMIRQ"},
-            "category": CATEGORY_NAMES[top] if answers else None,
-            "better": (c["A"] + c["O"]) / base if base else None,
-            "worse": -(c["O"] + c["M"]) / base if base else None,
-        })
-    schema = pa.schema([("feature", pa.string()), ("n", pa.int64())]
-                       + [(k, pa.int64()) for k in "AOMIRQ"]
-                       + [("category", pa.string()), ("better", pa.float64()),
-                          ("worse", pa.float64())])
+        rows.append(
+            {
+                "feature": feature,
+                "n": len(answers),
+                **{k: c[k] for k in "AOMIRQ"},
+                "category": CATEGORY_NAMES[top] if answers else None,
+                "better": (c["A"] + c["O"]) / base if base else None,
+                "worse": -(c["O"] + c["M"]) / base if base else None,
+            }
+        )
+    schema = pa.schema(
+        [("feature", pa.string()), ("n", pa.int64())]
+        + [(k, pa.int64()) for k in "AOMIRQ"]
+        + [("category", pa.string()), ("better", pa.float64()), ("worse", pa.float64())]
+    )
     return pa.Table.from_pylist(rows, schema=schema)

@@ -30,7 +30,12 @@ if TYPE_CHECKING:
 
 __all__ = ["prepare_feedback", "read_feedback"]
 
-CANONICAL = {"text": "comment", "score": "score", "case": "case_id", "date": "submitted_at"}
+CANONICAL = {
+    "text": "comment",
+    "score": "score",
+    "case": "case_id",
+    "date": "submitted_at",
+}
 
 
 def _read_file(path: Path, *, sheet: str | int, encoding: str | None) -> pa.Table:
@@ -65,11 +70,18 @@ def _read_file(path: Path, *, sheet: str | int, encoding: str | None) -> pa.Tabl
             tmp = target = transcode_to_utf8(path, enc)
         try:
             head = target.read_text(encoding="utf-8-sig", errors="replace")[:4096]
-            delim = "\t" if head.split("\n", 1)[0].count("\t") > head.split("\n", 1)[
-                0
-            ].count(",") else ","
+            delim = (
+                "\t"
+                if head.split("\n", 1)[0].count("\t")
+                > head.split("\n", 1)[0].count(",")
+                else ","
+            )
             rel = con.read_csv(
-                str(target), header=True, all_varchar=True, delimiter=delim, quotechar='"'
+                str(target),
+                header=True,
+                all_varchar=True,
+                delimiter=delim,
+                quotechar='"',
             )
             return rel.to_arrow_table()
         except Exception as exc:  # duckdb's reader raises several untyped error kinds
@@ -122,8 +134,9 @@ def read_feedback(
     else:
         table = to_arrow(source)
         label = f"<{type(source).__name__}>"
-    return prepare_feedback(table, text=text, score=score, case=case, date=date,
-                            label=label)
+    return prepare_feedback(
+        table, text=text, score=score, case=case, date=date, label=label
+    )
 
 
 def prepare_feedback(

@@ -27,7 +27,6 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -35,6 +34,8 @@ from servops._validation import check_choice, check_interval
 from servops.errors import InvalidParameterError, LogSchemaError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import pyarrow as pa
 
 __all__ = [
@@ -60,10 +61,12 @@ def _z(confidence: float) -> float:
     return float(norm.ppf(0.5 + confidence / 2))
 
 
-def _values(scores: Sequence[float | None], low: float, high: float, what: str) -> list[float]:
+def _values(
+    scores: Sequence[float | None], low: float, high: float, what: str
+) -> list[float]:
     out: list[float] = []
     for i, s in enumerate(scores):
-        if s is None or (isinstance(s, float) and math.isnan(s)):
+        if s is None or math.isnan(float(s)):
             continue
         v = float(s)
         if not low <= v <= high:
@@ -145,8 +148,16 @@ def nps(scores: Sequence[float | None], *, confidence: float = 0.95) -> NpsResul
     pp, pd = p / n, d / n
     value = 100 * (pp - pd)
     half = _z(confidence) * 100 * math.sqrt(max(pp + pd - (pp - pd) ** 2, 0.0) / n)
-    return NpsResult(n, p, n - p - d, d, value, max(value - half, -100.0),
-                     min(value + half, 100.0), confidence)
+    return NpsResult(
+        n,
+        p,
+        n - p - d,
+        d,
+        value,
+        max(value - half, -100.0),
+        min(value + half, 100.0),
+        confidence,
+    )
 
 
 def _wilson(k: int, n: int, z: float) -> tuple[float, float]:
@@ -180,8 +191,13 @@ def csat(
     k = sum(1 for s in v if s >= top)
     lo, hi = _wilson(k, n, _z(confidence))
     return CsatResult(
-        n, k, 100 * k / n if n else math.nan, 100 * lo, 100 * hi,
-        sum(v) / n if n else math.nan, confidence,
+        n,
+        k,
+        100 * k / n if n else math.nan,
+        100 * lo,
+        100 * hi,
+        sum(v) / n if n else math.nan,
+        confidence,
     )
 
 
@@ -215,8 +231,14 @@ def ces(
         half = float(student.ppf(0.5 + confidence / 2, n - 1)) * sd / math.sqrt(n)
     else:
         half = math.nan
-    return CesResult(n, mean, mean - half, mean + half,
-                     100 * sum(1 for x in v if x <= easy) / n, confidence)
+    return CesResult(
+        n,
+        mean,
+        mean - half,
+        mean + half,
+        100 * sum(1 for x in v if x <= easy) / n,
+        confidence,
+    )
 
 
 def detect_scale(scores: Sequence[float | None]) -> Literal["nps", "csat"]:
@@ -227,8 +249,7 @@ def detect_scale(scores: Sequence[float | None]) -> Literal["nps", "csat"]:
     >>> detect_scale([1, 5, 4]), detect_scale([0, 3]), detect_scale([7, 9])
     ('csat', 'nps', 'nps')
     """
-    vals = [float(s) for s in scores if s is not None and not
-            (isinstance(s, float) and math.isnan(s))]
+    vals = [float(s) for s in scores if s is not None and not math.isnan(float(s))]
     return "nps" if any(v > 5 or v == 0 for v in vals) else "csat"
 
 
@@ -239,20 +260,28 @@ def _metric_sql(kind: ScoreKind, col: str, z: float) -> str:
         pp = f"avg(CASE WHEN {col} >= 9 THEN 1.0 ELSE 0.0 END)"
         pd = f"avg(CASE WHEN {col} <= 6 THEN 1.0 ELSE 0.0 END)"
         half = f"{z} * 100 * sqrt(greatest({pp} + {pd} - power(avg({x}), 2), 0) / count({col}))"
-        return (f"count({col}) AS n, 100 * avg({x}) AS value, "
-                f"greatest(100 * avg({x}) - {half}, -100) AS ci_low, "
-                f"least(100 * avg({x}) + {half}, 100) AS ci_high")
+        return (
+            f"count({col}) AS n, 100 * avg({x}) AS value, "
+            f"greatest(100 * avg({x}) - {half}, -100) AS ci_low, "
+            f"least(100 * avg({x}) + {half}, 100) AS ci_high"
+        )
     if kind == "csat":
         ph = f"avg(CASE WHEN {col} >= 4 THEN 1.0 ELSE 0.0 END)"
         n = f"count({col})"
         den = f"(1 + {z * z} / {n})"
         centre = f"(({ph} + {z * z} / (2 * {n})) / {den})"
-        half = f"({z} * sqrt({ph} * (1 - {ph}) / {n} + {z * z} / (4 * {n} * {n})) / {den})"
-        return (f"{n} AS n, 100 * {ph} AS value, 100 * greatest({centre} - {half}, 0) "
-                f"AS ci_low, 100 * least({centre} + {half}, 1) AS ci_high")
+        half = (
+            f"({z} * sqrt({ph} * (1 - {ph}) / {n} + {z * z} / (4 * {n} * {n})) / {den})"
+        )
+        return (
+            f"{n} AS n, 100 * {ph} AS value, 100 * greatest({centre} - {half}, 0) "
+            f"AS ci_low, 100 * least({centre} + {half}, 1) AS ci_high"
+        )
     half = f"{z} * stddev_samp({col}) / sqrt(count({col}))"
-    return (f"count({col}) AS n, avg({col}) AS value, avg({col}) - {half} AS ci_low, "
-            f"avg({col}) + {half} AS ci_high")
+    return (
+        f"count({col}) AS n, avg({col}) AS value, avg({col}) - {half} AS ci_low, "
+        f"avg({col}) + {half} AS ci_high"
+    )
 
 
 def _check_table(table: pa.Table, cols: Sequence[str], where: str) -> None:
@@ -270,13 +299,17 @@ def score_by(
     kind: ScoreKind | None = None,
     confidence: float = 0.95,
 ) -> pa.Table:
-    """NPS/CSAT/CES per segment (``by``): columns ``segment, n, value, ci_low, ci_high``,
-    largest segments first. ``kind`` defaults to :func:`detect_scale` of the scores.
+    """NPS/CSAT/CES per segment (``by``), largest segments first.
+
+    Columns ``segment, n, value, ci_low, ci_high``; ``kind`` defaults to
+    :func:`detect_scale` of the scores.
 
     Examples
     --------
     >>> import pyarrow as pa
-    >>> t = pa.table({"score": [10, 9, 3, 5], "channel": ["chat", "chat", "phone", "phone"]})
+    >>> t = pa.table(
+    ...     {"score": [10, 9, 3, 5], "channel": ["chat", "chat", "phone", "phone"]}
+    ... )
     >>> score_by(t, "channel").select(["segment", "n", "value"]).to_pylist()
     [{'segment': 'chat', 'n': 2, 'value': 100.0}, {'segment': 'phone', 'n': 2, 'value': -100.0}]
     """
@@ -313,8 +346,16 @@ def score_trend(
     --------
     >>> import pyarrow as pa
     >>> from datetime import datetime
-    >>> t = pa.table({"score": [5, 1, 4], "submitted_at": [datetime(2024, 1, 3),
-    ...     datetime(2024, 1, 9), datetime(2024, 2, 1)]})
+    >>> t = pa.table(
+    ...     {
+    ...         "score": [5, 1, 4],
+    ...         "submitted_at": [
+    ...             datetime(2024, 1, 3),
+    ...             datetime(2024, 1, 9),
+    ...             datetime(2024, 2, 1),
+    ...         ],
+    ...     }
+    ... )
     >>> [(r["period"].month, r["value"]) for r in score_trend(t).to_pylist()]
     [(1, 50.0), (2, 100.0)]
     """
@@ -330,7 +371,7 @@ def score_trend(
         con.register("fb", table)
         sql = (
             f"SELECT CAST(date_trunc('{freq}', \"{date}\") AS DATE) AS period, "
-            f'{_metric_sql(k, chr(34) + score + chr(34), z)} FROM fb '
+            f"{_metric_sql(k, chr(34) + score + chr(34), z)} FROM fb "
             f'WHERE "{score}" IS NOT NULL AND "{date}" IS NOT NULL GROUP BY 1 ORDER BY 1'
         )
         return con.sql(sql).to_arrow_table()

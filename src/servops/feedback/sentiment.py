@@ -27,7 +27,9 @@ rather than start from nothing.
 Examples
 --------
 >>> from servops.feedback import sentiment_scores
->>> t = sentiment_scores(["客服态度很好，问题很快解决了", "Rude agent, still not fixed."])
+>>> t = sentiment_scores(
+...     ["客服态度很好，问题很快解决了", "Rude agent, still not fixed."]
+... )
 >>> t.column("label").to_pylist()
 ['positive', 'negative']
 """
@@ -39,7 +41,6 @@ import json
 import math
 import re
 import unicodedata
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -51,6 +52,8 @@ from servops._validation import check_choice, check_interval
 from servops.errors import InvalidParameterError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+
     import pyarrow as pa
     import scipy.sparse as sp
 
@@ -75,8 +78,24 @@ _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TOKEN = re.compile(rf"[{_CJK}]+|[a-z0-9]+(?:'[a-z]+)?|[!?]")
 _CLAUSE = re.compile(r"[.,;:\n\r\t()\[\]\"，。；：、（）…—~～]+")
 _NEGATORS = frozenset(
-    {"not", "no", "never", "cannot", "without", "nothing", "nobody", "none", "neither",
-     "nor", "hardly", "barely", "lack", "lacks", "lacking", "nowhere"}
+    {
+        "not",
+        "no",
+        "never",
+        "cannot",
+        "without",
+        "nothing",
+        "nobody",
+        "none",
+        "neither",
+        "nor",
+        "hardly",
+        "barely",
+        "lack",
+        "lacks",
+        "lacking",
+        "nowhere",
+    }
 )
 _NEG_SCOPE = 3
 
@@ -125,21 +144,88 @@ def sentiment_features(text: str) -> list[str]:
 
 
 _ZH_NEG = frozenset(
-    "不 没 没有 无 未 别 莫 勿 毫无 并不 并没有 从不 从来不 从没 绝非 不是 并非 谈不上 "
-    "算不上 称不上".split()
+    [
+        "不",
+        "没",
+        "没有",
+        "无",
+        "未",
+        "别",
+        "莫",
+        "勿",
+        "毫无",
+        "并不",
+        "并没有",
+        "从不",
+        "从来不",
+        "从没",
+        "绝非",
+        "不是",
+        "并非",
+        "谈不上",
+        "算不上",
+        "称不上",
+    ]
 )
 _ZH_INT = {
     **dict.fromkeys(
-        "很 非常 特别 十分 极其 超 超级 太 相当 格外 尤其 真 真的 实在 挺 蛮 巨 贼 狂 最 极 "
-        "更 更加 越来越 完全 彻底 简直".split(), 1.5),
-    **dict.fromkeys("有点 有些 稍 稍微 略 略微 比较 较 还算 一点".split(), 0.6),
+        [
+            "很",
+            "非常",
+            "特别",
+            "十分",
+            "极其",
+            "超",
+            "超级",
+            "太",
+            "相当",
+            "格外",
+            "尤其",
+            "真",
+            "真的",
+            "实在",
+            "挺",
+            "蛮",
+            "巨",
+            "贼",
+            "狂",
+            "最",
+            "极",
+            "更",
+            "更加",
+            "越来越",
+            "完全",
+            "彻底",
+            "简直",
+        ],
+        1.5,
+    ),
+    **dict.fromkeys(
+        ["有点", "有些", "稍", "稍微", "略", "略微", "比较", "较", "还算", "一点"], 0.6
+    ),
 }
-_ZH_BUT = frozenset("但 但是 可是 不过 然而 只是 就是 却".split())
+_ZH_BUT = frozenset(["但", "但是", "可是", "不过", "然而", "只是", "就是", "却"])
 _EN_INT = {
     **dict.fromkeys(
-        "very really so extremely super truly totally absolutely incredibly too most "
-        "highly".split(), 1.4),
-    **dict.fromkeys("somewhat slightly bit little fairly kinda sort".split(), 0.6),
+        [
+            "very",
+            "really",
+            "so",
+            "extremely",
+            "super",
+            "truly",
+            "totally",
+            "absolutely",
+            "incredibly",
+            "too",
+            "most",
+            "highly",
+        ],
+        1.4,
+    ),
+    **dict.fromkeys(
+        ["somewhat", "slightly", "bit", "little", "fairly", "kinda", "sort"], 0.6
+    ),
 }
 _EN_BUT = frozenset({"but", "however", "although", "though", "yet"})
 _LEX_TOKEN = re.compile(rf"[{_CJK}]+|[a-z0-9]+(?:'[a-z]+)?|[,.;:!?，。；：！？\n]")
@@ -258,12 +344,15 @@ def _vectorizer() -> Any:  # noqa: ANN401 - sklearn has no stubs
 
 
 def _features(texts: Sequence[str]) -> sp.csr_matrix:
-    return _vectorizer().transform(texts)
+    x: sp.csr_matrix = _vectorizer().transform(texts)
+    return x
 
 
 def _clean(texts: Sequence[object]) -> list[str]:
-    return ["" if t is None or (isinstance(t, float) and math.isnan(t)) else str(t)
-            for t in texts]
+    return [
+        "" if t is None or (isinstance(t, float) and math.isnan(t)) else str(t)
+        for t in texts
+    ]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -321,7 +410,8 @@ class SentimentModel:
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """P(positive) for each text, in [0, 1]."""
         z = self.decision_function(texts)
-        return 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
+        p: np.ndarray = 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
+        return p
 
     def predict(self, texts: Sequence[str]) -> list[Label]:
         """``positive`` / ``negative`` / ``neutral`` for each text."""
@@ -340,8 +430,12 @@ class SentimentModel:
                 indices=self.indices.astype(np.int32),
                 weights=self.weights.astype(np.float32),
                 scalars=np.array(
-                    [self.intercept, self.lex_weight, self.prior_weight,
-                     *self.neutral_band],
+                    [
+                        self.intercept,
+                        self.lex_weight,
+                        self.prior_weight,
+                        *self.neutral_band,
+                    ],
                     dtype=np.float64,
                 ),
                 meta=np.array(json.dumps({**self.meta, "format": FORMAT_VERSION})),
@@ -471,10 +565,25 @@ class TrainResult:
         }
 
 
-_POS_WORDS = frozenset({"positive", "pos", "1", "1.0", "true", "yes", "good", "正面",
-                        "积极", "好评", "正"})
-_NEG_WORDS = frozenset({"negative", "neg", "0", "0.0", "-1", "false", "no", "bad",
-                        "负面", "消极", "差评", "负"})
+_POS_WORDS = frozenset(
+    {"positive", "pos", "1", "1.0", "true", "yes", "good", "正面", "积极", "好评", "正"}
+)
+_NEG_WORDS = frozenset(
+    {
+        "negative",
+        "neg",
+        "0",
+        "0.0",
+        "-1",
+        "false",
+        "no",
+        "bad",
+        "负面",
+        "消极",
+        "差评",
+        "负",
+    }
+)
 _NEU_WORDS = frozenset({"neutral", "neu", "mixed", "中性", "中评", "2"})
 
 
@@ -500,8 +609,10 @@ def _labels_to_int(labels: Sequence[object]) -> np.ndarray:
 def ratings_to_labels(
     ratings: Sequence[float | None], *, scale: Literal["auto", "csat", "nps"] = "auto"
 ) -> list[Label | None]:
-    """Turn ratings into labels: CSAT 1–5 (≤2 negative, 3 neutral, ≥4 positive) or NPS
-    0–10 (0–6 negative, 7–8 neutral, 9–10 positive).
+    """Turn ratings into labels.
+
+    CSAT 1–5: ≤2 negative, 3 neutral, ≥4 positive; NPS 0–10: 0–6 negative, 7–8 neutral,
+    9–10 positive.
 
     ``scale="auto"`` picks NPS when any rating is 0 or above 5, CSAT otherwise.
 
@@ -513,8 +624,7 @@ def ratings_to_labels(
     ['negative', 'neutral', 'positive']
     """
     check_choice(scale, "scale", "ratings_to_labels", ("auto", "csat", "nps"))
-    vals = [None if r is None or (isinstance(r, float) and math.isnan(r)) else float(r)
-            for r in ratings]
+    vals = [None if r is None or math.isnan(float(r)) else float(r) for r in ratings]
     present = [v for v in vals if v is not None]
     if scale == "auto":
         scale = "nps" if any(v > 5 or v == 0 for v in present) else "csat"
@@ -548,14 +658,21 @@ def _fit_lr(
     return np.asarray(clf.coef_[0], dtype=np.float64), float(clf.intercept_[0])
 
 
-def _with_column(x: sp.csr_matrix, col: np.ndarray | None, scale: float) -> sp.csr_matrix:
-    """Append one dense feature, divided by ``scale`` (so the L2 penalty on its weight is
-    comparable to that on the l2-normed n-grams)."""
+def _with_column(
+    x: sp.csr_matrix, col: np.ndarray | None, scale: float
+) -> sp.csr_matrix:
+    """Append one dense feature divided by ``scale``.
+
+    The scaling keeps the L2 penalty on its weight comparable to the n-grams'.
+    """
     if col is None:
         return x
     import scipy.sparse as sp
 
-    return sp.hstack([x, sp.csr_matrix(col[:, None] / scale)], format="csr")
+    out: sp.csr_matrix = sp.hstack(
+        [x, sp.csr_matrix(col[:, None] / scale)], format="csr"
+    )
+    return out
 
 
 _PRIOR_SCALE = 4.0
@@ -614,7 +731,9 @@ def train(
     if (labels is None) == (ratings is None):
         msg = "train() needs exactly one of `labels` or `ratings`."
         raise InvalidParameterError(msg)
-    raw = labels if labels is not None else ratings_to_labels(ratings or [], scale=scale)
+    raw = (
+        labels if labels is not None else ratings_to_labels(ratings or [], scale=scale)
+    )
     if len(raw) != len(texts):
         msg = f"train(): {len(texts)} texts but {len(raw)} labels/ratings."
         raise InvalidParameterError(msg)
@@ -622,7 +741,9 @@ def train(
     check_interval(c, "c", "train", low=0)
     y_all = _labels_to_int(raw)
     clean = _clean(texts)
-    keep = np.array([y >= 0 and bool(t.strip()) for y, t in zip(y_all, clean, strict=True)])
+    keep = np.array(
+        [y >= 0 and bool(t.strip()) for y, t in zip(y_all, clean, strict=True)]
+    )
     idx = np.flatnonzero(keep)
     y = y_all[idx]
     n_pos, n_neg = int((y == 1).sum()), int((y == 0).sum())
@@ -648,7 +769,9 @@ def train(
     acc = float(accuracy_score(y, pred))
     f1 = float(f1_score(y, pred, average="macro"))
     default_acc = (
-        float(((prior_z > 0).astype(np.int64) == y).mean()) if prior_z is not None else None
+        float(((prior_z > 0).astype(np.int64) == y).mean())
+        if prior_z is not None
+        else None
     )
     w, b = _fit_lr(xp, y, c)
     prior_w = float(w[-1] / _PRIOR_SCALE) if prior else 0.0

@@ -129,9 +129,9 @@ def servqual(
     e_cols: dict[str, str] = {}
     p_cols: dict[str, str] = {}
     for c in table.column_names:
-        m = _COL.match(c)
-        if m:
-            (e_cols if m.group(1) in "Ee" else p_cols)[m.group(2)] = c
+        hit = _COL.match(c)
+        if hit:
+            (e_cols if hit.group(1) in "Ee" else p_cols)[hit.group(2)] = c
     used = [i for i in mapping if i in e_cols and i in p_cols]
     if not used:
         msg = (
@@ -153,29 +153,39 @@ def servqual(
             except (TypeError, ValueError):
                 f = math.nan
             if not lo <= f <= hi:
-                msg = (f"SERVQUAL column {col!r}, row {i + 1}: {v!r} is not a number in "
-                       f"[{lo:g}, {hi:g}].")
+                msg = (
+                    f"SERVQUAL column {col!r}, row {i + 1}: {v!r} is not a number in "
+                    f"[{lo:g}, {hi:g}]."
+                )
                 raise LogSchemaError(msg)
             out.append(f)
         return out
 
     gaps: dict[str, list[float | None]] = {}
-    item_rows = []
+    item_rows: list[dict[str, Any]] = []
     for item in used:
         e, p = values(e_cols[item]), values(p_cols[item])
-        g = [None if a is None or b is None else b - a for a, b in zip(e, p, strict=True)]
+        g = [
+            None if a is None or b is None else b - a for a, b in zip(e, p, strict=True)
+        ]
         gaps[item] = g
         ev = [x for x in e if x is not None]
         pv = [x for x in p if x is not None]
         gm, glo, ghi = _mean_ci([x for x in g if x is not None])
-        item_rows.append({
-            "item": item, "dimension": mapping[item], "n": sum(x is not None for x in g),
-            "expectation": sum(ev) / len(ev) if ev else None,
-            "perception": sum(pv) / len(pv) if pv else None,
-            "gap": gm, "ci_low": glo, "ci_high": ghi,
-        })
-    dims = [d for d in dict.fromkeys(mapping[i] for i in used)]
-    dim_rows = []
+        item_rows.append(
+            {
+                "item": item,
+                "dimension": mapping[item],
+                "n": sum(x is not None for x in g),
+                "expectation": sum(ev) / len(ev) if ev else None,
+                "perception": sum(pv) / len(pv) if pv else None,
+                "gap": gm,
+                "ci_low": glo,
+                "ci_high": ghi,
+            }
+        )
+    dims = list(dict.fromkeys(mapping[i] for i in used))
+    dim_rows: list[dict[str, Any]] = []
     for d in dims:
         its = [i for i in used if mapping[i] == d]
         per_resp = []
@@ -186,21 +196,32 @@ def servqual(
         m, cl, ch = _mean_ci(per_resp)
         ev = [row["expectation"] for row in item_rows if row["dimension"] == d]
         pv = [row["perception"] for row in item_rows if row["dimension"] == d]
-        dim_rows.append({
-            "dimension": d, "items": len(its), "n": len(per_resp),
-            "expectation": sum(ev) / len(ev), "perception": sum(pv) / len(pv),
-            "gap": m, "ci_low": cl, "ci_high": ch,
-        })
+        dim_rows.append(
+            {
+                "dimension": d,
+                "items": len(its),
+                "n": len(per_resp),
+                "expectation": sum(ev) / len(ev),
+                "perception": sum(pv) / len(pv),
+                "gap": m,
+                "ci_low": cl,
+                "ci_high": ch,
+            }
+        )
     score = sum(r["gap"] for r in dim_rows) / len(dim_rows)
     weighted = None
     if weights:
         bad = [k for k in weights if k not in dims]
         if bad or any(v < 0 for v in weights.values()) or not sum(weights.values()):
-            msg = (f"SERVQUAL weights must be non-negative points for the dimensions {dims}; "
-                   f"got {dict(weights)}.")
+            msg = (
+                f"SERVQUAL weights must be non-negative points for the dimensions {dims}; "
+                f"got {dict(weights)}."
+            )
             raise InvalidParameterError(msg)
         tot = sum(weights.get(r["dimension"], 0.0) for r in dim_rows)
-        weighted = sum(r["gap"] * weights.get(r["dimension"], 0.0) for r in dim_rows) / tot
+        weighted = (
+            sum(r["gap"] * weights.get(r["dimension"], 0.0) for r in dim_rows) / tot
+        )
     return ServqualResult(
         items=pa.Table.from_pylist(item_rows),
         dimensions=pa.Table.from_pylist(dim_rows),

@@ -29,7 +29,6 @@ import logging
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -38,6 +37,8 @@ import numpy as np
 from servops._validation import check_choice
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import pyarrow as pa
 
 __all__ = [
@@ -54,26 +55,326 @@ _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
 _EN_WORD = re.compile(r"[a-z][a-z'\-]*[a-z]|[a-z]")
 
-EN_STOP = frozenset("""
-a about above after again against all am an and any are aren't as at be because been before
-being below between both but by can can't cannot could couldn't did didn't do does doesn't
-doing don't down during each few for from further had hadn't has hasn't have haven't having he
-he'd he'll he's her here here's hers herself him himself his how how's i i'd i'll i'm i've if
-in into is isn't it it's its itself let's me more most mustn't my myself no nor not of off on
-once only or other ought our ours ourselves out over own same shan't she she'd she'll she's
-should shouldn't so some such than that that's the their theirs them themselves then there
-there's these they they'd they'll they're they've this those through to too under until up
-very was wasn't we we'd we'll we're we've were weren't what what's when when's where where's
-which while who who's whom why why's with won't would wouldn't you you'd you'll you're you've
-your yours yourself yourselves also just get got really one will would still even us
-""".split())
-ZH_STOP = frozenset("""
-的 了 是 我 你 他 她 它 们 我们 你们 他们 这 那 这个 那个 就 都 也 还 又 在 和 与 及 或 而 但 但是
-因为 所以 如果 虽然 然后 而且 并且 一个 一些 有 没 不 很 太 非常 比较 挺 吧 吗 呢 啊 呀 哦 嗯 哈
-什么 怎么 为什么 可以 可能 已经 自己 给 被 把 让 对 从 到 向 跟 于 上 下 里 中 时 时候 之后 之前
-一下 一次 一直 每次 这次 那次 还是 就是 不是 只是 觉得 感觉 知道 说 要 会 能 想 去 来 做 看 用 再
-等等 以及 这样 那样 这么 那么 真的 其实 而已 一点 有点 这里 那里 之 其 个 次 些 过 着 得 地 啦
-""".split())
+EN_STOP = frozenset(
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "aren't",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "can't",
+        "cannot",
+        "could",
+        "couldn't",
+        "did",
+        "didn't",
+        "do",
+        "does",
+        "doesn't",
+        "doing",
+        "don't",
+        "down",
+        "during",
+        "each",
+        "few",
+        "for",
+        "from",
+        "further",
+        "had",
+        "hadn't",
+        "has",
+        "hasn't",
+        "have",
+        "haven't",
+        "having",
+        "he",
+        "he'd",
+        "he'll",
+        "he's",
+        "her",
+        "here",
+        "here's",
+        "hers",
+        "herself",
+        "him",
+        "himself",
+        "his",
+        "how",
+        "how's",
+        "i",
+        "i'd",
+        "i'll",
+        "i'm",
+        "i've",
+        "if",
+        "in",
+        "into",
+        "is",
+        "isn't",
+        "it",
+        "it's",
+        "its",
+        "itself",
+        "let's",
+        "me",
+        "more",
+        "most",
+        "mustn't",
+        "my",
+        "myself",
+        "no",
+        "nor",
+        "not",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "ought",
+        "our",
+        "ours",
+        "ourselves",
+        "out",
+        "over",
+        "own",
+        "same",
+        "shan't",
+        "she",
+        "she'd",
+        "she'll",
+        "she's",
+        "should",
+        "shouldn't",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "that's",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "themselves",
+        "then",
+        "there",
+        "there's",
+        "these",
+        "they",
+        "they'd",
+        "they'll",
+        "they're",
+        "they've",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "very",
+        "was",
+        "wasn't",
+        "we",
+        "we'd",
+        "we'll",
+        "we're",
+        "we've",
+        "were",
+        "weren't",
+        "what",
+        "what's",
+        "when",
+        "when's",
+        "where",
+        "where's",
+        "which",
+        "while",
+        "who",
+        "who's",
+        "whom",
+        "why",
+        "why's",
+        "with",
+        "won't",
+        "would",
+        "wouldn't",
+        "you",
+        "you'd",
+        "you'll",
+        "you're",
+        "you've",
+        "your",
+        "yours",
+        "yourself",
+        "yourselves",
+        "also",
+        "just",
+        "get",
+        "got",
+        "really",
+        "one",
+        "will",
+        "would",
+        "still",
+        "even",
+        "us",
+    ]
+)
+ZH_STOP = frozenset(
+    [
+        "的",
+        "了",
+        "是",
+        "我",
+        "你",
+        "他",
+        "她",
+        "它",
+        "们",
+        "我们",
+        "你们",
+        "他们",
+        "这",
+        "那",
+        "这个",
+        "那个",
+        "就",
+        "都",
+        "也",
+        "还",
+        "又",
+        "在",
+        "和",
+        "与",
+        "及",
+        "或",
+        "而",
+        "但",
+        "但是",
+        "因为",
+        "所以",
+        "如果",
+        "虽然",
+        "然后",
+        "而且",
+        "并且",
+        "一个",
+        "一些",
+        "有",
+        "没",
+        "不",
+        "很",
+        "太",
+        "非常",
+        "比较",
+        "挺",
+        "吧",
+        "吗",
+        "呢",
+        "啊",
+        "呀",
+        "哦",
+        "嗯",
+        "哈",
+        "什么",
+        "怎么",
+        "为什么",
+        "可以",
+        "可能",
+        "已经",
+        "自己",
+        "给",
+        "被",
+        "把",
+        "让",
+        "对",
+        "从",
+        "到",
+        "向",
+        "跟",
+        "于",
+        "上",
+        "下",
+        "里",
+        "中",
+        "时",
+        "时候",
+        "之后",
+        "之前",
+        "一下",
+        "一次",
+        "一直",
+        "每次",
+        "这次",
+        "那次",
+        "还是",
+        "就是",
+        "不是",
+        "只是",
+        "觉得",
+        "感觉",
+        "知道",
+        "说",
+        "要",
+        "会",
+        "能",
+        "想",
+        "去",
+        "来",
+        "做",
+        "看",
+        "用",
+        "再",
+        "等等",
+        "以及",
+        "这样",
+        "那样",
+        "这么",
+        "那么",
+        "真的",
+        "其实",
+        "而已",
+        "一点",
+        "有点",
+        "这里",
+        "那里",
+        "之",
+        "其",
+        "个",
+        "次",
+        "些",
+        "过",
+        "着",
+        "得",
+        "地",
+        "啦",
+    ]
+)
 
 
 def _jieba() -> Any:  # noqa: ANN401 - jieba has no stubs
@@ -123,7 +424,9 @@ def tokenize(text: str | None, *, lang: str | None = None) -> list[str]:
         if _CJK.match(run):
             out.extend(w for w in _jieba().lcut(run) if len(w) > 1 and w not in ZH_STOP)
         else:
-            out.extend(w for w in _EN_WORD.findall(run) if len(w) > 1 and w not in EN_STOP)
+            out.extend(
+                w for w in _EN_WORD.findall(run) if len(w) > 1 and w not in EN_STOP
+            )
     return out
 
 
@@ -153,20 +456,26 @@ def keywords(
             if not d:
                 continue
             tf = Counter(d)
-            norm = math.sqrt(sum((c * (1 + math.log(n / df[w]))) ** 2 for w, c in tf.items()))
+            norm = math.sqrt(
+                sum((c * (1 + math.log(n / df[w]))) ** 2 for w, c in tf.items())
+            )
             for w, c in tf.items():
                 scores[w] = scores.get(w, 0.0) + c * (1 + math.log(n / df[w])) / norm
     else:
         scores = _textrank(docs)
     best = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
-    return pa.table({
-        "keyword": pa.array([w for w, _ in best], pa.string()),
-        "score": pa.array([s for _, s in best], pa.float64()),
-        "comments": pa.array([df[w] for w, _ in best], pa.int64()),
-    })
+    return pa.table(
+        {
+            "keyword": pa.array([w for w, _ in best], pa.string()),
+            "score": pa.array([s for _, s in best], pa.float64()),
+            "comments": pa.array([df[w] for w, _ in best], pa.int64()),
+        }
+    )
 
 
-def _textrank(docs: list[list[str]], window: int = 5, damping: float = 0.85) -> dict[str, float]:
+def _textrank(
+    docs: list[list[str]], window: int = 5, damping: float = 0.85
+) -> dict[str, float]:
     import scipy.sparse as sp
 
     vocab: dict[str, int] = {}
@@ -199,39 +508,236 @@ def _textrank(docs: list[list[str]], window: int = 5, damping: float = 0.85) -> 
 
 #: The built-in service taxonomy: theme id → (English name, Chinese name, keywords).
 THEMES: dict[str, tuple[str, str, tuple[str, ...]]] = {
-    "waiting": ("Waiting / slow", "等待 / 慢", (
-        "等", "慢", "久", "排队", "拖", "迟迟", "延误", "延迟", "超时", "半天", "催",
-        "wait", "slow", "long time", "delay", "late", "hours", "days", "weeks", "forever",
-        "queue", "on hold", "took ages")),
-    "not_resolved": ("Not resolved / repeat", "未解决 / 反复", (
-        "没解决", "未解决", "没有解决", "还是不行", "又坏", "反复", "重复", "再次", "没修好",
-        "又出现", "第二次", "第三次", "still not", "unresolved", "not resolved",
-        "not fixed", "didn't fix", "still broken", "again", "reopen", "same problem",
-        "same issue", "third time", "second time")),
-    "handoffs": ("Handoffs / transfers", "转接 / 推诿", (
-        "转接", "转来转去", "踢皮球", "推诿", "推脱", "换了", "转了", "部门", "升级",
-        "transferred", "passed around", "escalat", "another department", "bounced",
-        "different agent", "repeat my", "handed over", "reassign")),
-    "attitude": ("Staff attitude", "服务态度", (
-        "态度", "不耐烦", "冷漠", "敷衍", "粗鲁", "骂", "礼貌", "热情", "耐心", "友好", "傲慢",
-        "rude", "attitude", "impolite", "unfriendly", "friendly", "polite", "patient",
-        "courteous", "arrogant", "kind")),
-    "communication": ("Communication / updates", "沟通 / 通知", (
-        "回复", "通知", "联系", "回电", "沟通", "解释", "告知", "没人理", "不理", "进度",
-        "reply", "respond", "response", "update", "call back", "callback", "inform",
-        "explain", "communicat", "nobody", "no one", "email", "status")),
-    "competence": ("Competence / knowledge", "专业能力", (
-        "专业", "不懂", "技术", "水平", "答非所问", "能力", "经验", "knowledge", "competent",
-        "incompetent", "professional", "clueless", "expert", "skilled", "understand")),
-    "billing": ("Price / billing / refund", "价格 / 收费 / 退款", (
-        "收费", "扣费", "费用", "价格", "贵", "退款", "账单", "钱", "赔偿", "charge", "fee",
-        "bill", "price", "refund", "expensive", "cost", "money", "compensat", "overcharg")),
-    "access": ("Access / channels / app", "渠道 / 系统", (
-        "打不通", "占线", "app", "网站", "系统", "登录", "在线", "人工", "电话", "客服热线",
-        "phone", "website", "portal", "login", "log in", "chat", "bot", "online", "hotline")),
-    "quality": ("Product / outcome quality", "产品 / 结果质量", (
-        "质量", "坏", "故障", "损坏", "破", "断网", "信号", "quality", "broken", "faulty",
-        "damaged", "defect", "outage", "signal")),
+    "waiting": (
+        "Waiting / slow",
+        "等待 / 慢",
+        (
+            "等",
+            "慢",
+            "久",
+            "排队",
+            "拖",
+            "迟迟",
+            "延误",
+            "延迟",
+            "超时",
+            "半天",
+            "催",
+            "wait",
+            "slow",
+            "long time",
+            "delay",
+            "late",
+            "hours",
+            "days",
+            "weeks",
+            "forever",
+            "queue",
+            "on hold",
+            "took ages",
+        ),
+    ),
+    "not_resolved": (
+        "Not resolved / repeat",
+        "未解决 / 反复",
+        (
+            "没解决",
+            "未解决",
+            "没有解决",
+            "还是不行",
+            "又坏",
+            "反复",
+            "重复",
+            "再次",
+            "没修好",
+            "又出现",
+            "第二次",
+            "第三次",
+            "still not",
+            "unresolved",
+            "not resolved",
+            "not fixed",
+            "didn't fix",
+            "still broken",
+            "again",
+            "reopen",
+            "same problem",
+            "same issue",
+            "third time",
+            "second time",
+        ),
+    ),
+    "handoffs": (
+        "Handoffs / transfers",
+        "转接 / 推诿",
+        (
+            "转接",
+            "转来转去",
+            "踢皮球",
+            "推诿",
+            "推脱",
+            "换了",
+            "转了",
+            "部门",
+            "升级",
+            "transferred",
+            "passed around",
+            "escalat",
+            "another department",
+            "bounced",
+            "different agent",
+            "repeat my",
+            "handed over",
+            "reassign",
+        ),
+    ),
+    "attitude": (
+        "Staff attitude",
+        "服务态度",
+        (
+            "态度",
+            "不耐烦",
+            "冷漠",
+            "敷衍",
+            "粗鲁",
+            "骂",
+            "礼貌",
+            "热情",
+            "耐心",
+            "友好",
+            "傲慢",
+            "rude",
+            "attitude",
+            "impolite",
+            "unfriendly",
+            "friendly",
+            "polite",
+            "patient",
+            "courteous",
+            "arrogant",
+            "kind",
+        ),
+    ),
+    "communication": (
+        "Communication / updates",
+        "沟通 / 通知",
+        (
+            "回复",
+            "通知",
+            "联系",
+            "回电",
+            "沟通",
+            "解释",
+            "告知",
+            "没人理",
+            "不理",
+            "进度",
+            "reply",
+            "respond",
+            "response",
+            "update",
+            "call back",
+            "callback",
+            "inform",
+            "explain",
+            "communicat",
+            "nobody",
+            "no one",
+            "email",
+            "status",
+        ),
+    ),
+    "competence": (
+        "Competence / knowledge",
+        "专业能力",
+        (
+            "专业",
+            "不懂",
+            "技术",
+            "水平",
+            "答非所问",
+            "能力",
+            "经验",
+            "knowledge",
+            "competent",
+            "incompetent",
+            "professional",
+            "clueless",
+            "expert",
+            "skilled",
+            "understand",
+        ),
+    ),
+    "billing": (
+        "Price / billing / refund",
+        "价格 / 收费 / 退款",
+        (
+            "收费",
+            "扣费",
+            "费用",
+            "价格",
+            "贵",
+            "退款",
+            "账单",
+            "钱",
+            "赔偿",
+            "charge",
+            "fee",
+            "bill",
+            "price",
+            "refund",
+            "expensive",
+            "cost",
+            "money",
+            "compensat",
+            "overcharg",
+        ),
+    ),
+    "access": (
+        "Access / channels / app",
+        "渠道 / 系统",
+        (
+            "打不通",
+            "占线",
+            "app",
+            "网站",
+            "系统",
+            "登录",
+            "在线",
+            "人工",
+            "电话",
+            "客服热线",
+            "phone",
+            "website",
+            "portal",
+            "login",
+            "log in",
+            "chat",
+            "bot",
+            "online",
+            "hotline",
+        ),
+    ),
+    "quality": (
+        "Product / outcome quality",
+        "产品 / 结果质量",
+        (
+            "质量",
+            "坏",
+            "故障",
+            "损坏",
+            "破",
+            "断网",
+            "信号",
+            "quality",
+            "broken",
+            "faulty",
+            "damaged",
+            "defect",
+            "outage",
+            "signal",
+        ),
+    ),
 }
 
 
@@ -253,7 +759,10 @@ class ThemeResult:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {"themes": self.themes.to_pylist(), "assignments": self.assignments.to_pylist()}
+        return {
+            "themes": self.themes.to_pylist(),
+            "assignments": self.assignments.to_pylist(),
+        }
 
     def flags(self, n_rows: int) -> dict[str, np.ndarray]:
         """Theme → boolean array over the comments."""
@@ -301,8 +810,15 @@ def themes(
                 ths.append(th)
                 strength.append(float(hits))
     names = {k: (v[0], v[1]) for k, v in THEMES.items()}
-    return _result(clean, rows, ths, strength, names,
-                   {k: list(v[2][:6]) for k, v in THEMES.items()}, examples)
+    return _result(
+        clean,
+        rows,
+        ths,
+        strength,
+        names,
+        {k: list(v[2][:6]) for k, v in THEMES.items()},
+        examples,
+    )
 
 
 def _result(
@@ -332,31 +848,43 @@ def _result(
                 best.append(sr)
             if len(best) == examples:
                 break
-        theme_rows.append({
-            "theme": th,
-            "name_en": names[th][0],
-            "name_zh": names[th][1],
-            "comments": len(by[th]),
-            "share": len(by[th]) / n_comments if n_comments else 0.0,
-            "keywords": kws.get(th, []),
-            "examples": [texts[r] for _, r in best],
-        })
-    schema = pa.schema([
-        ("theme", pa.string()), ("name_en", pa.string()), ("name_zh", pa.string()),
-        ("comments", pa.int64()), ("share", pa.float64()),
-        ("keywords", pa.list_(pa.string())), ("examples", pa.list_(pa.string())),
-    ])
+        theme_rows.append(
+            {
+                "theme": th,
+                "name_en": names[th][0],
+                "name_zh": names[th][1],
+                "comments": len(by[th]),
+                "share": len(by[th]) / n_comments if n_comments else 0.0,
+                "keywords": kws.get(th, []),
+                "examples": [texts[r] for _, r in best],
+            }
+        )
+    schema = pa.schema(
+        [
+            ("theme", pa.string()),
+            ("name_en", pa.string()),
+            ("name_zh", pa.string()),
+            ("comments", pa.int64()),
+            ("share", pa.float64()),
+            ("keywords", pa.list_(pa.string())),
+            ("examples", pa.list_(pa.string())),
+        ]
+    )
     return ThemeResult(
         themes=pa.Table.from_pylist(theme_rows, schema=schema),
-        assignments=pa.table({
-            "row": pa.array(rows, pa.int64()),
-            "theme": pa.array(ths, pa.string()),
-            "strength": pa.array(strength, pa.float64()),
-        }),
+        assignments=pa.table(
+            {
+                "row": pa.array(rows, pa.int64()),
+                "theme": pa.array(ths, pa.string()),
+                "strength": pa.array(strength, pa.float64()),
+            }
+        ),
     )
 
 
-def _nmf_themes(texts: list[str], n_themes: int | None, examples: int, seed: int) -> ThemeResult:
+def _nmf_themes(
+    texts: list[str], n_themes: int | None, examples: int, seed: int
+) -> ThemeResult:
     from sklearn.decomposition import NMF
     from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -397,29 +925,39 @@ def theme_pareto(result: ThemeResult, *, rows: Sequence[int] | None = None) -> p
     Examples
     --------
     >>> r = themes(["slow", "slow again", "rude"])
-    >>> [(p["theme"], p["comments"], round(p["cumulative"], 2))
-    ...  for p in theme_pareto(r).to_pylist()]
+    >>> [
+    ...     (p["theme"], p["comments"], round(p["cumulative"], 2))
+    ...     for p in theme_pareto(r).to_pylist()
+    ... ]
     [('waiting', 2, 0.5), ('attitude', 1, 0.75), ('not_resolved', 1, 1.0)]
     """
     import pyarrow as pa
 
     keep = set(rows) if rows is not None else None
     counts = Counter(
-        th for r, th in zip(result.assignments.column("row").to_pylist(),
-                            result.assignments.column("theme").to_pylist(), strict=True)
+        th
+        for r, th in zip(
+            result.assignments.column("row").to_pylist(),
+            result.assignments.column("theme").to_pylist(),
+            strict=True,
+        )
         if keep is None or r in keep
     )
-    names = {r["theme"]: (r["name_en"], r["name_zh"]) for r in result.themes.to_pylist()}
+    names = {
+        r["theme"]: (r["name_en"], r["name_zh"]) for r in result.themes.to_pylist()
+    }
     order = sorted(counts, key=lambda th: (-counts[th], th))
     total = sum(counts.values())
     cum = np.cumsum([counts[t] for t in order]) / total if total else np.array([])
-    return pa.table({
-        "theme": pa.array(order, pa.string()),
-        "name_en": pa.array([names[t][0] for t in order], pa.string()),
-        "name_zh": pa.array([names[t][1] for t in order], pa.string()),
-        "comments": pa.array([counts[t] for t in order], pa.int64()),
-        "cumulative": pa.array([float(c) for c in cum], pa.float64()),
-    })
+    return pa.table(
+        {
+            "theme": pa.array(order, pa.string()),
+            "name_en": pa.array([names[t][0] for t in order], pa.string()),
+            "name_zh": pa.array([names[t][1] for t in order], pa.string()),
+            "comments": pa.array([counts[t] for t in order], pa.int64()),
+            "cumulative": pa.array([float(c) for c in cum], pa.float64()),
+        }
+    )
 
 
 @functools.cache

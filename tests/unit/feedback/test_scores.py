@@ -79,11 +79,15 @@ def test_score_by_missing_column():
 
 
 def test_score_trend_monthly():
-    t = pa.table({
-        "score": [10, 0, 10],
-        "submitted_at": pa.array([datetime(2024, 1, 1), datetime(2024, 1, 31),
-                                  datetime(2024, 2, 2)], pa.timestamp("us", tz="UTC")),
-    })
+    t = pa.table(
+        {
+            "score": [10, 0, 10],
+            "submitted_at": pa.array(
+                [datetime(2024, 1, 1), datetime(2024, 1, 31), datetime(2024, 2, 2)],
+                pa.timestamp("us", tz="UTC"),
+            ),
+        }
+    )
     rows = score_trend(t).to_pylist()
     assert [(r["n"], r["value"]) for r in rows] == [(2, 0.0), (1, 100.0)]
 

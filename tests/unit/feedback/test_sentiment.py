@@ -2,6 +2,7 @@ import csv
 
 import numpy as np
 import pytest
+from tests.paths import shared_feedback
 
 from servops.errors import InvalidParameterError
 from servops.feedback import (
@@ -13,7 +14,6 @@ from servops.feedback import (
     train,
 )
 from servops.feedback.sentiment import sentiment_features
-from tests.paths import shared_feedback
 
 SERVICE_ZH = [
     ("快递员很准时，态度也好", "positive"),
@@ -58,25 +58,46 @@ def test_scores_are_probabilities_and_empty_is_null():
 
 def test_neutral_band():
     m = default_model()
-    wide = SentimentModel(m.indices, m.weights, m.intercept, m.lex_weight,
-                          neutral_band=(0.0, 1.0))
+    wide = SentimentModel(
+        m.indices, m.weights, m.intercept, m.lex_weight, neutral_band=(0.0, 1.0)
+    )
     assert wide.predict(["great", "terrible"]) == ["neutral", "neutral"]
 
 
 def test_ratings_to_labels_and_errors():
-    assert ratings_to_labels([1, 2, 3, 4, 5]) == ["negative", "negative", "neutral",
-                                                  "positive", "positive"]
-    assert ratings_to_labels([6, 7, 8, 9, None]) == ["negative", "neutral", "neutral",
-                                                     "positive", None]
+    assert ratings_to_labels([1, 2, 3, 4, 5]) == [
+        "negative",
+        "negative",
+        "neutral",
+        "positive",
+        "positive",
+    ]
+    assert ratings_to_labels([6, 7, 8, 9, None]) == [
+        "negative",
+        "neutral",
+        "neutral",
+        "positive",
+        None,
+    ]
     with pytest.raises(InvalidParameterError, match="outside the CSAT"):
         ratings_to_labels([6], scale="csat")
 
 
 def _toy():
-    pos = ["fast friendly help", "quick fix thanks", "very helpful agent",
-           "resolved same day", "great service"] * 4
-    neg = ["slow rude agent", "still broken", "nobody answered", "waited weeks",
-           "terrible service"] * 4
+    pos = [
+        "fast friendly help",
+        "quick fix thanks",
+        "very helpful agent",
+        "resolved same day",
+        "great service",
+    ] * 4
+    neg = [
+        "slow rude agent",
+        "still broken",
+        "nobody answered",
+        "waited weeks",
+        "terrible service",
+    ] * 4
     return pos + neg, ["positive"] * 20 + ["negative"] * 20
 
 
@@ -87,8 +108,9 @@ def test_train_save_load_roundtrip(tmp_path):
     assert 0.9 <= r.accuracy <= 1.0 and 0.9 <= r.macro_f1 <= 1.0
     path = r.model.save(tmp_path / "m.npz")
     m2 = SentimentModel.load(path)
-    np.testing.assert_allclose(m2.predict_proba(texts), r.model.predict_proba(texts),
-                               rtol=1e-5)
+    np.testing.assert_allclose(
+        m2.predict_proba(texts), r.model.predict_proba(texts), rtol=1e-5
+    )
 
 
 def test_train_on_ratings_drops_neutral():
@@ -131,7 +153,9 @@ def _yelp():
 def _hotel():
     path = shared_feedback("ChnSentiCorp_htl_all.csv")
     with path.open(encoding="utf-8") as fh:
-        return [(r["review"], int(r["label"])) for r in csv.DictReader(fh) if r["review"]]
+        return [
+            (r["review"], int(r["label"])) for r in csv.DictReader(fh) if r["review"]
+        ]
 
 
 def test_default_model_held_out_floor():

@@ -1,20 +1,26 @@
 import pyarrow as pa
 import pytest
+from tests.paths import DATA
 
 from servops.errors import LogSchemaError
 from servops.feedback import kano, kano_category, servqual
 from servops.feedback.servqual import STANDARD_ITEMS
-from tests.paths import DATA
 
 EXAMPLES = DATA.parents[1] / "docs" / "examples"
 
 
 def test_servqual_hand_computed():
     # Two respondents, items 1-2 tangibles, 5 reliability.
-    t = pa.table({
-        "E1": [7, 6], "P1": [5, 6], "E2": [6, 6], "P2": [4, 6],
-        "E5": [7, 7], "P5": [6, 3],
-    })
+    t = pa.table(
+        {
+            "E1": [7, 6],
+            "P1": [5, 6],
+            "E2": [6, 6],
+            "P2": [4, 6],
+            "E5": [7, 7],
+            "P5": [6, 3],
+        }
+    )
     r = servqual(t)
     dims = {d["dimension"]: d for d in r.dimensions.to_pylist()}
     # respondent gaps: tangibles r1 = mean(-2, -2) = -2, r2 = mean(0, 0) = 0 -> -1
@@ -54,11 +60,13 @@ def test_kano_table_corners():
 
 
 def test_kano_long_hand_computed():
-    t = pa.table({
-        "feature": ["sms"] * 4 + ["app"] * 4,
-        "functional": ["1", "1", "2", "like", "3", "3", "2", "1"],
-        "dysfunctional": ["5", "3", "5", "neutral", "3", "4", "5", "5"],
-    })
+    t = pa.table(
+        {
+            "feature": ["sms"] * 4 + ["app"] * 4,
+            "functional": ["1", "1", "2", "like", "3", "3", "2", "1"],
+            "dysfunctional": ["5", "3", "5", "neutral", "3", "4", "5", "5"],
+        }
+    )
     rows = {r["feature"]: r for r in kano(t).to_pylist()}
     # sms: O, A, M, A -> attractive; better = 3/4, worse = -2/4
     assert rows["sms"]["category"] == "attractive"
@@ -70,8 +78,9 @@ def test_kano_long_hand_computed():
 
 
 def test_kano_tie_prefers_must_be():
-    t = pa.table({"feature": ["x", "x"], "functional": ["2", "1"],
-                  "dysfunctional": ["5", "3"]})  # M and A tie
+    t = pa.table(
+        {"feature": ["x", "x"], "functional": ["2", "1"], "dysfunctional": ["5", "3"]}
+    )  # M and A tie
     assert kano(t).column("category").to_pylist() == ["must-be"]
 
 

@@ -18,8 +18,9 @@ from servops.feedback import (
 
 
 def test_language_detection_mixed():
-    assert detect_language(["客服 ok", "ok 客服很好 thanks a lot", "hello", "", "!!!"]) == [
-        "zh", "zh", "en", "unknown", "other"]
+    assert detect_language(
+        ["客服 ok", "ok 客服很好 thanks a lot", "hello", "", "!!!"]
+    ) == ["zh", "zh", "en", "unknown", "other"]
 
 
 def test_tokenize_drops_stop_words():
@@ -51,7 +52,8 @@ def test_themes_taxonomy_and_pareto():
 
 def test_themes_nmf_names_topics():
     texts = [f"refund slow money case{i}" for i in range(10)] + [
-        f"rude agent attitude day{i}" for i in range(10)]
+        f"rude agent attitude day{i}" for i in range(10)
+    ]
     r = themes(texts, method="nmf", n_themes=2)
     assert r.themes.num_rows == 2
     assert sum(r.themes.column("comments").to_pylist()) == 20
@@ -83,8 +85,14 @@ def test_read_feedback_csv_gb18030_and_excel(tmp_path):
 
 def _linked():
     t0 = datetime(2024, 1, 1)
-    ev = {"case": [], "act": [], "ts": [], "res": [], "channel": []}
-    fb = {"case_id": [], "score": [], "comment": []}
+    ev: dict[str, list[object]] = {
+        "case": [],
+        "act": [],
+        "ts": [],
+        "res": [],
+        "channel": [],
+    }
+    fb: dict[str, list[object]] = {"case_id": [], "score": [], "comment": []}
     for i in range(40):
         slow = i % 2 == 0
         hops = ["a", "b", "c"] if i % 4 == 0 else ["a"]
@@ -99,8 +107,12 @@ def _linked():
         fb["case_id"].append(f"c{i}")
         fb["score"].append(3 if slow else 10)
         fb["comment"].append("")
-    log = so.EventLog.from_arrow(pa.table(ev), columns=so.ColumnMap(
-        case_id="case", activity="act", timestamp="ts", resource="res"))
+    log = so.EventLog.from_arrow(
+        pa.table(ev),
+        columns=so.ColumnMap(
+            case_id="case", activity="act", timestamp="ts", resource="res"
+        ),
+    )
     return log, pa.table(fb)
 
 

@@ -24,7 +24,12 @@ if TYPE_CHECKING:
 
 __all__ = ["build"]
 
-_CANON = {"text": "comment", "score": "score", "case": "case_id", "date": "submitted_at"}
+_CANON = {
+    "text": "comment",
+    "score": "score",
+    "case": "case_id",
+    "date": "submitted_at",
+}
 
 
 def _load(ctx: ReportContext) -> pa.Table | None:
@@ -41,11 +46,25 @@ def _load(ctx: ReportContext) -> pa.Table | None:
 
         src = src if isinstance(src, pa.Table) else pa.table(src)
         names = src.column_names
-    cols = {k: given.get(k) or (v if v in names else None) for k, v in _CANON.items()}
+    cols: dict[str, str | None] = {
+        k: given.get(k) or (v if v in names else None) for k, v in _CANON.items()
+    }
     # Canonical names map onto themselves: prepare_feedback leaves them in place.
     if isinstance(src, str | Path):
-        return read_feedback(src, **cols)
-    return prepare_feedback(src, **cols)
+        return read_feedback(
+            src,
+            text=cols["text"],
+            score=cols["score"],
+            case=cols["case"],
+            date=cols["date"],
+        )
+    return prepare_feedback(
+        src,
+        text=cols["text"],
+        score=cols["score"],
+        case=cols["case"],
+        date=cols["date"],
+    )
 
 
 def _f(v: float | None, digits: int = 1) -> str:
@@ -67,15 +86,25 @@ def build(ctx: ReportContext) -> Section | None:
     if a is None:
         a = analyze_feedback(table, log=log)
         ctx.cache["feedback.analysis"] = a
-    parts = [_cards(ctx, a), _trend(ctx, a), _pareto(ctx, a), _drivers(ctx, a), _examples(ctx, a)]
+    parts = [
+        _cards(ctx, a),
+        _trend(ctx, a),
+        _pareto(ctx, a),
+        _drivers(ctx, a),
+        _examples(ctx, a),
+    ]
     summary = ""
     if a.score:
         if a.scale == "nps":
-            summary = t(f"NPS {_f(a.score['nps'])} from {a.score['n']:,} responses.",
-                        f"NPS {_f(a.score['nps'])}（{a.score['n']:,} 份答卷）。")
+            summary = t(
+                f"NPS {_f(a.score['nps'])} from {a.score['n']:,} responses.",
+                f"NPS {_f(a.score['nps'])}（{a.score['n']:,} 份答卷）。",
+            )
         else:
-            summary = t(f"CSAT {_f(a.score['csat'])}% from {a.score['n']:,} responses.",
-                        f"CSAT {_f(a.score['csat'])}%（{a.score['n']:,} 份答卷）。")
+            summary = t(
+                f"CSAT {_f(a.score['csat'])}% from {a.score['n']:,} responses.",
+                f"CSAT {_f(a.score['csat'])}%（{a.score['n']:,} 份答卷）。",
+            )
     note = t(
         "Sentiment comes from servops' default model (trained on lexicons and comments "
         "written for servops; about 0.79–0.81 accuracy on public review sets): treat single "
@@ -99,26 +128,43 @@ def _cards(ctx: ReportContext, a: FeedbackAnalysis) -> str:
         s = a.score
         if a.scale == "nps":
             items.append(("NPS", _f(s["nps"])))
-            notes.append(t(f"95% CI {_f(s['ci_low'])} … {_f(s['ci_high'])}",
-                           f"95% 置信区间 {_f(s['ci_low'])} … {_f(s['ci_high'])}"))
+            notes.append(
+                t(
+                    f"95% CI {_f(s['ci_low'])} … {_f(s['ci_high'])}",
+                    f"95% 置信区间 {_f(s['ci_low'])} … {_f(s['ci_high'])}",
+                )
+            )
             n = max(s["n"], 1)
-            items.append((t("Promoters / detractors", "推荐者 / 贬损者"),
-                          f"{100 * s['promoters'] / n:.0f}% / {100 * s['detractors'] / n:.0f}%"))
+            items.append(
+                (
+                    t("Promoters / detractors", "推荐者 / 贬损者"),
+                    f"{100 * s['promoters'] / n:.0f}% / {100 * s['detractors'] / n:.0f}%",
+                )
+            )
             notes.append("")
         else:
             items.append(("CSAT", f"{_f(s['csat'])}%"))
-            notes.append(t(f"95% CI {_f(s['ci_low'])} … {_f(s['ci_high'])}",
-                           f"95% 置信区间 {_f(s['ci_low'])} … {_f(s['ci_high'])}"))
+            notes.append(
+                t(
+                    f"95% CI {_f(s['ci_low'])} … {_f(s['ci_high'])}",
+                    f"95% 置信区间 {_f(s['ci_low'])} … {_f(s['ci_high'])}",
+                )
+            )
             items.append((t("Mean rating", "平均评分"), _f(s["mean"], 2)))
             notes.append("")
         items.append((t("Responses", "答卷"), f"{s['n']:,}"))
         notes.append("")
     if a.sentiment:
         total = sum(a.sentiment.values())
-        items.append((t("Negative comments", "负面评论"),
-                      f"{100 * a.sentiment.get('negative', 0) / max(total, 1):.0f}%"))
-        notes.append(", ".join(f"{k} {v:,}" for k, v in a.languages.items()
-                               if k != "unknown"))
+        items.append(
+            (
+                t("Negative comments", "负面评论"),
+                f"{100 * a.sentiment.get('negative', 0) / max(total, 1):.0f}%",
+            )
+        )
+        notes.append(
+            ", ".join(f"{k} {v:,}" for k, v in a.languages.items() if k != "unknown")
+        )
     return kpi_cards(items, notes=notes)
 
 
@@ -129,9 +175,11 @@ def _trend(ctx: ReportContext, a: FeedbackAnalysis) -> str:
     name = "NPS" if a.scale == "nps" else "CSAT %"
     return line_chart(
         [str(r["period"]) for r in rows],
-        {name: [r["value"] for r in rows],
-         ctx.t("95% CI low", "95% 下限"): [r["ci_low"] for r in rows],
-         ctx.t("95% CI high", "95% 上限"): [r["ci_high"] for r in rows]},
+        {
+            name: [r["value"] for r in rows],
+            ctx.t("95% CI low", "95% 下限"): [r["ci_low"] for r in rows],
+            ctx.t("95% CI high", "95% 上限"): [r["ci_high"] for r in rows],
+        },
         title=ctx.t(f"{name} per month", f"每月 {name}"),
         y_label=name,
     )
@@ -158,12 +206,17 @@ def _drivers(ctx: ReportContext, a: FeedbackAnalysis) -> str:
     rows = [r for r in a.drivers.drivers.to_pylist() if r["impact"] < 0][:10]
     if not rows:
         return ""
-    unit = {"nps": t("NPS points", "NPS 分"), "csat": t("CSAT points", "CSAT 百分点"),
-            "mean": t("rating", "评分")}[a.drivers.metric]
-    themes = {}
+    unit = {
+        "nps": t("NPS points", "NPS 分"),
+        "csat": t("CSAT points", "CSAT 百分点"),
+        "mean": t("rating", "评分"),
+    }[a.drivers.metric]
+    themes: dict[str, str] = {}
     if a.themes is not None:
-        themes = {r["theme"]: r["name_zh" if ctx.lang == "zh" else "name_en"]
-                  for r in a.themes.themes.to_pylist()}
+        themes = {
+            r["theme"]: r["name_zh" if ctx.lang == "zh" else "name_en"]
+            for r in a.themes.themes.to_pylist()
+        }
 
     def label(d: str) -> str:
         kind, _, name = d.partition(": ")
@@ -171,25 +224,38 @@ def _drivers(ctx: ReportContext, a: FeedbackAnalysis) -> str:
             return t("Theme: ", "主题：") + themes.get(name, name)
         return t("Process: ", "流程：") + name
 
-    chart = bar_chart([label(r["driver"]) for r in rows], [-r["impact"] for r in rows],
-                      horizontal=True,
-                      title=t(f"Score lost per driver ({unit}, effect × share)",
-                              f"各驱动因素造成的失分（{unit}，效应 × 占比）"))
-    head = (f"<tr><th>{t('Driver', '驱动因素')}</th><th>{t('Responses', '答卷')}</th>"
-            f"<th>{t('With', '有')}</th><th>{t('Without', '无')}</th>"
-            f"<th>{t('Effect (95% CI)', '效应（95% 区间）')}</th>"
-            f"<th>{t('Adjusted', '调整后')}</th></tr>")
+    chart = bar_chart(
+        [label(r["driver"]) for r in rows],
+        [-r["impact"] for r in rows],
+        horizontal=True,
+        title=t(
+            f"Score lost per driver ({unit}, effect × share)",
+            f"各驱动因素造成的失分（{unit}，效应 × 占比）",
+        ),
+    )
+    head = (
+        f"<tr><th>{t('Driver', '驱动因素')}</th><th>{t('Responses', '答卷')}</th>"
+        f"<th>{t('With', '有')}</th><th>{t('Without', '无')}</th>"
+        f"<th>{t('Effect (95% CI)', '效应（95% 区间）')}</th>"
+        f"<th>{t('Adjusted', '调整后')}</th></tr>"
+    )
     body = "".join(
         f"<tr><td>{escape(label(r['driver']))}</td><td>{r['n_with']:,}</td>"
         f"<td>{_f(r['score_with'])}</td><td>{_f(r['score_without'])}</td>"
         f"<td>{_f(r['effect'])} ({_f(r['ci_low'])} … {_f(r['ci_high'])})</td>"
-        f"<td>{_f(r['adjusted'])}</td></tr>" for r in rows)
+        f"<td>{_f(r['adjusted'])}</td></tr>"
+        for r in rows
+    )
     linked = ""
     if a.drivers.linked is not None:
-        linked = t(f"<p>{a.drivers.linked:,} of {a.drivers.n:,} responses linked to cases.</p>",
-                   f"<p>{a.drivers.n:,} 份答卷中 {a.drivers.linked:,} 份关联到案例。</p>")
-    return (f"<h3>{t('What lowers the score most', '最拉低评分的因素')}</h3>{chart}{linked}"
-            f'<table class="data">{head}{body}</table>')
+        linked = t(
+            f"<p>{a.drivers.linked:,} of {a.drivers.n:,} responses linked to cases.</p>",
+            f"<p>{a.drivers.n:,} 份答卷中 {a.drivers.linked:,} 份关联到案例。</p>",
+        )
+    return (
+        f"<h3>{t('What lowers the score most', '最拉低评分的因素')}</h3>{chart}{linked}"
+        f'<table class="data">{head}{body}</table>'
+    )
 
 
 def _examples(ctx: ReportContext, a: FeedbackAnalysis) -> str:
@@ -199,12 +265,20 @@ def _examples(ctx: ReportContext, a: FeedbackAnalysis) -> str:
     key = "name_zh" if ctx.lang == "zh" else "name_en"
     items = "".join(
         f"<li><b>{escape(r[key])}</b> ({r['comments']:,}): "
-        + " · ".join(f"“{escape(e[:160])}”" for e in r["examples"][:2]) + "</li>"
-        for r in a.themes.themes.to_pylist()[:8])
+        + " · ".join(f"“{escape(e[:160])}”" for e in r["examples"][:2])
+        + "</li>"
+        for r in a.themes.themes.to_pylist()[:8]
+    )
     kw = ""
     if a.keywords is not None and a.keywords.num_rows:
-        kw = (f"<p>{t('Keywords', '关键词')}: "
-              + ", ".join(escape(k) for k in a.keywords.column("keyword").to_pylist()[:15])
-              + "</p>")
-    return (f"<details><summary>{t('Themes with representative comments', '主题与代表性评论')}"
-            f"</summary><ul>{items}</ul>{kw}</details>")
+        kw = (
+            f"<p>{t('Keywords', '关键词')}: "
+            + ", ".join(
+                escape(k) for k in a.keywords.column("keyword").to_pylist()[:15]
+            )
+            + "</p>"
+        )
+    return (
+        f"<details><summary>{t('Themes with representative comments', '主题与代表性评论')}"
+        f"</summary><ul>{items}</ul>{kw}</details>"
+    )
