@@ -68,7 +68,6 @@ METRIC_COLUMNS = (
     "reopened",
     "reopens",
     "handovers",
-    "resources",
     "touches",
     "activities",
     "fcr",
@@ -117,14 +116,20 @@ def resolve_config(config: KpiConfig | PathLike | None, log: EventLog) -> KpiCon
     return load_config(config, log)
 
 
-def attribute_columns(log: EventLog) -> dict[str, str]:
+def attribute_columns(
+    log: EventLog, only: Iterable[str] | None = None
+) -> dict[str, str]:
     """Log attribute → output column name (prefixed ``attr:`` if it clashes)."""
     taken = set(METRIC_COLUMNS)
-    return {a: (f"attr:{a}" if a in taken else a) for a in log.attributes}
+    wanted = None if only is None else set(only)
+    return {
+        a: (f"attr:{a}" if a in taken else a)
+        for a in log.attributes
+        if wanted is None or a in wanted or f"attr:{a}" in wanted
+    }
 
 
-def _cases_sql(log: EventLog, cfg: KpiConfig, as_of_sql: str) -> str:
-    attrs = attribute_columns(log)
+def _cases_sql(cfg: KpiConfig, as_of_sql: str, attrs: dict[str, str]) -> str:
     attr_sel = "".join(
         f",\n    min_by({quote(a)}, ts) FILTER (WHERE {quote(a)} IS NOT NULL) AS {quote(c)}"
         for a, c in attrs.items()
@@ -175,7 +180,6 @@ WITH inst AS (
     min(st) AS arrived_at,
     max(ts) AS last_event_at,
     count(*) AS activities,
-    count(DISTINCT resource) AS resources,
     min(ts) FILTER (WHERE {sql_in("activity", cfg.first_response)}) AS first_response_at,
     max(ts) FILTER (WHERE {sql_in("activity", cfg.resolved)}) AS resolved_last,
     max(ts) FILTER (WHERE {sql_in("activity", cfg.closed)}) AS closed_last,
@@ -206,7 +210,6 @@ SELECT
   reopens > 0 AS reopened,
   CAST(reopens AS BIGINT) AS reopens,
   CAST(handovers AS BIGINT) AS handovers,
-  CAST(resources AS BIGINT) AS resources,
   CAST(touches AS BIGINT) AS touches,
   CAST(activities AS BIGINT) AS activities,
   CASE WHEN resolved_at IS NULL THEN NULL
@@ -220,7 +223,6 @@ SELECT
   {epoch_s(as_of_sql)} AS __as_of
   {"".join(f", {quote(c)}" for c in attrs.values())}
 FROM r
-ORDER BY case_id
 """
 
 
@@ -299,6 +301,7 @@ def case_metrics(
     config: KpiConfig | PathLike | None = None,
     *,
     as_of: datetime | None = None,
+    attributes: Iterable[str] | None = None,
 ) -> pa.Table:
     """One row per case: times, reopen, handovers, first-contact resolution, SLA status.
 
@@ -311,17 +314,20 @@ def case_metrics(
         (:func:`load_config`).
     as_of
         The moment open cases are measured to (default: the last timestamp in the log).
+    attributes
+        The case attributes to include (default: all of the log's attributes; the ones
+        the SLA policies use are always computed).
 
     Returns
     -------
     pyarrow.Table
         The columns of :data:`METRIC_COLUMNS` (durations in seconds, ``null`` where they
         do not apply), then one column per log attribute (its first non-empty value in
-        the case).
+        the case). Rows are in no particular order.
 
     Examples
     --------
-    >>> t = so.kpi.case_metrics(tiny_log)
+    >>> t = so.kpi.case_metrics(tiny_log).sort_by("case_id")
     >>> t.column("lead_time_s").to_pylist()
     [7200.0, 18000.0, 3600.0, 5400.0, None]
     >>> t.column("closed_at").to_pylist()[-1] is None  # c5 is still open
@@ -333,7 +339,8 @@ def case_metrics(
         if as_of is None
         else f"CAST({sql_lit(as_of.isoformat())} AS TIMESTAMPTZ)"
     )
-    base = run(log, _cases_sql(log, cfg, as_of_sql))
+    needed = None if attributes is None else {*attributes, *cfg.attributes()}
+    base = run(log, _cases_sql(cfg, as_of_sql, attribute_columns(log, needed)))
     n = base.num_rows
     pol = base.column("__policy").to_numpy(zero_copy_only=False)
     policy_idx = np.asarray(pol, dtype=np.float64)
@@ -406,7 +413,7 @@ def case_metrics(
     out = base.drop_columns(["__policy", "__a", "__fr", "__res", "__cl", "__as_of"])
     attr_names = [c for c in out.column_names if c not in METRIC_COLUMNS]
     cols: dict[str, pa.Array | pa.ChunkedArray] = {
-        c: out.column(c) for c in METRIC_COLUMNS[:15]
+        c: out.column(c) for c in METRIC_COLUMNS[: METRIC_COLUMNS.index("sla_policy")]
     }
     cols.update(
         {

@@ -25,7 +25,12 @@ import pyarrow as pa
 
 from servops._validation import check_choice
 from servops.errors import InvalidParameterError
-from servops.kpi.cases import METRIC_COLUMNS, case_metrics, resolve_config
+from servops.kpi.cases import (
+    METRIC_COLUMNS,
+    attribute_columns,
+    case_metrics,
+    resolve_config,
+)
 from servops.log.engine import local_time, quantile, quote
 
 if TYPE_CHECKING:
@@ -79,12 +84,13 @@ def _period_grid(first: date, last: date, by: Period) -> list[date]:
     return out
 
 
-def check_segment(cases: pa.Table, segment: str | None, owner: str) -> str | None:
-    """Check that ``segment`` is a column of the per-case table."""
+def check_segment(
+    columns: list[str], segment: str | None, owner: str, attrs: list[str]
+) -> str | None:
+    """Check that ``segment`` is one of ``columns`` (attributes or metric columns)."""
     if segment is None:
         return None
-    if segment not in cases.column_names:
-        attrs = [c for c in cases.column_names if c not in METRIC_COLUMNS]
+    if segment not in columns:
         msg = (
             f"The 'segment' parameter of {owner} must be a case attribute or a column of "
             f"case_metrics. Got {segment!r} instead. Attributes of this log: {attrs} "
@@ -137,8 +143,14 @@ def compute_kpis(
     if by is not None:
         check_choice(by, "by", "compute_kpis", ("day", "week", "month"))
     cfg = resolve_config(config, log)
-    table = case_metrics(log, cfg) if cases is None else cases
-    check_segment(table, segment, "compute_kpis")
+    if cases is None:
+        attrs = sorted(attribute_columns(log).values())
+        check_segment([*METRIC_COLUMNS, *attrs], segment, "compute_kpis", attrs)
+        table = case_metrics(log, cfg, attributes=[segment] if segment else [])
+    else:
+        table = cases
+        attrs = [c for c in cases.column_names if c not in METRIC_COLUMNS]
+        check_segment(cases.column_names, segment, "compute_kpis", attrs)
     tz = cfg.timezone
 
     def period(col: str) -> str:
@@ -152,10 +164,22 @@ def compute_kpis(
         else f"coalesce(CAST({quote(segment)} AS VARCHAR), '(missing)')"
     )
     con = log.con
+    keep = (
+        "lead_time_s, first_response_s, resolution_time_s, fcr, reopened, handovers, "
+        "sla_status, response_breached, resolution_breached"
+    )
     with registered(con, table) as src:
+        # periods once per case: the time-zone conversion is the costly part
+        per_case = con.sql(
+            f"SELECT {keep}, {period('arrived_at')} AS p_in, "
+            f"{period('first_response_at')} AS p_fr, "
+            f"{period('resolved_at')} AS p_res, {period('closed_at')} AS p_cl, "
+            f"{seg} AS seg FROM {src}"
+        ).to_arrow_table()
+    with registered(con, per_case) as cases_name:
         span = con.execute(
-            f"SELECT min(p), max(p) FROM (SELECT {period('arrived_at')} AS p FROM {src} "
-            f"UNION ALL SELECT {period('closed_at')} FROM {src})"
+            f"SELECT least(min(p_in), min(p_cl)), greatest(max(p_in), max(p_cl)) "
+            f"FROM {cases_name}"
         ).fetchall()[0]
         if span[0] is None:
             grid = pa.table({"period": pa.array([], pa.date32())})
@@ -166,24 +190,32 @@ def compute_kpis(
                 {"period": pa.array(_period_grid(span[0], span[1], by), pa.date32())}
             )
         with registered(con, grid) as periods:
-            sql = f"""
-WITH c AS (
-  SELECT *, {period("arrived_at")} AS p_in, {period("first_response_at")} AS p_fr,
-    {period("resolved_at")} AS p_res, {period("closed_at")} AS p_cl, {seg} AS seg
-  FROM {src}
-), grid AS (
+            return _aggregate(con, cases_name, periods, by=by, segment=segment)
+
+
+def _aggregate(
+    con: duckdb.DuckDBPyConnection,
+    cases: str,
+    periods: str,
+    *,
+    by: Period | None,
+    segment: str | None,
+) -> pa.Table:
+    """The KPI rows from per-case periods (``p_in``, ``p_fr``, ``p_res``, ``p_cl``)."""
+    sql = f"""
+WITH c AS (SELECT * FROM {cases}), grid AS (
   SELECT g.period, s.seg FROM {periods} g CROSS JOIN (SELECT DISTINCT seg FROM c) s
 ), arr AS (
   SELECT p_in AS period, seg, count(*) AS cases FROM c GROUP BY p_in, seg
 ), fr AS (
   SELECT p_fr AS period, seg, count(*) AS responded, {
-                _stats("first_response_s", "first_response")
-            }
+        _stats("first_response_s", "first_response")
+    }
   FROM c WHERE p_fr IS NOT NULL GROUP BY p_fr, seg
 ), rs AS (
   SELECT p_res AS period, seg, count(*) AS resolved, {
-                _stats("resolution_time_s", "resolution_time")
-            }
+        _stats("resolution_time_s", "resolution_time")
+    }
   FROM c WHERE p_res IS NOT NULL GROUP BY p_res, seg
 ), cl AS (
   SELECT p_cl AS period, seg, count(*) AS closed, {_stats("lead_time_s", "lead_time")},
@@ -225,4 +257,4 @@ LEFT JOIN rs ON rs.period = grid.period AND rs.seg = grid.seg
 LEFT JOIN cl ON cl.period = grid.period AND cl.seg = grid.seg
 ORDER BY grid.period, grid.seg
 """
-            return con.sql(sql).to_arrow_table()
+    return con.sql(sql).to_arrow_table()

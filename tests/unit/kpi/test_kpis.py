@@ -85,7 +85,7 @@ def test_bad_parameters(tiny_log):
     with pytest.raises(InvalidParameterError, match="'by' parameter"):
         compute_kpis(tiny_log, by="year")  # type: ignore[arg-type]
     with pytest.raises(
-        InvalidParameterError, match=r"Got 'prio'.*\['priority', 'channel'\]"
+        InvalidParameterError, match=r"Got 'prio'.*\['channel', 'priority'\]"
     ):
         compute_kpis(tiny_log, segment="prio")
 
