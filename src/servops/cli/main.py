@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "servops.cli.mining",
     "servops.cli.spc",
     "servops.cli.feedback",
+    "servops.cli.staffing",
 )
 
 

@@ -40,6 +40,7 @@ SECTION_MODULES: tuple[str, ...] = (
     "servops.report.sections.spc",
     "servops.report.sections.feedback",
     "servops.report.sections.twin",
+    "servops.report.sections.staffing",
 )
 
 Lang = Literal["en", "zh"]

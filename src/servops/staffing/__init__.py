@@ -23,6 +23,7 @@ from servops.staffing.erlang import (
     service_level,
     with_shrinkage,
 )
+from servops.staffing.proof import predicted_service_level, simulate_staffing
 from servops.staffing.requirements import StaffingPlan, staffing_requirements
 from servops.staffing.schedule import (
     Break,
@@ -49,9 +50,11 @@ __all__ = [
     "erlang_c",
     "occupancy",
     "offered_load",
+    "predicted_service_level",
     "read_shift_templates",
     "schedule_shifts",
     "service_level",
+    "simulate_staffing",
     "staffing_requirements",
     "with_shrinkage",
 ]

@@ -1,0 +1,739 @@
+"""``servops forecast``, ``staff`` and ``schedule``: how many people, when, on which shifts."""
+
+from __future__ import annotations
+
+import csv
+import re
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, cast
+
+import numpy as np
+import typer
+
+from servops.cli._common import DbOpt, JsonOpt, log_command, progress
+from servops.cli._render import emit, fmt_duration, simple_table
+from servops.errors import InvalidParameterError
+from servops.log import DEFAULT_WORKSPACE, EventLog, open_log
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from servops.forecast import ArrivalForecast, ArrivalSeries, Model
+    from servops.staffing import StaffingPlan
+
+__all__ = ["register"]
+
+IntervalOpt = Annotated[
+    str, typer.Option("--interval", help="Interval length: 15m, 30m, 1h, 1d.")
+]
+TargetOpt = Annotated[
+    str | None,
+    typer.Option("--target", help="Service level target: 80/20s = 80 % within 20 s."),
+]
+AhtOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--aht", help="Average handle time, e.g. 180s (default: from the log)."
+    ),
+]
+AsaOpt = Annotated[
+    str | None, typer.Option("--asa", help="Average speed of answer target, e.g. 30s.")
+]
+OccOpt = Annotated[
+    float | None, typer.Option("--max-occupancy", help="Occupancy cap, e.g. 0.85.")
+]
+AbandonOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--max-abandon", help="Abandonment cap, e.g. 0.05 (needs --patience)."
+    ),
+]
+PatienceOpt = Annotated[
+    str | None,
+    typer.Option("--patience", help="Mean caller patience, e.g. 120s: Erlang A."),
+]
+ShrinkOpt = Annotated[
+    float,
+    typer.Option("--shrinkage", help="Share of paid time off the queue, e.g. 0.3."),
+]
+SimOpt = Annotated[
+    bool,
+    typer.Option("--simulate", help="Check the plan in the simulator, per interval."),
+]
+RunsOpt = Annotated[int, typer.Option("--runs", help="Simulation replications.")]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Simulation seed.")]
+ModelOpt = Annotated[
+    str, typer.Option("--model", help="Forecast model: mstl, ets or seasonal_naive.")
+]
+HistoryOpt = Annotated[
+    str, typer.Option("--history", help="History to fit on, e.g. 12w, or 'all'.")
+]
+HolidaysOpt = Annotated[
+    str | None,
+    typer.Option("--holidays", help="Holiday dates, comma-separated (2024-12-25,…)."),
+]
+
+
+# -- parsing -------------------------------------------------------------------------------
+def _seconds(text: str, name: str) -> float:
+    from servops.forecast import parse_duration
+
+    return parse_duration(text, name).total_seconds()
+
+
+def _target(text: str | None) -> tuple[float | None, float | None]:
+    """``80/20s`` -> (0.8, 20.0); ``0.9/15`` -> (0.9, 15.0)."""
+    if text is None:
+        return None, None
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*%?\s*/\s*(\S+)\s*", text)
+    if not m:
+        msg = (
+            f"--target must look like 80/20s (80 % answered within 20 s); got {text!r}."
+        )
+        raise InvalidParameterError(msg)
+    level = float(m.group(1))
+    level = level / 100 if level > 1 else level
+    return level, _seconds(m.group(2), "--target threshold")
+
+
+def _holidays(text: str | None) -> list[date]:
+    if not text:
+        return []
+    try:
+        return [date.fromisoformat(d.strip()) for d in text.split(",") if d.strip()]
+    except ValueError:
+        msg = f"--holidays must be ISO dates separated by commas; got {text!r}."
+        raise InvalidParameterError(msg) from None
+
+
+def _model(name: str) -> Model:
+    from servops.forecast.arrivals import MODELS
+
+    if name not in MODELS:
+        msg = f"--model must be one of {list(MODELS)}; got {name!r}."
+        raise InvalidParameterError(msg)
+    return cast("Model", name)
+
+
+def _history(text: str) -> timedelta | None:
+    from servops.forecast import parse_duration
+
+    return None if text.strip().lower() == "all" else parse_duration(text, "--history")
+
+
+def _csv_header(path: Path) -> list[str]:
+    if path.suffix.lower() not in (".csv", ".tsv", ".txt") or not path.is_file():
+        return []
+    with path.open(encoding="utf-8") as fh:
+        first = fh.readline()
+    return [c.strip() for c in first.split(",")]
+
+
+def _arrivals(spec: str, interval: str, db: Path) -> ArrivalSeries:
+    """A counts file (interval_start + calls/arrivals) or a log (file or stored name)."""
+    from servops.forecast import arrival_counts, read_counts
+
+    header = _csv_header(Path(spec))
+    if "interval_start" in header:
+        return read_counts(spec, interval=interval)
+    with progress("reading log"):
+        log = open_log(spec, db=db)
+    return arrival_counts(log, interval=interval)
+
+
+def _forecast(
+    series: ArrivalSeries, horizon: str, model: str, history: str, holidays: str | None
+) -> ArrivalForecast:
+    from servops.forecast import ArrivalForecaster, parse_duration
+
+    with progress("forecasting"):
+        return (
+            ArrivalForecaster(
+                _model(model),
+                history=_history(history),
+                holidays=_holidays(holidays),
+            )
+            .fit(series)
+            .predict(parse_duration(horizon, "--horizon"))
+        )
+
+
+def _plan(
+    calls: np.ndarray,
+    aht_per_interval: np.ndarray | None,
+    *,
+    interval_s: float,
+    aht: str | None,
+    target: str | None,
+    asa: str | None,
+    max_occupancy: float | None,
+    max_abandon: float | None,
+    patience: str | None,
+    shrinkage: float,
+    starts: np.ndarray | None,
+) -> StaffingPlan:
+    from servops.staffing import staffing_requirements
+
+    sl, thr = _target(target)
+    if aht is not None:
+        aht_arg: float | np.ndarray = _seconds(aht, "--aht")
+    elif aht_per_interval is not None and np.isfinite(aht_per_interval).any():
+        aht_arg = aht_per_interval
+    else:
+        msg = (
+            "--aht is needed: the arrivals carry no handle time (the log has no start "
+            "times). Give e.g. --aht 180s."
+        )
+        raise InvalidParameterError(msg)
+    return staffing_requirements(
+        calls,
+        interval=interval_s,
+        aht=aht_arg,
+        service_level=sl,
+        threshold=thr,
+        asa=None if asa is None else _seconds(asa, "--asa"),
+        max_occupancy=max_occupancy,
+        max_abandon=max_abandon,
+        patience=None if patience is None else _seconds(patience, "--patience"),
+        shrinkage=shrinkage,
+        interval_start=starts,
+    )
+
+
+def _simulate(
+    plan: StaffingPlan,
+    *,
+    agents_on_queue: np.ndarray,
+    target: str | None,
+    patience: str | None,
+    runs: int,
+    seed: int,
+    start: datetime | None,
+) -> list[dict[str, Any]]:
+    from servops.staffing import simulate_staffing
+
+    _, thr = _target(target or "80/20s")
+    calls = plan["calls"]
+    aht = (
+        float(np.sum(plan["aht_s"] * calls) / calls.sum())
+        if calls.sum() > 0
+        else float(plan["aht_s"].mean())
+    )
+    with progress("simulating"):
+        table = simulate_staffing(
+            calls,
+            agents_on_queue,
+            interval=plan.interval_s,
+            aht=aht,
+            threshold=thr or 0.0,
+            patience=None if patience is None else _seconds(patience, "--patience"),
+            runs=runs,
+            seed=seed,
+            start=start,
+        )
+    rows: list[dict[str, Any]] = table.to_pylist()
+    return rows
+
+
+def _steady_state_sl(
+    calls: float,
+    agents: int,
+    interval_s: float,
+    aht_s: float,
+    target: str | None,
+    patience: str | None,
+    runs: int,
+    seed: int,
+) -> float | None:
+    """Simulated service level of one interval in steady state.
+
+    Simulates 24 identical intervals and pools all but the first 4 (the queue starts
+    empty, which would flatter the first interval).
+    """
+    from servops.staffing import simulate_staffing
+
+    _, thr = _target(target or "80/20s")
+    with progress("simulating"):
+        table = simulate_staffing(
+            np.full(24, calls),
+            np.full(24, agents),
+            interval=interval_s,
+            aht=aht_s,
+            threshold=thr or 0.0,
+            patience=None if patience is None else _seconds(patience, "--patience"),
+            runs=runs,
+            seed=seed,
+        )
+    sl = np.asarray(
+        table.column("simulated_service_level").to_numpy(zero_copy_only=False), float
+    )[4:]
+    offered = np.asarray(table.column("simulated_offered").to_numpy(), float)[4:]
+    ok = np.isfinite(sl)
+    total = float(offered[ok].sum())
+    return float(np.sum(sl[ok] * offered[ok]) / total) if total > 0 else None
+
+
+# -- commands ------------------------------------------------------------------------------
+def forecast(
+    log: EventLog,
+    interval: IntervalOpt = "30m",
+    horizon: Annotated[
+        str, typer.Option("--horizon", help="How far ahead: 14d.")
+    ] = "14d",
+    model: ModelOpt = "mstl",
+    history: HistoryOpt = "12w",
+    run_backtest: Annotated[
+        bool,
+        typer.Option("--backtest/--no-backtest", help="Score against seasonal naive."),
+    ] = True,
+    windows: Annotated[int, typer.Option("--windows", help="Backtest windows.")] = 4,
+    level: Annotated[
+        int | None, typer.Option("--level", help="Prediction interval, e.g. 80.")
+    ] = None,
+    holidays: HolidaysOpt = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the forecast as a counts CSV.")
+    ] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Forecast arrivals (and handle time) per interval, scored against seasonal naive."""
+    from servops.forecast import (
+        ArrivalForecaster,
+        arrival_counts,
+        backtest,
+        parse_duration,
+    )
+
+    name = _model(model)
+    series = arrival_counts(log, interval=interval)
+    hist = _history(history)
+    hol = _holidays(holidays)
+    with progress("forecasting"):
+        fc = (
+            ArrivalForecaster(
+                name,
+                history=hist,
+                holidays=hol,
+                level=level,
+            )
+            .fit(series)
+            .predict(parse_duration(horizon, "--horizon"))
+        )
+    bt = None
+    bt_note = None
+    if run_backtest:
+        try:
+            with progress("backtesting"):
+                bt = backtest(
+                    series,
+                    horizon=timedelta(days=7),
+                    windows=windows,
+                    model=name,
+                    history=hist,
+                    holidays=hol,
+                )
+        except InvalidParameterError as exc:
+            bt_note = str(exc)
+    if out is not None:
+        with out.open("w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(["interval_start", "calls", "aht_s"])
+            aht = fc.aht_s if fc.aht_s is not None else np.full(fc.mean.size, np.nan)
+            for t, c, h in zip(fc.timestamps(), fc.mean, aht, strict=True):
+                w.writerow(
+                    [
+                        str(t).replace("T", " "),
+                        f"{c:.4f}",
+                        "" if not np.isfinite(h) else f"{h:.1f}",
+                    ]
+                )
+    result = {
+        "history": series.to_dict(),
+        "forecast": fc.to_dict(),
+        "backtest": None if bt is None else bt.to_dict(),
+        "backtest_note": bt_note,
+    }
+
+    def render(c: Console) -> None:
+        c.print(
+            f"[bold]{series.source}[/]: {len(series):,} intervals of "
+            f"{fmt_duration(series.interval_s)}, {series.counts.sum():,.0f} arrivals"
+        )
+        if bt is not None:
+            verdict = "beats" if bt.mase < bt.mase_baseline else "does NOT beat"
+            c.print(
+                simple_table(
+                    f"Backtest ({len(bt.windows)} × 7 days): {model} {verdict} seasonal naive",
+                    ["", model, "seasonal naive"],
+                    [
+                        ["MASE", bt.mase, bt.mase_baseline],
+                        ["sMAPE", bt.smape, bt.smape_baseline],
+                        [
+                            "daily MASE",
+                            bt.daily_mase if bt.daily_mase is not None else "–",
+                            bt.daily_mase_baseline
+                            if bt.daily_mase_baseline is not None
+                            else "–",
+                        ],
+                    ],
+                )
+            )
+            c.print(
+                f"[dim]{bt.zero_share:.0%} of the scored intervals had no arrival.[/]"
+            )
+        elif bt_note:
+            c.print(f"[dim]no backtest: {bt_note}[/]")
+        day = int(86400 // series.interval_s) or 1
+        days = fc.mean.size // day if day > 1 else fc.mean.size
+        rows = [
+            [
+                str(fc.timestamps()[i * day])[:10],
+                float(fc.mean[i * day : (i + 1) * day].sum()),
+            ]
+            for i in range(days)
+        ]
+        c.print(
+            simple_table(f"Forecast ({model}), calls per day", ["day", "calls"], rows)
+        )
+        for n in fc.notes:
+            c.print(f"[dim]note: {n}[/]")
+        if out is not None:
+            c.print(f"forecast written to {out}")
+
+    emit(result, as_json=json, render=render)
+
+
+def staff(
+    calls: Annotated[
+        float | None, typer.Option("--calls", help="Calls in one interval.")
+    ] = None,
+    arrivals: Annotated[
+        str | None,
+        typer.Option("--arrivals", help="Counts CSV (interval_start, calls) or a LOG."),
+    ] = None,
+    interval: IntervalOpt = "30m",
+    aht: AhtOpt = None,
+    target: TargetOpt = "80/20s",
+    asa: AsaOpt = None,
+    max_occupancy: OccOpt = None,
+    max_abandon: AbandonOpt = None,
+    patience: PatienceOpt = None,
+    shrinkage: ShrinkOpt = 0.0,
+    horizon: Annotated[
+        str | None,
+        typer.Option(
+            "--horizon", help="With --arrivals: staff a forecast this far ahead."
+        ),
+    ] = None,
+    model: ModelOpt = "mstl",
+    history: HistoryOpt = "12w",
+    simulate: SimOpt = False,
+    runs: RunsOpt = 10,
+    seed: SeedOpt = 0,
+    db: DbOpt = Path(DEFAULT_WORKSPACE),
+    json: JsonOpt = False,
+) -> None:
+    """Agents needed to meet a service-level, ASA or occupancy target (Erlang C or A)."""
+    from servops.forecast.arrivals import _interval_seconds
+
+    if (calls is None) == (arrivals is None):
+        msg = "give exactly one of --calls N (one interval) or --arrivals FILE|LOG."
+        raise InvalidParameterError(msg)
+    if target is not None and target.strip().lower() == "none":
+        target = None
+    iv = _interval_seconds(interval, "staff")
+    if calls is not None:
+        if aht is None:
+            msg = "--aht is needed with --calls, e.g. --aht 180s."
+            raise InvalidParameterError(msg)
+        plan = _plan(
+            np.array([calls]),
+            None,
+            interval_s=iv,
+            aht=aht,
+            target=target,
+            asa=asa,
+            max_occupancy=max_occupancy,
+            max_abandon=max_abandon,
+            patience=patience,
+            shrinkage=shrinkage,
+            starts=None,
+        )
+        row: dict[str, Any] = plan.rows()[0]
+        row["model"] = plan.model
+        row["shrinkage"] = shrinkage
+        if simulate:
+            row["simulated_service_level"] = _steady_state_sl(
+                calls,
+                int(plan["agents_on_queue"][0]),
+                iv,
+                float(plan["aht_s"][0]),
+                target,
+                patience,
+                runs,
+                seed,
+            )
+
+        def render_one(c: Console) -> None:
+            items = [[k, v] for k, v in row.items() if v is not None]
+            c.print(simple_table("Staffing", ["", "value"], items))
+
+        emit(row, as_json=json, render=render_one)
+        return
+    assert arrivals is not None
+    series = _arrivals(arrivals, interval, db)
+    if horizon is not None:
+        fc = _forecast(series, horizon, model, history, None)
+        c_arr, aht_arr, starts, t0 = fc.mean, fc.aht_s, fc.timestamps(), fc.start
+    else:
+        c_arr, aht_arr, starts, t0 = (
+            series.counts,
+            series.aht_s,
+            series.timestamps(),
+            series.start,
+        )
+    plan = _plan(
+        c_arr,
+        aht_arr,
+        interval_s=series.interval_s,
+        aht=aht,
+        target=target,
+        asa=asa,
+        max_occupancy=max_occupancy,
+        max_abandon=max_abandon,
+        patience=patience,
+        shrinkage=shrinkage,
+        starts=starts,
+    )
+    rows = plan.rows()
+    if simulate:
+        sim = _simulate(
+            plan,
+            agents_on_queue=plan["agents_on_queue"],
+            target=target,
+            patience=patience,
+            runs=runs,
+            seed=seed,
+            start=t0,
+        )
+        for r, s in zip(rows, sim, strict=True):
+            r["erlang_service_level"] = s["erlang_service_level"]
+            r["simulated_service_level"] = s["simulated_service_level"]
+
+    def render(c: Console) -> None:
+        d = plan.to_dict()
+        c.print(
+            f"{len(plan)} intervals, peak {d['peak_agents']} agents, "
+            f"{d['agent_hours']:,.0f} agent-hours ({plan.model})"
+        )
+        cols = ["interval", "calls", "agents", "SL", "ASA", "occupancy"]
+        if simulate:
+            cols.append("simulated SL")
+        table_rows = []
+        for r in rows:
+            if r["calls"] == 0 and len(rows) > 96:
+                continue
+            line = [
+                r.get("interval_start", ""),
+                round(r["calls"], 1),
+                r["agents"],
+                f"{r['service_level']:.1%}",
+                fmt_duration(r["asa_s"]),
+                f"{r['occupancy']:.0%}",
+            ]
+            if simulate:
+                s = r.get("simulated_service_level")
+                line.append("–" if s is None else f"{s:.1%}")
+            table_rows.append(line)
+        c.print(simple_table("Agents per interval", cols, table_rows))
+
+    emit(rows, as_json=json, render=render)
+
+
+def schedule(
+    source: Annotated[
+        str,
+        typer.Argument(
+            metavar="REQUIREMENTS|ARRIVALS|LOG",
+            help="A CSV with interval_start + agents (or required), a counts CSV, or a "
+            "log (forecast, then staffed).",
+            show_default=False,
+        ),
+    ],
+    shifts: Annotated[
+        Path | None,
+        typer.Option(
+            "--shifts", help="Shift templates (YAML); default 8.5 h + 4 h shifts."
+        ),
+    ] = None,
+    interval: IntervalOpt = "30m",
+    aht: AhtOpt = None,
+    target: TargetOpt = "80/20s",
+    asa: AsaOpt = None,
+    max_occupancy: OccOpt = None,
+    patience: PatienceOpt = None,
+    shrinkage: ShrinkOpt = 0.0,
+    horizon: Annotated[
+        str, typer.Option("--horizon", help="With a LOG: forecast this far ahead.")
+    ] = "7d",
+    model: ModelOpt = "mstl",
+    history: HistoryOpt = "12w",
+    wrap: Annotated[
+        bool, typer.Option("--wrap", help="Cyclic horizon (a typical week).")
+    ] = False,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", help="Solver time limit, seconds.")
+    ] = 30.0,
+    simulate: SimOpt = False,
+    runs: RunsOpt = 10,
+    seed: SeedOpt = 0,
+    db: DbOpt = Path(DEFAULT_WORKSPACE),
+    json: JsonOpt = False,
+) -> None:
+    """Cheapest shifts covering the agents needed per interval (MILP, HiGHS)."""
+    from servops.forecast import read_counts
+    from servops.staffing import read_shift_templates, schedule_shifts
+
+    header = _csv_header(Path(source))
+    plan = None
+    req_col = next((c for c in ("agents", "required") if c in header), None)
+    if req_col is not None:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+
+        table = pacsv.read_csv(source)
+        ts = np.array(
+            [
+                str(v).replace(" ", "T")
+                for v in table.column("interval_start").to_pylist()
+            ],
+            dtype="datetime64[s]",
+        )
+        required = np.asarray(
+            table.column(req_col).cast(pa.float64()).to_numpy(), float
+        )
+        order = np.argsort(ts)
+        ts, required = ts[order], required[order]
+        step = (
+            float(np.diff(ts.astype(np.int64)).min())
+            if ts.size > 1
+            else _seconds(interval, "--interval")
+        )
+        start = ts[0].astype(datetime)
+    else:
+        if "interval_start" in header:
+            series = read_counts(source, interval=interval)
+            c_arr, aht_arr, starts = series.counts, series.aht_s, series.timestamps()
+        else:
+            series = _arrivals(source, interval, db)
+            fc = _forecast(series, horizon, model, history, None)
+            c_arr, aht_arr, starts = fc.mean, fc.aht_s, fc.timestamps()
+        plan = _plan(
+            c_arr,
+            aht_arr,
+            interval_s=series.interval_s,
+            aht=aht,
+            target=target,
+            asa=asa,
+            max_occupancy=max_occupancy,
+            max_abandon=None,
+            patience=patience,
+            shrinkage=shrinkage,
+            starts=starts,
+        )
+        required = plan["required_fte"]
+        step = series.interval_s
+        start = starts[0].astype(datetime)
+    templates = read_shift_templates(shifts) if shifts is not None else None
+    with progress("scheduling"):
+        sched = schedule_shifts(
+            required,
+            start=start,
+            interval=timedelta(seconds=step),
+            templates=templates,
+            wrap=wrap,
+            time_limit=time_limit,
+        )
+    result: dict[str, Any] = sched.to_dict()
+    if plan is not None:
+        result["requirements"] = {
+            k: v for k, v in plan.to_dict().items() if k != "rows"
+        }
+    if simulate:
+        if plan is None:
+            msg = (
+                "--simulate needs arrivals (a counts CSV or a LOG), not a requirements "
+                "file: the simulator needs the calls per interval."
+            )
+            raise InvalidParameterError(msg)
+        on_queue = np.floor(sched.scheduled * (1.0 - shrinkage) + 1e-9).astype(np.int64)
+        sim = _simulate(
+            plan,
+            agents_on_queue=on_queue,
+            target=target,
+            patience=patience,
+            runs=runs,
+            seed=seed,
+            start=start,
+        )
+        for cov, s in zip(result["coverage"], sim, strict=True):
+            cov["agents_on_queue"] = int(s["agents"])
+            cov["erlang_service_level"] = s["erlang_service_level"]
+            cov["simulated_service_level"] = s["simulated_service_level"]
+
+    def render(c: Console) -> None:
+        c.print(
+            f"status {sched.status}, cost {sched.total_cost:,.1f}, "
+            f"{result['shifts_total']} shifts; over-staffing "
+            f"{result['over_agent_hours']:,.1f} agent-h, under-staffing "
+            f"{result['under_agent_hours']:,.1f} agent-h (gap {sched.mip_gap:.2%})"
+        )
+        c.print(
+            simple_table(
+                "Shifts",
+                ["template", "start", "end", "breaks", "count"],
+                [
+                    [
+                        s.template,
+                        s.start.strftime("%a %Y-%m-%d %H:%M"),
+                        s.end.strftime("%H:%M"),
+                        ", ".join(f"{a:%H:%M}-{b:%H:%M}" for a, b in s.breaks),
+                        s.count,
+                    ]
+                    for s in sched.shifts
+                ],
+            )
+        )
+        if simulate:
+            rows = [
+                [
+                    r["interval_start"],
+                    r["required"],
+                    r["scheduled"],
+                    f"{r['erlang_service_level']:.1%}",
+                    "–"
+                    if r["simulated_service_level"] is None
+                    else f"{r['simulated_service_level']:.1%}",
+                ]
+                for r in result["coverage"]
+                if r["required"] > 0
+            ]
+            c.print(
+                simple_table(
+                    "Erlang vs simulated service level",
+                    ["interval", "required", "scheduled", "Erlang SL", "simulated SL"],
+                    rows,
+                )
+            )
+        for n in sched.notes:
+            c.print(f"[dim]note: {n}[/]")
+
+    emit(result, as_json=json, render=render)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``forecast``, ``staff`` and ``schedule``."""
+    app.command("forecast")(log_command(forecast))
+    app.command("staff")(staff)
+    app.command("schedule")(schedule)
