@@ -150,7 +150,6 @@ def simulate_cmd(
                 seed=replication_seeds(seed, 1)[0],
                 warmup=warmup,
             )
-            assert run.log is not None
             write_log_csv(run.log, log_out)
     data = result.to_dict()
     if log_out is not None:

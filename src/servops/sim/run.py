@@ -35,24 +35,41 @@ class SimulationResult:
 
     Attributes
     ----------
-    log
-        The simulated event log (``None`` with ``keep_log=False``): one activity
-        instance per row, with start, end, resource and the case attributes.
+    event_log
+        The simulated event log, or ``None`` after ``keep_log=False``; use :attr:`log`.
     kpis
         Cycle time, waiting, utilisation per pool, throughput, SLA attainment…
     model
         The model that was run.
     seed
         The integer seed (rerun with it to get the same log).
+    abandonments
+        Cases that gave up waiting: ``case_id``, ``activity``, ``enabled_timestamp``,
+        ``abandoned_at`` (not in the log: the activity never happened).
     """
 
-    log: EventLog | None
+    event_log: EventLog | None
     kpis: Kpis
     model: Model
     seed: int
-    #: Cases that gave up waiting: ``case_id``, ``activity``, ``enabled_timestamp``,
-    #: ``abandoned_at`` (not in the log: the activity never happened).
     abandonments: pa.Table | None = None
+
+    @property
+    def log(self) -> EventLog:
+        """The simulated event log, one activity instance per row.
+
+        Columns: start, end, resource, ``enabled_timestamp`` (when the activity could
+        have started) and the case attributes.
+
+        Raises
+        ------
+        InvalidParameterError
+            If the run was made with ``keep_log=False``.
+        """
+        if self.event_log is None:
+            msg = "This run kept no log (keep_log=False); simulate again with keep_log=True."
+            raise InvalidParameterError(msg)
+        return self.event_log
 
     def to_dict(self) -> dict[str, Any]:
         """KPIs, seed and model name, JSON-ready."""
@@ -163,7 +180,7 @@ def simulate(
             warmup_cases=warmup,
             sla_s=sla_s,
         )
-        return SimulationResult(log=None, kpis=raw.kpis, model=m, seed=s)
+        return SimulationResult(event_log=None, kpis=raw.kpis, model=m, seed=s)
     con = con or connect()
     table = f"sim_{next(_tables)}"
     raw_table = quote(table + ":raw")
@@ -182,7 +199,9 @@ def simulate(
         sink=sink,
     )
     log, gone = _build_log(con, table, raw_table, raw, m, s)
-    return SimulationResult(log=log, kpis=raw.kpis, model=m, seed=s, abandonments=gone)
+    return SimulationResult(
+        event_log=log, kpis=raw.kpis, model=m, seed=s, abandonments=gone
+    )
 
 
 def _build_log(

@@ -161,7 +161,7 @@ def service_level_by_interval(
     thr = threshold.total_seconds()
     agg: dict[int, list[float]] = {}
     for run in items:
-        if run.log is None:
+        if run.event_log is None:
             msg = "service_level_by_interval needs runs made with keep_log=True."
             raise InvalidParameterError(msg)
         rows = run.log.fetchall(f"""

@@ -1,0 +1,148 @@
+"""Scenario edits, one by one."""
+
+from __future__ import annotations
+
+import pytest
+
+from servops.errors import ConfigError
+from servops.sim import apply_scenario, load_model, load_scenario, simulate
+
+M = load_model(
+    {
+        "time_unit": "minute",
+        "arrivals": {"rate": 1},
+        "attributes": {"segment": {"VIP": 0.2, "standard": 0.8}},
+        "activities": {
+            "A": {"pool": "p", "duration": {"dist": "fixed", "value": 2}},
+            "B": {
+                "pool": "p",
+                "duration": {"dist": "exponential", "mean": 4},
+                "delay": {"dist": "fixed", "value": 10},
+            },
+            "C": {"pool": "p", "duration": {"dist": "fixed", "value": 1}},
+        },
+        "pools": {"p": {"size": 3}},
+        "routing": {
+            "start": {"A": 1.0},
+            "A": {"B": 0.5, "C": 0.5},
+            "B": {"C": 0.8, "B": 0.2},
+            "C": {"end": 1.0},
+        },
+    }
+)
+
+
+def edit(*edits):
+    return apply_scenario(M, {"name": "s", "edits": list(edits)})
+
+
+def test_staff_change_size_and_window():
+    assert edit({"staff": {"pool": "p", "change": -1}}).pools["p"].size == 2
+    assert edit({"staff": {"pool": "p", "size": 7}}).pools["p"].size == 7
+    w = edit(
+        {"staff": {"pool": "p", "change": 2, "days": "mon-fri", "hours": "08:00-12:00"}}
+    ).pools["p"]
+    assert w.size == 3
+    assert w.extra[0].delta == 2
+    assert w.extra[0].window.hours_per_week == 20
+    assert w.max_size == 5
+
+
+def test_window_staff_takes_effect_in_simulation():
+    m = edit(
+        {"staff": {"pool": "p", "change": 3, "days": "mon", "hours": "00:00-01:00"}}
+    )
+    res = simulate(m, until=3600 * 3, seed=1).log
+    (n,) = res.fetchone("SELECT count(DISTINCT resource) FROM instances")
+    assert n > 3
+
+
+def test_duration_delay_automate_remove():
+    assert (
+        edit({"duration": {"activity": "A", "factor": 0.5}})
+        .activities["A"]
+        .duration.mean_s
+        == 60
+    )
+    assert (
+        edit({"duration": {"activity": "*", "factor": 2}})
+        .activities["C"]
+        .duration.mean_s
+        == 120
+    )
+    assert (
+        edit({"delay": {"activity": "B", "factor": 0}}).activities["B"].delay.mean_s
+        == 0
+    )
+    auto = edit({"automate": {"activity": "B"}}).activities["B"]
+    assert auto.pool is None
+    assert auto.duration.mean_s == 0
+    removed = edit({"remove": {"activity": "B"}})
+    assert "B" not in removed.activities
+    # A's share of B goes to B's successors without B's self-loop: all to C.
+    assert removed.routing.successors("A") == pytest.approx({"C": 1.0})
+
+
+def test_routing_arrivals_priority():
+    r = edit({"routing": {"from": "A", "to": "B", "p": 0.9}}).routing.successors("A")
+    assert r == pytest.approx({"B": 0.9, "C": 0.1})
+    assert edit({"arrivals": {"factor": 1.5}}).arrivals.rate_per_s == pytest.approx(
+        1.5 / 60
+    )
+    q = (
+        edit({"priority": {"pool": "p", "attribute": "segment", "order": ["VIP"]}})
+        .pools["p"]
+        .queue
+    )
+    assert q.order == ("VIP",)
+
+
+def test_more_staff_means_less_waiting():
+    busy = apply_scenario(M, {"edits": [{"arrivals": {"factor": 1.2}}]})
+    more = apply_scenario(busy, {"edits": [{"staff": {"pool": "p", "change": 2}}]})
+    a = simulate(busy, cases=3000, seed=1, keep_log=False).kpis.mean_waiting_time_s
+    b = simulate(more, cases=3000, seed=1, keep_log=False).kpis.mean_waiting_time_s
+    assert b < a
+
+
+@pytest.mark.parametrize(
+    ("spec", "match"),
+    [
+        ({"edits": [{"hire": {}}]}, "unknown edit 'hire'"),
+        ({"edits": []}, "non-empty list"),
+        ({"edits": [{"staff": {"pool": "p"}}]}, "exactly one of 'change'"),
+        ({"edits": [{"staff": {"pool": "q", "change": 1}}]}, "unknown pool 'q'"),
+        (
+            {"edits": [{"duration": {"activity": "Z", "factor": 2}}]},
+            "unknown activity 'Z'",
+        ),
+        ({"edits": [{"duration": {"activity": "A", "factor": -1}}]}, "factor must be"),
+        (
+            {"edits": [{"routing": {"from": "A", "to": "B", "p": 2}}]},
+            r"probability in \[0, 1\]",
+        ),
+        (
+            {
+                "edits": [
+                    {"priority": {"pool": "p", "attribute": "tier", "order": ["x"]}}
+                ]
+            },
+            "no case attribute 'tier'",
+        ),
+        ({"edits": [{"remove": {"activity": "A", "why": 1}}]}, r"unknown \['why'\]"),
+        ({"edit": []}, "a mapping with 'edits'"),
+    ],
+)
+def test_bad_scenarios(spec, match):
+    with pytest.raises(ConfigError, match=match):
+        apply_scenario(M, spec)
+
+
+def test_example_scenario_file():
+    from pathlib import Path
+
+    sc = load_scenario(
+        Path(__file__).resolve().parents[3] / "docs" / "examples" / "mmc-scenario.yaml"
+    )
+    assert sc.name == "one more agent, 5% faster"
+    assert len(sc.edits) == 2
