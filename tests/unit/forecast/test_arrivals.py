@@ -7,7 +7,6 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import pyarrow as pa
 import pytest
-from tests.paths import shared_log
 
 import servops as so
 from servops.errors import InvalidParameterError, LogSchemaError, NotFittedError
@@ -22,6 +21,7 @@ from servops.forecast import (
     read_counts,
     smape,
 )
+from tests.paths import shared_log
 
 
 def _weekly(weeks: int, *, noise: bool = True, seed: int = 3) -> ArrivalSeries:

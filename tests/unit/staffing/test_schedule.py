@@ -14,6 +14,7 @@ from servops.staffing import (
     agents_for_target,
     read_shift_templates,
     schedule_shifts,
+    service_level,
     staffing_requirements,
 )
 
@@ -199,3 +200,26 @@ def test_schedule_bad_input():
             interval=timedelta(hours=1),
             templates=tpl,
         )
+
+
+def test_predicted_and_simulated_service_level():
+    from servops.staffing import predicted_service_level, simulate_staffing
+
+    calls = np.array([40.0, 120.0, 40.0])
+    agents = np.array([7, 16, 7])
+    pred = predicted_service_level(calls, agents, interval=1800, aht=180, threshold=20)
+    assert pred[1] == pytest.approx(service_level(16, 12.0, aht=180, threshold=20))
+    assert predicted_service_level(
+        [100.0], [10], interval=1800, aht=180, threshold=20
+    ).tolist() == [0.0]  # load 10 on 10 agents
+    table = simulate_staffing(
+        calls, agents, interval=1800, aht=180, threshold=20, runs=3, seed=1
+    )
+    assert table.num_rows == 3
+    assert table.column("erlang_service_level").to_pylist() == pytest.approx(
+        pred.tolist()
+    )
+    sim = table.column("simulated_service_level").to_pylist()
+    assert all(0 <= s <= 1 for s in sim)
+    offered = table.column("simulated_offered").to_pylist()
+    assert offered[1] == pytest.approx(120, rel=0.2)
