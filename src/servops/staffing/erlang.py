@@ -491,13 +491,13 @@ class StaffingResult:
 def with_shrinkage(agents: int, shrinkage: float) -> int:
     """Agents to schedule so ``agents`` remain after ``shrinkage`` (rounded up once).
 
-    Guards against the floating-point trap ``14 / (1 - 0.3) = 20.000000000000004``,
-    which a bare ``ceil`` turns into 21.
+    Guards against the floating-point trap ``21 / (1 - 0.3) = 30.000000000000004``,
+    which a bare ``ceil`` turns into 31.
 
     Examples
     --------
-    >>> with_shrinkage(14, 0.3)
-    20
+    >>> with_shrinkage(21, 0.3)
+    30
     >>> with_shrinkage(14, 0.25)
     19
     """

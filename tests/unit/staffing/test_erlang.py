@@ -238,7 +238,10 @@ def test_max_occupancy_target():
 
 
 def test_shrinkage_rounds_once_and_the_right_way():
-    assert with_shrinkage(14, 0.3) == 20  # 14 / 0.7 = 20.000000000000004 in floats
+    assert with_shrinkage(14, 0.3) == 20
+    assert (
+        with_shrinkage(21, 0.3) == 30
+    )  # 21 / (1 - 0.3) = 30.000000000000004 in floats
     assert with_shrinkage(14, 0.0) == 14
     assert with_shrinkage(10, 0.35) == 16  # 15.38 -> 16
     r = agents_for_target(
