@@ -691,8 +691,13 @@ def _adjust_holidays(
     return y, factor, note
 
 
-def _aht_profile(s: ArrivalSeries, min_cases: int = 5) -> np.ndarray | None:
-    """Mean handle time per interval of the week; the overall mean where data are thin."""
+def _aht_profile(s: ArrivalSeries, prior_cases: float = 30.0) -> np.ndarray | None:
+    """Mean handle time per interval of the week, shrunk towards the overall mean.
+
+    Handle times are heavy-tailed, so a slot's own mean over a few cases is noise: each
+    slot's mean is blended with the overall mean as if it had ``prior_cases`` more
+    cases at that mean (empirical-Bayes shrinkage).
+    """
     overall = s.mean_aht_s()
     if s.aht_s is None or overall is None:
         return None
@@ -701,7 +706,8 @@ def _aht_profile(s: ArrivalSeries, min_cases: int = 5) -> np.ndarray | None:
     ok = np.isfinite(s.aht_s) & (s.counts > 0)
     w = np.bincount(slots[ok], weights=s.counts[ok], minlength=size)
     tot = np.bincount(slots[ok], weights=(s.aht_s * s.counts)[ok], minlength=size)
-    return np.where(w >= min_cases, tot / np.maximum(w, 1e-12), overall)
+    out: np.ndarray = (tot + prior_cases * overall) / (w + prior_cases)
+    return out
 
 
 # -- backtest ------------------------------------------------------------------------------
