@@ -404,6 +404,8 @@ class SentimentModel:
             return hit[1]
         w = np.zeros(N_FEATURES, dtype=np.float64)
         w[self.indices] = self.weights
+        if len(_DENSE_CACHE) >= 4:  # each entry is an 8 MB dense vector
+            _DENSE_CACHE.pop(next(iter(_DENSE_CACHE)))
         _DENSE_CACHE[key] = (self, w)
         return w
 
