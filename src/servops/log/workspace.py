@@ -259,23 +259,26 @@ def open_log(
 ) -> EventLog:
     """A log from a file path or from a name stored in the workspace ``db``.
 
-    A path that exists is read (in memory); otherwise ``spec`` is looked up by name.
+    A file is read (in memory); otherwise ``spec`` is looked up by name in ``db`` (so a
+    folder that happens to share a stored log's name does not hide the log).
     """
     if isinstance(spec, EventLog):
         return spec
     path = Path(spec)
-    if path.exists():
+    if path.is_file():
         log, _ = read_log_with_report(path, **read_kwargs)
         return log
     dbp = Path(db)
-    if dbp.exists():
+    names: list[str] = []
+    if dbp.is_file():
         ws = Workspace(dbp, read_only=True)
         if str(spec) in ws:
             return ws.load(str(spec))
         names = [s.name for s in ws.logs()]
         ws.close()
-    else:
-        names = []
+    if path.exists():  # a folder, say: let the reader explain
+        log, _ = read_log_with_report(path, **read_kwargs)
+        return log
     msg = (
         f"{spec!s}: neither a file nor a log stored in workspace {dbp} "
         f"(stored: {names}). Hint: check the path, or import it with "

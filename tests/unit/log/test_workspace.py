@@ -82,3 +82,12 @@ def test_using_a_log_after_closing_its_workspace_says_so(tmp_path):
         log, _ = ws.import_log(DATA / "tiny.csv", "t")
     with pytest.raises(WorkspaceError, match="closed"):
         log.n_cases()
+
+
+def test_stored_name_wins_over_a_folder_of_that_name(tmp_path, monkeypatch):
+    db = tmp_path / "w.duckdb"
+    with so.Workspace(db) as ws:
+        ws.import_log(DATA / "tiny.csv", "demo")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "demo").mkdir()
+    assert so.open_log("demo", db=db).n_cases() == 5
