@@ -153,7 +153,8 @@ def _features_sql(
     parts += [
         "SELECT DISTINCT case_id, 'activity', 'activity', activity FROM inst",
         "SELECT DISTINCT case_id, 'resource', 'resource', resource FROM inst "
-        "WHERE resource IS NOT NULL",
+        "WHERE resource IS NOT NULL AND NOT "
+        f"({sql_in('resource', cfg.ignore_resources)})",
         "SELECT case_id, 'variant', 'variant', string_agg(activity, ' → ' ORDER BY "
         '"timestamp", event_index) FROM inst GROUP BY case_id',
         "SELECT case_id, 'handovers', 'handovers', CASE WHEN h >= 3 THEN '3+' "

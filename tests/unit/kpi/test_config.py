@@ -26,9 +26,9 @@ def test_demo_config_loads_and_matches_the_demo_names(synth_log):
     assert [p.name for p in cfg.policies] == ["VIP", "P1", "P2", "P3", "P4"]
     assert cfg.policies[0].first_response_s == 1800
     assert cfg.policies[0].resolution_s == 8 * 3600
-    assert cfg.policies[0].calendar.timezone == "Europe/Amsterdam"
+    assert cfg.policies[0].calendar.timezone == "Europe/London"
     assert cfg.policies[1].calendar.is_always_open
-    assert cfg.timezone == "Europe/Amsterdam"
+    assert cfg.timezone == "Europe/London"
 
 
 def test_example_config_fits_the_helpdesk_log():
