@@ -56,7 +56,7 @@ if TYPE_CHECKING:
 __all__ = ["Kpis", "RawRun", "run_kernel", "seed_int", "stream_rng"]
 
 # Event kinds, most frequent first in the dispatch.
-_END, _READY, _CAP, _ABANDON = 0, 1, 2, 3
+_END, _READY, _CAP, _ABANDON, _STOP = 0, 1, 2, 3, 4
 # Case record fields (a list per case in flight).
 (
     _ID,
@@ -65,13 +65,12 @@ _END, _READY, _CAP, _ABANDON = 0, 1, 2, 3
     _PREV,
     _READY_T,
     _START_T,
-    _WSUM,
     _RANK,
     _VISITS,
     _TOKEN,
     _GONE,
     _ATTRS,
-) = range(12)
+) = range(11)
 
 _CT_DECADES = (-3, 10)  # cycle-time histogram: 1 ms .. 1e10 s
 _CT_PER_DECADE = 400
@@ -285,7 +284,6 @@ def _run_kernel(
         f_prev,
         f_ready,
         f_start,
-        f_wsum,
         f_rank,
         f_visits,
         f_token,
@@ -298,14 +296,13 @@ def _run_kernel(
         _PREV,
         _READY_T,
         _START_T,
-        _WSUM,
         _RANK,
         _VISITS,
         _TOKEN,
         _GONE,
         _ATTRS,
     )
-    k_end, k_ready, k_cap, k_abandon = _END, _READY, _CAP, _ABANDON
+    k_end, k_ready, k_cap, k_abandon, k_stop = _END, _READY, _CAP, _ABANDON, _STOP
     import pyarrow as pa
 
     if (
@@ -569,19 +566,12 @@ def _run_kernel(
     ct_append = ct_buf.append
     wait_sum = [0.0] * n_act
     wait_n = [0] * n_act
-    case_wait_sum = 0.0
     # Finished cases are summed in batches: [sum of cycle times, within SLA, count].
     acc: list[float] = [0.0, 0.0, 0.0]
     n_abandoned = 0
-    n_rows = 0
     n_arr = 0
     in_system = 0
     sla_limit = math.inf if sla is None else sla
-    # How a case enters each activity: 0 a pool, no delay; 1 no pool, no delay; 2 delay.
-    mode = [
-        2 if delay_next[i] is not None else (0 if pool_of[i] >= 0 else 1)
-        for i in range(n_act)
-    ]
     queues: list[Any] = [pq[p] if priority[p] else fifo[p] for p in range(n_pool)]
 
     def take(p: int) -> list[Any] | None:
@@ -633,6 +623,57 @@ def _run_kernel(
             return rows[prev](), after_fb[a][prev]
         return route_next[a](), route_fb[a]
 
+    def guard(case: list[Any], a_next: int, order: list[int]) -> int:
+        """The loop guard: past max_visits, the most likely other successor."""
+        vis = case[_VISITS]
+        if vis.get(a_next, 0) < max_visits:
+            return a_next
+        return next((x for x in order if x < 0 or vis.get(x, 0) < max_visits), -1)
+
+    def capacity_change(p: int, k: int, t: float) -> float:
+        """Apply a change of pool p's capacity component k at time t.
+
+        Returns the time of that component's next change.
+        """
+        f = comps[p][k]
+        comp_val[p][k] = f.value_at(t)
+        new = max(0, round(sum(comp_val[p])))
+        cap_area[p] += cap[p] * (t - cap_since[p])
+        cap_since[p] = t
+        diff = new - cap[p]
+        cap[p] = new
+        if diff > 0:
+            take_back = min(owed[p], diff)
+            owed[p] -= take_back
+            for _ in range(diff - take_back):
+                if not off[p]:
+                    msg = (
+                        f"pool {pool_names[p]!r} ran out of people to put on shift "
+                        f"(capacity {new}, size {size_max[p]})"
+                    )
+                    raise SimulationError(msg)
+                free[p].append(heapq.heappop(off[p]))
+            # New people take waiting work at once.
+            while free[p] and queues[p]:
+                c2 = take(p)
+                if c2 is None:
+                    break
+                srv = free[p].pop()
+                a2 = c2[_CUR]
+                d = dur_next[a2]()
+                busy[p] += d
+                c2[_START_T] = t
+                wait_sum[a2] += t - c2[_READY_T]
+                wait_n[a2] += 1
+                heapq.heappush(heap, (t + d, seq(), _END, c2, a2, srv))
+        elif diff < 0:
+            drop = -diff
+            while drop and free[p]:
+                heapq.heappush(off[p], free[p].pop())
+                drop -= 1
+            owed[p] += drop
+        return f.next_change(t)
+
     heap: list[tuple[Any, ...]] = []
     push = heapq.heappush
     pop = heapq.heappop
@@ -654,57 +695,68 @@ def _run_kernel(
     keep = keep_log
     pool_free = free
     reset_at = warmup_cases + 1 if warmup_cases > 0 else -1
-    # A sentinel keeps the heap non-empty: the loop reads heap[0] without a check.
+    # A sentinel keeps the heap non-empty: the loop reads heap[0] without a check;
+    # a stop event at the horizon ends the run without a test on every event.
     push(heap, (inf, -1, -1, None, 0, 0))
-    stop = until
+    if until < inf:
+        push(heap, (until, -1, k_stop, None, 0, 0))
+    # How a case enters each activity: 0 a pool, first come first served, nobody
+    # abandons; 1 no pool; 2 a delay first; 3 a pool with priorities or patience.
+    mode = [
+        2
+        if delay_next[i] is not None or delay_after[i] is not None
+        else 1
+        if pool_of[i] < 0
+        else 3
+        if priority[pool_of[i]] or patience_next[i] is not None
+        else 0
+        for i in range(n_act)
+    ]
     fast_fifo = [not priority[p] and not any_patience for p in range(n_pool)]
+    const_ia = ia_next is not None
+    case_setup = bool(attr_names) or cyclic
+    next_check = min(0x1000, reset_at) if reset_at > 0 else 0x1000
     while True:
         if t_arr <= heap[0][0]:
             # ---- a case arrives ------------------------------------------------------
-            if t_arr >= stop:
-                cut = t_arr < inf
+            if t_arr == inf:
                 break
             t = t_arr
             n_arr += 1
             in_system += 1
-            case: list[Any] = [n_arr, t, -1, -1, t, t, 0.0, 0, None, 0, False, None]
-            if attr_names:
-                codes = [fn() for fn in attr_next]
-                case[f_attrs] = codes
-                if keep:
-                    for k, c in enumerate(codes):
-                        attr_codes[k].append(c)
-            if cyclic:
-                case[f_visits] = {}
+            case: list[Any] = [n_arr, t, -1, -1, t, t, 0, None, 0, False, None]
+            if case_setup:
+                if attr_names:
+                    codes = [fn() for fn in attr_next]
+                    case[f_attrs] = codes
+                    if keep:
+                        for k, c in enumerate(codes):
+                            attr_codes[k].append(c)
+                if cyclic:
+                    case[f_visits] = {}
             if n_arr < n_cases:
-                t_arr = t + ia_next() if ia_next is not None else next_arrival(t)
+                t_arr = t + ia_next() if const_ia else next_arrival(t)  # type: ignore[misc]
             else:
                 t_arr = inf
             a = start_next()
-            if not n_arr & 0xFFF:
-                if keep and len(rec) > _FLUSH_ROWS * 6:
-                    flush()
-                absorb()
-            if n_arr == reset_at:
-                # End of the warm-up: statistics start afresh from here.
-                wait_sum = [0.0] * n_act
-                wait_n = [0] * n_act
-                ct_hist[:] = 0
-                ct_buf.clear()
-                acc[:] = [0.0, 0.0, 0.0]
-                case_wait_sum = 0.0
+            if n_arr >= next_check:
+                if n_arr & 0xFFF == 0:
+                    if keep and len(rec) > _FLUSH_ROWS * 6:
+                        flush()
+                    absorb()
+                if n_arr == reset_at:
+                    # End of the warm-up: statistics start afresh from here.
+                    wait_sum[:] = [0.0] * n_act
+                    wait_n[:] = [0] * n_act
+                    ct_hist[:] = 0
+                    ct_buf.clear()
+                    acc[:] = [0.0, 0.0, 0.0]
+                next_check = (n_arr | 0xFFF) + 1
+                if n_arr < reset_at < next_check:
+                    next_check = reset_at
         else:
-            ev = pop(heap)
-            t = ev[0]
-            if t > until:
-                push(heap, ev)
-                cut = True
-                break
-            kind = ev[2]
+            t, _, kind, case, a, srv = pop(heap)
             if kind == k_end:
-                case = ev[3]
-                a = ev[4]
-                srv = ev[5]
                 if keep:
                     rec_extend(
                         (
@@ -716,7 +768,6 @@ def _run_kernel(
                             -1 if srv < 0 else res_offset[pool_of[a]] + srv,
                         )
                     )
-                n_rows += 1
                 if srv >= 0:
                     # The person takes the next waiting case, or goes idle or off shift.
                     p = pool_of[a]
@@ -732,35 +783,24 @@ def _run_kernel(
                             d = dur_next[a2]()
                             busy[p] += d
                             c2[f_start] = t
-                            w = t - c2[f_ready]
-                            c2[f_wsum] += w
-                            wait_sum[a2] += w
+                            wait_sum[a2] += t - c2[f_ready]
                             wait_n[a2] += 1
                             push(heap, (t + d, seq(), k_end, c2, a2, srv))
                     else:
                         pool_free[p].append(srv)
                 # Route the case onward.
-                fb: list[int] | None = None
                 if simple_route[a]:
                     a_next = route_next[a]()
+                    if cyclic and a_next >= 0:
+                        a_next = guard(case, a_next, route_fb[a])
                 else:
                     a_next, fb = route_complex(case, a)
-                if cyclic and a_next >= 0:
-                    vis = case[f_visits]
-                    if vis.get(a_next, 0) >= max_visits:
-                        a_next = next(
-                            (
-                                x
-                                for x in (fb or route_fb[a])
-                                if x < 0 or vis.get(x, 0) < max_visits
-                            ),
-                            -1,
-                        )
+                    if cyclic and a_next >= 0:
+                        a_next = guard(case, a_next, fb)
                 if a_next < 0:
                     # ---- the case is done ------------------------------------------
                     in_system -= 1
                     ct_append(t - case[f_arr])
-                    case_wait_sum += case[f_wsum]
                     if in_system == 0 and t_arr == inf:
                         break
                     continue
@@ -768,8 +808,6 @@ def _run_kernel(
                 a = a_next
             elif kind == k_ready:
                 # The delay is over: ask the pool for a person.
-                case = ev[3]
-                a = ev[4]
                 p = pool_of[a]
                 if p < 0 or pool_free[p]:
                     srv = pool_free[p].pop() if p >= 0 else -1
@@ -777,9 +815,7 @@ def _run_kernel(
                     if p >= 0:
                         busy[p] += d
                     case[f_start] = t
-                    w = t - case[f_ready]
-                    case[f_wsum] += w
-                    wait_sum[a] += w
+                    wait_sum[a] += t - case[f_ready]
                     wait_n[a] += 1
                     push(heap, (t + d, seq(), k_end, case, a, srv))
                 else:
@@ -794,71 +830,49 @@ def _run_kernel(
                         )
                 continue
             elif kind == k_cap:
-                p, k = ev[3], ev[4]
-                f = comps[p][k]
-                comp_val[p][k] = f.value_at(t)
-                nc = f.next_change(t)
+                nc = capacity_change(case, a, t)  # type: ignore[arg-type]  # (pool, part)
                 if nc < inf and (in_system > 0 or t_arr < inf):
-                    push(heap, (nc, seq(), k_cap, p, k, 0))
-                new = max(0, round(sum(comp_val[p])))
-                cap_area[p] += cap[p] * (t - cap_since[p])
-                cap_since[p] = t
-                diff = new - cap[p]
-                cap[p] = new
-                if diff > 0:
-                    take_back = min(owed[p], diff)
-                    owed[p] -= take_back
-                    diff -= take_back
-                    for _ in range(diff):
-                        if not off[p]:
-                            msg = (
-                                f"pool {pool_names[p]!r} ran out of people to put on "
-                                f"shift (capacity {new}, size {size_max[p]})"
-                            )
-                            raise SimulationError(msg)
-                        pool_free[p].append(heapq.heappop(off[p]))
-                    # New people take waiting work at once.
-                    while pool_free[p] and queues[p]:
-                        c2 = take(p)
-                        if c2 is None:
-                            break
-                        srv = pool_free[p].pop()
-                        a2 = c2[f_cur]
-                        d = dur_next[a2]()
-                        busy[p] += d
-                        c2[f_start] = t
-                        w = t - c2[f_ready]
-                        c2[f_wsum] += w
-                        wait_sum[a2] += w
-                        wait_n[a2] += 1
-                        push(heap, (t + d, seq(), k_end, c2, a2, srv))
-                elif diff < 0:
-                    drop = -diff
-                    while drop and pool_free[p]:
-                        heapq.heappush(off[p], pool_free[p].pop())
-                        drop -= 1
-                    owed[p] += drop
+                    push(heap, (nc, seq(), k_cap, case, a, 0))
                 continue
-            else:  # k_abandon
-                case = ev[3]
-                if case[f_token] != ev[5] or case[f_gone]:
+            elif kind == k_abandon:
+                if case[f_token] != srv or case[f_gone]:
                     continue
                 case[f_gone] = True
                 in_system -= 1
                 n_abandoned += 1
                 if keep:  # resource -2 marks an abandonment (kept out of the events)
-                    rec_extend((case[f_id], ev[4], case[f_ready], t, t, -2))
+                    rec_extend((case[f_id], a, case[f_ready], t, t, -2))
                 if in_system == 0 and t_arr == inf:
                     break
                 continue
+            else:  # the stop event at the horizon
+                cut = True
+                break
         # ---- the case enters activity a at time t -----------------------------------
         if cyclic:
             vis = case[f_visits]
             vis[a] = vis.get(a, 0) + 1
-        case[f_cur] = a
-        case[f_ready] = t
         md = mode[a]
         if md == 0:
+            p = pool_of[a]
+            if pool_free[p]:
+                srv = pool_free[p].pop()
+                d = dur_next[a]()
+                busy[p] += d
+                case[f_ready] = case[f_start] = t
+                wait_n[a] += 1
+                push(heap, (t + d, seq(), k_end, case, a, srv))
+            else:
+                case[f_cur] = a
+                case[f_ready] = t
+                fifo[p].append(case)
+        elif md == 1:
+            case[f_ready] = case[f_start] = t
+            wait_n[a] += 1
+            push(heap, (t + dur_next[a](), seq(), k_end, case, a, -1))
+        elif md == 3:
+            case[f_cur] = a
+            case[f_ready] = t
             p = pool_of[a]
             if priority[p]:
                 case[f_rank] = rank_of[p][case[f_attrs][rank_attr[p]]]
@@ -874,17 +888,12 @@ def _run_kernel(
                     heapq.heappush(pq[p], (case[f_rank], seq(), case))
                 else:
                     fifo[p].append(case)
-                if any_patience:
-                    pat = patience_next[a]
-                    if pat is not None:
-                        push(
-                            heap, (t + pat(), seq(), k_abandon, case, a, case[f_token])
-                        )
-        elif md == 1:
-            case[f_start] = t
-            wait_n[a] += 1
-            push(heap, (t + dur_next[a](), seq(), k_end, case, a, -1))
+                pat = patience_next[a]
+                if pat is not None:
+                    push(heap, (t + pat(), seq(), k_abandon, case, a, case[f_token]))
         else:
+            case[f_cur] = a
+            case[f_ready] = t
             p = pool_of[a]
             if p >= 0 and priority[p]:
                 case[f_rank] = rank_of[p][case[f_attrs][rank_attr[p]]]
@@ -928,13 +937,13 @@ def _run_kernel(
         arrived=n_arr,
         abandoned=n_abandoned,
         in_progress=in_system,
-        activity_instances=n_rows,
+        activity_instances=sum(wait_n),
         horizon_s=horizon,
         mean_cycle_time_s=ct_sum / n_done if n_done else math.nan,
         median_cycle_time_s=quantile(0.5),
         p90_cycle_time_s=quantile(0.9),
         mean_waiting_time_s=sum(wait_sum) / total_waits if total_waits else math.nan,
-        mean_case_waiting_time_s=case_wait_sum / n_done if n_done else math.nan,
+        mean_case_waiting_time_s=sum(wait_sum) / n_done if n_done else math.nan,
         waiting_by_activity_s={
             names[i]: wait_sum[i] / wait_n[i] for i in range(n_act) if wait_n[i]
         },
