@@ -29,6 +29,7 @@ person took it), end and person.
 
 from __future__ import annotations
 
+import functools
 import gc
 import heapq
 import itertools
@@ -712,7 +713,22 @@ def _run_kernel(
         else 0
         for i in range(n_act)
     ]
-    fast_fifo = [not priority[p] and not any_patience for p in range(n_pool)]
+    # The next waiting case: a deque's popleft where nobody abandons and there are no
+    # priorities, otherwise take() (which skips cases that gave up).
+    next_waiting: list[Callable[[], list[Any] | None]] = [
+        fifo[p].popleft
+        if not priority[p] and not any_patience
+        else functools.partial(take, p)
+        for p in range(n_pool)
+    ]
+    # Activities with one possible successor need no random draw (-2: draw one).
+    fixed_next = [
+        route_fb[i][0] if simple_route[i] and len(route_fb[i]) == 1 else -2
+        for i in range(n_act)
+    ]
+    start_fixed = (
+        index[next(iter(model.routing.start))] if len(model.routing.start) == 1 else -1
+    )
     const_ia = ia_next is not None
     case_setup = bool(attr_names) or cyclic
     next_check = min(0x1000, reset_at) if reset_at > 0 else 0x1000
@@ -738,7 +754,7 @@ def _run_kernel(
                 t_arr = t + ia_next() if const_ia else next_arrival(t)  # type: ignore[misc]
             else:
                 t_arr = inf
-            a = start_next()
+            a = start_fixed if start_fixed >= 0 else start_next()
             if n_arr >= next_check:
                 if n_arr & 0xFFF == 0:
                     if keep and len(rec) > _FLUSH_ROWS * 6:
@@ -775,7 +791,7 @@ def _run_kernel(
                         owed[p] -= 1
                         heapq.heappush(off[p], srv)
                     elif queues[p]:
-                        c2 = fifo[p].popleft() if fast_fifo[p] else take(p)
+                        c2 = next_waiting[p]()
                         if c2 is None:
                             pool_free[p].append(srv)
                         else:
@@ -789,7 +805,11 @@ def _run_kernel(
                     else:
                         pool_free[p].append(srv)
                 # Route the case onward.
-                if simple_route[a]:
+                a_next = fixed_next[a]
+                if a_next != -2:
+                    if cyclic and a_next >= 0:
+                        a_next = guard(case, a_next, route_fb[a])
+                elif simple_route[a]:
                     a_next = route_next[a]()
                     if cyclic and a_next >= 0:
                         a_next = guard(case, a_next, route_fb[a])
