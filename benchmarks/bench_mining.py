@@ -75,9 +75,12 @@ def worker_pm4py(path: Path) -> dict[str, float]:
     df = pd.read_csv(path, keep_default_na=False, dtype={"case:concept:name": str})
     out["read_csv"] = time.perf_counter() - t0
     t = time.perf_counter()
-    df = pm4py.format_dataframe(df, case_id="case:concept:name",
-                                activity_key="concept:name",
-                                timestamp_key="time:timestamp")
+    df = pm4py.format_dataframe(
+        df,
+        case_id="case:concept:name",
+        activity_key="concept:name",
+        timestamp_key="time:timestamp",
+    )
     out["format_dataframe"] = time.perf_counter() - t
     t = time.perf_counter()
     dfg, _, _ = pm4py.discover_dfg(df)
@@ -99,7 +102,8 @@ def run_side(side: str, path: Path) -> dict[str, float]:
     """Run one side in a fresh process; add its peak RSS in GB."""
     proc = subprocess.Popen(
         [sys.executable, __file__, "--worker", side, str(path)],
-        stdout=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert proc.stdout is not None
     out = proc.stdout.read()
@@ -135,19 +139,30 @@ def main() -> None:
         for i in range(args.runs):
             r = run_side(side, path)
             results.setdefault(side, []).append(r)
-            print(f"{side} run {i + 1}: " + ", ".join(
-                f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}"
-                for k, v in r.items()), flush=True)
-    med = {s: {k: statistics.median(r[k] for r in rs) for k in rs[0]}
-           for s, rs in results.items()}
+            print(
+                f"{side} run {i + 1}: "
+                + ", ".join(
+                    f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}"
+                    for k, v in r.items()
+                ),
+                flush=True,
+            )
+    med = {
+        s: {k: statistics.median(r[k] for r in rs) for k in rs[0]}
+        for s, rs in results.items()
+    }
     for s, m in med.items():
-        print(f"median {s}: total {m['total']:.1f} s, peak {m['peak_gb']:.2f} GB, "
-              f"{int(m['events']):,} events, {int(m['edges'])} edges, "
-              f"{int(m['variants_n'])} variants")
+        print(
+            f"median {s}: total {m['total']:.1f} s, peak {m['peak_gb']:.2f} GB, "
+            f"{int(m['events']):,} events, {int(m['edges'])} edges, "
+            f"{int(m['variants_n'])} variants"
+        )
     if "servops" in med and "pm4py" in med:
         a, b = med["servops"], med["pm4py"]
-        print(f"speed-up {b['total'] / a['total']:.1f}x; "
-              f"memory ratio {a['peak_gb'] / b['peak_gb']:.2f} (servops / pm4py)")
+        print(
+            f"speed-up {b['total'] / a['total']:.1f}x; "
+            f"memory ratio {a['peak_gb'] / b['peak_gb']:.2f} (servops / pm4py)"
+        )
 
 
 if __name__ == "__main__":
