@@ -1,16 +1,20 @@
 """The discrete-event kernel: a plain event loop over a heap.
 
 Why not SimPy or Ciw: a general framework spends most of its time on generators,
-process objects and callbacks. Here one loop pops ``(time, seq, kind, case, activity,
-server)`` tuples from a binary heap and handles three kinds of event (an activity ends,
-a delay ends, a pool's capacity changes, a patience runs out). The next arrival is not
-on the heap at all: it is one number compared with the heap's top, drawn when the
-previous case arrives (arrivals are streamed, never pre-generated). Random numbers come
-from NumPy in batches of 4,096 per stream and are handed out one ``next()`` at a time.
-Each stream (arrivals, each activity's durations, each routing row…) has its own
-generator seeded from ``(seed, name of the stream)``, so a scenario that changes one
-activity leaves the others' draws unchanged (common random numbers: the difference
-between baseline and scenario is measured with less noise).
+process objects and callbacks. Here one loop pops ``(time, key, kind, case, activity,
+server)`` tuples from a binary heap and handles a few kinds of event (an activity ends,
+a delay ends, a pool's capacity changes, a patience runs out, the horizon). The key is
+the case number (a case has at most one pending event of a kind), so ties are broken
+the same way every run without a counter. The next arrival is not on the heap at all:
+it is one number compared with the heap's top, drawn when the previous case arrives
+(arrivals are streamed, never pre-generated). Random numbers come from NumPy in
+batches of 4,096 per stream and are handed out one ``next()`` at a time. Each stream
+(arrivals, each activity's durations, each routing row…) has its own generator seeded
+from ``(seed, name of the stream)``, so a scenario that changes one activity leaves the
+others' draws unchanged (common random numbers: the difference between baseline and
+scenario is measured with less noise). The loop binds everything it touches to local
+names, keeps per-event work to a few list operations, and runs with the cyclic garbage
+collector paused (it creates no reference cycles).
 
 Semantics
 ---------
@@ -568,10 +572,12 @@ def _run_kernel(
     wait_sum = [0.0] * n_act
     wait_n = [0] * n_act
     # Finished cases are summed in batches: [sum of cycle times, within SLA, count].
-    acc: list[float] = [0.0, 0.0, 0.0]
+    # acc[3]: cases finished before the end of the warm-up (left out of the KPIs).
+    acc: list[float] = [0.0, 0.0, 0.0, 0.0]
     n_abandoned = 0
     n_arr = 0
-    in_system = 0
+    # Cases in the system = arrived - finished (acc[2] + buffered) - abandoned; only
+    # counted when it matters (after the last arrival, and for shift changes).
     sla_limit = math.inf if sla is None else sla
     queues: list[Any] = [pq[p] if priority[p] else fifo[p] for p in range(n_pool)]
 
@@ -631,10 +637,10 @@ def _run_kernel(
             return a_next
         return next((x for x in order if x < 0 or vis.get(x, 0) < max_visits), -1)
 
-    def capacity_change(p: int, k: int, t: float) -> float:
+    def capacity_change(p: int, k: int, t: float) -> tuple[Any, ...]:
         """Apply a change of pool p's capacity component k at time t.
 
-        Returns the time of that component's next change.
+        Returns the event of that component's next change.
         """
         f = comps[p][k]
         comp_val[p][k] = f.value_at(t)
@@ -666,14 +672,14 @@ def _run_kernel(
                 c2[_START_T] = t
                 wait_sum[a2] += t - c2[_READY_T]
                 wait_n[a2] += 1
-                heapq.heappush(heap, (t + d, seq(), _END, c2, a2, srv))
+                heapq.heappush(heap, (t + d, c2[_ID], _END, c2, a2, srv))
         elif diff < 0:
             drop = -diff
             while drop and free[p]:
                 heapq.heappush(off[p], free[p].pop())
                 drop -= 1
             owed[p] += drop
-        return f.next_change(t)
+        return (f.next_change(t), -1 - 64 * p - k, _CAP, p, k, 0)
 
     heap: list[tuple[Any, ...]] = []
     push = heapq.heappush
@@ -684,7 +690,7 @@ def _run_kernel(
         for k, f in enumerate(comps[p]):
             nc = f.next_change(0.0)
             if nc < inf:
-                push(heap, (nc, seq(), k_cap, p, k, 0))
+                push(heap, (nc, -1 - 64 * p - k, k_cap, p, k, 0))
 
     t_arr = (
         (ia_next() if ia_next is not None else next_arrival(0.0))
@@ -698,9 +704,9 @@ def _run_kernel(
     reset_at = warmup_cases + 1 if warmup_cases > 0 else -1
     # A sentinel keeps the heap non-empty: the loop reads heap[0] without a check;
     # a stop event at the horizon ends the run without a test on every event.
-    push(heap, (inf, -1, -1, None, 0, 0))
+    push(heap, (inf, -(2**62), -1, None, 0, 0))
     if until < inf:
-        push(heap, (until, -1, k_stop, None, 0, 0))
+        push(heap, (until, -(2**61), k_stop, None, 0, 0))
     # How a case enters each activity: 0 a pool, first come first served, nobody
     # abandons; 1 no pool; 2 a delay first; 3 a pool with priorities or patience.
     mode = [
@@ -739,7 +745,6 @@ def _run_kernel(
                 break
             t = t_arr
             n_arr += 1
-            in_system += 1
             case: list[Any] = [n_arr, t, -1, -1, t, t, 0, None, 0, False, None]
             if case_setup:
                 if attr_names:
@@ -765,8 +770,8 @@ def _run_kernel(
                     wait_sum[:] = [0.0] * n_act
                     wait_n[:] = [0] * n_act
                     ct_hist[:] = 0
+                    acc[:] = [0.0, 0.0, 0.0, acc[3] + acc[2] + len(ct_buf)]
                     ct_buf.clear()
-                    acc[:] = [0.0, 0.0, 0.0]
                 next_check = (n_arr | 0xFFF) + 1
                 if n_arr < reset_at < next_check:
                     next_check = reset_at
@@ -801,7 +806,7 @@ def _run_kernel(
                             c2[f_start] = t
                             wait_sum[a2] += t - c2[f_ready]
                             wait_n[a2] += 1
-                            push(heap, (t + d, seq(), k_end, c2, a2, srv))
+                            push(heap, (t + d, c2[f_id], k_end, c2, a2, srv))
                     else:
                         pool_free[p].append(srv)
                 # Route the case onward.
@@ -819,9 +824,11 @@ def _run_kernel(
                         a_next = guard(case, a_next, fb)
                 if a_next < 0:
                     # ---- the case is done ------------------------------------------
-                    in_system -= 1
                     ct_append(t - case[f_arr])
-                    if in_system == 0 and t_arr == inf:
+                    if (
+                        t_arr == inf
+                        and n_arr - len(ct_buf) - acc[2] - acc[3] - n_abandoned == 0
+                    ):
                         break
                     continue
                 case[f_prev] = a
@@ -837,7 +844,7 @@ def _run_kernel(
                     case[f_start] = t
                     wait_sum[a] += t - case[f_ready]
                     wait_n[a] += 1
-                    push(heap, (t + d, seq(), k_end, case, a, srv))
+                    push(heap, (t + d, case[f_id], k_end, case, a, srv))
                 else:
                     if priority[p]:
                         heapq.heappush(pq[p], (case[f_rank], seq(), case))
@@ -846,23 +853,30 @@ def _run_kernel(
                     pat = patience_next[a]
                     if pat is not None:
                         push(
-                            heap, (t + pat(), seq(), k_abandon, case, a, case[f_token])
+                            heap,
+                            (t + pat(), case[f_id], k_abandon, case, a, case[f_token]),
                         )
                 continue
             elif kind == k_cap:
-                nc = capacity_change(case, a, t)  # type: ignore[arg-type]  # (pool, part)
-                if nc < inf and (in_system > 0 or t_arr < inf):
-                    push(heap, (nc, seq(), k_cap, case, a, 0))
+                # For a capacity change, "case" is the pool and "a" the part.
+                nxt_ev = capacity_change(case, a, t)  # type: ignore[arg-type]
+                if nxt_ev[0] < inf and (
+                    t_arr < inf
+                    or n_arr - len(ct_buf) - acc[2] - acc[3] - n_abandoned > 0
+                ):
+                    push(heap, nxt_ev)
                 continue
             elif kind == k_abandon:
                 if case[f_token] != srv or case[f_gone]:
                     continue
                 case[f_gone] = True
-                in_system -= 1
                 n_abandoned += 1
                 if keep:  # resource -2 marks an abandonment (kept out of the events)
                     rec_extend((case[f_id], a, case[f_ready], t, t, -2))
-                if in_system == 0 and t_arr == inf:
+                if (
+                    t_arr == inf
+                    and n_arr - len(ct_buf) - acc[2] - acc[3] - n_abandoned == 0
+                ):
                     break
                 continue
             else:  # the stop event at the horizon
@@ -881,7 +895,7 @@ def _run_kernel(
                 busy[p] += d
                 case[f_ready] = case[f_start] = t
                 wait_n[a] += 1
-                push(heap, (t + d, seq(), k_end, case, a, srv))
+                push(heap, (t + d, case[f_id], k_end, case, a, srv))
             else:
                 case[f_cur] = a
                 case[f_ready] = t
@@ -889,7 +903,7 @@ def _run_kernel(
         elif md == 1:
             case[f_ready] = case[f_start] = t
             wait_n[a] += 1
-            push(heap, (t + dur_next[a](), seq(), k_end, case, a, -1))
+            push(heap, (t + dur_next[a](), case[f_id], k_end, case, a, -1))
         elif md == 3:
             case[f_cur] = a
             case[f_ready] = t
@@ -902,7 +916,7 @@ def _run_kernel(
                 busy[p] += d
                 case[f_start] = t
                 wait_n[a] += 1
-                push(heap, (t + d, seq(), k_end, case, a, srv))
+                push(heap, (t + d, case[f_id], k_end, case, a, srv))
             else:
                 if priority[p]:
                     heapq.heappush(pq[p], (case[f_rank], seq(), case))
@@ -910,7 +924,9 @@ def _run_kernel(
                     fifo[p].append(case)
                 pat = patience_next[a]
                 if pat is not None:
-                    push(heap, (t + pat(), seq(), k_abandon, case, a, case[f_token]))
+                    push(
+                        heap, (t + pat(), case[f_id], k_abandon, case, a, case[f_token])
+                    )
         else:
             case[f_cur] = a
             case[f_ready] = t
@@ -923,7 +939,7 @@ def _run_kernel(
                 dfn = dmap.get(case[f_prev], dfn)
             assert dfn is not None
             tr = t + dfn() if not from_arrival[a] else max(t, case[f_arr] + dfn())
-            push(heap, (tr, seq(), k_ready, case, a, 0))
+            push(heap, (tr, case[f_id], k_ready, case, a, 0))
 
     # -- wrap up ------------------------------------------------------------------------
     horizon = until if cut else t
@@ -956,7 +972,7 @@ def _run_kernel(
         cases=n_done,
         arrived=n_arr,
         abandoned=n_abandoned,
-        in_progress=in_system,
+        in_progress=n_arr - n_done - int(acc[3]) - n_abandoned,
         activity_instances=sum(wait_n),
         horizon_s=horizon,
         mean_cycle_time_s=ct_sum / n_done if n_done else math.nan,

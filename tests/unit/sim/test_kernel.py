@@ -330,3 +330,14 @@ def test_docs_example_is_mm10():
     assert m.arrivals.rate_per_s * 60 == pytest.approx(9.5)
     assert m.activities["Serve"].duration.mean_s == pytest.approx(60.0)
     assert np.isclose(m.activities["Serve"].duration.sd, 60.0)
+
+
+def test_warmup_leaves_early_cases_out_and_drains():
+    m = mmc(4.5, 5)
+    k = simulate(m, cases=2000, warmup=200, seed=1, keep_log=False).kpis
+    assert k.in_progress == 0
+    assert 1800 <= k.cases < 2000
+    assert k.arrived == 2000
+    cut = simulate(m, until=timedelta(minutes=30), seed=1, keep_log=False).kpis
+    assert cut.in_progress == cut.arrived - cut.cases - cut.abandoned
+    assert cut.in_progress > 0
