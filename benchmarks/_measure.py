@@ -34,13 +34,16 @@ class Measurement:
     check: str
 
 
-def measure(setup: str, job: str, *, repeat: int = 3) -> tuple[Measurement, list[float]]:
+def measure(
+    setup: str, job: str, *, repeat: int = 3
+) -> tuple[Measurement, list[float]]:
     """Median wall time (and its peak memory) of ``job`` over ``repeat`` fresh processes."""
     code = RUNNER.format(setup=textwrap.dedent(setup), job=textwrap.dedent(job))
     runs = []
     for _ in range(repeat):
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                             check=False)
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=False
+        )
         if out.returncode != 0:
             raise RuntimeError(out.stderr[-2000:])
         runs.append(Measurement(**json.loads(out.stdout.strip().splitlines()[-1])))

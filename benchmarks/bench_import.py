@@ -24,20 +24,26 @@ def main() -> None:
     args = ap.parse_args()
     csv = replicated_bpic2012_csv(args.times)
     jobs = {
-        "xes servops": ("import servops as so",
-                        f"log = so.read_log({str(BPIC2012)!r}); CHECK = log.n_events()"),
-        "xes pm4py": ("import pm4py",
-                      f"df = pm4py.read_xes({str(BPIC2012)!r}, return_legacy_log_object=False)"
-                      "; CHECK = len(df)"),
+        "xes servops": (
+            "import servops as so",
+            f"log = so.read_log({str(BPIC2012)!r}); CHECK = log.n_events()",
+        ),
+        "xes pm4py": (
+            "import pm4py",
+            f"df = pm4py.read_xes({str(BPIC2012)!r}, return_legacy_log_object=False)"
+            "; CHECK = len(df)",
+        ),
         f"csv x{args.times} servops": (
             "import servops as so",
-            f"log = so.read_log({str(csv)!r}); CHECK = log.n_events()"),
+            f"log = so.read_log({str(csv)!r}); CHECK = log.n_events()",
+        ),
         f"csv x{args.times} pm4py": (
             "import pandas as pd, pm4py",
             f"df = pd.read_csv({str(csv)!r})\n"
             "df = pm4py.format_dataframe(df, case_id='case:concept:name', "
             "activity_key='concept:name', timestamp_key='time:timestamp')\n"
-            "CHECK = len(df)"),
+            "CHECK = len(df)",
+        ),
     }
     results = {}
     for name, (setup, job) in jobs.items():
@@ -45,13 +51,17 @@ def main() -> None:
             continue
         m, times = measure(setup, job, repeat=args.repeat)
         results[name] = m
-        print(f"{name:22s} median {m.run_s:7.2f} s  (runs {', '.join(f'{t:.2f}' for t in times)})"
-              f"  peak {m.peak_gb:5.2f} GB  import {m.import_s:.2f} s  check {m.check}")
+        print(
+            f"{name:22s} median {m.run_s:7.2f} s  (runs {', '.join(f'{t:.2f}' for t in times)})"
+            f"  peak {m.peak_gb:5.2f} GB  import {m.import_s:.2f} s  check {m.check}"
+        )
     for kind in ("xes", f"csv x{args.times}"):
         ours, peer = results.get(f"{kind} servops"), results.get(f"{kind} pm4py")
         if ours and peer:
-            print(f"{kind}: servops is {peer.run_s / ours.run_s:.1f}x faster, "
-                  f"peak memory {ours.peak_gb / peer.peak_gb:.2f}x of pm4py's")
+            print(
+                f"{kind}: servops is {peer.run_s / ours.run_s:.1f}x faster, "
+                f"peak memory {ours.peak_gb / peer.peak_gb:.2f}x of pm4py's"
+            )
 
 
 if __name__ == "__main__":

@@ -9,9 +9,11 @@ import pytest
 def test_csv_reader_keeps_na_string(tmp_path):
     p = tmp_path / "na.csv"
     p.write_text("case\nNA\n\n")
-    rows = duckdb.connect().execute(
-        f"SELECT \"case\" FROM read_csv('{p}', header=true, all_varchar=true)"
-    ).fetchall()
+    rows = (
+        duckdb.connect()
+        .execute(f"SELECT \"case\" FROM read_csv('{p}', header=true, all_varchar=true)")
+        .fetchall()
+    )
     assert rows == [("NA",), (None,)]  # "NA" is a value; only the empty string is null
 
 

@@ -42,49 +42,176 @@ def _reading_params() -> list[inspect.Parameter]:
         return inspect.Parameter(name, kw, annotation=annotation, default=default)
 
     return [
-        p("log_spec", Annotated[str, typer.Argument(
-            metavar="LOG",
-            help="A log file (CSV/TSV, XES, Excel, Parquet; gzip ok) or a stored log name.",
-            show_default=False)], ...),
+        p(
+            "log_spec",
+            Annotated[
+                str,
+                typer.Argument(
+                    metavar="LOG",
+                    help="A log file (CSV/TSV, XES, Excel, Parquet; gzip ok) or a stored log name.",
+                    show_default=False,
+                ),
+            ],
+            ...,
+        ),
         p("db", DbOpt, Path(DEFAULT_WORKSPACE)),
-        p("case", Annotated[str | None, typer.Option(
-            "--case", help="Column holding the case id.", rich_help_panel="Reading")], None),
-        p("activity", Annotated[str | None, typer.Option(
-            "--activity", help="Column holding the activity (a+b joins two).",
-            rich_help_panel="Reading")], None),
-        p("timestamp", Annotated[str | None, typer.Option(
-            "--timestamp", help="Column holding the (end) timestamp.",
-            rich_help_panel="Reading")], None),
-        p("start_timestamp", Annotated[str | None, typer.Option(
-            "--start-timestamp", help="Column holding the start timestamp.",
-            rich_help_panel="Reading")], None),
-        p("resource", Annotated[str | None, typer.Option(
-            "--resource", help="Column holding the resource.", rich_help_panel="Reading")],
-          None),
-        p("lifecycle", Annotated[str | None, typer.Option(
-            "--lifecycle", help="Column holding lifecycle transitions (start/complete).",
-            rich_help_panel="Reading")], None),
-        p("encoding", Annotated[str | None, typer.Option(
-            "--encoding", help="Text encoding (utf-8, gb18030, …); detected if omitted.",
-            rich_help_panel="Reading")], None),
-        p("delimiter", Annotated[str | None, typer.Option(
-            "--delimiter", help="CSV delimiter; sniffed if omitted.",
-            rich_help_panel="Reading")], None),
-        p("dayfirst", Annotated[bool | None, typer.Option(
-            "--dayfirst/--monthfirst", help="Read 01-04-2010 as 1 April / 4 January.",
-            rich_help_panel="Reading", show_default=False)], None),
-        p("timestamp_format", Annotated[str | None, typer.Option(
-            "--timestamp-format", help="strptime format, e.g. '%d.%m.%Y %H:%M'.",
-            rich_help_panel="Reading")], None),
-        p("timezone", Annotated[str, typer.Option(
-            "--timezone", help="Zone of timestamps without offset (stored as UTC).",
-            rich_help_panel="Reading")], "UTC"),
-        p("sheet", Annotated[str, typer.Option(
-            "--sheet", help="Excel sheet name or 0-based index.",
-            rich_help_panel="Reading")], "0"),
-        p("on_bad_rows", Annotated[str, typer.Option(
-            "--on-bad-rows", help="error: stop and list bad rows; skip: drop and report them.",
-            rich_help_panel="Reading")], "error"),
+        p(
+            "case",
+            Annotated[
+                str | None,
+                typer.Option(
+                    "--case",
+                    help="Column holding the case id.",
+                    rich_help_panel="Reading",
+                ),
+            ],
+            None,
+        ),
+        p(
+            "activity",
+            Annotated[
+                str | None,
+                typer.Option(
+                    "--activity",
+                    help="Column holding the activity (a+b joins two).",
+                    rich_help_panel="Reading",
+                ),
+            ],
+            None,
+        ),
+        p(
+            "timestamp",
+            Annotated[
+                str | None,
+                typer.Option(
+                    "--timestamp",
+                    help="Column holding the (end) timestamp.",
+                    rich_help_panel="Reading",
+                ),
+            ],
+            None,
+        ),
+        p(
+            "start_timestamp",
+            Annotated[
+                str | None,
+                typer.Option(
+                    "--start-timestamp",
+                    help="Column holding the start timestamp.",
+                    rich_help_panel="Reading",
+                ),
+            ],
+            None,
+        ),
+        p(
+            "resource",
+            Annotated[
+                str | None,
+                typer.Option(
+                    "--resource",
+                    help="Column holding the resource.",
+                    rich_help_panel="Reading",
+                ),
+            ],
+            None,
+        ),
+        p(
+            "lifecycle",
+            Annotated[
+                str | None,
+                typer.Option(
+                    "--lifecycle",
+                    help="Column holding lifecycle transitions (start/complete).",
+                    rich_help_panel="Reading",
+                ),
+            ],
+            None,
+        ),
+        p(
+            "encoding",
+            Annotated[
+                str | None,
+                typer.Option(
+                    "--encoding",
+                    help="Text encoding (utf-8, gb18030, …); detected if omitted.",
+                    rich_help_panel="Reading",
+                ),
+            ],
+            None,
+        ),
+        p(
+            "delimiter",
+            Annotated[
+                str | None,
+                typer.Option(
+                    "--delimiter",
+                    help="CSV delimiter; sniffed if omitted.",
+                    rich_help_panel="Reading",
+                ),
+            ],
+            None,
+        ),
+        p(
+            "dayfirst",
+            Annotated[
+                bool | None,
+                typer.Option(
+                    "--dayfirst/--monthfirst",
+                    help="Read 01-04-2010 as 1 April / 4 January.",
+                    rich_help_panel="Reading",
+                    show_default=False,
+                ),
+            ],
+            None,
+        ),
+        p(
+            "timestamp_format",
+            Annotated[
+                str | None,
+                typer.Option(
+                    "--timestamp-format",
+                    help="strptime format, e.g. '%d.%m.%Y %H:%M'.",
+                    rich_help_panel="Reading",
+                ),
+            ],
+            None,
+        ),
+        p(
+            "timezone",
+            Annotated[
+                str,
+                typer.Option(
+                    "--timezone",
+                    help="Zone of timestamps without offset (stored as UTC).",
+                    rich_help_panel="Reading",
+                ),
+            ],
+            "UTC",
+        ),
+        p(
+            "sheet",
+            Annotated[
+                str,
+                typer.Option(
+                    "--sheet",
+                    help="Excel sheet name or 0-based index.",
+                    rich_help_panel="Reading",
+                ),
+            ],
+            "0",
+        ),
+        p(
+            "on_bad_rows",
+            Annotated[
+                str,
+                typer.Option(
+                    "--on-bad-rows",
+                    help="error: stop and list bad rows; skip: drop and report them.",
+                    rich_help_panel="Reading",
+                ),
+            ],
+            "error",
+        ),
     ]
 
 
@@ -100,34 +227,121 @@ def _filter_params() -> list[inspect.Parameter]:
         return inspect.Parameter(name, kw, annotation=annotation, default=default)
 
     return [
-        p("filter_from", Annotated[str | None, typer.Option(
-            "--from", help="Time window start (ISO date/time, UTC if no offset).",
-            rich_help_panel=panel)], None),
-        p("filter_to", Annotated[str | None, typer.Option(
-            "--to", help="Time window end (exclusive).", rich_help_panel=panel)], None),
-        p("filter_window", Annotated[str, typer.Option(
-            "--window", help="Which cases the window keeps: contained, intersecting, "
-            "started, completed, or trim (events).", rich_help_panel=panel)], "contained"),
-        p("filter_where", Annotated[list[str] | None, typer.Option(
-            "--where", metavar="ATTR=VALUE",
-            help="Keep cases with an event where ATTR=VALUE (or drop: ATTR!=VALUE). "
-            "Repeat: same attribute = any of the values; different ones = all.",
-            rich_help_panel=panel)], None),
-        p("filter_through", Annotated[list[str] | None, typer.Option(
-            "--through", metavar="ACTIVITY", help="Keep cases passing through ACTIVITY "
-            "(repeat: all of them).", rich_help_panel=panel)], None),
-        p("filter_starts_with", Annotated[list[str] | None, typer.Option(
-            "--starts-with", metavar="ACTIVITY", help="Keep cases starting with ACTIVITY "
-            "(repeat: any of them).", rich_help_panel=panel)], None),
-        p("filter_ends_with", Annotated[list[str] | None, typer.Option(
-            "--ends-with", metavar="ACTIVITY", help="Keep cases ending with ACTIVITY "
-            "(repeat: any of them).", rich_help_panel=panel)], None),
-        p("filter_min_activity_frequency", Annotated[int | None, typer.Option(
-            "--min-activity-frequency", metavar="N", help="Drop activities with fewer "
-            "than N instances.", rich_help_panel=panel)], None),
-        p("filter_variant_top", Annotated[int | None, typer.Option(
-            "--variant-top", metavar="K", help="Keep the cases of the K most frequent "
-            "variants (applied last).", rich_help_panel=panel)], None),
+        p(
+            "filter_from",
+            Annotated[
+                str | None,
+                typer.Option(
+                    "--from",
+                    help="Time window start (ISO date/time, UTC if no offset).",
+                    rich_help_panel=panel,
+                ),
+            ],
+            None,
+        ),
+        p(
+            "filter_to",
+            Annotated[
+                str | None,
+                typer.Option(
+                    "--to", help="Time window end (exclusive).", rich_help_panel=panel
+                ),
+            ],
+            None,
+        ),
+        p(
+            "filter_window",
+            Annotated[
+                str,
+                typer.Option(
+                    "--window",
+                    help="Which cases the window keeps: contained, intersecting, "
+                    "started, completed, or trim (events).",
+                    rich_help_panel=panel,
+                ),
+            ],
+            "contained",
+        ),
+        p(
+            "filter_where",
+            Annotated[
+                list[str] | None,
+                typer.Option(
+                    "--where",
+                    metavar="ATTR=VALUE",
+                    help="Keep cases with an event where ATTR=VALUE (or drop: ATTR!=VALUE). "
+                    "Repeat: same attribute = any of the values; different ones = all.",
+                    rich_help_panel=panel,
+                ),
+            ],
+            None,
+        ),
+        p(
+            "filter_through",
+            Annotated[
+                list[str] | None,
+                typer.Option(
+                    "--through",
+                    metavar="ACTIVITY",
+                    help="Keep cases passing through ACTIVITY (repeat: all of them).",
+                    rich_help_panel=panel,
+                ),
+            ],
+            None,
+        ),
+        p(
+            "filter_starts_with",
+            Annotated[
+                list[str] | None,
+                typer.Option(
+                    "--starts-with",
+                    metavar="ACTIVITY",
+                    help="Keep cases starting with ACTIVITY (repeat: any of them).",
+                    rich_help_panel=panel,
+                ),
+            ],
+            None,
+        ),
+        p(
+            "filter_ends_with",
+            Annotated[
+                list[str] | None,
+                typer.Option(
+                    "--ends-with",
+                    metavar="ACTIVITY",
+                    help="Keep cases ending with ACTIVITY (repeat: any of them).",
+                    rich_help_panel=panel,
+                ),
+            ],
+            None,
+        ),
+        p(
+            "filter_min_activity_frequency",
+            Annotated[
+                int | None,
+                typer.Option(
+                    "--min-activity-frequency",
+                    metavar="N",
+                    help="Drop activities with fewer than N instances.",
+                    rich_help_panel=panel,
+                ),
+            ],
+            None,
+        ),
+        p(
+            "filter_variant_top",
+            Annotated[
+                int | None,
+                typer.Option(
+                    "--variant-top",
+                    metavar="K",
+                    help="Keep the cases of the K most frequent "
+                    "variants (applied last).",
+                    rich_help_panel=panel,
+                ),
+            ],
+            None,
+        ),
     ]
 
 
@@ -144,8 +358,12 @@ def apply_filters(log: EventLog, opts: dict[str, Any]) -> EventLog:
 
     out = log
     if opts.get("filter_from") or opts.get("filter_to"):
-        out = filters.time_window(out, opts.get("filter_from"), opts.get("filter_to"),
-                                  mode=opts.get("filter_window") or "contained")
+        out = filters.time_window(
+            out,
+            opts.get("filter_from"),
+            opts.get("filter_to"),
+            mode=opts.get("filter_window") or "contained",
+        )
     groups: dict[tuple[str, bool], list[str]] = {}
     for spec in opts.get("filter_where") or []:
         attr, sep, value = spec.partition("=")
@@ -180,9 +398,12 @@ def read_options(kwargs: dict[str, Any]) -> dict[str, Any]:
         sheet = int(sheet)
     return {
         "columns": ColumnMap(
-            case_id=kwargs["case"], activity=kwargs["activity"],
-            timestamp=kwargs["timestamp"], start_timestamp=kwargs["start_timestamp"],
-            resource=kwargs["resource"], lifecycle=kwargs["lifecycle"],
+            case_id=kwargs["case"],
+            activity=kwargs["activity"],
+            timestamp=kwargs["timestamp"],
+            start_timestamp=kwargs["start_timestamp"],
+            resource=kwargs["resource"],
+            lifecycle=kwargs["lifecycle"],
         ),
         "encoding": kwargs["encoding"],
         "delimiter": kwargs["delimiter"],
@@ -205,10 +426,12 @@ def log_command(func: F) -> F:
     params = _reading_params()
     positional = [p for p in own if p.default is inspect.Parameter.empty]
     rest = [p for p in own if p.default is not inspect.Parameter.empty]
-    new_params = [params[0]] + [
-        p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in positional
-    ] + [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in rest] + params[1:] + (
-        _filter_params()
+    new_params = (
+        [params[0]]
+        + [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in positional]
+        + [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in rest]
+        + params[1:]
+        + (_filter_params())
     )
 
     @functools.wraps(func)
@@ -216,7 +439,9 @@ def log_command(func: F) -> F:
         reading = {k: kwargs.pop(k) for k in _READING}
         filtering = {k: kwargs.pop(k) for k in _FILTERS}
         with progress("reading log"):
-            log = open_log(reading["log_spec"], db=reading["db"], **read_options(reading))
+            log = open_log(
+                reading["log_spec"], db=reading["db"], **read_options(reading)
+            )
         return func(apply_filters(log, filtering), **kwargs)
 
     wrapper.__signature__ = sig.replace(parameters=new_params)  # type: ignore[attr-defined]
@@ -233,10 +458,22 @@ def progress(label: str, *, con: Any = None) -> Iterator[Callable[[str], None]]:
     if not sys.stderr.isatty():
         yield lambda _stage: None
         return
-    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
-    bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                   TimeElapsedColumn(), transient=True, console=None)
+    bar = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        transient=True,
+        console=None,
+    )
     task = bar.add_task(label, total=100)
     stop = threading.Event()
     shown = threading.Event()

@@ -35,8 +35,12 @@ class _Group(TyperGroup):
         try:
             return super().invoke(ctx)
         except ServopsError as exc:
-            err_console.print(f"[bold red]{type(exc).__name__}[/]: {exc}", markup=True,
-                              highlight=False, soft_wrap=True)
+            err_console.print(
+                f"[bold red]{type(exc).__name__}[/]: {exc}",
+                markup=True,
+                highlight=False,
+                soft_wrap=True,
+            )
             raise typer.Exit(1) from exc
 
 
@@ -56,4 +60,4 @@ for _name in COMMAND_MODULES:
 
 def main() -> None:
     """Entry point of the ``servops`` console script."""
-    sys.exit(app())  # type: ignore[func-returns-value]
+    sys.exit(app())

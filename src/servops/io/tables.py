@@ -150,9 +150,9 @@ def scan_excel(
             kinds
             and kinds <= {float, int}
             and all(
-                float(v).is_integer()
+                float(v).is_integer()  # type: ignore[arg-type]
                 for v in values
-                if v is not None  # type: ignore[arg-type]
+                if v is not None
             )
         ):
             arrays[name] = pa.array(

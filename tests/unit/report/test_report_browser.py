@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from tests.browser import external_requests, open_page, screenshot
 
 from servops.report import build_report
+from tests.browser import external_requests, open_page, screenshot
 
 pytestmark = pytest.mark.browser
 
