@@ -104,8 +104,9 @@ class Kpis:
     """Key figures of one simulation run (seconds; rates per hour).
 
     ``mean_waiting_time_s`` is per activity instance (enabled → started, which for an
-    M/M/c queue is Erlang C's Wq); ``mean_case_waiting_time_s`` adds up a case's waits.
-    Cycle-time quantiles come from a log-spaced histogram (400 bins per decade, error
+    M/M/c queue is Erlang C's Wq); ``mean_case_waiting_time_s`` is all the waiting in
+    the run divided by the finished cases (a case's total wait, when every case
+    finishes). ``activity_instances`` counts instances started. Cycle-time quantiles come from a log-spaced histogram (400 bins per decade, error
     below 0.6 %) so that memory stays flat in the number of cases.
     """
 
