@@ -303,12 +303,20 @@ def _remove(m: Model, b: Mapping[str, Any], where: str) -> Model:
         for a, rows in m.routing.after.items()
         if a != x
     }
+    by_visit = {
+        a: {n: _bypass(r, x, succ) for n, r in rows.items()}
+        for a, rows in m.routing.by_visit.items()
+        if a != x
+    }
     acts = {a: v for a, v in m.activities.items() if a != x}
     return replace(
         m,
         activities=acts,
         routing=Routing(
-            start=start, next=nxt, after={a: r for a, r in after.items() if r}
+            start=start,
+            next=nxt,
+            after={a: r for a, r in after.items() if r},
+            by_visit=by_visit,
         ),
     )
 
@@ -342,7 +350,15 @@ def _routing(m: Model, b: Mapping[str, Any], where: str) -> Model:
     after = dict(m.routing.after)
     if src in after:
         after[src] = {prev: _set_p(r, to, p) for prev, r in after[src].items()}
-    return replace(m, routing=Routing(start=m.routing.start, next=nxt, after=after))
+    by_visit = dict(m.routing.by_visit)
+    if src in by_visit:
+        by_visit[src] = {n: _set_p(r, to, p) for n, r in by_visit[src].items()}
+    return replace(
+        m,
+        routing=Routing(
+            start=m.routing.start, next=nxt, after=after, by_visit=by_visit
+        ),
+    )
 
 
 def _arrivals(m: Model, b: Mapping[str, Any], where: str) -> Model:

@@ -146,3 +146,31 @@ def test_example_scenario_file():
     )
     assert sc.name == "one more agent, 5% faster"
     assert len(sc.edits) == 2
+
+
+def test_routing_and_remove_edit_by_visit_rows():
+    m = load_model(
+        {
+            "arrivals": {"rate": 1},
+            "activities": {
+                "A": {"duration": {"dist": "fixed", "value": 1}},
+                "B": {"duration": {"dist": "fixed", "value": 1}},
+            },
+            "routing": {
+                "start": {"A": 1.0},
+                "A": {
+                    "next": {"A": 0.5, "B": 0.5},
+                    "by_visit": {1: {"A": 0.9, "B": 0.1}, 2: {"B": 1.0}},
+                },
+                "B": {"end": 1.0},
+            },
+        }
+    )
+    no_loop = apply_scenario(
+        m, {"edits": [{"routing": {"from": "A", "to": "A", "p": 0}}]}
+    )
+    assert no_loop.routing.by_visit["A"][1] == pytest.approx({"B": 1.0})
+    log = simulate(no_loop, cases=50, seed=1).log
+    assert log.fetchone("SELECT count(*) FROM instances WHERE activity = 'A'")[0] == 50
+    gone = apply_scenario(m, {"edits": [{"remove": {"activity": "B"}}]})
+    assert gone.routing.by_visit["A"][2] == pytest.approx({"end": 1.0})

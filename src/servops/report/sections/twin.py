@@ -35,8 +35,8 @@ def fmt_duration(seconds: float | None) -> str:
     return f"{seconds / 86400:.1f}d"
 
 
-_CASES = 400
-_REPLICATIONS = 3
+_CASES = 500
+_REPLICATIONS = 5
 _SEED = 20261121
 
 
@@ -81,10 +81,19 @@ def _scenarios(model: Any, base: Any, t: Any) -> list[tuple[str, dict[str, Any]]
                     {"edits": [{"delay": {"activity": act, "factor": 0.5}}]},
                 )
             )
-    loops = [a for a, rows in model.routing.next.items() if rows.get(a, 0) > 0.05]
-    loops += list(model.routing.by_visit)
-    if loops and len(model.activities) > 1:
-        act = max(set(loops), key=lambda a: model.routing.successors(a).get(a, 0.0))
+
+    def self_loop(a: str) -> float:
+        rows = [
+            model.routing.successors(a),
+            *model.routing.after.get(a, {}).values(),
+            *model.routing.by_visit.get(a, {}).values(),
+        ]
+        return float(max(r.get(a, 0.0) for r in rows))
+
+    loops = {a: self_loop(a) for a in model.activities}
+    loops = {a: v for a, v in loops.items() if v > 0.05}
+    if loops:
+        act = max(loops, key=lambda a: loops[a])
         out.append(
             (
                 t(f"No repeats of {act}", f"{act} 不再重复"),
