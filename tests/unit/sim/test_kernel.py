@@ -341,3 +341,10 @@ def test_warmup_leaves_early_cases_out_and_drains():
     cut = simulate(m, until=timedelta(minutes=30), seed=1, keep_log=False).kpis
     assert cut.in_progress == cut.arrived - cut.cases - cut.abandoned
     assert cut.in_progress > 0
+
+
+def test_parallel_replications_equal_serial():
+    m = mmc(4.5, 5)
+    a = replicate(m, replications=3, cases=2000, seed=3, workers=2)
+    b = replicate(m, replications=3, cases=2000, seed=3, workers=1)
+    assert a.runs == b.runs
