@@ -1,12 +1,14 @@
 """Plan the projection of a raw source onto the canonical event-log columns.
 
-The plan is one SQL ``SELECT`` (run by the caller into a table) that yields::
+The plan is one SQL ``SELECT`` (run by the caller into a staging table) that yields::
 
     case_id VARCHAR, activity VARCHAR, timestamp TIMESTAMPTZ, start_timestamp TIMESTAMPTZ,
-    resource VARCHAR, lifecycle VARCHAR, event_index BIGINT, <attributes…>, __bad VARCHAR
+    resource VARCHAR, lifecycle VARCHAR, <attributes…>, __bad VARCHAR
 
-``event_index`` is the 1-based data-row (or XES event) number, so equal timestamps keep file
-order. ``__bad`` is NULL for a good row and otherwise ``problem`` or ``problem|raw value``.
+in source order (DuckDB keeps insertion order, so the staging table's ``rowid`` is the
+0-based row number; numbering rows in the scan with ``row_number() OVER ()`` would cost a
+single-threaded pass). ``__bad`` is NULL for a good row and otherwise ``problem`` or
+``problem|raw value``.
 """
 
 from __future__ import annotations
@@ -287,7 +289,6 @@ def plan_import(
             f"{start_sql} AS start_timestamp",
             f"{res_sql} AS resource",
             f"{lc_sql} AS lifecycle",
-            "__row AS event_index",
             *attr_select,
             f"{raw_ts} AS __ts_raw",
             f"CAST({start_in} AS VARCHAR) AS __start_raw"
@@ -297,8 +298,7 @@ def plan_import(
     )
     select_sql = (
         f"SELECT * EXCLUDE (__ts_raw, __start_raw), {bad} AS __bad FROM (\n"
-        f"SELECT\n  {inner}\nFROM (SELECT *, row_number() OVER () AS __row "
-        f"FROM {raw.from_sql}))"
+        f"SELECT\n  {inner}\nFROM {raw.from_sql})"
     )
     return ImportPlan(
         select_sql=select_sql,

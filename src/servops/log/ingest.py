@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import duckdb
 
-from servops.errors import BadRowsError, LogSchemaError
+from servops.errors import BadRowsError, LogSchemaError, ServopsError
 from servops.io import (
     XES_TRANSITIONS,
     ImportOptions,
@@ -98,59 +98,46 @@ def _describe_bad(
     )
 
 
-def _settle_lifecycle(
-    con: duckdb.DuckDBPyConnection, table: str, column: str | None, notes: list[str]
-) -> str:
-    """Lower-case XES transitions; turn a column of other values into an attribute."""
-    q = quote(table)
+def _lifecycle_mode(
+    con: duckdb.DuckDBPyConnection, stage: str
+) -> tuple[str, list[str]]:
+    """``xes`` when every lifecycle value is an XES transition, else ``attribute``."""
     values = [
         str(r[0])
         for r in con.execute(
-            f"SELECT DISTINCT lower(lifecycle) FROM {q} WHERE lifecycle IS NOT NULL LIMIT 200"
+            f"SELECT DISTINCT lower(lifecycle) FROM {stage} "
+            f"WHERE lifecycle IS NOT NULL LIMIT 200"
         ).fetchall()
     ]
     odd = [v for v in values if v not in XES_TRANSITIONS]
-    if not odd:
-        con.execute(
-            f"ALTER TABLE {q} ALTER COLUMN lifecycle SET DATA TYPE VARCHAR "
-            f"USING lower(lifecycle)"
-        )
-        return "xes"
-    name = column or "lifecycle_value"
-    con.execute(f"ALTER TABLE {q} RENAME COLUMN lifecycle TO {quote(name)}")
-    con.execute(f"ALTER TABLE {q} ADD COLUMN lifecycle VARCHAR")
-    notes.append(
-        f"column {name!r} holds values that are not XES lifecycle transitions "
-        f"(e.g. {odd[:3]}): kept as attribute {name!r}; events are atomic"
-    )
-    return "attribute"
+    return ("attribute" if odd else "xes"), odd
 
 
-def _type_attributes(
-    con: duckdb.DuckDBPyConnection, table: str, attributes: dict[str, str]
+def _numeric_attributes(
+    con: duckdb.DuckDBPyConnection, stage: str, attributes: dict[str, str]
 ) -> dict[str, str]:
-    """Give text attributes whose every value is a number a numeric type."""
+    """The text attributes whose every value is a number, with the type to give them.
+
+    Integers must look like integers (``1.5`` is not one; ``007`` is a code, not 7).
+    """
     text = [a for a, t in attributes.items() if t == "VARCHAR"]
     if not text:
-        return attributes
+        return {}
     checks = ", ".join(
         f"count({quote(a)}) > 0 AND count({quote(a)}) = count(CASE WHEN regexp_full_match("
         f"trim({quote(a)}), '[+-]?(0|[1-9][0-9]{{0,17}})') THEN 1 END),"
         f" count({quote(a)}) > 0 AND count({quote(a)}) = count(TRY_CAST({quote(a)} AS DOUBLE))"
         for a in text
     )
-    row = fetch_first(con, f"SELECT {checks} FROM {quote(table)}")
+    row = fetch_first(con, f"SELECT {checks} FROM {stage}")
     assert row is not None
-    typed = dict(attributes)
+    out: dict[str, str] = {}
     for i, a in enumerate(text):
-        new = "BIGINT" if row[2 * i] else "DOUBLE" if row[2 * i + 1] else None
-        if new:
-            con.execute(
-                f"ALTER TABLE {quote(table)} ALTER COLUMN {quote(a)} SET DATA TYPE {new} "
-                f"USING TRY_CAST({quote(a)} AS {new})"
-            )
-            typed[a] = new
-    return typed
+        if row[2 * i]:
+            out[a] = "BIGINT"
+        elif row[2 * i + 1]:
+            out[a] = "DOUBLE"
+    return out
 
 
 def ingest(
@@ -165,50 +152,101 @@ def ingest(
 ) -> tuple[EventLog, ImportReport]:
     """Project ``raw`` onto the canonical schema into table ``table`` (unquoted name).
 
-    The source is read once, into ``table``; every row is checked there. Creates ``table``
-    and, where start and complete events must be paired, ``table + ':instances'``. The
-    caller owns the transaction (a failure leaves tables to roll back).
+    The source is read once, in parallel, into a staging table; every row is checked
+    there, column by column; one more pass writes ``table`` with row numbers, lifecycle
+    transitions and attribute types settled. Where start and complete events must be
+    paired, ``table + ':instances'`` is created too. The caller owns the transaction (a
+    failure leaves tables to roll back).
     """
     say = stage or (lambda _msg: None)
     say("planning")
     plan = plan_import(con, raw, opts)
     q = quote(table)
+    tmp = quote(f"__servops_stage_{table}")
     say("reading")
     try:
-        con.execute(f"CREATE TABLE {q} AS {plan.select_sql}")
+        con.execute(f"CREATE TEMP TABLE {tmp} AS {plan.select_sql}")
     except duckdb.Error as exc:
         msg = f"{raw.label}: cannot be read: {exc}"
         raise LogSchemaError(msg) from exc
-    say("checking")
-    counts = fetch_first(con, f"SELECT count(*), count(__bad) FROM {q}")
-    assert counts is not None
-    total, n_bad = int(counts[0]), int(counts[1])
-    bad: list[tuple[int, str]] = []
-    if n_bad:
-        bad = [
-            (int(r[0]), str(r[1]))
-            for r in con.execute(
-                f"SELECT event_index, __bad FROM {q} WHERE __bad IS NOT NULL "
-                f"ORDER BY event_index LIMIT {_MAX_LISTED}"
-            ).fetchall()
+    try:
+        say("checking")
+        counts = fetch_first(
+            con, f"SELECT count(*), count(__bad), min(rowid), max(rowid) FROM {tmp}"
+        )
+        assert counts is not None
+        total, n_bad = int(counts[0]), int(counts[1])
+        # rowid is the insertion (= source) order; inside a transaction it starts at a
+        # transaction-local base, so number rows from the smallest one.
+        base = int(counts[2] or 0)
+        if total and int(counts[3]) - base + 1 != total:
+            msg = f"{raw.label}: staging rows are not numbered densely; please report this."
+            raise ServopsError(msg)
+        bad: list[tuple[int, str]] = []
+        if n_bad:
+            bad = [
+                (int(r[0]), str(r[1]))
+                for r in con.execute(
+                    f"SELECT rowid - {base} + 1, __bad FROM {tmp} WHERE __bad IS NOT NULL "
+                    f"ORDER BY rowid LIMIT {_MAX_LISTED}"
+                ).fetchall()
+            ]
+            if on_bad_rows == "error":
+                msg = _describe_bad(raw, plan, bad, n_bad)
+                raise BadRowsError(
+                    msg, rows=[r + raw.first_row - 1 for r, _ in bad], count=n_bad
+                )
+            if total == n_bad:
+                msg = (
+                    f"{raw.label}: no events left to import ({total} {raw.row_word}s, "
+                    f"all bad)."
+                )
+                raise LogSchemaError(msg)
+        notes = list(plan.notes)
+        lifecycle_mode = plan.lifecycle_mode
+        lc_sql = "lifecycle"
+        attributes = dict(plan.attributes)
+        extra: list[str] = []
+        if lifecycle_mode == "pending":
+            lifecycle_mode, odd = _lifecycle_mode(con, tmp)
+            if lifecycle_mode == "xes":
+                lc_sql = "lower(lifecycle)"
+            else:
+                keep = plan.columns.lifecycle or "lifecycle_value"
+                lc_sql = "CAST(NULL AS VARCHAR)"
+                extra.append(f"lifecycle AS {quote(keep)}")
+                attributes[keep] = "VARCHAR"
+                notes.append(
+                    f"column {keep!r} holds values that are not XES lifecycle "
+                    f"transitions (e.g. {odd[:3]}): kept as attribute {keep!r}; "
+                    f"events are atomic"
+                )
+        numeric = _numeric_attributes(con, tmp, plan.attributes)
+        attributes.update(numeric)
+        attr_sql = [
+            f"TRY_CAST({quote(a)} AS {numeric[a]}) AS {quote(a)}"
+            if a in numeric
+            else quote(a)
+            for a in plan.attributes
         ]
-        if on_bad_rows == "error":
-            msg = _describe_bad(raw, plan, bad, n_bad)
-            raise BadRowsError(
-                msg, rows=[r + raw.first_row - 1 for r, _ in bad], count=n_bad
-            )
-        if total == n_bad:
-            msg = f"{raw.label}: no events left to import ({total} {raw.row_word}s, all bad)."
-            raise LogSchemaError(msg)
-        con.execute(f"DELETE FROM {q} WHERE __bad IS NOT NULL")
-    con.execute(f"ALTER TABLE {q} DROP COLUMN __bad")
-    notes = list(plan.notes)
-    lifecycle_mode = plan.lifecycle_mode
-    if lifecycle_mode == "pending":
-        lifecycle_mode = _settle_lifecycle(con, table, plan.columns.lifecycle, notes)
-    attributes = _type_attributes(con, table, plan.attributes)
-    if lifecycle_mode == "attribute":
-        attributes[plan.columns.lifecycle or "lifecycle_value"] = "VARCHAR"
+        say("storing")
+        cols = ", ".join(
+            [
+                "case_id",
+                "activity",
+                '"timestamp"',
+                "start_timestamp",
+                "resource",
+                f"{lc_sql} AS lifecycle",
+                f"rowid - {base} + 1 AS event_index",
+                *attr_sql,
+                *extra,
+            ]
+        )
+        where = " WHERE __bad IS NULL" if n_bad else ""
+        con.execute(f"CREATE TABLE {q} AS SELECT {cols} FROM {tmp}{where}")
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {tmp}")
     say("pairing lifecycle")
     has_start = plan.start_format is not None
     inst_sql = instances_sql(q)
@@ -217,9 +255,11 @@ def ingest(
             con, f"SELECT count(*) FROM {q} WHERE lifecycle = 'start'"
         )
         if n_start and n_start[0]:
-            cols = [str(r[0]) for r in con.execute(f"DESCRIBE {q}").fetchall()]
+            cols_all = [str(r[0]) for r in con.execute(f"DESCRIBE {q}").fetchall()]
             inst_table = quote(table + ":instances")
-            con.execute(f"CREATE TABLE {inst_table} AS {paired_instances_sql(q, cols)}")
+            con.execute(
+                f"CREATE TABLE {inst_table} AS {paired_instances_sql(q, cols_all)}"
+            )
             inst_sql = f"SELECT * FROM {inst_table}"
             has_start = True
     if plan.guessed:
