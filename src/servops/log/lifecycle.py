@@ -8,7 +8,8 @@ starts is a reflected random walk: with ``S_i`` the running sum of +1 (start) an
 ``U_i = -min(0, min_{k<=i} S_k)`` (Lindley's recursion in closed form). So a complete is
 unmatched exactly where ``S`` reaches a new minimum below zero, and the ``j``-th matched complete (``j = completes so
 far - U_i``) pairs with the ``j``-th start. All of it is window functions: no Python loop,
-and the same SQL runs on Spark.
+and the same SQL runs on Spark. Most groups never need the walk (see
+:func:`paired_instances_sql`).
 
 Starts never completed, and other transitions (schedule, suspend, resume…), stay in the
 events table and are not instances.
@@ -34,9 +35,14 @@ def paired_instances_sql(events: str, columns: list[str]) -> str:
     """Instances of a log with start and complete events, paired first in, first out.
 
     ``columns`` are all columns of ``events``; the instance keeps the complete event's
-    values and takes ``start_timestamp`` (and a missing resource) from its start. The
-    windows run on narrow rows of the activities that have starts at all; the pairs are
-    joined back to the full events by ``event_index``.
+    values and takes ``start_timestamp`` (and a missing resource) from its start.
+
+    Fast path: number starts and completes separately within each case and activity and
+    pair the k-th start with the k-th complete. That *is* FIFO whenever every such pair
+    has its start before its complete (then no complete ever finds the queue empty before
+    the starts run out); groups where some pair is inverted are re-paired by the walk of
+    the module docstring. The windows run on narrow rows of activities that have starts
+    at all; the pairs are joined back to the full events by ``event_index``.
     """
 
     def pick(col: str) -> str:
@@ -47,43 +53,61 @@ def paired_instances_sql(events: str, columns: list[str]) -> str:
         return "e." + '"' + col.replace('"', '""') + '"'
 
     keep = ", ".join(pick(c) for c in columns)
-    window = (
-        'PARTITION BY case_id, activity ORDER BY "timestamp", event_index '
-        "ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
+    order = 'ORDER BY "timestamp", event_index'
+    running = (
+        f"PARTITION BY case_id, activity {order} ROWS BETWEEN UNBOUNDED PRECEDING AND"
     )
     return f"""
 WITH lc AS (
-  SELECT case_id, activity, "timestamp", event_index, resource,
-    CASE WHEN lifecycle = 'start' THEN 1 ELSE -1 END AS d
+  SELECT case_id, activity, "timestamp", event_index, resource, lifecycle
   FROM {events}
   WHERE lifecycle IN ('start', 'complete')
     AND activity IN (SELECT DISTINCT activity FROM {events} WHERE lifecycle = 'start')
+), numbered AS (
+  SELECT *, row_number() OVER (PARTITION BY case_id, activity, lifecycle {order}) AS k
+  FROM lc
+), by_rank AS (
+  SELECT c.case_id, c.activity, c.event_index, s."timestamp" AS start_ts,
+    s.resource AS start_resource,
+    s."timestamp" > c."timestamp"
+      OR (s."timestamp" = c."timestamp" AND s.event_index > c.event_index) AS inverted
+  FROM numbered c
+  JOIN numbered s ON s.case_id = c.case_id AND s.activity = c.activity AND s.k = c.k
+    AND s.lifecycle = 'start'
+  WHERE c.lifecycle = 'complete'
+), irregular AS (
+  SELECT DISTINCT case_id, activity FROM by_rank WHERE inverted
+), walk_in AS (
+  SELECT l.* FROM lc l WHERE EXISTS (
+    SELECT 1 FROM irregular i WHERE i.case_id = l.case_id AND i.activity = l.activity)
 ), walk AS (
   SELECT *,
-    sum(d) OVER ({window}) AS s,
-    sum(CASE WHEN d = 1 THEN 1 ELSE 0 END) OVER ({window}) AS n_start,
-    sum(CASE WHEN d = -1 THEN 1 ELSE 0 END) OVER ({window}) AS n_complete
-  FROM lc
+    sum(CASE WHEN lifecycle = 'start' THEN 1 ELSE -1 END) OVER (
+      {running} CURRENT ROW) AS s,
+    sum(CASE WHEN lifecycle = 'start' THEN 1 ELSE 0 END) OVER (
+      {running} CURRENT ROW) AS n_start,
+    sum(CASE WHEN lifecycle = 'complete' THEN 1 ELSE 0 END) OVER (
+      {running} CURRENT ROW) AS n_complete
+  FROM walk_in
 ), ranked AS (
   SELECT *,
-    -least(0, min(s) OVER ({window})) AS unmatched,
-    min(s) OVER (PARTITION BY case_id, activity ORDER BY "timestamp", event_index
-                 ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_min
+    -least(0, min(s) OVER ({running} CURRENT ROW)) AS unmatched,
+    min(s) OVER ({running} 1 PRECEDING) AS prev_min
   FROM walk
-), starts AS (
-  SELECT case_id, activity, "timestamp" AS start_ts, resource AS start_resource,
-    n_start AS k
-  FROM ranked WHERE d = 1
-), completes AS (
-  -- alone: the walk reaches a new minimum below zero (no open start to take)
-  SELECT case_id, activity, event_index, n_complete - unmatched AS k,
-    s < least(0, coalesce(prev_min, 0)) AS alone
-  FROM ranked WHERE d = -1
+), walk_pairs AS (
+  -- a complete is alone where the walk reaches a new minimum below zero
+  SELECT c.event_index, st."timestamp" AS start_ts, st.resource AS start_resource
+  FROM ranked c
+  JOIN ranked st ON st.case_id = c.case_id AND st.activity = c.activity
+    AND st.lifecycle = 'start' AND st.n_start = c.n_complete - c.unmatched
+  WHERE c.lifecycle = 'complete' AND NOT (c.s < least(0, coalesce(c.prev_min, 0)))
 ), pairs AS (
-  SELECT c.event_index, s.start_ts, s.start_resource
-  FROM completes c
-  JOIN starts s ON s.case_id = c.case_id AND s.activity = c.activity AND s.k = c.k
-  WHERE NOT c.alone
+  SELECT p.event_index, p.start_ts, p.start_resource
+  FROM by_rank p
+  WHERE NOT EXISTS (
+    SELECT 1 FROM irregular i WHERE i.case_id = p.case_id AND i.activity = p.activity)
+  UNION ALL
+  SELECT event_index, start_ts, start_resource FROM walk_pairs
 )
 SELECT {keep}
 FROM {events} e LEFT JOIN pairs p ON p.event_index = e.event_index
