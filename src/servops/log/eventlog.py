@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 from servops.errors import WorkspaceError
 
-__all__ = ["EventLog", "LogInfo", "LogMeta"]
+__all__ = ["EventLog", "InstanceSource", "LogInfo", "LogMeta"]
 
 Level = Literal["instances", "events"]
 _views = itertools.count()
@@ -110,6 +110,39 @@ class LogInfo:
         }
 
 
+class InstanceSource:
+    """Where a log's activity instances come from, shared by all views of the log.
+
+    Pairing start and complete events can wait until the instances are first queried
+    (``build``): reading a log into memory then costs no more than reading it, and a
+    log whose instances are never asked for never pays for them.
+    """
+
+    __slots__ = ("_build", "_con", "_sql", "_table")
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        sql: str,
+        *,
+        build: str | None = None,
+        table: str | None = None,
+    ) -> None:
+        self._con = con
+        self._sql = sql
+        self._build = build
+        self._table = table
+
+    @property
+    def sql(self) -> str:
+        """SQL yielding the instances (materialising them first if still pending)."""
+        if self._build is not None and self._table is not None:
+            self._con.execute(f"CREATE TABLE {self._table} AS {self._build}")
+            self._sql = f"SELECT * FROM {self._table}"
+            self._build = None
+        return self._sql
+
+
 class EventLog:
     """An event log held by DuckDB.
 
@@ -146,13 +179,17 @@ class EventLog:
         self,
         con: duckdb.DuckDBPyConnection,
         events_table: str,
-        instances_sql: str,
+        instances: str | InstanceSource,
         meta: LogMeta,
         predicates: tuple[str, ...] = (),
     ) -> None:
         self._con = con
         self._events_table = events_table
-        self._instances_sql = instances_sql
+        self._instances = (
+            instances
+            if isinstance(instances, InstanceSource)
+            else InstanceSource(con, instances)
+        )
         self.meta = meta
         self._predicates = predicates
 
@@ -201,7 +238,7 @@ class EventLog:
     def instances_sql(self) -> str:
         """A parenthesised subquery yielding the (filtered) activity instances."""
         w = self._where()
-        return f"(SELECT * FROM ({self._instances_sql}){' WHERE ' + w if w else ''})"
+        return f"(SELECT * FROM ({self._instances.sql}){' WHERE ' + w if w else ''})"
 
     def _run_sql(self, sql: str) -> str:
         """Bind ``events`` and ``instances`` as CTEs in front of ``sql``.
@@ -305,7 +342,7 @@ class EventLog:
         return EventLog(
             self._con,
             self._events_table,
-            self._instances_sql,
+            self._instances,
             self.meta,
             self._predicates + tuple(predicates),
         )
@@ -320,10 +357,15 @@ class EventLog:
         return EventLog(
             self._con,
             self._events_table,
-            self._instances_sql,
+            self._instances,
             replace(self.meta, **changes),
             self._predicates,
         )
+
+    @property
+    def stored_instances_sql(self) -> str:
+        """SQL of the instances as stored (for the workspace catalog)."""
+        return self._instances.sql
 
     # -- facts --------------------------------------------------------------------------
     @property

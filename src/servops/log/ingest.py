@@ -16,7 +16,7 @@ from servops.io import (
     plan_import,
 )
 from servops.log.engine import fetch_first, quote
-from servops.log.eventlog import EventLog, LogMeta
+from servops.log.eventlog import EventLog, InstanceSource, LogMeta
 from servops.log.lifecycle import instances_sql, paired_instances_sql
 
 if TYPE_CHECKING:
@@ -149,6 +149,7 @@ def ingest(
     on_bad_rows: OnBadRows = "error",
     name: str | None = None,
     stage: Callable[[str], None] | None = None,
+    pair_now: bool = True,
 ) -> tuple[EventLog, ImportReport]:
     """Project ``raw`` onto the canonical schema into table ``table`` (unquoted name).
 
@@ -247,21 +248,24 @@ def ingest(
         con.execute(f"CREATE TABLE {q} AS SELECT {cols} FROM {tmp}{where}")
     finally:
         con.execute(f"DROP TABLE IF EXISTS {tmp}")
-    say("pairing lifecycle")
     has_start = plan.start_format is not None
-    inst_sql = instances_sql(q)
+    instances = InstanceSource(con, instances_sql(q))
     if lifecycle_mode == "xes":
         n_start = fetch_first(
             con, f"SELECT count(*) FROM {q} WHERE lifecycle = 'start'"
         )
         if n_start and n_start[0]:
             cols_all = [str(r[0]) for r in con.execute(f"DESCRIBE {q}").fetchall()]
-            inst_table = quote(table + ":instances")
-            con.execute(
-                f"CREATE TABLE {inst_table} AS {paired_instances_sql(q, cols_all)}"
+            instances = InstanceSource(
+                con,
+                "",
+                build=paired_instances_sql(q, cols_all),
+                table=quote(table + ":instances"),
             )
-            inst_sql = f"SELECT * FROM {inst_table}"
             has_start = True
+            if pair_now:
+                say("pairing lifecycle")
+                _ = instances.sql
     if plan.guessed:
         notes.insert(
             0,
@@ -291,4 +295,4 @@ def ingest(
         lifecycle_mode=lifecycle_mode,
         notes=tuple(notes),
     )
-    return EventLog(con, q, inst_sql, meta), report
+    return EventLog(con, q, instances, meta), report

@@ -101,7 +101,16 @@ def read_log_with_report(
     )
     con.execute("BEGIN TRANSACTION")
     try:
-        result = ingest(con, raw, "events", opts, on_bad_rows=on_bad_rows, stage=stage)
+        # in memory, start/complete pairing waits until the instances are first used
+        result = ingest(
+            con,
+            raw,
+            "events",
+            opts,
+            on_bad_rows=on_bad_rows,
+            stage=stage,
+            pair_now=False,
+        )
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -218,7 +218,7 @@ class Workspace:
                 [
                     name,
                     quote(table),
-                    log._instances_sql,
+                    log.stored_instances_sql,
                     json.dumps(log.meta.to_dict()),
                     counts[0],
                     counts[1],

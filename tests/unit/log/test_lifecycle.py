@@ -118,3 +118,19 @@ def test_pairing_equals_python_reference(rows):
         key=lambda r: (r[0], r[1], r[3], -1 if r[2] is None else r[2]),
     )
     assert got == _reference(rows)
+
+
+def test_in_memory_pairing_waits_for_first_use_and_workspace_stores_it(tmp_path):
+    from tests.paths import shared_log
+
+    log = so.read_log(shared_log("repair_example.xes.gz"))
+    tables = {r[0] for r in log.con.execute("SHOW TABLES").fetchall()}
+    assert tables == {"events"}  # nothing paired yet
+    assert log.info().activity_instances == 7733
+    tables = {r[0] for r in log.con.execute("SHOW TABLES").fetchall()}
+    assert tables == {"events", "events:instances"}
+    assert log.where("activity = 'Repair (Simple)'").n_events() > 0  # views share it
+    with so.Workspace(tmp_path / "w.duckdb") as ws:
+        ws.import_log(shared_log("repair_example.xes.gz"), "r")
+        stored = {r[0] for r in ws.con.execute("SHOW TABLES").fetchall()}
+    assert "log:r:instances" in stored
