@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
@@ -24,6 +25,7 @@ from servops.errors import WorkspaceError
 __all__ = ["EventLog", "InstanceSource", "LogInfo", "LogMeta"]
 
 Level = Literal["instances", "events"]
+_NAMES_INSTANCES = re.compile(r"\binstances\b", re.IGNORECASE)
 _views = itertools.count()
 
 
@@ -243,9 +245,14 @@ class EventLog:
     def _run_sql(self, sql: str) -> str:
         """Bind ``events`` and ``instances`` as CTEs in front of ``sql``.
 
-        A query with its own ``WITH`` clause gets its CTEs appended to ours.
+        ``instances`` is bound only where the query names it, so that a query on events
+        alone never triggers deferred lifecycle pairing. A query with its own ``WITH``
+        clause gets its CTEs appended to ours.
         """
-        head = f"WITH events AS {self.events_sql}, instances AS {self.instances_sql}"
+        ctes = [f"events AS {self.events_sql}"]
+        if _NAMES_INSTANCES.search(sql):
+            ctes.append(f"instances AS {self.instances_sql}")
+        head = "WITH " + ", ".join(ctes)
         body = sql.lstrip()
         if body[:4].upper() == "WITH" and body[4:5].isspace():
             rest = body[5:].lstrip()

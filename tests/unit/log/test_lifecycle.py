@@ -134,3 +134,12 @@ def test_in_memory_pairing_waits_for_first_use_and_workspace_stores_it(tmp_path)
         ws.import_log(shared_log("repair_example.xes.gz"), "r")
         stored = {r[0] for r in ws.con.execute("SHOW TABLES").fetchall()}
     assert "log:r:instances" in stored
+
+
+def test_queries_on_events_alone_do_not_pair():
+    from tests.paths import shared_log
+
+    log = so.read_log(shared_log("repair_example.xes.gz"))
+    assert log.n_events() == 11855
+    assert log.n_cases() == 1104
+    assert {r[0] for r in log.con.execute("SHOW TABLES").fetchall()} == {"events"}
