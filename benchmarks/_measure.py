@@ -1,7 +1,8 @@
 """Run a snippet in a fresh Python process and report its wall time and peak memory.
 
-Each measurement is its own process, so peak RSS belongs to that job alone; imports are
-done before the clock starts (and timed separately).
+Each measurement is its own process; peak memory is that process's own high-water mark
+(``VmHWM`` in /proc/self/status: ``ru_maxrss`` can report a larger parent's peak after
+exec). Imports are done before the clock starts (and timed separately).
 """
 
 from __future__ import annotations
@@ -14,14 +15,15 @@ import textwrap
 from dataclasses import dataclass
 
 RUNNER = """
-import json, resource, time
+import json, re, time
 t0 = time.perf_counter()
 {setup}
 t1 = time.perf_counter()
 {job}
 t2 = time.perf_counter()
 print(json.dumps({{"import_s": t1 - t0, "run_s": t2 - t1,
-                  "peak_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6,
+                  "peak_gb": int(re.search(r"VmHWM:\\s+(\\d+)", open("/proc/self/status").read())
+                                     .group(1)) / 1e6,
                   "check": str(CHECK)}}))
 """
 
