@@ -16,15 +16,15 @@ __all__ = ["app", "main"]
 
 #: Modules that add commands; each has ``register(app: typer.Typer) -> None``.
 COMMAND_MODULES = (
-    "servops.cli.logs",
-    "servops.cli.sim",
-    "servops.cli.demo",
-    "servops.cli.kpi",
-    "servops.cli.blueprint",
-    "servops.cli.mining",
-    "servops.cli.spc",
-    "servops.cli.feedback",
-    "servops.cli.staffing",
+    "servops.cli.logs",  # import, info, logs, drop
+    "servops.cli.mining",  # dfg, variants, activities, bottlenecks, rework, handovers, map
+    "servops.cli.kpi",  # kpi, sla, why
+    "servops.cli.spc",  # spc, alerts
+    "servops.cli.feedback",  # feedback …
+    "servops.cli.blueprint",  # blueprint …
+    "servops.cli.sim",  # simulate, twin …
+    "servops.cli.staffing",  # forecast, staff, schedule
+    "servops.cli.demo",  # demo
 )
 
 

@@ -33,12 +33,16 @@ __all__ = [
 
 #: Section modules, in report order.
 SECTION_MODULES: tuple[str, ...] = (
+    # map: what the process is and where the time goes
     "servops.report.sections.overview",
     "servops.report.sections.process",
-    "servops.report.sections.kpi",
     "servops.report.sections.blueprint",
+    # measure and monitor
+    "servops.report.sections.kpi",
     "servops.report.sections.spc",
+    # customers
     "servops.report.sections.feedback",
+    # simulate and improve
     "servops.report.sections.twin",
     "servops.report.sections.staffing",
 )

@@ -24,11 +24,11 @@ def test_demo_config_loads_and_matches_the_demo_names(synth_log):
     assert cfg.pauses[0].start == ("Waiting for customer",)
     assert cfg.pauses[0].end == ("Customer replied",)
     assert [p.name for p in cfg.policies] == ["VIP", "P1", "P2", "P3", "P4"]
-    assert cfg.policies[0].first_response_s == 1800
-    assert cfg.policies[0].resolution_s == 8 * 3600
-    assert cfg.policies[0].calendar.timezone == "Europe/London"
-    assert cfg.policies[1].calendar.is_always_open
-    assert cfg.timezone == "Europe/London"
+    assert cfg.policies[0].first_response_s == 2 * 3600
+    assert cfg.policies[0].resolution_s == 16 * 3600
+    assert cfg.policies[0].calendar.timezone == "UTC"  # the demo desk works in UTC
+    assert not cfg.policies[1].calendar.is_always_open
+    assert cfg.timezone == "UTC"
 
 
 def test_example_config_fits_the_helpdesk_log():
@@ -161,8 +161,8 @@ def test_config_round_trips_to_dict():
     assert d["sla"][0] == {
         "name": "VIP",
         "when": {"segment": ["VIP"]},
-        "first_response_s": 1800.0,
-        "resolution_s": 28800.0,
+        "first_response_s": 7200.0,
+        "resolution_s": 57600.0,
         "calendar": "office",
     }
     assert d["calendars"][0]["hours"]["mon"] == ["08:00-18:00"]
