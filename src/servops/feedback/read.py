@@ -152,8 +152,17 @@ def prepare_feedback(
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    mapping = {"text": text, "score": score, "case": case, "date": date}
     have = table.column_names
+    # A role not named explicitly takes a column that already has its canonical name, so
+    # such a column is parsed (not passed through as text) — e.g. a CSV with submitted_at.
+    given = {"text": text, "score": score, "case": case, "date": date}
+    mapping = {
+        role: col
+        if col is not None
+        else (CANONICAL[role] if CANONICAL[role] in have else None)
+        for role, col in given.items()
+    }
+    text, score, case, date = (mapping[r] for r in ("text", "score", "case", "date"))
     for role, col in mapping.items():
         if col is not None and col not in have:
             msg = (

@@ -185,3 +185,33 @@ def test_report_section_canonical_names_and_escaping():
     s = section.build(ReportContext(log=log, extras={"feedback": fb}))
     assert s is not None
     assert "<script>x" not in s.html and "&lt;script&gt;" in s.html
+
+
+def test_feedback_on_the_demo_csv_with_canonical_column_names(tmp_path):
+    """A CSV whose columns already have the canonical names is parsed, dates included."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from servops.cli.main import app
+    from servops.demo.generator import generate_service_desk
+    from servops.demo.run import _write_csv
+
+    data = generate_service_desk(cases=300, seed=5)
+    path = tmp_path / "feedback.csv"
+    _write_csv(data.feedback, path)
+    res = CliRunner().invoke(
+        app,
+        [
+            "feedback",
+            str(path),
+            "--text-column",
+            "comment",
+            "--score-column",
+            "score",
+            "--json",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["trend"], "monthly trend from the parsed submitted_at column"
