@@ -111,7 +111,7 @@ def scan_csv(
         desc = con.execute(
             f"DESCRIBE SELECT * FROM read_csv('{quoted}', header=true, all_varchar=true, "
             f"delim='{d}', compression='{'gzip' if gz else 'none'}', "
-            f"encoding='{duck_enc}')"
+            f"encoding='{duck_enc}', null_padding=true)"
         ).fetchall()
     except duckdb.Error as exc:
         for c in cleanups:
@@ -121,6 +121,20 @@ def scan_csv(
     names = [str(r[0]) for r in desc]
     cols_sql = ", ".join("'{}': 'VARCHAR'".format(n.replace("'", "''")) for n in names)
     from_sql = from_sql.replace("columns={}", f"columns={{{cols_sql}}}")
+    # Exports often drop trailing empty fields. The parallel reader cannot pad such rows
+    # when quoted fields hold line breaks, so: fast first, then padded, then padded on
+    # one thread. Rows are padded with empty values, never dropped.
+    padded = from_sql.replace("null_padding=false", "null_padding=true")
+    fallbacks = [
+        (
+            padded,
+            "some rows have fewer fields than the header: missing fields are empty",
+        ),
+        (
+            padded.replace("null_padding=true", "null_padding=true, parallel=false"),
+            "some rows have fewer fields than the header: missing fields are empty",
+        ),
+    ]
     if delim != ",":
         notes.append(f"delimiter {delim!r}")
     return RawSource(
@@ -132,4 +146,5 @@ def scan_csv(
         first_row=2,
         notes=notes,
         cleanups=cleanups,
+        fallbacks=fallbacks,
     )

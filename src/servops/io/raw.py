@@ -45,6 +45,9 @@ class RawSource:
     row_word: str = "row"
     notes: list[str] = field(default_factory=list)
     cleanups: list[Callable[[], None]] = field(default_factory=list)
+    #: Other ways to read the same source, tried in order if ``from_sql`` fails, each
+    #: with the note to record when it is used (e.g. padding short CSV rows).
+    fallbacks: list[tuple[str, str]] = field(default_factory=list)
 
     def close(self) -> None:
         """Release temporary files and registrations."""

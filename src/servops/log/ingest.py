@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -140,6 +141,39 @@ def _numeric_attributes(
     return out
 
 
+def _stage(
+    con: duckdb.DuckDBPyConnection,
+    raw: RawSource,
+    opts: ImportOptions,
+    tmp: str,
+    say: Callable[[str], None],
+) -> ImportPlan:
+    """Plan the import and read the source into the staging table ``tmp``.
+
+    If DuckDB cannot read the source as described, the source's fallbacks are tried in
+    order (for CSV: padding short rows), and the one used is noted. Errors that remain
+    name the file.
+    """
+    attempts: list[tuple[str, str | None]] = [(raw.from_sql, None), *raw.fallbacks]
+    for i, (source_sql, note) in enumerate(attempts):
+        attempt = dataclasses.replace(raw, from_sql=source_sql)
+        try:
+            say("planning")
+            plan = plan_import(con, attempt, opts)
+            say("reading")
+            con.execute(f"CREATE TEMP TABLE {tmp} AS {plan.select_sql}")
+        except duckdb.Error as exc:
+            if i + 1 < len(attempts):
+                continue
+            msg = f"{raw.label}: cannot be read: {exc}"
+            raise LogSchemaError(msg) from exc
+        if note:
+            plan = dataclasses.replace(plan, notes=(*plan.notes, note))
+        return plan
+    msg = f"{raw.label}: cannot be read"  # unreachable: attempts is never empty
+    raise LogSchemaError(msg)
+
+
 def ingest(
     con: duckdb.DuckDBPyConnection,
     raw: RawSource,
@@ -150,26 +184,26 @@ def ingest(
     name: str | None = None,
     stage: Callable[[str], None] | None = None,
     pair_now: bool = True,
+    inside: Callable[[], None] | None = None,
+    before_commit: Callable[[EventLog], None] | None = None,
 ) -> tuple[EventLog, ImportReport]:
     """Project ``raw`` onto the canonical schema into table ``table`` (unquoted name).
 
     The source is read once, in parallel, into a staging table; every row is checked
     there, column by column; one more pass writes ``table`` with row numbers, lifecycle
     transitions and attribute types settled. Where start and complete events must be
-    paired, ``table + ':instances'`` is created too. The caller owns the transaction (a
-    failure leaves tables to roll back).
+    paired, ``table + ':instances'`` is created too.
+
+    Reading and checking happen before the transaction (the staging table is a temporary
+    one, so a retry after a failed read does not abort anything); writing the log is one
+    transaction that also runs ``inside`` first and ``before_commit`` last, so that a
+    caller's own changes (replacing a stored log, its catalog row) commit or roll back
+    with it. Nothing is left behind on failure.
     """
     say = stage or (lambda _msg: None)
-    say("planning")
-    plan = plan_import(con, raw, opts)
     q = quote(table)
     tmp = quote(f"__servops_stage_{table}")
-    say("reading")
-    try:
-        con.execute(f"CREATE TEMP TABLE {tmp} AS {plan.select_sql}")
-    except duckdb.Error as exc:
-        msg = f"{raw.label}: cannot be read: {exc}"
-        raise LogSchemaError(msg) from exc
+    plan = _stage(con, raw, opts, tmp, say)
     try:
         say("checking")
         counts = fetch_first(
@@ -245,9 +279,57 @@ def ingest(
             ]
         )
         where = " WHERE __bad IS NULL" if n_bad else ""
-        con.execute(f"CREATE TABLE {q} AS SELECT {cols} FROM {tmp}{where}")
+        con.execute("BEGIN TRANSACTION")
+        try:
+            if inside is not None:
+                inside()
+            con.execute(f"CREATE TABLE {q} AS SELECT {cols} FROM {tmp}{where}")
+            log, report = _finish(
+                con,
+                raw,
+                plan,
+                table,
+                opts,
+                lifecycle_mode,
+                attributes,
+                notes,
+                total,
+                n_bad,
+                bad,
+                name=name,
+                say=say,
+                pair_now=pair_now,
+            )
+            if before_commit is not None:
+                before_commit(log)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
     finally:
         con.execute(f"DROP TABLE IF EXISTS {tmp}")
+    return log, report
+
+
+def _finish(
+    con: duckdb.DuckDBPyConnection,
+    raw: RawSource,
+    plan: ImportPlan,
+    table: str,
+    opts: ImportOptions,
+    lifecycle_mode: str,
+    attributes: dict[str, str],
+    notes: list[str],
+    total: int,
+    n_bad: int,
+    bad: list[tuple[int, str]],
+    *,
+    name: str | None,
+    say: Callable[[str], None],
+    pair_now: bool,
+) -> tuple[EventLog, ImportReport]:
+    """Set up the instances (paired now or on first use) and describe the import."""
+    q = quote(table)
     has_start = plan.start_format is not None
     instances = InstanceSource(con, instances_sql(q))
     if lifecycle_mode == "xes":

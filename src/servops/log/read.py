@@ -99,10 +99,9 @@ def read_log_with_report(
         timestamp_format=timestamp_format,
         na_values=na_values,
     )
-    con.execute("BEGIN TRANSACTION")
     try:
         # in memory, start/complete pairing waits until the instances are first used
-        result = ingest(
+        return ingest(
             con,
             raw,
             "events",
@@ -111,13 +110,8 @@ def read_log_with_report(
             stage=stage,
             pair_now=False,
         )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     finally:
         raw.close()
-    return result
 
 
 def read_log(

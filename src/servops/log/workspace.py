@@ -197,18 +197,8 @@ class Workspace:
             na_values=na_values,
         )
         table = f"log:{name}"
-        self.con.execute("BEGIN TRANSACTION")
-        try:
-            self._drop_tables(name)
-            log, report = ingest(
-                self.con,
-                raw,
-                table,
-                opts,
-                on_bad_rows=on_bad_rows,
-                name=name,
-                stage=stage,
-            )
+
+        def register(log: EventLog) -> None:
             counts = log.fetchone(
                 "SELECT count(*), count(DISTINCT case_id) FROM events"
             )
@@ -224,10 +214,19 @@ class Workspace:
                     counts[1],
                 ],
             )
-            self.con.execute("COMMIT")
-        except BaseException:
-            self.con.execute("ROLLBACK")
-            raise
+
+        try:
+            _, report = ingest(
+                self.con,
+                raw,
+                table,
+                opts,
+                on_bad_rows=on_bad_rows,
+                name=name,
+                stage=stage,
+                inside=lambda: self._drop_tables(name),
+                before_commit=register,
+            )
         finally:
             raw.close()
         return self.load(name), report

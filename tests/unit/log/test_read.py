@@ -183,3 +183,33 @@ def test_composite_activity_classifier():
         columns=ColumnMap(activity="concept:name+lifecycle:transition"),
     )
     assert log.info().activities == 7  # SOURCES.md: 4 (7 with lifecycle)
+
+
+def test_short_rows_are_padded_not_dropped(tmp_path):
+    p = tmp_path / "export.csv"
+    p.write_text(
+        "Ticket,Status,Updated,Agent,Note\n"
+        'T-1,Open,1/8/2024 9:00 AM,Ann,"hello, world"\n'
+        'T-1,Closed,1/8/2024 1:30 PM,Bob,"multi\nline"\n'  # a quoted line break
+        "T-2,Open,1/9/2024 10:00 AM,Ann\n"  # no Note field at all
+    )
+    log = so.read_log(p, columns=ColumnMap("Ticket", "Status", "Updated"))
+    assert log.n_events() == 3
+    assert any("fewer fields" in n for n in log.meta.notes)
+    rows = log.fetchall(
+        'SELECT case_id, "timestamp", Note FROM events ORDER BY event_index'
+    )
+    assert rows[1][1] == datetime(2024, 1, 8, 13, 30, tzinfo=UTC)
+    assert rows[1][2] == "multi\nline"
+    assert rows[2][2] is None
+
+
+def test_ts_column_is_guessed(tmp_path):
+    p = tmp_path / "n.csv"
+    p.write_text(
+        "id;activity;ts\n1;a;2024-01-08T09:00:00.123456Z\n1;b;2024-01-08T10:00:00+08:00\n"
+    )
+    log = so.read_log(p, columns=ColumnMap(case_id="id"))
+    assert log.fetchone('SELECT min("timestamp") FROM events')[0] == datetime(
+        2024, 1, 8, 2, 0, tzinfo=UTC
+    )
