@@ -88,3 +88,14 @@ def test_detect_encoding():
     assert detect_encoding("工单号,状态\nA1,处理中".encode("gbk")) == "gb18030"
     assert detect_encoding(codecs.BOM_UTF8 + b"a,b") == "utf-8-sig"
     assert detect_encoding("工单号".encode()) == "utf-8"
+
+
+def test_guess_chinese_ticket_export_headers():
+    cmap, guessed = guess_columns(["工单号", "状态", "更新时间", "处理人", "影响"])
+    assert (cmap.case_id, cmap.activity, cmap.timestamp, cmap.resource) == (
+        "工单号",
+        "状态",
+        "更新时间",
+        "处理人",
+    )
+    assert guessed == ["case_id", "activity", "timestamp", "resource"]
