@@ -36,7 +36,6 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from scipy import integrate
 from scipy.special import gammaln, ndtr
 
 __all__ = [
@@ -78,6 +77,10 @@ def d2(n: int) -> float:
     def f(x: float) -> float:
         return float(1.0 - ndtr(x) ** n - ndtr(-x) ** n)
 
+    from scipy import (
+        integrate,
+    )  # heavy (0.25 s); only needed when a constant is computed
+
     value, _ = integrate.quad(
         f, -math.inf, math.inf, epsabs=1e-13, epsrel=1e-13, limit=200
     )
@@ -92,6 +95,8 @@ def _range_second_moment(n: int) -> float:
         a = ndtr(x)
         b = ndtr(x + u)
         return float(1.0 - b**n - ndtr(-x) ** n + (b - a) ** n)
+
+    from scipy import integrate
 
     value, _ = integrate.dblquad(g, -12.0, 12.0, 0.0, 24.0, epsabs=1e-11, epsrel=1e-11)
     return 2.0 * float(value)
