@@ -325,7 +325,8 @@ def _run_kernel(
             "with neither it would never stop."
         )
         raise InvalidParameterError(msg)
-    n_cases = math.inf if cases is None else int(cases)
+    # The number of the last case to arrive (an int, so the loop compares ints).
+    n_cases = 2**62 if cases is None else int(cases)
     until = math.inf if until_s is None else float(until_s)
     sla = model.sla_s if sla_s is None else sla_s
 
@@ -487,12 +488,24 @@ def _run_kernel(
     resource_names: list[str] = []
     for p, pn in enumerate(pool_names):
         resource_names.extend(model.pools[pn].resource_names(size_max[p]))
-    free: list[list[int]] = [list(range(cap[p] - 1, -1, -1)) for p in range(n_pool)]
-    off: list[list[int]] = [list(range(cap[p], size_max[p])) for p in range(n_pool)]
+    # People are numbered across pools (the row's resource index), so the loop records
+    # the number it holds without an offset.
+    free: list[list[int]] = [
+        list(range(res_offset[p] + cap[p] - 1, res_offset[p] - 1, -1))
+        for p in range(n_pool)
+    ]
+    off: list[list[int]] = [
+        list(range(res_offset[p] + cap[p], res_offset[p] + size_max[p]))
+        for p in range(n_pool)
+    ]
     owed = [0] * n_pool
     fifo: list[deque[list[Any]]] = [deque() for _ in range(n_pool)]
     pq: list[list[tuple[int, int, list[Any]]]] = [[] for _ in range(n_pool)]
+    # Busy time is not summed in the loop: every start of an activity draws one
+    # duration from its own stream, so a pool's busy time is the sum of the first
+    # (number of starts) draws of its activities' streams, drawn again at the end.
     busy = [0.0] * n_pool
+    starts_warm = [0] * n_act  # starts before the end of the warm-up
     cap_area = [0.0] * n_pool
     cap_since = [0.0] * n_pool
 
@@ -526,7 +539,9 @@ def _run_kernel(
             t = nc
 
     # -- output and statistics --------------------------------------------------------
-    rec = array("d")
+    # Rows go to a plain list (extending it by a tuple is a copy of six pointers, where
+    # an array("d") would convert each number); NumPy converts them once per flush.
+    rec: list[float] = []
     rec_extend = rec.extend
     batches: list[Any] = []
     epoch_us = int(model.start.timestamp() * 1_000_000)
@@ -535,7 +550,7 @@ def _run_kernel(
     def flush() -> None:
         if not rec:
             return
-        m = np.array(rec, dtype=np.float64).reshape(-1, 6)
+        m = np.fromiter(rec, dtype=np.float64, count=len(rec)).reshape(-1, 6)
         ts = pa.timestamp("us", tz="UTC")
         batch = pa.record_batch(
             {
@@ -561,7 +576,7 @@ def _run_kernel(
             sink(batch)
         else:
             batches.append(batch)
-        del rec[:]
+        rec.clear()
 
     lo, hi = _CT_DECADES
     ct_edges = np.concatenate(
@@ -663,17 +678,15 @@ def _run_kernel(
                 free[p].append(heapq.heappop(off[p]))
             # New people take waiting work at once.
             while free[p] and queues[p]:
-                c2 = take(p)
+                c2 = next_waiting[p]()
                 if c2 is None:
                     break
                 srv = free[p].pop()
                 a2 = c2[_CUR]
-                d = dur_next[a2]()
-                busy[p] += d
                 c2[_START_T] = t
                 wait_sum[a2] += t - c2[_READY_T]
                 wait_n[a2] += 1
-                heapq.heappush(heap, (t + d, c2[_ID], _END, c2, a2, srv))
+                heapq.heappush(heap, (t + dur_next[a2](), c2[_ID], _END, c2, a2, srv))
         elif diff < 0:
             drop = -diff
             while drop and free[p]:
@@ -685,6 +698,7 @@ def _run_kernel(
     heap: list[tuple[Any, ...]] = []
     push = heapq.heappush
     pop = heapq.heappop
+    replace = heapq.heapreplace
     seq = itertools.count().__next__
     inf = math.inf
     for p in range(n_pool):
@@ -709,14 +723,15 @@ def _run_kernel(
     if until < inf:
         push(heap, (until, -(2**61), k_stop, None, 0, 0))
     # How a case enters each activity: 0 a pool, first come first served, nobody
-    # abandons; 1 no pool; 2 a delay first; 3 a pool with priorities or patience.
+    # abandons, no visits to count (the fast path); 1 no pool; 2 a delay first; 3 a
+    # pool with priorities or patience, or in a model with loops.
     mode = [
         2
         if delay_next[i] is not None or delay_after[i] is not None
         else 1
         if pool_of[i] < 0
         else 3
-        if priority[pool_of[i]] or patience_next[i] is not None
+        if priority[pool_of[i]] or patience_next[i] is not None or cyclic
         else 0
         for i in range(n_act)
     ]
@@ -728,26 +743,50 @@ def _run_kernel(
         else functools.partial(take, p)
         for p in range(n_pool)
     ]
-    # Activities with one possible successor need no random draw (-2: draw one).
+    # Activities with one possible successor need no random draw (-2: draw one; in a
+    # model with loops only the end is fixed, other successors go through the guard).
     fixed_next = [
-        route_fb[i][0] if simple_route[i] and len(route_fb[i]) == 1 else -2
+        route_fb[i][0]
+        if simple_route[i]
+        and len(route_fb[i]) == 1
+        and (route_fb[i][0] < 0 or not cyclic)
+        else -2
         for i in range(n_act)
     ]
     start_fixed = (
         index[next(iter(model.routing.start))] if len(model.routing.start) == 1 else -1
     )
     const_ia = ia_next is not None
-    case_setup = bool(attr_names) or cyclic
-    next_check = min(0x1000, reset_at) if reset_at > 0 else 0x1000
+    # Decided once: a case needs no attributes or visit counts, its first activity is
+    # fixed and the gaps between arrivals are i.i.d.
+    plain_arrival = (
+        const_ia
+        and start_fixed >= 0
+        and not attr_names
+        and not cyclic
+        and not any_patience
+        and not any(priority)
+    )
+    case: list[Any]
+    next_check = (
+        min(0x1000, reset_at, n_cases) if reset_at > 0 else min(0x1000, n_cases)
+    )
     while True:
-        if t_arr <= heap[0][0]:
+        top = heap[0]
+        if t_arr <= top[0]:
             # ---- a case arrives ------------------------------------------------------
             if t_arr == inf:
                 break
             t = t_arr
             n_arr += 1
-            case: list[Any] = [n_arr, t, -1, -1, t, t, 0, None, 0, False, None]
-            if case_setup:
+            if plain_arrival:
+                # Only the first six fields: nothing reads rank, visits, token,
+                # abandonment or attributes in such a model.
+                case = [n_arr, t, -1, -1, t, t]
+                t_arr = t + ia_next()  # type: ignore[misc]
+                a = start_fixed
+            else:
+                case = [n_arr, t, -1, -1, t, t, 0, None, 0, False, None]
                 if attr_names:
                     codes = [fn() for fn in attr_next]
                     case[f_attrs] = codes
@@ -756,28 +795,32 @@ def _run_kernel(
                             attr_codes[k].append(c)
                 if cyclic:
                     case[f_visits] = {}
-            if n_arr < n_cases:
                 t_arr = t + ia_next() if const_ia else next_arrival(t)  # type: ignore[misc]
-            else:
-                t_arr = inf
-            a = start_fixed if start_fixed >= 0 else start_next()
+                a = start_fixed if start_fixed >= 0 else start_next()
             if n_arr >= next_check:
+                # Every 4,096 arrivals, at the end of the warm-up and at the last case.
+                if n_arr == n_cases:
+                    t_arr = inf  # the draw above, past the last case, is not used
                 if n_arr & 0xFFF == 0:
                     if keep and len(rec) > _FLUSH_ROWS * 6:
                         flush()
                     absorb()
                 if n_arr == reset_at:
                     # End of the warm-up: statistics start afresh from here.
+                    starts_warm[:] = wait_n
                     wait_sum[:] = [0.0] * n_act
                     wait_n[:] = [0] * n_act
                     ct_hist[:] = 0
                     acc[:] = [0.0, 0.0, 0.0, acc[3] + acc[2] + len(ct_buf)]
                     ct_buf.clear()
-                next_check = (n_arr | 0xFFF) + 1
+                next_check = min((n_arr | 0xFFF) + 1, n_cases)
                 if n_arr < reset_at < next_check:
                     next_check = reset_at
         else:
-            t, _, kind, case, a, srv = pop(heap)
+            # The event stays on the heap until it is handled: an activity end whose
+            # person takes the next waiting case replaces it by that case's end (one
+            # sift instead of a pop and a push); every other path pops it first.
+            t, _, kind, case, a, srv = top
             if kind == k_end:
                 if keep:
                     rec_extend(
@@ -787,40 +830,42 @@ def _run_kernel(
                             case[f_ready],
                             case[f_start],
                             t,
-                            -1 if srv < 0 else res_offset[pool_of[a]] + srv,
+                            srv,
                         )
                     )
                 if srv >= 0:
                     # The person takes the next waiting case, or goes idle or off shift.
                     p = pool_of[a]
                     if owed[p]:
+                        pop(heap)
                         owed[p] -= 1
                         heapq.heappush(off[p], srv)
                     elif queues[p]:
                         c2 = next_waiting[p]()
                         if c2 is None:
+                            pop(heap)
                             pool_free[p].append(srv)
                         else:
                             a2 = c2[f_cur]
-                            d = dur_next[a2]()
-                            busy[p] += d
                             c2[f_start] = t
                             wait_sum[a2] += t - c2[f_ready]
                             wait_n[a2] += 1
-                            push(heap, (t + d, c2[f_id], k_end, c2, a2, srv))
+                            replace(
+                                heap, (t + dur_next[a2](), c2[f_id], k_end, c2, a2, srv)
+                            )
                     else:
+                        pop(heap)
                         pool_free[p].append(srv)
+                else:
+                    pop(heap)
                 # Route the case onward.
                 a_next = fixed_next[a]
-                if a_next != -2:
-                    if cyclic and a_next >= 0:
-                        a_next = guard(case, a_next, route_fb[a])
-                elif simple_route[a]:
-                    a_next = route_next[a]()
-                    if cyclic and a_next >= 0:
-                        a_next = guard(case, a_next, route_fb[a])
-                else:
-                    a_next, fb = route_complex(case, a)
+                if a_next == -2:
+                    if simple_route[a]:
+                        a_next = route_next[a]()
+                        fb = route_fb[a]
+                    else:
+                        a_next, fb = route_complex(case, a)
                     if cyclic and a_next >= 0:
                         a_next = guard(case, a_next, fb)
                 if a_next < 0:
@@ -836,16 +881,14 @@ def _run_kernel(
                 a = a_next
             elif kind == k_ready:
                 # The delay is over: ask the pool for a person.
+                pop(heap)
                 p = pool_of[a]
                 if p < 0 or pool_free[p]:
                     srv = pool_free[p].pop() if p >= 0 else -1
-                    d = dur_next[a]()
-                    if p >= 0:
-                        busy[p] += d
                     case[f_start] = t
                     wait_sum[a] += t - case[f_ready]
                     wait_n[a] += 1
-                    push(heap, (t + d, case[f_id], k_end, case, a, srv))
+                    push(heap, (t + dur_next[a](), case[f_id], k_end, case, a, srv))
                 else:
                     if priority[p]:
                         heapq.heappush(pq[p], (case[f_rank], seq(), case))
@@ -860,6 +903,7 @@ def _run_kernel(
                 continue
             elif kind == k_cap:
                 # For a capacity change, "case" is the pool and "a" the part.
+                pop(heap)
                 nxt_ev = capacity_change(case, a, t)  # type: ignore[arg-type]
                 if nxt_ev[0] < inf and (
                     t_arr < inf
@@ -868,6 +912,7 @@ def _run_kernel(
                     push(heap, nxt_ev)
                 continue
             elif kind == k_abandon:
+                pop(heap)
                 if case[f_token] != srv or case[f_gone]:
                     continue
                 case[f_gone] = True
@@ -881,27 +926,27 @@ def _run_kernel(
                     break
                 continue
             else:  # the stop event at the horizon
+                pop(heap)
                 cut = True
                 break
         # ---- the case enters activity a at time t -----------------------------------
-        if cyclic:
-            vis = case[f_visits]
-            vis[a] = vis.get(a, 0) + 1
-        md = mode[a]
-        if md == 0:
+        if mode[a] == 0:
             p = pool_of[a]
             if pool_free[p]:
                 srv = pool_free[p].pop()
-                d = dur_next[a]()
-                busy[p] += d
                 case[f_ready] = case[f_start] = t
                 wait_n[a] += 1
-                push(heap, (t + d, case[f_id], k_end, case, a, srv))
+                push(heap, (t + dur_next[a](), case[f_id], k_end, case, a, srv))
             else:
                 case[f_cur] = a
                 case[f_ready] = t
                 fifo[p].append(case)
-        elif md == 1:
+            continue
+        if cyclic:
+            vis = case[f_visits]
+            vis[a] = vis.get(a, 0) + 1
+        md = mode[a]
+        if md == 1:
             case[f_ready] = case[f_start] = t
             wait_n[a] += 1
             push(heap, (t + dur_next[a](), case[f_id], k_end, case, a, -1))
@@ -913,11 +958,9 @@ def _run_kernel(
                 case[f_rank] = rank_of[p][case[f_attrs][rank_attr[p]]]
             if pool_free[p]:
                 srv = pool_free[p].pop()
-                d = dur_next[a]()
-                busy[p] += d
                 case[f_start] = t
                 wait_n[a] += 1
-                push(heap, (t + d, case[f_id], k_end, case, a, srv))
+                push(heap, (t + dur_next[a](), case[f_id], k_end, case, a, srv))
             else:
                 if priority[p]:
                     heapq.heappush(pq[p], (case[f_rank], seq(), case))
@@ -944,11 +987,23 @@ def _run_kernel(
 
     # -- wrap up ------------------------------------------------------------------------
     horizon = until if cut else t
+    for i, act in enumerate(acts):
+        n_started = starts_warm[i] + wait_n[i]
+        if pool_of[i] >= 0 and n_started:
+            busy[pool_of[i]] += act.duration.drawn_total(
+                stream_rng(seed, f"duration:{act.name}"), n_started
+            )
     if cut:
-        # Work still in progress at the horizon counts only up to it.
+        # Work still in progress at the horizon counts only up to it. The overshoot
+        # is summed exactly (fsum), so the result does not depend on the heap's
+        # internal layout.
+        over: list[list[float]] = [[] for _ in range(n_pool)]
         for ev in heap:
             if ev[2] == k_end and ev[5] >= 0 and ev[0] < inf:
-                busy[pool_of[ev[4]]] -= max(0.0, ev[0] - horizon)
+                over[pool_of[ev[4]]].append(max(0.0, ev[0] - horizon))
+        for p in range(n_pool):
+            if over[p]:
+                busy[p] -= math.fsum(over[p])
     if keep:
         flush()
     absorb()
