@@ -743,6 +743,20 @@ def _run_kernel(
         else functools.partial(take, p)
         for p in range(n_pool)
     ]
+    # Where a person who finishes an activity simply takes the first waiting case or
+    # goes idle: a pool whose capacity never changes, first come first served, in a
+    # model where nobody abandons. (None: decide on the general path.)
+    plain_pool = [
+        not priority[p]
+        and not any_patience
+        and all(f.next_change(0.0) == inf for f in comps[p])
+        for p in range(n_pool)
+    ]
+    hand_q: list[deque[list[Any]] | None] = [
+        fifo[p] if p >= 0 and plain_pool[p] else None for p in pool_of
+    ]
+    free_of = [free[p] if p >= 0 else [] for p in pool_of]
+    fifo_of = [fifo[p] if p >= 0 else deque() for p in pool_of]
     # Activities with one possible successor need no random draw (-2: draw one; in a
     # model with loops only the end is fixed, other successors go through the guard).
     fixed_next = [
@@ -833,7 +847,20 @@ def _run_kernel(
                             srv,
                         )
                     )
-                if srv >= 0:
+                q = hand_q[a]
+                if q:
+                    # A plain pool with cases waiting: the person takes the first.
+                    c2 = q.popleft()
+                    a2 = c2[f_cur]
+                    c2[f_start] = t
+                    wait_sum[a2] += t - c2[f_ready]
+                    wait_n[a2] += 1
+                    replace(heap, (t + dur_next[a2](), c2[f_id], k_end, c2, a2, srv))
+                elif q is not None:
+                    # A plain pool with nobody waiting: the person goes idle.
+                    pop(heap)
+                    free_of[a].append(srv)
+                elif srv >= 0:
                     # The person takes the next waiting case, or goes idle or off shift.
                     p = pool_of[a]
                     if owed[p]:
@@ -931,16 +958,16 @@ def _run_kernel(
                 break
         # ---- the case enters activity a at time t -----------------------------------
         if mode[a] == 0:
-            p = pool_of[a]
-            if pool_free[p]:
-                srv = pool_free[p].pop()
+            pf = free_of[a]
+            if pf:
+                srv = pf.pop()
                 case[f_ready] = case[f_start] = t
                 wait_n[a] += 1
                 push(heap, (t + dur_next[a](), case[f_id], k_end, case, a, srv))
             else:
                 case[f_cur] = a
                 case[f_ready] = t
-                fifo[p].append(case)
+                fifo_of[a].append(case)
             continue
         if cyclic:
             vis = case[f_visits]
