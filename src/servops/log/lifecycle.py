@@ -6,10 +6,10 @@ oldest unmatched ``start`` (first in, first out, as PM4Py's interval conversion 
 starts is a reflected random walk: with ``S_i`` the running sum of +1 (start) and -1
 (complete), the number of completes that found the queue empty up to event ``i`` is
 ``U_i = -min(0, min_{k<=i} S_k)`` (Lindley's recursion in closed form). So a complete is
-unmatched exactly where ``S`` reaches a new minimum below zero, and the ``j``-th matched complete (``j = completes so
-far - U_i``) pairs with the ``j``-th start. All of it is window functions: no Python loop,
-and the same SQL runs on Spark. Most groups never need the walk (see
-:func:`paired_instances_sql`).
+unmatched exactly where ``S`` reaches a new minimum below zero, and the ``j``-th matched
+complete (``j = completes so far - U_i``) pairs with the ``j``-th start. All of it is
+window functions: no Python loop, and the same SQL runs on Spark. Most groups never need
+the walk (see :func:`paired_instances_sql`).
 
 Starts never completed, and other transitions (schedule, suspend, resume…), stay in the
 events table and are not instances.
@@ -37,12 +37,14 @@ def paired_instances_sql(events: str, columns: list[str]) -> str:
     ``columns`` are all columns of ``events``; the instance keeps the complete event's
     values and takes ``start_timestamp`` (and a missing resource) from its start.
 
-    Fast path: number starts and completes separately within each case and activity and
-    pair the k-th start with the k-th complete. That *is* FIFO whenever every such pair
-    has its start before its complete (then no complete ever finds the queue empty before
-    the starts run out); groups where some pair is inverted are re-paired by the walk of
-    the module docstring. The windows run on narrow rows of activities that have starts
-    at all; the pairs are joined back to the full events by ``event_index``.
+    Fast path, one window over narrow rows (start and complete events of activities that
+    have starts at all), ordered by time within each case and activity: a complete
+    whose previous event is a start pairs with it, one with no start right before it is
+    alone. That *is* FIFO in every group where no complete follows two starts in a row:
+    there, each complete leaves the queue of open starts empty (by induction over the
+    completes), so the open start, if any, is the event just before. The few groups
+    where some complete follows two starts are re-paired by the walk of the module
+    docstring. The pairs are joined back to the full events by ``event_index``.
     """
 
     def pick(col: str) -> str:
@@ -53,61 +55,51 @@ def paired_instances_sql(events: str, columns: list[str]) -> str:
         return "e." + '"' + col.replace('"', '""') + '"'
 
     keep = ", ".join(pick(c) for c in columns)
-    order = 'ORDER BY "timestamp", event_index'
-    running = (
-        f"PARTITION BY case_id, activity {order} ROWS BETWEEN UNBOUNDED PRECEDING AND"
-    )
+    group = 'PARTITION BY case_id, activity ORDER BY "timestamp", event_index'
+    running = f"{group} ROWS BETWEEN UNBOUNDED PRECEDING AND"
+    same_group = "o.case_id = {t}.case_id AND o.activity = {t}.activity"
     return f"""
-WITH lc AS (
-  SELECT case_id, activity, "timestamp", event_index, resource, lifecycle
+WITH seq AS (
+  SELECT case_id, activity, event_index, lifecycle = 'start' AS is_start,
+    lag(lifecycle = 'start') OVER ({group}) AS prev_start,
+    lag(lifecycle = 'start', 2) OVER ({group}) AS prev2_start,
+    lag("timestamp") OVER ({group}) AS prev_ts,
+    lag(resource) OVER ({group}) AS prev_resource
   FROM {events}
   WHERE lifecycle IN ('start', 'complete')
     AND activity IN (SELECT DISTINCT activity FROM {events} WHERE lifecycle = 'start')
-), numbered AS (
-  SELECT *, row_number() OVER (PARTITION BY case_id, activity, lifecycle {order}) AS k
-  FROM lc
-), by_rank AS (
-  SELECT c.case_id, c.activity, c.event_index, s."timestamp" AS start_ts,
-    s.resource AS start_resource,
-    s."timestamp" > c."timestamp"
-      OR (s."timestamp" = c."timestamp" AND s.event_index > c.event_index) AS inverted
-  FROM numbered c
-  JOIN numbered s ON s.case_id = c.case_id AND s.activity = c.activity AND s.k = c.k
-    AND s.lifecycle = 'start'
-  WHERE c.lifecycle = 'complete'
-), irregular AS (
-  SELECT DISTINCT case_id, activity FROM by_rank WHERE inverted
-), walk_in AS (
-  SELECT l.* FROM lc l WHERE EXISTS (
-    SELECT 1 FROM irregular i WHERE i.case_id = l.case_id AND i.activity = l.activity)
+), odd AS (
+  -- groups where a complete follows two starts: FIFO needs the walk there
+  SELECT DISTINCT case_id, activity FROM seq
+  WHERE NOT is_start AND prev_start AND prev2_start
 ), walk AS (
-  SELECT *,
+  SELECT case_id, activity, "timestamp", event_index, resource, lifecycle,
     sum(CASE WHEN lifecycle = 'start' THEN 1 ELSE -1 END) OVER (
       {running} CURRENT ROW) AS s,
     sum(CASE WHEN lifecycle = 'start' THEN 1 ELSE 0 END) OVER (
       {running} CURRENT ROW) AS n_start,
     sum(CASE WHEN lifecycle = 'complete' THEN 1 ELSE 0 END) OVER (
       {running} CURRENT ROW) AS n_complete
-  FROM walk_in
+  FROM {events} l
+  WHERE lifecycle IN ('start', 'complete')
+    AND EXISTS (SELECT 1 FROM odd o WHERE {same_group.format(t="l")})
 ), ranked AS (
   SELECT *,
     -least(0, min(s) OVER ({running} CURRENT ROW)) AS unmatched,
     min(s) OVER ({running} 1 PRECEDING) AS prev_min
   FROM walk
-), walk_pairs AS (
+), pairs AS (
+  SELECT q.event_index, q.prev_ts AS start_ts, q.prev_resource AS start_resource
+  FROM seq q
+  WHERE NOT q.is_start AND q.prev_start
+    AND NOT EXISTS (SELECT 1 FROM odd o WHERE {same_group.format(t="q")})
+  UNION ALL
   -- a complete is alone where the walk reaches a new minimum below zero
-  SELECT c.event_index, st."timestamp" AS start_ts, st.resource AS start_resource
+  SELECT c.event_index, st."timestamp", st.resource
   FROM ranked c
   JOIN ranked st ON st.case_id = c.case_id AND st.activity = c.activity
     AND st.lifecycle = 'start' AND st.n_start = c.n_complete - c.unmatched
   WHERE c.lifecycle = 'complete' AND NOT (c.s < least(0, coalesce(c.prev_min, 0)))
-), pairs AS (
-  SELECT p.event_index, p.start_ts, p.start_resource
-  FROM by_rank p
-  WHERE NOT EXISTS (
-    SELECT 1 FROM irregular i WHERE i.case_id = p.case_id AND i.activity = p.activity)
-  UNION ALL
-  SELECT event_index, start_ts, start_resource FROM walk_pairs
 )
 SELECT {keep}
 FROM {events} e LEFT JOIN pairs p ON p.event_index = e.event_index

@@ -143,3 +143,26 @@ def test_queries_on_events_alone_do_not_pair():
     assert log.n_events() == 11855
     assert log.n_cases() == 1104
     assert {r[0] for r in log.con.execute("SHOW TABLES").fetchall()} == {"events"}
+
+
+def test_complete_after_two_starts_sends_the_group_to_the_fifo_walk():
+    # S S C S C: the complete after two starts takes the first; the later complete,
+    # though right after a start, takes the second (still open), not the third.
+    log = _log(
+        [
+            ("1", "A", "start", 0),
+            ("1", "A", "start", 1),
+            ("1", "A", "complete", 2),
+            ("1", "A", "start", 3),
+            ("1", "A", "complete", 4),
+            ("1", "B", "complete", 5),  # alone: no start before it
+            ("1", "B", "start", 6),
+            ("1", "B", "complete", 7),  # pairs with the start right before it
+        ]
+    )
+    assert [r[:4] for r in _instances(log)] == [
+        ("1", "A", 0, 2),
+        ("1", "A", 1, 4),
+        ("1", "B", None, 5),
+        ("1", "B", 6, 7),
+    ]
