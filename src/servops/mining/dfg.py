@@ -95,7 +95,10 @@ class Dfg:
 def discover_dfg(log: EventLog) -> Dfg:
     """Discover the directly-follows graph of ``log``, with frequencies and times.
 
-    One pass over the activity instances (a window function and two aggregates).
+    One query: a window over the activity instances gives each its successor; one
+    aggregate takes the counts and transition times per edge, another the cases per
+    edge and per activity (grouping sets). Node frequencies and the number of cases
+    follow from the edge rows.
 
     Parameters
     ----------
@@ -128,23 +131,40 @@ def discover_dfg(log: EventLog) -> Dfg:
           SELECT case_id, activity, next_activity, pos = 1 AS is_first,
             CASE WHEN next_activity IS NULL THEN NULL ELSE {d} END AS d
           FROM seq
+        ),
+        stats AS (
+          SELECT activity, next_activity, count(*) AS n,
+            sum(CASE WHEN is_first THEN 1 ELSE 0 END) AS starts,
+            avg(d) AS mean_s, {quantile("d", 0.5)} AS median_s, min(d) AS min_s,
+            max(d) AS max_s, {quantile("d", 0.9)} AS p90_s
+          FROM pairs GROUP BY activity, next_activity
+        ),
+        per_case AS (
+          SELECT activity, next_activity, GROUPING(next_activity) AS is_node
+          FROM pairs GROUP BY GROUPING SETS (
+            (case_id, activity, next_activity), (case_id, activity))
+        ),
+        cases AS (
+          SELECT activity, next_activity, is_node, count(*) AS cases
+          FROM per_case GROUP BY activity, next_activity, is_node
         )
-        SELECT activity, next_activity, count(*) AS n, count(DISTINCT case_id) AS cases,
-          sum(CASE WHEN is_first THEN 1 ELSE 0 END) AS starts,
-          avg(d), {quantile("d", 0.5)}, min(d), max(d), {quantile("d", 0.9)}
-        FROM pairs GROUP BY activity, next_activity
+        SELECT c.is_node, c.activity, c.next_activity, c.cases, s.n, s.starts,
+          s.mean_s, s.median_s, s.min_s, s.max_s, s.p90_s
+        FROM cases c LEFT JOIN stats s ON c.is_node = 0 AND s.activity = c.activity
+          AND s.next_activity IS NOT DISTINCT FROM c.next_activity
         """
         )
     )
-    node_rows = log.fetchall(
-        "SELECT activity, count(*), count(DISTINCT case_id) FROM instances "
-        "GROUP BY activity ORDER BY 2 DESC, 1"
-    )
-    n_cases = int(log.fetchone("SELECT count(DISTINCT case_id) FROM instances")[0])
     edges: list[DfgEdge] = []
     starts: dict[str, int] = {}
     ends: dict[str, int] = {}
-    for src, tgt, n, cases, first, mean, med, lo, hi, p90 in rows:
+    node_freq: dict[str, int] = {}
+    node_cases: dict[str, int] = {}
+    for is_node, src, tgt, cases, n, first, mean, med, lo, hi, p90 in rows:
+        if is_node:
+            node_cases[str(src)] = int(cases)
+            continue
+        node_freq[str(src)] = node_freq.get(str(src), 0) + int(n)
         if first:
             starts[src] = starts.get(src, 0) + int(first)
         if tgt is None:
@@ -163,9 +183,13 @@ def discover_dfg(log: EventLog) -> Dfg:
                 float(p90),
             )
         )
+    n_cases = sum(starts.values())
     edges.sort(key=lambda e: (-e.frequency, e.source, e.target))
     return Dfg(
-        nodes=tuple(DfgNode(str(a), int(n), int(c)) for a, n, c in node_rows),
+        nodes=tuple(
+            DfgNode(a, n, node_cases[a])
+            for a, n in sorted(node_freq.items(), key=lambda kv: (-kv[1], kv[0]))
+        ),
         edges=tuple(edges),
         start_activities=dict(sorted(starts.items(), key=lambda kv: (-kv[1], kv[0]))),
         end_activities=dict(sorted(ends.items(), key=lambda kv: (-kv[1], kv[0]))),
