@@ -93,6 +93,21 @@ class VariantsResult:
         }
 
 
+_ACTIVITIES = "SELECT DISTINCT activity FROM instances ORDER BY activity"
+#: Most activities encoded as one character each (Unicode has ~1.1 M code points).
+_MAX_CODES = 1_000_000
+
+
+def _code(i: int) -> str:
+    """The ``i``-th printable code point from ``!``, skipping the surrogates."""
+    cp = 33 + i
+    return chr(cp + 0x800 if cp >= 0xD800 else cp)
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
 def trace_sql(instances: str = "instances") -> str:
     """Build SQL yielding ``case_id, trace`` (activities joined by ``SEPARATOR``)."""
     return (
@@ -131,14 +146,27 @@ def variants(log: EventLog, *, top: int | None = None) -> VariantsResult:
         'min(coalesce(start_timestamp, "timestamp"))', 'max("timestamp")'
     )
     limit = f"LIMIT {int(top)}" if top is not None else ""
+    names = [str(r[0]) for r in log.fetchall(_ACTIVITIES)]
+    codes = [_code(i) for i in range(len(names))]
+    if len(names) <= _MAX_CODES:
+        # one character per activity, in the order of the names: traces are short
+        # strings (cheap to build, hash and compare) that sort like the sequences
+        pairs = ", ".join(
+            f"({_literal(n)}, {_literal(c)})" for n, c in zip(names, codes, strict=True)
+        )
+        trace = "string_agg(k.code, ''"
+        source = (
+            f"instances i JOIN (VALUES {pairs}) AS k(activity, code) USING (activity)"
+        )
+        decode = dict(zip(codes, names, strict=True))
+    else:
+        trace, source, decode = "string_agg(activity, chr(31)", "instances", {}
     rows = log.fetchall(
         continue_with(
             f"""
         WITH c AS (
-          SELECT case_id,
-            string_agg(activity, chr(31) ORDER BY {ORDER}) AS trace,
-            {dur} AS dur
-          FROM instances GROUP BY case_id
+          SELECT case_id, {trace} ORDER BY {ORDER}) AS trace, {dur} AS dur
+          FROM {source} GROUP BY case_id
         )
         SELECT trace, count(*) AS n, avg(dur), {quantile("dur", 0.5)},
           sum(count(*)) OVER () AS total
@@ -150,7 +178,9 @@ def variants(log: EventLog, *, top: int | None = None) -> VariantsResult:
     return VariantsResult(
         variants=tuple(
             Variant(
-                activities=tuple(str(t).split(SEPARATOR)),
+                activities=tuple(decode[ch] for ch in str(t))
+                if decode
+                else tuple(str(t).split(SEPARATOR)),
                 cases=int(n),
                 share=int(n) / n_cases,
                 mean_duration_s=float(mean),

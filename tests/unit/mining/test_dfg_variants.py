@@ -159,3 +159,26 @@ def test_invariants_and_shuffle(rows, rnd):
     rnd.shuffle(cases)
     shuffled = [r for c in cases for r in rows if r[0] == c]
     assert so.mining.discover_dfg(build(shuffled)).frequencies() == ref
+
+
+def test_variants_with_awkward_names_and_ties():
+    # names with quotes, separators and non-ASCII survive the one-character encoding;
+    # ties in case count are ordered by the activity sequence
+    t = "2024-01-01 0{}:00"
+    log = make_log(
+        [
+            ("1", "it's", t.format(1)),
+            ("1", "b\x1fc", t.format(2)),
+            ("2", "Ärger", t.format(1)),
+            ("3", "it's", t.format(1)),
+            ("3", "b\x1fc", t.format(2)),
+            ("4", "Ärger", t.format(1)),
+            ("5", "a", t.format(1)),
+        ]
+    )
+    v = so.mining.variants(log)
+    assert [(x.activities, x.cases) for x in v.variants] == [
+        (("it's", "b\x1fc"), 2),
+        (("Ärger",), 2),
+        (("a",), 1),
+    ]
