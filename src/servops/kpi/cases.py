@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "METRIC_COLUMNS",
+    "case_ctes",
     "case_metrics",
     "resolve_config",
     "run",
@@ -129,11 +130,114 @@ def attribute_columns(
     }
 
 
-def _cases_sql(cfg: KpiConfig, as_of_sql: str, attrs: dict[str, str]) -> str:
+def case_ctes(cfg: KpiConfig, attrs: dict[str, str]) -> str:
+    """CTEs ending in ``m``: one row per case with the clock-time metrics.
+
+    ``m`` has ``case_id``, ``arrived_at``, ``first_response_at``, ``resolved_at``,
+    ``closed_at``, ``lead_time_s``, ``first_response_s``, ``resolution_time_s``,
+    ``reopened``, ``reopens``, ``handovers``, ``touches``, ``activities``, ``fcr`` and
+    the attribute columns ``attrs`` (log attribute → column name).
+
+    One grouped pass over the instances computes everything but handovers (conditional
+    aggregates, ``CASE`` inside the aggregate). Handovers need the order within a case,
+    so a window sorts the instances, but only those of cases with two or more distinct
+    (non-ignored) resources: a case with one resource has no handover. Whether a case
+    was reopened and is first-contact resolved is read off ``reopened_last``, so a
+    query that does not select ``reopens`` does not compute the count (DuckDB drops
+    unused aggregates).
+    """
     attr_sel = "".join(
-        f",\n    min_by({quote(a)}, ts) FILTER (WHERE {quote(a)} IS NOT NULL) AS {quote(c)}"
+        f",\n    min_by({quote(a)}, CASE WHEN {quote(a)} IS NOT NULL THEN ts END)"
+        f" AS {quote(c)}"
         for a, c in attrs.items()
     )
+    closed = (
+        "CASE WHEN closed_last IS NOT NULL AND (reopened_last IS NULL "
+        "OR reopened_last <= closed_last) THEN closed_last END"
+        if cfg.closed
+        else "last_event_at"
+    )
+    resolved = (
+        "CASE WHEN resolved_last IS NOT NULL AND (reopened_last IS NULL "
+        "OR reopened_last <= resolved_last) THEN resolved_last END"
+        if cfg.resolved
+        else "closed_at"
+    )
+    touch = (
+        sql_in("activity", cfg.fcr.touch_activities)
+        if cfg.fcr.touch_activities
+        else "TRUE"
+    )
+    max_touches = (
+        "TRUE"
+        if cfg.fcr.max_touches is None
+        else (f"touches <= {int(cfg.fcr.max_touches)}")
+    )
+    person = (
+        "resource IS NOT NULL AND NOT ("
+        + sql_in("resource", cfg.ignore_resources)
+        + ")"
+    )
+
+    def when(cond: str, value: str) -> str:
+        return f"CASE WHEN {cond} THEN {value} END"
+
+    reopen = sql_in("activity", cfg.reopened)
+    return f"""inst AS (
+  SELECT case_id, activity, "timestamp" AS ts,
+    least(coalesce(start_timestamp, "timestamp"), "timestamp") AS st,
+    resource, event_index {"".join(f", {quote(a)}" for a in attrs)}
+  FROM instances
+), agg AS (
+  SELECT case_id,
+    min(st) AS arrived_at,
+    max(ts) AS last_event_at,
+    count(*) AS activities,
+    min({when(sql_in("activity", cfg.first_response), "ts")}) AS first_response_at,
+    max({when(sql_in("activity", cfg.resolved), "ts")}) AS resolved_last,
+    max({when(sql_in("activity", cfg.closed), "ts")}) AS closed_last,
+    max({when(reopen, "ts")}) AS reopened_last,
+    count(CASE WHEN {reopen} THEN 1 END) AS reopens,
+    count(CASE WHEN {touch} THEN 1 END) AS touches,
+    min({when(person, "resource")}) AS __r0,
+    max({when(person, "resource")}) AS __r1{attr_sel}
+  FROM inst GROUP BY case_id
+), ho AS (
+  SELECT case_id,
+    sum(CASE WHEN prev IS NOT NULL AND prev <> resource THEN 1 ELSE 0 END) AS handovers
+  FROM (
+    SELECT case_id, resource,
+      lag(resource) OVER (PARTITION BY case_id ORDER BY ts, event_index) AS prev
+    FROM inst
+    WHERE {person}
+      AND case_id IN (SELECT case_id FROM agg WHERE __r0 <> __r1)
+  ) GROUP BY case_id
+), c AS (
+  SELECT agg.*, {closed} AS closed_at, coalesce(ho.handovers, 0) AS handovers
+  FROM agg LEFT JOIN ho USING (case_id)
+), r AS (
+  SELECT *, {resolved} AS resolved_at FROM c
+), m AS (
+  SELECT
+    case_id, arrived_at, first_response_at, resolved_at, closed_at,
+    {seconds_between("arrived_at", "closed_at")} AS lead_time_s,
+    {seconds_between("arrived_at", "first_response_at")} AS first_response_s,
+    {seconds_between("arrived_at", "resolved_at")} AS resolution_time_s,
+    reopened_last IS NOT NULL AS reopened,
+    CAST(reopens AS BIGINT) AS reopens,
+    CAST(handovers AS BIGINT) AS handovers,
+    CAST(touches AS BIGINT) AS touches,
+    CAST(activities AS BIGINT) AS activities,
+    CASE WHEN resolved_at IS NULL THEN NULL
+         ELSE reopened_last IS NULL AND handovers <= {int(cfg.fcr.max_handovers)}
+           AND {max_touches}
+    END AS fcr
+    {"".join(f", {quote(c)}" for c in attrs.values())}
+  FROM r
+)"""
+
+
+def _cases_sql(cfg: KpiConfig, as_of_sql: str, attrs: dict[str, str]) -> str:
     policy_case = "NULL"
     if cfg.policies:
         whens = []
@@ -147,74 +251,12 @@ def _cases_sql(cfg: KpiConfig, as_of_sql: str, attrs: dict[str, str]) -> str:
             )
             whens.append(f"WHEN {cond} THEN {i}")
         policy_case = f"CASE {' '.join(whens)} END"
-    closed = (
-        "CASE WHEN closed_last IS NOT NULL AND (reopened_last IS NULL "
-        "OR reopened_last <= closed_last) THEN closed_last END"
-        if cfg.closed
-        else "last_event_at"
-    )
-    resolved = (
-        "CASE WHEN resolved_last IS NOT NULL AND (reopened_last IS NULL "
-        "OR reopened_last <= resolved_last) THEN resolved_last END"
-        if cfg.resolved
-        else closed
-    )
-    touch = (
-        sql_in("activity", cfg.fcr.touch_activities)
-        if cfg.fcr.touch_activities
-        else "TRUE"
-    )
-    max_touches = (
-        "TRUE"
-        if cfg.fcr.max_touches is None
-        else (f"touches <= {int(cfg.fcr.max_touches)}")
-    )
     return f"""
-WITH inst AS (
-  SELECT case_id, activity, "timestamp" AS ts,
-    least(coalesce(start_timestamp, "timestamp"), "timestamp") AS st,
-    resource, event_index {"".join(f", {quote(a)}" for a in attrs)}
-  FROM instances
-), agg AS (
-  SELECT case_id,
-    min(st) AS arrived_at,
-    max(ts) AS last_event_at,
-    count(*) AS activities,
-    min(ts) FILTER (WHERE {sql_in("activity", cfg.first_response)}) AS first_response_at,
-    max(ts) FILTER (WHERE {sql_in("activity", cfg.resolved)}) AS resolved_last,
-    max(ts) FILTER (WHERE {sql_in("activity", cfg.closed)}) AS closed_last,
-    max(ts) FILTER (WHERE {sql_in("activity", cfg.reopened)}) AS reopened_last,
-    count(*) FILTER (WHERE {sql_in("activity", cfg.reopened)}) AS reopens,
-    count(*) FILTER (WHERE {touch}) AS touches{attr_sel}
-  FROM inst GROUP BY case_id
-), ho AS (
-  SELECT case_id,
-    sum(CASE WHEN prev IS NOT NULL AND prev <> resource THEN 1 ELSE 0 END) AS handovers
-  FROM (
-    SELECT case_id, resource,
-      lag(resource) OVER (PARTITION BY case_id ORDER BY ts, event_index) AS prev
-    FROM inst
-    WHERE resource IS NOT NULL AND NOT ({sql_in("resource", cfg.ignore_resources)})
-  ) GROUP BY case_id
-), c AS (
-  SELECT agg.*, {closed} AS closed_at, coalesce(ho.handovers, 0) AS handovers
-  FROM agg LEFT JOIN ho USING (case_id)
-), r AS (
-  SELECT *, {resolved} AS resolved_at FROM c
-)
+WITH {case_ctes(cfg, attrs)}
 SELECT
   case_id, arrived_at, first_response_at, resolved_at, closed_at,
-  {seconds_between("arrived_at", "closed_at")} AS lead_time_s,
-  {seconds_between("arrived_at", "first_response_at")} AS first_response_s,
-  {seconds_between("arrived_at", "resolved_at")} AS resolution_time_s,
-  reopens > 0 AS reopened,
-  CAST(reopens AS BIGINT) AS reopens,
-  CAST(handovers AS BIGINT) AS handovers,
-  CAST(touches AS BIGINT) AS touches,
-  CAST(activities AS BIGINT) AS activities,
-  CASE WHEN resolved_at IS NULL THEN NULL
-       ELSE reopens = 0 AND handovers <= {int(cfg.fcr.max_handovers)} AND {max_touches}
-  END AS fcr,
+  lead_time_s, first_response_s, resolution_time_s,
+  reopened, reopens, handovers, touches, activities, fcr,
   {policy_case} AS __policy,
   {epoch_s("arrived_at")} AS __a,
   {epoch_s("first_response_at")} AS __fr,
@@ -222,7 +264,7 @@ SELECT
   {epoch_s("closed_at")} AS __cl,
   {epoch_s(as_of_sql)} AS __as_of
   {"".join(f", {quote(c)}" for c in attrs.values())}
-FROM r
+FROM m
 """
 
 

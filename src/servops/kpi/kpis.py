@@ -11,27 +11,30 @@ value. What counts where:
 
 Durations are ``<kpi>_<stat>_s`` (``mean``, ``median``, ``p90``), rates are in [0, 1]
 (``null`` when nothing was measured), counts are integers. The aggregation is one SQL
-statement over the per-case table of :func:`~servops.kpi.case_metrics`.
+statement over the per-case metrics of :func:`~servops.kpi.case_metrics`.
 """
 
 from __future__ import annotations
 
 import itertools
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from servops._validation import check_choice
 from servops.errors import InvalidParameterError
 from servops.kpi.cases import (
     METRIC_COLUMNS,
     attribute_columns,
+    case_ctes,
     case_metrics,
     resolve_config,
 )
-from servops.log.engine import local_time, quantile, quote
+from servops.kpi.periods import key_dates, local_day_sql, period_key_sql
+from servops.log.engine import epoch_s, quantile, quote
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -134,6 +137,13 @@ def compute_kpis(
         ``handovers_mean``, ``sla_cases``, ``sla_breaches``, ``sla_attainment``,
         ``sla_response_attainment``, ``sla_resolution_attainment``.
 
+    Notes
+    -----
+    Without SLA policies (and without ``cases``) the whole computation is one SQL
+    statement from the instances to the (period, segment) groups: the per-case rows
+    never leave DuckDB. With SLA policies the business-time arithmetic of
+    :func:`case_metrics` runs first and its table is aggregated.
+
     Examples
     --------
     >>> row = so.kpi.compute_kpis(tiny_log, by=None).to_pylist()[0]
@@ -143,43 +153,171 @@ def compute_kpis(
     if by is not None:
         check_choice(by, "by", "compute_kpis", ("day", "week", "month"))
     cfg = resolve_config(config, log)
+    con = log.con
+
+    def per_case_sql(source: str, keep: str, first_year: int, last_year: int) -> str:
+        # integer period keys by arithmetic (no per-row time-zone lookup), in three
+        # steps so that each expression reads a plain column
+        stamps = {
+            "in": "arrived_at",
+            "fr": "first_response_at",
+            "res": "resolved_at",
+            "cl": "closed_at",
+        }
+        epochs = ", ".join(f"{epoch_s(c)} AS __e_{k}" for k, c in stamps.items())
+        days = ", ".join(
+            f"{local_day_sql(f'__e_{k}', cfg.timezone, first_year, last_year)} "
+            f"AS __d_{k}"
+            for k in stamps
+        )
+        keys = ", ".join(
+            f"{period_key_sql(f'__d_{k}', by, first_year, last_year)} AS p_{k}"
+            for k in stamps
+        )
+        return (
+            f"pc AS (\n  SELECT {keep}, {keys}, {seg_sql()} AS seg FROM (\n"
+            f"    SELECT *, {days} FROM (SELECT *, {epochs} FROM {source})))"
+        )
+
+    def seg_sql() -> str:
+        if segment is None:
+            return "''"
+        return f"coalesce(CAST({quote(segment)} AS VARCHAR), '(missing)')"
+
     if cases is None:
-        attrs = sorted(attribute_columns(log).values())
+        attr_cols = attribute_columns(log)
+        attrs = sorted(attr_cols.values())
         check_segment([*METRIC_COLUMNS, *attrs], segment, "compute_kpis", attrs)
+        if not cfg.policies and segment not in _SLA_COLUMNS:
+            # one statement, per-case rows stay inside DuckDB; only the segment
+            # attribute is carried through the per-case pass
+            wanted = {a: c for a, c in attr_cols.items() if c == segment}
+            span = log.fetchone(
+                'SELECT min(least(coalesce(start_timestamp, "timestamp"), '
+                '"timestamp")), max("timestamp") FROM events'
+            )
+            years = _years(span[0] if span else None, span[1] if span else None)
+            per_case = f"WITH {case_ctes(cfg, wanted)}, " + per_case_sql(
+                "m", f"{_KEEP_CLOCK}, {_NO_SLA}", *years
+            )
+            groups = log.query(f"SELECT * FROM (\n{_groups_sql(per_case)}\n)")
+            return _fill_grid(con, groups.to_arrow_table(), by=by, segment=segment)
         table = case_metrics(log, cfg, attributes=[segment] if segment else [])
     else:
         table = cases
         attrs = [c for c in cases.column_names if c not in METRIC_COLUMNS]
         check_segment(cases.column_names, segment, "compute_kpis", attrs)
-    tz = cfg.timezone
-
-    def period(col: str) -> str:
-        if by is None:
-            return f"CASE WHEN {col} IS NULL THEN NULL ELSE DATE '1970-01-01' END"
-        return f"CAST(date_trunc('{by}', {local_time(col, tz)}) AS DATE)"
-
-    seg = (
-        "''"
-        if segment is None
-        else f"coalesce(CAST({quote(segment)} AS VARCHAR), '(missing)')"
-    )
-    con = log.con
-    keep = (
-        "lead_time_s, first_response_s, resolution_time_s, fcr, reopened, handovers, "
-        "sla_status, response_breached, resolution_breached"
+    stamps = [
+        table.column(c)
+        for c in ("arrived_at", "first_response_at", "resolved_at", "closed_at")
+    ]
+    lows = [pc.min(s).as_py() for s in stamps]
+    highs = [pc.max(s).as_py() for s in stamps]
+    years = _years(
+        min((x for x in lows if x is not None), default=None),
+        max((x for x in highs if x is not None), default=None),
     )
     with registered(con, table) as src:
-        # periods once per case: the time-zone conversion is the costly part
-        per_case = con.sql(
-            f"SELECT {keep}, {period('arrived_at')} AS p_in, "
-            f"{period('first_response_at')} AS p_fr, "
-            f"{period('resolved_at')} AS p_res, {period('closed_at')} AS p_cl, "
-            f"{seg} AS seg FROM {src}"
-        ).to_arrow_table()
-    with registered(con, per_case) as cases_name:
+        per_case = "WITH " + per_case_sql(src, f"{_KEEP_CLOCK}, {_KEEP_SLA}", *years)
+        groups_table = con.sql(_groups_sql(per_case)).to_arrow_table()
+    return _fill_grid(con, groups_table, by=by, segment=segment)
+
+
+_KEEP_CLOCK = (
+    "lead_time_s, first_response_s, resolution_time_s, fcr, reopened, handovers"
+)
+_KEEP_SLA = "sla_status, response_breached, resolution_breached"
+_NO_SLA = (
+    "CAST(NULL AS VARCHAR) AS sla_status, CAST(NULL AS BOOLEAN) AS response_breached, "
+    "CAST(NULL AS BOOLEAN) AS resolution_breached"
+)
+#: Columns of :func:`case_metrics` that only its SLA arithmetic computes.
+_SLA_COLUMNS = frozenset(METRIC_COLUMNS[METRIC_COLUMNS.index("sla_policy") :])
+
+
+def _years(first: datetime | None, last: datetime | None) -> tuple[int, int]:
+    """The UTC years the data spans (any year when there are no data)."""
+    if first is None or last is None:
+        return 1970, 1970
+    return first.year, last.year
+
+
+def _groups_sql(per_case: str) -> str:
+    """KPI aggregates per (period, segment) that occur in the data.
+
+    ``per_case`` is a ``WITH`` clause ending in a CTE ``pc`` with one row per case:
+    integer period keys (:func:`~servops.kpi.periods.period_key_sql`) ``p_in``, ``p_fr``, ``p_res``, ``p_cl``, the segment ``seg`` and the metric
+    columns. ``in_span`` marks the groups that arrivals or closures define (the period
+    grid spans those). The per-case periods are not filtered on before grouping
+    (a filter on ``p_cl IS NOT NULL`` is pushed below the projection and converts every
+    timestamp to local time twice); the ``null`` period groups are dropped at the end.
+    """
+    return f"""{per_case}, arr AS (
+  SELECT p_in AS period, seg, count(*) AS cases FROM pc GROUP BY p_in, seg
+), fr AS (
+  SELECT p_fr AS period, seg, count(*) AS responded, {
+        _stats("first_response_s", "first_response")
+    }
+  FROM pc GROUP BY p_fr, seg
+), rs AS (
+  SELECT p_res AS period, seg, count(*) AS resolved, {
+        _stats("resolution_time_s", "resolution_time")
+    }
+  FROM pc GROUP BY p_res, seg
+), cl AS (
+  SELECT p_cl AS period, seg, count(*) AS closed, {_stats("lead_time_s", "lead_time")},
+    avg(CASE WHEN fcr THEN 1.0 WHEN NOT fcr THEN 0.0 END) AS fcr_rate,
+    avg(CASE WHEN reopened THEN 1.0 ELSE 0.0 END) AS reopen_rate,
+    avg(CASE WHEN handovers > 0 THEN 1.0 ELSE 0.0 END) AS reassigned_rate,
+    avg(CAST(handovers AS DOUBLE)) AS handovers_mean,
+    count(CASE WHEN sla_status IN ('met', 'breached') THEN 1 END) AS sla_cases,
+    count(CASE WHEN sla_status = 'breached' THEN 1 END) AS sla_breaches,
+    avg(CASE WHEN sla_status = 'met' THEN 1.0 WHEN sla_status = 'breached' THEN 0.0 END)
+      AS sla_attainment,
+    avg(CASE WHEN response_breached THEN 0.0 WHEN NOT response_breached THEN 1.0 END)
+      AS sla_response_attainment,
+    avg(CASE WHEN resolution_breached THEN 0.0 WHEN NOT resolution_breached THEN 1.0 END)
+      AS sla_resolution_attainment
+  FROM pc GROUP BY p_cl, seg
+), k AS (
+  SELECT period, seg FROM (
+    SELECT period, seg FROM arr UNION SELECT period, seg FROM fr
+    UNION SELECT period, seg FROM rs UNION SELECT period, seg FROM cl
+  ) WHERE period IS NOT NULL
+)
+SELECT k.period, k.seg,
+  arr.cases IS NOT NULL OR cl.closed IS NOT NULL AS in_span,
+  arr.cases, cl.closed, fr.responded, rs.resolved,
+  lead_time_mean_s, lead_time_median_s, lead_time_p90_s,
+  first_response_mean_s, first_response_median_s, first_response_p90_s,
+  resolution_time_mean_s, resolution_time_median_s, resolution_time_p90_s,
+  fcr_rate, reopen_rate, reassigned_rate, handovers_mean,
+  sla_cases, sla_breaches,
+  sla_attainment, sla_response_attainment, sla_resolution_attainment
+FROM k
+LEFT JOIN arr ON arr.period = k.period AND arr.seg = k.seg
+LEFT JOIN fr ON fr.period = k.period AND fr.seg = k.seg
+LEFT JOIN rs ON rs.period = k.period AND rs.seg = k.seg
+LEFT JOIN cl ON cl.period = k.period AND cl.seg = k.seg
+"""
+
+
+def _fill_grid(
+    con: duckdb.DuckDBPyConnection,
+    groups: pa.Table,
+    *,
+    by: Period | None,
+    segment: str | None,
+) -> pa.Table:
+    """Every period of the span × every segment, with the backlog carried forward."""
+    groups = groups.set_column(
+        groups.column_names.index("period"),
+        "period",
+        key_dates(groups.column("period"), by),
+    )
+    with registered(con, groups) as g:
         span = con.execute(
-            f"SELECT least(min(p_in), min(p_cl)), greatest(max(p_in), max(p_cl)) "
-            f"FROM {cases_name}"
+            f"SELECT min(period), max(period) FROM {g} WHERE in_span"
         ).fetchall()[0]
         if span[0] is None:
             grid = pa.table({"period": pa.array([], pa.date32())})
@@ -190,71 +328,30 @@ def compute_kpis(
                 {"period": pa.array(_period_grid(span[0], span[1], by), pa.date32())}
             )
         with registered(con, grid) as periods:
-            return _aggregate(con, cases_name, periods, by=by, segment=segment)
-
-
-def _aggregate(
-    con: duckdb.DuckDBPyConnection,
-    cases: str,
-    periods: str,
-    *,
-    by: Period | None,
-    segment: str | None,
-) -> pa.Table:
-    """The KPI rows from per-case periods (``p_in``, ``p_fr``, ``p_res``, ``p_cl``)."""
-    sql = f"""
-WITH c AS (SELECT * FROM {cases}), grid AS (
-  SELECT g.period, s.seg FROM {periods} g CROSS JOIN (SELECT DISTINCT seg FROM c) s
-), arr AS (
-  SELECT p_in AS period, seg, count(*) AS cases FROM c GROUP BY p_in, seg
-), fr AS (
-  SELECT p_fr AS period, seg, count(*) AS responded, {
-        _stats("first_response_s", "first_response")
-    }
-  FROM c WHERE p_fr IS NOT NULL GROUP BY p_fr, seg
-), rs AS (
-  SELECT p_res AS period, seg, count(*) AS resolved, {
-        _stats("resolution_time_s", "resolution_time")
-    }
-  FROM c WHERE p_res IS NOT NULL GROUP BY p_res, seg
-), cl AS (
-  SELECT p_cl AS period, seg, count(*) AS closed, {_stats("lead_time_s", "lead_time")},
-    avg(CASE WHEN fcr THEN 1.0 WHEN NOT fcr THEN 0.0 END) AS fcr_rate,
-    avg(CASE WHEN reopened THEN 1.0 ELSE 0.0 END) AS reopen_rate,
-    avg(CASE WHEN handovers > 0 THEN 1.0 ELSE 0.0 END) AS reassigned_rate,
-    avg(CAST(handovers AS DOUBLE)) AS handovers_mean,
-    count(*) FILTER (WHERE sla_status IN ('met', 'breached')) AS sla_cases,
-    count(*) FILTER (WHERE sla_status = 'breached') AS sla_breaches,
-    avg(CASE WHEN sla_status = 'met' THEN 1.0 WHEN sla_status = 'breached' THEN 0.0 END)
-      AS sla_attainment,
-    avg(CASE WHEN response_breached THEN 0.0 WHEN NOT response_breached THEN 1.0 END)
-      AS sla_response_attainment,
-    avg(CASE WHEN resolution_breached THEN 0.0 WHEN NOT resolution_breached THEN 1.0 END)
-      AS sla_resolution_attainment
-  FROM c WHERE p_cl IS NOT NULL GROUP BY p_cl, seg
+            sql = f"""
+WITH grid AS (
+  SELECT p.period, s.seg FROM {periods} p
+  CROSS JOIN (SELECT DISTINCT seg FROM {g} WHERE cases IS NOT NULL) s
 )
 SELECT
   {"NULL" if by is None else "CAST(grid.period AS VARCHAR)"} AS period,
   {"NULL" if segment is None else "grid.seg"} AS segment,
-  CAST(coalesce(arr.cases, 0) AS BIGINT) AS cases,
-  CAST(coalesce(cl.closed, 0) AS BIGINT) AS closed,
-  CAST(sum(coalesce(arr.cases, 0) - coalesce(cl.closed, 0)) OVER (
+  CAST(coalesce(x.cases, 0) AS BIGINT) AS cases,
+  CAST(coalesce(x.closed, 0) AS BIGINT) AS closed,
+  CAST(sum(coalesce(x.cases, 0) - coalesce(x.closed, 0)) OVER (
     PARTITION BY grid.seg ORDER BY grid.period ROWS UNBOUNDED PRECEDING) AS BIGINT)
     AS backlog,
-  CAST(coalesce(fr.responded, 0) AS BIGINT) AS responded,
-  CAST(coalesce(rs.resolved, 0) AS BIGINT) AS resolved,
+  CAST(coalesce(x.responded, 0) AS BIGINT) AS responded,
+  CAST(coalesce(x.resolved, 0) AS BIGINT) AS resolved,
   lead_time_mean_s, lead_time_median_s, lead_time_p90_s,
   first_response_mean_s, first_response_median_s, first_response_p90_s,
   resolution_time_mean_s, resolution_time_median_s, resolution_time_p90_s,
   fcr_rate, reopen_rate, reassigned_rate, handovers_mean,
-  CAST(coalesce(cl.sla_cases, 0) AS BIGINT) AS sla_cases,
-  CAST(coalesce(cl.sla_breaches, 0) AS BIGINT) AS sla_breaches,
+  CAST(coalesce(x.sla_cases, 0) AS BIGINT) AS sla_cases,
+  CAST(coalesce(x.sla_breaches, 0) AS BIGINT) AS sla_breaches,
   sla_attainment, sla_response_attainment, sla_resolution_attainment
 FROM grid
-LEFT JOIN arr ON arr.period = grid.period AND arr.seg = grid.seg
-LEFT JOIN fr ON fr.period = grid.period AND fr.seg = grid.seg
-LEFT JOIN rs ON rs.period = grid.period AND rs.seg = grid.seg
-LEFT JOIN cl ON cl.period = grid.period AND cl.seg = grid.seg
+LEFT JOIN {g} x ON x.period = grid.period AND x.seg = grid.seg
 ORDER BY grid.period, grid.seg
 """
-    return con.sql(sql).to_arrow_table()
+            return con.sql(sql).to_arrow_table()
