@@ -48,20 +48,3 @@ def test_csv_has_no_file_row_number(tmp_path):
     duckdb.connect().execute(
         f"SELECT * FROM read_csv('{p}', file_row_number=true)"
     ).fetchall()
-
-
-def test_ctas_keeps_source_order_in_rowid(tmp_path):
-    """servops numbers events by the staging table's rowid (see servops.log.ingest)."""
-    p = tmp_path / "x.csv"
-    p.write_text("a,b\n" + "\n".join(f"{i},x{i % 7}" for i in range(1_500_000)) + "\n")
-    con = duckdb.connect()
-    con.execute("BEGIN TRANSACTION")  # as in an import: transaction-local row ids
-    con.execute(
-        f"CREATE TEMP TABLE t AS SELECT CAST(a AS BIGINT) AS a, b "
-        f"FROM read_csv('{p}', header=true, all_varchar=true)"
-    )
-    bad = con.execute(
-        "SELECT count(*) FROM t WHERE a <> rowid - (SELECT min(rowid) FROM t)"
-    ).fetchall()[0][0]
-    con.execute("ROLLBACK")
-    assert bad == 0

@@ -105,7 +105,7 @@ def scan_csv(
     from_sql = (
         f"read_csv('{quoted}', header=true, all_varchar=true, delim='{d}', quote='\"', "
         f"escape='\"', compression='{'gzip' if gz else 'none'}', encoding='{duck_enc}', "
-        f"null_padding=false, auto_detect=false, columns={{}})"
+        f"null_padding=false, auto_detect=false, columns={{}}) WITH ORDINALITY"
     )
     try:
         desc = con.execute(
@@ -147,4 +147,5 @@ def scan_csv(
         notes=notes,
         cleanups=cleanups,
         fallbacks=fallbacks,
+        row_sql="ordinality",
     )

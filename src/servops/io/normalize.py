@@ -3,12 +3,13 @@
 The plan is one SQL ``SELECT`` (run by the caller into a staging table) that yields::
 
     case_id VARCHAR, activity VARCHAR, timestamp TIMESTAMPTZ, start_timestamp TIMESTAMPTZ,
-    resource VARCHAR, lifecycle VARCHAR, <attributes…>, __bad VARCHAR
+    resource VARCHAR, lifecycle VARCHAR, __row BIGINT, <attributes…>, __bad VARCHAR
 
-in source order (DuckDB keeps insertion order, so the staging table's ``rowid`` is the
-0-based row number; numbering rows in the scan with ``row_number() OVER ()`` would cost a
-single-threaded pass). ``__bad`` is NULL for a good row and otherwise ``problem`` or
-``problem|raw value``.
+plus ``__row``, each row's 1-based position in the source, taken from the source itself
+(``WITH ORDINALITY`` for CSV, ``file_row_number`` for Parquet, a numbered column for Arrow
+tables): DuckDB does not keep insertion order through every projection of a large
+parallel read, so order is never inferred from ``rowid``. ``__bad`` is NULL for a good
+row and otherwise ``problem`` or ``problem|raw value``.
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ XES_TRANSITIONS = frozenset(
         "unknown",
     }
 )
-_RESERVED = {*CANONICAL_FIELDS, "event_index", "__bad"}
+_RESERVED = {*CANONICAL_FIELDS, "event_index", "__bad", "__row", "ordinality"}
 _SAMPLE_ROWS = 20_000
 
 
@@ -289,6 +290,7 @@ def plan_import(
             f"{start_sql} AS start_timestamp",
             f"{res_sql} AS resource",
             f"{lc_sql} AS lifecycle",
+            f"{raw.row_sql} AS __row",
             *attr_select,
             f"{raw_ts} AS __ts_raw",
             f"CAST({start_in} AS VARCHAR) AS __start_raw"

@@ -43,6 +43,9 @@ class RawSource:
     types: dict[str, str]
     first_row: int = 1
     row_word: str = "row"
+    #: SQL giving each row's 1-based position in the source. Explicit, because DuckDB
+    #: does not keep insertion order through every projection on large parallel reads.
+    row_sql: str = "__servops_row"
     notes: list[str] = field(default_factory=list)
     cleanups: list[Callable[[], None]] = field(default_factory=list)
     #: Other ways to read the same source, tried in order if ``from_sql`` fails, each

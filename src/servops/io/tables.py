@@ -16,7 +16,7 @@ from servops.io.raw import RawSource
 if TYPE_CHECKING:
     from pathlib import Path
 
-__all__ = ["scan_excel", "scan_parquet", "scan_table", "to_arrow"]
+__all__ = ["register_table", "scan_excel", "scan_parquet", "scan_table", "to_arrow"]
 
 _counter = itertools.count()
 
@@ -32,22 +32,31 @@ def _describe(con: duckdb.DuckDBPyConnection, from_sql: str) -> dict[str, str]:
     }
 
 
-def _register(
+def register_table(
     con: duckdb.DuckDBPyConnection,
     table: pa.Table,
     label: str,
     kind: str,
     first_row: int,
+    row_word: str = "row",
 ) -> RawSource:
+    """Register ``table`` with a 1-based row-number column, for explicit source order."""
     name = f"__servops_{kind}_{os.getpid()}_{next(_counter)}"
-    con.register(name, table)
+    columns = list(table.column_names)
+    numbered = table.append_column(
+        "__servops_row", pa.array(range(1, table.num_rows + 1), pa.int64())
+    )
+    con.register(name, numbered)
+    types = _describe(con, f'"{name}"')
+    types.pop("__servops_row", None)
     return RawSource(
         label=label,
         kind=kind,
         from_sql=f'"{name}"',
-        columns=list(table.column_names),
-        types=_describe(con, f'"{name}"'),
+        columns=columns,
+        types=types,
         first_row=first_row,
+        row_word=row_word,
         cleanups=[lambda: _unregister(con, name)],
     )
 
@@ -76,15 +85,16 @@ def scan_table(con: duckdb.DuckDBPyConnection, data: Any, label: str) -> RawSour
     """Describe an in-memory table as a raw source registered in ``con``."""
     table = to_arrow(data)
     # large/view string types are fine for DuckDB; timestamps keep their zone.
-    return _register(con, table, label, "table", first_row=0)
+    return register_table(con, table, label, "table", first_row=0)
 
 
 def scan_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> RawSource:
     """Describe a Parquet file as a raw source."""
     quoted = str(path).replace("'", "''")
-    from_sql = f"read_parquet('{quoted}')"
+    from_sql = f"read_parquet('{quoted}', file_row_number=true)"
     try:
         types = _describe(con, from_sql)
+        types.pop("file_row_number", None)
     except duckdb.Error as exc:
         msg = f"{path}: cannot be read as Parquet: {exc}"
         raise LogSchemaError(msg) from exc
@@ -95,6 +105,7 @@ def scan_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> RawSource:
         columns=list(types),
         types=types,
         first_row=1,
+        row_sql="file_row_number + 1",
     )
 
 
@@ -168,7 +179,7 @@ def scan_excel(
             arrays[name] = pa.array(
                 [None if v is None else _text(v) for v in values], pa.string()
             )
-    return _register(con, pa.table(arrays), str(path), "excel", first_row=2)
+    return register_table(con, pa.table(arrays), str(path), "excel", first_row=2)
 
 
 def _text(v: object) -> str:

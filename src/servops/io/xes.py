@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 
 from servops.errors import LogSchemaError
-from servops.io.raw import RawSource
 
 if TYPE_CHECKING:
     import io
@@ -29,6 +28,8 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     import duckdb
+
+    from servops.io.raw import RawSource
 
 __all__ = ["read_xes_arrow", "scan_xes"]
 
@@ -188,19 +189,6 @@ def scan_xes(con: duckdb.DuckDBPyConnection, path: Path) -> RawSource:
     if table.num_rows == 0:
         msg = f"{path}: the XES file has no events."
         raise LogSchemaError(msg)
-    name = f"__servops_xes_{os.getpid()}_{next(_counter)}"
-    con.register(name, table)
-    types = {
-        str(r[0]): str(r[1])
-        for r in con.execute(f'DESCRIBE SELECT * FROM "{name}"').fetchall()
-    }
-    return RawSource(
-        label=str(path),
-        kind="xes",
-        from_sql=f'"{name}"',
-        columns=list(table.column_names),
-        types=types,
-        first_row=1,
-        row_word="event",
-        cleanups=[lambda: _unregister(con, name)],
-    )
+    from servops.io.tables import register_table
+
+    return register_table(con, table, str(path), "xes", first_row=1, row_word="event")

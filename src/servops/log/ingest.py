@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import duckdb
 
-from servops.errors import BadRowsError, LogSchemaError, ServopsError
+from servops.errors import BadRowsError, LogSchemaError
 from servops.io import (
     XES_TRANSITIONS,
     ImportOptions,
@@ -206,24 +206,16 @@ def ingest(
     plan = _stage(con, raw, opts, tmp, say)
     try:
         say("checking")
-        counts = fetch_first(
-            con, f"SELECT count(*), count(__bad), min(rowid), max(rowid) FROM {tmp}"
-        )
+        counts = fetch_first(con, f"SELECT count(*), count(__bad) FROM {tmp}")
         assert counts is not None
         total, n_bad = int(counts[0]), int(counts[1])
-        # rowid is the insertion (= source) order; inside a transaction it starts at a
-        # transaction-local base, so number rows from the smallest one.
-        base = int(counts[2] or 0)
-        if total and int(counts[3]) - base + 1 != total:
-            msg = f"{raw.label}: staging rows are not numbered densely; please report this."
-            raise ServopsError(msg)
         bad: list[tuple[int, str]] = []
         if n_bad:
             bad = [
                 (int(r[0]), str(r[1]))
                 for r in con.execute(
-                    f"SELECT rowid - {base} + 1, __bad FROM {tmp} WHERE __bad IS NOT NULL "
-                    f"ORDER BY rowid LIMIT {_MAX_LISTED}"
+                    f"SELECT __row, __bad FROM {tmp} WHERE __bad IS NOT NULL "
+                    f"ORDER BY __row LIMIT {_MAX_LISTED}"
                 ).fetchall()
             ]
             if on_bad_rows == "error":
@@ -273,7 +265,7 @@ def ingest(
                 "start_timestamp",
                 "resource",
                 f"{lc_sql} AS lifecycle",
-                f"rowid - {base} + 1 AS event_index",
+                "__row AS event_index",
                 *attr_sql,
                 *extra,
             ]
