@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -48,19 +47,9 @@ class DemoResult:
 
 
 def _write_csv(table: Any, path: Path) -> None:  # noqa: ANN401 - a pyarrow Table
-    cols = table.column_names
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(cols)
-        for row in zip(*(table.column(c).to_pylist() for c in cols), strict=True):
-            w.writerow(
-                [
-                    ""
-                    if v is None
-                    else (v.isoformat() if hasattr(v, "isoformat") else v)
-                    for v in row
-                ]
-            )
+    import pyarrow.csv as pacsv
+
+    pacsv.write_csv(table, path)
 
 
 def run_demo(

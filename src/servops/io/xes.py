@@ -179,10 +179,6 @@ def read_xes_arrow(path: Path) -> pa.Table:
 _counter = itertools.count()
 
 
-def _unregister(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    con.unregister(name)
-
-
 def scan_xes(con: duckdb.DuckDBPyConnection, path: Path) -> RawSource:
     """Describe an XES file as a raw source registered in ``con``."""
     table = read_xes_arrow(path)

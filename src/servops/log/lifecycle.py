@@ -25,10 +25,8 @@ INSTANCE_LIFECYCLES = ("complete", "unknown")
 
 def instances_sql(events: str) -> str:
     """Instances of a log whose events need no pairing (atomic or complete-only)."""
-    return (
-        f"SELECT * FROM {events} WHERE lifecycle IS NULL "
-        f"OR lifecycle IN ('complete', 'unknown')"
-    )
+    kinds = ", ".join(f"'{k}'" for k in INSTANCE_LIFECYCLES)
+    return f"SELECT * FROM {events} WHERE lifecycle IS NULL OR lifecycle IN ({kinds})"
 
 
 def paired_instances_sql(events: str, columns: list[str]) -> str:
@@ -55,6 +53,7 @@ def paired_instances_sql(events: str, columns: list[str]) -> str:
         return "e." + '"' + col.replace('"', '""') + '"'
 
     keep = ", ".join(pick(c) for c in columns)
+    kinds = ", ".join(f"'{k}'" for k in INSTANCE_LIFECYCLES)
     group = 'PARTITION BY case_id, activity ORDER BY "timestamp", event_index'
     running = f"{group} ROWS BETWEEN UNBOUNDED PRECEDING AND"
     same_group = "o.case_id = {t}.case_id AND o.activity = {t}.activity"
@@ -103,5 +102,5 @@ WITH seq AS (
 )
 SELECT {keep}
 FROM {events} e LEFT JOIN pairs p ON p.event_index = e.event_index
-WHERE e.lifecycle IS NULL OR e.lifecycle IN ('complete', 'unknown')
+WHERE e.lifecycle IS NULL OR e.lifecycle IN ({kinds})
 """
