@@ -13,7 +13,11 @@ from servops.feedback import (
     sentiment_scores,
     train,
 )
-from servops.feedback.sentiment import sentiment_features
+from servops.feedback.sentiment import (
+    _nb_ratio,
+    sentiment_features,
+    sentiment_features_chars,
+)
 
 SERVICE_ZH = [
     ("快递员很准时，态度也好", "positive"),
@@ -33,6 +37,27 @@ def test_features_negation_scope():
     feats = sentiment_features("not very good. great")
     assert "not_very" in feats and "not_good" in feats and "great" in feats
     assert "not_great" not in feats  # the clause ended
+
+
+def test_char_features_add_padded_word_ngrams():
+    feats = sentiment_features_chars("Rude!")
+    assert feats[: len(sentiment_features("Rude!"))] == sentiment_features("Rude!")
+    grams = [f for f in feats if f.startswith("#")]
+    # " rude " has 4 trigrams, 3 four-grams and 2 five-grams
+    assert len(grams) == 9 and "# ru" in grams and "#ude " in grams
+    assert not [f for f in sentiment_features_chars("很好") if f.startswith("#")]
+
+
+def test_nb_ratio_hand_computed():
+    import scipy.sparse as sp
+
+    # feature 0 in both positives, feature 1 in the negative only
+    x = sp.csr_matrix(np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]]))
+    r = _nb_ratio(x, np.array([1, 1, 0]))
+    # p = (1+2, 1+0) / 4, q = (1+0, 1+1) / 3
+    np.testing.assert_allclose(
+        r, [np.log(3 / 4) - np.log(1 / 3), np.log(1 / 4) - np.log(2 / 3)]
+    )
 
 
 def test_lexicon_rules():
@@ -125,8 +150,10 @@ def test_train_on_ratings_drops_neutral():
 def test_train_bad_inputs():
     with pytest.raises(InvalidParameterError, match="exactly one"):
         train(["a"])
-    with pytest.raises(InvalidParameterError, match="at least 5 positive"):
+    with pytest.raises(InvalidParameterError, match="at least 10 positive"):
         train(["a", "b"], ["positive", "negative"])
+    with pytest.raises(InvalidParameterError, match="at least 5 positive"):
+        train(["a", "b"], ["positive", "negative"], c=1.0)
     with pytest.raises(InvalidParameterError, match="not understood"):
         train(["a"], ["maybe"])
 
