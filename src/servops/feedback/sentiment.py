@@ -158,8 +158,8 @@ def sentiment_features_chars(text: str) -> list[str]:
 
     Examples
     --------
-    >>> sentiment_features_chars("ok")[-2:]
-    ['# ok', '#ok ']
+    >>> sentiment_features_chars("ok")
+    ['ok', '# ok', '#ok ', '# ok ']
     """
     out = sentiment_features(text)
     s = unicodedata.normalize("NFKC", text).lower().replace("’", "'")
