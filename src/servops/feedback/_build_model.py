@@ -85,7 +85,7 @@ _DEGREE_ZH = (
     "实在",
 )
 _NEG_ZH = ("不", "不太", "没有", "不够", "并不", "一点都不")
-_BUT_ZH = ("但是", "但", "可是", "不过", "就是")
+_BUT_ZH = ("但是", "但", "可是", "不过", "却")
 _ASPECTS_EN = (
     "the agent",
     "the staff",
@@ -171,6 +171,10 @@ def training_material(
         y = int(v > 0)
         strength = min(abs(v), 4.0) / 4.0
         add(word, y, 0.3 + strength)
+        if " " in word or "-" in word:
+            # a phrase ("won't be back", "above and beyond"): no aspect/negation frame
+            clauses["en"][y].append(word)
+            continue
         if abs(v) >= 1.0:
             text = f"{pick(_ASPECTS_EN)} {pick(_BE_EN)} {pick(_DEGREE_EN)} {word}"
             add(text, y, 0.5 * strength + 0.2)

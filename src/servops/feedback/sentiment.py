@@ -233,7 +233,7 @@ _ZH_INT = {
         ["有点", "有些", "稍", "稍微", "略", "略微", "比较", "较", "还算", "一点"], 0.6
     ),
 }
-_ZH_BUT = frozenset(["但", "但是", "可是", "不过", "然而", "只是", "就是", "却"])
+_ZH_BUT = frozenset(["但", "但是", "可是", "不过", "然而", "却"])
 _EN_INT = {
     **dict.fromkeys(
         [
@@ -266,6 +266,7 @@ class _Lexicon:
     zh_first: frozenset[str]
     zh_maxlen: int
     en: dict[str, float]
+    en_maxlen: int
 
 
 @functools.cache
@@ -277,12 +278,19 @@ def _lexicon() -> _Lexicon:
     zh.update({w: ("i", v) for w, v in _ZH_INT.items()})
     zh.update(dict.fromkeys(_ZH_BUT, ("b", 0.0)))
     # VADER valences run -4..4, ours -3..3.
-    en = {p[0]: float(p[1]) * 0.75 for p in _iter_lines("lexicon_en.tsv")}
+    # Multi-word entries ("won't be back", "hassle-free") are keyed by their tokens
+    # joined with one space, as lexicon_score sees them.
+    en: dict[str, float] = {}
+    for p in _iter_lines("lexicon_en.tsv"):
+        key = " ".join(_LEX_TOKEN.findall(p[0].lower()))
+        if key:
+            en[key] = float(p[1]) * 0.75
     return _Lexicon(
         zh=zh,
         zh_first=frozenset(w[0] for w in zh),
         zh_maxlen=max(len(w) for w in zh),
         en=en,
+        en_maxlen=max(k.count(" ") + 1 for k in en),
     )
 
 
@@ -328,7 +336,12 @@ def lexicon_score(text: str) -> float:
         elif neg > 0:
             neg -= 1
 
-    for tok in _LEX_TOKEN.findall(s):
+    toks = _LEX_TOKEN.findall(s)
+    skip = 0
+    for j, tok in enumerate(toks):
+        if skip:
+            skip -= 1
+            continue
         c0 = tok[0]
         if "\u3400" <= c0 <= "\ufaff":
             i, n = 0, len(tok)
@@ -341,11 +354,17 @@ def lexicon_score(text: str) -> float:
                             i += ln
                             break
                     else:
+                        hit("o", 0.0)
                         i += 1
                 else:
+                    # an unmatched character: a negation reaches only a few characters
+                    hit("o", 0.0)
                     i += 1
         elif not c0.isalnum():
             hit("p", 0.0)
+        elif (phrase := _en_phrase(toks, j, lex)) is not None:
+            skip = phrase[0] - 1
+            hit("s", phrase[1])
         elif tok in _NEGATORS or tok.endswith("n't"):
             hit("n", 0.0)
         elif tok in _EN_INT:
@@ -361,6 +380,15 @@ def lexicon_score(text: str) -> float:
 
 FeatureSet = Literal["words", "words+chars"]
 _FEATURE_SETS: tuple[FeatureSet, ...] = ("words", "words+chars")
+
+
+def _en_phrase(toks: list[str], j: int, lex: _Lexicon) -> tuple[int, float] | None:
+    """The longest multi-word lexicon entry starting at ``toks[j]`` (length, valence)."""
+    for k in range(min(lex.en_maxlen, len(toks) - j), 1, -1):
+        v = lex.en.get(" ".join(toks[j : j + k]))
+        if v is not None:
+            return k, v
+    return None
 
 
 @functools.cache
