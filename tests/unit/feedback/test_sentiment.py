@@ -39,6 +39,18 @@ def test_features_negation_scope():
     assert "not_great" not in feats  # the clause ended
 
 
+def test_lexicon_phrases_and_chinese_rules():
+    # multi-word English entries, matched before negators and single words
+    assert lexicon_score("We won't be back.") < 0 < lexicon_score("We will be back!")
+    assert lexicon_score("hassle-free") > 0 > lexicon_score("not worth it")
+    # 就是/只是 ("it's just that") add a reservation, not a verdict
+    assert lexicon_score("服务很好，就是房间有点小") > 0
+    # a Chinese negator reaches the next few characters only
+    assert lexicon_score("不") == 0 and lexicon_score("好") > 0
+    assert lexicon_score("不好") < 0
+    assert lexicon_score("不知道他们为什么这么好") > 0
+
+
 def test_char_features_add_padded_word_ngrams():
     feats = sentiment_features_chars("Rude!")
     assert feats[: len(sentiment_features("Rude!"))] == sentiment_features("Rude!")
@@ -186,12 +198,21 @@ def _hotel():
 
 
 def test_default_model_held_out_floor():
-    # Held-out public sets (never used for training). Measured 0.809 (Yelp) and 0.791
+    # Held-out public sets (never used for training). Measured 0.832 (Yelp) and 0.808
     # (ChnSentiCorp hotels): below the 0.85 goal; these floors catch regressions.
-    for rows, floor in ((_yelp(), 0.78), (_hotel(), 0.76)):
+    for rows, floor in ((_yelp(), 0.82), (_hotel(), 0.795)):
         p = default_model().predict_proba([t for t, _ in rows])
         y = np.array([lab for _, lab in rows])
         assert ((p > 0.5) == y).mean() >= floor
+
+
+def test_trained_on_own_labels_yelp_floor():
+    # 5-fold CV on the 1,000 Yelp sentences: measured 0.886-0.891 over fold seeds
+    # (the 0.89 goal is at the edge of what 1,000 sentences support); a regression floor.
+    rows = _yelp()
+    r = train([t for t, _ in rows], [lab for _, lab in rows])
+    assert r.accuracy >= 0.875 and r.macro_f1 >= 0.875
+    assert r.model.features == "words+chars" and r.model.prior_weight > 0
 
 
 @pytest.mark.slow
