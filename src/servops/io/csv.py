@@ -37,6 +37,12 @@ def _sniff_delimiter(sample: str) -> str:
     return best
 
 
+def _with_nulls(from_sql: str, markers: tuple[str, ...]) -> str:
+    """``from_sql`` with DuckDB's CSV parser reading ``markers`` as NULL."""
+    items = ", ".join("'" + m.replace("'", "''") + "'" for m in markers)
+    return from_sql.replace("null_padding=", f"nullstr=[{items}], null_padding=", 1)
+
+
 def scan_csv(
     con: duckdb.DuckDBPyConnection,
     path: Path,
@@ -105,7 +111,7 @@ def scan_csv(
     from_sql = (
         f"read_csv('{quoted}', header=true, all_varchar=true, delim='{d}', quote='\"', "
         f"escape='\"', compression='{'gzip' if gz else 'none'}', encoding='{duck_enc}', "
-        f"null_padding=false, auto_detect=false, columns={{}}) WITH ORDINALITY"
+        f"null_padding=false, auto_detect=false, columns={{}})"
     )
     try:
         desc = con.execute(
@@ -147,5 +153,6 @@ def scan_csv(
         notes=notes,
         cleanups=cleanups,
         fallbacks=fallbacks,
-        row_sql="ordinality",
+        row_sql=None,
+        with_nulls=_with_nulls,
     )

@@ -1,19 +1,22 @@
 """Plan the projection of a raw source onto the canonical event-log columns.
 
-The plan is one SQL ``SELECT`` (run by the caller into a staging table) that yields::
+The plan is one SQL ``SELECT`` (run by the caller into the log's table) that yields::
 
     case_id VARCHAR, activity VARCHAR, timestamp TIMESTAMPTZ, start_timestamp TIMESTAMPTZ,
     resource VARCHAR, lifecycle VARCHAR, __row BIGINT, <attributes…>, __bad VARCHAR
 
-plus ``__row``, each row's 1-based position in the source, taken from the source itself
-(``WITH ORDINALITY`` for CSV, ``file_row_number`` for Parquet, a numbered column for Arrow
-tables): DuckDB does not keep insertion order through every projection of a large
-parallel read, so order is never inferred from ``rowid``. ``__bad`` is NULL for a good
+plus ``__row``, each row's 1-based position in the source: ``file_row_number`` for
+Parquet, a numbered column for Arrow tables, and for CSV NULL here, numbered by the caller
+from the stored table's insertion order (``rowid``). That order is the file's because the
+projection is a single-source ``SELECT`` with no join: DuckDB guarantees the scan order
+through those into ``CREATE TABLE AS`` (an ``IN`` list is planned as a join, which does
+not keep it: hence the ``contains`` tests for missing markers). ``__bad`` is NULL for a good
 row and otherwise ``problem`` or ``problem|raw value``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -100,16 +103,34 @@ class ImportPlan:
     guessed: tuple[str, ...]
     timestamp_format: TimestampFormat
     start_format: TimestampFormat | None
-    lifecycle_mode: str  # "pending" (a lifecycle column, checked after load) or "none"
+    #: ``xes`` (lifecycle transitions, lower-cased; checked after loading), ``attribute``
+    #: (the lifecycle column holds other values and is kept as an attribute) or ``none``
+    lifecycle_mode: str
     attributes: dict[str, str]
     notes: tuple[str, ...]
 
 
-def _na(expr: str, typ: str, na: tuple[str, ...]) -> str:
+def _na(expr: str, typ: str, na: tuple[str, ...], *, exact_read: bool = False) -> str:
+    """``expr`` with the missing-value markers ``na`` (spaces around them allowed) NULL.
+
+    With ``exact_read`` the reader has already made exact markers NULL, so only values
+    with a leading or trailing space are compared again, trimmed. The comparison is a
+    substring test on the joined markers: DuckDB plans ``IN`` (and ``list_contains``)
+    over constants as a join, which trims every value, guard or not.
+    """
     if typ != "VARCHAR" or not na:
         return expr
-    items = ", ".join(_lit(v) for v in na)
-    return f"CASE WHEN trim({expr}) IN ({items}) THEN NULL ELSE {expr} END"
+    sep = next(
+        c for c in ("\x1f", "\x1e", "\x1d", "\x00") if not any(c in v for v in na)
+    )
+    joined = _lit(sep + sep.join(na) + sep)
+
+    def member(x: str) -> str:
+        return f"contains({joined}, {_lit(sep)} || {x} || {_lit(sep)})"
+
+    padded = f"({expr} LIKE ' %' OR {expr} LIKE '% ') AND {member(f'trim({expr})')}"
+    test = padded if exact_read else f"{member(expr)} OR ({padded})"
+    return f"CASE WHEN {test} THEN NULL ELSE {expr} END"
 
 
 def _resolve(
@@ -194,17 +215,66 @@ def _detect(
     return fmt
 
 
+def _attribute_name(column: str, taken: set[str]) -> str:
+    """Name for a source column kept as an attribute, clear of canonical names."""
+    name = column if column.lower() not in _RESERVED else f"attr:{column}"
+    while name in taken:
+        name = f"attr:{name}"
+    return name
+
+
+def _odd_lifecycles(
+    con: duckdb.DuckDBPyConnection,
+    raw: RawSource,
+    expr: str,
+    known: tuple[str, ...],
+) -> tuple[str, ...]:
+    """Values of the lifecycle column that are not XES transitions, as written.
+
+    Looked for in a sample, or, given ``known`` (lower-cased values found after
+    loading), a few of those in the source.
+    """
+    if known:
+        wanted = ", ".join(_lit(v) for v in known[:20])
+        sql = (
+            f"SELECT DISTINCT v FROM (SELECT {expr} AS v FROM {raw.from_sql} "
+            f"WHERE lower({expr}) IN ({wanted}) LIMIT 20)"
+        )
+    else:
+        sql = (
+            f"SELECT DISTINCT v FROM (SELECT {expr} AS v FROM {raw.from_sql} "
+            f"LIMIT {_SAMPLE_ROWS}) WHERE v IS NOT NULL LIMIT 1000"
+        )
+    found = [str(v) for (v,) in con.execute(sql).fetchall()]
+    odd = tuple(v for v in found if v.lower() not in XES_TRANSITIONS)
+    return odd or known
+
+
 def plan_import(
-    con: duckdb.DuckDBPyConnection, raw: RawSource, opts: ImportOptions
+    con: duckdb.DuckDBPyConnection,
+    raw: RawSource,
+    opts: ImportOptions,
+    *,
+    lifecycle_odd: tuple[str, ...] = (),
 ) -> ImportPlan:
     """Resolve columns and timestamp formats, and build the projection SQL.
 
-    Only a sample of the source is read here. What needs every row — whether the lifecycle
-    column holds XES transitions, which text attributes are numbers — is settled on the
-    loaded table, column by column, so the source is scanned once.
+    Only a sample of the source is read here. Whether the lifecycle column holds XES
+    transitions is decided on the sample, or by ``lifecycle_odd`` (values known not to
+    be transitions); the loaded table is checked. Which text attributes are numbers is
+    settled on the loaded table, column by column, so the source is scanned once.
     """
     cmap, guessed, exprs = _resolve(raw, opts.columns)
     notes = list(raw.notes)
+    exact_read = raw.with_nulls is not None and bool(opts.na_values)
+    if raw.with_nulls is not None and opts.na_values:
+        raw = dataclasses.replace(
+            raw, from_sql=raw.with_nulls(raw.from_sql, opts.na_values)
+        )
+
+    def na(expr: str, typ: str) -> str:
+        return _na(expr, typ, opts.na_values, exact_read=exact_read)
+
     src_cols = {v for v in cmap.as_dict().values() if v and v in raw.columns}
 
     ts_col = cmap.timestamp or ""
@@ -220,47 +290,36 @@ def plan_import(
     def key(fld: str) -> str:
         col = getattr(cmap, fld)
         typ = raw.types.get(col, "VARCHAR") if col in raw.columns else "VARCHAR"
-        return _na(
-            f"CAST({exprs[fld]} AS VARCHAR)",
-            "VARCHAR" if typ == "VARCHAR" else typ,
-            opts.na_values,
+        return na(
+            f"CAST({exprs[fld]} AS VARCHAR)", "VARCHAR" if typ == "VARCHAR" else typ
         )
 
     case_sql = key("case_id")
     act_sql = key("activity")
-    ts_in = _na(exprs["timestamp"], raw.types.get(ts_col, "VARCHAR"), opts.na_values)
+    ts_in = na(exprs["timestamp"], raw.types.get(ts_col, "VARCHAR"))
     ts_sql = parse_expression(ts_in, ts_fmt, opts.timezone)
     start_sql = "CAST(NULL AS TIMESTAMPTZ)"
     start_in = ""
     if start_fmt is not None:
         scol = cmap.start_timestamp or ""
-        start_in = _na(
-            exprs["start_timestamp"], raw.types.get(scol, "VARCHAR"), opts.na_values
-        )
+        start_in = na(exprs["start_timestamp"], raw.types.get(scol, "VARCHAR"))
         start_sql = parse_expression(start_in, start_fmt, opts.timezone)
     res_sql = key("resource") if "resource" in exprs else "CAST(NULL AS VARCHAR)"
 
-    lifecycle_mode = "none"
-    lc_sql = "CAST(NULL AS VARCHAR)"
-    if "lifecycle" in exprs:
-        # Decided after loading (see servops.log.ingest): XES transitions are lower-cased,
-        # anything else (BPIC 2013 keeps ticket statuses here) becomes an attribute.
-        lifecycle_mode = "pending"
-        lc_sql = f"trim({key('lifecycle')})"
-
-    # Attributes: every other column, typed when all its values are numbers.
+    # Attributes: every other column (typed after loading when all values are numbers).
     attr_cols = [c for c in raw.columns if c not in src_cols]
     attr_types: dict[str, str] = {}
     attr_select = []
+
     for c in attr_cols:
         typ = raw.types.get(c, "VARCHAR")
-        out = c if c.lower() not in _RESERVED else f"attr:{c}"
+        out = _attribute_name(c, set())
         if out != c:
             notes.append(
                 f"attribute {c!r} renamed {out!r} (clashes with a canonical name)"
             )
         if typ == "VARCHAR":
-            expr = _na(quote(c), "VARCHAR", opts.na_values)
+            expr = na(quote(c), "VARCHAR")
         elif typ.startswith("TIMESTAMP") and "TIME ZONE" not in typ:
             expr = f"CAST({quote(c)} AS TIMESTAMPTZ)"
             typ = "TIMESTAMP WITH TIME ZONE"
@@ -268,6 +327,29 @@ def plan_import(
             expr = quote(c)
         attr_types[out] = typ
         attr_select.append(f"{expr} AS {quote(out)}")
+
+    lifecycle_mode = "none"
+    lc_sql = "CAST(NULL AS VARCHAR)"
+    if "lifecycle" in exprs:
+        # XES transitions are lower-cased; anything else (BPIC 2013 keeps ticket statuses
+        # here) is kept as an attribute and events are atomic. A sample decides; a
+        # value outside the sample is caught after loading (see servops.log.ingest),
+        # which plans again with ``lifecycle_odd``.
+        lc_raw = f"trim({key('lifecycle')})"
+        odd = _odd_lifecycles(con, raw, lc_raw, lifecycle_odd)
+        if odd:
+            keep = _attribute_name(cmap.lifecycle or "lifecycle", set(attr_types))
+            attr_types[keep] = "VARCHAR"
+            attr_select.append(f"{lc_raw} AS {quote(keep)}")
+            lifecycle_mode = "attribute"
+            notes.append(
+                f"column {keep!r} holds values that are not XES lifecycle "
+                f"transitions (e.g. {list(odd[:3])}): kept as attribute {keep!r}; "
+                f"events are atomic"
+            )
+        else:
+            lifecycle_mode = "xes"
+            lc_sql = f"lower({lc_raw})"
 
     raw_ts = f"CAST({ts_in} AS VARCHAR)"
     bad = (
@@ -290,7 +372,7 @@ def plan_import(
             f"{start_sql} AS start_timestamp",
             f"{res_sql} AS resource",
             f"{lc_sql} AS lifecycle",
-            f"{raw.row_sql} AS __row",
+            f"{raw.row_sql or 'CAST(NULL AS BIGINT)'} AS __row",
             *attr_select,
             f"{raw_ts} AS __ts_raw",
             f"CAST({start_in} AS VARCHAR) AS __start_raw"

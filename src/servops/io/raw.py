@@ -43,14 +43,20 @@ class RawSource:
     types: dict[str, str]
     first_row: int = 1
     row_word: str = "row"
-    #: SQL giving each row's 1-based position in the source. Explicit, because DuckDB
-    #: does not keep insertion order through every projection on large parallel reads.
-    row_sql: str = "__servops_row"
+    #: SQL giving each row's 1-based position in the source, or ``None`` when the
+    #: source has no such column and rows are numbered by insertion order (DuckDB keeps
+    #: a single-source scan's order through projections into ``CREATE TABLE AS``; a
+    #: numbering window, ``WITH ORDINALITY``, would make the read single-threaded).
+    row_sql: str | None = "__servops_row"
     notes: list[str] = field(default_factory=list)
     cleanups: list[Callable[[], None]] = field(default_factory=list)
     #: Other ways to read the same source, tried in order if ``from_sql`` fails, each
     #: with the note to record when it is used (e.g. padding short CSV rows).
     fallbacks: list[tuple[str, str]] = field(default_factory=list)
+    #: For readers that can turn missing-value markers into NULL themselves while
+    #: parsing (CSV): given one of the ``from_sql`` strings above and the markers,
+    #: returns that SQL with the reader doing it. Much cheaper than a SQL test per value.
+    with_nulls: Callable[[str, tuple[str, ...]], str] | None = None
 
     def close(self) -> None:
         """Release temporary files and registrations."""

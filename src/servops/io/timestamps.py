@@ -169,7 +169,11 @@ def parse_expression(column_sql: str, fmt: TimestampFormat, timezone: str) -> st
         return f"to_timestamp(TRY_CAST({x} AS DOUBLE) / {div})"
     if fmt.kind == "iso":
         if utc:
-            return f"TRY_CAST(replace(trim({x}), '/', '-') AS TIMESTAMPTZ)"
+            # most values cast as they are; only the others pay for trim and replace
+            return (
+                f"coalesce(TRY_CAST({x} AS TIMESTAMPTZ), "
+                f"TRY_CAST(replace(trim({x}), '/', '-') AS TIMESTAMPTZ))"
+            )
         return (
             f"(CASE WHEN regexp_matches(trim({x}), '(Z|[+-][0-9][0-9]:?[0-9][0-9])$') "
             f"THEN TRY_CAST(replace(trim({x}), '/', '-') AS TIMESTAMPTZ) "

@@ -99,23 +99,26 @@ def _describe_bad(
     )
 
 
-def _lifecycle_mode(
-    con: duckdb.DuckDBPyConnection, stage: str
-) -> tuple[str, list[str]]:
-    """``xes`` when every lifecycle value is an XES transition, else ``attribute``."""
-    values = [
-        str(r[0])
-        for r in con.execute(
-            f"SELECT DISTINCT lower(lifecycle) FROM {stage} "
-            f"WHERE lifecycle IS NOT NULL LIMIT 200"
-        ).fetchall()
-    ]
-    odd = [v for v in values if v not in XES_TRANSITIONS]
-    return ("attribute" if odd else "xes"), odd
+class _NotTransitions(Exception):
+    """The loaded lifecycle column has values that are not XES transitions."""
+
+    def __init__(self, odd: tuple[str, ...]) -> None:
+        super().__init__(odd)
+        self.odd = odd
+
+
+def _check_transitions(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Raise :class:`_NotTransitions` if a loaded lifecycle value is not a transition."""
+    values = con.execute(
+        f"SELECT DISTINCT lifecycle FROM {table} WHERE lifecycle IS NOT NULL LIMIT 1000"
+    ).fetchall()
+    odd = tuple(str(v) for (v,) in values if str(v) not in XES_TRANSITIONS)
+    if odd:
+        raise _NotTransitions(odd)
 
 
 def _numeric_attributes(
-    con: duckdb.DuckDBPyConnection, stage: str, attributes: dict[str, str]
+    con: duckdb.DuckDBPyConnection, table: str, attributes: dict[str, str]
 ) -> dict[str, str]:
     """The text attributes whose every value is a number, with the type to give them.
 
@@ -130,7 +133,7 @@ def _numeric_attributes(
         f" count({quote(a)}) > 0 AND count({quote(a)}) = count(TRY_CAST({quote(a)} AS DOUBLE))"
         for a in text
     )
-    row = fetch_first(con, f"SELECT {checks} FROM {stage}")
+    row = fetch_first(con, f"SELECT {checks} FROM {table}")
     assert row is not None
     out: dict[str, str] = {}
     for i, a in enumerate(text):
@@ -139,39 +142,6 @@ def _numeric_attributes(
         elif row[2 * i + 1]:
             out[a] = "DOUBLE"
     return out
-
-
-def _stage(
-    con: duckdb.DuckDBPyConnection,
-    raw: RawSource,
-    opts: ImportOptions,
-    tmp: str,
-    say: Callable[[str], None],
-) -> ImportPlan:
-    """Plan the import and read the source into the staging table ``tmp``.
-
-    If DuckDB cannot read the source as described, the source's fallbacks are tried in
-    order (for CSV: padding short rows), and the one used is noted. Errors that remain
-    name the file.
-    """
-    attempts: list[tuple[str, str | None]] = [(raw.from_sql, None), *raw.fallbacks]
-    for i, (source_sql, note) in enumerate(attempts):
-        attempt = dataclasses.replace(raw, from_sql=source_sql)
-        try:
-            say("planning")
-            plan = plan_import(con, attempt, opts)
-            say("reading")
-            con.execute(f"CREATE TEMP TABLE {tmp} AS {plan.select_sql}")
-        except duckdb.Error as exc:
-            if i + 1 < len(attempts):
-                continue
-            msg = f"{raw.label}: cannot be read: {exc}"
-            raise LogSchemaError(msg) from exc
-        if note:
-            plan = dataclasses.replace(plan, notes=(*plan.notes, note))
-        return plan
-    msg = f"{raw.label}: cannot be read"  # unreachable: attempts is never empty
-    raise LogSchemaError(msg)
 
 
 def ingest(
@@ -189,105 +159,62 @@ def ingest(
 ) -> tuple[EventLog, ImportReport]:
     """Project ``raw`` onto the canonical schema into table ``table`` (unquoted name).
 
-    The source is read once, in parallel, into a staging table; every row is checked
-    there, column by column; one more pass writes ``table`` with row numbers, lifecycle
-    transitions and attribute types settled. Where start and complete events must be
-    paired, ``table + ':instances'`` is created too.
+    The source is read once, in parallel, straight into ``table`` with a problem
+    column (``__bad``) and each row's position in the source; the checks then run on
+    the stored columns, and what they settle (lifecycle transitions, attribute types,
+    skipped rows) is applied to the table in place. Where start and complete events
+    must be paired, ``table + ':instances'`` is created too.
 
-    Reading and checking happen before the transaction (the staging table is a temporary
-    one, so a retry after a failed read does not abort anything); writing the log is one
-    transaction that also runs ``inside`` first and ``before_commit`` last, so that a
-    caller's own changes (replacing a stored log, its catalog row) commit or roll back
-    with it. Nothing is left behind on failure.
+    All of it is one transaction that also runs ``inside`` first and ``before_commit``
+    last, so that a caller's own changes (replacing a stored log, its catalog row)
+    commit or roll back with it. If DuckDB cannot read the source as described, the
+    transaction is rolled back and the source's fallbacks are tried in order (for CSV:
+    padding short rows), and the one used is noted. Nothing is left behind on failure.
     """
     say = stage or (lambda _msg: None)
     q = quote(table)
-    tmp = quote(f"__servops_stage_{table}")
-    plan = _stage(con, raw, opts, tmp, say)
-    try:
-        say("checking")
-        counts = fetch_first(con, f"SELECT count(*), count(__bad) FROM {tmp}")
-        assert counts is not None
-        total, n_bad = int(counts[0]), int(counts[1])
-        bad: list[tuple[int, str]] = []
-        if n_bad:
-            bad = [
-                (int(r[0]), str(r[1]))
-                for r in con.execute(
-                    f"SELECT __row, __bad FROM {tmp} WHERE __bad IS NOT NULL "
-                    f"ORDER BY __row LIMIT {_MAX_LISTED}"
-                ).fetchall()
-            ]
-            if on_bad_rows == "error":
-                msg = _describe_bad(raw, plan, bad, n_bad)
-                raise BadRowsError(
-                    msg, rows=[r + raw.first_row - 1 for r, _ in bad], count=n_bad
-                )
-            if total == n_bad:
-                msg = (
-                    f"{raw.label}: no events left to import ({total} {raw.row_word}s, "
-                    f"all bad)."
-                )
-                raise LogSchemaError(msg)
-        notes = list(plan.notes)
-        lifecycle_mode = plan.lifecycle_mode
-        lc_sql = "lifecycle"
-        attributes = dict(plan.attributes)
-        extra: list[str] = []
-        if lifecycle_mode == "pending":
-            lifecycle_mode, odd = _lifecycle_mode(con, tmp)
-            if lifecycle_mode == "xes":
-                lc_sql = "lower(lifecycle)"
-            else:
-                keep = plan.columns.lifecycle or "lifecycle_value"
-                lc_sql = "CAST(NULL AS VARCHAR)"
-                extra.append(f"lifecycle AS {quote(keep)}")
-                attributes[keep] = "VARCHAR"
-                notes.append(
-                    f"column {keep!r} holds values that are not XES lifecycle "
-                    f"transitions (e.g. {odd[:3]}): kept as attribute {keep!r}; "
-                    f"events are atomic"
-                )
-        numeric = _numeric_attributes(con, tmp, plan.attributes)
-        attributes.update(numeric)
-        attr_sql = [
-            f"TRY_CAST({quote(a)} AS {numeric[a]}) AS {quote(a)}"
-            if a in numeric
-            else quote(a)
-            for a in plan.attributes
-        ]
-        say("storing")
-        cols = ", ".join(
-            [
-                "case_id",
-                "activity",
-                '"timestamp"',
-                "start_timestamp",
-                "resource",
-                f"{lc_sql} AS lifecycle",
-                "__row AS event_index",
-                *attr_sql,
-                *extra,
-            ]
-        )
-        where = " WHERE __bad IS NULL" if n_bad else ""
+    attempts: list[tuple[str, str | None]] = [(raw.from_sql, None), *raw.fallbacks]
+    odd: tuple[str, ...] = ()
+    i = 0
+    while True:
+        source_sql, note = attempts[i]
+        last = i + 1 == len(attempts)
+        attempt = dataclasses.replace(raw, from_sql=source_sql)
+        try:
+            say("planning")
+            plan = plan_import(con, attempt, opts, lifecycle_odd=odd)
+        except duckdb.Error as exc:
+            if not last:
+                i += 1
+                continue
+            msg = f"{raw.label}: cannot be read: {exc}"
+            raise LogSchemaError(msg) from exc
+        if note:
+            plan = dataclasses.replace(plan, notes=(*plan.notes, note))
         con.execute("BEGIN TRANSACTION")
         try:
             if inside is not None:
                 inside()
-            con.execute(f"CREATE TABLE {q} AS SELECT {cols} FROM {tmp}{where}")
-            log, report = _finish(
+            say("reading")
+            _read_into(con, q, plan, numbered=attempt.row_sql is not None)
+        except duckdb.Error as exc:
+            con.execute("ROLLBACK")
+            if not last:
+                i += 1
+                continue
+            msg = f"{raw.label}: cannot be read: {exc}"
+            raise LogSchemaError(msg) from exc
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        try:
+            log, report = _settle(
                 con,
                 raw,
                 plan,
                 table,
                 opts,
-                lifecycle_mode,
-                attributes,
-                notes,
-                total,
-                n_bad,
-                bad,
+                on_bad_rows=on_bad_rows,
                 name=name,
                 say=say,
                 pair_now=pair_now,
@@ -295,12 +222,109 @@ def ingest(
             if before_commit is not None:
                 before_commit(log)
             con.execute("COMMIT")
+        except _NotTransitions as exc:
+            # the sample looked like XES transitions, the whole column does not:
+            # read again, keeping the column as an attribute (rare; costs a second read)
+            con.execute("ROLLBACK")
+            odd = exc.odd
+            continue
         except BaseException:
             con.execute("ROLLBACK")
             raise
+        return log, report
+
+
+def _read_into(
+    con: duckdb.DuckDBPyConnection, q: str, plan: ImportPlan, *, numbered: bool
+) -> None:
+    """Create table ``q`` from the plan; number the rows from insertion order if needed.
+
+    Insertion order is the source's order for the plan's single-source projection as
+    long as ``preserve_insertion_order`` is on (the default; it is set for the
+    statement in case the caller's connection turned it off).
+    """
+    row = fetch_first(con, "SELECT current_setting('preserve_insertion_order')")
+    keep = bool(row and row[0])
+    if not keep:
+        con.execute("SET preserve_insertion_order = true")
+    try:
+        con.execute(f"CREATE TABLE {q} AS {plan.select_sql}")
     finally:
-        con.execute(f"DROP TABLE IF EXISTS {tmp}")
-    return log, report
+        if not keep:
+            con.execute("SET preserve_insertion_order = false")
+    if not numbered:
+        # rowids of a table created in an open transaction start at a local base
+        base = fetch_first(con, f"SELECT min(rowid) FROM {q}")
+        con.execute(f"UPDATE {q} SET __row = rowid - {int((base or (0,))[0] or 0)} + 1")
+
+
+def _settle(
+    con: duckdb.DuckDBPyConnection,
+    raw: RawSource,
+    plan: ImportPlan,
+    table: str,
+    opts: ImportOptions,
+    *,
+    on_bad_rows: OnBadRows,
+    name: str | None,
+    say: Callable[[str], None],
+    pair_now: bool,
+) -> tuple[EventLog, ImportReport]:
+    """Check the freshly read table and bring it to its final form, in place."""
+    q = quote(table)
+    say("checking")
+    counts = fetch_first(con, f"SELECT count(*), count(__bad) FROM {q}")
+    assert counts is not None
+    total, n_bad = int(counts[0]), int(counts[1])
+    bad: list[tuple[int, str]] = []
+    if n_bad:
+        bad = [
+            (int(r[0]), str(r[1]))
+            for r in con.execute(
+                f"SELECT __row, __bad FROM {q} WHERE __bad IS NOT NULL "
+                f"ORDER BY __row LIMIT {_MAX_LISTED}"
+            ).fetchall()
+        ]
+        if on_bad_rows == "error":
+            msg = _describe_bad(raw, plan, bad, n_bad)
+            raise BadRowsError(
+                msg, rows=[r + raw.first_row - 1 for r, _ in bad], count=n_bad
+            )
+        if total == n_bad:
+            msg = (
+                f"{raw.label}: no events left to import ({total} {raw.row_word}s, "
+                f"all bad)."
+            )
+            raise LogSchemaError(msg)
+        con.execute(f"DELETE FROM {q} WHERE __bad IS NOT NULL")
+    con.execute(f"ALTER TABLE {q} DROP COLUMN __bad")
+    con.execute(f"ALTER TABLE {q} RENAME COLUMN __row TO event_index")
+    if plan.lifecycle_mode == "xes":
+        _check_transitions(con, q)
+    attributes = dict(plan.attributes)
+    numeric = _numeric_attributes(con, q, plan.attributes)
+    for a, typ in numeric.items():
+        con.execute(
+            f"ALTER TABLE {q} ALTER {quote(a)} TYPE {typ} "
+            f"USING TRY_CAST({quote(a)} AS {typ})"
+        )
+    attributes.update(numeric)
+    return _finish(
+        con,
+        raw,
+        plan,
+        table,
+        opts,
+        plan.lifecycle_mode,
+        attributes,
+        list(plan.notes),
+        total,
+        n_bad,
+        bad,
+        name=name,
+        say=say,
+        pair_now=pair_now,
+    )
 
 
 def _finish(

@@ -166,3 +166,22 @@ def test_complete_after_two_starts_sends_the_group_to_the_fifo_walk():
         ("1", "B", None, 5),
         ("1", "B", 6, 7),
     ]
+
+
+def test_non_xes_values_after_the_sample_still_make_an_attribute(tmp_path):
+    # the planner samples the first rows; a status that appears later is caught on the
+    # loaded table and the file is read again with the column kept as it was
+    p = tmp_path / "late.csv"
+    n = 25_000
+    with p.open("w") as fh:
+        fh.write("case,activity,time,state\n")
+        for i in range(n):
+            fh.write(f"c{i},a,2024-01-01 09:00,COMPLETE\n")
+        fh.write("z,b,2024-01-02 09:00,Queued\n")
+    log = so.read_log(p, columns=ColumnMap(lifecycle="state"))
+    assert log.meta.lifecycle_mode == "attribute"
+    assert log.fetchall(
+        'SELECT "state", count(*), count(lifecycle) FROM events GROUP BY 1 ORDER BY 1'
+    ) == [("COMPLETE", n, 0), ("Queued", 1, 0)]
+    assert any("Queued" in note for note in log.meta.notes)
+    assert log.fetchone("SELECT max(event_index) FROM events") == (n + 1,)

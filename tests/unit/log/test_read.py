@@ -151,6 +151,50 @@ def test_missing_markers_but_na_is_a_case_id(tmp_path):
     ) == [("NA", 2, 1), ("x", 1, 0)]
 
 
+@pytest.mark.parametrize("as_frame", [False, True])
+def test_missing_markers_with_spaces_and_custom_markers(tmp_path, as_frame):
+    # CSV: the reader nulls exact markers and SQL the padded ones; frames: SQL does both
+    rows = [
+        ("c1", "a", "2024-01-01 09:00", " ? ", "x"),
+        ("c1", "b", "2024-01-01 10:00", "N/A  ", "-"),
+        ("c1", "c", "2024-01-01 11:00", "  ", "--"),
+        ("c2", "a", "2024-01-01 12:00", " ?x", " - "),
+        ("c2", "b", "2024-01-01 13:00", "?", "y"),
+    ]
+    src: object
+    if as_frame:
+        src = pa.table(
+            dict(
+                zip(
+                    ["case", "activity", "time", "note", "flag"],
+                    zip(*rows, strict=True),
+                    strict=True,
+                )
+            )
+        )
+    else:
+        src = tmp_path / "pad.csv"
+        src.write_text(
+            "case,activity,time,note,flag\n" + "".join(",".join(r) + "\n" for r in rows)
+        )
+    log = so.read_log(src)
+    assert log.fetchall("SELECT note, flag FROM events ORDER BY event_index") == [
+        (None, "x"),
+        (None, "-"),
+        (None, "--"),
+        (" ?x", " - "),
+        (None, "y"),
+    ]
+    custom = so.read_log(src, na_values=("-",))
+    assert custom.fetchall("SELECT note, flag FROM events ORDER BY event_index") == [
+        (" ? ", "x"),
+        ("N/A  ", None),
+        ("  ", "--"),
+        (" ?x", None),
+        ("?", "y"),
+    ]
+
+
 def test_numeric_attributes_are_typed(tmp_path):
     p = tmp_path / "n.csv"
     p.write_text(
