@@ -34,7 +34,7 @@ DbOpt = Annotated[
 ]
 
 
-def _reading_params() -> list[inspect.Parameter]:
+def reading_parameters() -> list[inspect.Parameter]:
     """Options shared by every command that reads a log."""
     kw = inspect.Parameter.KEYWORD_ONLY
 
@@ -215,7 +215,7 @@ def _reading_params() -> list[inspect.Parameter]:
     ]
 
 
-_READING = [p.name for p in _reading_params()]
+READING = [p.name for p in reading_parameters()]
 
 
 def _filter_params() -> list[inspect.Parameter]:
@@ -423,7 +423,7 @@ def log_command(func: F) -> F:
     """
     sig = inspect.signature(func, eval_str=True)  # resolve `from __future__` strings
     own = [p for n, p in sig.parameters.items() if n != "log"]
-    params = _reading_params()
+    params = reading_parameters()
     positional = [p for p in own if p.default is inspect.Parameter.empty]
     rest = [p for p in own if p.default is not inspect.Parameter.empty]
     new_params = (
@@ -436,7 +436,7 @@ def log_command(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(**kwargs: Any) -> Any:  # noqa: ANN401
-        reading = {k: kwargs.pop(k) for k in _READING}
+        reading = {k: kwargs.pop(k) for k in READING}
         filtering = {k: kwargs.pop(k) for k in _FILTERS}
         with progress("reading log"):
             log = open_log(
@@ -445,6 +445,33 @@ def log_command(func: F) -> F:
         return func(apply_filters(log, filtering), **kwargs)
 
     wrapper.__signature__ = sig.replace(parameters=new_params)  # type: ignore[attr-defined]
+    return wrapper  # type: ignore[return-value]
+
+
+def with_reading_options(func: F) -> F:
+    """Give a command that reads a file itself the reading options (not LOG or --db).
+
+    The decorated function takes ``read_opts``: keyword arguments for
+    :func:`servops.read_log` built from the options (see :func:`read_options`).
+    """
+    sig = inspect.signature(func, eval_str=True)
+    own = [p for n, p in sig.parameters.items() if n != "read_opts"]
+    shared = [p for p in reading_parameters() if p.name not in ("log_spec", "db")]
+    names = [p.name for p in shared]
+
+    @functools.wraps(func)
+    def wrapper(**kwargs: Any) -> Any:  # noqa: ANN401
+        reading = {k: kwargs.pop(k) for k in names}
+        return func(read_opts=read_options(reading), **kwargs)
+
+    kw = inspect.Parameter.KEYWORD_ONLY
+    params = [
+        p.replace(kind=kw) if p.default is not inspect.Parameter.empty else p
+        for p in own
+    ]
+    positional = [p for p in params if p.default is inspect.Parameter.empty]
+    rest = [p for p in params if p.default is not inspect.Parameter.empty]
+    wrapper.__signature__ = sig.replace(parameters=[*positional, *rest, *shared])  # type: ignore[attr-defined]
     return wrapper  # type: ignore[return-value]
 
 

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from servops.cli._common import DbOpt, JsonOpt, log_command, progress, read_options
+from servops.cli._common import (
+    DbOpt,
+    JsonOpt,
+    log_command,
+    progress,
+    with_reading_options,
+)
 from servops.cli._render import emit, err_console, simple_table
 from servops.log import DEFAULT_WORKSPACE, EventLog, Workspace
 
@@ -57,6 +63,7 @@ def info(log: EventLog, json: JsonOpt = False) -> None:
     emit(result, as_json=json, render=render)
 
 
+@with_reading_options
 def import_(
     source: Annotated[
         Path,
@@ -65,76 +72,18 @@ def import_(
         ),
     ],
     name: Annotated[str, typer.Option("--name", "-n", help="Name to store it under.")],
+    read_opts: dict[str, Any],
     db: DbOpt = Path(DEFAULT_WORKSPACE),
     replace: Annotated[
         bool, typer.Option("--replace", help="Overwrite a stored log.")
     ] = False,
-    case: Annotated[str | None, typer.Option("--case", help="Case id column.")] = None,
-    activity: Annotated[
-        str | None, typer.Option("--activity", help="Activity column.")
-    ] = None,
-    timestamp: Annotated[
-        str | None, typer.Option("--timestamp", help="Timestamp column.")
-    ] = None,
-    start_timestamp: Annotated[
-        str | None, typer.Option("--start-timestamp", help="Start timestamp column.")
-    ] = None,
-    resource: Annotated[
-        str | None, typer.Option("--resource", help="Resource column.")
-    ] = None,
-    lifecycle: Annotated[
-        str | None, typer.Option("--lifecycle", help="Lifecycle column.")
-    ] = None,
-    encoding: Annotated[
-        str | None, typer.Option("--encoding", help="Text encoding.")
-    ] = None,
-    delimiter: Annotated[
-        str | None, typer.Option("--delimiter", help="CSV delimiter.")
-    ] = None,
-    dayfirst: Annotated[
-        bool | None,
-        typer.Option(
-            "--dayfirst/--monthfirst",
-            help="Date order of ambiguous dates.",
-            show_default=False,
-        ),
-    ] = None,
-    timestamp_format: Annotated[
-        str | None, typer.Option("--timestamp-format", help="strptime format.")
-    ] = None,
-    timezone: Annotated[
-        str, typer.Option("--timezone", help="Zone of naive timestamps.")
-    ] = "UTC",
-    sheet: Annotated[str, typer.Option("--sheet", help="Excel sheet.")] = "0",
-    on_bad_rows: Annotated[
-        str,
-        typer.Option(
-            "--on-bad-rows", help="error (default) or skip (drop and report)."
-        ),
-    ] = "error",
     json: JsonOpt = False,
 ) -> None:
     """Store a log in the workspace under a name; later commands take the name.
 
     The import is all or nothing: if it fails, the workspace is unchanged.
     """
-    opts = read_options(
-        {
-            "case": case,
-            "activity": activity,
-            "timestamp": timestamp,
-            "start_timestamp": start_timestamp,
-            "resource": resource,
-            "lifecycle": lifecycle,
-            "encoding": encoding,
-            "delimiter": delimiter,
-            "dayfirst": dayfirst,
-            "timestamp_format": timestamp_format,
-            "timezone": timezone,
-            "sheet": sheet,
-            "on_bad_rows": on_bad_rows,
-        }
-    )
+    opts = read_opts
     with Workspace(db) as ws, progress(f"importing {source.name}", con=ws.con) as stage:
         log, report = ws.import_log(source, name, replace=replace, stage=stage, **opts)
         cases = log.n_cases()

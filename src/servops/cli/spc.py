@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 import typer
 
 from servops.cli._common import (
-    _READING,
+    READING,
     JsonOpt,
-    _reading_params,
     log_command,
     progress,
     read_options,
+    reading_parameters,
 )
 from servops.cli._render import emit, simple_table
 from servops.errors import InvalidParameterError, LogSchemaError
@@ -115,7 +115,7 @@ def _lazy_log(func: Callable[..., Any]) -> Callable[..., Any]:
     """
     sig = inspect.signature(func)
     own = [p for n, p in sig.parameters.items() if n not in ("source", "open_source")]
-    params = _reading_params()
+    params = reading_parameters()
     source = params[0].replace(
         annotation=Annotated[
             str,
@@ -132,7 +132,7 @@ def _lazy_log(func: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(func)
     def wrapper(**kwargs: Any) -> Any:  # noqa: ANN401
-        reading = {k: kwargs.pop(k) for k in _READING}
+        reading = {k: kwargs.pop(k) for k in READING}
 
         def opener() -> EventLog:
             with progress("reading log"):
