@@ -58,6 +58,25 @@ def test_import_then_use_by_name(tmp_path):
     assert runner.invoke(app, ["drop", "tiny", "--db", db]).exit_code == 0
 
 
+def test_import_takes_the_reading_options(tmp_path):
+    p = tmp_path / "t.csv"
+    p.write_text(
+        "ticket;step;when;who\nT1;open;01-04-2024 09:00;ann\nT1;close;02-04-2024 10:00;bob\n"
+        "T2;open;never;ann\n"
+    )
+    db = str(tmp_path / "w.duckdb")
+    args = ["import", str(p), "--name", "t", "--db", db, "--json"]
+    args += ["--case", "ticket", "--activity", "step", "--timestamp", "when"]
+    args += ["--resource", "who", "--dayfirst", "--on-bad-rows", "skip"]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.stdout)
+    assert (d["events"], d["skipped"], d["cases"]) == (2, 1, 1)
+    assert d["column_map"]["case_id"] == "ticket"
+    info = json.loads(runner.invoke(app, ["info", "t", "--db", db, "--json"]).stdout)
+    assert info["start"] == "2024-04-01T09:00:00+00:00"
+
+
 def test_bad_rows_exit_1_with_message(tmp_path):
     p = tmp_path / "b.csv"
     p.write_text("case,activity,time\n1,a,2024-01-01\n1,b,never\n")
