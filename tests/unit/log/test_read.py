@@ -173,10 +173,11 @@ def test_missing_markers_with_spaces_and_custom_markers(tmp_path, as_frame):
             )
         )
     else:
-        src = tmp_path / "pad.csv"
-        src.write_text(
+        path = tmp_path / "pad.csv"
+        path.write_text(
             "case,activity,time,note,flag\n" + "".join(",".join(r) + "\n" for r in rows)
         )
+        src = path
     log = so.read_log(src)
     assert log.fetchall("SELECT note, flag FROM events ORDER BY event_index") == [
         (None, "x"),
