@@ -37,7 +37,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-from scipy.special import ndtr, ndtri
 
 from servops._validation import check_choice, check_interval
 from servops.errors import InvalidParameterError
@@ -68,6 +67,20 @@ def dpmo(defects: float, units: float, opportunities: float = 1.0) -> float:
     return 1e6 * defects / (units * opportunities)
 
 
+def _phi(z: float) -> float:
+    """Standard normal CDF (scipy loads on first use: it is slow to import)."""
+    from scipy.special import ndtr
+
+    return float(ndtr(z))
+
+
+def _phi_inv(p: float) -> float:
+    """Standard normal quantile."""
+    from scipy.special import ndtri
+
+    return float(ndtri(p))
+
+
 def sigma_level(dpmo_value: float, *, shift: float = 1.5) -> float:
     """Sigma level of a DPMO: ``Φ⁻¹(1 − DPMO/10⁶) + shift`` (1.5σ shift by default).
 
@@ -80,7 +93,7 @@ def sigma_level(dpmo_value: float, *, shift: float = 1.5) -> float:
         dpmo_value, "dpmo_value", "sigma_level", low=0, high=1e6, closed="both"
     )
     check_interval(shift, "shift", "sigma_level")
-    return float(ndtri(1.0 - dpmo_value / 1e6)) + shift
+    return _phi_inv(1.0 - dpmo_value / 1e6) + shift
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,8 +170,8 @@ def _ppm(mean: float, sd: float, lsl: float | None, usl: float | None) -> float:
     if sd <= 0:
         out = (lsl is not None and mean < lsl) or (usl is not None and mean > usl)
         return 1e6 if out else 0.0
-    lo = float(ndtr((lsl - mean) / sd)) if lsl is not None else 0.0
-    hi = float(ndtr((mean - usl) / sd)) if usl is not None else 0.0
+    lo = _phi((lsl - mean) / sd) if lsl is not None else 0.0
+    hi = _phi((mean - usl) / sd) if usl is not None else 0.0
     return 1e6 * (lo + hi)
 
 
@@ -289,7 +302,7 @@ def capability(
     out += int(np.sum(x > usl)) if usl is not None else 0
     ppm_obs = 1e6 * float(out) / x.size
     ppm_overall = _ppm(mean, s_overall, lsl, usl)
-    level = float(ndtri(1.0 - min(ppm_overall, 1e6) / 1e6)) + shift
+    level = _phi_inv(1.0 - min(ppm_overall, 1e6) / 1e6) + shift
     return CapabilityResult(
         n=int(x.size),
         mean=mean,

@@ -36,8 +36,6 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from scipy.special import gammaln, ndtr
-
 __all__ = [
     "A2",
     "A3",
@@ -73,13 +71,12 @@ def _check_n(n: int, *, low: int = 2) -> int:
 def d2(n: int) -> float:
     """Compute E[R]/σ for the range R of ``n`` standard normal observations."""
     _check_n(n)
+    # scipy is heavy (0.25 s to import): only loaded when a constant is computed
+    from scipy import integrate
+    from scipy.special import ndtr
 
     def f(x: float) -> float:
         return float(1.0 - ndtr(x) ** n - ndtr(-x) ** n)
-
-    from scipy import (
-        integrate,
-    )  # heavy (0.25 s); only needed when a constant is computed
 
     value, _ = integrate.quad(
         f, -math.inf, math.inf, epsabs=1e-13, epsrel=1e-13, limit=200
@@ -91,12 +88,13 @@ def d2(n: int) -> float:
 def _range_second_moment(n: int) -> float:
     # Substitute y = x + u so the triangle x < y becomes a rectangle: the integrand is
     # smooth there and dblquad converges quickly. Beyond ±12σ every term is < 1e-30.
+    from scipy import integrate
+    from scipy.special import ndtr
+
     def g(u: float, x: float) -> float:
         a = ndtr(x)
         b = ndtr(x + u)
         return float(1.0 - b**n - ndtr(-x) ** n + (b - a) ** n)
-
-    from scipy import integrate
 
     value, _ = integrate.dblquad(g, -12.0, 12.0, 0.0, 24.0, epsabs=1e-11, epsrel=1e-11)
     return 2.0 * float(value)
@@ -113,7 +111,9 @@ def d3(n: int) -> float:
 def c4(n: int) -> float:
     """Compute E[s]/σ for the sample standard deviation of ``n`` normal values."""
     _check_n(n)
-    return math.sqrt(2.0 / (n - 1)) * math.exp(gammaln(n / 2) - gammaln((n - 1) / 2))
+    return math.sqrt(2.0 / (n - 1)) * math.exp(
+        math.lgamma(n / 2) - math.lgamma((n - 1) / 2)
+    )
 
 
 def A2(n: int) -> float:

@@ -67,7 +67,6 @@ from datetime import timedelta
 from typing import Any, TypeAlias
 
 import numpy as np
-from scipy.special import gammaln
 
 from servops._validation import check_interval
 from servops.errors import InvalidParameterError, UnstableSystemError
@@ -311,6 +310,8 @@ def _log_series(x: float, y: float) -> np.ndarray:
     """Log terms ``log(y^j / prod_{k<=j}(x+k))``, j = 0, 1, …, until negligible."""
     if y <= 0:
         return np.zeros(1)
+    from scipy.special import gammaln  # slow to import: loaded on first use
+
     peak = max(0.0, y - x)
     size = int(peak + 12.0 * math.sqrt(y + 1.0) + 64)
     while True:
