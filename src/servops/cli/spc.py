@@ -171,17 +171,22 @@ def _read_numbers(path: Path) -> Any:  # noqa: ANN401 - a pyarrow Table
         con.close()
 
 
-def _numeric(table: Any, col: str, path: Path, role: str) -> Any:  # noqa: ANN401
-    import numpy as np
-    import pyarrow as pa
-
+def _column(table: Any, col: str, path: Path, role: str) -> Any:  # noqa: ANN401
+    """Column ``col`` of ``table``; an error naming the file and the columns if absent."""
     if col not in table.column_names:
         msg = (
             f"{path.name}: no column {col!r} (given as {role}). Available columns: "
             f"{table.column_names}"
         )
         raise LogSchemaError(msg)
-    arr = table.column(col)
+    return table.column(col)
+
+
+def _numeric(table: Any, col: str, path: Path, role: str) -> Any:  # noqa: ANN401
+    import numpy as np
+    import pyarrow as pa
+
+    arr = _column(table, col, path, role)
     if not (
         pa.types.is_integer(arr.type)
         or pa.types.is_floating(arr.type)
@@ -236,22 +241,12 @@ def _file_chart(
         keep &= ~np.isnan(sizes)
     groups = None
     if subgroup is not None:
-        if subgroup not in table.column_names:
-            msg = (
-                f"{path.name}: no column {subgroup!r} (given as --subgroup). Available "
-                f"columns: {table.column_names}"
-            )
-            raise LogSchemaError(msg)
-        groups = [str(v) for v in table.column(subgroup).to_pylist()]
+        groups = [
+            str(v) for v in _column(table, subgroup, path, "--subgroup").to_pylist()
+        ]
     labels = None
     if label is not None:
-        if label not in table.column_names:
-            msg = (
-                f"{path.name}: no column {label!r} (given as --label). Available "
-                f"columns: {table.column_names}"
-            )
-            raise LogSchemaError(msg)
-        labels = [str(v) for v in table.column(label).to_pylist()]
+        labels = [str(v) for v in _column(table, label, path, "--label").to_pylist()]
     dropped = int((~keep).sum())
     if dropped:
         notes.append(f"{dropped} row(s) with an empty value left out")

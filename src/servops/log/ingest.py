@@ -254,8 +254,7 @@ def _read_into(
             con.execute("SET preserve_insertion_order = false")
     if not numbered:
         # rowids of a table created in an open transaction start at a local base
-        base = fetch_first(con, f"SELECT min(rowid) FROM {q}")
-        con.execute(f"UPDATE {q} SET __row = rowid - {int((base or (0,))[0] or 0)} + 1")
+        con.execute(f"UPDATE {q} SET __row = rowid - (SELECT min(rowid) FROM {q}) + 1")
 
 
 def _settle(
