@@ -14,9 +14,11 @@ neutral band (default 0.4–0.6) is labelled ``neutral``.
 The **default model** ships in ``servops/feedback/models/default.npz``. It was trained only
 on material with a clear licence (see ``models/README.md``): a Chinese lexicon and
 service-comment sentences written for servops, the VADER lexicon (MIT) and the TextBlob /
-Pattern adjective lexicon (PDDL), and comments composed from those lexicons
-(aspect × degree × sentiment word, negations, "A but B" contrasts). No review corpus of
-unclear licence was used.
+Pattern adjective lexicon (PDDL), comments composed from those lexicons
+(aspect × degree × sentiment word, negations, "A but B" contrasts), and — for English
+only — about 7,200 real review sentences and tweets (UCI Sentiment Labelled Sentences,
+Amazon part, CC BY 4.0; VADER's rated Amazon snippets and tweets, MIT). No review corpus
+of unclear licence was used; no Chinese corpus with a permissive licence was found.
 
 :func:`train` fits a model on *your* labels, or on your ratings (CSAT ≤ 2 negative, ≥ 4
 positive; NPS 0–6 negative, 9–10 positive), and reports stratified k-fold
