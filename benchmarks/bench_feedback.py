@@ -3,7 +3,9 @@
 Run: ``/work/venv/bin/python benchmarks/bench_feedback.py [--repeat 3] [--train]``.
 
 Comments come from ../shared/data/feedback (ChnSentiCorp hotel reviews and the UCI Yelp
-sentences, cycled to 10,000). Both files are held out: the default model never saw them.
+sentences, cycled to 10,000). Both files are held out: the default model never saw them
+(its English training sentences were checked against them for exact and normalised
+duplicates).
 Peers, when importable (e.g. ``PYTHONPATH=/tmp/peers``): snownlp (Chinese, MIT) and
 vaderSentiment (English, MIT), timed on the same comments of their language.
 ``--train`` also runs 5-fold CV training on each file (slow: about a minute).
