@@ -34,7 +34,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from servops.kpi.config import KpiConfig, load_config
-from servops.log.engine import epoch_s, quote, seconds_between
+from servops.log.engine import (
+    epoch_s,
+    inline_cte,
+    quote,
+    seconds_between,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -140,11 +145,14 @@ def case_ctes(cfg: KpiConfig, attrs: dict[str, str]) -> str:
 
     One grouped pass over the instances computes everything but handovers (conditional
     aggregates, ``CASE`` inside the aggregate). Handovers need the order within a case,
-    so a window sorts the instances, but only those of cases with two or more distinct
-    (non-ignored) resources: a case with one resource has no handover. Whether a case
-    was reopened and is first-contact resolved is read off ``reopened_last``, so a
-    query that does not select ``reopens`` does not compute the count (DuckDB drops
-    unused aggregates).
+    so a window sorts the instances that have a (non-ignored) resource. The two read
+    the instances by two scans of the table (``inst`` is inlined, not copied); sorting
+    all of them measured faster than first finding the cases with two or more
+    resources and sorting only theirs (a semi-join back to the grouped pass); only
+    the rows where the resource changes are counted per case. Whether a case was
+    reopened and is first-contact resolved is read off ``reopened_last``, so a query
+    that does not select ``reopens`` does not compute the count (DuckDB drops unused
+    aggregates).
     """
     attr_sel = "".join(
         f",\n    min_by({quote(a)}, CASE WHEN {quote(a)} IS NOT NULL THEN ts END)"
@@ -183,12 +191,13 @@ def case_ctes(cfg: KpiConfig, attrs: dict[str, str]) -> str:
         return f"CASE WHEN {cond} THEN {value} END"
 
     reopen = sql_in("activity", cfg.reopened)
-    return f"""inst AS (
+    inst = f"""(
   SELECT case_id, activity, "timestamp" AS ts,
     least(coalesce(start_timestamp, "timestamp"), "timestamp") AS st,
     resource, event_index {"".join(f", {quote(a)}" for a in attrs)}
   FROM instances
-), agg AS (
+)"""
+    return f"""{inline_cte("inst", inst)}, agg AS (
   SELECT case_id,
     min(st) AS arrived_at,
     max(ts) AS last_event_at,
@@ -198,20 +207,16 @@ def case_ctes(cfg: KpiConfig, attrs: dict[str, str]) -> str:
     max({when(sql_in("activity", cfg.closed), "ts")}) AS closed_last,
     max({when(reopen, "ts")}) AS reopened_last,
     count(CASE WHEN {reopen} THEN 1 END) AS reopens,
-    count(CASE WHEN {touch} THEN 1 END) AS touches,
-    min({when(person, "resource")}) AS __r0,
-    max({when(person, "resource")}) AS __r1{attr_sel}
+    count(CASE WHEN {touch} THEN 1 END) AS touches{attr_sel}
   FROM inst GROUP BY case_id
 ), ho AS (
-  SELECT case_id,
-    sum(CASE WHEN prev IS NOT NULL AND prev <> resource THEN 1 ELSE 0 END) AS handovers
+  SELECT case_id, count(*) AS handovers
   FROM (
     SELECT case_id, resource,
       lag(resource) OVER (PARTITION BY case_id ORDER BY ts, event_index) AS prev
     FROM inst
     WHERE {person}
-      AND case_id IN (SELECT case_id FROM agg WHERE __r0 <> __r1)
-  ) GROUP BY case_id
+  ) WHERE prev <> resource GROUP BY case_id
 ), c AS (
   SELECT agg.*, {closed} AS closed_at, coalesce(ho.handovers, 0) AS handovers
   FROM agg LEFT JOIN ho USING (case_id)

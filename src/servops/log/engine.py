@@ -3,7 +3,7 @@
 Analyses are written as plain SQL over two relations, ``events`` and ``instances`` (see
 :meth:`servops.EventLog.query`), using window functions, CTEs and aggregates that Spark SQL
 shares. What only DuckDB says lives here, so a Spark runner has one module to replace:
-quantiles, epoch arithmetic and time-zone conversion.
+quantiles, epoch arithmetic, time-zone conversion and CTE inlining.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ __all__ = [
     "connect",
     "epoch_s",
     "fetch_first",
+    "inline_cte",
     "local_time",
     "quantile",
     "quote",
@@ -51,6 +52,21 @@ def quote(name: str) -> str:
     '"case:concept:name"'
     """
     return '"' + name.replace('"', '""') + '"'
+
+
+def inline_cte(name: str, body: str) -> str:
+    """A CTE ``name AS body`` that each reference re-reads instead of a shared copy.
+
+    DuckDB materialises a CTE that is read twice: a full copy of every row and column
+    (hundreds of MB for a big log) where a second columnar scan of the table costs a
+    fraction of that. Spark SQL always inlines CTEs, so its form is plain ``AS``.
+
+    Examples
+    --------
+    >>> inline_cte("e", "(SELECT 1)")
+    'e AS NOT MATERIALIZED (SELECT 1)'
+    """
+    return f"{name} AS NOT MATERIALIZED {body}"
 
 
 def quantile(expr: str, q: float) -> str:

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
-from servops.log.engine import fetch_first
+from servops.log.engine import fetch_first, inline_cte
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -247,11 +247,12 @@ class EventLog:
 
         ``instances`` is bound only where the query names it, so that a query on events
         alone never triggers deferred lifecycle pairing. A query with its own ``WITH``
-        clause gets its CTEs appended to ours.
+        clause gets its CTEs appended to ours. Both are inlined: a query that reads one
+        twice scans the table twice rather than copying it.
         """
-        ctes = [f"events AS {self.events_sql}"]
+        ctes = [inline_cte("events", self.events_sql)]
         if _NAMES_INSTANCES.search(sql):
-            ctes.append(f"instances AS {self.instances_sql}")
+            ctes.append(inline_cte("instances", self.instances_sql))
         head = "WITH " + ", ".join(ctes)
         body = sql.lstrip()
         if body[:4].upper() == "WITH" and body[4:5].isspace():
