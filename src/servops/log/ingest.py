@@ -123,8 +123,23 @@ def _numeric_attributes(
     """The text attributes whose every value is a number, with the type to give them.
 
     Integers must look like integers (``1.5`` is not one; ``007`` is a code, not 7).
+    The first rows rule out most text columns cheaply; only the columns whose sampled
+    values are all numbers (or all missing) are checked in full.
     """
     text = [a for a, t in attributes.items() if t == "VARCHAR"]
+    if text:
+        sample = f"(SELECT * FROM {table} LIMIT {_NUMERIC_SAMPLE})"
+        row = fetch_first(
+            con,
+            "SELECT "
+            + ", ".join(
+                f"count({quote(a)}) = count(TRY_CAST({quote(a)} AS DOUBLE))"
+                for a in text
+            )
+            + f" FROM {sample}",
+        )
+        assert row is not None
+        text = [a for a, ok in zip(text, row, strict=True) if ok]
     if not text:
         return {}
     checks = ", ".join(
@@ -142,6 +157,10 @@ def _numeric_attributes(
         elif row[2 * i + 1]:
             out[a] = "DOUBLE"
     return out
+
+
+#: Rows read first to rule out text attributes before the full numeric check.
+_NUMERIC_SAMPLE = 20_000
 
 
 def ingest(

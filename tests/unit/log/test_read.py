@@ -206,6 +206,20 @@ def test_numeric_attributes_are_typed(tmp_path):
     assert attrs == {"amount": "BIGINT", "cost": "DOUBLE", "code": "VARCHAR"}
 
 
+def test_numeric_typing_reads_past_the_sampled_rows(tmp_path):
+    # the first 20,000 rows only rule columns out: a late text value or a column
+    # empty at first is still checked against every row
+    n = 20_050
+    rows = [
+        f"c{i},a,2024-01-01,{i if i < n - 1 else 'x'},{'' if i < n - 2 else i}"
+        for i in range(n)
+    ]
+    p = tmp_path / "late.csv"
+    p.write_text("case,activity,time,late_text,late_number\n" + "\n".join(rows))
+    attrs = so.read_log(p).attributes
+    assert attrs == {"late_text": "VARCHAR", "late_number": "BIGINT"}
+
+
 def test_equal_timestamps_keep_file_order(tmp_path):
     p = tmp_path / "eq.csv"
     p.write_text(
