@@ -17,9 +17,8 @@ service-comment sentences written for servops, the VADER lexicon (MIT) and the T
 Pattern adjective lexicon (PDDL), comments composed from those lexicons
 (aspect × degree × sentiment word, negations, "A but B" contrasts), and — for English
 only — about 7,200 real review sentences and tweets (UCI Sentiment Labelled Sentences,
-Amazon part, CC BY 4.0; VADER's rated Amazon snippets and tweets, MIT) and — for Chinese
-only — about 2,000 Chinese service comments over 17 domains written for servops. No review
-corpus of unclear licence was used; no Chinese corpus with a permissive licence was found.
+Amazon part, CC BY 4.0; VADER's rated Amazon snippets and tweets, MIT). No review corpus
+of unclear licence was used; no Chinese corpus with a permissive licence was found.
 
 :func:`train` fits a model on *your* labels, or on your ratings (CSAT ≤ 2 negative, ≥ 4
 positive; NPS 0–6 negative, 9–10 positive), and reports stratified k-fold
