@@ -2,16 +2,14 @@
 
 Run ``python -m servops.feedback._build_model [OUT.npz]``; the result is deterministic
 for a given scikit-learn version. ``python -m servops.feedback._build_model validate``
-and ``... validate-zh`` print the cross-validated figures quoted in
-``models/README.md``. The material (all under ``feedback/models/``):
+prints the cross-validated figures quoted in ``models/README.md``. The material (all
+under ``feedback/models/``):
 
 - ``lexicon_zh.tsv``: Chinese sentiment words written for servops (Apache-2.0);
 - ``lexicon_en.tsv``: the VADER lexicon (MIT, C.J. Hutto), TextBlob/Pattern adjectives
   (PDDL) not in VADER, and service words written for servops;
 - ``corpus/sentences_*.tsv``: service comments (delivery, telecom, banking, helpdesk,
   clinics, hotels) written for servops;
-- ``corpus/comments_zh.tsv``: ~2,000 Chinese service comments over 17 domains, written
-  for servops (Apache-2.0) blind to the test sets;
 - ``corpus/reviews_en.tsv``: real English review sentences and tweets with a stated
   permissive licence (UCI "Sentiment Labelled Sentences", Amazon part, CC BY 4.0; the
   VADER ground-truth Amazon review snippets and tweets, MIT), written by
@@ -20,22 +18,17 @@ and ``... validate-zh`` print the cross-validated figures quoted in
 Stage 1 composes training comments from the lexicons: each word alone, in
 "aspect + degree + word" phrases, negated ("客服不专业", "the agent was not helpful"),
 and in "A, but B" contrasts that take the polarity of B, plus the hand-written comments.
-The English stage 2 fits n-gram corrections on the real review sentences (and the
-English hand-written comments) with stage 1's logit as a fixed offset: the weights
-learnt from real text correct the composed model instead of starting from nothing, and
-the linear models collapse into one. No Chinese review corpus with a permissive licence
-was found, so the Chinese stage 2 is fitted the same way on ``corpus/comments_zh.tsv``,
-about 2,000 Chinese service comments over 17 domains written for servops without
-looking at any test set, and corrects Chinese character n-grams only (English scores
-are unchanged). ``validate-zh`` prints its leave-one-domain-out figures. None of
-../shared/data/feedback is used for training (it is kept strictly as a held-out test
-set).
+Stage 2 fits a logistic regression on the real review sentences (and the hand-written
+comments) with stage 1's logit as one more feature: the n-gram weights learnt from real
+text correct the composed model instead of starting from nothing, and the two linear
+models collapse into one. No Chinese review corpus with a permissive licence was found,
+so Chinese relies on stage 1 alone. None of ../shared/data/feedback is used for
+training (it is kept strictly as a held-out test set).
 """
 
 from __future__ import annotations
 
 import csv
-import functools
 import re
 import sys
 import unicodedata
@@ -45,24 +38,20 @@ import numpy as np
 
 from servops.feedback.sentiment import (
     _LEX_SCALE,
-    N_FEATURES,
     SentimentModel,
     _features,
     _fit_lr,
     _iter_lines,
     _with_column,
     lexicon_score,
-    sentiment_features,
 )
 
 __all__ = [
-    "authored_zh",
     "build_default_model",
     "prepare_reviews",
     "real_reviews",
     "training_material",
     "validation_report",
-    "validation_report_zh",
 ]
 
 # The real corpora used in stage 2, and its settings. Chosen by leave-one-source-out
@@ -70,14 +59,6 @@ __all__ = [
 # NYT editorial snippets from the same VADER release lowered the accuracy on the other
 # sources and are left out; |rating| >= 0.5 keeps VADER snippets with a clear polarity.
 REAL_SOURCES = ("uci_amazon", "vader_amazon", "vader_tweets")
-# Chinese stage 2: corrections of Chinese character n-grams fitted on the authored
-# comments of corpus/comments_zh.tsv. C, the n-gram lengths and the minimum document
-# frequency were chosen by leave-one-domain-out validation on that corpus only
-# (validation_report_zh): the lowest mean log-loss, or the most regularised setting
-# within 1 % of it (C = 8192 had 0.235, C = 2048 0.237; accuracy 0.937 / 0.933).
-ZH_STAGE2_C = 2048.0
-ZH_NGRAMS = (1, 2, 3)
-ZH_MIN_DF = 1
 VADER_MIN_RATING = 0.5
 STAGE2_C = 32.0
 HAND_WEIGHT = 3.0
@@ -303,12 +284,7 @@ def _logit(m: _Linear, docs: list[str]) -> np.ndarray:
 
 
 def _stack(
-    stage1: _Linear,
-    docs: list[str],
-    y: np.ndarray,
-    w: np.ndarray,
-    c: float,
-    allowed: np.ndarray | None = None,
+    stage1: _Linear, docs: list[str], y: np.ndarray, w: np.ndarray, c: float
 ) -> _Linear:
     """Stage 2: n-gram corrections fitted on top of stage 1's logit (an offset).
 
@@ -317,8 +293,7 @@ def _stack(
     and there is no new intercept, so features that ``docs`` never contain — all of
     Chinese, for which no real corpus is used — keep their stage-1 weights, and the
     Chinese scores are exactly stage 1's. The result is one linear model,
-    ``(w1 + β)·x + b1 + l1·lex``. ``allowed`` (sorted feature buckets) restricts the
-    corrections to those buckets; the other features of ``docs`` stay in the offset.
+    ``(w1 + β)·x + b1 + l1·lex``.
     """
     from scipy.optimize import minimize
 
@@ -326,8 +301,6 @@ def _stack(
         return stage1
     hashed = _features(docs)
     used = np.flatnonzero(hashed.getnnz(axis=0))
-    if allowed is not None:
-        used = np.intersect1d(used, allowed)
     x = hashed[:, used].tocsr()
     z1 = _logit(stage1, docs)
     sign = np.where(y == 1, 1.0, -1.0)
@@ -393,112 +366,20 @@ def real_reviews(
     return texts, np.array(ys, dtype=np.int64), src
 
 
-def authored_zh() -> tuple[list[str], np.ndarray, list[str]]:
-    """The authored Chinese comments of ``corpus/comments_zh.tsv``: texts, 0/1, domain."""
-    texts: list[str] = []
-    ys: list[int] = []
-    dom: list[str] = []
-    for sign, domain, text in _iter_lines("corpus/comments_zh.tsv"):
-        texts.append(text)
-        ys.append(int(sign == "+"))
-        dom.append(domain)
-    return texts, np.array(ys, dtype=np.int64), dom
-
-
-def _is_cjk(feature: str) -> bool:
-    return all("\u3400" <= ch <= "\ufaff" for ch in feature)
-
-
-def _buckets(features: set[str]) -> np.ndarray:
-    """The sorted hash buckets of feature strings (the model's hashing)."""
-    from sklearn.feature_extraction.text import HashingVectorizer
-
-    if not features:
-        return np.zeros(0, dtype=np.int64)
-    hv = HashingVectorizer(
-        analyzer=lambda d: d, n_features=N_FEATURES, alternate_sign=False, norm=None
-    )
-    x = hv.transform([sorted(features)])
-    return np.unique(x.indices).astype(np.int64)
-
-
-def _zh_buckets(
-    zh_docs: list[str],
-    orders: tuple[int, ...] = ZH_NGRAMS,
-    min_df: int = ZH_MIN_DF,
-) -> np.ndarray:
-    """Buckets the Chinese stage 2 may correct: Chinese n-grams, never English ones.
-
-    The Chinese character n-grams (of the given lengths, in at least ``min_df`` of
-    ``zh_docs``), minus every bucket that a non-Chinese feature of any training text
-    hashes to (the English material of both stages, every English lexicon entry, and
-    the Latin words, digits and ``!``/``?`` inside the Chinese comments), so that the
-    English scores of that material stay exactly what stage 1 and the English stage
-    2 make them. English words seen nowhere in it can still share a bucket with a
-    corrected Chinese n-gram (hashing; about 1 bucket in 25 is corrected).
-    """
-    df: dict[str, int] = {}
-    other: set[str] = set()
-    for d in zh_docs:
-        for f in set(sentiment_features(d)):
-            if _is_cjk(f):
-                if len(f) in orders:
-                    df[f] = df.get(f, 0) + 1
-            else:
-                other.add(f)
-    cjk = {f for f, n in df.items() if n >= min_df}
-    banned = np.union1d(_buckets(other), _non_cjk_buckets())
-    return np.setdiff1d(_buckets(cjk), banned)
-
-
-@functools.cache
-def _non_cjk_buckets() -> np.ndarray:
-    """Buckets of every non-Chinese feature of the training material (both stages)."""
-    docs, _, _ = training_material()
-    en_reviews = ["\t".join(r[3:]) for r in _iter_lines("corpus/reviews_en.tsv")]
-    other: set[str] = set()
-    lex = [p[0] for p in _iter_lines("lexicon_en.tsv")]
-    for d in [*docs, *en_reviews, *hand_sentences()[0], *lex]:
-        other.update(f for f in sentiment_features(d) if not _is_cjk(f))
-    return _buckets(other)
-
-
-def _stage2_zh_material(
-    domains_out: tuple[str, ...] = (), *, hand: bool = True
-) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """Authored Chinese comments (minus ``domains_out``) and the zh hand-written ones."""
-    texts, y, dom = authored_zh()
-    keep = [i for i, d in enumerate(dom) if d not in domains_out]
-    docs = [texts[i] for i in keep]
-    ys = list(y[keep])
-    if hand:
-        ht, hy = hand_sentences()
-        for t, v in zip(ht, hy, strict=True):
-            if re.search(r"[\u4e00-\u9fff]", t):
-                docs.append(t)
-                ys.append(int(v))
-    return docs, np.array(ys, dtype=np.int64), np.ones(len(docs))
-
-
 def build_default_model(c: float = 2.0, c_real: float = STAGE2_C) -> SentimentModel:
-    """Fit the default model: stage 1 on :func:`training_material`, then two stage 2s.
+    """Fit the default model: stage 1 on :func:`training_material`, stage 2 on reviews.
 
     Stage 1 (the composed comments and the hand-written ones) is a logistic regression
     over hashed n-grams and the lexicon score, its logit scaled by a temperature
-    fitted on the hand-written comments (:func:`_temperature`). The English stage 2
+    fitted on the hand-written comments (:func:`_temperature`). Stage 2
     (:func:`_stack`) fits n-gram corrections on the real English review sentences of
     :func:`real_reviews` and the English hand-written comments (weight
-    ``HAND_WEIGHT``), with stage 1's logit as a fixed offset. The Chinese stage 2
-    does the same on the authored Chinese comments of :func:`authored_zh` and the
-    Chinese hand-written ones, with C = ``ZH_STAGE2_C``, restricted to Chinese
-    n-gram buckets (:func:`_zh_buckets`) so that English scores do not move.
+    ``HAND_WEIGHT``), with stage 1's logit as a fixed offset.
     """
     docs, y, w = training_material()
     stage1 = _scaled(_fit(docs, y, w, c), _temperature(c))
     d2, y2, w2 = _stage2_material(real_reviews())
-    m_en = _stack(stage1, d2, y2, w2, c_real)
-    d3, y3, w3 = _stage2_zh_material()
-    coef, b, lex_w = _stack(m_en, d3, y3, w3, ZH_STAGE2_C, allowed=_zh_buckets(d3))
+    coef, b, lex_w = _stack(stage1, d2, y2, w2, c_real)
     nz = np.flatnonzero(np.abs(coef) > 1e-4)
     return SentimentModel(
         indices=nz,
@@ -511,16 +392,12 @@ def build_default_model(c: float = 2.0, c_real: float = STAGE2_C) -> SentimentMo
                 "lexicon (MIT); TextBlob/Pattern adjectives (PDDL); comments composed "
                 "from them. stage 2 (English only): UCI Sentiment Labelled Sentences, "
                 "Amazon part (CC BY 4.0); VADER ground-truth Amazon review snippets "
-                "and tweets (MIT); the servops English service comments. stage 2 "
-                "(Chinese only): servops-written Chinese service comments over 17 "
-                "domains (corpus/comments_zh.tsv, Apache-2.0)"
+                "and tweets (MIT); the servops English service comments"
             ),
             "n_stage1": len(docs),
             "n_stage2": len(d2),
-            "n_stage2_zh": len(d3),
             "c": c,
             "c_real": c_real,
-            "c_zh": ZH_STAGE2_C,
         },
     )
 
@@ -570,82 +447,6 @@ def validation_report(c: float = 2.0, c_real: float = STAGE2_C) -> dict[str, flo
         out["loso_" + source + "_stage1"] = float(
             ((_logit(s1, ev) > 0) == yr[held]).mean()
         )
-    return out
-
-
-def validation_report_zh(
-    cs: tuple[float, ...] = (2.0, 8.0, 32.0, 128.0, 512.0, 2048.0, 8192.0, 32768.0),
-    settings: tuple[tuple[tuple[int, ...], int], ...] = (
-        ((1, 2, 3), 1),
-        ((1, 2), 1),
-        ((2, 3), 1),
-        ((1, 2, 3), 2),
-    ),
-    c: float = 2.0,
-) -> dict[str, float]:
-    """Leave-one-domain-out accuracy of the Chinese stage 2 on the authored corpus.
-
-    For each setting (stage-2 C; lengths of the corrected n-grams and the number of
-    comments an n-gram must occur in to be corrected) each domain of
-    ``corpus/comments_zh.tsv`` is scored by a model whose Chinese stage 2 was fitted
-    on the other domains (and the zh hand-written comments), on top of stage 1 and
-    the English stage 2. Keys: ``lodo_<setting>`` (mean accuracy over domains),
-    ``lodo_<setting>_micro`` (over comments), ``lodo_<setting>_logloss``; the same
-    for ``stage1`` (no Chinese stage 2); ``dom_<domain>[_stage1]`` for the shipped
-    setting; ``hand_zh_<setting>`` / ``hand_zh_stage1``: the zh hand-written comments
-    (another author's) scored by a model whose stages never saw them. Never uses the test sets.
-    """
-    out: dict[str, float] = {}
-    texts, y, dom = authored_zh()
-    domains = sorted(set(dom))
-    dom_arr = np.array(dom)
-    docs, ys, ws = training_material()
-    a = _temperature(c)
-    stage1 = _scaled(_fit(docs, ys, ws, c), a)
-    m_en = _stack(stage1, *_stage2_material(real_reviews()), STAGE2_C)
-
-    def summarise(name: str, z: np.ndarray) -> None:
-        ok = (z > 0) == y
-        out["lodo_" + name] = float(np.mean([ok[dom_arr == d].mean() for d in domains]))
-        out["lodo_" + name + "_micro"] = float(ok.mean())
-        s = np.where(y == 1, 1.0, -1.0)
-        out["lodo_" + name + "_logloss"] = float(np.mean(np.logaddexp(0.0, -s * z)))
-
-    z0 = _logit(m_en, texts)
-    summarise("stage1", z0)
-    all_zh = _stage2_zh_material()[0]
-    for orders, min_df in settings:
-        allowed = _zh_buckets(all_zh, orders, min_df)
-        for cz in cs:
-            z = np.zeros(len(texts))
-            for d in domains:
-                held = dom_arr == d
-                m = _stack(m_en, *_stage2_zh_material((d,)), cz, allowed=allowed)
-                z[held] = _logit(m, [t for t, h in zip(texts, held, strict=True) if h])
-            name = f"c{cz:g}_n{''.join(map(str, orders))}_df{min_df}"
-            summarise(name, z)
-            if (cz, orders, min_df) == (ZH_STAGE2_C, ZH_NGRAMS, ZH_MIN_DF):
-                for d in domains:
-                    held = dom_arr == d
-                    out["dom_" + d] = float(((z[held] > 0) == y[held]).mean())
-                    out["dom_" + d + "_stage1"] = float(
-                        ((z0[held] > 0) == y[held]).mean()
-                    )
-    # the hand-written zh comments, scored by a model that never saw them
-    ht, hy = hand_sentences()
-    zh = [i for i, t in enumerate(ht) if re.search(r"[\u4e00-\u9fff]", t)]
-    d0, y0, w0 = training_material(sentences=False)
-    s0 = _scaled(_fit(d0, y0, w0, c), a)
-    s0 = _stack(s0, *_stage2_material(real_reviews(), hand=False), STAGE2_C)
-    d3, y3, w3 = _stage2_zh_material(hand=False)
-    hz = [ht[i] for i in zh]
-    out["hand_zh_stage1"] = float(((_logit(s0, hz) > 0) == hy[zh]).mean())
-    for orders, min_df in settings:
-        allowed = _zh_buckets(d3, orders, min_df)
-        for cz in cs:
-            m0 = _stack(s0, d3, y3, w3, cz, allowed=allowed)
-            name = f"c{cz:g}_n{''.join(map(str, orders))}_df{min_df}"
-            out["hand_zh_" + name] = float(((_logit(m0, hz) > 0) == hy[zh]).mean())
     return out
 
 
@@ -732,10 +533,6 @@ def main() -> None:  # pragma: no cover - a maintainer's script
     TEST_DIR`` rewrites ``corpus/reviews_en.tsv`` with :func:`prepare_reviews`.
     """
     here = Path(__file__).parent / "models"
-    if sys.argv[1:2] == ["validate-zh"]:
-        for k, v in validation_report_zh().items():
-            sys.stdout.write(f"{k}\t{v:.3f}\n")
-        return
     if sys.argv[1:2] == ["validate"]:
         for k, v in validation_report().items():
             sys.stdout.write(f"{k}\t{v:.3f}\n")
