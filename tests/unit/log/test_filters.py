@@ -86,3 +86,23 @@ def test_filters_chain_in_order(tiny_log):
     assert _cases(a) == []
     assert _cases(b) == ["c2"]
     assert len(b.predicates) == 2
+
+
+def test_a_query_reading_the_log_twice_sees_the_filter_both_times(tiny_log):
+    # unfiltered, events/instances are inlined (re-scanned); filtered, the engine
+    # shares one evaluation of the filter: either way both reads see the same rows
+    sql = (
+        "SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM instances), "
+        "(SELECT count(DISTINCT case_id) FROM events e JOIN instances i USING (case_id))"
+    )
+    assert "NOT MATERIALIZED" in tiny_log._run_sql(sql)
+    n_inst = tiny_log.fetchone("SELECT count(*) FROM instances")[0]
+    assert tiny_log.fetchone(sql) == (18, n_inst, 5)
+    narrowed = tiny_log.where(
+        "case_id IN (SELECT case_id FROM events WHERE activity = 'Escalate')"
+    )
+    assert "NOT MATERIALIZED" not in narrowed._run_sql(sql)
+    n = narrowed.fetchone("SELECT count(*) FROM events")[0]
+    n_inst = narrowed.fetchone("SELECT count(*) FROM instances")[0]
+    assert narrowed.fetchone(sql) == (n, n_inst, len(_cases(narrowed)))
+    assert 0 < n < 18
