@@ -120,27 +120,27 @@ class InstanceSource:
     log whose instances are never asked for never pays for them.
     """
 
-    __slots__ = ("_build", "_con", "_sql", "_table")
+    __slots__ = ("_build", "_con", "_sql")
 
-    def __init__(
-        self,
-        con: duckdb.DuckDBPyConnection,
-        sql: str,
-        *,
-        build: str | None = None,
-        table: str | None = None,
-    ) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, sql: str) -> None:
         self._con = con
         self._sql = sql
-        self._build = build
-        self._table = table
+        self._build: str | None = None
+
+    @classmethod
+    def pending(
+        cls, con: duckdb.DuckDBPyConnection, table: str, build: str
+    ) -> InstanceSource:
+        """Instances to be stored in ``table`` (quoted) by ``build`` on first use."""
+        source = cls(con, f"SELECT * FROM {table}")
+        source._build = f"CREATE TABLE {table} AS {build}"
+        return source
 
     @property
     def sql(self) -> str:
         """SQL yielding the instances (materialising them first if still pending)."""
-        if self._build is not None and self._table is not None:
-            self._con.execute(f"CREATE TABLE {self._table} AS {self._build}")
-            self._sql = f"SELECT * FROM {self._table}"
+        if self._build is not None:
+            self._con.execute(self._build)
             self._build = None
         return self._sql
 

@@ -333,9 +333,7 @@ def _settle(
         plan,
         table,
         opts,
-        plan.lifecycle_mode,
         attributes,
-        list(plan.notes),
         total,
         n_bad,
         bad,
@@ -351,9 +349,7 @@ def _finish(
     plan: ImportPlan,
     table: str,
     opts: ImportOptions,
-    lifecycle_mode: str,
     attributes: dict[str, str],
-    notes: list[str],
     total: int,
     n_bad: int,
     bad: list[tuple[int, str]],
@@ -364,6 +360,8 @@ def _finish(
 ) -> tuple[EventLog, ImportReport]:
     """Set up the instances (paired now or on first use) and describe the import."""
     q = quote(table)
+    lifecycle_mode = plan.lifecycle_mode
+    notes = list(plan.notes)
     has_start = plan.start_format is not None
     instances = InstanceSource(con, instances_sql(q))
     if lifecycle_mode == "xes":
@@ -372,11 +370,8 @@ def _finish(
         )
         if n_start and n_start[0]:
             cols_all = [str(r[0]) for r in con.execute(f"DESCRIBE {q}").fetchall()]
-            instances = InstanceSource(
-                con,
-                "",
-                build=paired_instances_sql(q, cols_all),
-                table=quote(table + ":instances"),
+            instances = InstanceSource.pending(
+                con, quote(table + ":instances"), paired_instances_sql(q, cols_all)
             )
             has_start = True
             if pair_now:
