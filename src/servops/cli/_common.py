@@ -34,183 +34,110 @@ DbOpt = Annotated[
 ]
 
 
+def _option(
+    name: str,
+    kind: Any,  # noqa: ANN401 - a type, used in an annotation built at run time
+    flag: str,
+    help: str,
+    default: Any,  # noqa: ANN401
+    panel: str,
+    **extra: Any,  # noqa: ANN401
+) -> inspect.Parameter:
+    """A keyword-only parameter for a Typer option (``flag``) shown in ``panel``."""
+    option = typer.Option(flag, help=help, rich_help_panel=panel, **extra)
+    return inspect.Parameter(
+        name,
+        inspect.Parameter.KEYWORD_ONLY,
+        annotation=Annotated[kind, option],
+        default=default,
+    )
+
+
 def reading_parameters() -> list[inspect.Parameter]:
     """Options shared by every command that reads a log."""
-    kw = inspect.Parameter.KEYWORD_ONLY
-
-    def p(name: str, annotation: Any, default: Any) -> inspect.Parameter:  # noqa: ANN401
-        return inspect.Parameter(name, kw, annotation=annotation, default=default)
-
+    reading = "Reading"
+    log_arg = typer.Argument(
+        metavar="LOG",
+        help="A log file (CSV/TSV, XES, Excel, Parquet; gzip ok) or a stored log name.",
+        show_default=False,
+    )
     return [
-        p(
+        inspect.Parameter(
             "log_spec",
-            Annotated[
-                str,
-                typer.Argument(
-                    metavar="LOG",
-                    help="A log file (CSV/TSV, XES, Excel, Parquet; gzip ok) or a stored log name.",
-                    show_default=False,
-                ),
-            ],
-            ...,
+            inspect.Parameter.KEYWORD_ONLY,
+            annotation=Annotated[str, log_arg],
+            default=...,
         ),
-        p("db", DbOpt, Path(DEFAULT_WORKSPACE)),
-        p(
-            "case",
-            Annotated[
-                str | None,
-                typer.Option(
-                    "--case",
-                    help="Column holding the case id.",
-                    rich_help_panel="Reading",
-                ),
-            ],
-            None,
+        inspect.Parameter(
+            "db",
+            inspect.Parameter.KEYWORD_ONLY,
+            annotation=DbOpt,
+            default=Path(DEFAULT_WORKSPACE),
         ),
-        p(
-            "activity",
-            Annotated[
-                str | None,
-                typer.Option(
+        *(
+            _option(name, str | None, flag, help_, None, reading)
+            for name, flag, help_ in (
+                ("case", "--case", "Column holding the case id."),
+                (
+                    "activity",
                     "--activity",
-                    help="Column holding the activity (a+b joins two).",
-                    rich_help_panel="Reading",
+                    "Column holding the activity (a+b joins two).",
                 ),
-            ],
-            None,
-        ),
-        p(
-            "timestamp",
-            Annotated[
-                str | None,
-                typer.Option(
-                    "--timestamp",
-                    help="Column holding the (end) timestamp.",
-                    rich_help_panel="Reading",
-                ),
-            ],
-            None,
-        ),
-        p(
-            "start_timestamp",
-            Annotated[
-                str | None,
-                typer.Option(
+                ("timestamp", "--timestamp", "Column holding the (end) timestamp."),
+                (
+                    "start_timestamp",
                     "--start-timestamp",
-                    help="Column holding the start timestamp.",
-                    rich_help_panel="Reading",
+                    "Column holding the start timestamp.",
                 ),
-            ],
-            None,
-        ),
-        p(
-            "resource",
-            Annotated[
-                str | None,
-                typer.Option(
-                    "--resource",
-                    help="Column holding the resource.",
-                    rich_help_panel="Reading",
-                ),
-            ],
-            None,
-        ),
-        p(
-            "lifecycle",
-            Annotated[
-                str | None,
-                typer.Option(
+                ("resource", "--resource", "Column holding the resource."),
+                (
+                    "lifecycle",
                     "--lifecycle",
-                    help="Column holding lifecycle transitions (start/complete).",
-                    rich_help_panel="Reading",
+                    "Column holding lifecycle transitions (start/complete).",
                 ),
-            ],
-            None,
-        ),
-        p(
-            "encoding",
-            Annotated[
-                str | None,
-                typer.Option(
+                (
+                    "encoding",
                     "--encoding",
-                    help="Text encoding (utf-8, gb18030, …); detected if omitted.",
-                    rich_help_panel="Reading",
+                    "Text encoding (utf-8, gb18030, …); detected if omitted.",
                 ),
-            ],
-            None,
+                ("delimiter", "--delimiter", "CSV delimiter; sniffed if omitted."),
+            )
         ),
-        p(
-            "delimiter",
-            Annotated[
-                str | None,
-                typer.Option(
-                    "--delimiter",
-                    help="CSV delimiter; sniffed if omitted.",
-                    rich_help_panel="Reading",
-                ),
-            ],
-            None,
-        ),
-        p(
+        _option(
             "dayfirst",
-            Annotated[
-                bool | None,
-                typer.Option(
-                    "--dayfirst/--monthfirst",
-                    help="Read 01-04-2010 as 1 April / 4 January.",
-                    rich_help_panel="Reading",
-                    show_default=False,
-                ),
-            ],
+            bool | None,
+            "--dayfirst/--monthfirst",
+            "Read 01-04-2010 as 1 April / 4 January.",
             None,
+            reading,
+            show_default=False,
         ),
-        p(
+        _option(
             "timestamp_format",
-            Annotated[
-                str | None,
-                typer.Option(
-                    "--timestamp-format",
-                    help="strptime format, e.g. '%d.%m.%Y %H:%M'.",
-                    rich_help_panel="Reading",
-                ),
-            ],
+            str | None,
+            "--timestamp-format",
+            "strptime format, e.g. '%d.%m.%Y %H:%M'.",
             None,
+            reading,
         ),
-        p(
+        _option(
             "timezone",
-            Annotated[
-                str,
-                typer.Option(
-                    "--timezone",
-                    help="Zone of timestamps without offset (stored as UTC).",
-                    rich_help_panel="Reading",
-                ),
-            ],
+            str,
+            "--timezone",
+            "Zone of timestamps without offset (stored as UTC).",
             "UTC",
+            reading,
         ),
-        p(
-            "sheet",
-            Annotated[
-                str,
-                typer.Option(
-                    "--sheet",
-                    help="Excel sheet name or 0-based index.",
-                    rich_help_panel="Reading",
-                ),
-            ],
-            "0",
+        _option(
+            "sheet", str, "--sheet", "Excel sheet name or 0-based index.", "0", reading
         ),
-        p(
+        _option(
             "on_bad_rows",
-            Annotated[
-                str,
-                typer.Option(
-                    "--on-bad-rows",
-                    help="error: stop and list bad rows; skip: drop and report them.",
-                    rich_help_panel="Reading",
-                ),
-            ],
+            str,
+            "--on-bad-rows",
+            "error: stop and list bad rows; skip: drop and report them.",
             "error",
+            reading,
         ),
     ]
 
@@ -220,127 +147,78 @@ READING = [p.name for p in reading_parameters()]
 
 def _filter_params() -> list[inspect.Parameter]:
     """Filter options shared by every command that reads a log (applied in this order)."""
-    kw = inspect.Parameter.KEYWORD_ONLY
     panel = "Filters"
-
-    def p(name: str, annotation: Any, default: Any) -> inspect.Parameter:  # noqa: ANN401
-        return inspect.Parameter(name, kw, annotation=annotation, default=default)
-
-    return [
-        p(
-            "filter_from",
-            Annotated[
-                str | None,
-                typer.Option(
-                    "--from",
-                    help="Time window start (ISO date/time, UTC if no offset).",
-                    rich_help_panel=panel,
-                ),
-            ],
-            None,
-        ),
-        p(
-            "filter_to",
-            Annotated[
-                str | None,
-                typer.Option(
-                    "--to", help="Time window end (exclusive).", rich_help_panel=panel
-                ),
-            ],
-            None,
-        ),
-        p(
-            "filter_window",
-            Annotated[
-                str,
-                typer.Option(
-                    "--window",
-                    help="Which cases the window keeps: contained, intersecting, "
-                    "started, completed, or trim (events).",
-                    rich_help_panel=panel,
-                ),
-            ],
-            "contained",
-        ),
-        p(
-            "filter_where",
-            Annotated[
-                list[str] | None,
-                typer.Option(
-                    "--where",
-                    metavar="ATTR=VALUE",
-                    help="Keep cases with an event where ATTR=VALUE (or drop: ATTR!=VALUE). "
-                    "Repeat: same attribute = any of the values; different ones = all.",
-                    rich_help_panel=panel,
-                ),
-            ],
-            None,
-        ),
-        p(
+    activity_lists = (
+        (
             "filter_through",
-            Annotated[
-                list[str] | None,
-                typer.Option(
-                    "--through",
-                    metavar="ACTIVITY",
-                    help="Keep cases passing through ACTIVITY (repeat: all of them).",
-                    rich_help_panel=panel,
-                ),
-            ],
-            None,
+            "--through",
+            "Keep cases passing through ACTIVITY (repeat: all of them).",
         ),
-        p(
+        (
             "filter_starts_with",
-            Annotated[
-                list[str] | None,
-                typer.Option(
-                    "--starts-with",
-                    metavar="ACTIVITY",
-                    help="Keep cases starting with ACTIVITY (repeat: any of them).",
-                    rich_help_panel=panel,
-                ),
-            ],
-            None,
+            "--starts-with",
+            "Keep cases starting with ACTIVITY (repeat: any of them).",
         ),
-        p(
+        (
             "filter_ends_with",
-            Annotated[
-                list[str] | None,
-                typer.Option(
-                    "--ends-with",
-                    metavar="ACTIVITY",
-                    help="Keep cases ending with ACTIVITY (repeat: any of them).",
-                    rich_help_panel=panel,
-                ),
-            ],
-            None,
+            "--ends-with",
+            "Keep cases ending with ACTIVITY (repeat: any of them).",
         ),
-        p(
+    )
+    return [
+        _option(
+            "filter_from",
+            str | None,
+            "--from",
+            "Time window start (ISO date/time, UTC if no offset).",
+            None,
+            panel,
+        ),
+        _option(
+            "filter_to", str | None, "--to", "Time window end (exclusive).", None, panel
+        ),
+        _option(
+            "filter_window",
+            str,
+            "--window",
+            "Which cases the window keeps: contained, intersecting, started, "
+            "completed, or trim (events).",
+            "contained",
+            panel,
+        ),
+        _option(
+            "filter_where",
+            list[str] | None,
+            "--where",
+            "Keep cases with an event where ATTR=VALUE (or drop: ATTR!=VALUE). "
+            "Repeat: same attribute = any of the values; different ones = all.",
+            None,
+            panel,
+            metavar="ATTR=VALUE",
+        ),
+        *(
+            _option(
+                name, list[str] | None, flag, help_, None, panel, metavar="ACTIVITY"
+            )
+            for name, flag, help_ in activity_lists
+        ),
+        _option(
             "filter_min_activity_frequency",
-            Annotated[
-                int | None,
-                typer.Option(
-                    "--min-activity-frequency",
-                    metavar="N",
-                    help="Drop activities with fewer than N instances.",
-                    rich_help_panel=panel,
-                ),
-            ],
+            int | None,
+            "--min-activity-frequency",
+            "Drop activities with fewer than N instances.",
             None,
+            panel,
+            metavar="N",
         ),
-        p(
+        _option(
             "filter_variant_top",
-            Annotated[
-                int | None,
-                typer.Option(
-                    "--variant-top",
-                    metavar="K",
-                    help="Keep the cases of the K most frequent "
-                    "variants (applied last).",
-                    rich_help_panel=panel,
-                ),
-            ],
+            int | None,
+            "--variant-top",
+            "Keep the cases of the K most frequent variants (applied last).",
             None,
+            panel,
+            metavar="K",
         ),
     ]
 
