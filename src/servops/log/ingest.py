@@ -16,7 +16,7 @@ from servops.io import (
     RawSource,
     plan_import,
 )
-from servops.log.engine import fetch_first, quote
+from servops.log.engine import compact, fetch_first, quote
 from servops.log.eventlog import EventLog, InstanceSource, LogMeta
 from servops.log.lifecycle import instances_sql, paired_instances_sql
 
@@ -250,6 +250,7 @@ def ingest(
         except BaseException:
             con.execute("ROLLBACK")
             raise
+        compact(con)
         return log, report
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from servops.errors import InvalidParameterError
-from servops.log.engine import connect, quote
+from servops.log.engine import compact, connect, quote
 from servops.log.eventlog import EventLog, LogMeta
 from servops.log.lifecycle import instances_sql
 from servops.sim.kernel import Kpis, RawRun, load_batches, run_kernel, seed_int
@@ -272,6 +272,7 @@ def _build_log(
     finally:
         for v in ("__sim_acts", "__sim_res", "__sim_cases"):
             con.unregister(v)
+    compact(con)
     meta = LogMeta(
         source=f"simulation of {model.name!r} (seed {seed})",
         timezone="UTC",
