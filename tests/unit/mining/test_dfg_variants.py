@@ -105,6 +105,8 @@ def test_variants_bad_input(tiny_log):
         so.mining.variants(tiny_log, top=0)
     with pytest.raises(InvalidParameterError, match="'share' parameter"):
         so.mining.variants(tiny_log).coverage(1.5)
+    with pytest.raises(InvalidParameterError, match="'top' parameter of discover_dfg"):
+        so.mining.discover_dfg_and_variants(tiny_log, top=0)
 
 
 _acts = st.sampled_from(["a", "b", "c"])
@@ -154,6 +156,19 @@ def test_invariants_and_shuffle(rows, rnd):
         for x, y in itertools.pairwise(acts):
             ref[(x, y)] = ref.get((x, y), 0) + 1
     assert dfg.frequencies() == ref
+    # cases per edge and per activity, and the variants, from the same pass
+    ref_cases: dict[tuple[str, str], int] = {}
+    ref_nodes: dict[str, int] = {}
+    for seq in by_case.values():
+        acts = [a for _, _, a in sorted(seq)]
+        for pair in set(itertools.pairwise(acts)):
+            ref_cases[pair] = ref_cases.get(pair, 0) + 1
+        for a in set(acts):
+            ref_nodes[a] = ref_nodes.get(a, 0) + 1
+    assert {(e.source, e.target): e.cases for e in dfg.edges} == ref_cases
+    assert {n.activity: n.cases for n in dfg.nodes} == ref_nodes
+    both = so.mining.discover_dfg_and_variants(log)
+    assert both == (dfg, v)
     # shuffling whole cases (keeping each case's internal order) changes nothing
     cases = list(by_case)
     rnd.shuffle(cases)
@@ -182,3 +197,44 @@ def test_variants_with_awkward_names_and_ties():
         (("Ärger",), 2),
         (("a",), 1),
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "columns"),
+    [
+        ("sepsis.csv.gz", None),
+        # start and end times: instances are ordered by start, then end
+        ("interval_event_log.csv.gz", None),
+        ("repair_example.xes.gz", None),  # start/complete pairs
+    ],
+)
+def test_one_pass_matches_separate_queries_on_real_logs(name, columns):
+    from tests.paths import shared_log
+
+    log = so.read_log(shared_log(name), columns=columns)
+    dfg, var = so.mining.discover_dfg_and_variants(log)
+    assert var == so.mining.variants(log)
+    order = 'coalesce(start_timestamp, "timestamp"), "timestamp", event_index'
+    edge_cases = log.fetchall(
+        f"""
+        WITH s AS (SELECT case_id, activity,
+          lead(activity) OVER (PARTITION BY case_id ORDER BY {order}) AS nxt
+          FROM instances)
+        SELECT activity, nxt, count(DISTINCT case_id) FROM s
+        WHERE nxt IS NOT NULL GROUP BY ALL
+        """
+    )
+    assert {(e.source, e.target): e.cases for e in dfg.edges} == {
+        (a, b): n for a, b, n in edge_cases
+    }
+    node_cases = log.fetchall(
+        "SELECT activity, count(DISTINCT case_id), count(*) FROM instances GROUP BY 1"
+    )
+    assert {n.activity: (n.cases, n.frequency) for n in dfg.nodes} == {
+        a: (c, f) for a, c, f in node_cases
+    }
+    assert dfg.n_cases == var.n_cases == log.n_cases()
+    top, top_var = so.mining.discover_dfg_and_variants(log, top=3)
+    assert top == dfg
+    assert top_var.variants == var.variants[:3]
+    assert top_var.n_cases == var.n_cases
