@@ -115,9 +115,10 @@ class LogInfo:
 class InstanceSource:
     """Where a log's activity instances come from, shared by all views of the log.
 
-    Pairing start and complete events can wait until the instances are first queried
-    (``build``): reading a log into memory then costs no more than reading it, and a
-    log whose instances are never asked for never pays for them.
+    Pairing start and complete events (an ``UPDATE`` that gives each complete event
+    its start's time, see :mod:`servops.log.lifecycle`) can wait until the instances
+    are first queried (``build``): reading a log into memory then costs no more than
+    reading it, and a log whose instances are never asked for never pays for them.
     """
 
     __slots__ = ("_build", "_con", "_sql")
@@ -129,16 +130,16 @@ class InstanceSource:
 
     @classmethod
     def pending(
-        cls, con: duckdb.DuckDBPyConnection, table: str, build: str
+        cls, con: duckdb.DuckDBPyConnection, sql: str, build: str
     ) -> InstanceSource:
-        """Instances to be stored in ``table`` (quoted) by ``build`` on first use."""
-        source = cls(con, f"SELECT * FROM {table}")
-        source._build = f"CREATE TABLE {table} AS {build}"
+        """Instances given by ``sql`` once the statement ``build`` has run (first use)."""
+        source = cls(con, sql)
+        source._build = build
         return source
 
     @property
     def sql(self) -> str:
-        """SQL yielding the instances (materialising them first if still pending)."""
+        """SQL yielding the instances (pairing the events first if still pending)."""
         if self._build is not None:
             self._con.execute(self._build)
             self._build = None

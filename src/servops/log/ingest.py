@@ -18,7 +18,7 @@ from servops.io import (
 )
 from servops.log.engine import compact, fetch_first, quote
 from servops.log.eventlog import EventLog, InstanceSource, LogMeta
-from servops.log.lifecycle import instances_sql, paired_instances_sql
+from servops.log.lifecycle import instances_sql, pairing_sql
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -182,7 +182,8 @@ def ingest(
     column (``__bad``) and each row's position in the source; the checks then run on
     the stored columns, and what they settle (lifecycle transitions, attribute types,
     skipped rows) is applied to the table in place. Where start and complete events
-    must be paired, ``table + ':instances'`` is created too.
+    must be paired, each complete event gets its start's time in place too (now with
+    ``pair_now``, else on the instances' first use).
 
     All of it is one transaction that also runs ``inside`` first and ``before_commit``
     last, so that a caller's own changes (replacing a stored log, its catalog row)
@@ -370,10 +371,7 @@ def _finish(
             con, f"SELECT count(*) FROM {q} WHERE lifecycle = 'start'"
         )
         if n_start and n_start[0]:
-            cols_all = [str(r[0]) for r in con.execute(f"DESCRIBE {q}").fetchall()]
-            instances = InstanceSource.pending(
-                con, quote(table + ":instances"), paired_instances_sql(q, cols_all)
-            )
+            instances = InstanceSource.pending(con, instances_sql(q), pairing_sql(q))
             has_start = True
             if pair_now:
                 say("pairing lifecycle")

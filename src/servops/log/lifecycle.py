@@ -9,15 +9,18 @@ starts is a reflected random walk: with ``S_i`` the running sum of +1 (start) an
 unmatched exactly where ``S`` reaches a new minimum below zero, and the ``j``-th matched
 complete (``j = completes so far - U_i``) pairs with the ``j``-th start. All of it is
 window functions: no Python loop, and the same SQL runs on Spark. Most groups never need
-the walk (see :func:`paired_instances_sql`).
+the walk (see :func:`pairing_sql`).
 
-Starts never completed, and other transitions (schedule, suspend, resume…), stay in the
-events table and are not instances.
+The pairing is stored in the events table itself: each paired complete event gets its
+start's time as ``start_timestamp`` (and its start's resource if it has none), and the
+instances are the complete (or atomic) events, a view with no copy. Starts never
+completed, and other transitions (schedule, suspend, resume…), stay in the events table
+and are not instances.
 """
 
 from __future__ import annotations
 
-__all__ = ["INSTANCE_LIFECYCLES", "instances_sql", "paired_instances_sql"]
+__all__ = ["INSTANCE_LIFECYCLES", "instances_sql", "pairing_sql"]
 
 #: Lifecycle values that make a row an activity instance by itself.
 INSTANCE_LIFECYCLES = ("complete", "unknown")
@@ -29,11 +32,12 @@ def instances_sql(events: str) -> str:
     return f"SELECT * FROM {events} WHERE lifecycle IS NULL OR lifecycle IN ({kinds})"
 
 
-def paired_instances_sql(events: str, columns: list[str]) -> str:
-    """Instances of a log with start and complete events, paired first in, first out.
+def pairing_sql(events: str) -> str:
+    """An ``UPDATE`` storing the start of each complete event of ``events``, FIFO.
 
-    ``columns`` are all columns of ``events``; the instance keeps the complete event's
-    values and takes ``start_timestamp`` (and a missing resource) from its start.
+    A paired complete event gets ``start_timestamp`` (unless it has one already) and,
+    if it has no resource, ``resource`` from its start; then :func:`instances_sql`
+    yields the instances. Run once per log (a second run changes nothing).
 
     Fast path, one window over narrow rows (start and complete events of activities that
     have starts at all), ordered by time within each case and activity: a complete
@@ -42,22 +46,16 @@ def paired_instances_sql(events: str, columns: list[str]) -> str:
     there, each complete leaves the queue of open starts empty (by induction over the
     completes), so the open start, if any, is the event just before. The few groups
     where some complete follows two starts are re-paired by the walk of the module
-    docstring. The pairs are joined back to the full events by ``event_index``.
+    docstring. The pairs are applied to the events by ``event_index``.
     """
-
-    def pick(col: str) -> str:
-        if col == "start_timestamp":
-            return "coalesce(e.start_timestamp, p.start_ts) AS start_timestamp"
-        if col == "resource":
-            return "coalesce(e.resource, p.start_resource) AS resource"
-        return "e." + '"' + col.replace('"', '""') + '"'
-
-    keep = ", ".join(pick(c) for c in columns)
-    kinds = ", ".join(f"'{k}'" for k in INSTANCE_LIFECYCLES)
     group = 'PARTITION BY case_id, activity ORDER BY "timestamp", event_index'
     running = f"{group} ROWS BETWEEN UNBOUNDED PRECEDING AND"
     same_group = "o.case_id = {t}.case_id AND o.activity = {t}.activity"
     return f"""
+UPDATE {events} AS e SET
+  start_timestamp = coalesce(e.start_timestamp, p.start_ts),
+  resource = coalesce(e.resource, p.start_resource)
+FROM (
 WITH seq AS (
   SELECT case_id, activity, event_index, lifecycle = 'start' AS is_start,
     lag(lifecycle = 'start') OVER ({group}) AS prev_start,
@@ -100,7 +98,7 @@ WITH seq AS (
     AND st.lifecycle = 'start' AND st.n_start = c.n_complete - c.unmatched
   WHERE c.lifecycle = 'complete' AND NOT (c.s < least(0, coalesce(c.prev_min, 0)))
 )
-SELECT {keep}
-FROM {events} e LEFT JOIN pairs p ON p.event_index = e.event_index
-WHERE e.lifecycle IS NULL OR e.lifecycle IN ({kinds})
+SELECT * FROM pairs
+) AS p
+WHERE e.event_index = p.event_index
 """

@@ -17,6 +17,12 @@ event_index        BIGINT       1-based position in the source (keeps file order
 =================  ===========  ==================================================
 
 Within a case, events are ordered by ``timestamp`` then ``event_index``.
+
+Where start and complete events are paired, the pairing is stored in the events: a
+paired complete event carries its start's time as ``start_timestamp`` (and its start's
+resource if it had none), and the instances are the complete and atomic events. In
+memory that happens when the instances are first used; before that, complete events have
+no ``start_timestamp``.
 """
 
 from __future__ import annotations

@@ -42,14 +42,15 @@ def test_in_transaction_tells_an_open_transaction():
     assert not in_transaction(con)
 
 
-def test_read_log_stores_events_compressed_and_pairing_compresses_instances():
+def test_read_log_stores_events_compressed_and_pairing_copies_nothing():
     log = so.read_log(_log(), columns=ColumnMap("case", "act", "ts", lifecycle="lc"))
     # written rows are 'Uncompressed' until a checkpoint
     assert "DICT_FSST" in _compressions(log.con, "events")
     assert "Uncompressed" not in _compressions(log.con, "events")
     assert log.fetchone("SELECT count(*) FROM instances") == (6000,)
-    assert "DICT_FSST" in _compressions(log.con, "events:instances")
-    assert "Uncompressed" not in _compressions(log.con, "events:instances")
+    assert log.fetchone("SELECT count(start_timestamp) FROM instances") == (3000,)
+    assert {r[0] for r in log.con.execute("SHOW TABLES").fetchall()} == {"events"}
+    assert "Uncompressed" not in _compressions(log.con, "events")
 
 
 def test_pairing_inside_a_callers_transaction_leaves_it_usable():
