@@ -10,8 +10,7 @@ maximum resident set size from ``os.wait4``. The sides run one after the other, 
 parallel. PM4Py's pipeline is the documented one: ``pandas.read_csv`` +
 ``pm4py.format_dataframe`` + ``discover_dfg`` + ``discover_performance_dfg`` +
 ``get_variants``. servops: ``read_log`` (CSV into in-memory DuckDB, lifecycle pairing)
-+ ``discover_dfg_and_variants`` (frequency DFG, performance DFG and variants from one
-pass over the instances; ``--separate`` calls ``discover_dfg`` and ``variants`` instead).
++ ``discover_dfg`` (frequency and performance in one pass) + ``variants``.
 """
 
 from __future__ import annotations
@@ -52,15 +51,11 @@ def worker_servops(path: Path) -> dict[str, float]:
     log, _ = read_log_with_report(path, con=con)
     out["import"] = time.perf_counter() - t0
     t = time.perf_counter()
-    if os.environ.get("SERVOPS_BENCH_SEPARATE"):
-        dfg = so.mining.discover_dfg(log)
-        out["dfg+perf_dfg"] = time.perf_counter() - t
-        t = time.perf_counter()
-        v = so.mining.variants(log)
-        out["variants"] = time.perf_counter() - t
-    else:
-        dfg, v = so.mining.discover_dfg_and_variants(log)
-        out["dfg+perf_dfg+variants"] = time.perf_counter() - t
+    dfg = so.mining.discover_dfg(log)
+    out["dfg+perf_dfg"] = time.perf_counter() - t
+    t = time.perf_counter()
+    v = so.mining.variants(log)
+    out["variants"] = time.perf_counter() - t
     out["total"] = time.perf_counter() - t0
     out["edges"] = len(dfg.edges)
     out["variants_n"] = len(v)
@@ -129,14 +124,7 @@ def main() -> None:
     ap.add_argument("--sides", default="servops,pm4py")
     ap.add_argument("--worker", nargs=2, metavar=("SIDE", "CSV"))
     ap.add_argument("--memory-limit", help="DuckDB memory_limit for servops, e.g. 3GB")
-    ap.add_argument(
-        "--separate",
-        action="store_true",
-        help="servops: discover_dfg, then variants (two passes) instead of one",
-    )
     args = ap.parse_args()
-    if args.separate:
-        os.environ["SERVOPS_BENCH_SEPARATE"] = "1"
     if args.memory_limit:
         os.environ["SERVOPS_BENCH_MEMORY_LIMIT"] = args.memory_limit
     if args.worker:

@@ -1,7 +1,6 @@
 """Process mining: what the process really looks like, and where the time goes.
 
-Directly-follows graphs (:func:`discover_dfg`), variants (:func:`variants`), both in
-one pass (:func:`discover_dfg_and_variants`), service
+Directly-follows graphs (:func:`discover_dfg`), variants (:func:`variants`), service
 versus waiting time (:func:`activity_times`, :func:`case_durations`), bottlenecks and
 the value stream (:func:`bottlenecks`), rework (:func:`rework`) and handovers of work
 (:func:`handovers`). Everything runs as SQL over the log's activity instances.
@@ -16,13 +15,7 @@ from servops.mining.bottlenecks import (
     ValueStream,
     bottlenecks,
 )
-from servops.mining.dfg import (
-    Dfg,
-    DfgEdge,
-    DfgNode,
-    discover_dfg,
-    discover_dfg_and_variants,
-)
+from servops.mining.dfg import Dfg, DfgEdge, DfgNode, discover_dfg
 from servops.mining.handover import Handover, HandoverResult, handovers
 from servops.mining.rework import ActivityRework, ReworkResult, rework
 from servops.mining.timing import (
@@ -56,7 +49,6 @@ __all__ = [
     "bottlenecks",
     "case_durations",
     "discover_dfg",
-    "discover_dfg_and_variants",
     "duration_summary",
     "handovers",
     "rework",

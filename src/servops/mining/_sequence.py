@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from servops.log.engine import seconds_between
 
-__all__ = ["ORDER", "continue_with", "timed_instances_sql"]
+__all__ = ["ORDER", "continue_with", "sequence_sql", "timed_instances_sql"]
 
 _ENABLED = "coalesce(en.before_end, i.arrival)"
 
@@ -45,6 +45,25 @@ def continue_with(sql: str) -> str:
         msg = f"expected SQL starting with WITH; got {body[:40]!r}"
         raise ValueError(msg)
     return ", " + body[4:]
+
+
+def sequence_sql() -> str:
+    """Instances with their position and successor within the case.
+
+    Columns: ``case_id, activity, resource, start_ts`` (start or end), ``end_ts``,
+    ``pos`` (1-based), ``next_activity``, ``next_start`` (start, else end, of the
+    successor).
+    """
+    return f"""
+SELECT case_id, activity, resource,
+  coalesce(start_timestamp, "timestamp") AS start_ts,
+  "timestamp" AS end_ts,
+  row_number() OVER w AS pos,
+  lead(activity) OVER w AS next_activity,
+  lead(coalesce(start_timestamp, "timestamp")) OVER w AS next_start
+FROM instances
+WINDOW w AS (PARTITION BY case_id ORDER BY {ORDER})
+"""
 
 
 def timed_instances_sql(*, has_start: bool) -> str:

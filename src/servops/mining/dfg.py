@@ -12,26 +12,16 @@ times, the time between the two events; with start times, the time ``b`` waited 
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
-from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
-from servops._validation import check_interval
 from servops.log.engine import quantile, seconds_between
-from servops.mining._sequence import ORDER, continue_with
-from servops.mining.variants import (
-    TraceCoding,
-    VariantsResult,
-    trace_coding,
-    variant_stats_sql,
-    variants_from_rows,
-)
+from servops.mining._sequence import continue_with, sequence_sql
 
 if TYPE_CHECKING:
     from servops.log import EventLog
 
-__all__ = ["Dfg", "DfgEdge", "DfgNode", "discover_dfg", "discover_dfg_and_variants"]
+__all__ = ["Dfg", "DfgEdge", "DfgNode", "discover_dfg"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +95,11 @@ class Dfg:
 def discover_dfg(log: EventLog) -> Dfg:
     """Discover the directly-follows graph of ``log``, with frequencies and times.
 
+    One query: a window over the activity instances gives each its successor; one
+    aggregate takes the counts and transition times per edge, another the cases per
+    edge and per activity (grouping sets). Node frequencies and the number of cases
+    follow from the edge rows.
+
     Parameters
     ----------
     log
@@ -127,126 +122,60 @@ def discover_dfg(log: EventLog) -> Dfg:
     >>> e.frequency, e.mean_s, e.median_s
     (2, 1800.0, 1800.0)
     """
-    return discover_dfg_and_variants(log)[0]
-
-
-def discover_dfg_and_variants(
-    log: EventLog, *, top: int | None = None
-) -> tuple[Dfg, VariantsResult]:
-    """The directly-follows graph and the variants of ``log``, from one pass.
-
-    One window over the activity instances, partitioned by case, gives each instance
-    its successor and each case its trace (and first start and last end). Edge counts
-    and transition times are aggregated from the pairs; variants from the traces. How
-    many cases contain each activity and edge follows from the variants (every case of
-    a variant has the same ones), as do the start and end activities.
-
-    Parameters
-    ----------
-    log
-        The event log (filtered or not).
-    top
-        Keep only the ``top`` most frequent variants (as :func:`variants` does); the
-        graph always counts every case.
-
-    Returns
-    -------
-    tuple[Dfg, VariantsResult]
-        What :func:`discover_dfg` and :func:`servops.mining.variants` return.
-
-    Examples
-    --------
-    >>> dfg, var = so.mining.discover_dfg_and_variants(tiny_log)
-    >>> dfg.frequencies()[("Register", "Triage")], len(var), var.variants[0].cases
-    (4, 4, 2)
-    """
-    if top is not None:
-        check_interval(top, "top", "discover_dfg_and_variants", low=1, closed="left")
-    coding = trace_coding(log)
     d = seconds_between("end_ts", "greatest(next_start, end_ts)")
     rows = log.fetchall(
         continue_with(
             f"""
-        WITH seq AS (
-          SELECT case_id, activity, "timestamp" AS end_ts,
-            coalesce(start_timestamp, "timestamp") AS start_ts,
-            row_number() OVER w AS pos,
-            lead(activity) OVER w AS next_activity,
-            lead(coalesce(start_timestamp, "timestamp")) OVER w AS next_start,
-            {coding.trace_agg(ORDER)} OVER (PARTITION BY case_id) AS trace,
-            max("timestamp") OVER (PARTITION BY case_id) AS case_end
-          FROM {coding.source}
-          WINDOW w AS (PARTITION BY case_id ORDER BY {ORDER})
+        WITH seq AS ({sequence_sql()}),
+        pairs AS (
+          SELECT case_id, activity, next_activity, pos = 1 AS is_first,
+            CASE WHEN next_activity IS NULL THEN NULL ELSE {d} END AS d
+          FROM seq
         ),
-        edges AS (
+        stats AS (
           SELECT activity, next_activity, count(*) AS n,
+            sum(CASE WHEN is_first THEN 1 ELSE 0 END) AS starts,
             avg(d) AS mean_s, {quantile("d", 0.5)} AS median_s, min(d) AS min_s,
             max(d) AS max_s, {quantile("d", 0.9)} AS p90_s
-          FROM (
-            SELECT activity, next_activity,
-              CASE WHEN next_activity IS NULL THEN NULL ELSE {d} END AS d
-            FROM seq
-          ) GROUP BY activity, next_activity
+          FROM pairs GROUP BY activity, next_activity
+        ),
+        per_case AS (
+          SELECT activity, next_activity, GROUPING(next_activity) AS is_node
+          FROM pairs GROUP BY GROUPING SETS (
+            (case_id, activity, next_activity), (case_id, activity))
         ),
         cases AS (
-          -- the first instance starts the case (instances are ordered by start)
-          SELECT trace, {seconds_between("start_ts", "case_end")} AS dur
-          FROM seq WHERE pos = 1
-        ),
-        vars AS ({variant_stats_sql("cases")})
-        SELECT 0 AS kind, activity, next_activity, n, mean_s, median_s, min_s, max_s,
-          p90_s, NULL AS total
-        FROM edges
-        UNION ALL
-        SELECT 1, trace, NULL, n, mean_s, median_s, NULL, NULL, NULL, total
-        FROM vars
+          SELECT activity, next_activity, is_node, count(*) AS cases
+          FROM per_case GROUP BY activity, next_activity, is_node
+        )
+        SELECT c.is_node, c.activity, c.next_activity, c.cases, s.n, s.starts,
+          s.mean_s, s.median_s, s.min_s, s.max_s, s.p90_s
+        FROM cases c LEFT JOIN stats s ON c.is_node = 0 AND s.activity = c.activity
+          AND s.next_activity IS NOT DISTINCT FROM c.next_activity
         """
         )
     )
-    variant_rows = sorted(
-        ((str(r[1]), int(r[3]), r[4], r[5], r[9]) for r in rows if r[0] == 1),
-        key=lambda r: (-r[1], r[0]),
-    )
-    every = variants_from_rows(variant_rows, coding)
-    dfg = _graph([r[1:9] for r in rows if r[0] == 0], variant_rows, coding)
-    if top is not None:
-        every = VariantsResult(every.variants[: int(top)], every.n_cases)
-    return dfg, every
-
-
-def _graph(
-    edge_rows: list[tuple[Any, ...]],
-    variant_rows: list[tuple[str, int, Any, Any, Any]],
-    coding: TraceCoding,
-) -> Dfg:
-    """Assemble the graph: edges from the pair rows, case counts from the variants."""
-    starts: Counter[str] = Counter()
-    ends: Counter[str] = Counter()
-    node_cases: Counter[str] = Counter()
-    edge_cases: Counter[tuple[str, str]] = Counter()
-    for trace, n, *_ in variant_rows:
-        steps = coding.steps(trace)
-        starts[steps[0]] += n
-        ends[steps[-1]] += n
-        for step in set(steps):
-            node_cases[step] += n
-        for pair in set(pairwise(steps)):
-            edge_cases[pair] += n
-    name = coding.name
-    node_cases_by = {name(k): v for k, v in node_cases.items()}
-    edge_cases_by = {(name(a), name(b)): v for (a, b), v in edge_cases.items()}
-    node_freq: Counter[str] = Counter()
     edges: list[DfgEdge] = []
-    for src, tgt, n, mean, med, lo, hi, p90 in edge_rows:
-        node_freq[str(src)] += int(n)
+    starts: dict[str, int] = {}
+    ends: dict[str, int] = {}
+    node_freq: dict[str, int] = {}
+    node_cases: dict[str, int] = {}
+    for is_node, src, tgt, cases, n, first, mean, med, lo, hi, p90 in rows:
+        if is_node:
+            node_cases[str(src)] = int(cases)
+            continue
+        node_freq[str(src)] = node_freq.get(str(src), 0) + int(n)
+        if first:
+            starts[src] = starts.get(src, 0) + int(first)
         if tgt is None:
+            ends[src] = int(n)
             continue
         edges.append(
             DfgEdge(
                 str(src),
                 str(tgt),
                 int(n),
-                edge_cases_by[str(src), str(tgt)],
+                int(cases),
                 float(mean),
                 float(med),
                 float(lo),
@@ -254,17 +183,15 @@ def _graph(
                 float(p90),
             )
         )
+    n_cases = sum(starts.values())
     edges.sort(key=lambda e: (-e.frequency, e.source, e.target))
-
-    def ranked(counts: Counter[str]) -> dict[str, int]:
-        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-
     return Dfg(
         nodes=tuple(
-            DfgNode(a, n, node_cases_by[a]) for a, n in ranked(node_freq).items()
+            DfgNode(a, n, node_cases[a])
+            for a, n in sorted(node_freq.items(), key=lambda kv: (-kv[1], kv[0]))
         ),
         edges=tuple(edges),
-        start_activities=ranked(Counter({name(k): v for k, v in starts.items()})),
-        end_activities=ranked(Counter({name(k): v for k, v in ends.items()})),
-        n_cases=sum(starts.values()),
+        start_activities=dict(sorted(starts.items(), key=lambda kv: (-kv[1], kv[0]))),
+        end_activities=dict(sorted(ends.items(), key=lambda kv: (-kv[1], kv[0]))),
+        n_cases=n_cases,
     )

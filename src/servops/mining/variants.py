@@ -15,20 +15,9 @@ from servops.log.engine import quantile, seconds_between
 from servops.mining._sequence import ORDER, continue_with
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
-
     from servops.log import EventLog
 
-__all__ = [
-    "SEPARATOR",
-    "TraceCoding",
-    "Variant",
-    "VariantsResult",
-    "trace_coding",
-    "variant_stats_sql",
-    "variants",
-    "variants_from_rows",
-]
+__all__ = ["SEPARATOR", "Variant", "VariantsResult", "trace_sql", "variants"]
 
 #: Separator of activities in a variant key (ASCII unit separator, chr(31)).
 SEPARATOR = "\x1f"
@@ -119,108 +108,16 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-@dataclass(frozen=True, slots=True)
-class TraceCoding:
-    """How to build a case's trace in SQL, and read it back.
-
-    With up to a million activities, each is one character (in the order of the
-    names), so traces are short strings that are cheap to build, hash and compare, and
-    that sort like the activity sequences. Beyond that, traces join the names with
-    :data:`SEPARATOR`.
-
-    Attributes
-    ----------
-    source
-        SQL after ``FROM``: the instances, with a ``code`` column when coded.
-    part
-        The expression aggregated into the trace (``code`` or ``activity``).
-    glue
-        The SQL string literal joining the parts.
-    decode
-        Code character to activity name; empty when traces hold names.
-    """
-
-    source: str
-    part: str
-    glue: str
-    decode: dict[str, str]
-
-    def trace_agg(self, order: str) -> str:
-        """The aggregate building a case's trace in ``order``."""
-        return f"string_agg({self.part}, {self.glue} ORDER BY {order})"
-
-    def steps(self, trace: str) -> Sequence[str]:
-        """A trace as the sequence of its parts (code characters, or names)."""
-        return trace if self.decode else trace.split(SEPARATOR)
-
-    def activities(self, trace: str) -> tuple[str, ...]:
-        """A trace as activity names."""
-        if self.decode:
-            return tuple(self.decode[ch] for ch in trace)
-        return tuple(trace.split(SEPARATOR))
-
-    def name(self, step: str) -> str:
-        """The activity name of one step."""
-        return self.decode[step] if self.decode else step
-
-
-def trace_coding(log: EventLog) -> TraceCoding:
-    """The coding of ``log``'s activities for traces (see :class:`TraceCoding`)."""
-    names = [str(r[0]) for r in log.fetchall(_ACTIVITIES)]
-    if not names or len(names) > _MAX_CODES:  # (no activities: an empty log)
-        return TraceCoding("instances", "activity", "chr(31)", {})
-    codes = [_code(i) for i in range(len(names))]
-    pairs = ", ".join(
-        f"({_literal(n)}, {_literal(c)})" for n, c in zip(names, codes, strict=True)
-    )
-    return TraceCoding(
-        source=f"instances JOIN (VALUES {pairs}) AS k(activity, code) USING (activity)",
-        part="k.code",
-        glue="''",
-        decode=dict(zip(codes, names, strict=True)),
-    )
-
-
-def variant_stats_sql(cases: str, *, top: int | None = None) -> str:
-    """SQL grouping ``cases`` (``trace, dur`` per case) into variant rows.
-
-    Columns: ``trace, n, mean_s, median_s, total`` (cases in all variants), most
-    frequent first, ties by trace.
-    """
-    limit = f"LIMIT {int(top)}" if top is not None else ""
-    return f"""
-SELECT trace, count(*) AS n, avg(dur) AS mean_s, {quantile("dur", 0.5)} AS median_s,
-  sum(count(*)) OVER () AS total
-FROM {cases} GROUP BY trace ORDER BY n DESC, trace {limit}
-"""
-
-
-def variants_from_rows(
-    rows: Iterable[Sequence[Any]], coding: TraceCoding
-) -> VariantsResult:
-    """The result from rows of :func:`variant_stats_sql`."""
-    rows = list(rows)
-    n_cases = int(rows[0][4]) if rows else 0
-    return VariantsResult(
-        variants=tuple(
-            Variant(
-                activities=coding.activities(str(t)),
-                cases=int(n),
-                share=int(n) / n_cases,
-                mean_duration_s=float(mean),
-                median_duration_s=float(med),
-            )
-            for t, n, mean, med, _ in rows
-        ),
-        n_cases=n_cases,
+def trace_sql(instances: str = "instances") -> str:
+    """Build SQL yielding ``case_id, trace`` (activities joined by ``SEPARATOR``)."""
+    return (
+        f"SELECT case_id, string_agg(activity, chr(31) ORDER BY {ORDER}) AS trace "
+        f"FROM {instances} GROUP BY case_id"
     )
 
 
 def variants(log: EventLog, *, top: int | None = None) -> VariantsResult:
     """Find the variants of ``log`` with case counts, shares and durations.
-
-    For a process map too, :func:`servops.mining.discover_dfg_and_variants` finds both
-    in one pass.
 
     Parameters
     ----------
@@ -248,16 +145,48 @@ def variants(log: EventLog, *, top: int | None = None) -> VariantsResult:
     dur = seconds_between(
         'min(coalesce(start_timestamp, "timestamp"))', 'max("timestamp")'
     )
-    coding = trace_coding(log)
+    limit = f"LIMIT {int(top)}" if top is not None else ""
+    names = [str(r[0]) for r in log.fetchall(_ACTIVITIES)]
+    codes = [_code(i) for i in range(len(names))]
+    if 0 < len(names) <= _MAX_CODES:  # (no names: an empty log)
+        # one character per activity, in the order of the names: traces are short
+        # strings (cheap to build, hash and compare) that sort like the sequences
+        pairs = ", ".join(
+            f"({_literal(n)}, {_literal(c)})" for n, c in zip(names, codes, strict=True)
+        )
+        trace = "string_agg(k.code, ''"
+        source = (
+            f"instances i JOIN (VALUES {pairs}) AS k(activity, code) USING (activity)"
+        )
+        decode = dict(zip(codes, names, strict=True))
+    else:
+        trace, source, decode = "string_agg(activity, chr(31)", "instances", {}
     rows = log.fetchall(
         continue_with(
             f"""
         WITH c AS (
-          SELECT case_id, {coding.trace_agg(ORDER)} AS trace, {dur} AS dur
-          FROM {coding.source} GROUP BY case_id
+          SELECT case_id, {trace} ORDER BY {ORDER}) AS trace, {dur} AS dur
+          FROM {source} GROUP BY case_id
         )
-        {variant_stats_sql("c", top=top)}
+        SELECT trace, count(*) AS n, avg(dur), {quantile("dur", 0.5)},
+          sum(count(*)) OVER () AS total
+        FROM c GROUP BY trace ORDER BY n DESC, trace {limit}
         """
         )
     )
-    return variants_from_rows(rows, coding)
+    n_cases = int(rows[0][4]) if rows else 0
+    return VariantsResult(
+        variants=tuple(
+            Variant(
+                activities=tuple(decode[ch] for ch in str(t))
+                if decode
+                else tuple(str(t).split(SEPARATOR)),
+                cases=int(n),
+                share=int(n) / n_cases,
+                mean_duration_s=float(mean),
+                median_duration_s=float(med),
+            )
+            for t, n, mean, med, _ in rows
+        ),
+        n_cases=n_cases,
+    )

@@ -105,8 +105,6 @@ def test_variants_bad_input(tiny_log):
         so.mining.variants(tiny_log, top=0)
     with pytest.raises(InvalidParameterError, match="'share' parameter"):
         so.mining.variants(tiny_log).coverage(1.5)
-    with pytest.raises(InvalidParameterError, match="'top' parameter of discover_dfg"):
-        so.mining.discover_dfg_and_variants(tiny_log, top=0)
 
 
 _acts = st.sampled_from(["a", "b", "c"])
@@ -167,8 +165,6 @@ def test_invariants_and_shuffle(rows, rnd):
             ref_nodes[a] = ref_nodes.get(a, 0) + 1
     assert {(e.source, e.target): e.cases for e in dfg.edges} == ref_cases
     assert {n.activity: n.cases for n in dfg.nodes} == ref_nodes
-    both = so.mining.discover_dfg_and_variants(log)
-    assert both == (dfg, v)
     # shuffling whole cases (keeping each case's internal order) changes nothing
     cases = list(by_case)
     rnd.shuffle(cases)
@@ -200,20 +196,18 @@ def test_variants_with_awkward_names_and_ties():
 
 
 @pytest.mark.parametrize(
-    ("name", "columns"),
+    "name",
     [
-        ("sepsis.csv.gz", None),
-        # start and end times: instances are ordered by start, then end
-        ("interval_event_log.csv.gz", None),
-        ("repair_example.xes.gz", None),  # start/complete pairs
+        "sepsis.csv.gz",
+        "interval_event_log.csv.gz",  # start and end times: ordered by start, then end
+        "repair_example.xes.gz",  # start/complete pairs
     ],
 )
-def test_one_pass_matches_separate_queries_on_real_logs(name, columns):
+def test_case_counts_match_sql_on_real_logs(name):
     from tests.paths import shared_log
 
-    log = so.read_log(shared_log(name), columns=columns)
-    dfg, var = so.mining.discover_dfg_and_variants(log)
-    assert var == so.mining.variants(log)
+    log = so.read_log(shared_log(name))
+    dfg = so.mining.discover_dfg(log)
     order = 'coalesce(start_timestamp, "timestamp"), "timestamp", event_index'
     edge_cases = log.fetchall(
         f"""
@@ -233,8 +227,12 @@ def test_one_pass_matches_separate_queries_on_real_logs(name, columns):
     assert {n.activity: (n.cases, n.frequency) for n in dfg.nodes} == {
         a: (c, f) for a, c, f in node_cases
     }
-    assert dfg.n_cases == var.n_cases == log.n_cases()
-    top, top_var = so.mining.discover_dfg_and_variants(log, top=3)
-    assert top == dfg
-    assert top_var.variants == var.variants[:3]
-    assert top_var.n_cases == var.n_cases
+    assert dfg.n_cases == so.mining.variants(log).n_cases == log.n_cases()
+
+
+def test_variants_of_an_empty_log():
+    from tests.unit.mining.conftest import make_log
+
+    log = make_log([("1", "a", "2024-01-01 09:00")]).where("activity = 'none'")
+    assert len(so.mining.variants(log)) == 0
+    assert so.mining.discover_dfg(log).edges == ()
