@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
-from servops.log.engine import compact, fetch_first, inline_cte
+from servops.log.engine import fetch_first, inline_cte
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -143,7 +143,6 @@ class InstanceSource:
         if self._build is not None:
             self._con.execute(self._build)
             self._build = None
-            compact(self._con)
         return self._sql
 
 

@@ -232,6 +232,8 @@ class Workspace:
         return self.load(name), report
 
     def _drop_tables(self, name: str) -> None:
+        # workspaces written before pairing moved into the events table also hold a
+        # copied instances table
         for t in (f"log:{name}:instances", f"log:{name}"):
             self.con.execute(f"DROP TABLE IF EXISTS {quote(t)}")
 

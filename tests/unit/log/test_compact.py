@@ -58,9 +58,8 @@ def test_pairing_inside_a_callers_transaction_leaves_it_usable():
     con = log.con
     con.execute("BEGIN")
     con.execute("CREATE TABLE mine AS SELECT 1 AS x")
-    assert log.fetchone("SELECT count(*) FROM instances") == (
-        20,
-    )  # pairs, no checkpoint
+    # pairing runs inside the caller's transaction
+    assert log.fetchone("SELECT count(*) FROM instances") == (20,)
     con.execute("COMMIT")  # the transaction was not aborted
     assert con.execute("SELECT x FROM mine").fetchall() == [(1,)]
     assert log.fetchone("SELECT count(*) FROM instances") == (20,)

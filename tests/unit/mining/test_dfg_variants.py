@@ -154,7 +154,7 @@ def test_invariants_and_shuffle(rows, rnd):
         for x, y in itertools.pairwise(acts):
             ref[(x, y)] = ref.get((x, y), 0) + 1
     assert dfg.frequencies() == ref
-    # cases per edge and per activity, and the variants, from the same pass
+    # cases per edge and per activity
     ref_cases: dict[tuple[str, str], int] = {}
     ref_nodes: dict[str, int] = {}
     for seq in by_case.values():
