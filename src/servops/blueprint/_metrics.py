@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from servops.log.engine import seconds_between
+from servops.log.schema import INSTANCE_ORDER
 
 if TYPE_CHECKING:
     from servops.blueprint.model import Blueprint
@@ -237,7 +238,7 @@ def step_variants(log: EventLog, bp: Blueprint) -> list[tuple[tuple[str, ...], i
     SELECT trace, count(*) AS n FROM (
       SELECT i.case_id,
         string_agg(coalesce(m.step, {_lit(UNMAPPED)} || i.activity), {_lit(_SEP)}
-                   ORDER BY i."timestamp", i.event_index) AS trace
+                   ORDER BY {INSTANCE_ORDER}) AS trace
       FROM instances i LEFT JOIN {mapping_sql(bp)} m ON i.activity = m.activity
       GROUP BY i.case_id) t
     GROUP BY trace ORDER BY n DESC, trace

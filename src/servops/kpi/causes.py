@@ -35,6 +35,7 @@ from servops._validation import check_choice, check_interval
 from servops.kpi.cases import METRIC_COLUMNS, case_metrics, resolve_config, sql_in
 from servops.kpi.kpis import registered
 from servops.log.engine import local_time, quantile, quote
+from servops.log.schema import INSTANCE_ORDER
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -151,12 +152,14 @@ def _features_sql(
         for a in attrs
     ]
     parts += [
-        "SELECT DISTINCT case_id, 'activity', 'activity', activity FROM inst",
+        # (named here too: with no attributes this is the first part, which names them)
+        "SELECT DISTINCT case_id, 'activity' AS kind, 'activity' AS name, "
+        "activity AS value FROM inst",
         "SELECT DISTINCT case_id, 'resource', 'resource', resource FROM inst "
         "WHERE resource IS NOT NULL AND NOT "
         f"({sql_in('resource', cfg.ignore_resources)})",
         "SELECT case_id, 'variant', 'variant', string_agg(activity, ' → ' ORDER BY "
-        '"timestamp", event_index) FROM inst GROUP BY case_id',
+        f"{INSTANCE_ORDER}) FROM inst GROUP BY case_id",
         "SELECT case_id, 'handovers', 'handovers', CASE WHEN h >= 3 THEN '3+' "
         "ELSE CAST(h AS VARCHAR) END FROM (SELECT s.case_id, coalesce(ho.h, 0) AS h "
         f"FROM {src} s LEFT JOIN ho USING (case_id))",
@@ -167,13 +170,14 @@ def _features_sql(
     ]
     return f"""
 WITH inst AS (
-  SELECT i.case_id, i.activity, i."timestamp", i.event_index, i.resource
+  SELECT i.case_id, i.activity, i.start_timestamp, i."timestamp", i.event_index,
+    i.resource
   FROM instances i {cut} i.case_id IN (SELECT case_id FROM {src})
 ), ho AS (
   SELECT case_id, sum(CASE WHEN prev IS NOT NULL AND prev <> resource THEN 1 ELSE 0 END)
     AS h
   FROM (SELECT case_id, resource, lag(resource) OVER (
-          PARTITION BY case_id ORDER BY "timestamp", event_index) AS prev
+          PARTITION BY case_id ORDER BY {INSTANCE_ORDER}) AS prev
         FROM inst WHERE resource IS NOT NULL
           AND NOT ({sql_in("resource", cfg.ignore_resources)}))
   GROUP BY case_id

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from servops.log.engine import fetch_first, inline_cte
+from servops.log.schema import INSTANCE_ORDER
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -419,12 +420,8 @@ class EventLog:
             """
         )
         variants = self.fetchone(
-            """
-            SELECT count(DISTINCT trace) FROM (
-              SELECT case_id, string_agg(activity, chr(31) ORDER BY "timestamp", event_index)
-                AS trace
-              FROM instances GROUP BY case_id)
-            """
+            "SELECT count(DISTINCT trace) FROM (SELECT case_id, string_agg(activity, "
+            f"chr(31) ORDER BY {INSTANCE_ORDER}) AS trace FROM instances GROUP BY case_id)"
         )
         lifecycle = {
             str(k): int(v)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Literal
 from servops._validation import check_choice, check_interval
 from servops.errors import InvalidParameterError
 from servops.log.engine import quote
-from servops.log.schema import CORE_COLUMNS
+from servops.log.schema import CORE_COLUMNS, INSTANCE_ORDER, INSTANCE_ORDER_KEYS
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -36,9 +36,6 @@ __all__ = [
 ]
 
 WindowMode = Literal["contained", "intersecting", "started", "completed", "trim"]
-_ORDER_KEYS = ('coalesce(start_timestamp, "timestamp")', '"timestamp"', "event_index")
-#: Activity-instance order within a case (as in :mod:`servops.mining`).
-_ORDER = ", ".join(_ORDER_KEYS)
 
 
 def _lit(value: object) -> str:
@@ -202,7 +199,7 @@ def through_activity(log: EventLog, activities: Sequence[str]) -> EventLog:
 
 def _edge_activity(log: EventLog, activities: Sequence[str], *, last: bool) -> EventLog:
     direction = "DESC" if last else "ASC"
-    desc = ", ".join(f"{c} {direction}" for c in _ORDER_KEYS)
+    desc = ", ".join(f"{c} {direction}" for c in INSTANCE_ORDER_KEYS)
     pick = (
         f"SELECT case_id, activity, row_number() OVER (PARTITION BY case_id "
         f"ORDER BY {desc}) AS rn FROM {log.instances_sql} AS f"
@@ -248,7 +245,7 @@ def top_variants(log: EventLog, k: int) -> EventLog:
     """
     check_interval(k, "k", "top_variants", low=1, closed="left")
     traces = (
-        f"SELECT case_id, string_agg(activity, chr(31) ORDER BY {_ORDER}) AS trace "
+        f"SELECT case_id, string_agg(activity, chr(31) ORDER BY {INSTANCE_ORDER}) AS trace "
         f"FROM {log.instances_sql} AS f GROUP BY case_id"
     )
     top = (

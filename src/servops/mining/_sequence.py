@@ -25,13 +25,14 @@ Everything is window functions and joins: no per-case loop.
 from __future__ import annotations
 
 from servops.log.engine import seconds_between
+from servops.log.schema import INSTANCE_ORDER
 
 __all__ = ["ORDER", "continue_with", "sequence_sql", "timed_instances_sql"]
 
 _ENABLED = "coalesce(en.before_end, i.arrival)"
 
-#: Order of activity instances within a case.
-ORDER = 'coalesce(start_timestamp, "timestamp"), "timestamp", event_index'
+#: Order of activity instances within a case (:data:`servops.log.schema.INSTANCE_ORDER`).
+ORDER = INSTANCE_ORDER
 
 
 def continue_with(sql: str) -> str:
