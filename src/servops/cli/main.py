@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "servops.cli.blueprint",  # blueprint …
     "servops.cli.sim",  # simulate, twin …
     "servops.cli.staffing",  # forecast, staff, schedule
+    "servops.cli.report",  # report
     "servops.cli.demo",  # demo
 )
 

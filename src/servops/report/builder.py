@@ -28,7 +28,9 @@ __all__ = [
     "ReportContext",
     "Section",
     "build_report",
+    "build_sections",
     "render_report",
+    "render_sections",
 ]
 
 #: Section modules, in report order.
@@ -90,15 +92,20 @@ def _env() -> Environment:
     return env
 
 
-def render_report(
+def build_sections(
     ctx: ReportContext, modules: tuple[str, ...] = SECTION_MODULES
-) -> str:
-    """Build every section and return the report HTML."""
+) -> list[Section]:
+    """Build the sections that have something to say for ``ctx``, in report order."""
     sections: list[Section] = []
     for name in modules:
         section = importlib.import_module(name).build(ctx)
         if section is not None:
             sections.append(section)
+    return sections
+
+
+def render_sections(ctx: ReportContext, sections: list[Section]) -> str:
+    """Return the report HTML with ``sections``."""
     template = _env().get_template("report.html.j2")
     return template.render(
         title=ctx.title,
@@ -111,6 +118,13 @@ def render_report(
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         source=ctx.log.meta.name or ctx.log.meta.source,
     )
+
+
+def render_report(
+    ctx: ReportContext, modules: tuple[str, ...] = SECTION_MODULES
+) -> str:
+    """Build every section and return the report HTML."""
+    return render_sections(ctx, build_sections(ctx, modules))
 
 
 def build_report(

@@ -51,7 +51,8 @@ def build(ctx: ReportContext) -> Section:
         title=t("Overview", "概览"),
         html=html,
         summary=t(
-            f"{info.cases:,} cases and {info.events:,} events from {escape(info.source)}.",
+            f"{info.cases:,} case{'s' if info.cases != 1 else ''} and {info.events:,} "
+            f"event{'s' if info.events != 1 else ''} from {escape(info.source)}.",
             f"来自 {escape(info.source)} 的 {info.cases:,} 个案例、{info.events:,} 个事件。",
         ),
     )
