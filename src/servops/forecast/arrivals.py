@@ -527,6 +527,14 @@ class ArrivalForecaster:
         self.holiday_factor_ = hol_factor
         self.aht_profile_ = _aht_profile(s)
         self.model_ = _make_model(self.model, seasons, notes)
+        if self.model != "seasonal_naive" and len(y) < _MIN_FIT:
+            msg = (
+                f"{series.source or 'the series'}: {len(y)} interval(s) of "
+                f"{_interval_text(step)} from {s.start:%Y-%m-%d %H:%M} is too short to fit "
+                f"{self.model} (it needs at least {_MIN_FIT}). Use a shorter interval, "
+                f"a longer history, or the seasonal_naive model."
+            )
+            raise InvalidParameterError(msg)
         self.model_.fit(y.astype(float))
         self.notes_ = notes
         return self
@@ -608,6 +616,19 @@ def forecast_arrivals(
         .fit(series)
         .predict(horizon)
     )
+
+
+def _interval_text(step: float) -> str:
+    """``1d``, ``1h``, ``30m`` or ``90s``."""
+    for unit, secs in (("d", 86400), ("h", 3600), ("m", 60)):
+        if step >= secs and step % secs == 0:
+            return f"{int(step // secs)}{unit}"
+    return f"{step:g}s"
+
+
+#: Fewest intervals the exponential-smoothing fits take: statsforecast's ETS refuses
+#: fewer than 7 ("tiny datasets") and divides by zero on exactly 7.
+_MIN_FIT = 8
 
 
 def _make_model(name: str, seasons: list[int], notes: list[str]) -> Any:  # noqa: ANN401

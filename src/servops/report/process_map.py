@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import TYPE_CHECKING, Any, Literal
 
+from servops.errors import LogSchemaError
 from servops.log.engine import quantile, seconds_between
 from servops.mining.dfg import Dfg, discover_dfg
 
@@ -479,6 +480,9 @@ def _select(
     data: ProcessMapData, activities: int | None, paths: float
 ) -> tuple[MapLevel, list[tuple[int, int, int, int, float, float, float]]]:
     """The slider logic (mirrored in process_map.js): level and kept edges."""
+    if not data.levels:
+        msg = "the process map has no activities to draw (an empty log)"
+        raise ValueError(msg)
     want = len(data.nodes) if activities is None else max(1, activities)
     level = next((lv for lv in data.levels if lv.k >= want), data.levels[-1])
     edges = sorted(level.edges, key=lambda e: (-e[2], e[0], e[1]))
@@ -765,6 +769,12 @@ def write_map(
 ) -> Path:
     """Write the process map of ``log`` as ``.svg`` (static) or ``.html`` (interactive)."""
     data = process_map_data(log)
+    if not data.nodes:
+        msg = (
+            f"{log.meta.name or log.meta.source}: no activity instances to draw (the "
+            f"log is empty{' after its filters' if log.predicates else ''})."
+        )
+        raise LogSchemaError(msg)
     name = title or f"Process map — {log.meta.name or log.meta.source}"
     if path.suffix.lower() == ".svg":
         path.write_text(

@@ -379,9 +379,18 @@ def chart_kpi(
         usable = usable & ~small
     n_usable = int(usable.sum())
     if n_usable < 2:
+        if n_usable == 0:
+            hint = (
+                "No case of this log has a value for it: check the KPI config "
+                "(`servops kpi LOG` notes what it guessed; give yours with --config)."
+            )
+        elif by != "day":
+            hint = "Use a shorter period (--by day) or a longer log."
+        else:
+            hint = "The log is too short for a chart of this KPI."
         msg = (
             f"KPI {s.kpi!r} by {by} has {n_usable} usable period(s); a control chart "
-            "needs at least 2. Hint: use a shorter period (--by day) or a longer log."
+            f"needs at least 2. {hint}"
         )
         raise InvalidParameterError(msg)
     cc = ControlChart(

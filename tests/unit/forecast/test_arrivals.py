@@ -146,6 +146,24 @@ def test_not_fitted_and_bad_params():
         arrival_counts(so.read_log(shared_log("running-example.xes")), interval="7m")
 
 
+@pytest.mark.parametrize("n", [1, 2, 7])
+def test_too_short_a_history_is_named_not_a_library_crash(n):
+    s = ArrivalSeries(datetime(2024, 1, 1), timedelta(days=1), np.full(n, 3.0))
+    for model in ("mstl", "ets"):
+        with pytest.raises(InvalidParameterError, match=rf"{n} interval\(s\) of 1d"):
+            ArrivalForecaster(model).fit(s)  # type: ignore[arg-type]
+    # seasonal naive needs no fitting: it still forecasts
+    f = ArrivalForecaster("seasonal_naive").fit(s).predict(2)
+    assert f.mean.tolist() == [3.0, 3.0]
+    ArrivalForecaster("ets").fit(
+        ArrivalSeries(
+            datetime(2024, 1, 1),
+            timedelta(days=1),
+            np.array([3.0, 5, 4, 6, 2, 5, 4, 3]),
+        )
+    )
+
+
 def test_metrics_by_hand():
     assert (
         mase(np.array([3.0, 5]), np.array([4.0, 4]), np.array([1.0, 2, 3, 5]), 2) == 0.4

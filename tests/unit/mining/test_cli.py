@@ -86,6 +86,15 @@ def test_filters_apply_to_every_command():
     assert json.loads(out)["nodes"] == []
 
 
+@pytest.mark.parametrize("suffix", [".svg", ".html"])
+def test_map_of_an_emptied_log_says_so(tmp_path, suffix):
+    out = tmp_path / f"m{suffix}"
+    code, _, err = run("map", TINY, "-o", str(out), "--through", "Nope")
+    assert code == 1
+    assert "no activity instances to draw (the log is empty after its filters)" in err
+    assert not out.exists()
+
+
 def test_bad_filter_and_option_exit_1():
     code, _, err = run("dfg", TINY, "--where", "nocolumn=1")
     assert code == 1

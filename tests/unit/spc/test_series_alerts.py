@@ -108,8 +108,12 @@ def test_bad_kpi_and_chart(tiny_log, spike_log):
         kpi_series(tiny_log, "happiness")
     with pytest.raises(InvalidParameterError, match="does not fit KPI 'lead_time'"):
         chart_kpi(spike_log, "lead_time", chart="p")
-    with pytest.raises(InvalidParameterError, match="at least 2"):
+    with pytest.raises(
+        InvalidParameterError, match=r"at least 2\. Use a shorter period"
+    ):
         chart_kpi(tiny_log, "lead_time", by="month")
+    with pytest.raises(InvalidParameterError, match=r"0 usable .* No case of this log"):
+        chart_kpi(spike_log, "first_response", by="day")
     with pytest.raises(InvalidParameterError, match="'baseline' parameter"):
         chart_kpi(spike_log, "lead_time", baseline=400)
     with pytest.raises(InvalidParameterError, match="'by' parameter"):
