@@ -151,7 +151,7 @@ def test_too_short_a_history_is_named_not_a_library_crash(n):
     s = ArrivalSeries(datetime(2024, 1, 1), timedelta(days=1), np.full(n, 3.0))
     for model in ("mstl", "ets"):
         with pytest.raises(InvalidParameterError, match=rf"{n} interval\(s\) of 1d"):
-            ArrivalForecaster(model).fit(s)  # type: ignore[arg-type]
+            ArrivalForecaster(model).fit(s)
     # seasonal naive needs no fitting: it still forecasts
     f = ArrivalForecaster("seasonal_naive").fit(s).predict(2)
     assert f.mean.tolist() == [3.0, 3.0]
