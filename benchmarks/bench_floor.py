@@ -44,7 +44,8 @@ STEPS = {
     "pairing": """
         SELECT count(prev), max(prev_ts) FROM (
           SELECT lag(lifecycle) OVER w AS prev, lag("timestamp") OVER w AS prev_ts
-          FROM events WHERE lifecycle IN ('START', 'COMPLETE')
+          FROM events WHERE lifecycle IN ('START', 'COMPLETE') AND activity IN (
+            SELECT DISTINCT activity FROM events WHERE lifecycle = 'START')
           WINDOW w AS (PARTITION BY case_id, activity ORDER BY "timestamp", event_index))
         """,
     "dfg": """

@@ -197,7 +197,7 @@ def report(
         output.write_text(render_sections(ctx, sections), encoding="utf-8")
     summary = ReportSummary(
         report=str(output),
-        log=log.meta.name or log.meta.source,
+        log=log.label,
         sections=[{"id": s.id, "title": s.title} for s in sections],
         left_out=left_out,
     )

@@ -113,7 +113,7 @@ def _lazy_log(func: Callable[..., Any]) -> Callable[..., Any]:
     ``spc`` reads a plain numbers file itself and opens an event log only for
     ``--kpi``, so the log must not be read before the command knows which it is.
     """
-    sig = inspect.signature(func)
+    sig = inspect.signature(func, eval_str=True)  # resolve `from __future__` strings
     own = [p for n, p in sig.parameters.items() if n not in ("source", "open_source")]
     params = reading_parameters()
     source = params[0].replace(

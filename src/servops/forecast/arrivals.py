@@ -241,7 +241,7 @@ def arrival_counts(
         """
     )
     if not rows:
-        msg = f"arrival_counts: the log {log.meta.source!r} has no cases to count."
+        msg = log.nothing_message("no cases to count")
         raise LogSchemaError(msg)
     buckets = np.array([r[0] for r in rows], dtype=np.int64)
     lo = int(buckets[0])
@@ -258,7 +258,7 @@ def arrival_counts(
         counts,
         tz,
         aht if has_aht else None,
-        log.meta.name or log.meta.source,
+        log.label,
     )
 
 

@@ -329,7 +329,7 @@ class EventLog:
             if "closed" not in str(exc).lower():
                 raise
             msg = (
-                f"the DuckDB connection of log {self.meta.name or self.meta.source!r} is "
+                f"the DuckDB connection of log {self.label!r} is "
                 f"closed (its Workspace was closed). Use the log inside `with Workspace(...)`,"
                 f" or load it with servops.open_log(name, db=...), which keeps it open."
             )
@@ -369,6 +369,26 @@ class EventLog:
     def predicates(self) -> tuple[str, ...]:
         """The filters applied to this log."""
         return self._predicates
+
+    @property
+    def label(self) -> str:
+        """How messages name this log: its stored name, else its source."""
+        return self.meta.name or self.meta.source
+
+    def nothing_message(self, what: str) -> str:
+        """``"<label>: <what>."``, saying so when the filters left nothing.
+
+        Examples
+        --------
+        >>> log = tiny_log.with_meta(name="tiny")
+        >>> (
+        ...     log.nothing_message("no cases"),
+        ...     log.where("false").nothing_message("no cases"),
+        ... )
+        ('tiny: no cases.', 'tiny: no cases after its filters.')
+        """
+        after = " after its filters" if self._predicates else ""
+        return f"{self.label}: {what}{after}."
 
     def with_meta(self, **changes: Any) -> EventLog:  # noqa: ANN401
         """A copy of this handle with some metadata changed."""
@@ -448,6 +468,6 @@ class EventLog:
         )
 
     def __repr__(self) -> str:
-        name = self.meta.name or self.meta.source
+        name = self.label
         filt = f", {len(self._predicates)} filter(s)" if self._predicates else ""
         return f"<EventLog {name!r}{filt}>"

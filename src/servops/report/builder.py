@@ -116,7 +116,7 @@ def render_sections(ctx: ReportContext, sections: list[Section]) -> str:
             for s in sections
         ],
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        source=ctx.log.meta.name or ctx.log.meta.source,
+        source=ctx.log.label,
     )
 
 

@@ -770,12 +770,9 @@ def write_map(
     """Write the process map of ``log`` as ``.svg`` (static) or ``.html`` (interactive)."""
     data = process_map_data(log)
     if not data.nodes:
-        msg = (
-            f"{log.meta.name or log.meta.source}: no activity instances to draw (the "
-            f"log is empty{' after its filters' if log.predicates else ''})."
-        )
+        msg = log.nothing_message("no activity instances to draw")
         raise LogSchemaError(msg)
-    name = title or f"Process map — {log.meta.name or log.meta.source}"
+    name = title or f"Process map — {log.label}"
     if path.suffix.lower() == ".svg":
         path.write_text(
             render_svg(data, mode=mode, activities=activities, paths=paths, title=name),

@@ -139,7 +139,7 @@ def discover_model(
     rel = log.query(_instances_sql())
     tbl = rel.to_arrow_table()
     if tbl.num_rows == 0:
-        msg = f"{log.meta.source}: the log has no activity instances to learn from."
+        msg = log.nothing_message("no activity instances to learn from")
         raise LogSchemaError(msg)
     view = f"__discover_{abs(hash((id(log), id(tbl))))}"
     con.register(view, tbl)

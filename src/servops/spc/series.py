@@ -97,6 +97,14 @@ _ALIASES = {
     "cases": "arrivals",
     "volume": "arrivals",
 }
+#: What a KPI needs from the KPI config (said when a log gives it no value at all).
+_NEEDS = {
+    "first_response": " (it needs the config's first_response activities)",
+    "resolution_time": " (it needs the config's resolved activities)",
+    "fcr_rate": " (it needs the config's resolved activities)",
+    "reopen_rate": " (it needs the config's reopened and closed activities)",
+    "sla_breach_rate": " (it needs an SLA policy: an 'sla' list in the config)",
+}
 _DEFAULT_CHART = {"duration": "imr", "measure": "imr", "rate": "p", "count": "c"}
 _FITS = {
     "duration": ("imr", "xbar_r", "xbar_s", "ewma", "cusum"),
@@ -380,8 +388,9 @@ def chart_kpi(
     n_usable = int(usable.sum())
     if n_usable < 2:
         if n_usable == 0:
+            needs = _NEEDS.get(s.kpi, "")
             hint = (
-                "No case of this log has a value for it: check the KPI config "
+                f"No case of this log has a value for it{needs}: check the KPI config "
                 "(`servops kpi LOG` notes what it guessed; give yours with --config)."
             )
         elif by != "day":

@@ -91,7 +91,7 @@ def test_map_of_an_emptied_log_says_so(tmp_path, suffix):
     out = tmp_path / f"m{suffix}"
     code, _, err = run("map", TINY, "-o", str(out), "--through", "Nope")
     assert code == 1
-    assert "no activity instances to draw (the log is empty after its filters)" in err
+    assert "tiny.csv: no activity instances to draw after its filters." in err
     assert not out.exists()
 
 

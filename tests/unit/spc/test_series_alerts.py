@@ -112,7 +112,10 @@ def test_bad_kpi_and_chart(tiny_log, spike_log):
         InvalidParameterError, match=r"at least 2\. Use a shorter period"
     ):
         chart_kpi(tiny_log, "lead_time", by="month")
-    with pytest.raises(InvalidParameterError, match=r"0 usable .* No case of this log"):
+    with pytest.raises(
+        InvalidParameterError,
+        match=r"0 usable .* No case of this log has a value for it \(it needs the config.s first_resp",
+    ):
         chart_kpi(spike_log, "first_response", by="day")
     with pytest.raises(InvalidParameterError, match="'baseline' parameter"):
         chart_kpi(spike_log, "lead_time", baseline=400)
