@@ -70,7 +70,7 @@ def _instances_sql(bp: Blueprint) -> str:
           i.resource, i.event_index,
           lag(i.{ts}) OVER ({order}) AS prev_ts,
           lag(i.resource) OVER ({order}) AS prev_res,
-          min(coalesce(i.{st}, i.{ts})) OVER (PARTITION BY i.case_id) AS case_start,
+          min(least(coalesce(i.{st}, i.{ts}), i.{ts})) OVER (PARTITION BY i.case_id) AS case_start,
           max(i.{ts}) OVER (PARTITION BY i.case_id) AS case_end
         FROM instances i LEFT JOIN {mapping_sql(bp)} m ON i.activity = m.activity
       ) b
@@ -222,7 +222,7 @@ def case_totals(log: EventLog) -> CaseTotals:
     """Number of cases and the sum of case durations (first start to last end)."""
     row = log.fetchone(
         f"""SELECT count(*), coalesce(sum({seconds_between("s", "e")}), 0) FROM (
-              SELECT case_id, min(coalesce(start_timestamp, "timestamp")) AS s,
+              SELECT case_id, min(least(coalesce(start_timestamp, "timestamp"), "timestamp")) AS s,
                      max("timestamp") AS e
               FROM instances GROUP BY case_id)"""
     )

@@ -58,7 +58,7 @@ def case_features(
     from servops.log.engine import epoch_s, quantile, quote
 
     end = epoch_s('max("timestamp")')
-    start = epoch_s('min(coalesce(start_timestamp, "timestamp"))')
+    start = epoch_s('min(least(coalesce(start_timestamp, "timestamp"), "timestamp"))')
     dur = f"({end} - {start}) / 3600.0"
     if wait_hours is None:
         q = log.fetchone(

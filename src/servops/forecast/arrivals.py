@@ -1,6 +1,6 @@
 r"""Arrivals per interval: counting them in a log, forecasting them, and scoring forecasts.
 
-A case *arrives* at its first event (``min(coalesce(start_timestamp, timestamp))``);
+A case *arrives* at its first moment (the earliest start, or end where no start is known);
 arrivals are counted per interval of local wall-clock time (15, 30, 60 minutes or a day)
 so that the daily and weekly seasons line up with opening hours. Handle time per case is
 the sum of its activity instances' service times (``timestamp - start_timestamp``), where
@@ -222,7 +222,7 @@ def arrival_counts(
     """
     step = _interval_seconds(interval, "arrival_counts")
     tz = timezone or log.meta.timezone or "UTC"
-    first = 'min(coalesce(start_timestamp, "timestamp"))'
+    first = 'min(least(coalesce(start_timestamp, "timestamp"), "timestamp"))'
     work_filter = ""
     if activities:
         names = ", ".join("'" + a.replace("'", "''") + "'" for a in activities)

@@ -345,6 +345,24 @@ def _settle(
     )
 
 
+def _starts_after_end(
+    con: duckdb.DuckDBPyConnection, q: str, raw: RawSource
+) -> list[str]:
+    """A note on events that start after they end (kept; their service time is 0)."""
+    rows = con.execute(
+        f'SELECT event_index FROM {q} WHERE start_timestamp > "timestamp" '
+        "ORDER BY event_index"
+    ).fetchall()
+    if not rows:
+        return []
+    where = ", ".join(str(int(r[0]) + raw.first_row - 1) for r in rows[:8])
+    more = "…" if len(rows) > 8 else ""
+    return [
+        f"{len(rows)} event(s) start after they end ({raw.row_word}s {where}{more}): "
+        "kept, with their service time counted as 0"
+    ]
+
+
 def _finish(
     con: duckdb.DuckDBPyConnection,
     raw: RawSource,
@@ -365,6 +383,8 @@ def _finish(
     lifecycle_mode = plan.lifecycle_mode
     notes = list(plan.notes)
     has_start = plan.start_format is not None
+    if has_start:
+        notes += _starts_after_end(con, q, raw)
     instances = InstanceSource(con, instances_sql(q))
     if lifecycle_mode == "xes":
         n_start = fetch_first(

@@ -80,7 +80,7 @@ WITH inst AS (
   SELECT case_id, activity, resource, start_timestamp AS rec_start,
     "timestamp" AS end_ts,
     coalesce(start_timestamp, "timestamp") AS st,
-    min(coalesce(start_timestamp, "timestamp")) OVER (PARTITION BY case_id) AS arrival,
+    min(least(coalesce(start_timestamp, "timestamp"), "timestamp")) OVER (PARTITION BY case_id) AS arrival,
     row_number() OVER (PARTITION BY case_id ORDER BY {ORDER}) AS pos
   FROM instances
 ), points AS (

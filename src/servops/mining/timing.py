@@ -141,11 +141,12 @@ def case_durations(log: EventLog) -> pa.Table:
     [7200.0, 18000.0]
     """
     dur = seconds_between(
-        'min(coalesce(start_timestamp, "timestamp"))', 'max("timestamp")'
+        'min(least(coalesce(start_timestamp, "timestamp"), "timestamp"))',
+        'max("timestamp")',
     )
     return log.query(
         f"""
-        SELECT case_id, min(coalesce(start_timestamp, "timestamp")) AS start,
+        SELECT case_id, min(least(coalesce(start_timestamp, "timestamp"), "timestamp")) AS start,
           max("timestamp") AS "end", {dur} AS duration_s, count(*) AS instances
         FROM instances GROUP BY case_id ORDER BY case_id
         """
@@ -162,7 +163,8 @@ def duration_summary(log: EventLog) -> DurationSummary:
     (5, 5400.0)
     """
     dur = seconds_between(
-        'min(coalesce(start_timestamp, "timestamp"))', 'max("timestamp")'
+        'min(least(coalesce(start_timestamp, "timestamp"), "timestamp"))',
+        'max("timestamp")',
     )
     row = log.fetchone(
         f"""

@@ -143,7 +143,8 @@ def variants(log: EventLog, *, top: int | None = None) -> VariantsResult:
     if top is not None:
         check_interval(top, "top", "variants", low=1, closed="left")
     dur = seconds_between(
-        'min(coalesce(start_timestamp, "timestamp"))', 'max("timestamp")'
+        'min(least(coalesce(start_timestamp, "timestamp"), "timestamp"))',
+        'max("timestamp")',
     )
     limit = f"LIMIT {int(top)}" if top is not None else ""
     names = [str(r[0]) for r in log.fetchall(_ACTIVITIES)]

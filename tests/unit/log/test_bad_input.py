@@ -9,6 +9,7 @@ import pytest
 import servops as so
 from servops.errors import BadRowsError, LogSchemaError
 from servops.io import ColumnMap
+from servops.log import read_log_with_report
 from tests.paths import DATA, shared_log
 
 
@@ -126,3 +127,26 @@ def test_wrong_encoding_given(tmp_path):
 
 def test_tiny_fixture_is_intact():
     assert (DATA / "tiny.csv").read_text().count("\n") == 19
+
+
+def test_events_that_start_after_they_end_are_kept_and_reported(tmp_path):
+    path = _csv(
+        tmp_path,
+        "case,activity,start_timestamp,timestamp\n"
+        "c1,A,2024-01-01 10:00,2024-01-01 09:00\n"
+        "c1,B,2024-01-01 10:00,2024-01-01 11:00\n"
+        "c2,A,2024-01-02 12:00,2024-01-02 09:00\n",
+    )
+    log, report = read_log_with_report(path)
+    assert report.events == 3
+    assert "2 event(s) start after they end (rows 2, 4)" in " ".join(report.notes)
+    # a case begins at its earliest moment (c1 at 09:00, c2 at 09:00): no negative
+    # durations, and service time 0 for the backwards events
+    v = so.mining.variants(log)
+    assert sorted(x.mean_duration_s for x in v.variants) == [0.0, 7200.0]
+    t = so.mining.activity_times(log)
+    assert t.case_duration.min_s == 0.0
+    assert {a.activity: a.service_mean_s for a in t.activities} == {
+        "A": 0.0,
+        "B": 3600.0,
+    }

@@ -28,7 +28,7 @@ def build(ctx: ReportContext) -> Section:
     weeks = ctx.log.fetchall(
         """
         SELECT date_trunc('week', first) AS wk, count(*) FROM (
-          SELECT case_id, min(coalesce(start_timestamp, "timestamp")) AS first
+          SELECT case_id, min(least(coalesce(start_timestamp, "timestamp"), "timestamp")) AS first
           FROM instances GROUP BY case_id)
         GROUP BY wk ORDER BY wk
         """
