@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from servops.log.engine import seconds_between
-from servops.log.schema import INSTANCE_ORDER
+from servops.log.schema import BEGIN, INSTANCE_ORDER
 
 if TYPE_CHECKING:
     from servops.blueprint.model import Blueprint
@@ -222,7 +222,7 @@ def case_totals(log: EventLog) -> CaseTotals:
     """Number of cases and the sum of case durations (first start to last end)."""
     row = log.fetchone(
         f"""SELECT count(*), coalesce(sum({seconds_between("s", "e")}), 0) FROM (
-              SELECT case_id, min(least(coalesce(start_timestamp, "timestamp"), "timestamp")) AS s,
+              SELECT case_id, min({BEGIN}) AS s,
                      max("timestamp") AS e
               FROM instances GROUP BY case_id)"""
     )

@@ -9,7 +9,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import typer
 
@@ -20,10 +20,14 @@ from servops.log import DEFAULT_WORKSPACE, EventLog, open_log
 __all__ = [
     "DbOpt",
     "JsonOpt",
+    "KpiConfigOpt",
+    "ReportLangOpt",
+    "ReportOpt",
     "apply_filters",
     "log_command",
     "progress",
     "read_options",
+    "report_lang",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -32,6 +36,29 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document."
 DbOpt = Annotated[
     Path, typer.Option("--db", help="Workspace file holding stored logs.")
 ]
+KpiConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help="KPI/SLA YAML config (default: guessed from activity names).",
+        show_default=False,
+    ),
+]
+ReportOpt = Annotated[
+    Path, typer.Option("--output", "-o", help="Report file to write.")
+]
+ReportLangOpt = Annotated[
+    str, typer.Option("--lang", help="Report language: en or zh.")
+]
+
+
+def report_lang(lang: str) -> Literal["en", "zh"]:
+    """``lang`` checked as a report language."""
+    if lang not in ("en", "zh"):
+        msg = f"--lang must be 'en' or 'zh'; got {lang!r}."
+        raise InvalidParameterError(msg)
+    return "zh" if lang == "zh" else "en"
 
 
 def _option(

@@ -7,9 +7,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from servops.cli._common import DbOpt, JsonOpt, progress
+from servops.cli._common import (
+    DbOpt,
+    JsonOpt,
+    ReportLangOpt,
+    ReportOpt,
+    progress,
+    report_lang,
+)
 from servops.cli._render import emit
-from servops.errors import InvalidParameterError
 from servops.log import DEFAULT_WORKSPACE
 
 if TYPE_CHECKING:
@@ -19,12 +25,8 @@ __all__ = ["register"]
 
 
 def demo(
-    output: Annotated[
-        Path, typer.Option("--output", "-o", help="Report file to write.")
-    ] = Path("servops-report.html"),
-    lang: Annotated[
-        str, typer.Option("--lang", help="Report language: en or zh.")
-    ] = "en",
+    output: ReportOpt = Path("servops-report.html"),
+    lang: ReportLangOpt = "en",
     db: DbOpt = Path(DEFAULT_WORKSPACE),
     data_dir: Annotated[
         Path,
@@ -42,9 +44,7 @@ def demo(
     problems to find: an overloaded second-level team, a reopen loop in Access tickets,
     slow first responses to email, and a new agent who is slower.
     """
-    if lang not in ("en", "zh"):
-        msg = f"The 'lang' parameter must be 'en' or 'zh'. Got {lang!r} instead."
-        raise InvalidParameterError(msg)
+    language = report_lang(lang)
     from servops.demo import run_demo
 
     with progress("demo") as stage:
@@ -52,7 +52,7 @@ def demo(
             out=output,
             db=db,
             data_dir=data_dir,
-            lang=lang,  # type: ignore[arg-type]
+            lang=language,
             cases=cases,
             seed=seed,
             stage=stage,

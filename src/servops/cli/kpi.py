@@ -17,6 +17,7 @@ from typing import (
 import typer
 
 from servops.cli._common import JsonOpt, log_command, progress
+from servops.cli._common import KpiConfigOpt as ConfigOpt
 from servops.cli._render import emit, err_console, fmt_duration, simple_table
 from servops.errors import InvalidParameterError
 from servops.kpi import compute_kpis, load_config, root_causes, sla_report
@@ -40,17 +41,6 @@ def _typed(func: F) -> F:
     """
     func.__annotations__ = get_type_hints(func, include_extras=True)
     return func
-
-
-ConfigOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--config",
-        "-c",
-        help="KPI/SLA YAML config (default: guessed from activity names).",
-        show_default=False,
-    ),
-]
 
 
 def _config(log: EventLog, path: Path | None) -> KpiConfig:

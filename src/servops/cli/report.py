@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING, Annotated, Any, get_type_hints
 
 import typer
 
-from servops.cli._common import JsonOpt, log_command, progress
+from servops.cli._common import (
+    JsonOpt,
+    KpiConfigOpt,
+    ReportLangOpt,
+    ReportOpt,
+    log_command,
+    progress,
+    report_lang,
+)
 from servops.cli._render import emit
 from servops.errors import InvalidParameterError
 from servops.log import EventLog
@@ -52,24 +60,12 @@ class ReportSummary:
 
 def report(
     log: EventLog,
-    output: Annotated[
-        Path, typer.Option("--output", "-o", help="Report file to write.")
-    ] = Path("servops-report.html"),
-    lang: Annotated[
-        str, typer.Option("--lang", help="Report language: en or zh.")
-    ] = "en",
+    output: ReportOpt = Path("servops-report.html"),
+    lang: ReportLangOpt = "en",
     title: Annotated[
         str | None, typer.Option("--title", help="Report title.", show_default=False)
     ] = None,
-    config: Annotated[
-        Path | None,
-        typer.Option(
-            "--config",
-            "-c",
-            help="KPI/SLA YAML config (default: guessed from activity names).",
-            show_default=False,
-        ),
-    ] = None,
+    config: KpiConfigOpt = None,
     blueprint: Annotated[
         Path | None,
         typer.Option(
@@ -116,9 +112,7 @@ def report(
     ] = None,
     interval: Annotated[
         str,
-        typer.Option(
-            "--interval", help="Staffing section: interval length (15m, 1h…)."
-        ),
+        typer.Option("--interval", help="Staffing section: interval, 15m, 30m or 1h."),
     ] = "1h",
     aht: Annotated[
         str | None,
@@ -142,9 +136,7 @@ def report(
         render_sections,
     )
 
-    if lang not in ("en", "zh"):
-        msg = f"--lang must be 'en' or 'zh'; got {lang!r}."
-        raise InvalidParameterError(msg)
+    language = report_lang(lang)
     feedback_opts = (text_column, score_column, case_column, date_column)
     if feedback is None and any(feedback_opts):
         msg = "--text-column, --score-column, --case-column and --date-column need --feedback FILE."
@@ -177,11 +169,10 @@ def report(
             )
             if v
         }
-    zh = lang == "zh"
     ctx = ReportContext(
         log=log,
-        lang="zh" if zh else "en",
-        title=title or ("服务运营报告" if zh else "Service report"),
+        lang=language,
+        title=title or ("服务运营报告" if language == "zh" else "Service report"),
         extras=extras,
     )
     sections = []

@@ -42,6 +42,7 @@ import numpy as np
 from servops._validation import check_choice, check_interval
 from servops.errors import InvalidParameterError, LogSchemaError, NotFittedError
 from servops.log.engine import epoch_s, local_time, quote, seconds_between
+from servops.log.schema import BEGIN
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -222,7 +223,7 @@ def arrival_counts(
     """
     step = _interval_seconds(interval, "arrival_counts")
     tz = timezone or log.meta.timezone or "UTC"
-    first = 'min(least(coalesce(start_timestamp, "timestamp"), "timestamp"))'
+    first = f"min({BEGIN})"
     work_filter = ""
     if activities:
         names = ", ".join("'" + a.replace("'", "''") + "'" for a in activities)

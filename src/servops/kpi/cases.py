@@ -40,6 +40,7 @@ from servops.log.engine import (
     quote,
     seconds_between,
 )
+from servops.log.schema import BEGIN
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -193,7 +194,7 @@ def case_ctes(cfg: KpiConfig, attrs: dict[str, str]) -> str:
     reopen = sql_in("activity", cfg.reopened)
     inst = f"""(
   SELECT case_id, activity, "timestamp" AS ts,
-    least(coalesce(start_timestamp, "timestamp"), "timestamp") AS st,
+    {BEGIN} AS st,
     resource, event_index {"".join(f", {quote(a)}" for a in attrs)}
   FROM instances
 )"""
@@ -291,7 +292,7 @@ def _pauses_sql(cfg: KpiConfig, as_of_sql: str) -> str:
     return f"""
 WITH seq AS (
   SELECT case_id, activity, "timestamp" AS ts, event_index,
-    least(coalesce(start_timestamp, "timestamp"), "timestamp") AS st
+    {BEGIN} AS st
   FROM instances
 ), nxt AS (
   SELECT *, lead(st) OVER ({order}) AS __next{ends}

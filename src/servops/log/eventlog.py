@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from servops.log.engine import fetch_first, inline_cte
-from servops.log.schema import INSTANCE_ORDER
+from servops.log.schema import BEGIN, INSTANCE_ORDER
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -427,14 +427,14 @@ class EventLog:
     def info(self) -> LogInfo:
         """Sizes, time span, lifecycle mix and attributes."""
         row = self.fetchone(
-            """
+            f"""
             SELECT
               (SELECT count(DISTINCT case_id) FROM events),
               (SELECT count(*) FROM events),
               (SELECT count(*) FROM instances),
               (SELECT count(DISTINCT activity) FROM events),
               (SELECT count(DISTINCT resource) FROM events),
-              (SELECT min(least(coalesce(start_timestamp, "timestamp"), "timestamp"))
+              (SELECT min({BEGIN})
                  FROM events),
               (SELECT max("timestamp") FROM events)
             """

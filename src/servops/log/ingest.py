@@ -79,12 +79,11 @@ def _describe_bad(
         by_kind.setdefault(kind, []).append((idx, value))
     parts = []
     for kind, items in by_kind.items():
-        rows = ", ".join(str(r + raw.first_row - 1) for r, _ in items[:8])
-        more = "…" if len(items) > 8 else ""
+        rows = _rows_text(raw, [r for r, _ in items], len(items))
         values = list(dict.fromkeys(v for _, v in items if v))[:4]
         shown = f" (values like {', '.join(repr(v) for v in values)})" if values else ""
         parts.append(
-            f"{kind} in column {column_of.get(kind)!r} at {raw.row_word}s {rows}{more}{shown}"
+            f"{kind} in column {column_of.get(kind)!r} at {raw.row_word}s {rows}{shown}"
         )
     hint = (
         "Hint: fix those rows, give the date format with --timestamp-format or "
@@ -345,20 +344,26 @@ def _settle(
     )
 
 
+def _rows_text(raw: RawSource, indexes: list[int], count: int) -> str:
+    """The source rows (or records) of the first eight of ``count`` 1-based indexes."""
+    more = "…" if count > 8 else ""
+    return ", ".join(str(i + raw.first_row - 1) for i in indexes[:8]) + more
+
+
 def _starts_after_end(
     con: duckdb.DuckDBPyConnection, q: str, raw: RawSource
 ) -> list[str]:
     """A note on events that start after they end (kept; their service time is 0)."""
     rows = con.execute(
-        f'SELECT event_index FROM {q} WHERE start_timestamp > "timestamp" '
-        "ORDER BY event_index"
+        f"SELECT event_index, count(*) OVER () FROM {q} "
+        'WHERE start_timestamp > "timestamp" ORDER BY event_index LIMIT 8'
     ).fetchall()
     if not rows:
         return []
-    where = ", ".join(str(int(r[0]) + raw.first_row - 1) for r in rows[:8])
-    more = "…" if len(rows) > 8 else ""
+    count = int(rows[0][1])
+    where = _rows_text(raw, [int(r[0]) for r in rows], count)
     return [
-        f"{len(rows)} event(s) start after they end ({raw.row_word}s {where}{more}): "
+        f"{count} event(s) start after they end ({raw.row_word}s {where}): "
         "kept, with their service time counted as 0"
     ]
 

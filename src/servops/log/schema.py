@@ -30,7 +30,13 @@ no ``start_timestamp``.
 
 from __future__ import annotations
 
-__all__ = ["CORE_COLUMNS", "INSTANCE_ORDER", "INSTANCE_ORDER_KEYS", "ORDER"]
+__all__ = [
+    "BEGIN",
+    "CORE_COLUMNS",
+    "INSTANCE_ORDER",
+    "INSTANCE_ORDER_KEYS",
+    "ORDER",
+]
 
 CORE_COLUMNS = (
     "case_id",
@@ -54,3 +60,7 @@ INSTANCE_ORDER_KEYS = (
 )
 #: :data:`INSTANCE_ORDER_KEYS` as an SQL ORDER BY list.
 INSTANCE_ORDER = ", ".join(INSTANCE_ORDER_KEYS)
+
+#: When an activity instance began, for durations: its start, or its end where no start
+#: is known or the recorded start is after the end. A case begins at the least of these.
+BEGIN = 'least(coalesce(start_timestamp, "timestamp"), "timestamp")'

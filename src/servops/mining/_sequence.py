@@ -25,7 +25,7 @@ Everything is window functions and joins: no per-case loop.
 from __future__ import annotations
 
 from servops.log.engine import seconds_between
-from servops.log.schema import INSTANCE_ORDER
+from servops.log.schema import BEGIN, INSTANCE_ORDER
 
 __all__ = ["ORDER", "continue_with", "sequence_sql", "timed_instances_sql"]
 
@@ -80,7 +80,7 @@ WITH inst AS (
   SELECT case_id, activity, resource, start_timestamp AS rec_start,
     "timestamp" AS end_ts,
     coalesce(start_timestamp, "timestamp") AS st,
-    min(least(coalesce(start_timestamp, "timestamp"), "timestamp")) OVER (PARTITION BY case_id) AS arrival,
+    min({BEGIN}) OVER (PARTITION BY case_id) AS arrival,
     row_number() OVER (PARTITION BY case_id ORDER BY {ORDER}) AS pos
   FROM instances
 ), points AS (

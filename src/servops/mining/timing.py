@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from servops.log.engine import quantile, seconds_between
+from servops.log.schema import BEGIN
 from servops.mining._sequence import continue_with, timed_instances_sql
 
 if TYPE_CHECKING:
@@ -141,12 +142,12 @@ def case_durations(log: EventLog) -> pa.Table:
     [7200.0, 18000.0]
     """
     dur = seconds_between(
-        'min(least(coalesce(start_timestamp, "timestamp"), "timestamp"))',
+        f"min({BEGIN})",
         'max("timestamp")',
     )
     return log.query(
         f"""
-        SELECT case_id, min(least(coalesce(start_timestamp, "timestamp"), "timestamp")) AS start,
+        SELECT case_id, min({BEGIN}) AS start,
           max("timestamp") AS "end", {dur} AS duration_s, count(*) AS instances
         FROM instances GROUP BY case_id ORDER BY case_id
         """
@@ -163,7 +164,7 @@ def duration_summary(log: EventLog) -> DurationSummary:
     (5, 5400.0)
     """
     dur = seconds_between(
-        'min(least(coalesce(start_timestamp, "timestamp"), "timestamp"))',
+        f"min({BEGIN})",
         'max("timestamp")',
     )
     row = log.fetchone(

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from servops._validation import check_interval
 from servops.log.engine import quantile, seconds_between
+from servops.log.schema import BEGIN
 from servops.mining._sequence import ORDER, continue_with
 
 if TYPE_CHECKING:
@@ -143,7 +144,7 @@ def variants(log: EventLog, *, top: int | None = None) -> VariantsResult:
     if top is not None:
         check_interval(top, "top", "variants", low=1, closed="left")
     dur = seconds_between(
-        'min(least(coalesce(start_timestamp, "timestamp"), "timestamp"))',
+        f"min({BEGIN})",
         'max("timestamp")',
     )
     limit = f"LIMIT {int(top)}" if top is not None else ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
+from servops.log.schema import BEGIN
 from servops.report.builder import ReportContext, Section
 from servops.report.charts import bar_chart, kpi_cards
 
@@ -26,9 +27,9 @@ def build(ctx: ReportContext) -> Section:
         ]
     )
     weeks = ctx.log.fetchall(
-        """
+        f"""
         SELECT date_trunc('week', first) AS wk, count(*) FROM (
-          SELECT case_id, min(least(coalesce(start_timestamp, "timestamp"), "timestamp")) AS first
+          SELECT case_id, min({BEGIN}) AS first
           FROM instances GROUP BY case_id)
         GROUP BY wk ORDER BY wk
         """
