@@ -11,7 +11,12 @@ Every error servops raises on purpose is a :class:`ServopsError`; the CLI prints
     ├── WorkspaceError        (LookupError)  a stored log is missing, or exists already
     ├── NotFittedError        (AttributeError)
     ├── UnstableSystemError   (ValueError)   offered load >= servers (Erlang C, simulation)
-    └── SimulationError       (RuntimeError) a kernel invariant broke: a bug, please report it
+    ├── SimulationError       (RuntimeError) a kernel invariant broke: a bug, please report it
+    ├── NotFoundError         (LookupError)  a ticket, user, group… of the service does not exist
+    ├── PermissionDeniedError                the caller's role or organisation may not do this
+    ├── AuthenticationError                  no, unknown, expired or revoked credentials
+    └── ConflictError                        the change clashes with the current state (version,
+                                             unique name, transition not allowed from this state)
 
 Messages say what is wrong, the rule, what was received, and a hint.
 """
@@ -19,11 +24,15 @@ Messages say what is wrong, the rule, what was received, and a hint.
 from __future__ import annotations
 
 __all__ = [
+    "AuthenticationError",
     "BadRowsError",
     "ConfigError",
+    "ConflictError",
     "InvalidParameterError",
     "LogSchemaError",
     "NotFittedError",
+    "NotFoundError",
+    "PermissionDeniedError",
     "ServopsError",
     "SimulationError",
     "UnstableSystemError",
@@ -78,3 +87,27 @@ class UnstableSystemError(ServopsError, ValueError):
 
 class SimulationError(ServopsError, RuntimeError):
     """A simulation-kernel invariant broke. This is a bug in servops."""
+
+
+class NotFoundError(ServopsError, LookupError):
+    """A ticket, user, group, token, survey or webhook of the service does not exist.
+
+    The API answers 404. A customer asking for another organisation's ticket also gets this
+    error (not :class:`PermissionDeniedError`), so ticket numbers of others do not leak.
+    """
+
+
+class PermissionDeniedError(ServopsError):
+    """The caller is known but their role, scopes or organisation do not allow this (403)."""
+
+
+class AuthenticationError(ServopsError):
+    """No credentials, or unknown, expired or revoked ones (401)."""
+
+
+class ConflictError(ServopsError):
+    """The change clashes with the current state (409).
+
+    A stale ``version``, a name that exists already, a transition the state machine does not
+    allow from the ticket's state, a survey answered already.
+    """
