@@ -1,0 +1,375 @@
+"""Periods (hour, day, week, month, quarter) of a time zone: THE period module.
+
+Every figure cut by period — KPI tables, SPC series, feedback trends, the report's
+weekly arrivals — takes its periods from here, in the log's (or KPI config's) time zone:
+
+* :func:`bucket_sql` builds the SQL key of the local period of an epoch-seconds column;
+  :func:`key_starts` turns the few result keys back into the periods' first moments;
+* :func:`period_grid` lists every period between two, and :func:`period_label` names one;
+* :func:`censored_periods` flags the periods the log covers only partly (cut by its
+  first or last day), which trends, week-over-week deltas and control charts leave out.
+
+Cutting a timestamp into its local day, week or month with the engine's time-zone
+conversion costs a calendar lookup per value (the slowest part of the KPI aggregation on
+millions of cases). A zone's offset from UTC changes only at a few instants a year, so
+the local time is ``epoch + offset`` with the offset read off a small ``CASE`` over the
+zone's transitions in the data's span (found once with :mod:`zoneinfo`). The period key
+is then integer arithmetic: the local hour or day number, the Monday of its week, or the
+month index ``12 * year + month - 1`` (of the quarter's first month for quarters; a
+``CASE`` over the span's month starts). Only the few result rows are turned back into
+dates (:func:`key_dates`, :func:`key_starts`).
+
+The SQL is ``CASE``, ``floor``, ``CAST`` and arithmetic (portable); the caller turns
+timestamps into epoch seconds with the engine's ``epoch_s``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from typing import TYPE_CHECKING, Literal, get_args
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pyarrow as pa
+
+from servops.errors import InvalidParameterError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+__all__ = [
+    "PERIODS",
+    "Period",
+    "bucket_sql",
+    "censored_periods",
+    "key_dates",
+    "key_starts",
+    "local_day_sql",
+    "period_end",
+    "period_grid",
+    "period_key_sql",
+    "period_label",
+    "period_start",
+    "step_sql",
+    "utc_offsets",
+]
+
+Period = Literal["hour", "day", "week", "month", "quarter"]
+#: The periods, shortest first.
+PERIODS: tuple[str, ...] = get_args(Period)
+_DAY = 86400
+_HOUR = 3600
+_EPOCH_DAY = date(1970, 1, 1)
+_PROBE = 6 * 3600  # transitions are months apart; probe the offset every 6 hours
+
+
+def _offset(zone: ZoneInfo, t: int) -> int:
+    off = datetime.fromtimestamp(t, zone).utcoffset()
+    return 0 if off is None else int(off.total_seconds())
+
+
+@lru_cache(maxsize=64)
+def utc_offsets(
+    timezone: str, first_year: int, last_year: int
+) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The zone's UTC offsets from ``first_year`` to ``last_year`` (inclusive).
+
+    Returns
+    -------
+    (edges, offsets)
+        ``offsets[i]`` (seconds) holds from ``edges[i - 1]`` up to ``edges[i]`` (epoch
+        seconds of the transitions, exact to the second); ``offsets[0]`` before the
+        first edge, ``offsets[-1]`` after the last.
+
+    Examples
+    --------
+    >>> edges, offs = utc_offsets("Europe/Amsterdam", 2025, 2025)
+    >>> [datetime.fromtimestamp(e, UTC).isoformat() for e in edges]
+    ['2025-03-30T01:00:00+00:00', '2025-10-26T01:00:00+00:00']
+    >>> offs
+    (3600, 7200, 3600)
+    """
+    zone = ZoneInfo(timezone)
+    lo = int(datetime(max(first_year, 1), 1, 1, tzinfo=UTC).timestamp())
+    hi = int(datetime(min(last_year + 1, 9999), 1, 1, tzinfo=UTC).timestamp())
+    edges: list[int] = []
+    offsets = [_offset(zone, lo)]
+    t = lo
+    while t < hi:  # a loop over 6-hour probes (1,460 a year), not over data
+        nxt = min(t + _PROBE, hi)
+        off = _offset(zone, nxt)
+        if off != offsets[-1]:
+            a, b = t, nxt  # offset(a) is the old one, offset(b) the new one
+            while b - a > 1:
+                mid = (a + b) // 2
+                if _offset(zone, mid) == off:
+                    b = mid
+                else:
+                    a = mid
+            edges.append(b)
+            offsets.append(off)
+        t = nxt
+    return tuple(edges), tuple(offsets)
+
+
+def step_sql(expr: str, edges: Sequence[int], values: Sequence[int]) -> str:
+    """``values[i]`` for ``edges[i - 1] <= expr < edges[i]``, as a balanced ``CASE``.
+
+    ``len(values) == len(edges) + 1``; ``expr`` must not be ``NULL`` (guard outside).
+    The tree has depth log2(len(values)), so each row makes a handful of comparisons.
+
+    Examples
+    --------
+    >>> step_sql("x", [10], [1, 2])
+    'CASE WHEN x < 10 THEN 1 ELSE 2 END'
+    """
+
+    def tree(lo: int, hi: int) -> str:
+        if lo == hi:
+            return str(int(values[lo]))
+        mid = (lo + hi + 1) // 2
+        return (
+            f"CASE WHEN {expr} < {int(edges[mid - 1])} THEN {tree(lo, mid - 1)} "
+            f"ELSE {tree(mid, hi)} END"
+        )
+
+    return tree(0, len(values) - 1)
+
+
+def _month_key(year: int, month: int) -> int:
+    return 12 * year + month - 1
+
+
+def _local_epoch_sql(epoch: str, timezone: str, first_year: int, last_year: int) -> str:
+    edges, offsets = utc_offsets(timezone, first_year - 1, last_year + 1)
+    return f"({epoch} + {step_sql(epoch, edges, offsets)})"
+
+
+def local_day_sql(epoch: str, timezone: str, first_year: int, last_year: int) -> str:
+    """SQL for the local day number (days since 1970-01-01) of ``epoch`` seconds.
+
+    ``epoch`` should be a column (it is repeated in the offset lookup). The span
+    ``first_year..last_year`` (UTC years of the data) bounds the zone transitions that
+    are looked up. ``NULL`` stays ``NULL``.
+    """
+    local = _local_epoch_sql(epoch, timezone, first_year, last_year)
+    return f"CAST(floor(floor({local}) / {_DAY}) AS BIGINT)"
+
+
+def period_key_sql(day: str, by: Period | None, first_year: int, last_year: int) -> str:
+    """SQL for the integer period key of a local day number column ``day``.
+
+    ``day``: the day number itself; ``week``: the day number of its Monday;
+    ``month``: ``12 * year + month - 1``; ``quarter``: the month key of the quarter's
+    first month; ``None``: 0. ``NULL`` stays ``NULL``. (``hour`` needs the time of
+    day: see :func:`bucket_sql`.)
+
+    Examples
+    --------
+    >>> period_key_sql("d", "week", 2025, 2025)
+    '(d - (((d + 3) % 7) + 7) % 7)'
+    """
+    if by is None:
+        return f"CASE WHEN {day} IS NULL THEN NULL ELSE 0 END"
+    if by == "day":
+        return day
+    if by == "week":  # 1970-01-01 was a Thursday: (day + 3) mod 7 is 0 on Mondays
+        return f"({day} - ((({day} + 3) % 7) + 7) % 7)"
+    if by == "hour":
+        msg = "period_key_sql works on day numbers; hours need bucket_sql."
+        raise InvalidParameterError(msg)
+    starts, keys = [], [_month_key(first_year - 2, 12)]
+    for y in range(first_year - 1, last_year + 2):
+        for m in range(1, 13):
+            starts.append((date(y, m, 1) - _EPOCH_DAY).days)
+            keys.append(_month_key(y, m if by == "month" else m - (m - 1) % 3))
+    return f"CASE WHEN {day} IS NULL THEN NULL ELSE {step_sql(day, starts, keys)} END"
+
+
+def bucket_sql(
+    epoch: str, by: Period | None, timezone: str, first_year: int, last_year: int
+) -> str:
+    """SQL for the integer key of the local period of ``epoch`` (seconds since 1970).
+
+    THE period expression of servops: the hour, day, week (Monday first), month or
+    quarter that the instant falls in on the wall clock of ``timezone``. ``epoch``
+    should be a column (it is repeated); ``first_year..last_year`` bound the zone's
+    transitions looked up (the UTC years of the data). Turn keys back into period
+    starts with :func:`key_starts`.
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> t = int(datetime(2024, 3, 31, 23, 30, tzinfo=UTC).timestamp())  # Mon 01:30 CEST
+    >>> sql = bucket_sql("e", "week", "Europe/Amsterdam", 2024, 2024)
+    >>> k = duckdb.sql(f"SELECT {sql} FROM (SELECT {t} AS e)").fetchall()[0][0]
+    >>> key_starts([k], "week")
+    [datetime.datetime(2024, 4, 1, 0, 0)]
+    """
+    if by == "hour":
+        local = _local_epoch_sql(epoch, timezone, first_year, last_year)
+        return f"CAST(floor(floor({local}) / {_HOUR}) AS BIGINT)"
+    day = local_day_sql(epoch, timezone, first_year, last_year)
+    return period_key_sql(f"({day})", by, first_year, last_year)
+
+
+def key_dates(keys: pa.Array | pa.ChunkedArray, by: Period | None) -> pa.Array:
+    """Period keys (from :func:`period_key_sql`) back to the periods' first days."""
+    k = np.asarray(keys.to_numpy(zero_copy_only=False), dtype=np.int64)
+    if by is None:
+        days = np.zeros(k.size, dtype=np.int64)
+    elif by in ("month", "quarter"):
+        months = (k // 12 - 1970) * 12 + k % 12
+        days = months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+    elif by == "hour":
+        days = k // 24
+    else:
+        days = k
+    return pa.array(days.astype(np.int32), pa.int32()).cast(pa.date32())
+
+
+def key_starts(keys: Sequence[int], by: Period) -> list[datetime]:
+    """Period keys (from :func:`bucket_sql`) back to the periods' first local moments.
+
+    Examples
+    --------
+    >>> key_starts([12 * 2024 + 3], "quarter")
+    [datetime.datetime(2024, 4, 1, 0, 0)]
+    """
+    out = []
+    for k in keys:
+        if by == "hour":
+            out.append(datetime(1970, 1, 1) + timedelta(hours=int(k)))
+        elif by in ("month", "quarter"):
+            out.append(datetime(int(k) // 12, int(k) % 12 + 1, 1))
+        else:
+            out.append(datetime(1970, 1, 1) + timedelta(days=int(k)))
+    return out
+
+
+def period_start(moment: datetime, by: Period) -> datetime:
+    """The first moment of the period holding ``moment`` (a local wall-clock time).
+
+    Examples
+    --------
+    >>> period_start(datetime(2024, 5, 17, 13, 5), "quarter")
+    datetime.datetime(2024, 4, 1, 0, 0)
+    >>> period_start(datetime(2024, 5, 17, 13, 5), "week")
+    datetime.datetime(2024, 5, 13, 0, 0)
+    """
+    m = moment.replace(tzinfo=None)
+    if by == "hour":
+        return m.replace(minute=0, second=0, microsecond=0)
+    d = datetime(m.year, m.month, m.day)
+    if by == "day":
+        return d
+    if by == "week":
+        return d - timedelta(days=d.weekday())
+    if by == "month":
+        return d.replace(day=1)
+    return datetime(d.year, d.month - (d.month - 1) % 3, 1)
+
+
+def period_end(start: datetime, by: Period) -> datetime:
+    """The first moment of the period after the one starting at ``start``.
+
+    Examples
+    --------
+    >>> period_end(datetime(2024, 11, 1), "quarter")
+    datetime.datetime(2025, 2, 1, 0, 0)
+    """
+    if by == "hour":
+        return start + timedelta(hours=1)
+    if by == "day":
+        return start + timedelta(days=1)
+    if by == "week":
+        return start + timedelta(days=7)
+    months = 1 if by == "month" else 3
+    m = start.month - 1 + months
+    return start.replace(year=start.year + m // 12, month=m % 12 + 1)
+
+
+def period_grid(
+    first: datetime | date, last: datetime | date, by: Period
+) -> list[datetime]:
+    """Every period start from the period of ``first`` to the period of ``last``.
+
+    Examples
+    --------
+    >>> [
+    ...     d.date().isoformat()
+    ...     for d in period_grid(date(2024, 1, 31), date(2024, 3, 1), "month")
+    ... ]
+    ['2024-01-01', '2024-02-01', '2024-03-01']
+    """
+    lo = (
+        first
+        if isinstance(first, datetime)
+        else datetime(first.year, first.month, first.day)
+    )
+    hi = (
+        last
+        if isinstance(last, datetime)
+        else datetime(last.year, last.month, last.day)
+    )
+    out: list[datetime] = []
+    p = period_start(lo, by)
+    while p <= hi:  # a loop over periods (hundreds), not over cases
+        out.append(p)
+        p = period_end(p, by)
+    return out
+
+
+def period_label(start: datetime | date, by: Period) -> str:
+    """``2024-03-04`` (day, week: its Monday), ``2024-03``, ``2024-Q2`` or ``2024-03-04 09:00``.
+
+    Examples
+    --------
+    >>> (
+    ...     period_label(datetime(2024, 4, 1), "quarter"),
+    ...     period_label(date(2024, 4, 1), "month"),
+    ... )
+    ('2024-Q2', '2024-04')
+    """
+    if by == "hour" and isinstance(start, datetime):
+        return start.strftime("%Y-%m-%d %H:%M")
+    if by == "month":
+        return start.strftime("%Y-%m")
+    if by == "quarter":
+        return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
+    return start.strftime("%Y-%m-%d")
+
+
+def censored_periods(
+    starts: Sequence[datetime | date],
+    by: Period,
+    first: datetime | None,
+    last: datetime | None,
+) -> list[bool]:
+    """Which periods the log covers only partly: those cut by its first or last day.
+
+    ``first`` and ``last`` are the log's first and last moments on the same wall clock
+    as the periods. The log covers the whole local days (whole hours for ``hour``)
+    from its first to its last moment; a period with a day (hour) outside that is
+    censored: its counts and rates describe part of a period, so they are kept out of
+    trends, period-over-period deltas and control-chart limits and alerts.
+
+    Examples
+    --------
+    >>> weeks = [datetime(2024, 3, 4), datetime(2024, 3, 11), datetime(2024, 3, 18)]
+    >>> censored_periods(
+    ...     weeks, "week", datetime(2024, 3, 4, 9), datetime(2024, 3, 21, 17)
+    ... )
+    [False, False, True]
+    """
+    if first is None or last is None:
+        return [False] * len(starts)
+    grain: Period = "hour" if by == "hour" else "day"
+    lo = period_start(first, grain)
+    hi = period_end(period_start(last, grain), grain)
+    out = []
+    for s in starts:
+        p = s if isinstance(s, datetime) else datetime(s.year, s.month, s.day)
+        out.append(p < lo or period_end(p, by) > hi)
+    return out
