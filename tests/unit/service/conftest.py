@@ -1,0 +1,7 @@
+"""The service tests' PostgreSQL: one server per session, a database per module."""
+
+from __future__ import annotations
+
+from tests.pg import _pg_template, pg_server, pg_url
+
+__all__ = ["_pg_template", "pg_server", "pg_url"]
