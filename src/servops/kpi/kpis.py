@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import itertools
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Literal
 
 import pyarrow as pa
@@ -33,8 +33,16 @@ from servops.kpi.cases import (
     case_metrics,
     resolve_config,
 )
-from servops.kpi.periods import key_dates, local_day_sql, period_key_sql
 from servops.log.engine import epoch_s, quantile, quote
+from servops.log.periods import (
+    censored_periods,
+    key_dates,
+    local_day_sql,
+    log_span,
+    period_grid,
+    period_key_sql,
+)
+from servops.log.schema import enabled_column
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -71,20 +79,6 @@ def _stats(col: str, prefix: str) -> str:
         agg = f"avg({col})" if q is None else quantile(col, q)
         parts.append(f"{agg} AS {prefix}_{stat}_s")
     return ", ".join(parts)
-
-
-def _period_grid(first: date, last: date, by: Period) -> list[date]:
-    out: list[date] = []
-    d = first
-    while d <= last:  # a loop over periods (hundreds), not over cases
-        out.append(d)
-        if by == "day":
-            d += timedelta(days=1)
-        elif by == "week":
-            d += timedelta(days=7)
-        else:
-            d = date(d.year + d.month // 12, d.month % 12 + 1, 1)
-    return out
 
 
 def check_segment(
@@ -131,6 +125,8 @@ def compute_kpis(
     pyarrow.Table
         ``period`` (ISO date of the period's first day; ``null`` when ``by`` is None),
         ``segment`` (``null`` when not split; ``"(missing)"`` for empty values),
+        ``censored`` (the log covers the period only partly: it starts or ends
+        within it; such periods are not comparable with whole ones),
         ``cases``, ``closed``, ``backlog``, ``responded``, ``resolved``,
         ``lead_time_{mean,median,p90}_s``, ``first_response_…_s``,
         ``resolution_time_…_s``, ``fcr_rate``, ``reopen_rate``, ``reassigned_rate``,
@@ -154,6 +150,7 @@ def compute_kpis(
         check_choice(by, "by", "compute_kpis", ("day", "week", "month"))
     cfg = resolve_config(config, log)
     con = log.con
+    span_local = log_span(log, cfg.timezone) if by is not None else (None, None)
 
     def per_case_sql(source: str, keep: str, first_year: int, last_year: int) -> str:
         # integer period keys by arithmetic (no per-row time-zone lookup), in three
@@ -197,11 +194,15 @@ def compute_kpis(
                 '"timestamp")), max("timestamp") FROM events'
             )
             years = _years(span[0] if span else None, span[1] if span else None)
-            per_case = f"WITH {case_ctes(cfg, wanted)}, " + per_case_sql(
+            enabled = enabled_column(log.attributes)
+            ctes = case_ctes(cfg, wanted, enabled=enabled)
+            per_case = f"WITH {ctes}, " + per_case_sql(
                 "m", f"{_KEEP_CLOCK}, {_NO_SLA}", *years
             )
             groups = log.query(f"SELECT * FROM (\n{_groups_sql(per_case)}\n)")
-            return _fill_grid(con, groups.to_arrow_table(), by=by, segment=segment)
+            return _fill_grid(
+                con, groups.to_arrow_table(), by=by, segment=segment, span=span_local
+            )
         table = case_metrics(log, cfg, attributes=[segment] if segment else [])
     else:
         table = cases
@@ -220,7 +221,7 @@ def compute_kpis(
     with registered(con, table) as src:
         per_case = "WITH " + per_case_sql(src, f"{_KEEP_CLOCK}, {_KEEP_SLA}", *years)
         groups_table = con.sql(_groups_sql(per_case)).to_arrow_table()
-    return _fill_grid(con, groups_table, by=by, segment=segment)
+    return _fill_grid(con, groups_table, by=by, segment=segment, span=span_local)
 
 
 _KEEP_CLOCK = (
@@ -308,34 +309,55 @@ def _fill_grid(
     *,
     by: Period | None,
     segment: str | None,
+    span: tuple[datetime | None, datetime | None],
 ) -> pa.Table:
-    """Every period of the span × every segment, with the backlog carried forward."""
+    """Every period of the span × every segment, with the backlog carried forward.
+
+    ``censored`` marks the periods the log covers only partly (see
+    :func:`~servops.log.periods.censored_periods`; ``span`` is the log's first and last
+    local moment).
+    """
     groups = groups.set_column(
         groups.column_names.index("period"),
         "period",
         key_dates(groups.column("period"), by),
     )
     with registered(con, groups) as g:
-        span = con.execute(
+        bounds = con.execute(
             f"SELECT min(period), max(period) FROM {g} WHERE in_span"
         ).fetchall()[0]
-        if span[0] is None:
-            grid = pa.table({"period": pa.array([], pa.date32())})
-        elif by is None:
-            grid = pa.table({"period": pa.array([date(1970, 1, 1)], pa.date32())})
-        else:
+        if bounds[0] is None:
             grid = pa.table(
-                {"period": pa.array(_period_grid(span[0], span[1], by), pa.date32())}
+                {
+                    "period": pa.array([], pa.date32()),
+                    "censored": pa.array([], pa.bool_()),
+                }
+            )
+        elif by is None:
+            grid = pa.table(
+                {
+                    "period": pa.array([date(1970, 1, 1)], pa.date32()),
+                    "censored": pa.array([False]),
+                }
+            )
+        else:
+            starts = period_grid(bounds[0], bounds[1], by)
+            grid = pa.table(
+                {
+                    "period": pa.array([d.date() for d in starts], pa.date32()),
+                    "censored": pa.array(censored_periods(starts, by, *span)),
+                }
             )
         with registered(con, grid) as periods:
             sql = f"""
 WITH grid AS (
-  SELECT p.period, s.seg FROM {periods} p
+  SELECT p.period, p.censored, s.seg FROM {periods} p
   CROSS JOIN (SELECT DISTINCT seg FROM {g} WHERE cases IS NOT NULL) s
 )
 SELECT
   {"NULL" if by is None else "CAST(grid.period AS VARCHAR)"} AS period,
   {"NULL" if segment is None else "grid.seg"} AS segment,
+  grid.censored,
   CAST(coalesce(x.cases, 0) AS BIGINT) AS cases,
   CAST(coalesce(x.closed, 0) AS BIGINT) AS closed,
   CAST(sum(coalesce(x.cases, 0) - coalesce(x.closed, 0)) OVER (

@@ -38,6 +38,8 @@ from servops.errors import InvalidParameterError
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from servops.log.eventlog import EventLog
+
 __all__ = [
     "PERIODS",
     "Period",
@@ -46,6 +48,7 @@ __all__ = [
     "key_dates",
     "key_starts",
     "local_day_sql",
+    "log_span",
     "period_end",
     "period_grid",
     "period_key_sql",
@@ -373,3 +376,23 @@ def censored_periods(
         p = s if isinstance(s, datetime) else datetime(s.year, s.month, s.day)
         out.append(p < lo or period_end(p, by) > hi)
     return out
+
+
+def log_span(log: EventLog, timezone: str) -> tuple[datetime | None, datetime | None]:
+    """The log's first and last moments on the wall clock of ``timezone`` (naive).
+
+    The first moment is the earliest start or end of any event, the last the latest
+    end; ``(None, None)`` for an empty log. :func:`censored_periods` takes these.
+    """
+    from servops.log.schema import BEGIN
+
+    row = log.fetchone(f'SELECT min({BEGIN}), max("timestamp") FROM events')
+    if row[0] is None or row[1] is None:
+        return None, None
+    zone = ZoneInfo(timezone)
+
+    def local(t: datetime) -> datetime:
+        aware = t if t.tzinfo is not None else t.replace(tzinfo=UTC)
+        return aware.astimezone(zone).replace(tzinfo=None)
+
+    return local(row[0]), local(row[1])

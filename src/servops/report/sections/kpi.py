@@ -106,9 +106,9 @@ def build(ctx: ReportContext) -> Section | None:
     unit = t(unit_en, unit_zh)
     total = compute_kpis(ctx.log, cfg, by=None, cases=cases).to_pylist()[0]
     rows = compute_kpis(ctx.log, cfg, by=by, cases=cases).to_pylist()
-    # the last period is usually cut short by the end of the data: trends compare the
-    # two periods before it when there are enough
-    full = rows[:-1] if len(rows) > 2 else rows
+    # periods cut by the log's start or end (censored) are not comparable with whole
+    # ones: the trends compare the last two whole periods
+    full = [r for r in rows if not r["censored"]]
 
     items = [
         (t("Cases", "案例数"), f"{total['cases']:,}", ""),
@@ -146,7 +146,8 @@ def build(ctx: ReportContext) -> Section | None:
     ]
     cards = kpi_cards([(a, b) for a, b, _ in items], notes=[c for _, _, c in items])
 
-    labels = [str(r["period"]) for r in rows]
+    partial = t(" (partial)", "（不完整）")
+    labels = [str(r["period"]) + (partial if r["censored"] else "") for r in rows]
 
     def hours(key: str) -> list[float | None]:
         return [None if r[key] is None else r[key] / 3600 for r in rows]

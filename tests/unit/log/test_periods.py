@@ -1,0 +1,147 @@
+"""The one period module: local period keys, grids, labels and censored periods."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import servops as so
+from servops.errors import InvalidParameterError
+from servops.kpi import compute_kpis
+from servops.log.periods import (
+    PERIODS,
+    bucket_sql,
+    censored_periods,
+    key_starts,
+    log_span,
+    period_end,
+    period_grid,
+    period_key_sql,
+    period_label,
+    period_start,
+    utc_offsets,
+)
+
+ZONES = ["Europe/Amsterdam", "America/New_York", "Asia/Kathmandu", "UTC"]
+
+
+@pytest.mark.parametrize("zone", ZONES)
+@pytest.mark.parametrize("by", PERIODS)
+def test_bucket_sql_equals_duckdb_date_trunc(zone, by):
+    rng = np.random.default_rng(5)
+    lo = datetime(2023, 12, 20, tzinfo=UTC).timestamp()
+    hi = datetime(2025, 1, 10, tzinfo=UTC).timestamp()
+    edges, _ = utc_offsets(zone, 2023, 2025)
+    secs = np.concatenate(
+        [
+            rng.uniform(lo, hi, 3000),
+            [e + d for e in edges for d in (-3601, -1, 0, 1, 3600)],
+        ]
+    )
+    us = (secs * 1e6).astype(np.int64)
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.register("t", pa.table({"ts": pa.array(us, pa.timestamp("us", tz="UTC"))}))
+    key = bucket_sql("e", by, zone, 2023, 2025)
+    keys = [
+        r[0]
+        for r in con.execute(
+            f"SELECT {key} FROM (SELECT epoch_us(ts) / 1e6 AS e FROM t)"
+        ).fetchall()
+    ]
+    theirs = con.execute(
+        f"SELECT date_trunc('{by}', timezone('{zone}', ts)) FROM t"
+    ).fetchall()
+    assert key_starts(keys, by) == [r[0] for r in theirs]
+
+
+@given(
+    st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2060, 1, 1)),
+    st.sampled_from(PERIODS),
+)
+@settings(max_examples=200, deadline=None)
+def test_a_moment_lies_in_its_period(moment, by):
+    start = period_start(moment, by)
+    assert start <= moment < period_end(start, by)
+    assert period_start(start, by) == start
+    grid = period_grid(start, period_end(period_end(start, by), by), by)
+    assert grid == [start, period_end(start, by), period_end(period_end(start, by), by)]
+
+
+def test_grid_and_labels_by_hand():
+    assert period_grid(date(2024, 2, 28), date(2024, 3, 1), "day") == [
+        datetime(2024, 2, 28),
+        datetime(2024, 2, 29),
+        datetime(2024, 3, 1),
+    ]
+    assert period_grid(date(2024, 12, 31), date(2025, 1, 8), "week") == [
+        datetime(2024, 12, 30),
+        datetime(2025, 1, 6),
+    ]
+    assert [
+        period_label(d, "quarter")
+        for d in period_grid(date(2024, 11, 5), date(2025, 4, 1), "quarter")
+    ] == ["2024-Q4", "2025-Q1", "2025-Q2"]
+    assert period_label(datetime(2024, 3, 4, 9), "hour") == "2024-03-04 09:00"
+    assert period_label(datetime(2024, 3, 4), "week") == "2024-03-04"
+
+
+def test_hour_keys_need_the_time_of_day():
+    with pytest.raises(InvalidParameterError, match="bucket_sql"):
+        period_key_sql("d", "hour", 2024, 2024)
+
+
+def test_censored_periods_by_hand():
+    first, last = datetime(2024, 3, 6, 9), datetime(2024, 3, 21, 17)  # Wed .. Thu
+    weeks = [datetime(2024, 3, 4), datetime(2024, 3, 11), datetime(2024, 3, 18)]
+    assert censored_periods(weeks, "week", first, last) == [True, False, True]
+    days = [datetime(2024, 3, 6), datetime(2024, 3, 21)]
+    assert censored_periods(days, "day", first, last) == [False, False]
+    hours = [
+        datetime(2024, 3, 6, 8),
+        datetime(2024, 3, 6, 9),
+        datetime(2024, 3, 21, 17),
+    ]
+    assert censored_periods(hours, "hour", first, last) == [True, False, False]
+    months = [date(2024, 3, 1)]
+    assert censored_periods(months, "month", first, last) == [True]
+    assert censored_periods(weeks, "week", None, None) == [False, False, False]
+
+
+def _weekly_log(zone_offset_h: int = 0) -> so.EventLog:
+    """Two cases a day from Monday 2024-03-04 to Thursday 2024-03-21 (UTC)."""
+    rows: dict[str, list[object]] = {"case": [], "act": [], "ts": []}
+    t0 = datetime(2024, 3, 4, 9, tzinfo=UTC) - timedelta(hours=zone_offset_h)
+    for d in range(18):
+        for j in range(2):
+            start = t0 + timedelta(days=d, hours=2 * j)
+            for act, h in (("Ticket created", 0.0), ("Closed", 1.0)):
+                rows["case"].append(f"c{d}-{j}")
+                rows["act"].append(act)
+                rows["ts"].append(start + timedelta(hours=h))
+    return so.EventLog.from_arrow(
+        pa.table(rows), columns=so.ColumnMap("case", "act", "ts")
+    )
+
+
+def test_compute_kpis_flags_the_cut_last_week():
+    log = _weekly_log()
+    first, last = log_span(log, "UTC")
+    assert first == datetime(2024, 3, 4, 9)
+    assert last == datetime(2024, 3, 21, 12)
+    rows = compute_kpis(log, by="week").to_pylist()
+    assert [(r["period"], r["cases"], r["censored"]) for r in rows] == [
+        ("2024-03-04", 14, False),
+        ("2024-03-11", 14, False),
+        ("2024-03-18", 8, True),
+    ]
+    assert [r["censored"] for r in compute_kpis(log, by="day").to_pylist()] == [
+        False
+    ] * 18
+    assert compute_kpis(log, by=None).to_pylist()[0]["censored"] is False
