@@ -29,6 +29,7 @@ from typing import Any, Literal, cast
 
 import yaml
 
+from servops._durations import DURATION_UNITS, parse_duration
 from servops.errors import ConfigError
 
 __all__ = [
@@ -139,45 +140,11 @@ def _read_yaml(text: str, name: str) -> _Source:
 # --------------------------------------------------------------------------------------
 # Service standards
 # --------------------------------------------------------------------------------------
-_UNITS: dict[str, float] = {
-    "s": 1,
-    "sec": 1,
-    "secs": 1,
-    "second": 1,
-    "seconds": 1,
-    "m": 60,
-    "min": 60,
-    "mins": 60,
-    "minute": 60,
-    "minutes": 60,
-    "h": 3600,
-    "hr": 3600,
-    "hrs": 3600,
-    "hour": 3600,
-    "hours": 3600,
-    "d": 86400,
-    "day": 86400,
-    "days": 86400,
-    "w": 604800,
-    "wk": 604800,
-    "week": 604800,
-    "weeks": 604800,
-    "秒": 1,
-    "秒钟": 1,
-    "分": 60,
-    "分钟": 60,
-    "小时": 3600,
-    "个小时": 3600,
-    "时": 3600,
-    "天": 86400,
-    "日": 86400,
-    "个工作日": 86400,
-    "周": 604800,
-    "星期": 604800,
-}
-_EN_UNIT = "|".join(sorted((u for u in _UNITS if u.isascii()), key=len, reverse=True))
+_EN_UNIT = "|".join(
+    sorted((u for u in DURATION_UNITS if u.isascii()), key=len, reverse=True)
+)
 _ZH_UNIT = "|".join(
-    sorted((u for u in _UNITS if not u.isascii()), key=len, reverse=True)
+    sorted((u for u in DURATION_UNITS if not u.isascii()), key=len, reverse=True)
 )
 _NUM = r"(?P<num>\d+(?:\.\d+)?)"
 _PCT = r"(?:\s*(?:,|for|in|for at least)?\s*(?P<pct>\d+(?:\.\d+)?)\s*%(?:\s*of\s+(?:cases|the\s+cases|tickets|customers))?)?"
@@ -328,7 +295,7 @@ def parse_standard(
         raise ConfigError(msg)
     gd = m.groupdict()
     unit = gd["unit"].lower() if gd["unit"].isascii() else gd["unit"]
-    seconds = float(gd["num"]) * _UNITS[unit]
+    seconds = float(gd["num"]) * DURATION_UNITS[unit]
     if seconds <= 0:
         msg = f"{where}: the time limit in {raw!r} must be positive."
         raise ConfigError(msg)
@@ -1028,19 +995,10 @@ def _parse_lanes(src: _Source, raw: object) -> tuple[LaneSpec, ...]:
 
 
 def _duration(src: _Source, v: object, path: Path_) -> timedelta:
-    if isinstance(v, int | float) and not isinstance(v, bool) and v > 0:
-        return timedelta(minutes=float(v))
-    m = re.match(
-        rf"^\s*{_NUM}\s*(?P<unit>{_EN_UNIT}|{_ZH_UNIT})\s*$", str(v), re.IGNORECASE
+    # blueprints predate the shared syntax: a bare number is minutes there
+    return parse_duration(
+        v, src.where(path), error=ConfigError, bare_unit="min", positive=True
     )
-    if m is None or float(m["num"]) <= 0:
-        msg = (
-            f"{src.where(path)}: expected a positive duration such as '15 min', "
-            f"'2 h' or a number of minutes; got {v!r}."
-        )
-        raise ConfigError(msg)
-    unit = m["unit"].lower() if m["unit"].isascii() else m["unit"]
-    return timedelta(seconds=float(m["num"]) * _UNITS[unit])
 
 
 def _parse_step(src: _Source, raw: object, i: int, ids: list[str]) -> Step:

@@ -13,6 +13,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from servops._durations import format_duration as fmt_duration
+
 __all__ = [
     "console",
     "emit",
@@ -62,26 +64,6 @@ def emit(
         )
         return
     render(console)
-
-
-def fmt_duration(seconds: float | None) -> str:
-    """Format seconds for people: ``45s``, ``12m``, ``3.5h``, ``2.1d``.
-
-    Examples
-    --------
-    >>> fmt_duration(5400), fmt_duration(90), fmt_duration(3 * 86400)
-    ('90m', '90s', '3.0d')
-    """
-    if seconds is None or math.isnan(seconds):
-        return "–"
-    s = float(seconds)
-    if abs(s) < 120:
-        return f"{s:.0f}s"
-    if abs(s) < 7200:
-        return f"{s / 60:.0f}m"
-    if abs(s) < 172800:
-        return f"{s / 3600:.1f}h"
-    return f"{s / 86400:.1f}d"
 
 
 def simple_table(

@@ -31,7 +31,6 @@ stays fast.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -39,6 +38,7 @@ from typing import TYPE_CHECKING, Any, Literal, Self
 
 import numpy as np
 
+from servops._durations import parse_duration
 from servops._validation import check_choice, check_interval
 from servops.errors import InvalidParameterError, LogSchemaError, NotFittedError
 from servops.log.engine import epoch_s, local_time, quote, seconds_between
@@ -71,35 +71,6 @@ Model = Literal["mstl", "ets", "seasonal_naive"]
 MODELS: tuple[str, ...] = ("mstl", "ets", "seasonal_naive")
 _DAY = 86400.0
 _WEEK = 7 * _DAY
-_UNITS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
-
-
-def parse_duration(value: str | timedelta | float, name: str = "duration") -> timedelta:
-    """Read ``30m``, ``15min``, ``1h``, ``180s``, ``14d``, ``2h30m`` or seconds.
-
-    Examples
-    --------
-    >>> parse_duration("30m"), parse_duration("2h30m"), parse_duration(90)
-    (datetime.timedelta(seconds=1800), datetime.timedelta(seconds=9000), \
-datetime.timedelta(seconds=90))
-    """
-    if isinstance(value, timedelta):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return timedelta(seconds=float(value))
-    text = str(value).strip().lower().replace(" ", "")
-    parts = re.findall(r"(\d+(?:\.\d+)?)(min|sec|[smhdw])", text)
-    if not parts or "".join(a + u for a, u in parts) != text:
-        try:
-            return timedelta(seconds=float(text))
-        except ValueError:
-            pass
-        msg = (
-            f"The {name!r} must be a duration such as 30m, 1h, 180s, 14d or 2h30m "
-            f"(units s, m/min, h, d, w). Got {value!r} instead."
-        )
-        raise InvalidParameterError(msg) from None
-    return timedelta(seconds=sum(float(a) * _UNITS[u] for a, u in parts))
 
 
 def _interval_seconds(interval: str | timedelta | float, owner: str) -> float:

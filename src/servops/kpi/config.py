@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from servops._durations import parse_duration
 from servops.errors import ConfigError
 from servops.kpi.calendar import ALWAYS, BusinessCalendar, parse_zone
 
@@ -51,7 +52,6 @@ __all__ = [
     "SlaPolicy",
     "guess_config",
     "load_config",
-    "parse_duration",
 ]
 
 ROLES = ("first_response", "resolved", "closed", "reopened")
@@ -67,7 +67,6 @@ _TOP_KEYS = (
     "timezone",
 )
 _CLOCK_NAMES = ("24x7", "calendar", "clock")
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(d|h|m|s)", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,45 +222,16 @@ class KpiConfig:
         return self
 
 
-def parse_duration(value: object, where: str, *, business: bool = False) -> float:
-    """Seconds in ``"30m"``, ``"8h"``, ``"1h30m"``, ``"2d"`` or ``"45s"``.
-
-    On a business calendar days are refused: a "business day" means different hours on
-    different calendars, so write hours (``30h``) instead.
-
-    Examples
-    --------
-    >>> parse_duration("1h30m", "sla"), parse_duration("2d", "sla")
-    (5400.0, 172800.0)
-    """
-    text = str(value).strip()
-    if isinstance(value, bool) or not text:
-        msg = f"{where}: expected a duration such as '30m', '8h' or '1h30m'; got {value!r}."
-        raise ConfigError(msg)
-    pos, total, units = 0, 0.0, []
-    for m in _DURATION.finditer(text):
-        if text[pos : m.start()].strip():
-            break
-        unit = m.group(2).lower()
-        units.append(unit)
-        total += float(m.group(1)) * {"d": 86400, "h": 3600, "m": 60, "s": 1}[unit]
-        pos = m.end()
-    if not units or text[pos:].strip():
-        msg = (
-            f"{where}: {value!r} is not a duration; write a number with a unit "
-            "(d, h, m, s), e.g. '30m', '8h', '1h30m'."
-        )
-        raise ConfigError(msg)
-    if business and "d" in units:
-        msg = (
-            f"{where}: {value!r} uses days on a business calendar, which is ambiguous; "
-            "write business hours instead (e.g. 3 days of 10 h = '30h')."
-        )
-        raise ConfigError(msg)
-    if total <= 0:
-        msg = f"{where}: a target must be longer than zero; got {value!r}."
-        raise ConfigError(msg)
-    return total
+def _target_s(value: object, where: str, *, business: bool) -> float:
+    """Seconds in an SLA target; a unit is required (``8`` is more likely hours)."""
+    return parse_duration(
+        value,
+        where,
+        error=ConfigError,
+        bare_unit=None,
+        positive=True,
+        business=business,
+    ).total_seconds()
 
 
 def _names(value: object, where: str) -> tuple[str, ...]:
@@ -398,10 +368,10 @@ def config_from_dict(data: Mapping[str, Any], *, source: str = "config") -> KpiC
                 when=when,
                 first_response_s=None
                 if fr is None
-                else parse_duration(fr, f"{where}.first_response", business=business),
+                else _target_s(fr, f"{where}.first_response", business=business),
                 resolution_s=None
                 if res is None
-                else parse_duration(res, f"{where}.resolution", business=business),
+                else _target_s(res, f"{where}.resolution", business=business),
                 calendar=cal,
             )
         )

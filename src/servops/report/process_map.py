@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import TYPE_CHECKING, Any, Literal
 
+from servops._durations import format_duration
 from servops.errors import LogSchemaError
 from servops.log.engine import quantile, seconds_between
 from servops.mining.dfg import Dfg, discover_dfg
@@ -441,26 +442,6 @@ def layered_layout(
 # -- SVG ------------------------------------------------------------------------------
 
 
-def fmt_seconds(s: float | None) -> str:
-    """Format a duration for a map label.
-
-    Examples
-    --------
-    >>> fmt_seconds(42), fmt_seconds(5400), fmt_seconds(3 * 86400)
-    ('42 s', '90 min', '3.0 d')
-    """
-    if s is None or not math.isfinite(s):
-        return "–"
-    a = abs(s)
-    if a < 120:
-        return f"{s:.0f} s"
-    if a < 7200:
-        return f"{s / 60:.0f} min"
-    if a < 172800:
-        return f"{s / 3600:.1f} h"
-    return f"{s / 86400:.1f} d"
-
-
 def _mix(c0: tuple[int, int, int], c1: tuple[int, int, int], t: float) -> str:
     t = min(1.0, max(0.0, t))
     r, g, b = (round(a + (b_ - a) * t) for a, b_ in zip(c0, c1, strict=True))
@@ -564,10 +545,10 @@ def render_svg(
             else _mix((148, 163, 184), (30, 41, 59), share)
         )
         width = 1.0 + 5.0 * math.sqrt(max(share, 0.0))
-        label = fmt_seconds(mean) if perf else f"{f:,}"
+        label = format_duration(mean) if perf else f"{f:,}"
         tip = (
-            f"{a} → {b}: {f:,} times in {c:,} cases; mean {fmt_seconds(mean)}, "
-            f"median {fmt_seconds(med)}"
+            f"{a} → {b}: {f:,} times in {c:,} cases; mean {format_duration(mean)}, "
+            f"median {format_duration(med)}"
         )
         if s == t:
             x, y = lay.positions[a]
@@ -615,11 +596,11 @@ def render_svg(
         sub = (
             f"{nd['f']:,}"
             if mode == "frequency" or nd["sm"] is None
-            else fmt_seconds(nd["sm"])
+            else format_duration(nd["sm"])
         )
         tip = f"{name}: {nd['f']:,} times in {nd['c']:,} cases"
         if nd["sm"] is not None:
-            tip += f"; service mean {fmt_seconds(nd['sm'])}, median {fmt_seconds(nd['sd'])}"
+            tip += f"; service mean {format_duration(nd['sm'])}, median {format_duration(nd['sd'])}"
         parts.append(
             f'<g class="node"><title>{escape(tip)}</title>'
             f'<rect x="{x - wdt / 2:.1f}" y="{y - hgt / 2:.1f}" width="{wdt:.1f}" '

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from servops._durations import parse_duration
 from servops.errors import ConfigError, InvalidParameterError
 
 if TYPE_CHECKING:
@@ -109,18 +110,6 @@ def default_templates(interval: timedelta) -> list[ShiftTemplate]:
 
 
 # -- reading templates ---------------------------------------------------------------------
-def _duration(value: object, where: str) -> timedelta:
-    from servops.forecast.arrivals import parse_duration
-
-    try:
-        return parse_duration(
-            value if isinstance(value, str | int | float) else str(value)
-        )
-    except InvalidParameterError as exc:
-        msg = f"{where}: {exc}"
-        raise ConfigError(msg) from exc
-
-
 def _time_of_day(value: object, where: str) -> timedelta:
     if isinstance(value, int) and not isinstance(value, bool):
         # YAML 1.1 reads an unquoted 08:30 as the sexagesimal integer 510 (minutes).
@@ -144,7 +133,7 @@ def _starts(value: object, where: str) -> tuple[timedelta, ...]:
         rng, _, step_text = value.partition("/")
         first, _, last = rng.partition("-")
         lo, hi = _time_of_day(first, where), _time_of_day(last, where)
-        step = _duration(step_text or "30m", where)
+        step = parse_duration(step_text or "30m", where, error=ConfigError)
         if step <= timedelta(0) or hi < lo:
             msg = (
                 f"{where}: start range {value!r} must run forward with a positive step."
@@ -225,12 +214,12 @@ def read_shift_templates(path: PathLike) -> list[ShiftTemplate]:
             if not isinstance(b, dict) or "length" not in b:
                 msg = f"{where}: a break needs length, earliest, latest; got {b!r}."
                 raise ConfigError(msg)
-            earliest = _duration(b.get("earliest", "0m"), where)
+            earliest = parse_duration(b.get("earliest", "0m"), where, error=ConfigError)
             breaks.append(
                 Break(
-                    _duration(b["length"], where),
+                    parse_duration(b["length"], where, error=ConfigError),
                     earliest,
-                    _duration(b.get("latest", earliest), where),
+                    parse_duration(b.get("latest", earliest), where, error=ConfigError),
                     bool(b.get("paid", False)),
                 )
             )
@@ -239,7 +228,7 @@ def read_shift_templates(path: PathLike) -> list[ShiftTemplate]:
         out.append(
             ShiftTemplate(
                 name=str(item.get("name", f"shift{i + 1}")),
-                length=_duration(item["length"], where),
+                length=parse_duration(item["length"], where, error=ConfigError),
                 starts=_starts(item["starts"], where),
                 days=days,
                 breaks=tuple(breaks),

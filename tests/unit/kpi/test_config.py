@@ -9,7 +9,7 @@ import pytest
 import servops as so
 from servops.errors import ConfigError
 from servops.kpi import load_config
-from servops.kpi.config import config_from_dict, parse_duration
+from servops.kpi.config import config_from_dict
 from tests.paths import shared_log
 from tests.unit.kpi.conftest import make_log
 
@@ -107,14 +107,6 @@ def test_missing_file_and_bad_yaml(tmp_path):
     p.write_text("activities: [unclosed\n")
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_config(p)
-
-
-def test_durations():
-    assert parse_duration("30m", "x") == 1800
-    assert parse_duration("1h30m", "x") == 5400
-    assert parse_duration("1.5h", "x") == 5400
-    assert parse_duration("2d", "x") == 172800
-    assert parse_duration("45s", "x") == 45
 
 
 def test_default_guesses_ticket_names_and_says_so(synth_log):

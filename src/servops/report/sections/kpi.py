@@ -12,6 +12,7 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING, Any
 
+from servops._durations import format_duration
 from servops.kpi import (
     KpiConfig,
     case_metrics,
@@ -28,16 +29,6 @@ if TYPE_CHECKING:
     from servops.report.builder import ReportContext, Section
 
 __all__ = ["build"]
-
-
-def _dur(s: float | None) -> str:
-    if s is None:
-        return "–"
-    if s < 7200:
-        return f"{s / 60:.0f} min"
-    if s < 172800:
-        return f"{s / 3600:.1f} h"
-    return f"{s / 86400:.1f} d"
 
 
 def _pct(v: float | None) -> str:
@@ -115,17 +106,17 @@ def build(ctx: ReportContext) -> Section | None:
         (t("Open at end", "期末未结"), f"{total['backlog']:,}", ""),
         (
             t("Median lead time", "交付周期中位数"),
-            _dur(total["lead_time_median_s"]),
+            format_duration(total["lead_time_median_s"]),
             _trend(ctx, full, "lead_time_median_s", unit),
         ),
         (
             t("Median first response", "首次响应中位数"),
-            _dur(total["first_response_median_s"]),
+            format_duration(total["first_response_median_s"]),
             _trend(ctx, full, "first_response_median_s", unit),
         ),
         (
             t("Resolution time p90", "解决时长 P90"),
-            _dur(total["resolution_time_p90_s"]),
+            format_duration(total["resolution_time_p90_s"]),
             _trend(ctx, full, "resolution_time_p90_s", unit),
         ),
         (
@@ -218,8 +209,8 @@ def build(ctx: ReportContext) -> Section | None:
                     [
                         p["policy"],
                         p["calendar"],
-                        _dur(p["first_response_target_s"]),
-                        _dur(p["resolution_target_s"]),
+                        format_duration(p["first_response_target_s"]),
+                        format_duration(p["resolution_target_s"]),
                         f"{p['cases']:,}",
                         f"{p['met']:,}",
                         f"{p['breached']:,}",
@@ -249,7 +240,7 @@ def build(ctx: ReportContext) -> Section | None:
                             str(b["case_id"]),
                             str(b["policy"]),
                             str(b["metric"]),
-                            _dur(b["late_s"]),
+                            format_duration(b["late_s"]),
                             t("yes", "是") if b["open"] else "",
                         ]
                         for b in worst
@@ -341,13 +332,13 @@ def build(ctx: ReportContext) -> Section | None:
             f"<ul>{notes}</ul></details>"
         )
     summary = t(
-        f"{total['cases']:,} cases; median lead time {_dur(total['lead_time_median_s'])}"
+        f"{total['cases']:,} cases; median lead time {format_duration(total['lead_time_median_s'])}"
         + (
             f"; SLA attainment {_pct(total['sla_attainment'])}."
             if cfg.policies
             else "."
         ),
-        f"{total['cases']:,} 个案例；交付周期中位数 {_dur(total['lead_time_median_s'])}"
+        f"{total['cases']:,} 个案例；交付周期中位数 {format_duration(total['lead_time_median_s'])}"
         + (f"；SLA 达成率 {_pct(total['sla_attainment'])}。" if cfg.policies else "。"),
     )
     return Section(

@@ -9,9 +9,10 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING
 
+from servops._durations import format_duration
 from servops.mining import activity_times, bottlenecks, handovers, rework, variants
 from servops.report.charts import bar_chart, kpi_cards
-from servops.report.process_map import fmt_seconds, map_fragment, process_map_data
+from servops.report.process_map import map_fragment, process_map_data
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -72,7 +73,7 @@ def build(ctx: ReportContext) -> Section | None:
             ),
             (
                 t("Median case duration", "案例时长中位数"),
-                fmt_seconds(times.case_duration.median_s),
+                format_duration(times.case_duration.median_s),
             ),
             (t("Process cycle efficiency", "流程周期效率"), _pct(vs.pce)),
             (t("Cases with rework", "有返工的案例"), _pct(rw.share_with_rework)),
@@ -115,7 +116,7 @@ def build(ctx: ReportContext) -> Section | None:
                 f"{v.cases:,}",
                 _pct(v.share),
                 _pct(cum),
-                fmt_seconds(v.median_duration_s),
+                format_duration(v.median_duration_s),
                 acts if len(acts) <= 160 else acts[:157] + "…",
             ]
         )
@@ -138,14 +139,14 @@ def build(ctx: ReportContext) -> Section | None:
         f"<h3>{escape(t('Where the time goes', '时间花在哪里'))}{escape(basis)}</h3>"
         + kpi_cards(
             [
-                (t("Mean lead time", "平均周期"), fmt_seconds(vs.lead_time_mean_s)),
+                (t("Mean lead time", "平均周期"), format_duration(vs.lead_time_mean_s)),
                 (
                     t("Mean processing time", "平均处理时间"),
-                    fmt_seconds(vs.processing_time_mean_s),
+                    format_duration(vs.processing_time_mean_s),
                 ),
                 (
                     t("Mean waiting time", "平均等待时间"),
-                    fmt_seconds(vs.waiting_time_mean_s),
+                    format_duration(vs.waiting_time_mean_s),
                 ),
             ]
         )
@@ -174,8 +175,8 @@ def build(ctx: ReportContext) -> Section | None:
                     f"{a.frequency:,}",
                     f"{a.cases:,}",
                     a.resources,
-                    fmt_seconds(a.service_mean_s),
-                    fmt_seconds(a.waiting_mean_s),
+                    format_duration(a.service_mean_s),
+                    format_duration(a.waiting_mean_s),
                 ]
                 for a in times.activities[:20]
             ],
@@ -199,7 +200,7 @@ def build(ctx: ReportContext) -> Section | None:
                     x.source,
                     x.target,
                     f"{x.frequency:,}",
-                    fmt_seconds(x.mean_s),
+                    format_duration(x.mean_s),
                     _pct(x.share_of_lead_time),
                 ]
                 for x in bn.transitions
@@ -211,12 +212,12 @@ def build(ctx: ReportContext) -> Section | None:
     rw_text = t(
         f"{rw.cases_with_rework:,} of {rw.cases:,} cases ({_pct(rw.share_with_rework)}) "
         f"repeat an activity; repeats take {_pct(rw.share_of_lead_time)} of all lead "
-        f"time. Mean duration with rework {fmt_seconds(rw.mean_duration_with_rework_s)}, "
-        f"without {fmt_seconds(rw.mean_duration_without_rework_s)}.",
+        f"time. Mean duration with rework {format_duration(rw.mean_duration_with_rework_s)}, "
+        f"without {format_duration(rw.mean_duration_without_rework_s)}.",
         f"{rw.cases:,} 个案例中有 {rw.cases_with_rework:,} 个（{_pct(rw.share_with_rework)}）"
         f"重复执行了活动；重复占总周期的 {_pct(rw.share_of_lead_time)}。有返工案例平均时长 "
-        f"{fmt_seconds(rw.mean_duration_with_rework_s)}，无返工 "
-        f"{fmt_seconds(rw.mean_duration_without_rework_s)}。",
+        f"{format_duration(rw.mean_duration_with_rework_s)}，无返工 "
+        f"{format_duration(rw.mean_duration_without_rework_s)}。",
     )
     rw_html = f"<h3>{escape(t('Rework', '返工'))}</h3><p>{escape(rw_text)}</p>"
     if rw.activities:
@@ -234,7 +235,7 @@ def build(ctx: ReportContext) -> Section | None:
                     f"{a.cases_with_rework:,}",
                     f"{a.extra_executions:,}",
                     f"{a.self_loops:,}",
-                    fmt_seconds(a.rework_time_s),
+                    format_duration(a.rework_time_s),
                 ]
                 for a in rw.activities[:10]
             ],
@@ -256,7 +257,7 @@ def build(ctx: ReportContext) -> Section | None:
                     h.target,
                     f"{h.frequency:,}",
                     f"{h.cases:,}",
-                    fmt_seconds(h.mean_s),
+                    format_duration(h.mean_s),
                 ]
                 for h in ho.handovers[:10]
             ],
@@ -265,9 +266,9 @@ def build(ctx: ReportContext) -> Section | None:
     top = var.variants[0] if var.variants else None
     summary = t(
         f"{len(var):,} variants; the most common covers {_pct(top.share if top else 0)} "
-        f"of cases. Median case duration {fmt_seconds(times.case_duration.median_s)}.",
+        f"of cases. Median case duration {format_duration(times.case_duration.median_s)}.",
         f"{len(var):,} 个变体；最常见的覆盖 {_pct(top.share if top else 0)} 的案例。"
-        f"案例时长中位数 {fmt_seconds(times.case_duration.median_s)}。",
+        f"案例时长中位数 {format_duration(times.case_duration.median_s)}。",
     )
     return Section(
         id="process",

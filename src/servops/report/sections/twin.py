@@ -14,25 +14,12 @@ import math
 from html import escape
 from typing import Any
 
+from servops._durations import format_duration as fmt_duration
 from servops.errors import ServopsError
 from servops.report.builder import ReportContext, Section
 from servops.report.charts import bar_chart, kpi_cards
 
 __all__ = ["build"]
-
-
-def fmt_duration(seconds: float | None) -> str:
-    """``45s``, ``12m``, ``3.5h``, ``2.1d`` (signed)."""
-    if seconds is None or not math.isfinite(seconds):
-        return "–"
-    a = abs(seconds)
-    if a < 120:
-        return f"{seconds:.0f}s"
-    if a < 7200:
-        return f"{seconds / 60:.0f}m"
-    if a < 172800:
-        return f"{seconds / 3600:.1f}h"
-    return f"{seconds / 86400:.1f}d"
 
 
 _CASES = 500
