@@ -148,27 +148,16 @@ def _lazy_log(func: Callable[..., Any]) -> Callable[..., Any]:
 
 # -- reading a plain numbers file ---------------------------------------------------------
 def _read_numbers(path: Path) -> Any:  # noqa: ANN401 - a pyarrow Table
-    import duckdb
+    from servops.io.files import infer_types, read_table
 
     if not path.is_file():
         msg = (
-            f"{str(path)!r} is not a file. servops spc reads a CSV or Parquet file of "
-            "numbers with --column (or a log with --kpi)."
+            f"{str(path)!r} is not a file. servops spc reads a CSV, Excel or Parquet "
+            "file of numbers with --column (or a log with --kpi)."
         )
         raise InvalidParameterError(msg)
-    con = duckdb.connect()
-    try:
-        name = path.name.lower()
-        if name.endswith((".parquet", ".pq")):
-            rel = con.read_parquet(str(path))
-        else:
-            rel = con.read_csv(str(path))
-        return rel.to_arrow_table()
-    except duckdb.Error as exc:
-        msg = f"cannot read {path.name} as CSV or Parquet: {exc}"
-        raise InvalidParameterError(msg) from exc
-    finally:
-        con.close()
+    table, _ = infer_types(read_table(path, what="series file"))
+    return table
 
 
 def _column(table: Any, col: str, path: Path, role: str) -> Any:  # noqa: ANN401

@@ -122,19 +122,12 @@ def _history(text: str) -> timedelta | None:
     return None if text.strip().lower() == "all" else parse_duration(text, "--history")
 
 
-def _csv_header(path: Path) -> list[str]:
-    if path.suffix.lower() not in (".csv", ".tsv", ".txt") or not path.is_file():
-        return []
-    with path.open(encoding="utf-8") as fh:
-        first = fh.readline()
-    return [c.strip() for c in first.split(",")]
-
-
 def _arrivals(spec: str, interval: str, db: Path) -> ArrivalSeries:
     """A counts file (interval_start + calls/arrivals) or a log (file or stored name)."""
     from servops.forecast import arrival_counts, read_counts
+    from servops.io.files import read_columns
 
-    header = _csv_header(Path(spec))
+    header = read_columns(Path(spec))
     if "interval_start" in header:
         return read_counts(spec, interval=interval)
     with progress("reading log"):
@@ -593,16 +586,21 @@ def schedule(
 ) -> None:
     """Cheapest shifts covering the agents needed per interval (MILP, HiGHS)."""
     from servops.forecast import read_counts
+    from servops.io.files import read_columns
     from servops.staffing import read_shift_templates, schedule_shifts
 
-    header = _csv_header(Path(source))
+    header = read_columns(Path(source))
     plan = None
     req_col = next((c for c in ("agents", "required") if c in header), None)
     if req_col is not None:
         import pyarrow as pa
-        import pyarrow.csv as pacsv
 
-        table = pacsv.read_csv(source)
+        from servops.io.files import infer_types, read_table
+
+        table, _ = infer_types(
+            read_table(source, what="staffing requirements"),
+            keep_text=("interval_start",),
+        )
         ts = np.array(
             [
                 str(v).replace(" ", "T")

@@ -38,62 +38,6 @@ CANONICAL = {
 }
 
 
-def _read_file(path: Path, *, sheet: str | int, encoding: str | None) -> pa.Table:
-    import pyarrow as pa
-
-    from servops.io.encoding import detect_encoding, open_bytes, transcode_to_utf8
-    from servops.log.engine import connect
-
-    if not path.is_file():
-        msg = f"feedback file {str(path)!r} does not exist."
-        raise LogSchemaError(msg)
-    suffix = "".join(path.suffixes[-2:]).lower()
-    if suffix.endswith((".parquet", ".pq")):
-        import pyarrow.parquet as pq
-
-        try:
-            return pq.read_table(path)
-        except (OSError, pa.ArrowException) as exc:
-            msg = f"{path}: cannot be read as Parquet: {exc}"
-            raise LogSchemaError(msg) from exc
-    con = connect()
-    try:
-        if suffix.endswith((".xlsx", ".xls", ".xlsm", ".ods")):
-            from servops.io.tables import scan_excel
-
-            src = scan_excel(con, path, sheet=sheet)
-            return con.sql(f"SELECT * FROM {src.from_sql}").to_arrow_table()
-        enc = encoding or detect_encoding(open_bytes(path))
-        target = path
-        tmp: Path | None = None
-        if enc not in ("utf-8", "utf-8-sig") or path.suffix.lower() == ".gz":
-            tmp = target = transcode_to_utf8(path, enc)
-        try:
-            head = target.read_text(encoding="utf-8-sig", errors="replace")[:4096]
-            delim = (
-                "\t"
-                if head.split("\n", 1)[0].count("\t")
-                > head.split("\n", 1)[0].count(",")
-                else ","
-            )
-            rel = con.read_csv(
-                str(target),
-                header=True,
-                all_varchar=True,
-                delimiter=delim,
-                quotechar='"',
-            )
-            return rel.to_arrow_table()
-        except Exception as exc:  # duckdb's reader raises several untyped error kinds
-            msg = f"{path}: cannot be read as CSV ({enc}): {exc}"
-            raise LogSchemaError(msg) from exc
-        finally:
-            if tmp is not None:
-                tmp.unlink(missing_ok=True)
-    finally:
-        con.close()
-
-
 def read_feedback(
     source: PathLike | Any,  # noqa: ANN401 - a path or any dataframe
     *,
@@ -109,8 +53,9 @@ def read_feedback(
     Parameters
     ----------
     source
-        A CSV/TSV (UTF-8 or GB18030, gzip ok), Excel or Parquet file, or a pyarrow /
-        pandas / polars table.
+        A CSV/TSV (``,`` ``;`` tab or ``|``; UTF-8, GB18030 or Latin-1; gzip ok), Excel
+        or Parquet file, read as event logs are (:func:`servops.io.read_table`), or a
+        pyarrow / pandas / polars table.
     text, score, case, date
         Source column names of the comment, the rating (NPS 0–10 or CSAT 1–5), the case id
         linking to an event log, and the submission time. Any may be omitted.
@@ -126,10 +71,11 @@ def read_feedback(
         available ones), or a score/date value cannot be parsed (the message names the
         row and the value).
     """
+    from servops.io.files import read_table
     from servops.io.tables import to_arrow
 
     if isinstance(source, str | Path):
-        table = _read_file(Path(source), sheet=sheet, encoding=encoding)
+        table = read_table(source, what="feedback file", sheet=sheet, encoding=encoding)
         label = str(source)
     else:
         table = to_arrow(source)

@@ -253,14 +253,11 @@ def read_counts(
     [12.0, 15.0]
     """
     import pyarrow as pa
-    import pyarrow.csv as pacsv
+
+    from servops.io.files import infer_types, read_table
 
     p = Path(path)
-    try:
-        table = pacsv.read_csv(p)
-    except (OSError, ValueError) as exc:
-        msg = f"read_counts: cannot read {str(p)!r} as CSV: {exc}"
-        raise LogSchemaError(msg) from exc
+    table, _ = infer_types(read_table(p, what="arrival counts"))
     names = table.column_names
     value_col = next(
         (c for c in ("calls", "arrivals", "count", "forecast") if c in names), None
