@@ -2,7 +2,10 @@
 
 One :class:`Alert` per signal: which KPI, which period, which test, the plotted value
 and a sentence saying it, e.g. ``lead_time 2024-03-04: 9.1 h — test 1: 1 point more
-than 3 standard deviations from center line (UCL 7.2 h)``.
+than 3 standard deviations from center line (UCL 7.2 h)``. :func:`log_alerts` lists
+them newest first (optionally only those since a date); :func:`alert_summary` counts
+them by KPI and by test. Periods the log covers only partly (censored, see
+:mod:`servops.log.periods`) are not charted, so they raise no alerts.
 
 Examples
 --------
@@ -22,10 +25,14 @@ Examples
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from servops.spc.series import KpiChart, Period, chart_kpi
+from servops.errors import InvalidParameterError
+from servops.log.periods import Period, period_label, period_start
+from servops.spc.series import KpiChart, chart_kpi
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -41,6 +48,8 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_ALERT_KPIS",
     "Alert",
+    "AlertSummary",
+    "alert_summary",
     "chart_alerts",
     "kpi_chart_alerts",
     "log_alerts",
@@ -71,6 +80,7 @@ class Alert:
     index: int
     phase: str
     direction: str
+    unit: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -79,12 +89,69 @@ class Alert:
             "period": self.period,
             "test": self.test,
             "value": self.value,
+            "unit": self.unit,
             "message": self.message,
             "chart": self.chart,
             "index": self.index,
             "phase": self.phase,
             "direction": self.direction,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class AlertSummary:
+    """How many alerts, by KPI and by test, and the newest one."""
+
+    total: int
+    by_kpi: dict[str, int]
+    by_test: dict[int, int]
+    newest: Alert | None
+    since: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "total": self.total,
+            "by_kpi": dict(self.by_kpi),
+            "by_test": {str(k): v for k, v in self.by_test.items()},
+            "newest": None if self.newest is None else self.newest.to_dict(),
+            "since": self.since,
+        }
+
+    def text(self) -> str:
+        """One line for people, e.g. ``12 alerts: lead_time 8, … newest: …``."""
+        if not self.total:
+            return "No alerts" + (f" since {self.since}" if self.since else "") + "."
+        kpis = ", ".join(f"{k} {n}" for k, n in self.by_kpi.items())
+        tests = ", ".join(f"test {t}: {n}" for t, n in self.by_test.items())
+        newest = f"; newest: {self.newest.message}" if self.newest else ""
+        since = f" since {self.since}" if self.since else ""
+        return f"{self.total} alert(s){since} — {kpis} ({tests}){newest}"
+
+
+def alert_summary(alerts: Sequence[Alert], *, since: str | None = None) -> AlertSummary:
+    """Count ``alerts`` by KPI and by test (most first) and pick the newest.
+
+    Examples
+    --------
+    >>> a = Alert("lead_time", "2024-03-04", 1, 9.0, "m1", "individuals", 3, "I", "up")
+    >>> b = Alert(
+    ...     "lead_time", "2024-03-11", 2, 2.0, "m2", "individuals", 4, "I", "down"
+    ... )
+    >>> s = alert_summary([a, b])
+    >>> s.total, s.by_kpi, s.by_test, s.newest.period
+    (2, {'lead_time': 2}, {1: 1, 2: 1}, '2024-03-11')
+    """
+    kpis = Counter(a.kpi for a in alerts)
+    tests = Counter(a.test for a in alerts)
+    newest = max(alerts, key=lambda a: (a.period, -a.test), default=None)
+    return AlertSummary(
+        total=len(alerts),
+        by_kpi=dict(sorted(kpis.items(), key=lambda kv: (-kv[1], kv[0]))),
+        by_test=dict(sorted(tests.items(), key=lambda kv: (-kv[1], kv[0]))),
+        newest=newest,
+        since=since,
+    )
 
 
 def _fmt(v: float) -> str:
@@ -148,6 +215,7 @@ def chart_alerts(
                     index=s.index,
                     phase=result.phase,
                     direction=direction,
+                    unit=unit,
                 )
             )
     out.sort(key=lambda a: (a.index, a.chart != result.primary.name, a.test))
@@ -168,6 +236,7 @@ def log_alerts(
     config: KpiConfig | PathLike | None = None,
     metrics: pa.Table | None = None,
     rules: Rules | None = None,
+    since: date | datetime | str | None = None,
 ) -> list[Alert]:
     """Alerts from the control charts of a log's KPI series.
 
@@ -182,27 +251,35 @@ def log_alerts(
     kpis
         KPI names; default :data:`DEFAULT_ALERT_KPIS`.
     by
-        Period: ``day``, ``week`` or ``month``.
+        Period: ``hour``, ``day``, ``week``, ``month`` or ``quarter``.
     baseline
         Periods for the phase I limits; alerts then come from the later periods only.
     config, metrics
         KPI config, or a precomputed ``case_metrics`` table.
     rules
         Tests to run (default Minitab's eight; tests 1–4 on attribute charts).
+    since
+        Only alerts of the period holding this date (``2024-03-01``) and later ones;
+        the charts' limits still come from the whole log (or the baseline).
 
     Returns
     -------
     list of Alert
-        Sorted by period, then KPI.
+        Newest period first, then by KPI, chart and test. Censored periods (cut by
+        the log's start or end) are not charted and raise none.
 
     Examples
     --------
     >>> log_alerts(tiny_log, kpis=["lead_time"])
     []
     """
-    from servops.errors import InvalidParameterError
     from servops.spc.series import _metrics
 
+    cutoff = (
+        None
+        if since is None
+        else period_label(period_start(_as_datetime(since), by), by)
+    )
     explicit = kpis is not None
     names = list(kpis) if kpis is not None else list(DEFAULT_ALERT_KPIS)
     if metrics is None:
@@ -211,12 +288,36 @@ def log_alerts(
     for name in names:
         try:
             kc = chart_kpi(
-                log, name, by=by, baseline=baseline, metrics=metrics, rules=rules
+                log,
+                name,
+                by=by,
+                baseline=baseline,
+                config=config,
+                metrics=metrics,
+                rules=rules,
             )
         except InvalidParameterError:
             if explicit:
                 raise
             continue  # this log cannot give this KPI (too few periods or no data)
-        out.extend(kpi_chart_alerts(kc))
-    out.sort(key=lambda a: (a.period, a.kpi, a.chart, a.test))
+        out.extend(
+            a for a in kpi_chart_alerts(kc) if cutoff is None or a.period >= cutoff
+        )
+    out.sort(key=lambda a: (a.kpi, a.chart, a.test))
+    out.sort(key=lambda a: a.period, reverse=True)
     return out
+
+
+def _as_datetime(value: date | datetime | str) -> datetime:
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    try:
+        return datetime.fromisoformat(str(value).strip()).replace(tzinfo=None)
+    except ValueError:
+        msg = (
+            "The 'since' parameter of log_alerts must be a date such as 2024-03-01 "
+            f"(or 2024-03-01 09:00). Got {value!r} instead."
+        )
+        raise InvalidParameterError(msg) from None

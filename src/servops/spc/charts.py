@@ -409,6 +409,11 @@ class ControlChart:
         Which tests make a phase I point drop out (test 1).
     max_passes
         Most re-estimation passes.
+    lower_bound
+        The least value the charted quantity can take (0 for durations and counts):
+        lower limits of the individuals, X̄ and EWMA charts below it are clipped to it
+        (a limit of −2 h says nothing). Tests are unchanged: no point can fall below
+        such a limit.
 
     Attributes
     ----------
@@ -450,6 +455,7 @@ class ControlChart:
         drop_out_of_control: bool = False,
         drop_tests: tuple[int, ...] = (1,),
         max_passes: int = 10,
+        lower_bound: float | None = None,
     ) -> None:
         self.kind = kind
         self.sigma = sigma
@@ -465,6 +471,7 @@ class ControlChart:
         self.drop_out_of_control = drop_out_of_control
         self.drop_tests = drop_tests
         self.max_passes = max_passes
+        self.lower_bound = lower_bound
 
     def __repr__(self) -> str:
         return f"ControlChart(kind={self.kind!r}, sigma={self.sigma!r})"
@@ -504,6 +511,8 @@ class ControlChart:
         check_interval(self.k, "k", owner, low=0, closed="left")
         check_interval(self.h, "h", owner, low=0)
         check_interval(self.max_passes, "max_passes", owner, low=1, closed="left")
+        if self.lower_bound is not None:
+            check_interval(self.lower_bound, "lower_bound", owner)
         if self.rules is not None and not isinstance(self.rules, Rules):
             msg = (
                 "The 'rules' parameter of ControlChart must be a Rules instance. Got "
@@ -618,6 +627,7 @@ class ControlChart:
     def _parts(self, payload: Any, prm: _Params) -> tuple[ChartPart, ...]:  # noqa: ANN401
         L = self.sigma
         kind = self.kind
+        bound = -math.inf if self.lower_bound is None else float(self.lower_bound)
         parts: list[tuple[str, Any, Any, Any, Any, Any]] = []
         if kind == "imr":
             x = payload
@@ -629,7 +639,7 @@ class ControlChart:
                     x,
                     np.full(x.size, prm.mean),
                     np.full(x.size, s),
-                    -math.inf,
+                    bound,
                     math.inf,
                 )
             )
@@ -654,7 +664,7 @@ class ControlChart:
                     means,
                     np.full(n.size, prm.mean),
                     s / np.sqrt(n),
-                    -math.inf,
+                    bound,
                     math.inf,
                 )
             )
@@ -738,6 +748,7 @@ class ControlChart:
 
     def _ewma(self, x: NDArray[np.float64], prm: _Params) -> ChartPart:
         lam, L = self.lam, self.sigma
+        bound = -math.inf if self.lower_bound is None else float(self.lower_bound)
         z = np.empty(x.size)
         prev = prm.mean
         for i, v in enumerate(x):  # a first-order recursion; series are short
@@ -752,7 +763,7 @@ class ControlChart:
             name="ewma",
             points=_frozen(z),
             center=_frozen(center),
-            lcl=_frozen(center - L * sd),
+            lcl=_frozen(np.maximum(center - L * sd, bound)),
             ucl=_frozen(center + L * sd),
             sigma=_frozen(sd),
             signals=tuple(sig),

@@ -18,9 +18,13 @@ sla_breach_rate  sla_breached       closed_at       share of cases (p)
 arrivals         —                  arrived_at      cases (c); empty periods count 0
 ===============  =================  ==============  ==============================
 
-Periods are cut in the KPI config's time zone (the log's by default). X̄-R / X̄-S
-charts take the cases of a period as one subgroup (periods with fewer than 2 cases are
-left out).
+Periods (hour, day, week, month, quarter) come from :mod:`servops.log.periods`, cut in
+the KPI config's time zone (the log's by default). A period the log covers only partly
+(it starts or ends within it: :func:`~servops.log.periods.censored_periods`) is
+*censored*: it is flagged in the series and left out of the control chart, its limits
+and its alerts. X̄-R / X̄-S charts take the cases of a period as one subgroup (periods
+with fewer than 2 cases are left out). Durations and counts cannot be negative: their
+lower control limits are clipped at 0 (and the chart's notes say so).
 
 Examples
 --------
@@ -36,9 +40,19 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import numpy as np
 
-from servops._validation import check_choice
+from servops._validation import check_choice, check_interval
 from servops.errors import InvalidParameterError
-from servops.log.engine import connect, local_time
+from servops.log.engine import connect, epoch_s
+from servops.log.periods import (
+    PERIODS,
+    Period,
+    bucket_sql,
+    censored_periods,
+    key_starts,
+    log_span,
+    period_grid,
+    period_label,
+)
 from servops.spc.charts import ChartKind, ChartResult, ControlChart
 
 if TYPE_CHECKING:
@@ -70,7 +84,6 @@ KpiName = Literal[
     "sla_breach_rate",
     "arrivals",
 ]
-Period = Literal["day", "week", "month"]
 KPI_NAMES: tuple[str, ...] = get_args(KpiName)
 
 # kpi -> (case-metric column, kind, period anchor column)
@@ -128,6 +141,10 @@ class KpiSeries:
         Rates: cases flagged per period; measures: the period total; counts: the count.
     case_values, case_periods
         Per case (durations, measures): the value and the index of its period.
+    censored
+        Per period: the log covers it only partly (it starts or ends within it).
+    timezone
+        The zone the periods are cut in.
     """
 
     kpi: str
@@ -140,6 +157,8 @@ class KpiSeries:
     counts: NDArray[np.float64]
     case_values: NDArray[np.float64]
     case_periods: NDArray[np.int64]
+    censored: NDArray[np.bool_]
+    timezone: str = "UTC"
 
     @property
     def default_chart(self) -> str:
@@ -157,6 +176,8 @@ class KpiSeries:
             "values": self.values.tolist(),
             "sizes": self.sizes.tolist(),
             "counts": self.counts.tolist(),
+            "censored": self.censored.tolist(),
+            "timezone": self.timezone,
         }
 
 
@@ -181,6 +202,15 @@ def _metrics(
     return case_metrics(log, cfg), cfg.timezone
 
 
+def _zone(log: EventLog, config: KpiConfig | PathLike | None) -> str:
+    """The KPI config's zone when one is given, else the log's."""
+    if config is not None:
+        from servops.kpi.cases import resolve_config
+
+        return resolve_config(config, log).timezone
+    return log.meta.timezone or "UTC"
+
+
 def kpi_series(
     log: EventLog,
     kpi: str,
@@ -199,7 +229,7 @@ def kpi_series(
     kpi
         One of :data:`KPI_NAMES` (see the module table).
     by
-        ``day``, ``week`` (starting Monday) or ``month``.
+        ``hour``, ``day``, ``week`` (starting Monday), ``month`` or ``quarter``.
     config
         KPI config (object or YAML path) for :func:`servops.kpi.case_metrics`; default
         guessed from the activity names.
@@ -213,11 +243,11 @@ def kpi_series(
     KpiSeries
     """
     name = _normalise(kpi)
-    check_choice(by, "by", "kpi_series", ["day", "week", "month"])
+    check_choice(by, "by", "kpi_series", PERIODS)
     if metrics is None:
         metrics, tz = _metrics(log, config)
     else:
-        tz = log.meta.timezone
+        tz = _zone(log, config)
     tz = timezone or tz or "UTC"
     column, kind, anchor = _SPECS[name]
     if column is not None and column not in metrics.column_names:
@@ -229,7 +259,12 @@ def kpi_series(
     con = connect()
     try:
         con.register("m", metrics)
-        period = f"date_trunc('{by}', {local_time(anchor, tz)})"
+        lo, hi = con.execute(f"SELECT min({anchor}), max({anchor}) FROM m").fetchall()[
+            0
+        ]
+        years = (
+            (lo.year, hi.year) if lo is not None and hi is not None else (1970, 1970)
+        )
         if column is None:
             value = "1.0"
         elif kind == "duration":
@@ -239,25 +274,23 @@ def kpi_series(
         where = f"{anchor} IS NOT NULL" + (
             f" AND {column} IS NOT NULL" if column is not None else ""
         )
+        key = bucket_sql("__e", by, tz, *years)
         rows = con.execute(
-            f"SELECT {period} AS p, {value} AS v FROM m WHERE {where} ORDER BY p, v"
+            f"SELECT {key} AS p, v FROM (SELECT {epoch_s(anchor)} AS __e, {value} AS v "
+            f"FROM m WHERE {where}) ORDER BY p, v"
         ).fetchall()
     finally:
         con.close()
-    fmt = "%Y-%m" if by == "month" else "%Y-%m-%d"
-    stamps = sorted({r[0] for r in rows})
-    if name == "arrivals" and stamps:
-        import pandas as pd
-
-        freq = {"day": "D", "week": "W-MON", "month": "MS"}[by]
-        stamps = [
-            t.to_pydatetime() for t in pd.date_range(stamps[0], stamps[-1], freq=freq)
-        ]
-    index = {t: i for i, t in enumerate(stamps)}
-    periods = tuple(t.strftime(fmt) for t in stamps)
-    case_periods = np.array([index[r[0]] for r in rows], dtype=np.int64)
+    keys = sorted({int(r[0]) for r in rows})
+    starts = key_starts(keys, by)
+    if name == "arrivals" and starts:
+        starts = period_grid(starts[0], starts[-1], by)
+    index = {t: i for i, t in enumerate(starts)}
+    by_key = dict(zip(keys, key_starts(keys, by), strict=True))
+    periods = tuple(period_label(t, by) for t in starts)
+    case_periods = np.array([index[by_key[int(r[0])]] for r in rows], dtype=np.int64)
     case_values = np.array([float(r[1]) for r in rows], dtype=float)
-    m = len(stamps)
+    m = len(starts)
     sizes = np.bincount(case_periods, minlength=m).astype(float)
     totals = np.bincount(case_periods, weights=case_values, minlength=m)
     if kind == "count":
@@ -268,6 +301,7 @@ def kpi_series(
             values = totals / sizes
         counts = totals
     unit = {"duration": "h", "rate": "share", "count": "cases", "measure": "per case"}
+    censored = np.array(censored_periods(starts, by, *log_span(log, tz)), dtype=bool)
     return KpiSeries(
         kpi=name,
         by=by,
@@ -279,6 +313,8 @@ def kpi_series(
         counts=counts,
         case_values=case_values,
         case_periods=case_periods,
+        censored=censored,
+        timezone=tz,
     )
 
 
@@ -291,6 +327,12 @@ class KpiChart:
     phase1: ChartResult
     phase2: ChartResult | None = None
     notes: tuple[str, ...] = ()
+    #: Periods left out because the log covers them only partly.
+    censored: tuple[str, ...] = ()
+    #: Charted periods with only 1–2 cases (their values are noise).
+    small: tuple[str, ...] = ()
+    #: Whether a lower control limit below 0 was clipped to 0.
+    lcl_clipped: bool = False
 
     @property
     def latest(self) -> ChartResult:
@@ -307,6 +349,9 @@ class KpiChart:
             "phase1": self.phase1.to_dict(),
             "phase2": self.phase2.to_dict() if self.phase2 is not None else None,
             "notes": list(self.notes),
+            "censored": list(self.censored),
+            "small_periods": list(self.small),
+            "lcl_clipped": self.lcl_clipped,
         }
 
 
@@ -364,6 +409,7 @@ def chart_kpi(
     ('imr', [3.5, 1.25])
     """
     s = kpi_series(log, kpi, by=by, config=config, metrics=metrics)
+    check_interval(sigma, "sigma", "chart_kpi", low=0)
     kind = chart or s.default_chart
     if kind not in _FITS[s.kind]:
         msg = (
@@ -377,6 +423,14 @@ def chart_kpi(
         if s.kind != "count"
         else np.ones(len(s.periods), dtype=bool)
     )
+    cut = usable & s.censored
+    censored = tuple(s.periods[i] for i in np.flatnonzero(cut))
+    if censored:
+        notes.append(
+            f"{len(censored)} {by}(s) the log covers only partly left out of the chart, "
+            f"its limits and alerts (censored: {', '.join(censored)})"
+        )
+    usable = usable & ~s.censored
     if kind in ("xbar_r", "xbar_s"):
         small = usable & (s.sizes < 2)
         if small.any():
@@ -386,15 +440,32 @@ def chart_kpi(
             )
         usable = usable & ~small
     n_usable = int(usable.sum())
+    few = (
+        usable & (s.sizes > 0) & (s.sizes <= 2) if s.kind != "count" else usable & False
+    )
+    few_cases = tuple(s.periods[i] for i in np.flatnonzero(few))
+    if few_cases:
+        shown = ", ".join(few_cases[:8]) + (" …" if len(few_cases) > 8 else "")
+        notes.append(
+            f"{len(few_cases)} {by}(s) with only 1–2 cases ({shown}): their values are "
+            f"noise; a longer period (--by) pools more cases"
+        )
     if n_usable < 2:
-        if n_usable == 0:
+        shorter = "Use a shorter period (--by day) or a longer log."
+        if n_usable + len(censored) == 0 and not (s.sizes > 0).any():
             needs = _NEEDS.get(s.kpi, "")
             hint = (
                 f"No case of this log has a value for it{needs}: check the KPI config "
                 "(`servops kpi LOG` notes what it guessed; give yours with --config)."
             )
-        elif by != "day":
-            hint = "Use a shorter period (--by day) or a longer log."
+        elif censored:
+            hint = (
+                f"{len(censored)} {by}(s) the log covers only partly are left out "
+                f"(censored: {', '.join(censored)}). "
+                + (shorter if by not in ("day", "hour") else "The log is too short.")
+            )
+        elif by not in ("day", "hour"):
+            hint = shorter
         else:
             hint = "The log is too short for a chart of this KPI."
         msg = (
@@ -402,11 +473,13 @@ def chart_kpi(
             f"needs at least 2. {hint}"
         )
         raise InvalidParameterError(msg)
+    bounded = s.kind in ("duration", "count", "measure")
     cc = ControlChart(
         kind,  # type: ignore[arg-type]
         sigma=sigma,
         rules=rules,
         drop_out_of_control=drop_out_of_control,
+        lower_bound=0.0 if bounded else None,
     )
     pos = np.flatnonzero(usable)
     if baseline is not None:
@@ -428,6 +501,26 @@ def chart_kpi(
     if rest.any():
         data, kw, labels = _chart_data(s, kind, rest)
         phase2 = cc.monitor(data, labels=labels, **kw)
+    primary = cc.result_.primary
+    clipped = bool(
+        bounded
+        and kind not in ("c", "u", "cusum")
+        and np.any(primary.center - sigma * primary.sigma < 0)
+    )
+    if clipped:
+        what = {"duration": "a time", "count": "a count", "measure": "a count"}[s.kind]
+        notes.append(
+            f"the lower control limit ({sigma:g}σ below the center) is under 0; "
+            f"clipped at 0 {s.unit}, since {what} cannot be negative (only the upper "
+            "limit can signal)"
+        )
     return KpiChart(
-        series=s, chart=kind, phase1=cc.result_, phase2=phase2, notes=tuple(notes)
+        series=s,
+        chart=kind,
+        phase1=cc.result_,
+        phase2=phase2,
+        notes=tuple(notes),
+        censored=censored,
+        small=few_cases,
+        lcl_clipped=clipped,
     )
