@@ -1,4 +1,4 @@
-"""Staffing: Erlang B, C and A, agents for a service-level target, shift schedules.
+"""Staffing: Erlang B, C and A, time-varying staffing (ISA), targets, shift schedules.
 
 >>> import servops as so
 >>> so.staffing.agents_for_target(
@@ -23,23 +23,33 @@ from servops.staffing.erlang import (
     service_level,
     with_shrinkage,
 )
+from servops.staffing.isa import IsaResult, erlang_validity, isa_staffing
 from servops.staffing.proof import predicted_service_level, simulate_staffing
 from servops.staffing.requirements import StaffingPlan, staffing_requirements
 from servops.staffing.schedule import (
     Break,
-    Schedule,
+    ShiftSchedule,
     ShiftTemplate,
     default_templates,
     read_shift_templates,
     schedule_shifts,
 )
+from servops.staffing.targets import (
+    ServiceTarget,
+    parse_service_target,
+    service_target_from_sla,
+)
+from servops.staffing.timevarying import SimulatedService, simulate_queue
 
 __all__ = [
     "Break",
     "Duration",
+    "IsaResult",
     "QueueMetrics",
-    "Schedule",
+    "ServiceTarget",
+    "ShiftSchedule",
     "ShiftTemplate",
+    "SimulatedService",
     "StaffingPlan",
     "StaffingResult",
     "agents_for_target",
@@ -48,12 +58,17 @@ __all__ = [
     "erlang_a",
     "erlang_b",
     "erlang_c",
+    "erlang_validity",
+    "isa_staffing",
     "occupancy",
     "offered_load",
+    "parse_service_target",
     "predicted_service_level",
     "read_shift_templates",
     "schedule_shifts",
     "service_level",
+    "service_target_from_sla",
+    "simulate_queue",
     "simulate_staffing",
     "staffing_requirements",
     "with_shrinkage",

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Break",
-    "Schedule",
+    "ShiftSchedule",
     "ShiftTemplate",
     "default_templates",
     "read_shift_templates",
@@ -266,8 +266,12 @@ class PlannedShift:
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class Schedule:
-    """A schedule: shifts, coverage per interval, cost and solver status.
+class ShiftSchedule:
+    """A shift schedule: shifts, coverage per interval, cost and solver status.
+
+    Not :class:`servops.sim.Schedule` (a value per interval, e.g. a pool size, that the
+    simulator follows): :meth:`agents_on_queue` turns this plan into such a staffing
+    curve for the simulator.
 
     ``over`` and ``under`` are the agents above and below the requirement per interval;
     ``status`` is HiGHS's model status (``Optimal`` unless the time limit struck, in
@@ -294,6 +298,13 @@ class Schedule:
     def under(self) -> np.ndarray:
         """Agents missing per interval."""
         out: np.ndarray = np.maximum(self.required - self.scheduled, 0.0)
+        return out
+
+    def agents_on_queue(self, shrinkage: float = 0.0) -> np.ndarray:
+        """Agents answering per interval: the scheduled ones less ``shrinkage``."""
+        out: np.ndarray = np.floor(self.scheduled * (1.0 - shrinkage) + 1e-9).astype(
+            np.int64
+        )
         return out
 
     def to_arrow(self) -> pa.Table:
@@ -428,7 +439,7 @@ def schedule_shifts(
     under_cost: float | None = None,
     time_limit: float = 30.0,
     mip_rel_gap: float = 0.01,
-) -> Schedule:
+) -> ShiftSchedule:
     """The minimal-cost set of shifts covering ``required`` agents per interval.
 
     Parameters
@@ -454,7 +465,7 @@ def schedule_shifts(
 
     Returns
     -------
-    Schedule
+    ShiftSchedule
 
     Examples
     --------
@@ -555,7 +566,7 @@ def schedule_shifts(
             "reaching them); see 'under'"
         )
     step64 = np.timedelta64(int(step), "s")
-    return Schedule(
+    return ShiftSchedule(
         shifts=tuple(shifts),
         interval_start=np.datetime64(start, "s") + step64 * np.arange(n),
         required=r,
@@ -577,6 +588,32 @@ def _spans(idx: Sequence[int]) -> list[tuple[int, int]]:
         else:
             spans.append((i, i + 1))
     return spans
+
+
+def _quiet_highs() -> Any:  # noqa: ANN401 - highspy.Highs, untyped
+    """A ``highspy.Highs`` without its banner on stdout.
+
+    HiGHS prints "Running HiGHS ..." from C++ when the solver is built, before
+    ``output_flag`` can be set, so file descriptor 1 is pointed at the null device
+    for that moment (Python's ``sys.stdout`` is not what C++ writes to).
+    """
+    import os
+    import sys
+
+    import highspy
+
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no file descriptor 1 (embedded interpreter): nothing to hide
+        return highspy.Highs()  # type: ignore[no-untyped-call]
+    try:
+        with open(os.devnull, "w") as null:  # noqa: PTH123
+            os.dup2(null.fileno(), 1)
+            return highspy.Highs()  # type: ignore[no-untyped-call]
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def _solve(
@@ -608,7 +645,7 @@ def _solve(
     lp.integrality_ = [highspy.HighsVarType.kInteger] * n_pat + [
         highspy.HighsVarType.kContinuous
     ] * n
-    h = highspy.Highs()  # type: ignore[no-untyped-call]
+    h = _quiet_highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", float(time_limit))
     h.setOptionValue("mip_rel_gap", float(mip_rel_gap))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -223,3 +225,37 @@ def test_predicted_and_simulated_service_level():
     assert all(0 <= s <= 1 for s in sim)
     offered = table.column("simulated_offered").to_pylist()
     assert offered[1] == pytest.approx(120, rel=0.2)
+
+
+def test_schedule_prints_no_solver_banner():
+    # highspy prints "Running HiGHS ..." from C++ when the first solver of a process is
+    # built; servops demo must not show it. A fresh process, so the banner is due.
+    code = (
+        "from datetime import datetime, timedelta\n"
+        "from servops.staffing import ShiftTemplate, schedule_shifts\n"
+        "s = schedule_shifts([1, 2, 2, 1], start=datetime(2024, 1, 1, 8),\n"
+        "    interval=timedelta(hours=1),\n"
+        "    templates=[ShiftTemplate('t', timedelta(hours=2), (timedelta(hours=8),))])\n"
+        "print('shifts', sum(x.count for x in s.shifts))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert "HiGHS" not in out.stdout + out.stderr
+    assert out.stdout.strip().startswith("shifts ")
+
+
+def test_agents_on_queue_after_shrinkage():
+    sched = schedule_shifts(
+        [1, 2, 2, 1],
+        start=datetime(2024, 1, 1, 8),
+        interval=timedelta(hours=1),
+        templates=[
+            ShiftTemplate(
+                "t", timedelta(hours=2), (timedelta(hours=8), timedelta(hours=10))
+            )
+        ],
+    )
+    assert sched.scheduled.tolist() == [2, 2, 2, 2]
+    assert sched.agents_on_queue(0.3).tolist() == [1, 1, 1, 1]
+    assert sched.agents_on_queue().tolist() == [2, 2, 2, 2]

@@ -145,7 +145,7 @@ def build(ctx: ReportContext) -> Section | None:
     sim_html = ""
     sim_note = ""
     if opts.get("simulate", True):
-        on_queue = np.floor(sched.scheduled * (1.0 - shrinkage) + 1e-9).astype(np.int64)
+        on_queue = sched.agents_on_queue(shrinkage)
         table = simulate_staffing(
             fc.mean,
             on_queue,
