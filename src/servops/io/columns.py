@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-__all__ = ["CANONICAL_FIELDS", "ColumnMap", "guess_columns"]
+__all__ = [
+    "CANONICAL_FIELDS",
+    "ENABLED_NAMES",
+    "ColumnMap",
+    "fold_name",
+    "guess_columns",
+]
 
 CANONICAL_FIELDS = (
     "case_id",
@@ -23,6 +29,19 @@ CANONICAL_FIELDS = (
     "start_timestamp",
     "resource",
     "lifecycle",
+)
+
+#: Names of an optional column holding when each activity instance was *enabled* (could
+#: have started): servops' simulated logs write ``enabled_timestamp``; Prosimos and Simod
+#: logs ``enable_time``. Kept as an attribute under its own name and used by
+#: :func:`servops.log.schema.enabled_column` when it holds timestamps.
+ENABLED_NAMES = (
+    "enabled_timestamp",
+    "enable_timestamp",
+    "enabled_time",
+    "enable_time",
+    "enablement_time",
+    "enablement_timestamp",
 )
 
 # Most specific first. Names are compared after folding case and separators.
@@ -164,6 +183,17 @@ _CANDIDATES: dict[str, tuple[str, ...]] = {
 
 def _fold(name: str) -> str:
     return re.sub(r"[\s_\-]+", " ", name.strip().lower())
+
+
+def fold_name(name: str) -> str:
+    """A column name as names are compared: lower case, runs of separators one space.
+
+    Examples
+    --------
+    >>> fold_name("Enable_Time")
+    'enable time'
+    """
+    return _fold(name)
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from servops.errors import LogSchemaError
-from servops.io.columns import CANONICAL_FIELDS, ColumnMap, guess_columns
+from servops.io.columns import (
+    CANONICAL_FIELDS,
+    ENABLED_NAMES,
+    ColumnMap,
+    fold_name,
+    guess_columns,
+)
 from servops.io.timestamps import TimestampFormat, detect_format, parse_expression
 
 if TYPE_CHECKING:
@@ -70,6 +76,8 @@ XES_TRANSITIONS = frozenset(
         "unknown",
     }
 )
+#: The optional enablement column's canonical name (:mod:`servops.log.schema`).
+ENABLED = ENABLED_NAMES[0]
 _RESERVED = {*CANONICAL_FIELDS, "event_index", "__bad", "__row", "ordinality"}
 _SAMPLE_ROWS = 20_000
 
@@ -223,6 +231,28 @@ def _attribute_name(column: str, taken: set[str]) -> str:
     return name
 
 
+def _enabled_source(
+    con: duckdb.DuckDBPyConnection,
+    raw: RawSource,
+    attr_cols: list[str],
+    opts: ImportOptions,
+) -> tuple[str, TimestampFormat] | None:
+    """The column holding enablement times (:data:`ENABLED_NAMES`) and its format.
+
+    ``None`` when no column has such a name or its values are in no date format (it
+    is then kept as an ordinary attribute).
+    """
+    wanted = {fold_name(n) for n in ENABLED_NAMES}
+    names = [c for c in attr_cols if fold_name(c) in wanted]
+    if not names:
+        return None
+    col = next((c for c in names if c == ENABLED), names[0])
+    try:
+        return col, _detect(con, raw, quote(col), col, opts)
+    except LogSchemaError:
+        return None
+
+
 def _odd_lifecycles(
     con: duckdb.DuckDBPyConnection,
     raw: RawSource,
@@ -311,6 +341,7 @@ def plan_import(
     attr_types: dict[str, str] = {}
     attr_select = []
 
+    enabled_src = _enabled_source(con, raw, attr_cols, opts)
     for c in attr_cols:
         typ = raw.types.get(c, "VARCHAR")
         out = _attribute_name(c, set())
@@ -318,7 +349,17 @@ def plan_import(
             notes.append(
                 f"attribute {c!r} renamed {out!r} (clashes with a canonical name)"
             )
-        if typ == "VARCHAR":
+        if enabled_src is not None and c == enabled_src[0]:
+            # The optional enablement column (servops.log.schema.ENABLED), parsed in
+            # the log's time zone like the start and end times.
+            expr = parse_expression(na(quote(c), typ), enabled_src[1], opts.timezone)
+            typ = "TIMESTAMP WITH TIME ZONE"
+            if c != ENABLED:
+                out = ENABLED
+                notes.append(
+                    f"column {c!r} read as {ENABLED!r} (when work was enabled)"
+                )
+        elif typ == "VARCHAR":
             expr = na(quote(c), "VARCHAR")
         elif typ.startswith("TIMESTAMP") and "TIME ZONE" not in typ:
             expr = f"CAST({quote(c)} AS TIMESTAMPTZ)"

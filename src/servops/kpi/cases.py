@@ -40,7 +40,7 @@ from servops.log.engine import (
     quote,
     seconds_between,
 )
-from servops.log.schema import BEGIN
+from servops.log.schema import BEGIN, case_begin, enabled_column
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -136,8 +136,13 @@ def attribute_columns(
     }
 
 
-def case_ctes(cfg: KpiConfig, attrs: dict[str, str]) -> str:
+def case_ctes(
+    cfg: KpiConfig, attrs: dict[str, str], *, enabled: str | None = None
+) -> str:
     """CTEs ending in ``m``: one row per case with the clock-time metrics.
+
+    ``enabled`` is the log's enablement column
+    (:func:`servops.log.schema.enabled_column`): the case arrives at its earliest one.
 
     ``m`` has ``case_id``, ``arrived_at``, ``first_response_at``, ``resolved_at``,
     ``closed_at``, ``lead_time_s``, ``first_response_s``, ``resolution_time_s``,
@@ -194,7 +199,7 @@ def case_ctes(cfg: KpiConfig, attrs: dict[str, str]) -> str:
     reopen = sql_in("activity", cfg.reopened)
     inst = f"""(
   SELECT case_id, activity, "timestamp" AS ts,
-    {BEGIN} AS st,
+    {case_begin(enabled)} AS st,
     resource, event_index {"".join(f", {quote(a)}" for a in attrs)}
   FROM instances
 )"""
@@ -243,7 +248,9 @@ def case_ctes(cfg: KpiConfig, attrs: dict[str, str]) -> str:
 )"""
 
 
-def _cases_sql(cfg: KpiConfig, as_of_sql: str, attrs: dict[str, str]) -> str:
+def _cases_sql(
+    cfg: KpiConfig, as_of_sql: str, attrs: dict[str, str], enabled: str | None
+) -> str:
     policy_case = "NULL"
     if cfg.policies:
         whens = []
@@ -258,7 +265,7 @@ def _cases_sql(cfg: KpiConfig, as_of_sql: str, attrs: dict[str, str]) -> str:
             whens.append(f"WHEN {cond} THEN {i}")
         policy_case = f"CASE {' '.join(whens)} END"
     return f"""
-WITH {case_ctes(cfg, attrs)}
+WITH {case_ctes(cfg, attrs, enabled=enabled)}
 SELECT
   case_id, arrived_at, first_response_at, resolved_at, closed_at,
   lead_time_s, first_response_s, resolution_time_s,
@@ -388,7 +395,15 @@ def case_metrics(
         else f"CAST({sql_lit(as_of.isoformat())} AS TIMESTAMPTZ)"
     )
     needed = None if attributes is None else {*attributes, *cfg.attributes()}
-    base = run(log, _cases_sql(cfg, as_of_sql, attribute_columns(log, needed)))
+    base = run(
+        log,
+        _cases_sql(
+            cfg,
+            as_of_sql,
+            attribute_columns(log, needed),
+            enabled_column(log.attributes),
+        ),
+    )
     n = base.num_rows
     pol = base.column("__policy").to_numpy(zero_copy_only=False)
     policy_idx = np.asarray(pol, dtype=np.float64)

@@ -16,6 +16,21 @@ lifecycle          VARCHAR      XES transition in lower case, NULL for atomic ev
 event_index        BIGINT       1-based position in the source (keeps file order)
 =================  ===========  ==================================================
 
+One optional column, where the log has it (:data:`ENABLED`):
+
+=================  ===========  ==================================================
+enabled_timestamp  TIMESTAMPTZ  when the instance could have started: the case's
+                                arrival for its first activity, the end of the work
+                                before it otherwise (queue time = start − enabled)
+=================  ===========  ==================================================
+
+Simulated logs always have it; a file's column of that name, or of a name Prosimos and
+Simod write (``enable_time``, ``enable_timestamp``… see
+:data:`servops.io.columns.ENABLED_NAMES`), is used when it holds timestamps. Where an
+instance has it, waiting is measured from it (so the wait before a case's first activity
+is measurable) and the case begins at its earliest enablement (:func:`case_begin`);
+elsewhere enablement is the end of the work before (or the case's first start).
+
 Within a case, events are ordered by ``timestamp`` then ``event_index`` (:data:`ORDER`);
 activity instances by start (end where no start is known), then end, then file order
 (:data:`INSTANCE_ORDER`). Every analysis that sequences instances (process map, variants,
@@ -30,12 +45,22 @@ no ``start_timestamp``.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from servops.io.columns import ENABLED_NAMES, fold_name
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
 __all__ = [
     "BEGIN",
     "CORE_COLUMNS",
+    "ENABLED",
     "INSTANCE_ORDER",
     "INSTANCE_ORDER_KEYS",
     "ORDER",
+    "case_begin",
+    "enabled_column",
 ]
 
 CORE_COLUMNS = (
@@ -64,3 +89,40 @@ INSTANCE_ORDER = ", ".join(INSTANCE_ORDER_KEYS)
 #: When an activity instance began, for durations: its start, or its end where no start
 #: is known or the recorded start is after the end. A case begins at the least of these.
 BEGIN = 'least(coalesce(start_timestamp, "timestamp"), "timestamp")'
+
+#: The optional canonical enablement column (see the module docstring).
+ENABLED = "enabled_timestamp"
+
+
+def enabled_column(attributes: Mapping[str, str]) -> str | None:
+    """The quoted enablement column of a log with these attributes, or ``None``.
+
+    ``attributes`` maps a log's attribute names to their DuckDB types. The column is
+    :data:`ENABLED` or one named as Prosimos/Simod logs name it, holding timestamps.
+
+    Examples
+    --------
+    >>> enabled_column({"enable_time": "TIMESTAMP WITH TIME ZONE", "x": "VARCHAR"})
+    '"enable_time"'
+    >>> enabled_column({"enable_time": "VARCHAR"}) is None
+    True
+    """
+    wanted = {fold_name(n) for n in ENABLED_NAMES}
+    for name in sorted(attributes, key=lambda n: n != ENABLED):
+        if fold_name(name) in wanted and attributes[name].upper().startswith(
+            "TIMESTAMP"
+        ):
+            return '"' + name.replace('"', '""') + '"'
+    return None
+
+
+def case_begin(enabled: str | None) -> str:
+    """An instance's :data:`BEGIN`, or its enablement where that is earlier.
+
+    ``min()`` of it over a case is the case's arrival.
+
+    ``enabled`` is the (quoted) enablement column, from :func:`enabled_column`.
+    """
+    if enabled is None:
+        return BEGIN
+    return f"least({BEGIN}, coalesce({enabled}, {BEGIN}))"

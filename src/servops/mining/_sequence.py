@@ -9,10 +9,14 @@ timestamp and row index; its DFG then sorts stably by start and end time).
 Per-instance timing (:func:`timed_instances_sql`) gives each instance an *enablement*
 time, a *start* and an *end*:
 
-* with start times, enablement is the latest end, among the case's other instances
-  ordered before it, that is not after its start (so parallel branches and joins are
-  handled), or the case arrival (its first start); waiting = start − enablement and
-  service = end − start, both measured;
+* where the log records enablement (the optional ``enabled_timestamp`` column of
+  :mod:`servops.log.schema`: simulated logs, Prosimos/Simod logs), an instance that has
+  it is enabled then, and the case arrives at its earliest enablement: the queue before
+  a case's first activity is waiting like any other;
+* otherwise, with start times, enablement is the latest end, among the case's other
+  instances ordered before it, that is not after its start (so parallel branches and
+  joins are handled), or the case arrival (its first start); waiting = start −
+  enablement and service = end − start, both measured;
 * without start times, enablement is the end of the previous instance and the start is
   *estimated* as the later of enablement and the moment the same resource finished its
   previous work (in any case) — the "resource availability" heuristic of Martin, Depaire
@@ -25,11 +29,11 @@ Everything is window functions and joins: no per-case loop.
 from __future__ import annotations
 
 from servops.log.engine import seconds_between
-from servops.log.schema import BEGIN, INSTANCE_ORDER
+from servops.log.schema import INSTANCE_ORDER, case_begin
 
 __all__ = ["ORDER", "continue_with", "sequence_sql", "timed_instances_sql"]
 
-_ENABLED = "coalesce(en.before_end, i.arrival)"
+_ENABLED = "coalesce(i.rec_enabled, en.before_end, i.arrival)"
 
 #: Order of activity instances within a case (:data:`servops.log.schema.INSTANCE_ORDER`).
 ORDER = INSTANCE_ORDER
@@ -67,20 +71,26 @@ WINDOW w AS (PARTITION BY case_id ORDER BY {ORDER})
 """
 
 
-def timed_instances_sql(*, has_start: bool) -> str:
+def timed_instances_sql(*, has_start: bool, enabled: str | None = None) -> str:
     """Instances with enablement, (estimated) start, waiting and service seconds.
 
     Columns: ``case_id, activity, resource, pos, enabled_ts, start_ts, end_ts,
     waiting_s, service_s, start_known`` (whether ``start_ts`` is recorded rather than
-    estimated). Read the module docstring for the definitions.
+    estimated). ``enabled`` is the log's quoted enablement column, if it has one
+    (:func:`servops.log.schema.enabled_column`). Read the module docstring for the
+    definitions.
     """
+    rec_enabled = enabled or "CAST(NULL AS TIMESTAMPTZ)"
     if has_start:
         return f"""
 WITH inst AS (
   SELECT case_id, activity, resource, start_timestamp AS rec_start,
     "timestamp" AS end_ts,
     coalesce(start_timestamp, "timestamp") AS st,
-    min({BEGIN}) OVER (PARTITION BY case_id) AS arrival,
+    CASE WHEN {rec_enabled} IS NOT NULL
+      THEN least({rec_enabled}, coalesce(start_timestamp, "timestamp")) END
+      AS rec_enabled,
+    min({case_begin(enabled)}) OVER (PARTITION BY case_id) AS arrival,
     row_number() OVER (PARTITION BY case_id ORDER BY {ORDER}) AS pos
   FROM instances
 ), points AS (
@@ -108,8 +118,9 @@ FROM inst i JOIN enabled en ON en.case_id = i.case_id AND en.pos = i.pos
 WITH inst AS (
   SELECT case_id, activity, resource, "timestamp" AS end_ts,
     row_number() OVER (PARTITION BY case_id ORDER BY {ORDER}) AS pos,
-    coalesce(lag("timestamp") OVER (PARTITION BY case_id ORDER BY {ORDER}), "timestamp")
-      AS enabled_ts,
+    least(coalesce({rec_enabled},
+      lag("timestamp") OVER (PARTITION BY case_id ORDER BY {ORDER}), "timestamp"),
+      "timestamp") AS enabled_ts,
     lag("timestamp") OVER (PARTITION BY resource ORDER BY "timestamp", event_index)
       AS resource_free
   FROM instances

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from servops._validation import check_interval
 from servops.errors import InvalidParameterError
 from servops.log.engine import seconds_between
+from servops.log.schema import enabled_column
 from servops.mining._sequence import continue_with, timed_instances_sql
 from servops.mining.dfg import discover_dfg
 from servops.mining.timing import ESTIMATE_NOTE, TimeBasis
@@ -189,8 +190,10 @@ def bottlenecks(
     va = (
         f"activity IN ({_literal_list(list(value_adding))})" if value_adding else "true"
     )
-    lead = seconds_between("min(start_ts)", "max(end_ts)")
-    timed = timed_instances_sql(has_start=has_start)
+    lead = seconds_between("min(least(enabled_ts, start_ts))", "max(end_ts)")
+    timed = timed_instances_sql(
+        has_start=has_start, enabled=enabled_column(log.attributes)
+    )
     vs = log.fetchone(
         continue_with(
             f"""

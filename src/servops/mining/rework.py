@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from servops.log.engine import seconds_between
+from servops.log.schema import enabled_column
 from servops.mining._sequence import continue_with, timed_instances_sql
 
 if TYPE_CHECKING:
@@ -90,7 +91,9 @@ def rework(log: EventLog) -> ReworkResult:
     >>> r.cases_with_rework, r.activities
     (0, ())
     """
-    timed = timed_instances_sql(has_start=log.has_start_times)
+    timed = timed_instances_sql(
+        has_start=log.has_start_times, enabled=enabled_column(log.attributes)
+    )
     gap = seconds_between("enabled_ts", "end_ts")
     base = f"""
         WITH t AS ({timed}),

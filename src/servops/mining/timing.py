@@ -4,10 +4,12 @@ For each activity instance (definitions in :mod:`servops.mining._sequence`)::
 
     waiting = start − enablement     service = end − start
 
-where enablement is the end of the work before it in the case (or the case arrival).
-With recorded start times both are measured. Without them, a log cannot tell waiting
-from working: every gap between two events is both. :func:`activity_times` then says so
-(``time_basis == "estimated"``) and estimates the start as the later of enablement and
+where enablement is the end of the work before it in the case (or the case arrival),
+or the instance's recorded enablement where the log has one (the optional
+``enabled_timestamp`` column: simulated and Prosimos/Simod logs; a case then begins at
+its earliest enablement, its arrival). With recorded start times both are measured.
+Without them, a log cannot tell waiting from working: every gap between two events is
+both. :func:`activity_times` then says so (``time_basis == "estimated"``) and estimates the start as the later of enablement and
 the moment the same resource finished its previous work.
 """
 
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from servops.log.engine import quantile, seconds_between
-from servops.log.schema import BEGIN
+from servops.log.schema import case_begin, enabled_column
 from servops.mining._sequence import continue_with, timed_instances_sql
 
 if TYPE_CHECKING:
@@ -141,13 +143,14 @@ def case_durations(log: EventLog) -> pa.Table:
     >>> t.column("duration_s").to_pylist()[:2]
     [7200.0, 18000.0]
     """
+    begin = case_begin(enabled_column(log.attributes))
     dur = seconds_between(
-        f"min({BEGIN})",
+        f"min({begin})",
         'max("timestamp")',
     )
     return log.query(
         f"""
-        SELECT case_id, min({BEGIN}) AS start,
+        SELECT case_id, min({begin}) AS start,
           max("timestamp") AS "end", {dur} AS duration_s, count(*) AS instances
         FROM instances GROUP BY case_id ORDER BY case_id
         """
@@ -155,7 +158,7 @@ def case_durations(log: EventLog) -> pa.Table:
 
 
 def duration_summary(log: EventLog) -> DurationSummary:
-    """Summary of case durations (first start to last end), in seconds.
+    """Summary of case durations (arrival, or first start, to last end), in seconds.
 
     Examples
     --------
@@ -163,8 +166,9 @@ def duration_summary(log: EventLog) -> DurationSummary:
     >>> s.count, s.median_s
     (5, 5400.0)
     """
+    begin = case_begin(enabled_column(log.attributes))
     dur = seconds_between(
-        f"min({BEGIN})",
+        f"min({begin})",
         'max("timestamp")',
     )
     row = log.fetchone(
@@ -201,10 +205,13 @@ def activity_times(log: EventLog) -> ActivityTimesResult:
     (4, 4, 1)
     """
     has_start = log.has_start_times
+    timed = timed_instances_sql(
+        has_start=has_start, enabled=enabled_column(log.attributes)
+    )
     rows = log.fetchall(
         continue_with(
             f"""
-        WITH t AS ({timed_instances_sql(has_start=has_start)})
+        WITH t AS ({timed})
         SELECT activity, count(*), count(DISTINCT case_id), count(DISTINCT resource),
           avg(service_s), {quantile("service_s", 0.5)}, sum(service_s),
           avg(waiting_s), {quantile("waiting_s", 0.5)}, sum(waiting_s)

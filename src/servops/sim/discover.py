@@ -3,8 +3,9 @@
 What is learned, and how (all counting in SQL; Python only loops over activities):
 
 * **Arrivals**: a Poisson process whose rate depends on weekday × hour: case arrivals
-  (the start of a case's first activity) counted per slot, divided by the number of
-  weeks the log spans.
+  (the start of a case's first activity) in the log's steady part
+  (:func:`steady_window`: no ramp-up, ramp-down or outlier dates) counted per slot,
+  divided by the number of weeks that part spans. The model starts where it starts.
 * **Routing**: first-order probabilities (``start`` → first activity, activity → next
   or ``end``), plus second-order rows (``after``: next activity given the previous
   one) wherever they differ from the first-order row by more than ``after_tv`` in
@@ -18,14 +19,19 @@ What is learned, and how (all counting in SQL; Python only loops over activities
   without start times has only delays. Each is fitted by
   :func:`~servops.sim.distributions.fit_distribution` (exponential, lognormal or
   gamma by Kolmogorov–Smirnov distance, else empirical quantiles).
-* **Pools**: each resource joins the pool of the activity it performs most; an
-  activity is done by the pool whose members did most of its instances; the pool's
-  size is its number of members. Activities never done by a named resource need
-  nobody.
+* **Pools**: only *work* is pooled: activities with measured work time (start
+  times) done by staff. Instantaneous activities (no work time: "Ticket created",
+  "Resolved"), activities without a resource, and those done by the customer or the
+  system (resource names in ``non_staff``) are events or waits, held by nobody. Each
+  staff resource joins the pool of the work activity it performs most; an activity is
+  done by the pool whose members did most of its instances; the pool's size is its
+  number of members. A log without start times has no work, hence no pools.
 * **Calendars**: per pool, the fewest weekday × hour slots that hold ``coverage`` of
   its members' events.
 * **Case attributes**: text attributes constant within each case with at most 20
-  values, as value shares (so scenarios can give priority to, say, VIP cases).
+  values, as value shares of all cases (so scenarios can give priority to, say, VIP
+  cases); where some cases have no value the shares sum to less than 1 and as many
+  simulated cases have none.
 
 Because the log's own delays already include nights and weekends, calendars are not
 applied to discovered delays twice: a delay ends when it ends; only the start of the
@@ -48,12 +54,32 @@ from servops.sim.distributions import Distribution, fit_distribution
 from servops.sim.model import END, START, Activity, Arrivals, Model, Pool, Routing
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import duckdb
     import pyarrow as pa
 
     from servops.log.eventlog import EventLog
 
-__all__ = ["discover_model"]
+__all__ = ["NON_STAFF", "discover_model", "steady_window"]
+
+#: Resource names (compared in lower case) that are not staff: their activities are
+#: the customer's or the system's, and are never pooled work.
+NON_STAFF = (
+    "customer",
+    "client",
+    "caller",
+    "requester",
+    "requestor",
+    "end user",
+    "system",
+    "auto",
+    "automatic",
+    "bot",
+    "客户",
+    "用户",
+    "系统",
+)
 
 _ORDER = "s, e, event_index"
 
@@ -95,6 +121,7 @@ def discover_model(
     calendars: bool = True,
     max_quantiles: int = 101,
     anchor_corr: float = -0.5,
+    non_staff: Sequence[str] = NON_STAFF,
 ) -> Model:
     """Fit a simulation :class:`~servops.sim.model.Model` to ``log``.
 
@@ -119,6 +146,9 @@ def discover_model(
         An activity whose delay correlates below this with the case's age when it is
         enabled is modelled as a timer from the case's arrival (``delay_from:
         arrival``), such as tickets closed a fixed time after they were opened.
+    non_staff
+        Resource names (any case) that are not staff, such as ``customer`` and
+        ``system``: what they do is never pooled work.
 
     Returns
     -------
@@ -156,6 +186,7 @@ def discover_model(
             calendars=calendars,
             max_quantiles=max_quantiles,
             anchor_corr=anchor_corr,
+            non_staff=frozenset(n.strip().lower() for n in non_staff),
         )
     finally:
         con.unregister(view)
@@ -174,6 +205,7 @@ def _discover(
     calendars: bool,
     max_quantiles: int,
     anchor_corr: float,
+    non_staff: frozenset[str],
 ) -> Model:
     v = quote(view)
 
@@ -181,21 +213,25 @@ def _discover(
         return [tuple(r) for r in con.execute(sql).fetchall()]
 
     # -- arrivals ----------------------------------------------------------------------
-    first = rows(f"SELECT min(s), max(s), count(*) FROM {v} WHERE k = 1")[0]
-    t0, t1, n_cases = float(first[0]), float(first[1]), int(first[2])
-    weeks = max((t1 - t0) / (7 * 86400.0), 1.0 / 7)
-    slots = rows(f"""
-        SELECT CAST(floor(((s / 86400.0) + 3) % 7) AS INT) AS dow,
-               CAST(floor((s % 86400.0) / 3600.0) AS INT) AS hr, count(*)
-        FROM {v} WHERE k = 1 GROUP BY 1, 2""")
-    table = [[0.0] * 24 for _ in range(7)]
-    for (
-        dow,
-        hr,
-        n,
-    ) in slots:  # epoch day 0 (1970-01-01) was a Thursday: +3 -> Monday = 0
-        table[int(dow)][int(hr)] = float(n) / weeks
-    arrivals = Arrivals(weekly_per_hour=tuple(tuple(r) for r in table))
+    arr = np.sort(
+        np.asarray(
+            [float(r[0]) for r in rows(f"SELECT s FROM {v} WHERE k = 1")], dtype=float
+        )
+    )
+    n_cases = len(arr)
+    lo, hi = steady_window(arr)
+    steady = arr[(arr >= lo) & (arr <= hi)]
+    weeks = max((hi - lo) / _WEEK_S, 1.0 / 7)
+    # Epoch day 0 (1970-01-01) was a Thursday: +3 -> Monday = 0.
+    dow = np.floor((steady / 86400.0 + 3) % 7).astype(int)
+    hour = np.floor((steady % 86400.0) / 3600.0).astype(int)
+    per_slot = np.bincount(dow * 24 + hour, minlength=7 * 24).astype(float) / weeks
+    arrivals = Arrivals(
+        weekly_per_hour=tuple(
+            tuple(float(x) for x in per_slot[d * 24 : d * 24 + 24]) for d in range(7)
+        )
+    )
+    t0 = float(steady[0])
 
     # -- routing -----------------------------------------------------------------------
     acts = [str(r[0]) for r in rows(f"SELECT DISTINCT activity FROM {v} ORDER BY 1")]
@@ -273,9 +309,12 @@ def _discover(
     # -- pools -------------------------------------------------------------------------
     res_act = rows(f"""SELECT resource, activity, count(*) FROM {v}
                        WHERE resource IS NOT NULL GROUP BY 1, 2""")
+    # Only work is pooled: activities with work time, done by staff.
+    worked = {a for a in acts if work[act_col == a].any()} if has_start else set[str]()
     by_res: dict[str, Counter[str]] = defaultdict(Counter)
     for r, a, n in res_act:
-        by_res[str(r)][str(a)] += int(n)
+        if str(a) in worked and str(r).strip().lower() not in non_staff:
+            by_res[str(r)][str(a)] += int(n)
     home = {
         r: sorted(c.items(), key=lambda x: (-x[1], x[0]))[0][0]
         for r, c in by_res.items()
@@ -400,6 +439,8 @@ def _discover(
     notes = (
         f"discovered by servops from {log.meta.source}: {n_cases} cases, "
         f"{tbl.num_rows} activity instances",
+        f"arrivals: {len(steady) / weeks:.4g} per week, from the steady part of the "
+        f"log ({_day(lo)} to {_day(hi)}, {len(steady)} of {n_cases} cases)",
         "start times: "
         + (
             "yes (work and delay separated)"
@@ -419,6 +460,60 @@ def _discover(
         max_visits=int(min(max(int(visits or 1), 1), 1000)),
         notes=notes,
     )
+
+
+_WEEK_S = 7 * 86400.0
+
+
+def steady_window(arrivals_s: np.ndarray, *, level: float = 0.5) -> tuple[float, float]:
+    """The steady part of a log's case arrivals, as ``(from, to)`` epoch seconds.
+
+    Arrivals are counted per week (from the first arrival; a short last week is
+    scaled up to a whole one). The typical level is the weekly count a typical case
+    arrived in (the median of the weekly counts weighted by themselves). The steady
+    part runs from the first to the last week with at least ``level`` times that, so
+    a ramp-up (old cases in an extract of recent work), a ramp-down or a lone outlier
+    date does not dilute the arrival rate. Weeks inside the part count, quiet or not.
+
+    Examples
+    --------
+    >>> week = 7 * 86400.0
+    >>> ramp = [i * 10 * week for i in range(10)]  # 1 case every 10 weeks
+    >>> busy = [100 * week + i * week / 150 for i in range(1500)]  # 150 per week
+    >>> lo, hi = steady_window(np.asarray(ramp + busy))
+    >>> round(lo / week), round(hi / week)
+    (100, 110)
+    """
+    t = np.sort(np.asarray(arrivals_s, dtype=float))
+    if len(t) == 0:
+        msg = "no case arrivals to estimate a rate from"
+        raise LogSchemaError(msg)
+    t0, t1 = float(t[0]), float(t[-1])
+    n_bins = int((t1 - t0) // _WEEK_S) + 1
+    if n_bins < 3:
+        return t0, t1
+    counts = np.bincount(
+        np.minimum(((t - t0) // _WEEK_S).astype(int), n_bins - 1), minlength=n_bins
+    ).astype(float)
+    last_len = t1 - (t0 + (n_bins - 1) * _WEEK_S)
+    if last_len < 86400.0:
+        counts[-1] = 0.0  # less than a day: too short to say
+    else:
+        counts[-1] *= _WEEK_S / last_len
+    order = np.sort(counts)
+    typical = float(order[np.searchsorted(np.cumsum(order), order.sum() / 2)])
+    threshold = level * typical
+    busy = np.flatnonzero(counts >= threshold)
+    i0, i1 = int(busy[0]), int(busy[-1])
+    lo = float(t[np.searchsorted(t, t0 + i0 * _WEEK_S)])
+    hi = min(t0 + (i1 + 1) * _WEEK_S, t1)
+    return lo, hi if hi > lo else t1
+
+
+def _day(epoch: float) -> str:
+    from datetime import datetime
+
+    return datetime.fromtimestamp(epoch, tz=UTC).date().isoformat()
 
 
 def has_start_any(con: Any, view: str) -> bool:  # noqa: ANN401
@@ -468,16 +563,24 @@ def _case_attributes(
             continue
         q = quote(attr)
         row = log.fetchone(f"""
-            SELECT count(*) FILTER (WHERE n > 1), count(DISTINCT v), count(*)
+            SELECT count(*) FILTER (WHERE n > 1), count(DISTINCT v), count(*), count(v)
             FROM (SELECT case_id, count(DISTINCT {q}) AS n, min(CAST({q} AS VARCHAR)) AS v
                   FROM events GROUP BY case_id)""")
-        if row[0] or not 2 <= row[1] <= max_values:
+        # Kept: constant within cases, at most max_values values, and saying something
+        # (two values or more, or one value that some cases lack).
+        if (
+            row[0]
+            or not 1 <= row[1] <= max_values
+            or (row[1] == 1 and row[3] == row[2])
+        ):
             continue
         shares = log.fetchall(f"""
             SELECT v, count(*) FROM (SELECT case_id, min(CAST({q} AS VARCHAR)) AS v
                                      FROM events GROUP BY case_id)
             WHERE v IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1""")
-        total = sum(int(n) for _, n in shares)
-        if total:
-            out[attr] = {str(k): int(n) / total for k, n in shares}
+        # Shares of all cases: an attribute seen in a handful of cases stays rare in
+        # the twin (the other cases have no value), not given to every case.
+        cases = int(row[2])
+        if shares and cases:
+            out[attr] = {str(k): int(n) / cases for k, n in shares}
     return out

@@ -106,8 +106,19 @@ class Kpis:
     ``mean_waiting_time_s`` is per activity instance (enabled → started, which for an
     M/M/c queue is Erlang C's Wq); ``mean_case_waiting_time_s`` is all the waiting in
     the run divided by the finished cases (a case's total wait, when every case
-    finishes). ``activity_instances`` counts instances started. Cycle-time quantiles come from a log-spaced histogram (400 bins per decade, error
-    below 0.6 %) so that memory stays flat in the number of cases.
+    finishes). ``activity_instances`` counts instances started. Cycle-time quantiles
+    come from a log-spaced histogram (400 bins per decade, error below 0.6 %) so that
+    memory stays flat in the number of cases.
+
+    These figures are computed while the run streams (so they exist for runs that keep
+    no log); on the run's log they equal what :mod:`servops.mining` and
+    :mod:`servops.kpi` compute (``tests/unit/sim/test_kpi_parity.py``): cycle time is
+    the case's lead time from its arrival, waiting is start − ``enabled_timestamp``.
+
+    ``busy_s`` is each pool's person-seconds of work; ``available_s`` its person-seconds
+    present: on shift, or kept past the end of a shift by work in hand (people finish
+    what they started). ``utilization = busy_s / available_s`` (never above 1), NaN
+    for a pool that was never available.
     """
 
     cases: int
@@ -126,6 +137,8 @@ class Kpis:
     throughput_per_hour: float
     sla_attainment: float | None
     abandonment_rate: float
+    busy_s: dict[str, float] = field(default_factory=dict)
+    available_s: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -146,6 +159,8 @@ class Kpis:
             "throughput_per_hour": self.throughput_per_hour,
             "sla_attainment": self.sla_attainment,
             "abandonment_rate": self.abandonment_rate,
+            "busy_s": dict(self.busy_s),
+            "available_s": dict(self.available_s),
         }
 
 
@@ -159,7 +174,9 @@ class RawRun:
     #: Arrow record batches with columns case, activity, start_s, end_s, resource.
     batches: list[Any] = field(default_factory=list)
     #: Per-case attribute codes (one int8 array per attribute), cases numbered from 1.
-    case_attrs: dict[str, tuple[list[str], np.ndarray]] = field(default_factory=dict)
+    case_attrs: dict[str, tuple[list[str | None], np.ndarray]] = field(
+        default_factory=dict
+    )
 
 
 def _rate_function(model: Model, week_offset: float) -> StepFunction | None:
@@ -419,15 +436,19 @@ def _run_kernel(
     # Case attributes and priority ranks.
     attr_names = list(model.attributes)
     attr_next: list[Callable[[], int]] = []
-    attr_values: list[list[str]] = []
+    attr_values: list[list[str | None]] = []
     for attr in attr_names:
-        vals = list(model.attributes[attr])
-        attr_values.append(vals)
+        shares = dict(model.attributes[attr])
+        a_vals: list[str | None] = list(shares)
+        a_probs = list(shares.values())
+        if sum(a_probs) < 1.0 - 1e-9:
+            # Shares below 1: the rest of the cases have no value (NULL in the log).
+            a_vals.append(None)
+            a_probs.append(1.0 - sum(a_probs))
+        attr_values.append(a_vals)
         attr_next.append(
             _choice_stream(
-                stream_rng(seed, f"attribute:{attr}"),
-                list(range(len(vals))),
-                list(model.attributes[attr].values()),
+                stream_rng(seed, f"attribute:{attr}"), list(range(len(a_vals))), a_probs
             )
         )
     attr_codes: list[array[int]] = [array("h") for _ in attr_names]
@@ -444,7 +465,9 @@ def _run_kernel(
         k = attr_names.index(q.attribute)
         rank_attr.append(k)
         rank = {v: r for r, v in enumerate(q.order)}
-        rank_of.append([rank.get(v, len(rank)) for v in attr_values[k]])
+        rank_of.append(
+            [len(rank) if v is None else rank.get(v, len(rank)) for v in attr_values[k]]
+        )
 
     # Pools: capacity components, free people (a stack), retired people (a heap).
     week_offset = (
@@ -506,6 +529,9 @@ def _run_kernel(
     # (number of starts) draws of its activities' streams, drawn again at the end.
     busy = [0.0] * n_pool
     starts_warm = [0] * n_act  # starts before the end of the warm-up
+    # Available person-time: people on shift plus people kept past the end of their
+    # shift by work in hand (``owed``: non-preemptive, they leave when they finish).
+    # Busy people are always among them, so utilisation = busy / available <= 1.
     cap_area = [0.0] * n_pool
     cap_since = [0.0] * n_pool
 
@@ -661,7 +687,7 @@ def _run_kernel(
         f = comps[p][k]
         comp_val[p][k] = f.value_at(t)
         new = max(0, round(sum(comp_val[p])))
-        cap_area[p] += cap[p] * (t - cap_since[p])
+        cap_area[p] += (cap[p] + owed[p]) * (t - cap_since[p])
         cap_since[p] = t
         diff = new - cap[p]
         cap[p] = new
@@ -864,7 +890,10 @@ def _run_kernel(
                     # The person takes the next waiting case, or goes idle or off shift.
                     p = pool_of[a]
                     if owed[p]:
+                        # Off shift after finishing: present (available) until now.
                         pop(heap)
+                        cap_area[p] += (cap[p] + owed[p]) * (t - cap_since[p])
+                        cap_since[p] = t
                         owed[p] -= 1
                         heapq.heappush(off[p], srv)
                     elif queues[p]:
@@ -1036,7 +1065,7 @@ def _run_kernel(
     absorb()
     ct_sum, sla_ok, n_done = acc[0], int(acc[1]), int(acc[2])
     for p in range(n_pool):
-        cap_area[p] += cap[p] * (horizon - cap_since[p])
+        cap_area[p] += (cap[p] + owed[p]) * (horizon - cap_since[p])
     if any(v < -1e-6 for v in busy):
         msg = f"negative busy time in pools {busy}"
         raise SimulationError(msg)
@@ -1075,6 +1104,8 @@ def _run_kernel(
         if sla is not None
         else None,
         abandonment_rate=n_abandoned / n_arr if n_arr else 0.0,
+        busy_s={pool_names[p]: busy[p] for p in range(n_pool)},
+        available_s={pool_names[p]: cap_area[p] for p in range(n_pool)},
     )
     raw = RawRun(
         kpis=kpis, activity_names=names, resource_names=resource_names, batches=batches

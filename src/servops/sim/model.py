@@ -665,10 +665,13 @@ def _parse_model(d: object, source: str) -> Model:
         vm = _mapping(v, f"attributes.{k}")
         vals = {str(a): _number(p, f"attributes.{k}.{a}") for a, p in vm.items()}
         total = sum(vals.values())
-        if not vals or abs(total - 1.0) > 1e-3:
-            msg = f"attributes.{k}: value probabilities must sum to 1; got {dict(vm)}."
+        if not vals or total > 1.0 + 1e-3 or any(p < 0 for p in vals.values()):
+            msg = (
+                f"attributes.{k}: value probabilities must be >= 0 and sum to at most "
+                f"1 (the rest of the cases have no value); got {dict(vm)}."
+            )
             raise ConfigError(msg)
-        attrs[str(k)] = {a: p / total for a, p in vals.items()}
+        attrs[str(k)] = {a: p / max(total, 1.0) for a, p in vals.items()}
     for p in pools.values():
         if p.queue is not None and p.queue.attribute not in attrs:
             msg = (

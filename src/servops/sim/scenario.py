@@ -8,7 +8,7 @@ A scenario file::
       - staff: {pool: agents, change: 1}          # all the time
       - staff: {pool: agents, size: 12}           # set the size
       - duration: {activity: Serve, factor: 0.8}  # 20 % faster work ("*": every activity)
-      - delay: {activity: Wait, factor: 0.5}      # shorter waits for third parties
+      - delay: {activity: Wait, factor: 0.5}      # shorter waits (incl. delay_after rows)
       - remove: {activity: Recheck}               # skip it; its share goes to its successors
       - automate: {activity: Triage}              # no person, takes no time (or give duration)
       - routing: {from: Check, to: Rework, p: 0.1}  # others rescaled to keep the sum 1
@@ -255,8 +255,14 @@ def _delay(m: Model, b: Mapping[str, Any], where: str) -> Model:
     f = _factor(b["factor"], where)
     acts = dict(m.activities)
     for a in _activity(m, b["activity"], where, star=True):
-        if acts[a].delay is not None:
-            acts[a] = replace(acts[a], delay=acts[a].delay.scaled(f))  # type: ignore[union-attr]
+        act = acts[a]
+        # Every wait before the work: the default delay and the ones that depend on
+        # the previous activity (a discovered model keeps most of its waits there).
+        acts[a] = replace(
+            act,
+            delay=act.delay.scaled(f) if act.delay is not None else None,
+            delay_after={k: d.scaled(f) for k, d in act.delay_after.items()},
+        )
     return replace(m, activities=acts)
 
 

@@ -3,6 +3,9 @@ log's own half-vs-half distance (Simod's measures)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import numpy as np
 import pyarrow as pa
 import pytest
 
@@ -94,3 +97,144 @@ def test_discovered_model_simulates_start_and_end_times():
     run = simulate(m, cases=100, seed=2)
     assert run.log.has_start_times
     assert run.log.n_cases() > 0
+
+
+# -- issue 16: the twin's pools, attributes and arrival rate ---------------------------
+
+
+def test_instant_and_customer_activities_are_not_pools(demo_twin):
+    # The demo: "Ticket created" and "Closed" are the system's, "Customer replied" and
+    # "Reopened" the customer's, "Resolved" and "Escalated to L2" take no time.
+    acts = demo_twin.activities
+    for name in (
+        "Ticket created",
+        "Customer replied",
+        "Reopened",
+        "Closed",
+        "Resolved",
+        "Escalated to L2",
+    ):
+        assert acts[name].pool is None, name
+    assert acts["L1 work"].pool == "L1 work team"
+    assert acts["L2 work"].pool == "L2 work team"
+    assert set(demo_twin.pools) == {"L1 work team", "L2 work team"}
+    # Agents whose most frequent activity is an instantaneous one stay in their team.
+    assert demo_twin.pools["L1 work team"].size == 6
+    assert demo_twin.pools["L2 work team"].size == 3
+
+
+def test_customer_work_with_duration_is_not_a_pool():
+    rows = []
+    for i in range(30):
+        day = f"2024-01-{1 + i % 28:02d}"
+        rows += [
+            (str(i), "Fix", f"{day} 09:00", f"{day} 10:00", "ann"),
+            (str(i), "Fill form", f"{day} 11:00", f"{day} 12:00", "Customer"),
+        ]
+    log = so.read_log(
+        pa.table(
+            {
+                "case_id": [r[0] for r in rows],
+                "activity": [r[1] for r in rows],
+                "start_timestamp": [r[2] for r in rows],
+                "timestamp": [r[3] for r in rows],
+                "resource": [r[4] for r in rows],
+            }
+        )
+    )
+    m = discover_model(log)
+    assert m.activities["Fix"].pool == "Fix team"
+    assert m.activities["Fill form"].pool is None
+    assert m.activities["Fill form"].delay is not None  # the customer's time is a wait
+    # ... unless told that the customer is staff here.
+    m2 = discover_model(log, non_staff=())
+    assert m2.activities["Fill form"].pool is not None
+
+
+def test_rare_attribute_stays_rare():
+    # 200 cases; "escalation" is set on 4 of them. Before, the twin gave every
+    # simulated case an escalation value (shares were taken among cases that had one).
+    n = 200
+    rows = [
+        (str(i), "A", "2024-01-01 00:00:00+00:00", "x" if i < 4 else None)
+        for i in range(n)
+    ]
+    t = pa.table(
+        {
+            "case_id": [r[0] for r in rows],
+            "activity": [r[1] for r in rows],
+            "timestamp": [
+                f"2024-01-{1 + int(r[0]) % 28:02d} {int(r[0]) % 24:02d}:00"
+                for r in rows
+            ],
+            "escalation": [r[3] for r in rows],
+            "segment": ["VIP" if i % 10 == 0 else "std" for i in range(n)],
+        }
+    )
+    m = discover_model(so.read_log(t))
+    assert m.attributes["escalation"] == pytest.approx({"x": 4 / n})
+    assert m.attributes["segment"] == pytest.approx({"VIP": 0.1, "std": 0.9})
+    again = so.sim.load_model(m.to_dict())
+    assert again.attributes["escalation"] == pytest.approx({"x": 4 / n})
+    run = simulate(m, cases=5000, seed=4)
+    (with_value, vip) = run.log.fetchone(
+        "SELECT count(DISTINCT case_id) FILTER (WHERE escalation IS NOT NULL), "
+        "count(DISTINCT case_id) FILTER (WHERE segment = 'VIP') FROM events"
+    )
+    # Binomial(5000, 0.02): mean 100, sd 9.9.
+    assert 60 < with_value < 140
+    assert 420 < vip < 580
+
+
+def _weekly_rate(model: so.sim.Model) -> float:
+    return model.arrivals.mean_rate_per_s * 7 * 86400
+
+
+def test_arrivals_follow_the_steady_part_of_an_extract():
+    # A BPIC 2014-like extract: 150 cases a week for 20 weeks, plus old cases opened
+    # one every two weeks over the 40 weeks before and a thin tail after (cases still
+    # open when the extract was taken). Counting all cases over the whole span gave
+    # about 50 a week.
+    rng = np.random.default_rng(3)
+    week = 7 * 86400.0
+    old = np.arange(0, 40, 2) * week + rng.uniform(0, week, 20)
+    steady = 40 * week + np.sort(rng.uniform(0, 20 * week, 3000))
+    tail = 60 * week + np.arange(0, 10) * week + rng.uniform(0, week, 10)
+    arrivals = np.concatenate([old, steady, tail])
+    base = np.datetime64("2023-01-02T00:00:00")
+    ts = [str(base + np.timedelta64(int(a), "s")).replace("T", " ") for a in arrivals]
+    log = so.read_log(
+        pa.table(
+            {
+                "case_id": [str(i) for i in range(len(ts))],
+                "activity": ["Open"] * len(ts),
+                "timestamp": ts,
+            }
+        )
+    )
+    m = discover_model(log)
+    assert _weekly_rate(m) == pytest.approx(150, rel=0.1)
+    assert m.start.year == 2023 and m.start.month == 10  # the steady part's start
+    assert any("steady part" in n for n in m.notes)
+
+
+def test_helpdesk_twin_arrivals_match_median_weekly_arrivals():
+    log = so.read_log(shared_log("helpdesk.xes.gz"))
+    weekly = log.fetchall(
+        """
+        WITH a AS (SELECT case_id, min("timestamp") AS t FROM events GROUP BY 1),
+        w AS (SELECT floor((epoch(t) - (SELECT min(epoch(t)) FROM a)) / 604800) AS k,
+                     count(*) AS n FROM a GROUP BY 1)
+        SELECT coalesce(w.n, 0) FROM range(
+          (SELECT CAST(max(k) AS BIGINT) FROM w)) r(k) LEFT JOIN w ON w.k = r.k
+        """
+    )
+    median = float(np.median([float(n) for (n,) in weekly]))
+    assert 15 < median < 30  # ~21 cases a week over 200 full weeks
+    m = discover_model(log)
+    # Tolerance: within 15 % of the log's median week (the weeks are Poisson-noisy
+    # and seasonal: their mean is 22.6).
+    assert _weekly_rate(m) == pytest.approx(median, rel=0.15)
+    # And the simulated log has that many arrivals a week.
+    run = simulate(m, until=timedelta(weeks=20), seed=5, keep_log=False)
+    assert run.kpis.arrived / 20 == pytest.approx(median, rel=0.15)
