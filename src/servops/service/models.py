@@ -215,6 +215,7 @@ class AuditCheckpoint(Base):
     created_at: Mapped[datetime] = mapped_column(TS)
     n_tickets: Mapped[int] = mapped_column(BigInteger)
     n_events: Mapped[int] = mapped_column(BigInteger)
+    last_event_id: Mapped[int] = mapped_column(BigInteger)
     heads_digest: Mapped[str] = mapped_column(Text)
     signature: Mapped[str] = mapped_column(Text)
 

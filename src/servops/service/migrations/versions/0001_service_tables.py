@@ -85,6 +85,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("n_tickets", sa.BigInteger(), nullable=False),
         sa.Column("n_events", sa.BigInteger(), nullable=False),
+        sa.Column("last_event_id", sa.BigInteger(), nullable=False),
         sa.Column("heads_digest", sa.Text(), nullable=False),
         sa.Column("signature", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_checkpoints")),

@@ -1,0 +1,520 @@
+"""Ticket operations: create, update fields, comment, transition, import history.
+
+Each operation changes its rows and appends its event (:func:`servops.service.events.
+append_event`) in the caller's session; the caller commits, so the change and its event
+are one transaction. Times come from ``now`` (injectable; default the UTC wall clock).
+Nothing here checks access: the API layer decides who may call what.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from servops.errors import (
+    ConflictError,
+    InvalidParameterError,
+    NotFoundError,
+    PermissionDeniedError,
+)
+from servops.service.audit import APPEND_LOCK, canonical_payload, event_hash
+from servops.service.events import SYSTEM, Actor, append_event, utcnow
+from servops.service.statemachine import StateMachine, default_state_machine
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from sqlalchemy.orm import Session
+
+    from servops.log import EventLog
+    from servops.service.models import Comment, Ticket
+
+__all__ = [
+    "SYSTEM",
+    "UPDATABLE",
+    "Actor",
+    "ImportResult",
+    "add_comment",
+    "create_ticket",
+    "get_ticket",
+    "import_log",
+    "transition",
+    "update_ticket",
+]
+
+#: Ticket fields that :func:`update_ticket` changes (each change is one event).
+UPDATABLE = (
+    "subject",
+    "text",
+    "channel",
+    "priority",
+    "category",
+    "customer_id",
+    "organisation_id",
+    "group_id",
+    "assignee_id",
+    "attributes",
+)
+
+
+def _now(now: Callable[[], datetime] | None) -> datetime:
+    t = (now or utcnow)()
+    if t.tzinfo is None:
+        msg = f"the clock gave {t!r} without a time zone; give aware UTC datetimes."
+        raise InvalidParameterError(msg)
+    return t.astimezone(UTC)
+
+
+def get_ticket(session: Session, ref: str | int, *, lock: bool = False) -> Ticket:
+    """The ticket with number ``ref`` (``"T-000001"``) or id ``ref``.
+
+    Raises
+    ------
+    NotFoundError
+        No such ticket.
+    """
+    from sqlalchemy import select
+
+    from servops.service.models import Ticket
+
+    q = select(Ticket).where(
+        Ticket.id == ref if isinstance(ref, int) else Ticket.number == ref
+    )
+    if lock:
+        q = q.with_for_update()
+    ticket = session.execute(q).scalar_one_or_none()
+    if ticket is None:
+        msg = f"no ticket {ref!r}."
+        raise NotFoundError(msg)
+    return ticket
+
+
+def create_ticket(
+    session: Session,
+    *,
+    subject: str,
+    actor: Actor = SYSTEM,
+    text: str = "",
+    channel: str | None = None,
+    priority: str | None = None,
+    category: str | None = None,
+    customer_id: int | None = None,
+    organisation_id: int | None = None,
+    group_id: int | None = None,
+    assignee_id: int | None = None,
+    attributes: Mapping[str, Any] | None = None,
+    dedup_key: str | None = None,
+    number: str | None = None,
+    machine: StateMachine | None = None,
+    now: Callable[[], datetime] | None = None,
+) -> Ticket:
+    """Create a ticket in the machine's initial state and write its ``created`` event.
+
+    The number is ``T-`` and the id in six digits unless ``number`` is given.
+
+    Raises
+    ------
+    InvalidParameterError
+        An empty subject.
+    ConflictError
+        ``number`` or ``dedup_key`` exists already.
+    """
+    from sqlalchemy import func, select
+    from sqlalchemy.exc import IntegrityError
+
+    from servops.service.models import Ticket
+
+    if not subject or not subject.strip():
+        msg = "The 'subject' parameter of create_ticket must be a non-empty text. Got '' instead."
+        raise InvalidParameterError(msg)
+    machine = machine or default_state_machine()
+    at = _now(now)
+    tid = int(session.execute(select(func.nextval("tickets_id_seq"))).scalar_one())
+    ticket = Ticket(
+        id=tid,
+        number=number or f"T-{tid:06d}",
+        subject=subject,
+        text=text,
+        channel=channel,
+        priority=priority,
+        category=category,
+        customer_id=customer_id,
+        organisation_id=organisation_id,
+        group_id=group_id,
+        assignee_id=assignee_id,
+        state=machine.initial,
+        attributes=canonical_payload(dict(attributes or {})),
+        dedup_key=dedup_key,
+        created_at=at,
+        updated_at=at,
+    )
+    session.add(ticket)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:
+        what = "dedup key" if dedup_key and "dedup" in str(exc.orig) else "number"
+        value = dedup_key if what == "dedup key" else ticket.number
+        msg = f"a ticket with {what} {value!r} exists already."
+        raise ConflictError(msg) from exc
+    after = {
+        f: getattr(ticket, f)
+        for f in UPDATABLE
+        if getattr(ticket, f) not in (None, "", {})
+    }
+    after["state"] = ticket.state
+    append_event(
+        session,
+        ticket,
+        machine.activity("created"),
+        actor=actor,
+        at=at,
+        payload={"after": after},
+    )
+    return ticket
+
+
+def _check_version(ticket: Ticket, expected_version: int | None) -> None:
+    if expected_version is not None and ticket.version != expected_version:
+        msg = (
+            f"ticket {ticket.number} is at version {ticket.version}, not "
+            f"{expected_version}: someone changed it meanwhile; reload it and try again."
+        )
+        raise ConflictError(msg)
+
+
+def _flush(session: Session, ticket: Ticket) -> None:
+    from sqlalchemy.orm.exc import StaleDataError
+
+    number = ticket.number
+    try:
+        session.flush()
+    except StaleDataError as exc:
+        msg = f"ticket {number} was changed by someone else meanwhile; reload it and try again."
+        raise ConflictError(msg) from exc
+
+
+def update_ticket(
+    session: Session,
+    ticket: Ticket,
+    changes: Mapping[str, Any],
+    *,
+    actor: Actor = SYSTEM,
+    expected_version: int | None = None,
+    machine: StateMachine | None = None,
+    now: Callable[[], datetime] | None = None,
+) -> list[str]:
+    """Change ticket fields; one ``<Field> changed`` event per field that changes.
+
+    Returns the fields that changed (values equal to the current ones are no change).
+
+    Raises
+    ------
+    InvalidParameterError
+        A field that is not in :data:`UPDATABLE` (``state`` changes by :func:`transition`).
+    ConflictError
+        ``expected_version`` is not the ticket's version.
+    """
+    bad = sorted(set(changes) - set(UPDATABLE))
+    if bad:
+        hint = " (use transition for the state)" if "state" in bad else ""
+        msg = (
+            f"cannot update ticket field(s) {bad}; updatable: {list(UPDATABLE)}{hint}."
+        )
+        raise InvalidParameterError(msg)
+    _check_version(ticket, expected_version)
+    machine = machine or default_state_machine()
+    at = _now(now)
+    changed: list[str] = []
+    for field in UPDATABLE:
+        if field not in changes:
+            continue
+        new = changes[field]
+        if field == "attributes":
+            new = canonical_payload(dict(new or {}))
+        old = getattr(ticket, field)
+        if new == old:
+            continue
+        setattr(ticket, field, new)
+        changed.append(field)
+        append_event(
+            session,
+            ticket,
+            machine.field_activity(field),
+            actor=actor,
+            at=at,
+            payload={"field": field, "before": old, "after": new},
+        )
+    if changed:
+        ticket.updated_at = at
+        _flush(session, ticket)
+    return changed
+
+
+def add_comment(
+    session: Session,
+    ticket: Ticket,
+    body: str,
+    *,
+    actor: Actor,
+    public: bool = True,
+    machine: StateMachine | None = None,
+    now: Callable[[], datetime] | None = None,
+) -> Comment:
+    """Add a comment and its event.
+
+    The activity: a public comment by staff is ``first_response`` (the KPI's first
+    response is the first of them), by the customer ``customer``; an internal note is
+    ``internal``.
+
+    Raises
+    ------
+    PermissionDeniedError
+        A customer writing an internal note.
+    InvalidParameterError
+        An empty body.
+    """
+    from servops.service.models import Comment
+
+    if not body or not body.strip():
+        msg = "The 'body' parameter of add_comment must be a non-empty text. Got '' instead."
+        raise InvalidParameterError(msg)
+    if not public and not actor.staff:
+        msg = "customers cannot write internal notes."
+        raise PermissionDeniedError(msg)
+    machine = machine or default_state_machine()
+    at = _now(now)
+    comment = Comment(
+        ticket_id=ticket.id, author_id=actor.id, public=public, body=body, created_at=at
+    )
+    session.add(comment)
+    session.flush()
+    role = (
+        "internal" if not public else ("first_response" if actor.staff else "customer")
+    )
+    append_event(
+        session,
+        ticket,
+        machine.activity(role),
+        actor=actor,
+        at=at,
+        payload={"comment_id": comment.id, "public": public, "length": len(body)},
+    )
+    return comment
+
+
+def transition(
+    session: Session,
+    ticket: Ticket,
+    target: str,
+    *,
+    actor: Actor = SYSTEM,
+    expected_version: int | None = None,
+    machine: StateMachine | None = None,
+    now: Callable[[], datetime] | None = None,
+) -> str:
+    """Move the ticket to state ``target`` if the state machine allows it.
+
+    Returns the activity written (the target state's, or ``reopened``).
+
+    Raises
+    ------
+    ConflictError
+        Not allowed from the current state, or a stale ``expected_version``.
+    """
+    machine = machine or default_state_machine()
+    _check_version(ticket, expected_version)
+    activity = machine.check(ticket.state, target)
+    at = _now(now)
+    before = ticket.state
+    ticket.state = target
+    ticket.updated_at = at
+    append_event(
+        session,
+        ticket,
+        activity,
+        actor=actor,
+        at=at,
+        payload={"field": "state", "before": before, "after": target},
+    )
+    _flush(session, ticket)
+    return activity
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    """What :func:`import_log` wrote."""
+
+    tickets: int
+    events: int
+    seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"tickets": self.tickets, "events": self.events, "seconds": self.seconds}
+
+
+_KNOWN = {"channel", "priority", "category"}
+_IMPORTED = {"imported": True}
+
+
+def import_log(
+    url: str,
+    log: EventLog,
+    *,
+    machine: StateMachine | None = None,
+    batch: int = 5_000,
+) -> ImportResult:
+    """Bulk-import a log's history: each case becomes a ticket with its chained events.
+
+    Every event of the log (``events`` level: start and complete rows as they are) is
+    written with its activity, time, resource and lifecycle, in time order per case; the
+    ticket number is the case id. Case attributes named ``channel``, ``priority`` or
+    ``category`` fill those ticket fields, the other attributes (the first value per case)
+    go into the ticket's ``attributes``. The ticket's state is the state whose activity
+    came last in the case, else the initial state. Events carry the role ``system`` and
+    the payload ``{"imported": true}``.
+
+    Raises
+    ------
+    ConflictError
+        A case id is already a ticket number (nothing is written).
+    """
+    import time
+
+    from sqlalchemy import insert, text
+    from sqlalchemy.exc import IntegrityError
+
+    from servops.service.db import make_engine
+    from servops.service.models import Event, Ticket
+
+    machine = machine or default_state_machine()
+    state_of = {s.activity: s.name for s in machine.states}
+    t0 = time.perf_counter()
+    attrs = [a for a in log.attributes if a not in ("state",)]
+    cols = ", ".join(f'"{a}"' for a in attrs)
+    rel = log.query(
+        "SELECT case_id, activity, timestamp, start_timestamp, resource, lifecycle"
+        + (f", {cols}" if cols else "")
+        + " FROM events ORDER BY case_id, timestamp, event_index"
+    )
+    engine = make_engine(url)
+    n_tickets = n_events = 0
+    try:
+        with engine.begin() as con:
+            con.execute(
+                text("SELECT pg_advisory_xact_lock_shared(:k)"), {"k": APPEND_LOCK}
+            )
+            reader = rel.to_arrow_reader(batch)
+            current: str | None = None
+            tick: dict[str, Any] = {}
+            events: list[dict[str, Any]] = []
+            prev = ""
+            seq = 0
+            pending_t: list[dict[str, Any]] = []
+            pending_e: list[dict[str, Any]] = []
+
+            def flush() -> None:
+                if pending_t:
+                    ids = con.execute(
+                        insert(Ticket).returning(Ticket.id, Ticket.number), pending_t
+                    ).all()
+                    by_number = {n: i for i, n in ids}
+                    for e in pending_e:
+                        e["ticket_id"] = by_number[e.pop("_number")]
+                    con.execute(insert(Event), pending_e)
+                    pending_t.clear()
+                    pending_e.clear()
+
+            def close_case() -> None:
+                nonlocal n_tickets
+                if current is None:
+                    return
+                state = machine.initial
+                for e in events:
+                    state = state_of.get(e["activity"], state)
+                tick["state"] = state
+                tick["updated_at"] = (
+                    events[-1]["occurred_at"] if events else tick["created_at"]
+                )
+                pending_t.append(dict(tick))
+                pending_e.extend(events)
+                n_tickets += 1
+                if len(pending_e) >= batch:
+                    flush()
+
+            for rb in reader:
+                for row in rb.to_pylist():
+                    case = str(row["case_id"])
+                    if case != current:
+                        close_case()
+                        current, prev, seq, events = case, "", 0, []
+                        extra = {
+                            a: row[a]
+                            for a in attrs
+                            if row.get(a) is not None and a not in _KNOWN
+                        }
+                        tick = {
+                            "number": case,
+                            "subject": f"Imported case {case}",
+                            "text": "",
+                            "channel": _text(row.get("channel")),
+                            "priority": _text(row.get("priority")),
+                            "category": _text(row.get("category")),
+                            "attributes": canonical_payload(extra),
+                            "created_at": _utc(row["timestamp"]),
+                        }
+                    lifecycle = row["lifecycle"]
+                    steps = [(_utc(row["timestamp"]), lifecycle or "complete")]
+                    if lifecycle is None and row["start_timestamp"] is not None:
+                        steps.insert(0, (_utc(row["start_timestamp"]), "start"))
+                    for at, lc in steps:
+                        seq += 1
+                        h = event_hash(
+                            prev,
+                            ticket=case,
+                            seq=seq,
+                            occurred_at=at,
+                            activity=row["activity"],
+                            resource=row["resource"],
+                            actor_id=None,
+                            role="system",
+                            lifecycle=lc,
+                            payload=_IMPORTED,
+                        )
+                        events.append(
+                            {
+                                "_number": case,
+                                "seq": seq,
+                                "occurred_at": at,
+                                "activity": row["activity"],
+                                "resource": row["resource"],
+                                "actor_id": None,
+                                "role": "system",
+                                "lifecycle": lc,
+                                "payload": _IMPORTED,
+                                "prev_hash": prev,
+                                "hash": h,
+                            }
+                        )
+                        prev = h
+                        n_events += 1
+            close_case()
+            flush()
+    except IntegrityError as exc:
+        msg = f"importing {log.label}: a case id is already a ticket number in the service ({exc.orig}); nothing was imported."
+        raise ConflictError(msg) from exc
+    finally:
+        engine.dispose()
+    return ImportResult(n_tickets, n_events, time.perf_counter() - t0)
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
