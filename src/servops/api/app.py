@@ -1,0 +1,127 @@
+"""The service's FastAPI application: ``create_app(settings)``.
+
+One router per resource (``servops.api.routes``); one error handler (``servops.api.errors``).
+The app migrates the database at start (unless told not to) and keeps one engine.
+
+Examples
+--------
+Run it (``servops serve`` does this with an embedded PostgreSQL)::
+
+    import uvicorn
+    from servops.api import ServiceSettings, create_app
+
+    app = create_app(ServiceSettings(database_url="postgresql://u:p@127.0.0.1/servops"))
+    uvicorn.run(app, port=8000)
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+from fastapi import FastAPI
+
+from servops import __version__
+from servops.api.errors import install_error_handlers
+from servops.api.routes import (
+    admin,
+    alerts,
+    attachments,
+    audit,
+    auth,
+    comments,
+    surveys,
+    tickets,
+    tokens,
+    webhooks,
+)
+from servops.api.schemas import ErrorOut
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    from servops.api.settings import ServiceSettings
+
+__all__ = ["create_app"]
+
+_ERRORS: dict[int | str, dict[str, object]] = {
+    status: {"model": ErrorOut, "description": text}
+    for status, text in (
+        (401, "No, unknown, expired or revoked credentials"),
+        (403, "Role, scope, organisation or CSRF check refused"),
+        (404, "Not found (or not visible to the caller)"),
+        (409, "Conflicts with the current state"),
+        (422, "Invalid input: the detail names the field"),
+    )
+}
+
+DESCRIPTION = """\
+The servops work-order service: tickets, routing, SLA timers, surveys, audit.
+Every change is an event in the service's event log (`servops kpi --service DSN`).
+
+Authenticate with `Authorization: Bearer <token>` (make one with `POST /tokens`) or a
+browser session (`POST /auth/login`; state-changing requests then repeat the
+`servops_csrf` cookie in the `X-CSRF-Token` header). Errors are `{"type", "detail"}`.
+"""
+
+
+def create_app(settings: ServiceSettings) -> FastAPI:
+    """The API application for ``settings`` (database connected lazily at start)."""
+    from servops.service.db import make_engine, make_sessionmaker, migrate
+    from servops.service.webhooks import install_outbox
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.migrate:
+            migrate(settings.database_url)
+        engine = make_engine(
+            settings.database_url,
+            pool_size=settings.pool_size,
+            max_overflow=settings.pool_size,
+        )
+        factory = make_sessionmaker(engine)
+        install_outbox(factory, now=settings.now)
+        app.state.engine = engine
+        app.state.sessionmaker = factory
+        app.state.triage = None
+        if settings.triage_model is not None:
+            from servops.triage import TicketClassifier
+
+            app.state.triage = TicketClassifier.load(settings.triage_model)
+        try:
+            yield
+        finally:
+            engine.dispose()
+
+    app = FastAPI(
+        title="servops work-order service",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        responses=_ERRORS,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    for module in (
+        tickets,
+        comments,
+        attachments,
+        audit,
+        admin,
+        tokens,
+        auth,
+        surveys,
+        alerts,
+        webhooks,
+    ):
+        app.include_router(module.router)
+
+    @app.get("/health", tags=["meta"], summary="Liveness and database reachability")
+    def health() -> dict[str, str]:
+        from sqlalchemy import text
+
+        with app.state.sessionmaker() as s:
+            s.execute(text("SELECT 1"))
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,63 @@
+"""Settings of the service API (what :func:`servops.api.app.create_app` needs)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path  # noqa: TC003 (dataclass field type)
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+__all__ = ["ServiceSettings"]
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    """Everything the API reads at start.
+
+    Attributes
+    ----------
+    database_url
+        ``postgresql://…`` of the service database (migrated at start unless ``migrate`` is
+        False).
+    secret_key
+        Signs session cookies and CSRF tokens; keep it stable across restarts (``servops
+        serve`` keeps one in the data directory). A random one is made if empty.
+    now
+        The clock (UTC); tests freeze it.
+    session_ttl, survey_ttl
+        Lifetime of a browser session and of a survey link.
+    cookie_secure
+        Send cookies only over HTTPS (turn off for plain-HTTP loopback demos).
+    triage_model
+        A trained ticket classifier (``servops.triage``); tickets then show its suggestion.
+    public_url
+        Base URL for links the service hands out (survey links).
+    pool_size
+        Database connections kept by the API process.
+    """
+
+    database_url: str
+    secret_key: bytes = b""
+    now: Callable[[], datetime] = _utcnow
+    session_ttl: timedelta = timedelta(hours=12)
+    survey_ttl: timedelta = timedelta(days=14)
+    cookie_secure: bool = False
+    triage_model: Path | None = None
+    public_url: str = "http://127.0.0.1:8000"
+    pool_size: int = 10
+    migrate: bool = True
+
+    def key(self) -> bytes:
+        """The signing key (``secret_key``, or a process-wide random one)."""
+        return self.secret_key or _PROCESS_KEY
+
+
+_PROCESS_KEY = secrets.token_bytes(32)

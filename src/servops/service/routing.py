@@ -1,0 +1,446 @@
+"""Routing: rules send a ticket to a group; within the group an agent is chosen.
+
+Rules are checked in ``position`` order; the first active rule whose conditions all hold sends
+the ticket to its group. Conditions (a JSON object, every key optional)::
+
+    {
+        "category": ["billing", "refund"],  # the ticket's category is one of these
+        "channel": ["email"],
+        "organisation_id": [3, 7],
+        "customer_id": [42],
+        "priority": ["high", "urgent"],
+        "keywords": ["invoice", "发票"],
+    }  # any keyword in subject or text (case-folded)
+
+Within a group, :func:`pick_agent` picks among active members:
+
+- ``skills``: only agents holding every skill the ticket needs (the routing config maps a
+  category to skills);
+- ``capacity``: only agents with fewer open tickets than their ``capacity`` (None: unlimited);
+  if nobody qualifies the ticket stays unassigned in the group's queue, and
+  :func:`drain_queue` assigns it, oldest first, when an agent frees up;
+- then ``least_loaded`` (fewest open tickets, ties to the lowest id) or ``round_robin``
+  (the next eligible agent after the one assigned last in the group, by id).
+
+Examples
+--------
+>>> r = Rule(
+...     id=1, position=1, name="bills", conditions={"keywords": ["invoice"]}, group_id=2
+... )
+>>> r.matches(TicketFacts(subject="Invoice wrong", text=""))
+True
+>>> agents = [AgentLoad(1, open_tickets=3, capacity=3), AgentLoad(2, open_tickets=1)]
+>>> pick_agent(agents, strategy="least_loaded")
+2
+>>> pick_agent(agents, strategy="round_robin", last_assignee=2)  # 1 is full: 2 again
+2
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, get_args
+
+from servops.errors import ConfigError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import datetime
+
+    from sqlalchemy import ColumnElement
+    from sqlalchemy.orm import Session
+
+    from servops.service.events import Actor
+    from servops.service.models import Ticket
+
+__all__ = [
+    "CONDITION_KEYS",
+    "AgentLoad",
+    "RoutingConfig",
+    "Rule",
+    "Strategy",
+    "TicketFacts",
+    "check_conditions",
+    "choose_group",
+    "drain_queue",
+    "load_routing_config",
+    "pick_agent",
+    "route_ticket",
+]
+
+Strategy = Literal["least_loaded", "round_robin"]
+STRATEGIES: tuple[Strategy, ...] = get_args(Strategy)
+CONDITION_KEYS = (
+    "category",
+    "channel",
+    "organisation_id",
+    "customer_id",
+    "priority",
+    "keywords",
+)
+#: State categories in which a ticket counts towards its assignee's load.
+OPEN_CATEGORIES = ("new", "open", "pending")
+
+
+@dataclass(frozen=True)
+class TicketFacts:
+    """What rules look at."""
+
+    subject: str = ""
+    text: str = ""
+    category: str | None = None
+    channel: str | None = None
+    priority: str | None = None
+    organisation_id: int | None = None
+    customer_id: int | None = None
+
+
+def check_conditions(
+    conditions: object, where: str = "routing rule"
+) -> dict[str, list[Any]]:
+    """Validate rule conditions: known keys, each a non-empty list; return them normalised."""
+    if not isinstance(conditions, Mapping):
+        msg = f"{where}: conditions must be an object, got {type(conditions).__name__}."
+        raise ConfigError(msg)
+    out: dict[str, list[Any]] = {}
+    for key, value in conditions.items():
+        if key not in CONDITION_KEYS:
+            msg = f"{where}: unknown condition {key!r}; expected one of {', '.join(CONDITION_KEYS)}."
+            raise ConfigError(msg)
+        values = [value] if isinstance(value, str | int) else value
+        if not isinstance(values, Sequence) or isinstance(values, str) or not values:
+            msg = f"{where}: condition {key!r} needs a non-empty list, got {value!r}."
+            raise ConfigError(msg)
+        out[key] = list(values)
+    return out
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One routing rule (a ``routing_rules`` row)."""
+
+    id: int
+    position: int
+    name: str
+    conditions: Mapping[str, Any]
+    group_id: int
+    active: bool = True
+
+    def matches(self, t: TicketFacts) -> bool:
+        """Whether every condition holds for ticket ``t`` (a rule with none matches all)."""
+        c = self.conditions
+        for key in (
+            "category",
+            "channel",
+            "priority",
+            "organisation_id",
+            "customer_id",
+        ):
+            if key in c and getattr(t, key) not in c[key]:
+                return False
+        if "keywords" in c:
+            hay = f"{t.subject}\n{t.text}".casefold()
+            if not any(str(k).casefold() in hay for k in c["keywords"]):
+                return False
+        return True
+
+
+def choose_group(rules: Sequence[Rule], t: TicketFacts) -> Rule | None:
+    """The first active rule (by position, then id) that matches ``t``, or None."""
+    for rule in sorted(rules, key=lambda r: (r.position, r.id)):
+        if rule.active and rule.matches(t):
+            return rule
+    return None
+
+
+@dataclass(frozen=True)
+class AgentLoad:
+    """An agent of a group with their current load."""
+
+    user_id: int
+    open_tickets: int = 0
+    capacity: int | None = None
+    skills: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def has_room(self) -> bool:
+        """Below capacity (always, with no capacity set)."""
+        return self.capacity is None or self.open_tickets < self.capacity
+
+
+def pick_agent(
+    agents: Sequence[AgentLoad],
+    *,
+    strategy: Strategy,
+    skills: frozenset[str] = frozenset(),
+    last_assignee: int | None = None,
+) -> int | None:
+    """The user id to assign, or None when no agent has the skills and room (ticket waits)."""
+    if strategy not in STRATEGIES:
+        msg = f"unknown routing strategy {strategy!r}; expected one of {', '.join(STRATEGIES)}."
+        raise ConfigError(msg)
+    eligible = sorted(
+        (a for a in agents if a.has_room and skills <= a.skills),
+        key=lambda a: a.user_id,
+    )
+    if not eligible:
+        return None
+    if strategy == "least_loaded":
+        return min(eligible, key=lambda a: (a.open_tickets, a.user_id)).user_id
+    if last_assignee is not None:
+        for a in eligible:
+            if a.user_id > last_assignee:
+                return a.user_id
+    return eligible[0].user_id
+
+
+@dataclass(frozen=True)
+class RoutingConfig:
+    """The routing settings beyond the rules (latest ``config_versions`` row of kind routing).
+
+    YAML::
+
+        strategy: least_loaded  # default for every group
+        groups: {Billing: round_robin}  # per group name
+        skills: {billing: [finance]}  # skills a category needs
+    """
+
+    strategy: Strategy = "least_loaded"
+    groups: Mapping[str, Strategy] = field(default_factory=dict)
+    skills: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+    @classmethod
+    def from_yaml(cls, text: str) -> RoutingConfig:
+        """Parse and validate the routing YAML."""
+        import yaml
+
+        try:
+            d = yaml.safe_load(text) or {}
+        except yaml.YAMLError as exc:
+            msg = f"routing config: not valid YAML: {exc}"
+            raise ConfigError(msg) from exc
+        if not isinstance(d, dict):
+            msg = "routing config: expected a mapping with strategy, groups, skills."
+            raise ConfigError(msg)
+        unknown = set(d) - {"strategy", "groups", "skills"}
+        if unknown:
+            msg = f"routing config: unknown keys {sorted(unknown)}; expected strategy, groups, skills."
+            raise ConfigError(msg)
+        strategy = d.get("strategy", "least_loaded")
+        groups = d.get("groups") or {}
+        for s in [strategy, *groups.values()]:
+            if s not in STRATEGIES:
+                msg = f"routing config: unknown strategy {s!r}; expected one of {', '.join(STRATEGIES)}."
+                raise ConfigError(msg)
+        skills = {
+            str(k): frozenset(map(str, v)) for k, v in (d.get("skills") or {}).items()
+        }
+        return cls(strategy=strategy, groups=dict(groups), skills=skills)
+
+
+def load_routing_config(session: Session) -> RoutingConfig:
+    """The latest routing config stored in ``config_versions`` (defaults if none)."""
+    from sqlalchemy import select
+
+    from servops.service.models import ConfigVersion
+
+    text = session.scalars(
+        select(ConfigVersion.content)
+        .where(ConfigVersion.kind == "routing")
+        .order_by(ConfigVersion.id.desc())
+        .limit(1)
+    ).first()
+    return RoutingConfig() if text is None else RoutingConfig.from_yaml(text)
+
+
+def _load_rules(session: Session) -> list[Rule]:
+    from sqlalchemy import select
+
+    from servops.service.models import RoutingRule
+
+    rows = session.scalars(
+        select(RoutingRule).where(RoutingRule.active, RoutingRule.group_id.is_not(None))
+    ).all()
+    return [
+        Rule(
+            id=r.id,
+            position=r.position,
+            name=r.name,
+            conditions=r.conditions,
+            group_id=int(r.group_id or 0),
+            active=r.active,
+        )
+        for r in rows
+    ]
+
+
+def _group_agents(session: Session, group_id: int) -> list[AgentLoad]:
+    from sqlalchemy import func, select
+
+    from servops.service.models import GroupMember, Ticket, User
+
+    load = (
+        select(Ticket.assignee_id, func.count().label("n"))
+        .where(Ticket.assignee_id.is_not(None), _open_condition())
+        .group_by(Ticket.assignee_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(User.id, User.capacity, User.skills, func.coalesce(load.c.n, 0))
+        .join(GroupMember, GroupMember.user_id == User.id)
+        .outerjoin(load, load.c.assignee_id == User.id)
+        .where(
+            GroupMember.group_id == group_id,
+            User.active,
+            User.role.in_(("agent", "supervisor")),
+        )
+    ).all()
+    return [
+        AgentLoad(
+            uid, open_tickets=int(n), capacity=cap, skills=frozenset(skills or ())
+        )
+        for uid, cap, skills, n in rows
+    ]
+
+
+def _open_condition() -> ColumnElement[bool]:
+    from servops.service.models import Ticket
+    from servops.service.statemachine import default_state_machine
+
+    states = [
+        s
+        for s, c in default_state_machine().categories().items()
+        if c in OPEN_CATEGORIES
+    ]
+    return Ticket.state.in_(states)
+
+
+def _last_assignee(session: Session, group_id: int) -> int | None:
+    """The agent the group's latest assignment went to (round robin continues after them)."""
+    from sqlalchemy import select
+
+    from servops.service.models import Event, Ticket
+    from servops.service.statemachine import default_state_machine
+
+    activity = default_state_machine().field_activity("assignee_id")
+    rows = session.scalars(
+        select(Event.payload)
+        .join(Ticket, Ticket.id == Event.ticket_id)
+        .where(Ticket.group_id == group_id, Event.activity == activity)
+        .order_by(Event.id.desc())
+        .limit(20)
+    ).all()
+    for payload in rows:
+        after = payload.get("after") if isinstance(payload, dict) else None
+        if isinstance(after, int):
+            return after
+    return None
+
+
+def _facts(ticket: Ticket) -> TicketFacts:
+    return TicketFacts(
+        subject=ticket.subject or "",
+        text=ticket.text or "",
+        category=ticket.category,
+        channel=ticket.channel,
+        priority=ticket.priority,
+        organisation_id=ticket.organisation_id,
+        customer_id=ticket.customer_id,
+    )
+
+
+def route_ticket(
+    session: Session,
+    ticket: Ticket,
+    *,
+    actor: Actor | None = None,
+    now: Callable[[], datetime] | None = None,
+) -> int | None:
+    """Route ``ticket``: set its group by the rules (if it has none) and assign an agent.
+
+    Each change is a ticket update with its event (``Group changed``, ``Assignee
+    changed``). Returns the assignee's user id, or None when the ticket waits in its
+    group's queue (or no rule matched and it has no group).
+    """
+    from servops.service import tickets
+
+    if ticket.group_id is None:
+        rule = choose_group(_load_rules(session), _facts(ticket))
+        if rule is None:
+            return None
+        tickets.update_ticket(
+            session,
+            ticket,
+            {"group_id": rule.group_id},
+            actor=actor or tickets.SYSTEM,
+            now=now,
+        )
+    if ticket.assignee_id is not None:
+        return int(ticket.assignee_id)
+    return _assign_in_group(session, ticket, actor=actor, now=now)
+
+
+def _assign_in_group(
+    session: Session,
+    ticket: Ticket,
+    *,
+    actor: Actor | None,
+    now: Callable[[], datetime] | None,
+) -> int | None:
+    from servops.service import tickets
+    from servops.service.models import Group
+
+    if ticket.group_id is None:
+        return None
+    config = load_routing_config(session)
+    group = session.get(Group, ticket.group_id)
+    strategy = (
+        config.groups.get(group.name, config.strategy) if group else config.strategy
+    )
+    needed = config.skills.get(ticket.category or "", frozenset())
+    agent = pick_agent(
+        _group_agents(session, ticket.group_id),
+        strategy=strategy,
+        skills=needed,
+        last_assignee=_last_assignee(session, ticket.group_id),
+    )
+    if agent is not None:
+        tickets.update_ticket(
+            session,
+            ticket,
+            {"assignee_id": agent},
+            actor=actor or tickets.SYSTEM,
+            now=now,
+        )
+    return agent
+
+
+def drain_queue(
+    session: Session,
+    group_id: int,
+    *,
+    actor: Actor | None = None,
+    now: Callable[[], datetime] | None = None,
+) -> list[int]:
+    """Assign the group's waiting tickets, oldest first, while agents have room.
+
+    Returns the ids of the tickets assigned.
+    """
+    from sqlalchemy import select
+
+    from servops.service.models import Ticket
+
+    waiting = session.scalars(
+        select(Ticket)
+        .where(
+            Ticket.group_id == group_id, Ticket.assignee_id.is_(None), _open_condition()
+        )
+        .order_by(Ticket.created_at, Ticket.id)
+        .with_for_update(skip_locked=True)
+    ).all()
+    done: list[int] = []
+    for t in waiting:
+        if _assign_in_group(session, t, actor=actor, now=now) is not None:
+            done.append(t.id)
+    return done
