@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "servops.cli.staffing",  # forecast, staff, schedule
     "servops.cli.report",  # report
     "servops.cli.demo",  # demo
+    "servops.cli.triage",  # triage train, evaluate, suggest
 )
 
 
