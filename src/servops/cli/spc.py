@@ -3,7 +3,10 @@
 ``servops spc FILE --column X --chart imr`` charts a plain CSV/Parquet column;
 ``servops spc LOG --kpi lead_time --by day`` charts a KPI series of an event log.
 ``--json`` prints one object per chart (a list for two-chart kinds such as I-MR):
-``{"chart", "center", "ucl", "lcl", "points", "signals": [{"index", "test", "value"…}]…}``.
+``{"chart", "center", "ucl", "lcl", "points", "signals": [{"index", "test", "value"…}]…}``;
+a KPI chart adds its ``unit``, the ``censored`` periods it left out, ``lcl_clipped`` and
+the log's data-shape ``warnings``. ``servops alerts LOG --json`` prints
+``{"summary", "alerts" (newest first), "censored_periods", "warnings"}``.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import typer
 from servops.cli._common import (
     READING,
     JsonOpt,
+    KpiConfigOpt,
     log_command,
     progress,
     read_options,
@@ -27,7 +31,8 @@ from servops.cli._common import (
 from servops.cli._render import emit, simple_table
 from servops.errors import InvalidParameterError, LogSchemaError
 from servops.log import EventLog, open_log
-from servops.spc.alerts import DEFAULT_ALERT_KPIS, Alert, log_alerts
+from servops.log.periods import PERIODS
+from servops.spc.alerts import DEFAULT_ALERT_KPIS, Alert, alert_summary, log_alerts
 from servops.spc.charts import CHART_KINDS, ChartResult, ControlChart
 from servops.spc.rules import Rules
 from servops.spc.series import KPI_NAMES, chart_kpi
@@ -35,8 +40,9 @@ from servops.spc.series import KPI_NAMES, chart_kpi
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from servops.log.periods import Period
+    from servops.log.shape import ShapeWarning
     from servops.spc.charts import ChartKind
-    from servops.spc.series import Period
 
 __all__ = ["alerts", "register", "spc"]
 
@@ -69,7 +75,12 @@ KOpt = Annotated[
     ),
 ]
 ByOpt = Annotated[
-    str, typer.Option("--by", help="Period of a KPI series: day, week, month.")
+    str,
+    typer.Option(
+        "--by",
+        help="Period of a KPI series: hour, day, week, month, quarter (local time of "
+        "the KPI config's zone). Periods the log covers only partly are left out.",
+    ),
 ]
 BaselineOpt = Annotated[
     int | None,
@@ -80,14 +91,26 @@ BaselineOpt = Annotated[
         show_default=False,
     ),
 ]
-ConfigOpt = Annotated[
-    Path | None,
+SinceOpt = Annotated[
+    str | None,
     typer.Option(
-        "--config",
-        help="KPI/SLA config YAML (default: guessed from activity names).",
+        "--since",
+        help="Only alerts of the period holding this date (2024-03-01) and later.",
         show_default=False,
     ),
 ]
+
+
+def _check_by(by: str) -> Period:
+    if by not in PERIODS:
+        msg = f"--by must be one of {', '.join(PERIODS)}. Got {by!r}."
+        raise InvalidParameterError(msg)
+    return cast("Period", by)
+
+
+def _warn(c: Console, warnings: list[ShapeWarning]) -> None:
+    for w in warnings:
+        c.print(f"[yellow]warning: {w.message}[/]")
 
 
 def _rules(preset: str, ks: list[str] | None) -> Rules:
@@ -300,7 +323,12 @@ def _fmt(v: Any) -> str:  # noqa: ANN401
     return f"{v:.4g}"
 
 
-def _render(objs: list[dict[str, Any]], title: str) -> Callable[[Console], None]:
+def _render(
+    objs: list[dict[str, Any]], title: str, warnings: list[ShapeWarning] | None = None
+) -> Callable[[Console], None]:
+    unit = objs[0].get("unit") or ""
+    u = f" ({unit})" if unit and unit != "share" else ""
+
     def render(c: Console) -> None:
         rows = [
             [
@@ -315,7 +343,9 @@ def _render(objs: list[dict[str, Any]], title: str) -> Callable[[Console], None]
         ]
         c.print(
             simple_table(
-                title, ["chart", "LCL", "center", "UCL", "points", "signals"], rows
+                title,
+                ["chart", f"LCL{u}", f"center{u}", f"UCL{u}", "points", "signals"],
+                rows,
             )
         )
         sig_rows = [
@@ -333,7 +363,7 @@ def _render(objs: list[dict[str, Any]], title: str) -> Callable[[Console], None]
             c.print(
                 simple_table(
                     "Signals",
-                    ["chart", "point", "test", "value", "description"],
+                    ["chart", "point", "test", f"value{u}", "description"],
                     sig_rows[:200],
                 )
             )
@@ -343,6 +373,7 @@ def _render(objs: list[dict[str, Any]], title: str) -> Callable[[Console], None]
             c.print("No signals: the process looks in statistical control.")
         for note in objs[0].get("notes", []):
             c.print(f"[dim]note: {note}[/]")
+        _warn(c, warnings or [])
 
     return render
 
@@ -407,7 +438,7 @@ def spc(
         ),
     ] = None,
     by: ByOpt = "day",
-    config: ConfigOpt = None,
+    config: KpiConfigOpt = None,
     baseline: BaselineOpt = None,
     rules: RulesOpt = "minitab",
     k: KOpt = None,
@@ -428,10 +459,9 @@ def spc(
     if chart and chart not in CHART_KINDS:
         msg = f"--chart must be one of {list(CHART_KINDS)}. Got {chart!r}."
         raise InvalidParameterError(msg)
-    if by not in ("day", "week", "month"):
-        msg = f"--by must be day, week or month. Got {by!r}."
-        raise InvalidParameterError(msg)
+    period = _check_by(by)
     extra: dict[str, Any] = {}
+    warnings: list[ShapeWarning] = []
     if kpi is not None:
         if column or subgroup or defects or units:
             msg = (
@@ -444,7 +474,7 @@ def spc(
             kc = chart_kpi(
                 log,
                 kpi,
-                by=cast("Period", by),
+                by=period,
                 chart=cast("ChartKind | None", chart or None),
                 baseline=baseline,
                 config=config,
@@ -459,7 +489,19 @@ def spc(
                 f"limits from the first {baseline} periods (phase I); the rest "
                 "are phase II"
             )
-        extra = {"kpi": kc.series.kpi, "by": by, "unit": kc.series.unit}
+        from servops.log.shape import shape_warnings
+
+        warnings = shape_warnings(log, by=period, timezone=kc.series.timezone)
+        extra = {
+            "kpi": kc.series.kpi,
+            "by": by,
+            "unit": kc.series.unit,
+            "timezone": kc.series.timezone,
+            "censored": list(kc.censored),
+            "small_periods": list(kc.small),
+            "lcl_clipped": kc.lcl_clipped,
+            "warnings": [w.to_dict() for w in warnings],
+        }
         title = f"{kc.series.kpi} by {by}: {kc.chart} chart"
     else:
         path = Path(source)
@@ -481,7 +523,7 @@ def spc(
         title = f"{path.name}: {result.kind} chart"
     objs = [{**o, **extra, "notes": notes} for o in result.chart_dicts()]
     data: Any = objs if result.kind in _TWO_CHART else objs[0]
-    emit(data, as_json=json, render=_render(objs, title))
+    emit(data, as_json=json, render=_render(objs, title, warnings))
 
 
 def alerts(
@@ -496,41 +538,80 @@ def alerts(
         ),
     ] = None,
     by: ByOpt = "day",
-    config: ConfigOpt = None,
+    since: SinceOpt = None,
+    config: KpiConfigOpt = None,
     baseline: BaselineOpt = None,
     rules: RulesOpt = "minitab",
     k: KOpt = None,
     json: JsonOpt = False,
 ) -> None:
-    """Alerts from control charts of the log's KPI series (one record per signal)."""
-    if by not in ("day", "week", "month"):
-        msg = f"--by must be day, week or month. Got {by!r}."
-        raise InvalidParameterError(msg)
+    """Alerts from control charts of the log's KPI series, newest first, with a summary."""
+    from servops.kpi.cases import resolve_config
+    from servops.log.periods import censored_periods, log_span, period_grid
+    from servops.log.periods import period_label as label
+    from servops.log.shape import shape_warnings
+
+    period = _check_by(by)
     with progress("charting KPI series", con=log.con):
+        cfg = resolve_config(config, log)
         found: list[Alert] = log_alerts(
             log,
             kpis=kpi or None,
-            by=by,  # type: ignore[arg-type]
+            by=period,
             baseline=baseline,
-            config=config,
+            config=cfg,
             rules=_rules(rules, k),
+            since=since,
         )
+        first, last = log_span(log, cfg.timezone)
+        grid = [] if first is None or last is None else period_grid(first, last, period)
+        cut = [
+            label(p, period)
+            for p, c in zip(
+                grid, censored_periods(grid, period, first, last), strict=True
+            )
+            if c
+        ]
+        warnings = shape_warnings(log, by=period, timezone=cfg.timezone)
+    summary = alert_summary(found, since=since)
 
     def render(c: Console) -> None:
         if not found:
-            c.print("No alerts: every KPI series looks in statistical control.")
-            return
-        c.print(
-            simple_table(
-                f"Alerts ({len(found)})",
-                ["period", "test", "message"],
-                [[a.period, a.test, a.message] for a in found[:300]],
+            c.print(
+                "No alerts"
+                + (f" since {since}" if since else "")
+                + ": every KPI series looks in statistical control."
             )
-        )
-        if len(found) > 300:
-            c.print(f"[dim]… {len(found) - 300} more (use --json)[/]")
+        else:
+            c.print(summary.text())
+            c.print(
+                simple_table(
+                    f"Alerts ({len(found)}), newest first",
+                    ["period", "kpi", "test", "message"],
+                    [[a.period, a.kpi, a.test, a.message] for a in found[:300]],
+                )
+            )
+            if len(found) > 300:
+                c.print(f"[dim]… {len(found) - 300} more (use --json)[/]")
+        if cut:
+            c.print(
+                f"[dim]note: {', '.join(cut)} — the log covers only part of "
+                f"{'this' if len(cut) == 1 else 'these'} {by}(s) (censored): not "
+                "charted, no alerts[/]"
+            )
+        _warn(c, warnings)
 
-    emit([a.to_dict() for a in found], as_json=json, render=render)
+    emit(
+        {
+            "summary": summary.to_dict(),
+            "alerts": [a.to_dict() for a in found],
+            "censored_periods": cut,
+            "timezone": cfg.timezone,
+            "warnings": [w.to_dict() for w in warnings],
+        },
+        as_json=json,
+        render=render,
+    )
 
 
 def register(app: typer.Typer) -> None:

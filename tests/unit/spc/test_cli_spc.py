@@ -244,10 +244,17 @@ def test_alerts_command(log_csv):
         "--json",
     )
     assert res.exit_code == 0, res.output
-    out = json.loads(res.stdout)
+    doc = json.loads(res.stdout)
+    out = doc["alerts"]
     hit = [a for a in out if a["test"] == 1 and a["chart"] == "individuals"]
     assert {(a["kpi"], a["period"]) for a in hit} >= {("lead_time", "2024-04-03")}
-    assert set(out[0]) >= {"kpi", "period", "test", "value", "message"}
+    assert set(out[0]) >= {"kpi", "period", "test", "value", "unit", "message"}
+    periods = [a["period"] for a in out]
+    assert periods == sorted(periods, reverse=True)  # newest first
+    assert doc["summary"]["total"] == len(out)
+    assert doc["summary"]["newest"]["period"] == periods[0]
+    assert sum(doc["summary"]["by_kpi"].values()) == len(out)
+    assert doc["censored_periods"] == []  # by day: no day is cut
     people = run(
         "alerts",
         log_csv,
@@ -274,3 +281,34 @@ def test_alerts_command(log_csv):
         "mood",
     )
     assert bad.exit_code == 1 and "Known KPIs" in bad.stderr
+
+
+def test_alerts_since_config_and_censored_weeks(log_csv, tmp_path):
+    cfg = tmp_path / "kpi.yaml"
+    cfg.write_text(
+        "timezone: UTC\nactivities:\n  resolved: Resolved\n  closed: Closed\n"
+    )
+    cols = ["--case", "case", "--activity", "act", "--timestamp", "ts"]
+    res = run("alerts", log_csv, *cols, "-c", cfg, "--since", "2024-04-03", "--json")
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["alerts"] and all(a["period"] >= "2024-04-03" for a in doc["alerts"])
+    assert doc["summary"]["since"] == "2024-04-03"
+    weekly = json.loads(run("alerts", log_csv, *cols, "--by", "week", "--json").stdout)
+    assert weekly["censored_periods"] == ["2024-04-08"]
+    assert all(a["period"] != "2024-04-08" for a in weekly["alerts"])
+    people = run("alerts", log_csv, *cols, "--by", "week", "--config", cfg)
+    assert people.exit_code == 0, people.output
+    assert "2024-04-08" in people.stdout and "censored" in people.stdout
+    spc = run("spc", log_csv, *cols, "--kpi", "lead_time", "-c", cfg, "--by", "week")
+    assert spc.exit_code == 0, spc.output
+    assert "LCL (h)" in spc.stdout and "censored: 2024-04-08" in spc.stdout
+    one = json.loads(
+        run(
+            "spc", log_csv, *cols, "--kpi", "lead_time", "--by", "week", "--json"
+        ).stdout
+    )
+    assert one[0]["censored"] == ["2024-04-08"] and one[0]["unit"] == "h"
+    assert "2024-04-08" not in one[0]["labels"]
+    bad = run("alerts", log_csv, *cols, "--by", "year")
+    assert bad.exit_code == 1 and "hour, day, week, month, quarter" in bad.stderr

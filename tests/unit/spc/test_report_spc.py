@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 
+import pyarrow as pa
 import pytest
 
+import servops as so
 from servops.report.builder import ReportContext
 from servops.report.sections import spc as section
 from servops.spc import ControlChart
@@ -67,3 +70,50 @@ def test_section_renders_in_chromium(tmp_path):
         assert box is not None and box["width"] > 300
         assert visit.console_errors == [] and visit.page_errors == []
         assert external_requests(visit) == []
+
+
+def test_partial_weeks_are_drawn_hollow_and_not_charted():
+    log = make_log(days=130, spike_day=100)  # > 120 days: weekly charts
+    s = section.build(ReportContext(log=log))
+    assert s is not None
+    # 2024-03-04 + 129 days is Thursday 2024-07-11: that week is cut by the log's end
+    assert re.search(
+        r'class="censored"><title>2024-07-08: [\d.]+ — partial period', s.html
+    )
+    assert "2024-07-08" not in re.findall(r'class="signal"><title>([\d-]+)', s.html)
+    assert "By KPI: Resolution time" in s.html  # the alerts' summary
+
+
+def test_clipped_lower_limit_is_said_in_the_caption():
+    rows: dict[str, list[str]] = {"case": [], "act": [], "ts": []}
+    for d in range(14):  # lead 1 h, 9 h, 1 h, …: raw LCL 5 - 3 * 8 / 1.128 < 0
+        start = datetime(2024, 3, 4, 8) + timedelta(days=d)
+        for act, h in (("Ticket created", 0), ("Closed", 1 if d % 2 == 0 else 9)):
+            rows["case"].append(f"c{d}")
+            rows["act"].append(act)
+            rows["ts"].append((start + timedelta(hours=h)).isoformat(sep=" "))
+    log = so.EventLog.from_arrow(
+        pa.table(rows), columns=so.ColumnMap("case", "act", "ts")
+    )
+    s = section.build(ReportContext(log=log))
+    assert s is not None
+    assert "lower limit clipped at 0: a time cannot be negative" in s.html
+
+
+def test_svg_partial_points_sit_outside_the_charted_span():
+    r = ControlChart("imr").fit([1.0, 2.0, 1.5, 1.7], labels=list("abcd")).result_
+    svg = section.control_chart_svg(
+        r.primary,
+        list("abcd"),
+        title="t",
+        partial_before=[("w0", 0.5)],
+        partial_after=[("w5", 0.8)],
+    )
+    xs = [
+        float(x) for x in re.findall(r'<circle cx="([\d.]+)"[^>]*class="censored"', svg)
+    ]
+    points = [
+        float(x) for x in re.findall(r'<circle cx="([\d.]+)" cy="[\d.]+" r="2.3"', svg)
+    ]
+    assert len(xs) == 2 and len(points) == 4
+    assert xs[0] < min(points) and xs[1] > max(points)

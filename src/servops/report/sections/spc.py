@@ -3,7 +3,9 @@
 Charts the resolution (or lead) time per period on an I-MR chart and, where the log
 has them, first-response time and the SLA-breach (or reopen) rate; every chart shows
 the zones A/B/C (±1σ, ±2σ, ±3σ), the limits and the points where a Nelson/Minitab test
-fired. Uses ``ctx.cache["kpi_cases"]`` / ``["kpi_config"]`` when the KPI section left
+fired. Periods the log covers only partly (censored) are drawn as hollow grey points
+outside the limits' span: they are not charted, so they raise no alert. Lower limits of
+times are clipped at 0, and the caption says so. Uses ``ctx.cache["kpi_cases"]`` / ``["kpi_config"]`` when the KPI section left
 them there, else ``ctx.extras["kpi_config"]`` (or a guessed config).
 """
 
@@ -15,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from servops.errors import InvalidParameterError
 from servops.report.charts import PALETTE, nice_ticks
-from servops.spc.alerts import Alert, kpi_chart_alerts
+from servops.spc.alerts import Alert, alert_summary, kpi_chart_alerts
 from servops.spc.series import KpiChart, chart_kpi
 
 if TYPE_CHECKING:
@@ -48,6 +50,9 @@ def control_chart_svg(
     y_label: str = "",
     width: int = 760,
     height: int = 260,
+    partial_before: Sequence[tuple[str, float]] = (),
+    partial_after: Sequence[tuple[str, float]] = (),
+    partial_note: str = "partial period (censored): not charted",
 ) -> str:
     """Draw one control chart: zones, center line, limits, points, signals ringed.
 
@@ -59,17 +64,25 @@ def control_chart_svg(
         One x label per point.
     title, y_label
         Caption and axis title (escaped here).
+    partial_before, partial_after
+        ``(label, value)`` of censored periods before and after the charted ones:
+        drawn as hollow grey points, outside the limits' span.
+    partial_note
+        Their tooltip.
     """
     n = len(part.points)
     if n == 0:
         return f'<p class="empty">{escape(title)}: –</p>'
+    nb, na = len(partial_before), len(partial_after)
+    slots = nb + n + na
     pts = [float(v) for v in part.points]
     c = [float(v) for v in part.center]
     sd = [float(v) for v in part.sigma]
     lcl = [float(v) for v in part.lcl]
     ucl = [float(v) for v in part.ucl]
     k = float(part.rules.k.get(1, 3.0)) if part.name != "cusum" else 0.0
-    vals = [v for v in pts + lcl + ucl + c if math.isfinite(v)]
+    extra = [v for _, v in (*partial_before, *partial_after)]
+    vals = [v for v in pts + lcl + ucl + c + extra if math.isfinite(v)]
     if part.lower is not None:
         vals += [float(v) for v in part.lower if math.isfinite(v)]
     ticks = nice_ticks(min(vals), max(vals)) if vals else [0.0, 1.0]
@@ -77,8 +90,11 @@ def control_chart_svg(
     left, right, top, bottom = 56, 96, 12, 54
     pw, ph = width - left - right, height - top - bottom
 
+    def slot_x(j: int) -> float:
+        return left + (pw * j / (slots - 1) if slots > 1 else pw / 2)
+
     def px(i: int) -> float:
-        return left + (pw * i / (n - 1) if n > 1 else pw / 2)
+        return slot_x(i + nb)
 
     def py(v: float) -> float:
         v = min(max(v, lo), hi)
@@ -181,11 +197,29 @@ def control_chart_svg(
             f'class="tick" fill="{PALETTE[1]}">{escape(",".join(map(str, sorted(set(tests)))))}'
             f"</text>"
         )
+    marks = [
+        *((j, lab, v) for j, (lab, v) in enumerate(partial_before)),
+        *((nb + n + j, lab, v) for j, (lab, v) in enumerate(partial_after)),
+    ]
+    for j, lab, v in marks:
+        if not math.isfinite(v):
+            continue
+        parts.append(
+            f'<circle cx="{slot_x(j):.1f}" cy="{py(v):.1f}" r="3.2" fill="none" '
+            f'stroke="#9ca3af" stroke-width="1.5" stroke-dasharray="2 1.5" '
+            f'class="censored"><title>{escape(lab)}: {_fmt(v)} — '
+            f"{escape(partial_note)}</title></circle>"
+        )
     step = max(1, math.ceil(n / 16))
     parts.extend(
         f'<text transform="translate({px(i):.1f},{top + ph + 10}) rotate(35)" '
         f'class="tick">{escape(str(labels[i])[:18])}</text>'
         for i in range(0, n, step)
+    )
+    parts.extend(
+        f'<text transform="translate({slot_x(j):.1f},{top + ph + 10}) rotate(35)" '
+        f'class="tick" fill="#9ca3af">{escape(lab[:18])}</text>'
+        for j, lab, _ in marks
     )
     if y_label:
         parts.append(
@@ -205,6 +239,21 @@ def _period(ctx: ReportContext) -> Period:
     span = ctx.log.fetchone('SELECT max("timestamp") - min("timestamp") FROM events')[0]
     days = span.days if span is not None else 0
     return "day" if days <= 120 else ("week" if days <= 1100 else "month")
+
+
+def _partial(
+    kc: KpiChart, labels: Sequence[str]
+) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
+    """Censored periods of ``kc`` before and after its charted ones, with values."""
+    s = kc.series
+    shown = set(labels)
+    first = next((i for i, p in enumerate(s.periods) if p in shown), 0)
+    before: list[tuple[str, float]] = []
+    after: list[tuple[str, float]] = []
+    for i, p in enumerate(s.periods):
+        if p in kc.censored:
+            (before if i < first else after).append((p, float(s.values[i])))
+    return before, after
 
 
 def _try(
@@ -262,17 +311,31 @@ def build(ctx: ReportContext) -> Section | None:
         return None
     figures: list[str] = []
     alerts: list[Alert] = []
+    partial_note = t(
+        "partial period (the log starts or ends within it): not charted, no alerts",
+        "不完整周期（日志在其中开始或结束）：不参与控制图与警报",
+    )
+    clipped_note = t(
+        " (lower limit clipped at 0: a time cannot be negative)",
+        "（下控制限截断为 0：时长不能为负）",
+    )
     for j, kc in enumerate(picked):
         r = kc.phase1
         labels = list(r.labels or [str(i) for i in range(len(r.primary.points))])
         name = names.get(kc.series.kpi, kc.series.kpi)
         chart_name = {"imr": "I-MR", "p": "p"}.get(kc.chart, kc.chart)
+        before, after = _partial(kc, labels)
         figures.append(
             control_chart_svg(
                 r.primary,
                 labels,
-                title=f"{name} {per} — {chart_name} " + t("chart", "控制图"),
+                title=f"{name} {per} — {chart_name} "
+                + t("chart", "控制图")
+                + (clipped_note if kc.lcl_clipped else ""),
                 y_label=units.get(kc.series.unit, kc.series.unit),
+                partial_before=before,
+                partial_after=after,
+                partial_note=partial_note,
             )
         )
         if j == 0 and len(r.parts) > 1:
@@ -286,9 +349,20 @@ def build(ctx: ReportContext) -> Section | None:
                 )
             )
         alerts.extend(kpi_chart_alerts(kc))
-    alerts.sort(key=lambda a: (a.period, a.kpi))
+    alerts.sort(key=lambda a: a.kpi)
+    alerts.sort(key=lambda a: a.period, reverse=True)  # newest first
     n_alerts = len(alerts)
-    recent = alerts[-15:][::-1]
+    recent = alerts[:15]
+    summary_text = ""
+    if alerts:
+        sm = alert_summary(alerts)
+        per_kpi = ", ".join(f"{names.get(k, k)} {v}" for k, v in sm.by_kpi.items())
+        per_test = ", ".join(f"{k}: {v}" for k, v in sm.by_test.items())
+        newest = sm.newest.period if sm.newest is not None else "–"
+        summary_text = t(
+            f"By KPI: {per_kpi}. By test: {per_test}. Newest: {newest}.",
+            f"按指标：{per_kpi}。按检验：{per_test}。最新：{newest}。",
+        )
     rows = "".join(
         f"<tr><td>{escape(a.period)}</td><td>{escape(names.get(a.kpi, a.kpi))}</td>"
         f'<td class="num">{a.test}</td><td>{escape(a.message)}</td></tr>'
@@ -296,6 +370,7 @@ def build(ctx: ReportContext) -> Section | None:
     )
     table = (
         f"<h3>{t('Latest alerts', '最新警报')} ({n_alerts})</h3>"
+        f'<p class="note">{escape(summary_text)}</p>'
         f'<table class="data"><thead><tr><th>{t("Period", "周期")}</th>'
         f'<th>{t("KPI", "指标")}</th><th class="num">{t("Test", "检验")}</th>'
         f"<th>{t('Message', '说明')}</th></tr></thead><tbody>{rows}</tbody></table>"
