@@ -314,7 +314,12 @@ def _remove(m: Model, b: Mapping[str, Any], where: str) -> Model:
         for a, rows in m.routing.by_visit.items()
         if a != x
     }
-    acts = {a: v for a, v in m.activities.items() if a != x}
+    # Waits that depended on coming after x are gone with it.
+    acts = {
+        a: replace(v, delay_after={p: d for p, d in v.delay_after.items() if p != x})
+        for a, v in m.activities.items()
+        if a != x
+    }
     return replace(
         m,
         activities=acts,

@@ -348,3 +348,55 @@ def test_parallel_replications_equal_serial():
     a = replicate(m, replications=3, cases=2000, seed=3, workers=2)
     b = replicate(m, replications=3, cases=2000, seed=3, workers=1)
     assert a.runs == b.runs
+
+
+def test_utilisation_counts_people_kept_past_their_shift():
+    # One person on shift Monday 09:00-10:00; a case arrives at 09:30 and takes 5 h.
+    # Present 09:00-14:30 (the shift, then the work in hand): 5 h busy of 5.5 h.
+    # Before, available time was the shift only and utilisation 500 % (the demo twin's
+    # L2 team showed 113.6 %).
+    m = load_model(
+        {
+            "time_unit": "hour",
+            "start": "2024-01-01T00:00:00Z",
+            "arrivals": {"interarrival": {"dist": "fixed", "value": 9.5}},
+            "activities": {
+                "Fix": {"pool": "p", "duration": {"dist": "fixed", "value": 5}}
+            },
+            "pools": {
+                "p": {"size": 1, "calendar": [{"days": "mon", "hours": "09:00-10:00"}]}
+            },
+            "routing": {"start": {"Fix": 1.0}, "Fix": {"end": 1.0}},
+        }
+    )
+    k = simulate(m, cases=1, seed=0).kpis
+    assert k.busy_s["p"] == pytest.approx(5 * 3600)
+    assert k.available_s["p"] == pytest.approx(5.5 * 3600)
+    assert k.utilization["p"] == pytest.approx(5 / 5.5)
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    size=st.integers(1, 4),
+    rate=st.floats(0.5, 6.0),
+    mean=st.floats(0.1, 3.0),
+    hours=st.sampled_from(["09:00-10:00", "08:00-12:00", "13:00-13:30"]),
+    seed=st.integers(0, 10_000),
+)
+def test_utilisation_never_above_one(size, rate, mean, hours, seed):
+    m = load_model(
+        {
+            "time_unit": "hour",
+            "arrivals": {"rate": rate},
+            "activities": {
+                "A": {"pool": "p", "duration": {"dist": "exponential", "mean": mean}}
+            },
+            "pools": {
+                "p": {"size": size, "calendar": [{"days": "mon-fri", "hours": hours}]}
+            },
+            "routing": {"start": {"A": 1.0}, "A": {"end": 1.0}},
+        }
+    )
+    for kw in ({"cases": 200}, {"until": 3 * 86400.0}):
+        k = simulate(m, seed=seed, keep_log=False, **kw).kpis
+        assert 0.0 <= k.utilization["p"] <= 1.0 + 1e-9, (kw, k.busy_s, k.available_s)

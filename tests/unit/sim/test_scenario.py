@@ -174,3 +174,125 @@ def test_routing_and_remove_edit_by_visit_rows():
     assert log.fetchone("SELECT count(*) FROM instances WHERE activity = 'A'")[0] == 50
     gone = apply_scenario(m, {"edits": [{"remove": {"activity": "B"}}]})
     assert gone.routing.by_visit["A"][2] == pytest.approx({"end": 1.0})
+
+
+# -- issue 16: every edit changes what it should, on the demo's twin ----------------
+
+
+def _demo_run(model, **kw):
+    return simulate(model, cases=1500, seed=2, **kw)
+
+
+@pytest.fixture(scope="module")
+def demo_base(demo_twin):
+    return _demo_run(demo_twin)
+
+
+def _scenario(model, edit_):
+    return apply_scenario(model, {"name": "s", "edits": [edit_]})
+
+
+def test_delay_edit_halves_the_discovered_waits(demo_twin, demo_base):
+    # The demo report said "Halve the waiting before L2 work: 0 s, CI 0-0": the edit
+    # scaled `delay` while the twin keeps L2's waits in `delay_after` rows.
+    l2 = demo_twin.activities["L2 work"]
+    assert l2.delay_after
+    half = _scenario(demo_twin, {"delay": {"activity": "L2 work", "factor": 0.5}})
+    for prev, d in l2.delay_after.items():
+        assert half.activities["L2 work"].delay_after[prev].mean_s == pytest.approx(
+            d.mean_s / 2
+        )
+    k = _demo_run(half, keep_log=False).kpis
+    base = demo_base.kpis
+    # Before the fix the two runs were identical to the last digit. L2 is overloaded,
+    # so most of its wait is the queue, which the delay edit does not touch.
+    assert k.waiting_by_activity_s["L2 work"] < base.waiting_by_activity_s["L2 work"]
+    assert k.mean_cycle_time_s < base.mean_cycle_time_s
+
+
+def test_staff_edit_cuts_the_pools_waiting(demo_twin, demo_base):
+    more = _scenario(demo_twin, {"staff": {"pool": "L2 work team", "change": 1}})
+    k = _demo_run(more, keep_log=False).kpis
+    base = demo_base.kpis
+    assert k.waiting_by_activity_s["L2 work"] < base.waiting_by_activity_s["L2 work"]
+    assert k.utilization["L2 work team"] < base.utilization["L2 work team"]
+
+
+def test_duration_edit_cuts_busy_time(demo_twin, demo_base):
+    fast = _scenario(demo_twin, {"duration": {"activity": "L2 work", "factor": 0.8}})
+    k = _demo_run(fast, keep_log=False).kpis
+    base = demo_base.kpis
+    # Same routing draws (common random numbers): the same L2 instances, 20 % shorter.
+    assert k.busy_s["L2 work team"] == pytest.approx(
+        0.8 * base.busy_s["L2 work team"], rel=0.05
+    )
+    assert k.busy_s["L1 work team"] == pytest.approx(
+        base.busy_s["L1 work team"], rel=0.05
+    )
+
+
+def test_remove_automate_routing_edits(demo_twin, demo_base):
+    base = demo_base.kpis
+    removed = _demo_run(_scenario(demo_twin, {"remove": {"activity": "Reopened"}}))
+    assert "Reopened" not in removed.kpis.waiting_by_activity_s
+    assert removed.kpis.mean_cycle_time_s < base.mean_cycle_time_s
+
+    auto = _demo_run(_scenario(demo_twin, {"automate": {"activity": "L1 work"}}))
+    (people,) = auto.log.fetchone(
+        "SELECT count(resource) FROM instances WHERE activity = 'L1 work'"
+    )
+    assert people == 0
+    assert auto.kpis.busy_s["L1 work team"] < base.busy_s["L1 work team"]
+    assert auto.kpis.mean_cycle_time_s < base.mean_cycle_time_s
+
+    no_reopen = _demo_run(
+        _scenario(
+            demo_twin, {"routing": {"from": "Resolved", "to": "Reopened", "p": 0}}
+        )
+    )
+    (reopens,) = no_reopen.log.fetchone(
+        "SELECT count(*) FROM instances WHERE activity = 'Reopened'"
+    )
+    (base_reopens,) = demo_base.log.fetchone(
+        "SELECT count(*) FROM instances WHERE activity = 'Reopened'"
+    )
+    assert base_reopens > 100
+    assert reopens == 0
+
+
+def test_arrivals_edit_brings_more_cases(demo_twin):
+    from datetime import timedelta
+
+    week = timedelta(weeks=4)
+    base = simulate(demo_twin, until=week, seed=3, keep_log=False).kpis.arrived
+    more = simulate(
+        _scenario(demo_twin, {"arrivals": {"factor": 1.2}}),
+        until=week,
+        seed=3,
+        keep_log=False,
+    ).kpis.arrived
+    assert more == pytest.approx(1.2 * base, rel=0.06)
+
+
+def test_priority_edit_serves_the_first_class_sooner(demo_twin, demo_base):
+    first = _demo_run(
+        _scenario(
+            demo_twin,
+            {
+                "priority": {
+                    "pool": "L2 work team",
+                    "attribute": "priority",
+                    "order": ["P1", "P2", "P3", "P4"],
+                }
+            },
+        )
+    )
+
+    def p1_l2_wait(run):
+        (w,) = run.log.fetchone(
+            "SELECT avg(epoch(start_timestamp) - epoch(enabled_timestamp)) "
+            "FROM instances WHERE activity = 'L2 work' AND priority = 'P1'"
+        )
+        return w
+
+    assert p1_l2_wait(first) < 0.5 * p1_l2_wait(demo_base)
