@@ -16,6 +16,7 @@ import typer
 from servops.errors import InvalidParameterError
 from servops.io import ColumnMap
 from servops.log import DEFAULT_WORKSPACE, EventLog, open_log
+from servops.log.read import ReadOptions
 
 __all__ = [
     "DbOpt",
@@ -128,6 +129,17 @@ def reading_parameters() -> list[inspect.Parameter]:
                     "Text encoding (utf-8, gb18030, …); detected if omitted.",
                 ),
                 ("delimiter", "--delimiter", "CSV delimiter; sniffed if omitted."),
+                (
+                    "cases",
+                    "--cases",
+                    "Case table to join (CSV/TSV, Excel, Parquet; one row per case): "
+                    "its columns become case attributes. Needs --case-key.",
+                ),
+                (
+                    "case_key",
+                    "--case-key",
+                    "Column of the --cases table holding the case id.",
+                ),
             )
         ),
         _option(
@@ -293,16 +305,19 @@ def apply_filters(log: EventLog, opts: dict[str, Any]) -> EventLog:
     return out
 
 
-def read_options(kwargs: dict[str, Any]) -> dict[str, Any]:
-    """Turn the CLI reading options into keyword arguments of :func:`servops.read_log`."""
+def read_options(kwargs: dict[str, Any]) -> ReadOptions:
+    """Turn the CLI reading options into a :class:`~servops.log.read.ReadOptions`."""
     if kwargs["on_bad_rows"] not in ("error", "skip"):
         msg = f"--on-bad-rows must be 'error' or 'skip'; got {kwargs['on_bad_rows']!r}."
+        raise typer.BadParameter(msg)
+    if (kwargs["cases"] is None) != (kwargs["case_key"] is None):
+        msg = "--cases FILE and --case-key COLUMN go together; give both or neither."
         raise typer.BadParameter(msg)
     sheet: str | int = kwargs["sheet"]
     if isinstance(sheet, str) and sheet.isdigit():
         sheet = int(sheet)
-    return {
-        "columns": ColumnMap(
+    return ReadOptions(
+        columns=ColumnMap(
             case_id=kwargs["case"],
             activity=kwargs["activity"],
             timestamp=kwargs["timestamp"],
@@ -310,14 +325,16 @@ def read_options(kwargs: dict[str, Any]) -> dict[str, Any]:
             resource=kwargs["resource"],
             lifecycle=kwargs["lifecycle"],
         ),
-        "encoding": kwargs["encoding"],
-        "delimiter": kwargs["delimiter"],
-        "dayfirst": kwargs["dayfirst"],
-        "timestamp_format": kwargs["timestamp_format"],
-        "timezone": kwargs["timezone"],
-        "sheet": sheet,
-        "on_bad_rows": kwargs["on_bad_rows"],
-    }
+        encoding=kwargs["encoding"],
+        delimiter=kwargs["delimiter"],
+        dayfirst=kwargs["dayfirst"],
+        timestamp_format=kwargs["timestamp_format"],
+        timezone=kwargs["timezone"],
+        sheet=sheet,
+        on_bad_rows=kwargs["on_bad_rows"],
+        cases=kwargs["cases"],
+        case_key=kwargs["case_key"],
+    )
 
 
 def log_command(func: F) -> F:
@@ -345,7 +362,7 @@ def log_command(func: F) -> F:
         filtering = {k: kwargs.pop(k) for k in _FILTERS}
         with progress("reading log"):
             log = open_log(
-                reading["log_spec"], db=reading["db"], **read_options(reading)
+                reading["log_spec"], db=reading["db"], options=read_options(reading)
             )
         return func(apply_filters(log, filtering), **kwargs)
 
@@ -356,8 +373,8 @@ def log_command(func: F) -> F:
 def with_reading_options(func: F) -> F:
     """Give a command that reads a file itself the reading options (not LOG or --db).
 
-    The decorated function takes ``read_opts``: keyword arguments for
-    :func:`servops.read_log` built from the options (see :func:`read_options`).
+    The decorated function takes ``read_opts``: the :class:`~servops.log.read.ReadOptions`
+    built from the options (see :func:`read_options`).
     """
     sig = inspect.signature(func, eval_str=True)
     own = [p for n, p in sig.parameters.items() if n != "read_opts"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -16,6 +16,7 @@ from servops.cli._common import (
 )
 from servops.cli._render import emit, err_console, simple_table
 from servops.log import DEFAULT_WORKSPACE, EventLog, Workspace
+from servops.log.read import ReadOptions
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -72,7 +73,7 @@ def import_(
         ),
     ],
     name: Annotated[str, typer.Option("--name", "-n", help="Name to store it under.")],
-    read_opts: dict[str, Any],
+    read_opts: ReadOptions,
     db: DbOpt = Path(DEFAULT_WORKSPACE),
     replace: Annotated[
         bool, typer.Option("--replace", help="Overwrite a stored log.")
@@ -83,9 +84,10 @@ def import_(
 
     The import is all or nothing: if it fails, the workspace is unchanged.
     """
-    opts = read_opts
     with Workspace(db) as ws, progress(f"importing {source.name}", con=ws.con) as stage:
-        log, report = ws.import_log(source, name, replace=replace, stage=stage, **opts)
+        log, report = ws.import_log(
+            source, name, replace=replace, stage=stage, options=read_opts
+        )
         cases = log.n_cases()
 
     def render(c: Console) -> None:

@@ -6,6 +6,7 @@ from servops.log.engine import connect
 from servops.log.eventlog import EventLog, LogInfo, LogMeta
 from servops.log.ingest import ImportReport
 from servops.log.read import (
+    ReadOptions,
     read_csv,
     read_excel,
     read_log,
@@ -23,6 +24,7 @@ __all__ = [
     "ImportReport",
     "LogInfo",
     "LogMeta",
+    "ReadOptions",
     "StoredLog",
     "Workspace",
     "connect",

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from servops.errors import LogSchemaError
+from servops.errors import InvalidParameterError, LogSchemaError
 from servops.io import (
     DEFAULT_NA_VALUES,
     ColumnMap,
@@ -18,6 +19,7 @@ from servops.io import (
     scan_xes,
     sniff_kind,
 )
+from servops.log.case_table import join_case_table
 from servops.log.engine import connect
 from servops.log.ingest import ImportReport, ingest
 
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
     from servops.log.eventlog import EventLog
 
 __all__ = [
+    "ReadOptions",
     "open_source",
     "read_csv",
     "read_excel",
@@ -71,47 +74,102 @@ def open_source(
     return scan_csv(con, path, encoding=encoding, delimiter=delimiter)
 
 
+@dataclass(frozen=True, slots=True)
+class ReadOptions:
+    """How to read a log: the options of :func:`read_log`, as one typed value.
+
+    :func:`read_log_with_report`, :meth:`Workspace.import_log
+    <servops.log.workspace.Workspace.import_log>` and :func:`open_log
+    <servops.log.workspace.open_log>` take it; see :func:`read_log` for each field.
+    ``cases`` and ``case_key`` name a case table to join (:mod:`servops.log.case_table`).
+    """
+
+    columns: ColumnMap = field(default_factory=ColumnMap)
+    fmt: Format = "auto"
+    timezone: str = "UTC"
+    dayfirst: bool | None = None
+    timestamp_format: str | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | int = 0
+    na_values: tuple[str, ...] = DEFAULT_NA_VALUES
+    on_bad_rows: Literal["error", "skip"] = "error"
+    cases: str | Path | None = None
+    case_key: str | None = None
+
+    def __post_init__(self) -> None:
+        """Check that a case table comes with its key column."""
+        if (self.cases is None) != (self.case_key is None):
+            msg = (
+                "A case table needs both 'cases' (the file) and 'case_key' (its case "
+                f"id column). Got cases={self.cases!r}, case_key={self.case_key!r}."
+            )
+            raise InvalidParameterError(msg)
+
+    def import_options(self) -> ImportOptions:
+        """The subset the column planner needs."""
+        return ImportOptions(
+            columns=self.columns,
+            timezone=self.timezone,
+            dayfirst=self.dayfirst,
+            timestamp_format=self.timestamp_format,
+            na_values=self.na_values,
+        )
+
+    def open(
+        self, con: duckdb.DuckDBPyConnection, source: PathLike | object
+    ) -> RawSource:
+        """``source`` described as a raw source in ``con``."""
+        return open_source(
+            con,
+            source,
+            fmt=self.fmt,
+            encoding=self.encoding,
+            delimiter=self.delimiter,
+            sheet=self.sheet,
+        )
+
+    def join_cases(self, log: EventLog, table: str) -> EventLog:
+        """``log`` with the case table joined (unchanged when none is given)."""
+        if self.cases is None or self.case_key is None:
+            return log
+        return join_case_table(
+            log,
+            table,
+            self.cases,
+            self.case_key,
+            timezone=self.timezone,
+            encoding=self.encoding,
+            delimiter=self.delimiter,
+        )
+
+
 def read_log_with_report(
     source: PathLike | object,
+    options: ReadOptions | None = None,
     *,
-    columns: ColumnMap | None = None,
-    fmt: Format = "auto",
-    timezone: str = "UTC",
-    dayfirst: bool | None = None,
-    timestamp_format: str | None = None,
-    encoding: str | None = None,
-    delimiter: str | None = None,
-    sheet: str | int = 0,
-    na_values: tuple[str, ...] = DEFAULT_NA_VALUES,
-    on_bad_rows: Literal["error", "skip"] = "error",
     stage: Callable[[str], None] | None = None,
     con: duckdb.DuckDBPyConnection | None = None,
 ) -> tuple[EventLog, ImportReport]:
-    """Like :func:`read_log`, and also return the :class:`ImportReport`."""
+    """Like :func:`read_log` (its options as a :class:`ReadOptions`), with the report."""
+    opts = options or ReadOptions()
     con = con or connect()
-    raw = open_source(
-        con, source, fmt=fmt, encoding=encoding, delimiter=delimiter, sheet=sheet
-    )
-    opts = ImportOptions(
-        columns=columns or ColumnMap(),
-        timezone=timezone,
-        dayfirst=dayfirst,
-        timestamp_format=timestamp_format,
-        na_values=na_values,
-    )
+    raw = opts.open(con, source)
     try:
         # in memory, start/complete pairing waits until the instances are first used
-        return ingest(
+        log, report = ingest(
             con,
             raw,
             "events",
-            opts,
-            on_bad_rows=on_bad_rows,
+            opts.import_options(),
+            on_bad_rows=opts.on_bad_rows,
             stage=stage,
             pair_now=False,
         )
     finally:
         raw.close()
+    log = opts.join_cases(log, "events")
+    return log, replace(report, notes=log.meta.notes)
 
 
 def read_log(
@@ -127,6 +185,8 @@ def read_log(
     sheet: str | int = 0,
     na_values: tuple[str, ...] = DEFAULT_NA_VALUES,
     on_bad_rows: Literal["error", "skip"] = "error",
+    cases: str | Path | None = None,
+    case_key: str | None = None,
 ) -> EventLog:
     """Read an event log from a file or an in-memory table.
 
@@ -158,6 +218,11 @@ def read_log(
     on_bad_rows
         ``"error"`` (default) raises :class:`~servops.errors.BadRowsError` naming the rows;
         ``"skip"`` leaves them out and counts them in ``log.meta.skipped_rows``.
+    cases, case_key
+        A case table (CSV/TSV, Excel, Parquet; one row per case) and its case id
+        column: its other columns become case attributes, ISO dates timestamps (naive
+        ones in ``timezone``). Cases without a row and rows without a case are
+        counted in ``log.meta.notes``.
 
     Returns
     -------
@@ -177,9 +242,8 @@ def read_log(
     >>> log.n_cases(), log.n_events()
     (6, 42)
     """
-    log, _ = read_log_with_report(
-        source,
-        columns=columns,
+    options = ReadOptions(
+        columns=columns or ColumnMap(),
         fmt=fmt,
         timezone=timezone,
         dayfirst=dayfirst,
@@ -189,25 +253,59 @@ def read_log(
         sheet=sheet,
         na_values=na_values,
         on_bad_rows=on_bad_rows,
+        cases=cases,
+        case_key=case_key,
     )
+    log, _ = read_log_with_report(source, options)
     return log
 
 
-def read_csv(source: PathLike, **kwargs: object) -> EventLog:
-    """Read a CSV/TSV log (see :func:`read_log` for the arguments)."""
-    return read_log(source, fmt="csv", **kwargs)  # type: ignore[arg-type]
+def _read_as(
+    fmt: Format,
+    source: PathLike,
+    columns: ColumnMap | None,
+    options: ReadOptions | None,
+) -> EventLog:
+    opts = options or ReadOptions()
+    opts = replace(opts, fmt=fmt, columns=columns or opts.columns)
+    return read_log_with_report(source, opts)[0]
 
 
-def read_xes(source: PathLike, **kwargs: object) -> EventLog:
-    """Read an XES or XES.gz log (see :func:`read_log` for the arguments)."""
-    return read_log(source, fmt="xes", **kwargs)  # type: ignore[arg-type]
+def read_csv(
+    source: PathLike,
+    *,
+    columns: ColumnMap | None = None,
+    options: ReadOptions | None = None,
+) -> EventLog:
+    """Read a CSV/TSV log (other options: :class:`ReadOptions`, :func:`read_log`)."""
+    return _read_as("csv", source, columns, options)
 
 
-def read_excel(source: PathLike, **kwargs: object) -> EventLog:
-    """Read an Excel log (see :func:`read_log` for the arguments)."""
-    return read_log(source, fmt="excel", **kwargs)  # type: ignore[arg-type]
+def read_xes(
+    source: PathLike,
+    *,
+    columns: ColumnMap | None = None,
+    options: ReadOptions | None = None,
+) -> EventLog:
+    """Read an XES or XES.gz log (other options: :class:`ReadOptions`)."""
+    return _read_as("xes", source, columns, options)
 
 
-def read_parquet(source: PathLike, **kwargs: object) -> EventLog:
-    """Read a Parquet log (see :func:`read_log` for the arguments)."""
-    return read_log(source, fmt="parquet", **kwargs)  # type: ignore[arg-type]
+def read_excel(
+    source: PathLike,
+    *,
+    columns: ColumnMap | None = None,
+    options: ReadOptions | None = None,
+) -> EventLog:
+    """Read an Excel log (other options: :class:`ReadOptions`)."""
+    return _read_as("excel", source, columns, options)
+
+
+def read_parquet(
+    source: PathLike,
+    *,
+    columns: ColumnMap | None = None,
+    options: ReadOptions | None = None,
+) -> EventLog:
+    """Read a Parquet log (other options: :class:`ReadOptions`)."""
+    return _read_as("parquet", source, columns, options)

@@ -64,7 +64,7 @@ def test_empty_case_id_and_skip_reports(tmp_path):
         r"missing timestamp in column 'time' at rows 4",
     ):
         so.read_log(p)
-    log, report = so.log.read_log_with_report(p, on_bad_rows="skip")
+    log, report = so.log.read_log_with_report(p, so.log.ReadOptions(on_bad_rows="skip"))
     assert (report.rows_read, report.events, report.skipped) == (4, 2, 2)
     assert [r for r, _ in report.skipped_examples] == [3, 4]
     assert log.meta.skipped_rows == 2 and log.n_events() == 2
