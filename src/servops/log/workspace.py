@@ -5,20 +5,20 @@ An import runs in one transaction: if anything fails, the workspace is as it was
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from servops.errors import InvalidParameterError, LogSchemaError, WorkspaceError
-from servops.io import DEFAULT_NA_VALUES, ColumnMap, ImportOptions
 from servops.log.engine import connect, fetch_first, quote
 from servops.log.eventlog import EventLog, LogMeta
 from servops.log.ingest import ImportReport, ingest
-from servops.log.read import Format, open_source, read_log_with_report
+from servops.log.read import ReadOptions, read_log_with_report
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -150,19 +150,13 @@ class Workspace:
         name: str,
         *,
         replace: bool = False,
-        columns: ColumnMap | None = None,
-        fmt: Format = "auto",
-        timezone: str = "UTC",
-        dayfirst: bool | None = None,
-        timestamp_format: str | None = None,
-        encoding: str | None = None,
-        delimiter: str | None = None,
-        sheet: str | int = 0,
-        na_values: tuple[str, ...] = DEFAULT_NA_VALUES,
-        on_bad_rows: Literal["error", "skip"] = "error",
+        options: ReadOptions | None = None,
         stage: Callable[[str], None] | None = None,
     ) -> tuple[EventLog, ImportReport]:
         """Import a file or table as ``name``; all or nothing.
+
+        ``options`` says how to read it (:class:`~servops.log.read.ReadOptions`,
+        including a case table to join).
 
         Raises
         ------
@@ -181,24 +175,12 @@ class Workspace:
                 f"to overwrite it, or choose another --name."
             )
             raise WorkspaceError(msg)
-        raw = open_source(
-            self.con,
-            source,
-            fmt=fmt,
-            encoding=encoding,
-            delimiter=delimiter,
-            sheet=sheet,
-        )
-        opts = ImportOptions(
-            columns=columns or ColumnMap(),
-            timezone=timezone,
-            dayfirst=dayfirst,
-            timestamp_format=timestamp_format,
-            na_values=na_values,
-        )
+        opts = options or ReadOptions()
+        raw = opts.open(self.con, source)
         table = f"log:{name}"
 
         def register(log: EventLog) -> None:
+            log = opts.join_cases(log, quote(table))
             counts = log.fetchone(
                 "SELECT count(*), count(DISTINCT case_id) FROM events"
             )
@@ -220,8 +202,8 @@ class Workspace:
                 self.con,
                 raw,
                 table,
-                opts,
-                on_bad_rows=on_bad_rows,
+                opts.import_options(),
+                on_bad_rows=opts.on_bad_rows,
                 name=name,
                 stage=stage,
                 inside=lambda: self._drop_tables(name),
@@ -229,7 +211,8 @@ class Workspace:
             )
         finally:
             raw.close()
-        return self.load(name), report
+        log = self.load(name)
+        return log, dataclasses.replace(report, notes=log.meta.notes)
 
     def _drop_tables(self, name: str) -> None:
         # workspaces written before pairing moved into the events table also hold a
@@ -256,12 +239,15 @@ def open_log(
     spec: PathLike | EventLog,
     *,
     db: PathLike = DEFAULT_WORKSPACE,
-    **read_kwargs: Any,  # noqa: ANN401
+    options: ReadOptions | None = None,
 ) -> EventLog:
     """A log from a file path or from a name stored in the workspace ``db``.
 
-    A file is read (in memory); otherwise ``spec`` is looked up by name in ``db`` (so a
-    folder that happens to share a stored log's name does not hide the log).
+    A file is read (in memory, as ``options`` say); otherwise ``spec`` is looked up by
+    name in ``db`` (so a folder that happens to share a stored log's name does not hide
+    the log). A stored log was read when it was imported: ``options`` do not apply.
+    A ``postgresql://`` URL reads the live work-order service's events
+    (:func:`servops.service.events.read_service_log`).
     """
     if isinstance(spec, EventLog):
         return spec
@@ -271,7 +257,7 @@ def open_log(
         return read_service_log(spec)
     path = Path(spec)
     if path.is_file():
-        log, _ = read_log_with_report(path, **read_kwargs)
+        log, _ = read_log_with_report(path, options)
         return log
     dbp = Path(db)
     names: list[str] = []
@@ -282,7 +268,7 @@ def open_log(
         names = [s.name for s in ws.logs()]
         ws.close()
     if path.exists():  # a folder, say: let the reader explain
-        log, _ = read_log_with_report(path, **read_kwargs)
+        log, _ = read_log_with_report(path, options)
         return log
     msg = (
         f"{spec!s}: neither a file nor a log stored in workspace {dbp} "
