@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, cast
@@ -12,7 +11,7 @@ import numpy as np
 import typer
 
 from servops.cli._common import DbOpt, JsonOpt, log_command, progress
-from servops.cli._render import emit, fmt_duration, simple_table
+from servops.cli._render import emit, fmt_duration, simple_table, table_from_rows
 from servops.errors import InvalidParameterError
 from servops.log import DEFAULT_WORKSPACE, EventLog, open_log
 
@@ -20,7 +19,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from servops.forecast import ArrivalForecast, ArrivalSeries, Model
-    from servops.staffing import StaffingPlan
+    from servops.staffing import ServiceTarget, StaffingPlan
 
 __all__ = ["register"]
 
@@ -29,7 +28,35 @@ IntervalOpt = Annotated[
 ]
 TargetOpt = Annotated[
     str | None,
-    typer.Option("--target", help="Service level target: 80/20s = 80 % within 20 s."),
+    typer.Option(
+        "--target",
+        help="Service level target: 80/20s = 80 % within 20 s, 90%/2h; 'none' for "
+        "ASA/occupancy only (default 80/20s).",
+        show_default=False,
+    ),
+]
+SlaConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help="KPI/SLA YAML: staff for its SLA first-response time (instead of --target).",
+        show_default=False,
+    ),
+]
+SlaLevelOpt = Annotated[
+    str,
+    typer.Option(
+        "--sla-level", help="With -c: share that must meet the SLA, e.g. 90%."
+    ),
+]
+IsaOpt = Annotated[
+    bool,
+    typer.Option(
+        "--isa",
+        help="Also staff by simulation (iterative staffing algorithm): for tickets and "
+        "handle times long against the interval.",
+    ),
 ]
 AhtOpt = Annotated[
     str | None,
@@ -77,24 +104,31 @@ HolidaysOpt = Annotated[
 
 # -- parsing -------------------------------------------------------------------------------
 def _seconds(text: str, name: str) -> float:
-    from servops.forecast import parse_duration
+    from servops._durations import parse_duration
 
-    return parse_duration(text, name).total_seconds()
+    return parse_duration(text, name, error=InvalidParameterError).total_seconds()
 
 
-def _target(text: str | None) -> tuple[float | None, float | None]:
-    """``80/20s`` -> (0.8, 20.0); ``0.9/15`` -> (0.9, 15.0)."""
-    if text is None:
-        return None, None
-    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*%?\s*/\s*(\S+)\s*", text)
-    if not m:
-        msg = (
-            f"--target must look like 80/20s (80 % answered within 20 s); got {text!r}."
-        )
-        raise InvalidParameterError(msg)
-    level = float(m.group(1))
-    level = level / 100 if level > 1 else level
-    return level, _seconds(m.group(2), "--target threshold")
+def _service_target(
+    target: str | None, config: Path | None, sla_level: str, *, owner: str
+) -> ServiceTarget | None:
+    """``--target 80/20s`` or ``-c kpi.yaml`` (its SLA first response); 'none': no SL."""
+    from servops.staffing import parse_service_target, service_target_from_sla
+
+    if config is not None:
+        if target is not None:
+            msg = (
+                f"{owner}: give --target or -c/--config (its SLA first-response target), "
+                "not both."
+            )
+            raise InvalidParameterError(msg)
+        from servops.kpi import load_config
+
+        level = parse_service_target(f"{sla_level}/0s", "--sla-level").level
+        return service_target_from_sla(load_config(config), level=level)
+    if target is not None and target.strip().lower() == "none":
+        return None
+    return parse_service_target(target or "80/20s")
 
 
 def _holidays(text: str | None) -> list[date]:
@@ -158,7 +192,7 @@ def _plan(
     *,
     interval_s: float,
     aht: str | None,
-    target: str | None,
+    target: ServiceTarget | None,
     asa: str | None,
     max_occupancy: float | None,
     max_abandon: float | None,
@@ -168,7 +202,7 @@ def _plan(
 ) -> StaffingPlan:
     from servops.staffing import staffing_requirements
 
-    sl, thr = _target(target)
+    sl, thr = (None, None) if target is None else (target.level, target.threshold_s)
     if aht is not None:
         aht_arg: float | np.ndarray = _seconds(aht, "--aht")
     elif aht_per_interval is not None and np.isfinite(aht_per_interval).any():
@@ -198,28 +232,19 @@ def _simulate(
     plan: StaffingPlan,
     *,
     agents_on_queue: np.ndarray,
-    target: str | None,
+    target: ServiceTarget | None,
     patience: str | None,
     runs: int,
     seed: int,
     start: datetime | None,
 ) -> list[dict[str, Any]]:
-    from servops.staffing import simulate_staffing
+    from servops.staffing import simulate_plan
 
-    _, thr = _target(target or "80/20s")
-    calls = plan["calls"]
-    aht = (
-        float(np.sum(plan["aht_s"] * calls) / calls.sum())
-        if calls.sum() > 0
-        else float(plan["aht_s"].mean())
-    )
     with progress("simulating"):
-        table = simulate_staffing(
-            calls,
-            agents_on_queue,
-            interval=plan.interval_s,
-            aht=aht,
-            threshold=thr or 0.0,
+        table = simulate_plan(
+            plan,
+            agents_on_queue=agents_on_queue,
+            threshold=0.0 if target is None else target.threshold_s,
             patience=None if patience is None else _seconds(patience, "--patience"),
             runs=runs,
             seed=seed,
@@ -227,44 +252,6 @@ def _simulate(
         )
     rows: list[dict[str, Any]] = table.to_pylist()
     return rows
-
-
-def _steady_state_sl(
-    calls: float,
-    agents: int,
-    interval_s: float,
-    aht_s: float,
-    target: str | None,
-    patience: str | None,
-    runs: int,
-    seed: int,
-) -> float | None:
-    """Simulated service level of one interval in steady state.
-
-    Simulates 24 identical intervals and pools all but the first 4 (the queue starts
-    empty, which would flatter the first interval).
-    """
-    from servops.staffing import simulate_staffing
-
-    _, thr = _target(target or "80/20s")
-    with progress("simulating"):
-        table = simulate_staffing(
-            np.full(24, calls),
-            np.full(24, agents),
-            interval=interval_s,
-            aht=aht_s,
-            threshold=thr or 0.0,
-            patience=None if patience is None else _seconds(patience, "--patience"),
-            runs=runs,
-            seed=seed,
-        )
-    sl = np.asarray(
-        table.column("simulated_service_level").to_numpy(zero_copy_only=False), float
-    )[4:]
-    offered = np.asarray(table.column("simulated_offered").to_numpy(), float)[4:]
-    ok = np.isfinite(sl)
-    total = float(offered[ok].sum())
-    return float(np.sum(sl[ok] * offered[ok]) / total) if total > 0 else None
 
 
 # -- commands ------------------------------------------------------------------------------
@@ -407,7 +394,9 @@ def staff(
     ] = None,
     interval: IntervalOpt = "30m",
     aht: AhtOpt = None,
-    target: TargetOpt = "80/20s",
+    target: TargetOpt = None,
+    config: SlaConfigOpt = None,
+    sla_level: SlaLevelOpt = "90%",
     asa: AsaOpt = None,
     max_occupancy: OccOpt = None,
     max_abandon: AbandonOpt = None,
@@ -422,57 +411,50 @@ def staff(
     model: ModelOpt = "mstl",
     history: HistoryOpt = "12w",
     simulate: SimOpt = False,
+    isa: IsaOpt = False,
     runs: RunsOpt = 10,
     seed: SeedOpt = 0,
     db: DbOpt = Path(DEFAULT_WORKSPACE),
     json: JsonOpt = False,
 ) -> None:
-    """Agents needed to meet a service-level, ASA or occupancy target (Erlang C or A)."""
+    """Agents needed to meet a service-level, ASA or occupancy target (Erlang C or A).
+
+    For tickets (long handle times, targets in hours) add --isa: staffing by simulation
+    (the iterative staffing algorithm) beside per-interval Erlang, with a note on
+    whether per-interval Erlang is valid.
+    """
     from servops.forecast.arrivals import _interval_seconds
 
     if (calls is None) == (arrivals is None):
         msg = "give exactly one of --calls N (one interval) or --arrivals FILE|LOG."
         raise InvalidParameterError(msg)
-    if target is not None and target.strip().lower() == "none":
-        target = None
+    goal = _service_target(target, config, sla_level, owner="staff")
     iv = _interval_seconds(interval, "staff")
     if calls is not None:
         if aht is None:
             msg = "--aht is needed with --calls, e.g. --aht 180s."
             raise InvalidParameterError(msg)
-        plan = _plan(
-            np.array([calls]),
-            None,
-            interval_s=iv,
+        if isa:
+            msg = (
+                "--isa staffs a day of intervals; give --arrivals FILE|LOG, not --calls "
+                "(one interval in steady state is Erlang's case)."
+            )
+            raise InvalidParameterError(msg)
+        _staff_one(
+            calls,
+            iv,
             aht=aht,
-            target=target,
+            target=goal,
             asa=asa,
             max_occupancy=max_occupancy,
             max_abandon=max_abandon,
             patience=patience,
             shrinkage=shrinkage,
-            starts=None,
+            simulate=simulate,
+            runs=runs,
+            seed=seed,
+            json=json,
         )
-        row: dict[str, Any] = plan.rows()[0]
-        row["model"] = plan.model
-        row["shrinkage"] = shrinkage
-        if simulate:
-            row["simulated_service_level"] = _steady_state_sl(
-                calls,
-                int(plan["agents_on_queue"][0]),
-                iv,
-                float(plan["aht_s"][0]),
-                target,
-                patience,
-                runs,
-                seed,
-            )
-
-        def render_one(c: Console) -> None:
-            items = [[k, v] for k, v in row.items() if v is not None]
-            c.print(simple_table("Staffing", ["", "value"], items))
-
-        emit(row, as_json=json, render=render_one)
         return
     assert arrivals is not None
     series = _arrivals(arrivals, interval, db)
@@ -491,7 +473,7 @@ def staff(
         aht_arr,
         interval_s=series.interval_s,
         aht=aht,
-        target=target,
+        target=goal,
         asa=asa,
         max_occupancy=max_occupancy,
         max_abandon=max_abandon,
@@ -499,12 +481,15 @@ def staff(
         shrinkage=shrinkage,
         starts=starts,
     )
+    if isa:
+        _staff_isa(plan, goal, patience=patience, runs=runs, seed=seed, json=json)
+        return
     rows = plan.rows()
     if simulate:
         sim = _simulate(
             plan,
             agents_on_queue=plan["agents_on_queue"],
-            target=target,
+            target=goal,
             patience=patience,
             runs=runs,
             seed=seed,
@@ -544,6 +529,144 @@ def staff(
     emit(rows, as_json=json, render=render)
 
 
+def _staff_one(
+    calls: float,
+    interval_s: float,
+    *,
+    aht: str,
+    target: ServiceTarget | None,
+    asa: str | None,
+    max_occupancy: float | None,
+    max_abandon: float | None,
+    patience: str | None,
+    shrinkage: float,
+    simulate: bool,
+    runs: int,
+    seed: int,
+    json: bool,
+) -> None:
+    """``staff --calls N``: one interval in steady state."""
+    from servops.staffing import steady_state_service_level
+
+    plan = _plan(
+        np.array([calls]),
+        None,
+        interval_s=interval_s,
+        aht=aht,
+        target=target,
+        asa=asa,
+        max_occupancy=max_occupancy,
+        max_abandon=max_abandon,
+        patience=patience,
+        shrinkage=shrinkage,
+        starts=None,
+    )
+    row: dict[str, Any] = plan.rows()[0]
+    row["model"] = plan.model
+    row["shrinkage"] = shrinkage
+    if simulate:
+        with progress("simulating"):
+            row["simulated_service_level"] = steady_state_service_level(
+                calls,
+                int(plan["agents_on_queue"][0]),
+                interval=interval_s,
+                aht=float(plan["aht_s"][0]),
+                threshold=0.0 if target is None else target.threshold_s,
+                patience=None if patience is None else _seconds(patience, "--patience"),
+                runs=runs,
+                seed=seed,
+            )
+
+    def render_one(c: Console) -> None:
+        c.print(table_from_rows("Staffing", [row]))
+
+    emit(row, as_json=json, render=render_one)
+
+
+def _staff_isa(
+    plan: StaffingPlan,
+    target: ServiceTarget | None,
+    *,
+    patience: str | None,
+    runs: int,
+    seed: int,
+    json: bool,
+) -> None:
+    """``staff --isa``: per-interval Erlang and the ISA side by side, both simulated."""
+    from servops.staffing import isa_staffing
+
+    if target is None or patience is not None:
+        msg = (
+            "--isa staffs for a service-level target (--target 90%/2h or -c kpi.yaml) "
+            "without abandonment (no --patience)."
+        )
+        raise InvalidParameterError(msg)
+    with progress("staffing by simulation (ISA)"):
+        res = isa_staffing(
+            plan["calls"],
+            interval=plan.interval_s,
+            aht=plan["aht_s"],
+            target=target,
+            shrinkage=plan.shrinkage,
+            runs=max(runs, 20),
+            seed=seed,
+            interval_start=plan.interval_start,
+        )
+    result = res.to_dict()
+
+    def pct(v: float | None) -> str:
+        return "–" if v is None else f"{v:.1%}"
+
+    def render(c: Console) -> None:
+        e, i = result["erlang"], result["isa"]
+        c.print(f"Target: {target.label()} ({target.source})")
+        c.print(
+            table_from_rows(
+                "Erlang per interval vs ISA (simulated service level, fresh runs)",
+                [
+                    {
+                        "method": "Erlang C per interval",
+                        "peak agents": e["peak_agents"],
+                        "agent-hours": round(e["agent_hours"], 1),
+                        "simulated SL": pct(e["simulated_service_level"]),
+                        "intervals below target": e["intervals_below_target"],
+                    },
+                    {
+                        "method": "ISA (simulation)",
+                        "peak agents": i["peak_agents"],
+                        "agent-hours": round(i["agent_hours"], 1),
+                        "simulated SL": pct(i["simulated_service_level"]),
+                        "intervals below target": i["intervals_below_target"],
+                    },
+                ],
+            )
+        )
+        busy = [
+            r for r in result["rows"] if r["calls"] > 0 or len(result["rows"]) <= 96
+        ]
+        c.print(
+            table_from_rows(
+                "Agents per interval",
+                [
+                    {
+                        "interval": r.get("interval_start", "")[:16],
+                        "calls": round(r["calls"], 1),
+                        "Erlang agents": r["erlang_agents"],
+                        "Erlang SL": pct(r["erlang_service_level"]),
+                        "Erlang simulated": pct(r["erlang_simulated_service_level"]),
+                        "ISA agents": r["isa_agents"],
+                        "ISA simulated": pct(r["isa_simulated_service_level"]),
+                    }
+                    for r in busy
+                ],
+            )
+        )
+        for n in result["notes"]:
+            c.print(f"[dim]note: {n}[/]")
+
+    emit(result, as_json=json, render=render)
+
+
 def schedule(
     source: Annotated[
         str,
@@ -562,7 +685,7 @@ def schedule(
     ] = None,
     interval: IntervalOpt = "30m",
     aht: AhtOpt = None,
-    target: TargetOpt = "80/20s",
+    target: TargetOpt = None,
     asa: AsaOpt = None,
     max_occupancy: OccOpt = None,
     patience: PatienceOpt = None,
@@ -589,6 +712,7 @@ def schedule(
     from servops.io.files import read_columns
     from servops.staffing import read_shift_templates, schedule_shifts
 
+    goal = _service_target(target, None, "90%", owner="schedule")
     header = read_columns(Path(source))
     plan = None
     req_col = next((c for c in ("agents", "required") if c in header), None)
@@ -632,7 +756,7 @@ def schedule(
             aht_arr,
             interval_s=series.interval_s,
             aht=aht,
-            target=target,
+            target=goal,
             asa=asa,
             max_occupancy=max_occupancy,
             max_abandon=None,
@@ -665,11 +789,11 @@ def schedule(
                 "file: the simulator needs the calls per interval."
             )
             raise InvalidParameterError(msg)
-        on_queue = np.floor(sched.scheduled * (1.0 - shrinkage) + 1e-9).astype(np.int64)
+        on_queue = sched.agents_on_queue(shrinkage)
         sim = _simulate(
             plan,
             agents_on_queue=on_queue,
-            target=target,
+            target=goal,
             patience=patience,
             runs=runs,
             seed=seed,

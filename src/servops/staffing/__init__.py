@@ -24,7 +24,12 @@ from servops.staffing.erlang import (
     with_shrinkage,
 )
 from servops.staffing.isa import IsaResult, erlang_validity, isa_staffing
-from servops.staffing.proof import predicted_service_level, simulate_staffing
+from servops.staffing.proof import (
+    predicted_service_level,
+    simulate_plan,
+    simulate_staffing,
+    steady_state_service_level,
+)
 from servops.staffing.requirements import StaffingPlan, staffing_requirements
 from servops.staffing.schedule import (
     Break,
@@ -68,8 +73,10 @@ __all__ = [
     "schedule_shifts",
     "service_level",
     "service_target_from_sla",
+    "simulate_plan",
     "simulate_queue",
     "simulate_staffing",
     "staffing_requirements",
+    "steady_state_service_level",
     "with_shrinkage",
 ]

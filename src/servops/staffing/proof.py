@@ -34,8 +34,14 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from servops._typing import Seed
+    from servops.staffing.requirements import StaffingPlan
 
-__all__ = ["predicted_service_level", "simulate_staffing"]
+__all__ = [
+    "predicted_service_level",
+    "simulate_plan",
+    "simulate_staffing",
+    "steady_state_service_level",
+]
 
 
 def predicted_service_level(
@@ -190,3 +196,74 @@ def simulate_staffing(
             "simulated_mean_wait_s": pa.array(wait, mask=~np.isfinite(wait)),
         }
     )
+
+
+def simulate_plan(
+    plan: StaffingPlan,
+    *,
+    threshold: Duration,
+    agents_on_queue: Sequence[int] | np.ndarray | None = None,
+    patience: Duration | None = None,
+    runs: int = 10,
+    seed: Seed = None,
+    start: datetime | None = None,
+) -> pa.Table:
+    """:func:`simulate_staffing` of a plan's calls, at its call-weighted mean AHT.
+
+    ``agents_on_queue`` defaults to the plan's own; give a schedule's
+    (:meth:`~servops.staffing.ShiftSchedule.agents_on_queue`) to check shifts instead.
+    """
+    return simulate_staffing(
+        plan["calls"],
+        plan["agents_on_queue"] if agents_on_queue is None else agents_on_queue,
+        interval=plan.interval_s,
+        aht=plan.mean_aht_s(),
+        threshold=threshold,
+        patience=patience,
+        runs=runs,
+        seed=seed,
+        start=start,
+    )
+
+
+def steady_state_service_level(
+    calls: float,
+    agents: int,
+    *,
+    interval: Duration,
+    aht: Duration,
+    threshold: Duration,
+    patience: Duration | None = None,
+    runs: int = 10,
+    seed: Seed = None,
+) -> float | None:
+    """Simulated service level of one interval repeated until it is in steady state.
+
+    Simulates 24 identical intervals and pools all but the first 4 (the queue starts
+    empty, which would flatter the first ones). None when no call was simulated.
+
+    Examples
+    --------
+    >>> sl = steady_state_service_level(
+    ...     100, 14, interval=1800, aht=180, threshold=20, runs=4, seed=1
+    ... )
+    >>> abs(sl - 0.888) < 0.05
+    True
+    """
+    table = simulate_staffing(
+        np.full(24, float(calls)),
+        np.full(24, int(agents)),
+        interval=interval,
+        aht=aht,
+        threshold=threshold,
+        patience=patience,
+        runs=runs,
+        seed=seed,
+    )
+    sl = np.asarray(
+        table.column("simulated_service_level").to_numpy(zero_copy_only=False), float
+    )[4:]
+    offered = np.asarray(table.column("simulated_offered").to_numpy(), float)[4:]
+    ok = np.isfinite(sl)
+    total = float(offered[ok].sum())
+    return float(np.sum(sl[ok] * offered[ok]) / total) if total > 0 else None

@@ -65,6 +65,22 @@ class StaffingPlan:
     def __getitem__(self, name: str) -> np.ndarray:
         return self.columns[name]
 
+    def mean_aht_s(self) -> float:
+        """Handle time averaged over the calls (the plain mean when there are none).
+
+        Examples
+        --------
+        >>> staffing_requirements(
+        ...     [30, 10], interval=1800, aht=[200, 100], service_level=0.8, threshold=20
+        ... ).mean_aht_s()
+        175.0
+        """
+        calls = self.columns["calls"]
+        aht = self.columns["aht_s"]
+        if calls.sum() > 0:
+            return float(np.sum(aht * calls) / calls.sum())
+        return float(aht.mean())
+
     def to_arrow(self) -> pa.Table:
         """One row per interval as a pyarrow Table."""
         import pyarrow as pa

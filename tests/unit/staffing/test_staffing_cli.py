@@ -250,3 +250,52 @@ def test_schedule_from_requirements_file(tmp_path):
     d = json.loads(r.stdout)
     assert d["total_cost"] == 10.0  # 2 x 08-10 + 3 x 10-12, 2 h each
     assert [c["over"] for c in d["coverage"]] == [0, 0, 0, 0]
+
+
+def _desk_counts(path):
+    rows = ["interval_start,calls,aht_s"]
+    t0 = datetime(2024, 1, 1)
+    for i in range(48):
+        t = t0 + timedelta(hours=i)
+        calls = 8 * (1 + 0.8 * np.sin(2 * np.pi * i / 24))
+        rows.append(f"{t:%Y-%m-%d %H:%M},{calls:.2f},2700")
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def test_staff_isa_shows_erlang_and_isa(tmp_path):
+    counts = _desk_counts(tmp_path / "desk.csv")
+    args = ["staff", "--arrivals", str(counts), "--interval", "1h", "--isa"]
+    r = runner.invoke(app, [*args, "--target", "90%/2h", "--runs", "20", "--json"])
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.stdout)
+    assert d["target"]["threshold_s"] == 7200.0
+    assert d["erlang_valid"] is False
+    assert "NOT valid" in d["notes"][0]
+    assert len(d["rows"]) == 48
+    assert d["isa"]["simulated_service_level"] >= 0.9
+    assert d["erlang"]["intervals_below_target"] > d["isa"]["intervals_below_target"]
+    r = runner.invoke(
+        app, [*args, "--target", "90%/2h", "--runs", "20"], env={"COLUMNS": "100"}
+    )
+    assert r.exit_code == 0, r.output
+    assert "ISA (simulation)" in r.stdout
+    assert max(len(line) for line in r.stdout.splitlines()) <= 100
+
+
+def test_staff_target_from_sla_config(tmp_path):
+    counts = _desk_counts(tmp_path / "desk.csv")
+    cfg = tmp_path / "kpi.yaml"
+    cfg.write_text("sla:\n  - {name: all, first_response: 2h}\n")
+    base = ["staff", "--arrivals", str(counts), "--interval", "1h", "--json"]
+    r = runner.invoke(app, [*base, "-c", str(cfg), "--sla-level", "85%"])
+    assert r.exit_code == 0, r.output
+    by_config = json.loads(r.stdout)
+    r = runner.invoke(app, [*base, "--target", "85/2h"])
+    assert json.loads(r.stdout) == by_config
+    r = runner.invoke(app, [*base, "-c", str(cfg), "--target", "80/20s"])
+    assert r.exit_code == 1
+    assert "not both" in r.output
+    r = runner.invoke(app, ["staff", "--calls", "10", "--aht", "180s", "--isa"])
+    assert r.exit_code == 1
+    assert "--arrivals" in r.output
