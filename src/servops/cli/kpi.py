@@ -22,7 +22,7 @@ from servops.cli._render import emit, err_console, fmt_duration, simple_table
 from servops.errors import InvalidParameterError
 from servops.kpi import compute_kpis, load_config, root_causes, sla_report
 from servops.kpi.causes import OUTCOMES, Outcome
-from servops.kpi.config import KpiConfig
+from servops.kpi.config import KpiConfig, StateMode
 from servops.log import EventLog
 
 if TYPE_CHECKING:
@@ -43,15 +43,79 @@ def _typed(func: F) -> F:
     return func
 
 
-def _config(log: EventLog, path: Path | None) -> KpiConfig:
-    cfg = load_config(path, log)
+StatesOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--states",
+        help=(
+            "Read the log as a status/audit-log export (one row per status change or "
+            "update): 'activity' when the activity column holds the status, else the "
+            "status column. Repeated statuses are merged; leaving a resolved/closed "
+            "status is a reopen."
+        ),
+    ),
+]
+HandoverByOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--handover-by",
+        help="Column reassignments are counted on (default resource; e.g. a group).",
+    ),
+]
+
+
+def _config(
+    log: EventLog,
+    path: Path | None,
+    *,
+    states: str | None = None,
+    handover_by: str | None = None,
+) -> KpiConfig:
+    mode = None
+    if states is not None:
+        mode = StateMode(column=None if states == "activity" else states)
+    cfg = load_config(path, log, states=mode, handover_by=handover_by)
     for note in cfg.notes:
         err_console.print(f"[dim]note: {note}[/]")
+    if cfg.states is None:
+        from servops.mining.states import STATE_LOG_HINT, repeated_state_share
+
+        share = repeated_state_share(log)
+        if share is not None and share > STATE_LOG_HINT:
+            err_console.print(
+                f"[yellow]note: {share:.0%} of the events repeat the previous activity "
+                "of their case: this looks like a status/audit-log export; try "
+                "--states activity (or --states COLUMN).[/]"
+            )
     return cfg
 
 
 def _pct(v: float | None) -> str:
     return "–" if v is None else f"{100 * v:.1f}%"
+
+
+def _rate(row: dict[str, Any], key: str, unmeasurable: dict[str, str]) -> str:
+    """A rate, or ``n/a`` when the configuration cannot measure it."""
+    if key in unmeasurable:
+        return "n/a"
+    return _pct(row[key])
+
+
+def business_hours(seconds: float | None) -> str:
+    """Business time for people: ``3.5 business h`` (business days differ by calendar).
+
+    Examples
+    --------
+    >>> business_hours(12600), business_hours(None)
+    ('3.5 business h', '–')
+    """
+    if seconds is None:
+        return "–"
+    return f"{seconds / 3600:.1f} business h"
+
+
+def _time(seconds: float | None, *, business: bool) -> str:
+    return business_hours(seconds) if business else fmt_duration(seconds)
 
 
 def kpi(
@@ -64,21 +128,25 @@ def kpi(
         str | None,
         typer.Option("--segment", help="Case attribute to split by (e.g. priority)."),
     ] = None,
+    states: StatesOpt = None,
+    handover_by: HandoverByOpt = None,
     json: JsonOpt = False,
 ) -> None:
     """KPIs per period and segment.
 
     Arrivals, throughput, backlog, lead / first-response / resolution times,
-    first-contact resolution, reopen rate, handovers and SLA attainment.
+    first-contact resolution, reopen rate, handovers and SLA attainment. A rate the
+    log cannot measure prints as n/a (JSON null) with the reason.
     """
     if by not in ("day", "week", "month", "all"):
         msg = f"--by must be one of day, week, month, all; got {by!r}."
         raise InvalidParameterError(msg)
-    cfg = _config(log, config)
+    cfg = _config(log, config, states=states, handover_by=handover_by)
     period = None if by == "all" else cast("Literal['day', 'week', 'month']", by)
     with progress("computing KPIs", con=log.con):
         table = compute_kpis(log, cfg, by=period, segment=segment)
-    rows = table.to_pylist()
+    unmeasurable = cfg.unmeasurable()
+    rows = [{**r, "not_measured": unmeasurable} for r in table.to_pylist()]
 
     def render(c: Console) -> None:
         head = [
@@ -104,13 +172,15 @@ def kpi(
                 fmt_duration(r["lead_time_median_s"]),
                 fmt_duration(r["first_response_median_s"]),
                 fmt_duration(r["resolution_time_p90_s"]),
-                _pct(r["sla_attainment"]),
-                _pct(r["reopen_rate"]),
-                _pct(r["fcr_rate"]),
+                _rate(r, "sla_attainment", unmeasurable),
+                _rate(r, "reopen_rate", unmeasurable),
+                _rate(r, "fcr_rate", unmeasurable),
             ]
             for r in rows
         ]
         c.print(simple_table("Service KPIs", head, body))
+        for key, why in unmeasurable.items():
+            c.print(f"[dim]n/a {key.replace('_', ' ')}: {why}[/]")
 
     emit(rows, as_json=json, render=render)
 
@@ -122,10 +192,14 @@ def sla(
         int,
         typer.Option("--limit", help="Breaches shown in the table (JSON lists all)."),
     ] = 20,
+    states: StatesOpt = None,
     json: JsonOpt = False,
 ) -> None:
-    """SLA attainment per policy and the breaches, latest first, with how late."""
-    cfg = _config(log, config)
+    """SLA attainment per policy (and in total) and the breaches, most late first.
+
+    Targets and times on a business calendar print in business hours.
+    """
+    cfg = _config(log, config, states=states)
     with progress("checking SLAs", con=log.con):
         report = sla_report(log, cfg)
 
@@ -147,18 +221,37 @@ def sla(
                     "attainment",
                 ],
                 [
-                    [
-                        p["policy"],
-                        p["calendar"],
-                        fmt_duration(p["first_response_target_s"]),
-                        fmt_duration(p["resolution_target_s"]),
-                        p["cases"],
-                        p["met"],
-                        p["breached"],
-                        p["pending"],
-                        _pct(p["attainment"]),
-                    ]
-                    for p in report.policies
+                    *(
+                        [
+                            p["policy"],
+                            p["calendar"],
+                            _time(p["first_response_target_s"], business=p["business"]),
+                            _time(p["resolution_target_s"], business=p["business"]),
+                            p["cases"],
+                            p["met"],
+                            p["breached"],
+                            p["pending"],
+                            _pct(p["attainment"]),
+                        ]
+                        for p in report.policies
+                    ),
+                    *(
+                        [
+                            [
+                                "total",
+                                "",
+                                "",
+                                "",
+                                report.total["cases"],
+                                report.total["met"],
+                                report.total["breached"],
+                                report.total["pending"],
+                                _pct(report.attainment),
+                            ]
+                        ]
+                        if report.policies
+                        else []
+                    ),
                 ],
             )
         )
@@ -166,16 +259,17 @@ def sla(
         if b:
             c.print(
                 simple_table(
-                    f"Breaches (latest {len(b)} of {report.breaches.num_rows:,})",
+                    f"Breaches, most late first ({len(b)} of "
+                    f"{report.breaches.num_rows:,})",
                     ["case", "policy", "metric", "target", "elapsed", "late", "open"],
                     [
                         [
                             r["case_id"],
                             r["policy"],
                             r["metric"],
-                            fmt_duration(r["target_s"]),
-                            fmt_duration(r["elapsed_s"]),
-                            fmt_duration(r["late_s"]),
+                            _time(r["target_s"], business=r["business"]),
+                            _time(r["elapsed_s"], business=r["business"]),
+                            _time(r["late_s"], business=r["business"]),
                             "yes" if r["open"] else "",
                         ]
                         for r in b
@@ -205,6 +299,20 @@ def why(
     ] = 0.05,
     depth: Annotated[int, typer.Option("--depth", help="Decision tree depth.")] = 3,
     top: Annotated[int, typer.Option("--top", help="Factors shown in the table.")] = 15,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--exclude",
+            "-x",
+            metavar="FACTOR",
+            help=(
+                "Leave out an attribute, a factor kind (activity, resource, variant, "
+                "handovers, arrival_hour, arrival_weekday) or a factor label (repeat)."
+            ),
+        ),
+    ] = None,
+    states: StatesOpt = None,
+    handover_by: HandoverByOpt = None,
     json: JsonOpt = False,
 ) -> None:
     """Root causes: which attributes and process features go with an outcome.
@@ -215,7 +323,7 @@ def why(
     if outcome not in OUTCOMES:
         msg = f"--outcome must be one of {', '.join(OUTCOMES)}; got {outcome!r}."
         raise InvalidParameterError(msg)
-    cfg = _config(log, config)
+    cfg = _config(log, config, states=states, handover_by=handover_by)
     with progress("looking for causes", con=log.con):
         result = root_causes(
             log,
@@ -224,6 +332,7 @@ def why(
             min_support=min_support,
             alpha=alpha,
             max_depth=depth,
+            exclude=tuple(exclude or ()),
         )
 
     def render(c: Console) -> None:
@@ -271,8 +380,21 @@ def why(
                 )
             )
         if result.tree:
-            c.print("[bold]Decision tree[/]")
-            c.print(result.tree["rules"], markup=False)
+            c.print(
+                simple_table(
+                    "Decision tree leaves (highest rate first)",
+                    ["conditions", "cases", "with outcome", "rate"],
+                    [
+                        [
+                            " and ".join(leaf["conditions"]) or "(all cases)",
+                            leaf["cases"],
+                            leaf["outcome_cases"],
+                            _pct(leaf["rate"]),
+                        ]
+                        for leaf in result.tree["leaves"]
+                    ],
+                )
+            )
 
     emit(result, as_json=json, render=render)
 

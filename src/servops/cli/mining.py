@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
-from servops.cli._common import JsonOpt, log_command
+from servops.cli._common import JsonOpt, KpiConfigOpt, log_command
 from servops.cli._render import emit, err_console, fmt_duration, simple_table
+from servops.cli.kpi import StatesOpt, _typed
 from servops.errors import InvalidParameterError
 from servops.log import EventLog
 
@@ -30,6 +31,28 @@ TopOpt = Annotated[int | None, typer.Option("--top", help="Show only the top N r
 
 def _pct(x: float | None) -> str:
     return "–" if x is None else f"{100 * x:.1f}%"
+
+
+def _states(log: EventLog, states: str | None) -> EventLog:
+    """The log in state mode (repeated statuses merged) when ``--states`` is given."""
+    from servops.mining.states import (
+        STATE_LOG_HINT,
+        collapse_states,
+        repeated_state_share,
+    )
+
+    if states is not None:
+        out = collapse_states(log, None if states == "activity" else states)
+        err_console.print(f"[dim]note: {out.meta.notes[-1]}[/]")
+        return out
+    share = repeated_state_share(log)
+    if share is not None and share > STATE_LOG_HINT:
+        err_console.print(
+            f"[yellow]note: {share:.0%} of the events repeat the previous activity of "
+            "their case: a status/audit-log export? Then repeats are not rework; try "
+            "--states activity (or --states COLUMN).[/]"
+        )
+    return log
 
 
 def dfg(log: EventLog, top: TopOpt = None, json: JsonOpt = False) -> None:
@@ -87,12 +110,13 @@ def variants(
             help="Show the fewest variants covering this share of cases (0-1).",
         ),
     ] = None,
+    states: StatesOpt = None,
     json: JsonOpt = False,
 ) -> None:
     """Variants (activity sequences), most frequent first, with shares and durations."""
     from servops.mining import variants as find_variants
 
-    result = find_variants(log)
+    result = find_variants(_states(log, states))
     chosen = result.variants
     if coverage is not None:
         chosen = result.coverage(coverage)
@@ -126,10 +150,22 @@ def variants(
     emit([v.to_dict() for v in chosen], as_json=json, render=render)
 
 
-def activities(log: EventLog, json: JsonOpt = False) -> None:
-    """Per activity: frequency, cases, resources, service and waiting time."""
+def activities(
+    log: EventLog,
+    states: StatesOpt = None,
+    config: KpiConfigOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Per activity: frequency, cases, resources, service and waiting time.
+
+    With --states, the time in each status instead (until the next change of status),
+    with the customer-side statuses of the KPI config (-c) marked.
+    """
     from servops.mining import activity_times
 
+    if states is not None:
+        _state_times(log, states, config, as_json=json)
+        return
     result = activity_times(log)
 
     def render(c: Console) -> None:
@@ -172,6 +208,47 @@ def activities(log: EventLog, json: JsonOpt = False) -> None:
     emit(result, as_json=json, render=render)
 
 
+def _state_times(
+    log: EventLog, states: str, config: Path | None, *, as_json: bool
+) -> None:
+    from servops.kpi import load_config
+    from servops.kpi.config import StateMode
+    from servops.mining.states import state_times
+
+    column = None if states == "activity" else states
+    cfg = load_config(config, log, states=StateMode(column=column))
+    result = state_times(log, column, roles=cfg.state_roles())
+
+    def render(c: Console) -> None:
+        for n in result.notes:
+            err_console.print(f"[dim]note: {n}[/]")
+        c.print(
+            f"{result.cases:,} cases; {_pct(result.customer_share)} of the time in "
+            "statuses is on the customer's side (waiting for the customer, "
+            "resolved awaiting closure)."
+        )
+        c.print(
+            simple_table(
+                "Time in each status (until the next change of status)",
+                ["status", "role", "stays", "cases", "median", "p90", "share of time"],
+                [
+                    [
+                        x.state,
+                        x.role,
+                        x.stays,
+                        x.cases,
+                        fmt_duration(x.median_s),
+                        fmt_duration(x.p90_s),
+                        _pct(x.share_of_time),
+                    ]
+                    for x in result.states
+                ],
+            )
+        )
+
+    emit(result, as_json=as_json, render=render)
+
+
 def bottlenecks(
     log: EventLog,
     value_adding: Annotated[
@@ -183,12 +260,23 @@ def bottlenecks(
         ),
     ] = None,
     top: TopOpt = 10,
+    config: KpiConfigOpt = None,
+    states: StatesOpt = None,
     json: JsonOpt = False,
 ) -> None:
-    """Activities and transitions ranked by the waiting they add; value stream and PCE."""
+    """Activities and transitions ranked by the team's waiting; value stream and PCE.
+
+    Waiting on the customer's side (pauses, the resolved-to-closed window, customer
+    turns: from the KPI config, -c, or guessed) is shown apart.
+    """
+    from servops.kpi import load_config
     from servops.mining import bottlenecks as find_bottlenecks
 
-    result = find_bottlenecks(log, value_adding=value_adding, top=top)
+    log = _states(log, states)
+    cfg = load_config(config, log)
+    result = find_bottlenecks(
+        log, value_adding=value_adding, top=top, customer_side=cfg.customer_side()
+    )
 
     def render(c: Console) -> None:
         if result.note:
@@ -202,19 +290,32 @@ def bottlenecks(
                     ["lead time", fmt_duration(vs.lead_time_mean_s)],
                     ["processing time", fmt_duration(vs.processing_time_mean_s)],
                     ["waiting time", fmt_duration(vs.waiting_time_mean_s)],
+                    [
+                        "  of it the team's",
+                        fmt_duration(vs.team_waiting_time_mean_s),
+                    ],
+                    [
+                        "  of it customer-side",
+                        fmt_duration(vs.customer_time_mean_s),
+                    ],
                     ["value-adding time", fmt_duration(vs.value_adding_time_mean_s)],
                     ["process cycle efficiency", _pct(vs.pce)],
+                    [
+                        "PCE without customer-side time",
+                        _pct(vs.pce_without_customer),
+                    ],
                 ],
             )
         )
         c.print(
             simple_table(
-                "Activities by waiting time added",
+                "Activities by the team's waiting before them",
                 [
                     "activity",
                     "frequency",
                     "mean wait",
-                    "total wait",
+                    "team wait",
+                    "customer-side",
                     "share of lead time",
                 ],
                 [
@@ -222,7 +323,8 @@ def bottlenecks(
                         a.activity,
                         a.frequency,
                         fmt_duration(a.waiting_mean_s),
-                        fmt_duration(a.waiting_total_s),
+                        fmt_duration(a.team_wait_total_s),
+                        fmt_duration(a.customer_wait_total_s),
                         _pct(a.share_of_lead_time),
                     ]
                     for a in result.activities
@@ -239,6 +341,7 @@ def bottlenecks(
                     "mean",
                     "total",
                     "share of lead time",
+                    "side",
                 ],
                 [
                     [
@@ -248,6 +351,7 @@ def bottlenecks(
                         fmt_duration(t.mean_s),
                         fmt_duration(t.total_s),
                         _pct(t.share_of_lead_time),
+                        "customer" if t.customer_side else "team",
                     ]
                     for t in result.transitions
                 ],
@@ -257,11 +361,15 @@ def bottlenecks(
     emit(result, as_json=json, render=render)
 
 
-def rework(log: EventLog, json: JsonOpt = False) -> None:
-    """Repeated activities and loops per case, and the time they cost."""
+def rework(log: EventLog, states: StatesOpt = None, json: JsonOpt = False) -> None:
+    """Repeated activities and loops per case, and the time they cost.
+
+    On a status/audit-log export give --states: a status repeated by an update of
+    another field is not rework.
+    """
     from servops.mining import rework as find_rework
 
-    result = find_rework(log)
+    result = find_rework(_states(log, states))
 
     def render(c: Console) -> None:
         c.print(
@@ -386,9 +494,9 @@ def process_map(
 def register(app: typer.Typer) -> None:
     """Add the commands of this module to ``app``."""
     app.command("dfg")(log_command(dfg))
-    app.command("variants")(log_command(variants))
-    app.command("activities")(log_command(activities))
-    app.command("bottlenecks")(log_command(bottlenecks))
-    app.command("rework")(log_command(rework))
+    app.command("variants")(log_command(_typed(variants)))
+    app.command("activities")(log_command(_typed(activities)))
+    app.command("bottlenecks")(log_command(_typed(bottlenecks)))
+    app.command("rework")(log_command(_typed(rework)))
     app.command("handovers")(log_command(handovers))
     app.command("map")(log_command(process_map))

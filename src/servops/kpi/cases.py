@@ -13,9 +13,14 @@ Definitions (``docs/kpi.md`` has the full text):
   open at the end of the data. With no close activity configured: the case's last event.
 * ``lead_time_s = closed_at - arrived_at``; ``first_response_s``, ``resolution_time_s``
   likewise from ``arrived_at``. Clock seconds.
-* ``handovers``: changes of resource between consecutive activities (ignoring empty and
-  ignored resources such as ``system``); ``fcr``: resolved, never reopened, within the
-  handover and touch limits of the config (``null`` while unresolved).
+* ``handovers``: changes of handler (the resource, or the ``handovers.by`` column such as
+  an assignment group) between consecutive work steps of the team
+  (:func:`work_step_sql`: customer turns, closing steps and ignored resources such as
+  ``system`` are not work steps); ``fcr``: resolved, never reopened, within the handover
+  and touch limits of the config (``null`` while unresolved, and for every case when the
+  config cannot see reopens); ``reopened`` is ``null`` then too.
+* state mode (``states`` in the config): the log is read as a status export
+  (:func:`state_log`); a configured change of status is a reopen.
 * SLA: the first matching policy; elapsed seconds on its calendar (business or clock time);
   the resolution clock stops during pauses. A case still open at the end of the data is
   ``breached`` if it is already late, otherwise ``pending`` (``sla_breached`` false).
@@ -54,12 +59,16 @@ if TYPE_CHECKING:
 
 __all__ = [
     "METRIC_COLUMNS",
+    "SLA_AGGREGATES",
     "case_ctes",
     "case_metrics",
+    "handler_sql",
     "resolve_config",
     "run",
     "sql_in",
     "sql_lit",
+    "state_log",
+    "work_step_sql",
 ]
 
 #: The columns :func:`case_metrics` always returns, before the case attributes.
@@ -90,6 +99,63 @@ METRIC_COLUMNS = (
     "sla_late_s",
     "sla_status",
 )
+
+
+#: SLA aggregates over per-case rows (:data:`METRIC_COLUMNS`): the one definition of
+#: attainment that ``compute_kpis``, ``sla_report`` and the report use. Attainment is
+#: met / decided, where decided = met or breached (pending cases are left out).
+SLA_AGGREGATES = """count(CASE WHEN sla_status IN ('met', 'breached') THEN 1 END)
+      AS sla_cases,
+    count(CASE WHEN sla_status = 'breached' THEN 1 END) AS sla_breaches,
+    avg(CASE WHEN sla_status = 'met' THEN 1.0 WHEN sla_status = 'breached' THEN 0.0 END)
+      AS sla_attainment,
+    avg(CASE WHEN response_breached THEN 0.0 WHEN NOT response_breached THEN 1.0 END)
+      AS sla_response_attainment,
+    avg(CASE WHEN resolution_breached THEN 0.0 WHEN NOT resolution_breached THEN 1.0 END)
+      AS sla_resolution_attainment"""
+
+
+def state_log(log: EventLog, cfg: KpiConfig) -> EventLog:
+    """``log`` in the config's state mode (repeated statuses merged), else ``log``.
+
+    Rows where the handover column changes are kept too, so that reassignments within
+    a status still count (:func:`servops.mining.collapse_states`).
+    """
+    if cfg.states is None or any(n.startswith("state mode:") for n in log.meta.notes):
+        return log
+    from servops.mining.states import collapse_states
+
+    return collapse_states(log, cfg.states.column, keep_changes_of=(cfg.handover_by,))
+
+
+def handler_sql(cfg: KpiConfig, prefix: str = "") -> str:
+    """Who handles an event, for handovers: its resource or the ``handovers.by`` column."""
+    if cfg.handover_by == "resource":
+        return f"{prefix}resource"
+    return f"CAST({prefix}{quote(cfg.handover_by)} AS VARCHAR)"
+
+
+def work_step_sql(cfg: KpiConfig) -> str:
+    """SQL condition (on ``handler``, ``resource``, ``activity``): a work step of the team.
+
+    Handovers are changes of handler between consecutive work steps. Not work steps:
+    customer turns, closing steps, events without a handler or by an ignored resource
+    (system, customer); with FCR ``touch_activities`` configured, only those are.
+    """
+    touch_only = (
+        [sql_in("activity", cfg.fcr.touch_activities)]
+        if cfg.fcr.touch_activities
+        else []
+    )
+    return " AND ".join(
+        [
+            "handler IS NOT NULL",
+            f"NOT ({sql_in('resource', cfg.ignore_resources)})",
+            f"NOT ({sql_in('activity', cfg.customer_activities)})",
+            f"NOT ({sql_in('activity', cfg.closed)})",
+            *touch_only,
+        ]
+    )
 
 
 def sql_lit(value: str) -> str:
@@ -187,20 +253,50 @@ def case_ctes(
         if cfg.fcr.max_touches is None
         else (f"touches <= {int(cfg.fcr.max_touches)}")
     )
-    person = (
-        "resource IS NOT NULL AND NOT ("
-        + sql_in("resource", cfg.ignore_resources)
-        + ")"
+    handler = handler_sql(cfg)
+    work = work_step_sql(cfg)
+    max_handovers = (
+        "TRUE"
+        if cfg.fcr.max_handovers is None
+        else f"handovers <= {int(cfg.fcr.max_handovers)}"
     )
 
     def when(cond: str, value: str) -> str:
         return f"CASE WHEN {cond} THEN {value} END"
 
-    reopen = sql_in("activity", cfg.reopened)
+    pairs = cfg.states.reopen if cfg.states is not None else ()
+    done = (*cfg.resolved, *cfg.closed)
+    reopen = " OR ".join(
+        [
+            sql_in("activity", cfg.reopened),
+            *(
+                f"(prev_activity = {sql_lit(a)} AND activity = {sql_lit(b)})"
+                for a, b in pairs
+            ),
+            # state mode without pairs: leaving a resolved or closed status
+            *(
+                [
+                    f"({sql_in('prev_activity', done)} AND NOT {sql_in('activity', done)})"
+                ]
+                if cfg.states is not None and not pairs and done
+                else []
+            ),
+        ]
+    )
+    prev = (
+        ", lag(activity) OVER (PARTITION BY case_id ORDER BY "
+        '"timestamp", event_index) AS prev_activity'
+        if cfg.states is not None
+        else ""
+    )
+    # in state mode a status counts where the case entered it (rows kept for a change
+    # of handler within a status are not new entries)
+    entered = "prev_activity IS DISTINCT FROM activity AND " if prev else ""
     inst = f"""(
   SELECT case_id, activity, "timestamp" AS ts,
     {case_begin(enabled)} AS st,
-    resource, event_index {"".join(f", {quote(a)}" for a in attrs)}
+    resource, {handler} AS handler, event_index{prev}
+    {"".join(f", {quote(a)}" for a in attrs)}
   FROM instances
 )"""
     return f"""{inline_cte("inst", inst)}, agg AS (
@@ -209,8 +305,8 @@ def case_ctes(
     max(ts) AS last_event_at,
     count(*) AS activities,
     min({when(sql_in("activity", cfg.first_response), "ts")}) AS first_response_at,
-    max({when(sql_in("activity", cfg.resolved), "ts")}) AS resolved_last,
-    max({when(sql_in("activity", cfg.closed), "ts")}) AS closed_last,
+    max({when(entered + sql_in("activity", cfg.resolved), "ts")}) AS resolved_last,
+    max({when(entered + sql_in("activity", cfg.closed), "ts")}) AS closed_last,
     max({when(reopen, "ts")}) AS reopened_last,
     count(CASE WHEN {reopen} THEN 1 END) AS reopens,
     count(CASE WHEN {touch} THEN 1 END) AS touches{attr_sel}
@@ -218,11 +314,11 @@ def case_ctes(
 ), ho AS (
   SELECT case_id, count(*) AS handovers
   FROM (
-    SELECT case_id, resource,
-      lag(resource) OVER (PARTITION BY case_id ORDER BY ts, event_index) AS prev
+    SELECT case_id, handler,
+      lag(handler) OVER (PARTITION BY case_id ORDER BY ts, event_index) AS prev
     FROM inst
-    WHERE {person}
-  ) WHERE prev <> resource GROUP BY case_id
+    WHERE {work}
+  ) WHERE prev <> handler GROUP BY case_id
 ), c AS (
   SELECT agg.*, {closed} AS closed_at, coalesce(ho.handovers, 0) AS handovers
   FROM agg LEFT JOIN ho USING (case_id)
@@ -234,14 +330,13 @@ def case_ctes(
     {seconds_between("arrived_at", "closed_at")} AS lead_time_s,
     {seconds_between("arrived_at", "first_response_at")} AS first_response_s,
     {seconds_between("arrived_at", "resolved_at")} AS resolution_time_s,
-    reopened_last IS NOT NULL AS reopened,
+    CASE WHEN {cfg.measures_reopen} THEN reopened_last IS NOT NULL END AS reopened,
     CAST(reopens AS BIGINT) AS reopens,
     CAST(handovers AS BIGINT) AS handovers,
     CAST(touches AS BIGINT) AS touches,
     CAST(activities AS BIGINT) AS activities,
-    CASE WHEN resolved_at IS NULL THEN NULL
-         ELSE reopened_last IS NULL AND handovers <= {int(cfg.fcr.max_handovers)}
-           AND {max_touches}
+    CASE WHEN resolved_at IS NULL OR {not cfg.measures_reopen} THEN NULL
+         ELSE reopened_last IS NULL AND {max_handovers} AND {max_touches}
     END AS fcr
     {"".join(f", {quote(c)}" for c in attrs.values())}
   FROM r
@@ -389,6 +484,7 @@ def case_metrics(
     True
     """
     cfg = resolve_config(config, log)
+    log = state_log(log, cfg)
     as_of_sql = (
         '(SELECT max("timestamp") FROM events)'
         if as_of is None

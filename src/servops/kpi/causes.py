@@ -19,6 +19,20 @@ most explaining significant factor it has, so shares add up to at most 100 %), a
 decision tree (scikit-learn CART, depth 3, balanced classes) over the strongest factors.
 These are associations found in the log, not proof of causation: a factor can ride along
 with the true cause.
+
+What is left out, so that a factor can be a cause at all:
+
+* what happened after the outcome's moment: for a first-response breach, everything
+  after the first response (or after the case's arrival when it was never answered);
+  for a resolution breach or a met SLA, everything after the resolution; for a reopen,
+  everything after the first resolution;
+* timestamps and dates, and near-unique attributes (more distinct values than half the
+  cases, or than 200): identifiers and free text explain nothing;
+* duplicate factors: factors held by exactly the same cases are one factor (the first
+  by kind: attribute, activity, resource, handovers, arrival, variant);
+* factors or attributes named in ``exclude``; for SLA breaches also the variants
+  (each path is cut at a different moment, so a cut path would only tell which target
+  was breached), and a count of no handovers (a non-event).
 """
 
 from __future__ import annotations
@@ -32,12 +46,22 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from servops._validation import check_choice, check_interval
-from servops.kpi.cases import METRIC_COLUMNS, case_metrics, resolve_config, sql_in
+from servops.kpi.cases import (
+    METRIC_COLUMNS,
+    case_metrics,
+    handler_sql,
+    resolve_config,
+    sql_in,
+    state_log,
+    work_step_sql,
+)
 from servops.kpi.kpis import registered
 from servops.log.engine import local_time, quantile, quote
 from servops.log.schema import INSTANCE_ORDER
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from numpy.typing import NDArray
 
     from servops._typing import PathLike
@@ -50,6 +74,18 @@ Outcome = Literal["sla_breach", "long_lead_time", "reopen"]
 OUTCOMES: tuple[str, ...] = ("sla_breach", "long_lead_time", "reopen")
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MAX_LEVELS = 200
+#: An attribute with more distinct values than this share of the cases is an identifier.
+_NEAR_UNIQUE = 0.5
+#: Preference among factors held by the same cases (lower first).
+_KIND_RANK = {
+    "attribute": 0,
+    "activity": 1,
+    "resource": 2,
+    "handovers": 3,
+    "arrival_hour": 4,
+    "arrival_weekday": 5,
+    "variant": 6,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,9 +169,13 @@ def _features_sql(
     """(case_id, kind, name, value) for every factor a decided case has.
 
     With ``before_reopen`` only what happened up to a case's first resolution counts
-    (the rework after a reopen is a consequence of it, not a cause).
+    (the rework after a reopen is a consequence of it, not a cause). Otherwise only what
+    happened up to the case's ``__cut`` moment in ``src`` (when not null).
     """
-    cut = "WHERE"
+    cut = (
+        f"JOIN (SELECT case_id, __cut FROM {src}) cc USING (case_id) WHERE "
+        '(cc.__cut IS NULL OR i."timestamp" <= cc.__cut) AND'
+    )
     if before_reopen:
         # Up to the first resolution for every case (reopened or not), so that neither
         # the rework after a reopen nor the closing after a clean resolution tells.
@@ -157,12 +197,14 @@ def _features_sql(
         "activity AS value FROM inst",
         "SELECT DISTINCT case_id, 'resource', 'resource', resource FROM inst "
         "WHERE resource IS NOT NULL AND NOT "
-        f"({sql_in('resource', cfg.ignore_resources)})",
+        f"({sql_in('resource', cfg.ignore_resources)}) AND NOT "
+        f"({sql_in('activity', cfg.customer_activities)})",
         "SELECT case_id, 'variant', 'variant', string_agg(activity, ' → ' ORDER BY "
         f"{INSTANCE_ORDER}) FROM inst GROUP BY case_id",
+        # one or more handovers (none is no event: with the cut at the outcome's
+        # moment it would only say "decided early")
         "SELECT case_id, 'handovers', 'handovers', CASE WHEN h >= 3 THEN '3+' "
-        "ELSE CAST(h AS VARCHAR) END FROM (SELECT s.case_id, coalesce(ho.h, 0) AS h "
-        f"FROM {src} s LEFT JOIN ho USING (case_id))",
+        "ELSE CAST(h AS VARCHAR) END FROM ho WHERE h > 0",
         f"SELECT case_id, 'arrival_hour', 'arrival hour', "
         f"CAST(hour({local}) AS VARCHAR) FROM {src}",
         f"SELECT case_id, 'arrival_weekday', 'arrival weekday', "
@@ -171,15 +213,14 @@ def _features_sql(
     return f"""
 WITH inst AS (
   SELECT i.case_id, i.activity, i.start_timestamp, i."timestamp", i.event_index,
-    i.resource
+    i.resource, {handler_sql(cfg, "i.")} AS handler
   FROM instances i {cut} i.case_id IN (SELECT case_id FROM {src})
 ), ho AS (
-  SELECT case_id, sum(CASE WHEN prev IS NOT NULL AND prev <> resource THEN 1 ELSE 0 END)
+  SELECT case_id, sum(CASE WHEN prev IS NOT NULL AND prev <> handler THEN 1 ELSE 0 END)
     AS h
-  FROM (SELECT case_id, resource, lag(resource) OVER (
+  FROM (SELECT case_id, handler, lag(handler) OVER (
           PARTITION BY case_id ORDER BY {INSTANCE_ORDER}) AS prev
-        FROM inst WHERE resource IS NOT NULL
-          AND NOT ({sql_in("resource", cfg.ignore_resources)}))
+        FROM inst WHERE {work_step_sql(cfg)})
   GROUP BY case_id
 )
 """ + "\nUNION ALL\n".join(parts)
@@ -199,6 +240,7 @@ def root_causes(
     alpha: float = 0.05,
     max_depth: int = 3,
     long_lead_time_s: float | None = None,
+    exclude: Sequence[str] = (),
 ) -> RootCauses:
     """Which attributes and process features go with an outcome, and how strongly.
 
@@ -223,6 +265,10 @@ def root_causes(
         Depth of the decision tree.
     long_lead_time_s
         Lead-time threshold for ``"long_lead_time"`` in seconds (overrides the quantile).
+    exclude
+        Factors to leave out: attribute names, factor kinds (``activity``,
+        ``resource``, ``variant``, ``handovers``, ``arrival_hour``,
+        ``arrival_weekday``) or factor labels as printed.
 
     Returns
     -------
@@ -241,9 +287,11 @@ def root_causes(
     check_interval(alpha, "alpha", "root_causes", low=0, high=1)
     check_interval(max_depth, "max_depth", "root_causes", low=1, high=10, closed="both")
     cfg = resolve_config(config, log)
+    log = state_log(log, cfg)
     table = case_metrics(log, cfg) if cases is None else cases
     notes: list[str] = []
     con = log.con
+    excluded = set(exclude)
 
     if outcome == "long_lead_time":
         if long_lead_time_s is None:
@@ -262,24 +310,43 @@ def root_causes(
             )
             definition = f"lead time above {thr / 3600:.1f} h"
         include, positive = "lead_time_s IS NOT NULL", f"lead_time_s > {thr or 0.0!r}"
+        cut = "closed_at"
     elif outcome == "reopen":
         include = "resolved_at IS NOT NULL OR closed_at IS NOT NULL OR reopened"
         positive = "reopened"
         definition = "case reopened after resolution"
-        if not cfg.reopened:
-            notes.append("no reopen activity configured: no case can be reopened")
+        cut = "NULL"  # cut at the first resolution, in _features_sql
+        if not cfg.measures_reopen:
+            include = "FALSE"
+            notes.append(cfg.unmeasurable()["reopen_rate"])
     else:
         include, positive = (
             "sla_status IN ('met', 'breached')",
             "sla_status = 'breached'",
         )
         definition = "an SLA target breached (first response or resolution)"
+        # a first-response breach is decided at the first response (what came after
+        # cannot have caused it); anything else at the resolution
+        cut = (
+            "CASE WHEN response_breached THEN coalesce(first_response_at, arrived_at) "
+            "ELSE coalesce(resolved_at, closed_at) END"
+        )
         if not cfg.policies:
             notes.append("no SLA policy configured: no case has an SLA outcome")
+        if "variant" not in excluded:
+            # a path cut at the first response for some cases and at the resolution
+            # for others tells only which target was breached
+            excluded.add("variant")
+            notes.append(
+                "variants left out: each case's path is cut where its outcome was "
+                "decided (first response or resolution), so a cut path would only "
+                "tell which target was breached"
+            )
 
     with registered(con, table) as all_cases:
         ytab = con.sql(
-            f"SELECT *, ({positive}) AS __y FROM {all_cases} WHERE {include}"
+            f"SELECT *, ({positive}) AS __y, {cut} AS __cut FROM {all_cases} "
+            f"WHERE {include}"
         ).to_arrow_table()
     n_total = ytab.num_rows
     y = np.asarray(ytab.column("__y").to_numpy(zero_copy_only=False), dtype=bool)
@@ -305,14 +372,20 @@ def root_causes(
 
     attrs = []
     for c in ytab.column_names:
-        if c in METRIC_COLUMNS or c == "__y":
+        if c in METRIC_COLUMNS or c in ("__y", "__cut") or c in excluded:
             continue
-        if pc.count_distinct(ytab.column(c)).as_py() <= _MAX_LEVELS:
-            attrs.append(c)
-        else:
+        kind = ytab.schema.field(c).type
+        if pa.types.is_timestamp(kind) or pa.types.is_date(kind):
+            notes.append(f"attribute {c!r} is a date or time: left out")
+            continue
+        levels = pc.count_distinct(ytab.column(c)).as_py()
+        if levels > min(_MAX_LEVELS, _NEAR_UNIQUE * n_total):
             notes.append(
-                f"attribute {c!r} has more than {_MAX_LEVELS} values: left out"
+                f"attribute {c!r} has {levels:,} values for {n_total:,} cases "
+                "(an identifier or free text): left out"
             )
+            continue
+        attrs.append(c)
     min_cases = max(5, math.ceil(min_support * n_total))
     with registered(con, ytab) as src:
         feats = _features_sql(
@@ -320,11 +393,14 @@ def root_causes(
         )
         stats = log.query(f"""
             SELECT f.kind, f.name, f.value, count(*) AS n,
-              sum(CASE WHEN s.__y THEN 1 ELSE 0 END) AS k
+              sum(CASE WHEN s.__y THEN 1 ELSE 0 END) AS k,
+              md5(string_agg(CAST(f.case_id AS VARCHAR), chr(31) ORDER BY f.case_id))
+                AS members
             FROM ({feats}) f JOIN {src} s USING (case_id)
             GROUP BY f.kind, f.name, f.value
             HAVING count(*) >= {min_cases} AND count(*) < {n_total}
         """).to_arrow_table()
+        stats = _distinct_factors(stats, excluded)
         factors = _test(stats, n_total, k_total, alpha)
         top = factors.slice(0, 0)
         if factors.num_rows:
@@ -348,6 +424,32 @@ def root_causes(
         alpha,
         tuple(notes),
     )
+
+
+def _distinct_factors(stats: pa.Table, excluded: set[str]) -> pa.Table:
+    """Drop excluded factors, and all but one of the factors held by the same cases."""
+    kinds = stats.column("kind").to_pylist()
+    names = stats.column("name").to_pylist()
+    values = stats.column("value").to_pylist()
+    members = stats.column("members").to_pylist()
+    order = sorted(
+        range(stats.num_rows),
+        key=lambda i: (_KIND_RANK.get(kinds[i], 9), kinds[i], names[i], values[i]),
+    )
+    seen: set[str] = set()
+    keep = []
+    for i in order:  # over factors (hundreds), not cases
+        label = _label(kinds[i], names[i], values[i])
+        if (
+            kinds[i] in excluded
+            or names[i] in excluded
+            or label in excluded
+            or members[i] in seen
+        ):
+            continue
+        seen.add(members[i])
+        keep.append(i)
+    return stats.take(pa.array(sorted(keep), pa.int64())).drop_columns(["members"])
 
 
 def _empty_factors() -> pa.Table:

@@ -7,11 +7,15 @@ A YAML file (see ``docs/kpi.md`` and ``docs/examples/kpi.yaml``)::
       resolved: [Resolved]
       closed: [Closed]
       reopened: [Reopened]
+      customer: [Customer replied]   # turns taken by the customer (default: pause ends)
     pauses:                          # the SLA resolution clock stops ...
       - start: Waiting for customer  # ... from this activity
         end: Customer replied        # ... until this one (omit: until the next event)
     fcr: {max_handovers: 0, max_touches: 1, touch_activities: [L1 work, L2 work]}
-    handovers: {ignore_resources: [system]}
+    handovers: {ignore_resources: [system], by: assignment_group}
+    states:                          # a status/audit-log export (one row per update)
+      column: incident_state         # the status column (omit: the activity is the status)
+      reopen: [{from: Resolved, to: [Active, In Progress]}]
     timezone: Europe/Amsterdam       # days, weeks and months are cut in this zone
     calendars:
       office:
@@ -40,21 +44,24 @@ import yaml
 from servops._durations import parse_duration
 from servops.errors import ConfigError
 from servops.kpi.calendar import ALWAYS, BusinessCalendar, parse_zone
+from servops.log.engine import quote as _quote
 
 if TYPE_CHECKING:
     from servops._typing import PathLike
     from servops.log import EventLog
+    from servops.mining.bottlenecks import CustomerSide
 
 __all__ = [
     "FcrRule",
     "KpiConfig",
     "Pause",
     "SlaPolicy",
+    "StateMode",
     "guess_config",
     "load_config",
 ]
 
-ROLES = ("first_response", "resolved", "closed", "reopened")
+ROLES = ("first_response", "resolved", "closed", "reopened", "customer")
 _TOP_KEYS = (
     "activities",
     "calendars",
@@ -64,6 +71,7 @@ _TOP_KEYS = (
     "pauses",
     "segment",
     "sla",
+    "states",
     "timezone",
 )
 _CLOCK_NAMES = ("24x7", "calendar", "clock")
@@ -86,15 +94,39 @@ class Pause:
 
 
 @dataclass(frozen=True, slots=True)
+class StateMode:
+    """A status or audit-log export: one row per status change or field update.
+
+    ``column`` holds the status (``None``: the activity column does). Repeated identical
+    consecutive statuses are one stay in that status; a case entering a ``to`` status
+    right after a ``from`` status counts as reopened (``reopen`` pairs). With no pairs,
+    any change from a resolved or closed status to another status is a reopen.
+    """
+
+    column: str | None = None
+    reopen: tuple[tuple[str, str], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "column": self.column,
+            "reopen": [{"from": a, "to": b} for a, b in self.reopen],
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class FcrRule:
     """First-contact resolution (one-touch) rule.
 
     A case counts when resolved, never reopened, handled with at most ``max_handovers``
-    changes of resource and at most ``max_touches`` instances of ``touch_activities``
-    (no limit when ``None``).
+    handovers (no limit when ``None``) and at most ``max_touches`` instances of
+    ``touch_activities`` (no limit when ``None``). A handover is a change of handler
+    (``handovers.by``: the resource or a group column) between consecutive work steps
+    of the team: customer turns, closing steps and ignored resources are not work steps,
+    and with ``touch_activities`` given only those are (``docs/kpi.md``).
     """
 
-    max_handovers: int = 0
+    max_handovers: int | None = 0
     max_touches: int | None = None
     touch_activities: tuple[str, ...] = ()
 
@@ -144,9 +176,12 @@ class KpiConfig:
     resolved: tuple[str, ...] = ()
     closed: tuple[str, ...] = ()
     reopened: tuple[str, ...] = ()
+    customer: tuple[str, ...] = ()
     pauses: tuple[Pause, ...] = ()
     fcr: FcrRule = field(default_factory=FcrRule)
     ignore_resources: tuple[str, ...] = ()
+    handover_by: str = "resource"
+    states: StateMode | None = None
     timezone: str = "UTC"
     calendars: tuple[BusinessCalendar, ...] = ()
     policies: tuple[SlaPolicy, ...] = ()
@@ -162,8 +197,11 @@ class KpiConfig:
             *self.resolved,
             *self.closed,
             *self.reopened,
+            *self.customer,
             *self.fcr.touch_activities,
         }
+        if self.states is not None:
+            names.update(x for pair in self.states.reopen for x in pair)
         for p in self.pauses:
             names.update(p.start)
             names.update(p.end)
@@ -174,6 +212,72 @@ class KpiConfig:
         out = {k for p in self.policies for k, _ in p.when}
         if self.segment:
             out.add(self.segment)
+        if self.handover_by != "resource":
+            out.add(self.handover_by)
+        return out
+
+    @property
+    def customer_activities(self) -> tuple[str, ...]:
+        """Turns taken by the customer: ``activities.customer``, else the pause ends."""
+        if self.customer:
+            return self.customer
+        return tuple(dict.fromkeys(a for p in self.pauses for a in p.end))
+
+    def customer_side(self) -> CustomerSide:
+        """Which waits are the customer's, for :func:`servops.mining.bottlenecks`.
+
+        The wait before a customer turn or a closing step (the auto-close window), and
+        the wait after a pause start or a resolution.
+        """
+        from servops.mining.bottlenecks import CustomerSide
+
+        return CustomerSide(
+            before=tuple(dict.fromkeys((*self.customer_activities, *self.closed))),
+            after=tuple(
+                dict.fromkeys(
+                    (*(a for p in self.pauses for a in p.start), *self.resolved)
+                )
+            ),
+        )
+
+    def state_roles(self) -> dict[str, str]:
+        """Status → role for :func:`servops.mining.state_times`.
+
+        ``pause`` (the SLA clock stops: waiting for the customer, a vendor...),
+        ``customer`` (customer turns), ``resolved`` (the auto-close window),
+        ``closed``; other statuses are the team's.
+        """
+        roles = dict.fromkeys(self.closed, "closed")
+        roles.update(dict.fromkeys(self.resolved, "resolved"))
+        roles.update(dict.fromkeys(self.customer_activities, "customer"))
+        roles.update({a: "pause" for p in self.pauses for a in p.start})
+        return roles
+
+    @property
+    def measures_reopen(self) -> bool:
+        """Whether a reopen can be seen: a reopen activity or a reopening state change."""
+        return bool(
+            self.reopened
+            or (
+                self.states is not None
+                and (self.states.reopen or self.resolved or self.closed)
+            )
+        )
+
+    def unmeasurable(self) -> dict[str, str]:
+        """KPI → why this configuration cannot measure it (empty when all can be)."""
+        out: dict[str, str] = {}
+        if not self.measures_reopen:
+            why = (
+                "no reopen activity configured or recognised (activities.reopened), "
+                "nor a reopening state change (states.reopen)"
+            )
+            out["reopen_rate"] = why
+            out["fcr_rate"] = "first-contact resolution needs to see reopens: " + why
+        if not self.first_response:
+            out["first_response"] = "no first-response activity configured"
+        if not self.policies:
+            out["sla_attainment"] = "no SLA policy configured"
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -183,6 +287,8 @@ class KpiConfig:
             "pauses": [p.to_dict() for p in self.pauses],
             "fcr": self.fcr.to_dict(),
             "ignore_resources": list(self.ignore_resources),
+            "handover_by": self.handover_by,
+            "states": None if self.states is None else self.states.to_dict(),
             "timezone": self.timezone,
             "calendars": [c.to_dict() for c in self.calendars],
             "sla": [p.to_dict() for p in self.policies],
@@ -200,7 +306,14 @@ class KpiConfig:
         ConfigError
             Naming the unknown activity (and listing the log's activities) or attribute.
         """
-        known = _log_activities(log)
+        column = None if self.states is None else self.states.column
+        if column is not None and column not in log.attributes:
+            msg = (
+                f"{self.source}: states.column {column!r} is not a column of the log. "
+                f"The log's attributes: {sorted(log.attributes)}."
+            )
+            raise ConfigError(msg)
+        known = _log_activities(log, column)
         missing = sorted(self.activities() - set(known))
         if missing:
             shown = ", ".join(repr(a) for a in known[:80])
@@ -297,8 +410,9 @@ def config_from_dict(data: Mapping[str, Any], *, source: str = "config") -> KpiC
         ("max_handovers", "max_touches", "touch_activities"),
     )
     fcr = FcrRule(
-        max_handovers=_int(fm.get("max_handovers", 0), f"{source}: fcr.max_handovers")
-        or 0,
+        max_handovers=_int(
+            fm.get("max_handovers", 0), f"{source}: fcr.max_handovers", allow_none=True
+        ),
         max_touches=_int(
             fm.get("max_touches"), f"{source}: fcr.max_touches", allow_none=True
         ),
@@ -306,8 +420,12 @@ def config_from_dict(data: Mapping[str, Any], *, source: str = "config") -> KpiC
             fm.get("touch_activities"), f"{source}: fcr.touch_activities"
         ),
     )
-    hm = _mapping(top.get("handovers"), f"{source}: handovers", ("ignore_resources",))
+    hm = _mapping(
+        top.get("handovers"), f"{source}: handovers", ("ignore_resources", "by")
+    )
     ignore = _names(hm.get("ignore_resources"), f"{source}: handovers.ignore_resources")
+    handover_by = str(hm.get("by") or "resource")
+    states = _states(top.get("states"), f"{source}: states")
 
     cal_specs = _mapping(
         top.get("calendars"), f"{source}: calendars", list(top.get("calendars") or {})
@@ -392,9 +510,12 @@ def config_from_dict(data: Mapping[str, Any], *, source: str = "config") -> KpiC
         resolved=roles["resolved"],
         closed=roles["closed"],
         reopened=roles["reopened"],
+        customer=roles["customer"],
         pauses=tuple(pauses),
         fcr=fcr,
         ignore_resources=ignore,
+        handover_by=handover_by,
+        states=states,
         timezone=str(timezone),
         calendars=tuple(calendars.values()),
         policies=tuple(policies),
@@ -404,7 +525,41 @@ def config_from_dict(data: Mapping[str, Any], *, source: str = "config") -> KpiC
     )
 
 
-def _log_activities(log: EventLog) -> list[str]:
+def _states(value: object, where: str) -> StateMode | None:
+    """The ``states`` section: ``true``, or ``{column, reopen: [{from, to}]}``."""
+    if value is None or value is False:
+        return None
+    if value is True:
+        return StateMode()
+    sm = _mapping(value, where, ("column", "reopen"))
+    column = sm.get("column")
+    raw = sm.get("reopen") or []
+    if not isinstance(raw, list):
+        msg = f"{where}.reopen: expected a list of {{from, to}}; got {raw!r}."
+        raise ConfigError(msg)
+    pairs: list[tuple[str, str]] = []
+    for i, r in enumerate(raw):
+        rm = _mapping(r, f"{where}.reopen[{i}]", ("from", "to"))
+        froms = _names(rm.get("from"), f"{where}.reopen[{i}].from")
+        tos = _names(rm.get("to"), f"{where}.reopen[{i}].to")
+        if not froms or not tos:
+            msg = f"{where}.reopen[{i}]: give both 'from' and 'to' statuses; got {r!r}."
+            raise ConfigError(msg)
+        pairs += [(a, b) for a in froms for b in tos]
+    return StateMode(
+        column=None if column is None else str(column), reopen=tuple(pairs)
+    )
+
+
+def _log_activities(log: EventLog, column: str | None = None) -> list[str]:
+    if column is not None:
+        return [
+            str(r[0])
+            for r in log.fetchall(
+                f"SELECT CAST({_quote(column)} AS VARCHAR) AS v, count(*) FROM events "
+                "WHERE v IS NOT NULL GROUP BY v ORDER BY 2 DESC, 1"
+            )
+        ]
     return [
         str(r[0])
         for r in log.fetchall(
@@ -426,6 +581,9 @@ _GUESS: dict[str, tuple[str, ...]] = {
     "resolved": (r"resolv|solved|fixed",),
     "closed": (r"^clos|[+ ]closed?\b|close ticket",),
     "reopened": (r"re-?open",),
+    "customer": (
+        r"(customer|user|requester|client|caller).*(repl|respon|answer|wrote)",
+    ),
 }
 _PAUSE = re.compile(r"wait|pending|on.?hold|suspend", re.IGNORECASE)
 _NOT_PAUSE = re.compile(r"assign|queue", re.IGNORECASE)
@@ -434,12 +592,14 @@ _RESUME = re.compile(
 )
 
 
-def guess_config(log: EventLog) -> KpiConfig:
+def guess_config(log: EventLog, *, states: StateMode | None = None) -> KpiConfig:
     """A default configuration for ``log``, guessing roles from common activity names.
 
-    The guesses are listed in ``notes`` (and printed by the CLI).
+    The guesses are listed in ``notes`` (and printed by the CLI). With ``states`` the
+    roles are guessed from the statuses (``states.column``) and the config is in state
+    mode.
     """
-    acts = _log_activities(log)
+    acts = _log_activities(log, None if states is None else states.column)
     roles: dict[str, tuple[str, ...]] = {}
     notes: list[str] = []
     for role, patterns in _GUESS.items():
@@ -479,7 +639,8 @@ def guess_config(log: EventLog) -> KpiConfig:
         r[0]
         for r in log.fetchall(
             "SELECT DISTINCT resource FROM events WHERE lower(resource) IN "
-            "('system', 'auto', 'automatic', 'bot', 'robot')"
+            "('system', 'auto', 'automatic', 'bot', 'robot', 'customer', 'user', "
+            "'requester', 'client', 'caller', 'end user', 'end-user')"
         )
     )
     return KpiConfig(
@@ -487,15 +648,23 @@ def guess_config(log: EventLog) -> KpiConfig:
         resolved=roles["resolved"],
         closed=roles["closed"],
         reopened=roles["reopened"],
+        customer=roles["customer"],
         pauses=pauses,
         ignore_resources=ignore,
+        states=states,
         timezone=log.meta.timezone or "UTC",
         source="default (guessed)",
         notes=tuple(notes),
     )
 
 
-def load_config(path: PathLike | None = None, log: EventLog | None = None) -> KpiConfig:
+def load_config(
+    path: PathLike | None = None,
+    log: EventLog | None = None,
+    *,
+    states: StateMode | None = None,
+    handover_by: str | None = None,
+) -> KpiConfig:
     """Read a KPI/SLA YAML config, or guess a default for ticket logs when ``path`` is None.
 
     Parameters
@@ -506,6 +675,10 @@ def load_config(path: PathLike | None = None, log: EventLog | None = None) -> Kp
         in ``notes``, and no SLA policies.
     log
         When given, every activity and attribute the config names is checked against it.
+    states
+        Read ``log`` as a status/audit-log export (overrides the file's ``states``).
+    handover_by
+        The column handovers are counted on (overrides ``handovers.by``).
 
     Returns
     -------
@@ -526,7 +699,10 @@ def load_config(path: PathLike | None = None, log: EventLog | None = None) -> Kp
     if path is None:
         if log is None:
             return KpiConfig(notes=("no log given: nothing guessed",))
-        return guess_config(log)
+        cfg = guess_config(log, states=states)
+        if handover_by is not None:
+            cfg = replace(cfg, handover_by=handover_by).validate_against(log)
+        return cfg
     p = Path(path)
     if not p.is_file():
         msg = f"KPI config {str(p)!r} does not exist (or is not a file)."
@@ -539,6 +715,12 @@ def load_config(path: PathLike | None = None, log: EventLog | None = None) -> Kp
     if data is None:
         data = {}
     cfg = config_from_dict(data, source=str(p))
+    if states is not None:
+        # the option names the column; the file may still give the reopen pairs
+        pairs = states.reopen or (cfg.states.reopen if cfg.states else ())
+        cfg = replace(cfg, states=replace(states, reopen=pairs))
+    if handover_by is not None:
+        cfg = replace(cfg, handover_by=handover_by)
     if log is not None:
         cfg.validate_against(log)
         if "timezone" not in data and not cfg.calendars:

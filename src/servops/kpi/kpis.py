@@ -28,10 +28,13 @@ from servops._validation import check_choice
 from servops.errors import InvalidParameterError
 from servops.kpi.cases import (
     METRIC_COLUMNS,
+    SLA_AGGREGATES,
     attribute_columns,
     case_ctes,
     case_metrics,
     resolve_config,
+    sql_lit,
+    state_log,
 )
 from servops.log.engine import epoch_s, quantile, quote
 from servops.log.periods import (
@@ -149,10 +152,13 @@ def compute_kpis(
     if by is not None:
         check_choice(by, "by", "compute_kpis", ("day", "week", "month"))
     cfg = resolve_config(config, log)
+    log = state_log(log, cfg)
     con = log.con
     span_local = log_span(log, cfg.timezone) if by is not None else (None, None)
 
-    def per_case_sql(source: str, keep: str, first_year: int, last_year: int) -> str:
+    def per_case_sql(
+        source: str, keep: str, first_year: int, last_year: int, as_of: str | None
+    ) -> str:
         # integer period keys by arithmetic (no per-row time-zone lookup), in three
         # steps so that each expression reads a plain column
         stamps = {
@@ -160,6 +166,14 @@ def compute_kpis(
             "fr": "first_response_at",
             "res": "resolved_at",
             "cl": "closed_at",
+            # a case's SLA outcome counts in the period it closed in; a case still
+            # open whose outcome is decided (already late, or every target met)
+            # counts at the end of the data, as in sla_report
+            "sl": "CAST(NULL AS TIMESTAMPTZ)"
+            if as_of is None
+            else "CASE WHEN closed_at IS NOT NULL THEN closed_at "
+            "WHEN sla_status IN ('met', 'breached') "
+            f"THEN CAST({as_of} AS TIMESTAMPTZ) END",
         }
         epochs = ", ".join(f"{epoch_s(c)} AS __e_{k}" for k, c in stamps.items())
         days = ", ".join(
@@ -197,7 +211,7 @@ def compute_kpis(
             enabled = enabled_column(log.attributes)
             ctes = case_ctes(cfg, wanted, enabled=enabled)
             per_case = f"WITH {ctes}, " + per_case_sql(
-                "m", f"{_KEEP_CLOCK}, {_NO_SLA}", *years
+                "m", f"{_KEEP_CLOCK}, {_NO_SLA}", *years, None
             )
             groups = log.query(f"SELECT * FROM (\n{_groups_sql(per_case)}\n)")
             return _fill_grid(
@@ -218,8 +232,12 @@ def compute_kpis(
         min((x for x in lows if x is not None), default=None),
         max((x for x in highs if x is not None), default=None),
     )
+    last = log.fetchone('SELECT max("timestamp") FROM events')[0]
+    as_of = "NULL" if last is None else sql_lit(last.isoformat())  # no events: NULL
     with registered(con, table) as src:
-        per_case = "WITH " + per_case_sql(src, f"{_KEEP_CLOCK}, {_KEEP_SLA}", *years)
+        per_case = "WITH " + per_case_sql(
+            src, f"{_KEEP_CLOCK}, {_KEEP_SLA}", *years, as_of
+        )
         groups_table = con.sql(_groups_sql(per_case)).to_arrow_table()
     return _fill_grid(con, groups_table, by=by, segment=segment, span=span_local)
 
@@ -268,22 +286,18 @@ def _groups_sql(per_case: str) -> str:
 ), cl AS (
   SELECT p_cl AS period, seg, count(*) AS closed, {_stats("lead_time_s", "lead_time")},
     avg(CASE WHEN fcr THEN 1.0 WHEN NOT fcr THEN 0.0 END) AS fcr_rate,
-    avg(CASE WHEN reopened THEN 1.0 ELSE 0.0 END) AS reopen_rate,
+    avg(CASE WHEN reopened THEN 1.0 WHEN NOT reopened THEN 0.0 END) AS reopen_rate,
     avg(CASE WHEN handovers > 0 THEN 1.0 ELSE 0.0 END) AS reassigned_rate,
-    avg(CAST(handovers AS DOUBLE)) AS handovers_mean,
-    count(CASE WHEN sla_status IN ('met', 'breached') THEN 1 END) AS sla_cases,
-    count(CASE WHEN sla_status = 'breached' THEN 1 END) AS sla_breaches,
-    avg(CASE WHEN sla_status = 'met' THEN 1.0 WHEN sla_status = 'breached' THEN 0.0 END)
-      AS sla_attainment,
-    avg(CASE WHEN response_breached THEN 0.0 WHEN NOT response_breached THEN 1.0 END)
-      AS sla_response_attainment,
-    avg(CASE WHEN resolution_breached THEN 0.0 WHEN NOT resolution_breached THEN 1.0 END)
-      AS sla_resolution_attainment
+    avg(CAST(handovers AS DOUBLE)) AS handovers_mean
   FROM pc GROUP BY p_cl, seg
+), sl AS (
+  SELECT p_sl AS period, seg, {SLA_AGGREGATES}
+  FROM pc GROUP BY p_sl, seg
 ), k AS (
   SELECT period, seg FROM (
     SELECT period, seg FROM arr UNION SELECT period, seg FROM fr
     UNION SELECT period, seg FROM rs UNION SELECT period, seg FROM cl
+    UNION SELECT period, seg FROM sl
   ) WHERE period IS NOT NULL
 )
 SELECT k.period, k.seg,
@@ -300,6 +314,7 @@ LEFT JOIN arr ON arr.period = k.period AND arr.seg = k.seg
 LEFT JOIN fr ON fr.period = k.period AND fr.seg = k.seg
 LEFT JOIN rs ON rs.period = k.period AND rs.seg = k.seg
 LEFT JOIN cl ON cl.period = k.period AND cl.seg = k.seg
+LEFT JOIN sl ON sl.period = k.period AND sl.seg = k.seg
 """
 
 

@@ -13,13 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from servops.kpi.cases import case_metrics, resolve_config
+import pyarrow as pa
+
+from servops.kpi.cases import SLA_AGGREGATES, case_metrics, resolve_config
 from servops.kpi.kpis import registered
 from servops.log.engine import quantile
 
 if TYPE_CHECKING:
-    import pyarrow as pa
-
     from servops._typing import PathLike
     from servops.kpi.config import KpiConfig
     from servops.log import EventLog
@@ -40,11 +40,16 @@ class SlaReport:
     breaches
         One row per breached target: ``case_id``, ``policy``, ``metric``
         (``first_response`` or ``resolution``), ``target_s``, ``elapsed_s``, ``late_s``,
-        ``open`` (still open at the end of the data), ``arrived_at``; latest first.
+        ``open`` (still open at the end of the data), ``arrived_at``, ``business``
+        (seconds are business time on the policy's calendar); most late first.
     cases
         Cases in the log.
     covered
         Cases some policy applies to.
+    total
+        The figures of ``policies`` over all covered cases (the total row):
+        ``cases``, ``met``, ``breached``, ``pending``, ``attainment``,
+        ``response_attainment``, ``resolution_attainment``.
     notes
         Remarks (e.g. no policy configured).
     """
@@ -53,14 +58,18 @@ class SlaReport:
     breaches: pa.Table
     cases: int
     covered: int
+    total: dict[str, Any]
     notes: tuple[str, ...] = ()
 
     @property
     def attainment(self) -> float | None:
-        """Met / decided over all policies (``None`` when nothing was decided)."""
-        met = sum(int(p["met"]) for p in self.policies)
-        decided = met + sum(int(p["breached"]) for p in self.policies)
-        return met / decided if decided else None
+        """Met / decided over all policies (``None`` when nothing was decided).
+
+        The same figure as ``compute_kpis(..., by=None)["sla_attainment"]``: both
+        aggregate with :data:`servops.kpi.cases.SLA_AGGREGATES`.
+        """
+        value = self.total.get("attainment")
+        return None if value is None else float(value)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -68,6 +77,7 @@ class SlaReport:
             "cases": self.cases,
             "covered": self.covered,
             "attainment": self.attainment,
+            "total": dict(self.total),
             "policies": [dict(p) for p in self.policies],
             "breaches": self.breaches.to_pylist(),
             "notes": list(self.notes),
@@ -123,20 +133,17 @@ def sla_report(
         )
     )
     con = log.con
+    business = [p.name for p in cfg.policies if not p.calendar.is_always_open]
     with registered(con, table) as src:
         rows = con.execute(f"""
             SELECT sla_policy, count(*),
-              count(*) FILTER (WHERE sla_status = 'met'),
-              count(*) FILTER (WHERE sla_status = 'breached'),
               count(*) FILTER (WHERE sla_status = 'pending'),
               count(*) FILTER (WHERE response_breached),
               count(*) FILTER (WHERE resolution_breached),
-              avg(CASE WHEN response_breached THEN 0.0
-                       WHEN NOT response_breached THEN 1.0 END),
-              avg(CASE WHEN resolution_breached THEN 0.0
-                       WHEN NOT resolution_breached THEN 1.0 END),
-              {quantile("sla_late_s", 0.5)}
-            FROM {src} WHERE sla_policy IS NOT NULL GROUP BY sla_policy
+              {quantile("sla_late_s", 0.5)},
+              {SLA_AGGREGATES}
+            FROM {src} WHERE sla_policy IS NOT NULL
+            GROUP BY GROUPING SETS ((sla_policy), ())
         """).fetchall()
         breaches = con.sql(f"""
             SELECT * FROM (
@@ -154,34 +161,51 @@ def sla_report(
               FROM {src} WHERE resolution_breached
             ) ORDER BY late_s DESC, case_id, metric
         """).to_arrow_table()
-    by_name = {r[0]: r for r in rows}
+    breaches = breaches.append_column(
+        "business",
+        pa.array(
+            [p in business for p in breaches.column("policy").to_pylist()],
+            pa.bool_(),
+        ),
+    )
+    by_name = {r[0]: r for r in rows if r[0] is not None}
+    empty = (None, 0, 0, 0, 0, None, 0, 0, None, None, None)
+    total = _figures(next((r for r in rows if r[0] is None), empty))
     policies = []
     for p in cfg.policies:
-        r = by_name.get(p.name, (p.name, 0, 0, 0, 0, 0, 0, None, None, None))
-        met, breached = int(r[2]), int(r[3])
         policies.append(
             {
                 "policy": p.name,
                 "when": {k: list(v) for k, v in p.when},
                 "calendar": p.calendar.name,
+                "business": not p.calendar.is_always_open,
                 "first_response_target_s": p.first_response_s,
                 "resolution_target_s": p.resolution_s,
-                "cases": int(r[1]),
-                "met": met,
-                "breached": breached,
-                "pending": int(r[4]),
-                "attainment": met / (met + breached) if met + breached else None,
-                "response_breaches": int(r[5]),
-                "resolution_breaches": int(r[6]),
-                "response_attainment": r[7],
-                "resolution_attainment": r[8],
-                "late_median_s": r[9],
+                **_figures(by_name.get(p.name, empty)),
             }
         )
     return SlaReport(
         policies=tuple(policies),
         breaches=breaches,
         cases=table.num_rows,
-        covered=sum(int(p["cases"]) for p in policies),
+        covered=int(total["cases"]),
+        total=total,
         notes=notes,
     )
+
+
+def _figures(r: tuple[Any, ...]) -> dict[str, Any]:
+    """Counts and attainment of one row of the per-policy query."""
+    decided, breached = int(r[6]), int(r[7])
+    return {
+        "cases": int(r[1]),
+        "met": decided - breached,
+        "breached": breached,
+        "pending": int(r[2]),
+        "attainment": r[8],
+        "response_breaches": int(r[3]),
+        "resolution_breaches": int(r[4]),
+        "response_attainment": r[9],
+        "resolution_attainment": r[10],
+        "late_median_s": r[5],
+    }

@@ -15,6 +15,14 @@ Value-stream figures per case (then averaged):
 
 Processing time can exceed lead time when work runs in parallel; without start times all
 of these are estimates (see :mod:`servops.mining.timing`).
+
+**Customer-side time** is not the team's waiting. With a :class:`CustomerSide` (the KPI
+config gives one: :meth:`servops.kpi.KpiConfig.customer_side`), the wait before an
+activity is the customer's when the activity is a customer turn or a closing step (the
+resolved-to-closed auto-close window), or when the activity before it hands the case to
+the customer (a pause such as "Waiting for customer", or a resolution). Activities are
+then ranked by the team's waiting; the value stream reports the customer-side time
+apart, and a second PCE over the lead time without it.
 """
 
 from __future__ import annotations
@@ -38,6 +46,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ActivityBottleneck",
     "BottlenecksResult",
+    "CustomerSide",
     "TransitionBottleneck",
     "ValueStream",
     "bottlenecks",
@@ -45,8 +54,42 @@ __all__ = [
 
 
 @dataclass(frozen=True, slots=True)
+class CustomerSide:
+    """Which waits are the customer's rather than the team's.
+
+    ``before``: activities whose preceding wait is the customer's (customer turns such
+    as "Customer replied", closing steps after the auto-close window). ``after``:
+    activities after which the case waits for the customer (pause starts such as
+    "Waiting for customer", resolutions).
+    """
+
+    before: tuple[str, ...] = ()
+    after: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.before or self.after)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"before": list(self.before), "after": list(self.after)}
+
+    def sql(self) -> str:
+        """SQL condition on ``activity`` and ``prev_activity``: the wait is the customer's."""
+        parts = []
+        if self.before:
+            parts.append(f"activity IN ({_literal_list(self.before)})")
+        if self.after:
+            parts.append(f"prev_activity IN ({_literal_list(self.after)})")
+        return "(" + (" OR ".join(parts) or "false") + ")"
+
+
+@dataclass(frozen=True, slots=True)
 class ActivityBottleneck:
-    """Waiting added before an activity (seconds), and its share of all lead time."""
+    """Waiting added before an activity (seconds), and its share of all lead time.
+
+    ``customer_wait_total_s`` is the part of ``waiting_total_s`` on the customer's side
+    (0 without a :class:`CustomerSide`); ``team_wait_total_s`` the rest.
+    """
 
     activity: str
     frequency: int
@@ -54,6 +97,17 @@ class ActivityBottleneck:
     waiting_total_s: float
     share_of_lead_time: float
     service_total_s: float | None
+    customer_wait_total_s: float = 0.0
+
+    @property
+    def team_wait_total_s(self) -> float:
+        """Waiting before the activity that is the team's (not the customer's)."""
+        return self.waiting_total_s - self.customer_wait_total_s
+
+    @property
+    def customer_side(self) -> bool:
+        """Whether most of the waiting before the activity is the customer's."""
+        return self.customer_wait_total_s > 0.5 * self.waiting_total_s
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -62,6 +116,9 @@ class ActivityBottleneck:
             "frequency": self.frequency,
             "waiting_mean_s": self.waiting_mean_s,
             "waiting_total_s": self.waiting_total_s,
+            "team_wait_total_s": self.team_wait_total_s,
+            "customer_wait_total_s": self.customer_wait_total_s,
+            "customer_side": self.customer_side,
             "share_of_lead_time": self.share_of_lead_time,
             "service_total_s": self.service_total_s,
         }
@@ -69,7 +126,10 @@ class ActivityBottleneck:
 
 @dataclass(frozen=True, slots=True)
 class TransitionBottleneck:
-    """Time spent on a directly-follows transition (s) and its share of lead time."""
+    """Time spent on a directly-follows transition (s) and its share of lead time.
+
+    ``customer_side``: the time is the customer's (see :class:`CustomerSide`).
+    """
 
     source: str
     target: str
@@ -77,6 +137,7 @@ class TransitionBottleneck:
     mean_s: float
     total_s: float
     share_of_lead_time: float
+    customer_side: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -87,12 +148,18 @@ class TransitionBottleneck:
             "mean_s": self.mean_s,
             "total_s": self.total_s,
             "share_of_lead_time": self.share_of_lead_time,
+            "customer_side": self.customer_side,
         }
 
 
 @dataclass(frozen=True, slots=True)
 class ValueStream:
-    """Mean lead, processing, waiting and value-adding time per case, and the PCE."""
+    """Mean lead, processing, waiting and value-adding time per case, and the PCE.
+
+    ``customer_time_mean_s`` is the part of the waiting on the customer's side (``None``
+    when no :class:`CustomerSide` was given); ``pce_without_customer`` is the
+    value-adding time over the lead time less that part.
+    """
 
     cases: int
     lead_time_mean_s: float
@@ -101,6 +168,13 @@ class ValueStream:
     value_adding_time_mean_s: float
     pce: float | None
     value_adding: tuple[str, ...] | None
+    customer_time_mean_s: float | None = None
+    pce_without_customer: float | None = None
+
+    @property
+    def team_waiting_time_mean_s(self) -> float:
+        """Mean waiting per case that is the team's (not the customer's)."""
+        return self.waiting_time_mean_s - (self.customer_time_mean_s or 0.0)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (``value_adding`` is null when every activity counts)."""
@@ -109,27 +183,37 @@ class ValueStream:
             "lead_time_mean_s": self.lead_time_mean_s,
             "processing_time_mean_s": self.processing_time_mean_s,
             "waiting_time_mean_s": self.waiting_time_mean_s,
+            "team_waiting_time_mean_s": self.team_waiting_time_mean_s,
+            "customer_time_mean_s": self.customer_time_mean_s,
             "value_adding_time_mean_s": self.value_adding_time_mean_s,
             "pce": self.pce,
+            "pce_without_customer": self.pce_without_customer,
             "value_adding": list(self.value_adding) if self.value_adding else None,
         }
 
 
 @dataclass(frozen=True, slots=True)
 class BottlenecksResult:
-    """Activities and transitions ranked by time added, and the value stream."""
+    """Activities and transitions ranked by time added, and the value stream.
+
+    With a :class:`CustomerSide`, activities are ranked by the team's waiting.
+    """
 
     activities: tuple[ActivityBottleneck, ...]
     transitions: tuple[TransitionBottleneck, ...]
     value_stream: ValueStream
     time_basis: TimeBasis
     note: str
+    customer_side: CustomerSide | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {
             "time_basis": self.time_basis,
             "note": self.note,
+            "customer_side": None
+            if self.customer_side is None
+            else self.customer_side.to_dict(),
             "value_stream": self.value_stream.to_dict(),
             "activities": [a.to_dict() for a in self.activities],
             "transitions": [t.to_dict() for t in self.transitions],
@@ -145,6 +229,7 @@ def bottlenecks(
     *,
     value_adding: Sequence[str] | None = None,
     top: int | None = None,
+    customer_side: CustomerSide | None = None,
 ) -> BottlenecksResult:
     """Rank activities and transitions by the time they add; value-stream figures.
 
@@ -156,6 +241,9 @@ def bottlenecks(
         Activities whose processing time adds value (for the PCE); all when ``None``.
     top
         Keep only the ``top`` activities and transitions of each ranking.
+    customer_side
+        Which waits are the customer's (see the module docstring); ``None``: all
+        waiting counts as the team's.
 
     Returns
     -------
@@ -194,17 +282,27 @@ def bottlenecks(
     timed = timed_instances_sql(
         has_start=has_start, enabled=enabled_column(log.attributes)
     )
+    side = customer_side if customer_side else None
+    cust = side.sql() if side is not None else "false"
+    timed_cs = f"""
+        WITH t0 AS ({timed}),
+        t AS (
+          SELECT *, {cust} AS cust FROM (
+            SELECT *, lag(activity) OVER (PARTITION BY case_id ORDER BY pos)
+              AS prev_activity
+            FROM t0))"""
     vs = log.fetchone(
         continue_with(
-            f"""
-        WITH t AS ({timed}),
+            f"""{timed_cs},
         c AS (
           SELECT case_id, {lead} AS lead_s, coalesce(sum(service_s), 0) AS proc_s,
             coalesce(sum(waiting_s), 0) AS wait_s,
-            coalesce(sum(CASE WHEN {va} THEN service_s ELSE 0 END), 0) AS va_s
+            coalesce(sum(CASE WHEN {va} THEN service_s ELSE 0 END), 0) AS va_s,
+            coalesce(sum(CASE WHEN cust THEN waiting_s ELSE 0 END), 0) AS cust_s
           FROM t GROUP BY case_id
         )
-        SELECT count(*), avg(lead_s), avg(proc_s), avg(wait_s), avg(va_s), sum(lead_s)
+        SELECT count(*), avg(lead_s), avg(proc_s), avg(wait_s), avg(va_s), sum(lead_s),
+          avg(cust_s), avg(lead_s - cust_s)
         FROM c
         """
         )
@@ -212,6 +310,7 @@ def bottlenecks(
     n_cases = int(vs[0])
     total_lead = float(vs[5] or 0.0)
     lead_mean = float(vs[1] or 0.0)
+    team_lead = float(vs[7] or 0.0)
     value_stream = ValueStream(
         cases=n_cases,
         lead_time_mean_s=lead_mean,
@@ -220,6 +319,10 @@ def bottlenecks(
         value_adding_time_mean_s=float(vs[4] or 0.0),
         pce=(float(vs[4]) / lead_mean) if lead_mean > 0 else None,
         value_adding=tuple(value_adding) if value_adding else None,
+        customer_time_mean_s=None if side is None else float(vs[6] or 0.0),
+        pce_without_customer=(float(vs[4]) / team_lead)
+        if side is not None and team_lead > 0
+        else None,
     )
 
     def share(x: float) -> float:
@@ -228,10 +331,11 @@ def bottlenecks(
     limit = f"LIMIT {int(top)}" if top is not None else ""
     rows = log.fetchall(
         continue_with(
-            f"""
-        WITH t AS ({timed})
-        SELECT activity, count(*), avg(waiting_s), sum(waiting_s), sum(service_s)
-        FROM t GROUP BY activity ORDER BY 4 DESC, 2 DESC, 1 {limit}
+            f"""{timed_cs}
+        SELECT activity, count(*), avg(waiting_s), sum(waiting_s), sum(service_s),
+          coalesce(sum(CASE WHEN cust THEN waiting_s END), 0) AS cust_s
+        FROM t GROUP BY activity
+        ORDER BY sum(waiting_s) - cust_s DESC, 4 DESC, 2 DESC, 1 {limit}
         """
         )
     )
@@ -243,12 +347,24 @@ def bottlenecks(
             float(s),
             share(float(s)),
             None if sv is None else float(sv),
+            float(cs),
         )
-        for a, n, m, s, sv in rows
+        for a, n, m, s, sv, cs in rows
     )
+
+    def theirs(source: str, target: str) -> bool:
+        return side is not None and (target in side.before or source in side.after)
+
+    # the team's transitions first (customer-side time is not a bottleneck of the team)
     edges = sorted(
         discover_dfg(log).edges,
-        key=lambda e: (-e.frequency * e.mean_s, -e.frequency, e.source, e.target),
+        key=lambda e: (
+            theirs(e.source, e.target),
+            -e.frequency * e.mean_s,
+            -e.frequency,
+            e.source,
+            e.target,
+        ),
     )
     if top is not None:
         edges = edges[: int(top)]
@@ -260,6 +376,7 @@ def bottlenecks(
             e.mean_s,
             e.frequency * e.mean_s,
             share(e.frequency * e.mean_s),
+            theirs(e.source, e.target),
         )
         for e in edges
     )
@@ -269,4 +386,5 @@ def bottlenecks(
         value_stream=value_stream,
         time_basis="measured" if has_start else "estimated",
         note="" if has_start else ESTIMATE_NOTE,
+        customer_side=side,
     )

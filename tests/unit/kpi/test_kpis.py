@@ -22,10 +22,13 @@ def test_one_row_over_everything():
     assert row["lead_time_mean_s"] == pytest.approx(112 / 3 * H)
     assert row["reopen_rate"] == pytest.approx(1 / 3)
     assert row["fcr_rate"] == pytest.approx(1 / 3)
-    # closed cases: a met, b breached, c breached (4 business hours to its final
-    # resolution > 3 h)
-    assert row["sla_breaches"] == 2
-    assert row["sla_cases"] == 3
+    # decided cases: a met, b breached, c breached (4 business hours to its final
+    # resolution > 3 h), and d, still open but already late (breached at the end of
+    # the data, as sla_report counts it); e and f are pending
+    assert row["sla_breaches"] == 3
+    assert row["sla_cases"] == 4
+    assert row["sla_attainment"] == pytest.approx(1 / 4)
+    assert sla_report(make_log(ROWS), demo_config()).attainment == pytest.approx(1 / 4)
     assert isinstance(row["cases"], int)
 
 
