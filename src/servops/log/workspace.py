@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from types import TracebackType
 
     from servops._typing import PathLike
+    from servops.io import ColumnMap
 
 __all__ = ["DEFAULT_WORKSPACE", "StoredLog", "Workspace", "open_log"]
 
@@ -150,13 +151,15 @@ class Workspace:
         name: str,
         *,
         replace: bool = False,
+        columns: ColumnMap | None = None,
         options: ReadOptions | None = None,
         stage: Callable[[str], None] | None = None,
     ) -> tuple[EventLog, ImportReport]:
         """Import a file or table as ``name``; all or nothing.
 
         ``options`` says how to read it (:class:`~servops.log.read.ReadOptions`,
-        including a case table to join).
+        including a case table to join); ``columns``, when given, overrides its column
+        map.
 
         Raises
         ------
@@ -176,6 +179,8 @@ class Workspace:
             )
             raise WorkspaceError(msg)
         opts = options or ReadOptions()
+        if columns is not None:
+            opts = dataclasses.replace(opts, columns=columns)
         raw = opts.open(self.con, source)
         table = f"log:{name}"
 
