@@ -315,7 +315,12 @@ def validate_cmd(
     ],
     json: JsonOpt = False,
 ) -> None:
-    """Simod's log distances of SIMLOG to LOG, beside LOG's own half-vs-half floor."""
+    """Is the twin fit? Distances of SIMLOG to LOG, figure ratios and a verdict.
+
+    Simod's log distances beside LOG's own half-vs-half floor; median/p90 cycle time
+    and weekly arrivals as twin / real ratios; a verdict (fit, questionable, unfit:
+    thresholds in docs/sim.md and in the JSON's verdict_rules).
+    """
     from servops.sim.validate import MEASURES, validate_twin
 
     with progress("comparing"):
@@ -335,6 +340,35 @@ def validate_cmd(
                 rows,
             )
         )
+        figs = data["figures"]
+
+        def show(name: str, v: float | None) -> str:
+            if v is None:
+                return "n/a"
+            return f"{v:.1f}" if name == "arrivals_per_week" else fmt_duration(v)
+
+        c.print(
+            simple_table(
+                "Twin / real (1 = the same)",
+                ["figure", "real", "twin", "ratio"],
+                [
+                    [
+                        n.replace("_", " "),
+                        show(n, f["real"]),
+                        show(n, f["twin"]),
+                        "n/a" if f["ratio"] is None else f"{f['ratio']:.2f}",
+                    ]
+                    for n, f in figs.items()
+                ],
+            )
+        )
+        style = {"fit": "green", "questionable": "yellow", "unfit": "bold red"}
+        c.print(
+            f"Verdict: [{style[data['verdict']]}]{data['verdict'].upper()}"
+            f"[/{style[data['verdict']]}]"
+        )
+        for reason in data["reasons"]:
+            c.print(f"  - {reason}")
 
     emit(data, as_json=json, render=render)
 

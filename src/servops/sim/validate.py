@@ -27,13 +27,29 @@ Beside each measure :func:`validate_twin` reports the same distance between the 
 halves of the real log (cases split by arrival; the second half is moved back by a
 whole number of weeks so that absolute measures compare like with like). No twin can
 be expected to beat that floor: it is the log's own variation.
+
+Distances alone can flatter a twin (a twin whose median cycle time is 2.4 times the
+real one was rated better than the log's halves), so :func:`validate_twin` also
+compares three figures directly, as ratios twin / real:
+
+``median_cycle_time`` and ``p90_cycle_time``
+    of case durations, as :func:`servops.mining.duration_summary` measures them (from
+    the case's arrival where the log records enablement);
+``arrivals_per_week``
+    cases arriving per week in the steady part of each log
+    (:func:`servops.sim.discover.steady_window`).
+
+and gives a **verdict** (:data:`VERDICT_RULES`): ``unfit`` when any ratio is beyond
+1.5 (or below 1 / 1.5); ``fit`` when every ratio is within 1.2 (1 / 1.2) and the 3-gram
+and cycle-time distances are at most twice the half-vs-half floor; ``questionable``
+otherwise. ``reasons`` says which rule decided, in words.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -44,12 +60,30 @@ if TYPE_CHECKING:
     from servops.log.eventlog import EventLog
 
 __all__ = [
+    "FIGURES",
     "MEASURES",
+    "VERDICT_RULES",
+    "FigureRatio",
     "LogDistances",
     "ValidationResult",
     "log_distances",
     "validate_twin",
 ]
+
+Verdict = Literal["fit", "questionable", "unfit"]
+
+#: Figures compared directly, twin against real (see the module docstring).
+FIGURES = ("median_cycle_time", "p90_cycle_time", "arrivals_per_week")
+
+#: The verdict's thresholds (also in the JSON of ``servops twin validate``).
+VERDICT_RULES: dict[str, float] = {
+    # unfit: some figure's ratio twin / real is above this or below its inverse
+    "unfit_ratio": 1.5,
+    # fit: every ratio within this (and its inverse) ...
+    "fit_ratio": 1.2,
+    # ... and ngram_3 and cycle_time_emd at most this times the half-vs-half floor
+    "fit_distance_ratio": 2.0,
+}
 
 MEASURES = (
     "ngram_3",
@@ -243,13 +277,79 @@ def _json(x: float) -> float | None:
 
 
 @dataclass(frozen=True, slots=True)
+class FigureRatio:
+    """One figure of the real log and of the twin (seconds, or cases per week)."""
+
+    name: str
+    real: float | None
+    twin: float | None
+
+    @property
+    def ratio(self) -> float | None:
+        """``twin / real``; ``None`` when either is not measurable (or real is 0)."""
+        if self.real is None or self.twin is None or not self.real > 0:
+            return None
+        return self.twin / self.real
+
+    def to_dict(self) -> dict[str, float | None]:
+        """JSON-ready form."""
+        return {"real": self.real, "twin": self.twin, "ratio": self.ratio}
+
+
+@dataclass(frozen=True, slots=True)
 class ValidationResult:
-    """A twin's distances to the real log, beside the real log's half-vs-half floor."""
+    """A twin against the real log: distances, floor, figure ratios and verdict.
+
+    The distances sit beside the real log's half-vs-half floor; ``figures`` are the
+    twin / real ratios of :data:`FIGURES`; ``verdict`` follows :data:`VERDICT_RULES`.
+    """
 
     twin: LogDistances
     floor: LogDistances
     real_cases: int
     simulated_cases: int
+    figures: tuple[FigureRatio, ...] = ()
+
+    @property
+    def verdict(self) -> Verdict:
+        """``fit``, ``questionable`` or ``unfit`` (rules: :data:`VERDICT_RULES`)."""
+        return self._judge()[0]
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """Why the verdict is what it is, in words."""
+        return self._judge()[1]
+
+    def _judge(self) -> tuple[Verdict, tuple[str, ...]]:
+        unfit = VERDICT_RULES["unfit_ratio"]
+        fit = VERDICT_RULES["fit_ratio"]
+        dist = VERDICT_RULES["fit_distance_ratio"]
+        bad: list[str] = []
+        loose: list[str] = []
+        for f in self.figures:
+            r = f.ratio
+            label = f.name.replace("_", " ")
+            if r is None:
+                loose.append(f"{label}: not measurable in both logs")
+            elif not 1 / unfit <= r <= unfit:
+                bad.append(f"{label} is {r:.2f}× the real log's (limit {unfit}×)")
+            elif not 1 / fit <= r <= fit:
+                loose.append(f"{label} is {r:.2f}× the real log's (fit within {fit}×)")
+        for m in ("ngram_3", "cycle_time_emd"):
+            r = self.ratio(m)
+            if not r <= dist:
+                loose.append(
+                    f"{m} is {r:.2f}× the log's half-vs-half distance "
+                    f"(fit within {dist}×)"
+                )
+        if bad:
+            return "unfit", tuple(bad + loose)
+        if loose:
+            return "questionable", tuple(loose)
+        return "fit", (
+            f"every figure within {fit}× the real log's and the distances within "
+            f"{dist}× its half-vs-half floor",
+        )
 
     def ratio(self, measure: str) -> float:
         """Twin distance divided by the floor (1 = as good as the log's own halves)."""
@@ -269,6 +369,10 @@ class ValidationResult:
         }
         out["real_cases"] = self.real_cases
         out["simulated_cases"] = self.simulated_cases
+        out["figures"] = {f.name: f.to_dict() for f in self.figures}
+        out["verdict"] = self.verdict
+        out["reasons"] = list(self.reasons)
+        out["verdict_rules"] = dict(VERDICT_RULES)
         return out
 
 
@@ -323,4 +427,28 @@ def validate_twin(real: EventLog, simulated: EventLog) -> ValidationResult:
         floor=LogDistances(**_all(h1, h2, base)),
         real_cases=len(np.unique(dr.case)),
         simulated_cases=len(np.unique(ds.case)),
+        figures=_figures(real, simulated, dr, ds),
+    )
+
+
+def _figures(
+    real: EventLog, simulated: EventLog, dr: _Data, ds: _Data
+) -> tuple[FigureRatio, ...]:
+    from servops.mining.timing import duration_summary
+    from servops.sim.discover import steady_window
+
+    r, t = duration_summary(real), duration_summary(simulated)
+
+    def weekly(d: _Data) -> float | None:
+        arrivals = _per_case(d)[0]
+        lo, hi = steady_window(arrivals)
+        if not hi > lo:
+            return None
+        n = int(np.count_nonzero((arrivals >= lo) & (arrivals <= hi)))
+        return n / ((hi - lo) / _WEEK)
+
+    return (
+        FigureRatio("median_cycle_time", r.median_s, t.median_s),
+        FigureRatio("p90_cycle_time", r.p90_s, t.p90_s),
+        FigureRatio("arrivals_per_week", weekly(dr), weekly(ds)),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -144,6 +145,18 @@ def test_report_section_on_demo(demo_log):
     assert sec.id == "twin"
     assert "Baseline" in sec.html
     assert "<table" in sec.html
+    # The discovered twin is checked against the log, and the verdict is shown.
+    assert "Twin check" in sec.html
+    assert re.search(r"Twin check: (FIT|QUESTIONABLE|UNFIT)", sec.html)
+    # Utilisation per pool, never above 100 %; instantaneous steps are not pools.
+    utils = [float(x) for x in re.findall(r"<td>([0-9.]+) %</td>", sec.html)]
+    assert utils
+    assert all(0 <= u <= 100 for u in utils)
+    assert "Ticket created team" not in sec.html
+    # The delay what-if, when offered, is not the baseline to the last digit.
+    row = re.search(r"Halve the waiting before[^<]*</td>(.*?)</tr>", sec.html)
+    if row:
+        assert "0 s – 0 s" not in row.group(1)
     zh = twin.build(ReportContext(log=demo_log, lang="zh"))
     assert zh is not None
     assert "基线" in zh.html

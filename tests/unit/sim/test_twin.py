@@ -238,3 +238,65 @@ def test_helpdesk_twin_arrivals_match_median_weekly_arrivals():
     # And the simulated log has that many arrivals a week.
     run = simulate(m, until=timedelta(weeks=20), seed=5, keep_log=False)
     assert run.kpis.arrived / 20 == pytest.approx(median, rel=0.15)
+
+
+# -- twin validate: figure ratios and a verdict --------------------------------------
+
+
+def _result(ratios, *, ngram=1.0, cycle=1.0):
+    from servops.sim.validate import FigureRatio, LogDistances, ValidationResult
+
+    floor = LogDistances(0.1, 10.0, 1.0, 1.0, 1.0)
+    twin = LogDistances(0.1 * ngram, 10.0 * cycle, 1.0, 1.0, 1.0)
+    figs = tuple(
+        FigureRatio(name, 100.0, None if r is None else 100.0 * r)
+        for name, r in zip(
+            ("median_cycle_time", "p90_cycle_time", "arrivals_per_week"),
+            ratios,
+            strict=True,
+        )
+    )
+    return ValidationResult(twin, floor, 10, 10, figs)
+
+
+def test_verdict_rules_hand_made():
+    assert _result((1.0, 1.1, 0.9)).verdict == "fit"
+    # A twin that beats the half-vs-half floor but is 2.4x slower is unfit.
+    r = _result((2.4, 1.0, 1.0), ngram=0.5, cycle=0.5)
+    assert r.verdict == "unfit"
+    assert r.reasons[0] == "median cycle time is 2.40× the real log's (limit 1.5×)"
+    assert _result((1.0, 1.0, 1 / 1.6)).verdict == "unfit"
+    assert _result((1.3, 1.0, 1.0)).verdict == "questionable"
+    assert _result((1.0, 1.0, 1.0), cycle=2.5).verdict == "questionable"
+    assert _result((None, 1.0, 1.0)).verdict == "questionable"
+    d = _result((2.4, 1.0, 1.0)).to_dict()
+    assert d["verdict"] == "unfit"
+    assert d["figures"]["median_cycle_time"]["ratio"] == pytest.approx(2.4)
+    assert d["verdict_rules"] == {
+        "unfit_ratio": 1.5,
+        "fit_ratio": 1.2,
+        "fit_distance_ratio": 2.0,
+    }
+
+
+def test_validate_calls_a_slow_twin_unfit(demo_log, demo_twin):
+    slow = so.sim.apply_scenario(
+        demo_twin, {"edits": [{"delay": {"activity": "*", "factor": 3}}]}
+    )
+    end = demo_log.fetchone('SELECT max("timestamp") FROM events')[0]
+    sim = simulate(slow, cases=demo_log.n_cases(), until=end, seed=1)
+    r = validate_twin(demo_log, sim.log)
+    figs = {f.name: f for f in r.figures}
+    assert figs["median_cycle_time"].ratio > 1.5
+    # The figures are mining's, on each log.
+    assert (
+        figs["median_cycle_time"].real == so.mining.duration_summary(demo_log).median_s
+    )
+    assert figs["arrivals_per_week"].ratio == pytest.approx(1.0, rel=0.1)
+    assert r.verdict == "unfit"
+    assert any("median cycle time" in x for x in r.reasons)
+
+
+def test_helpdesk_twin_is_fit():
+    r = _twin_check("helpdesk.xes.gz")
+    assert r.verdict == "fit", r.to_dict()

@@ -3,9 +3,13 @@
 With ``ctx.extras["sim_model"]`` (a model file, mapping or Model) that model is used;
 otherwise one is discovered from the report's log. A few simple scenarios are tried
 (one more person in the busiest pool, faster work on the slowest step, skipping the
-most repeated step), each replicated with common random numbers, and the ones that
-shorten cycle time most are shown with 95 % confidence intervals. Kept small so the
-section costs a few seconds.
+most repeated step, halving the waits before the most waited-for step), each
+replicated with common random numbers, and the ones that shorten cycle time most are
+shown with 95 % confidence intervals, beside each pool's utilisation (busy over present
+person-time, never above 100 %). A discovered twin is first checked against the log
+(:func:`servops.sim.validate_twin`: one run of as many cases as the log, until its end)
+and its verdict shown: an unfit twin's what-ifs are marked as not to be trusted. Kept
+small so the section costs a few seconds.
 """
 
 from __future__ import annotations
@@ -61,7 +65,8 @@ def _scenarios(model: Any, base: Any, t: Any) -> list[tuple[str, dict[str, Any]]
     waits = {a: w for a, w in waits.items() if w and math.isfinite(w)}
     if waits:
         act = max(waits, key=lambda a: waits[a])
-        if model.activities[act].delay is not None:
+        a_model = model.activities[act]
+        if a_model.delay is not None or a_model.delay_after:
             out.append(
                 (
                     t(f"Halve the waiting before {act}", f"{act} 前等待减半"),
@@ -118,6 +123,7 @@ def build(ctx: ReportContext) -> Section | None:
             model = discover_model(ctx.log, calendars=True)
             origin = t("discovered from this log", "从本日志发现")
         ctx.cache["sim_model"] = model
+        check = None if given is not None else _validate(ctx, model)
         kw: dict[str, Any] = {
             "replications": _REPLICATIONS,
             "cases": _CASES,
@@ -216,9 +222,78 @@ def build(ctx: ReportContext) -> Section | None:
         summary = t(
             "No scenario could be built for this model.", "此模型无法构建情景。"
         )
+    util = base.kpis_mean("utilization")
+    pools = ""
+    if util:
+        pools = (
+            f'<table class="data"><tr><th>{escape(t("Pool", "资源池"))}</th>'
+            f"<th>{escape(t('Utilisation (baseline)', '利用率（基线）'))}</th></tr>"
+            + "".join(
+                f"<tr><td>{escape(p)}</td><td>"
+                + ("n/a" if not math.isfinite(u) else f"{100 * u:.1f} %")
+                + "</td></tr>"
+                for p, u in sorted(util.items())
+            )
+            + "</table>"
+        )
+    fit = ""
+    if check is not None:
+        verdict = check.verdict
+        words = {
+            "fit": t("FIT", "合格"),
+            "questionable": t("QUESTIONABLE", "存疑"),
+            "unfit": t("UNFIT", "不合格"),
+        }[verdict]
+        advice = {
+            "fit": t(
+                "The twin reproduces the log: its what-ifs can be trusted within their "
+                "intervals.",
+                "孪生模型复现了日志：其情景结果在置信区间内可信。",
+            ),
+            "questionable": t(
+                "Read its what-ifs as directions, not amounts.",
+                "情景结果仅可作为方向参考，不宜作为数量依据。",
+            ),
+            "unfit": t(
+                "Its what-ifs are NOT to be trusted until the model is corrected "
+                "(servops twin discover LOG -o model.yaml, edit, then report with it).",
+                "在修正模型之前，情景结果不可信（servops twin discover LOG -o model.yaml，"
+                "修改后再用于报告）。",
+            ),
+        }[verdict]
+        ratios = "; ".join(
+            f"{f.name.replace('_', ' ')} ×{f.ratio:.2f}"
+            for f in check.figures
+            if f.ratio is not None
+        )
+        fit = (
+            f'<p class="note"><b>{escape(t("Twin check", "孪生检验"))}: {escape(words)}'
+            f"</b> ({escape(t('twin / log', '孪生 / 日志'))}: {escape(ratios)}). "
+            f"{escape(' '.join(check.reasons))} {escape(advice)}</p>"
+        )
+        if verdict == "unfit":
+            summary = t(
+                f"The twin discovered from this log is unfit ({check.reasons[0]}); "
+                f"its what-ifs are not to be trusted.",
+                f"从本日志发现的孪生模型不合格（{check.reasons[0]}），情景结果不可信。",
+            )
     return Section(
         id="twin",
         title=t("Digital twin: what if?", "数字孪生：情景模拟"),
-        html=f'{cards}{chart}{table}<p class="note">{escape(note)}</p>',
+        html=f'{fit}{cards}{chart}{table}{pools}<p class="note">{escape(note)}</p>',
         summary=escape(summary),
     )
+
+
+def _validate(ctx: ReportContext, model: Any) -> Any:  # noqa: ANN401
+    """The discovered twin against the log (None when it cannot be run)."""
+    from servops.sim.run import simulate
+    from servops.sim.validate import validate_twin
+
+    log = ctx.log
+    end = log.fetchone('SELECT max("timestamp") FROM events')[0]
+    try:
+        run = simulate(model, cases=log.n_cases(), until=end, seed=_SEED)
+        return validate_twin(log, run.log)
+    except ServopsError:
+        return None
