@@ -86,15 +86,25 @@ def reading_parameters() -> list[inspect.Parameter]:
     reading = "Reading"
     log_arg = typer.Argument(
         metavar="LOG",
-        help="A log file (CSV/TSV, XES, Excel, Parquet; gzip ok) or a stored log name.",
+        help="A log file (CSV/TSV, XES, Excel, Parquet; gzip ok), a stored log name, "
+        "or a live service's postgresql:// URL (or give --service).",
         show_default=False,
     )
     return [
         inspect.Parameter(
             "log_spec",
             inspect.Parameter.KEYWORD_ONLY,
-            annotation=Annotated[str, log_arg],
-            default=...,
+            annotation=Annotated[str | None, log_arg],
+            default=None,
+        ),
+        _option(
+            "service",
+            str | None,
+            "--service",
+            "Read the live work-order service's events instead of LOG: its database "
+            "URL (postgresql://…; `servops service url` prints the embedded one's).",
+            None,
+            reading,
         ),
         inspect.Parameter(
             "db",
@@ -337,6 +347,15 @@ def read_options(kwargs: dict[str, Any]) -> ReadOptions:
     )
 
 
+def log_source(reading: dict[str, Any]) -> str:
+    """The log to open: ``--service URL`` or LOG (exactly one of them)."""
+    spec, service = reading["log_spec"], reading.get("service")
+    if (spec is None) == (service is None):
+        msg = "give a LOG (file or stored name) or --service URL, not both or neither."
+        raise typer.BadParameter(msg)
+    return str(service if service is not None else spec)
+
+
 def log_command(func: F) -> F:
     """Give a command the LOG argument and the reading options; pass it ``log: EventLog``.
 
@@ -362,7 +381,7 @@ def log_command(func: F) -> F:
         filtering = {k: kwargs.pop(k) for k in _FILTERS}
         with progress("reading log"):
             log = open_log(
-                reading["log_spec"], db=reading["db"], options=read_options(reading)
+                log_source(reading), db=reading["db"], options=read_options(reading)
             )
         return func(apply_filters(log, filtering), **kwargs)
 
@@ -378,7 +397,9 @@ def with_reading_options(func: F) -> F:
     """
     sig = inspect.signature(func, eval_str=True)
     own = [p for n, p in sig.parameters.items() if n != "read_opts"]
-    shared = [p for p in reading_parameters() if p.name not in ("log_spec", "db")]
+    shared = [
+        p for p in reading_parameters() if p.name not in ("log_spec", "db", "service")
+    ]
     names = [p.name for p in shared]
 
     @functools.wraps(func)

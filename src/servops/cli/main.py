@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "servops.cli.report",  # report
     "servops.cli.demo",  # demo
     "servops.cli.triage",  # triage train, evaluate, suggest
+    "servops.cli.service",  # service start/stop/status/url/migrate/import, audit …
 )
 
 

@@ -160,7 +160,9 @@ def _lazy_log(func: Callable[..., Any]) -> Callable[..., Any]:
         def opener() -> EventLog:
             with progress("reading log"):
                 return open_log(
-                    reading["log_spec"], db=reading["db"], options=read_options(reading)
+                    reading["service"] or reading["log_spec"],
+                    db=reading["db"],
+                    options=read_options(reading),
                 )
 
         return func(reading["log_spec"], opener, **kwargs)
