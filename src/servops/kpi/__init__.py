@@ -5,7 +5,14 @@ from __future__ import annotations
 from servops.kpi.calendar import BusinessCalendar
 from servops.kpi.cases import case_metrics
 from servops.kpi.causes import RootCauses, root_causes
-from servops.kpi.config import FcrRule, KpiConfig, Pause, SlaPolicy, load_config
+from servops.kpi.config import (
+    FcrRule,
+    KpiConfig,
+    Pause,
+    SlaPolicy,
+    StateMode,
+    load_config,
+)
 from servops.kpi.kpis import compute_kpis
 from servops.kpi.sla import SlaReport, sla_report
 
@@ -17,6 +24,7 @@ __all__ = [
     "RootCauses",
     "SlaPolicy",
     "SlaReport",
+    "StateMode",
     "case_metrics",
     "compute_kpis",
     "load_config",

@@ -3,7 +3,8 @@
 Directly-follows graphs (:func:`discover_dfg`), variants (:func:`variants`), service
 versus waiting time (:func:`activity_times`, :func:`case_durations`), bottlenecks and
 the value stream (:func:`bottlenecks`), rework (:func:`rework`) and handovers of work
-(:func:`handovers`). Everything runs as SQL over the log's activity instances.
+(:func:`handovers`); status/audit-log exports in state mode (:func:`collapse_states`,
+:func:`state_times`). Everything runs as SQL over the log's activity instances.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from servops.mining.bottlenecks import (
     ActivityBottleneck,
     BottlenecksResult,
+    CustomerSide,
     TransitionBottleneck,
     ValueStream,
     bottlenecks,
@@ -18,6 +20,13 @@ from servops.mining.bottlenecks import (
 from servops.mining.dfg import Dfg, DfgEdge, DfgNode, discover_dfg
 from servops.mining.handover import Handover, HandoverResult, handovers
 from servops.mining.rework import ActivityRework, ReworkResult, rework
+from servops.mining.states import (
+    StateTime,
+    StateTimesResult,
+    collapse_states,
+    repeated_state_share,
+    state_times,
+)
 from servops.mining.timing import (
     ActivityTime,
     ActivityTimesResult,
@@ -34,6 +43,7 @@ __all__ = [
     "ActivityTime",
     "ActivityTimesResult",
     "BottlenecksResult",
+    "CustomerSide",
     "Dfg",
     "DfgEdge",
     "DfgNode",
@@ -41,6 +51,8 @@ __all__ = [
     "Handover",
     "HandoverResult",
     "ReworkResult",
+    "StateTime",
+    "StateTimesResult",
     "TransitionBottleneck",
     "ValueStream",
     "Variant",
@@ -48,9 +60,12 @@ __all__ = [
     "activity_times",
     "bottlenecks",
     "case_durations",
+    "collapse_states",
     "discover_dfg",
     "duration_summary",
     "handovers",
+    "repeated_state_share",
     "rework",
+    "state_times",
     "variants",
 ]

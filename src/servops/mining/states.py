@@ -261,8 +261,9 @@ def state_times(
     Examples
     --------
     >>> r = state_times(tiny_log)
-    >>> [(s.state, s.stays, s.timed) for s in r.states][:1]
-    [('Register', 5, 5)]
+    >>> reg = next(s for s in r.states if s.state == "Register")
+    >>> reg.stays, reg.timed, reg.role
+    (5, 5, 'team')
     """
     state = _state_expr(log, column, "state_times")
     roles = roles or {}
