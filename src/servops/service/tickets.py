@@ -8,6 +8,8 @@ Nothing here checks access: the API layer decides who may call what.
 
 from __future__ import annotations
 
+import json
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -357,6 +359,38 @@ class ImportResult:
 
 _KNOWN = {"channel", "priority", "category"}
 _IMPORTED = {"imported": True}
+_IMPORTED_JSON = json.dumps(_IMPORTED)
+_TICKET_COLS = (
+    "id",
+    "number",
+    "subject",
+    "text",
+    "channel",
+    "priority",
+    "category",
+    "state",
+    "attributes",
+    "created_at",
+    "updated_at",
+)
+_EVENT_COLS = (
+    "ticket_id",
+    "seq",
+    "occurred_at",
+    "activity",
+    "resource",
+    "actor_id",
+    "role",
+    "lifecycle",
+    "payload",
+    "prev_hash",
+    "hash",
+)
+
+
+def _present(value: object) -> bool:
+    """Whether an attribute value is there (not None, not a float NaN)."""
+    return value is not None and not (isinstance(value, float) and math.isnan(value))
 
 
 def import_log(
@@ -383,11 +417,11 @@ def import_log(
     """
     import time
 
-    from sqlalchemy import insert, text
+    import psycopg
+    from sqlalchemy import text
     from sqlalchemy.exc import IntegrityError
 
     from servops.service.db import make_engine
-    from servops.service.models import Event, Ticket
 
     machine = machine or default_state_machine()
     state_of = {s.activity: s.name for s in machine.states}
@@ -415,17 +449,38 @@ def import_log(
             pending_t: list[dict[str, Any]] = []
             pending_e: list[dict[str, Any]] = []
 
+            raw = con.connection.driver_connection
+            assert raw is not None
+
             def flush() -> None:
-                if pending_t:
-                    ids = con.execute(
-                        insert(Ticket).returning(Ticket.id, Ticket.number), pending_t
-                    ).all()
-                    by_number = {n: i for i, n in ids}
-                    for e in pending_e:
-                        e["ticket_id"] = by_number[e.pop("_number")]
-                    con.execute(insert(Event), pending_e)
-                    pending_t.clear()
-                    pending_e.clear()
+                if not pending_t:
+                    return
+                ids = con.execute(
+                    text(
+                        "SELECT nextval('tickets_id_seq') FROM generate_series(1, :n)"
+                    ),
+                    {"n": len(pending_t)},
+                ).scalars()
+                by_number: dict[str, int] = {}
+                with raw.cursor() as cur:
+                    with cur.copy(
+                        f"COPY tickets ({', '.join(_TICKET_COLS)}) FROM STDIN"
+                    ) as cp:
+                        for tid, t in zip(ids, pending_t, strict=True):
+                            by_number[t["number"]] = int(tid)
+                            t["id"] = int(tid)
+                            t["attributes"] = json.dumps(
+                                t["attributes"], ensure_ascii=False
+                            )
+                            cp.write_row([t[c] for c in _TICKET_COLS])
+                    with cur.copy(
+                        f"COPY events ({', '.join(_EVENT_COLS)}) FROM STDIN"
+                    ) as cp:
+                        for e in pending_e:
+                            e["ticket_id"] = by_number[e["_number"]]
+                            cp.write_row([e[c] for c in _EVENT_COLS])
+                pending_t.clear()
+                pending_e.clear()
 
             def close_case() -> None:
                 nonlocal n_tickets
@@ -453,7 +508,7 @@ def import_log(
                         extra = {
                             a: row[a]
                             for a in attrs
-                            if row.get(a) is not None and a not in _KNOWN
+                            if a not in _KNOWN and _present(row.get(a))
                         }
                         tick = {
                             "number": case,
@@ -493,7 +548,7 @@ def import_log(
                                 "actor_id": None,
                                 "role": "system",
                                 "lifecycle": lc,
-                                "payload": _IMPORTED,
+                                "payload": _IMPORTED_JSON,
                                 "prev_hash": prev,
                                 "hash": h,
                             }
@@ -502,8 +557,11 @@ def import_log(
                         n_events += 1
             close_case()
             flush()
-    except IntegrityError as exc:
-        msg = f"importing {log.label}: a case id is already a ticket number in the service ({exc.orig}); nothing was imported."
+    except (IntegrityError, psycopg.errors.UniqueViolation) as exc:
+        msg = (
+            f"importing {log.label}: a case id is already a ticket number in the "
+            f"service ({str(exc).splitlines()[0]}); nothing was imported."
+        )
         raise ConflictError(msg) from exc
     finally:
         engine.dispose()
