@@ -24,19 +24,6 @@ from servops.errors import (
     UnstableSystemError,
     WorkspaceError,
 )
-from servops.io import ColumnMap
-from servops.log import (
-    EventLog,
-    ImportReport,
-    LogInfo,
-    Workspace,
-    open_log,
-    read_csv,
-    read_excel,
-    read_log,
-    read_parquet,
-    read_xes,
-)
 
 __version__ = "0.1.0"
 
@@ -55,6 +42,19 @@ if (
     from servops import sim as sim
     from servops import spc as spc
     from servops import staffing as staffing
+    from servops.io import ColumnMap
+    from servops.log import (
+        EventLog,
+        ImportReport,
+        LogInfo,
+        Workspace,
+        open_log,
+        read_csv,
+        read_excel,
+        read_log,
+        read_parquet,
+        read_xes,
+    )
 
 # Analysis subpackages load on first use (``so.mining``), keeping ``import servops`` light.
 _SUBPACKAGES = frozenset(
@@ -75,11 +75,37 @@ _SUBPACKAGES = frozenset(
 )
 
 
-def __getattr__(name: str) -> object:
-    if name in _SUBPACKAGES:
-        import importlib
+# The log API loads on first use too: ``import servops`` (and so the ``servops`` command,
+# whose ``--help`` must start fast) does not pay for numpy, pyarrow and duckdb.
+_LAZY = {
+    "ColumnMap": "servops.io",
+    **dict.fromkeys(
+        (
+            "EventLog",
+            "ImportReport",
+            "LogInfo",
+            "Workspace",
+            "open_log",
+            "read_csv",
+            "read_excel",
+            "read_log",
+            "read_parquet",
+            "read_xes",
+        ),
+        "servops.log",
+    ),
+}
 
+
+def __getattr__(name: str) -> object:
+    import importlib
+
+    if name in _SUBPACKAGES:
         return importlib.import_module(f"servops.{name}")
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
     msg = f"module 'servops' has no attribute {name!r}"
     raise AttributeError(msg)
 
