@@ -102,7 +102,9 @@ def analyze_feedback(
         )
         score = (nps(raw) if kind == "nps" else csat(raw)).to_dict()
         if "submitted_at" in cols:
-            trend = score_trend(feedback, kind=kind)
+            # the log's zone, so feedback periods are the KPI periods
+            zone = log.meta.timezone if log is not None else None
+            trend = score_trend(feedback, kind=kind, timezone=zone)
     langs: dict[str, int] = {}
     sent: dict[str, int] = {}
     kw = th = pareto = None

@@ -339,8 +339,14 @@ def score_trend(
     kind: ScoreKind | None = None,
     freq: Literal["day", "week", "month", "quarter"] = "month",
     confidence: float = 0.95,
+    timezone: str | None = None,
 ) -> pa.Table:
     """NPS/CSAT/CES per period: columns ``period, n, value, ci_low, ci_high``.
+
+    Periods come from :mod:`servops.log.periods`, cut on the wall clock of
+    ``timezone`` (give the log's or the KPI config's zone so that feedback weeks are the
+    KPI weeks; default UTC). Naive timestamps are read as UTC; a date column is taken
+    as the local day itself. ``period`` is the period's first day.
 
     Examples
     --------
@@ -365,15 +371,29 @@ def score_trend(
     check_choice(freq, "freq", "score_trend", ("day", "week", "month", "quarter"))
     k = kind or detect_scale(table.column(score).to_pylist())
     z = _z(confidence)
+    import pyarrow as pa
+
+    from servops.log.engine import epoch_s
+    from servops.log.periods import bucket_sql, key_dates
+
+    dtype = table.schema.field(date).type
+    zone = "UTC" if pa.types.is_date(dtype) else (timezone or "UTC")
     con = duckdb.connect()
     try:
         con.execute("SET TimeZone = 'UTC'")
         con.register("fb", table)
+        stamp = f'CAST("{date}" AS TIMESTAMPTZ)'
+        lo, hi = con.execute(f"SELECT min({stamp}), max({stamp}) FROM fb").fetchall()[0]
+        years = (
+            (lo.year, hi.year) if lo is not None and hi is not None else (1970, 1970)
+        )
+        key = bucket_sql("__e", freq, zone, *years)
         sql = (
-            f"SELECT CAST(date_trunc('{freq}', \"{date}\") AS DATE) AS period, "
-            f"{_metric_sql(k, chr(34) + score + chr(34), z)} FROM fb "
+            f"SELECT {key} AS period, {_metric_sql(k, chr(34) + score + chr(34), z)} "
+            f"FROM (SELECT *, {epoch_s(stamp)} AS __e FROM fb) "
             f'WHERE "{score}" IS NOT NULL AND "{date}" IS NOT NULL GROUP BY 1 ORDER BY 1'
         )
-        return con.sql(sql).to_arrow_table()
+        out = con.sql(sql).to_arrow_table()
     finally:
         con.close()
+    return out.set_column(0, "period", key_dates(out.column(0), freq))
