@@ -35,6 +35,20 @@ def _pct(v: float | None) -> str:
     return "–" if v is None else f"{100 * v:.1f}%"
 
 
+def _rate(row: dict[str, Any], key: str, unmeasurable: dict[str, str]) -> str:
+    """A rate, or ``n/a`` when the KPI config cannot measure it."""
+    return "n/a" if key in unmeasurable else _pct(row[key])
+
+
+def _time(ctx: ReportContext, seconds: float | None, *, business: bool) -> str:
+    """Business time in business hours; clock time as a duration."""
+    if business and seconds is not None:
+        return ctx.t(
+            f"{seconds / 3600:.1f} business h", f"{seconds / 3600:.1f} 工作小时"
+        )
+    return format_duration(seconds)
+
+
 def _trend(ctx: ReportContext, rows: list[dict[str, Any]], key: str, unit: str) -> str:
     """``▲ 12% vs previous week`` from the last two periods that have a value."""
     vals = [r[key] for r in rows if r.get(key) is not None]
@@ -96,6 +110,7 @@ def build(ctx: ReportContext) -> Section | None:
     unit_zh = {"day": "日", "week": "周", "month": "月"}[by]
     unit = t(unit_en, unit_zh)
     total = compute_kpis(ctx.log, cfg, by=None, cases=cases).to_pylist()[0]
+    unmeasurable = cfg.unmeasurable()
     rows = compute_kpis(ctx.log, cfg, by=by, cases=cases).to_pylist()
     # periods cut by the log's start or end (censored) are not comparable with whole
     # ones: the trends compare the last two whole periods
@@ -126,13 +141,17 @@ def build(ctx: ReportContext) -> Section | None:
         ),
         (
             t("Reopen rate", "重开率"),
-            _pct(total["reopen_rate"]),
-            _trend(ctx, full, "reopen_rate", unit),
+            _rate(total, "reopen_rate", unmeasurable),
+            _trend(ctx, full, "reopen_rate", unit)
+            if "reopen_rate" not in unmeasurable
+            else t("not measurable: ", "无法测量：") + unmeasurable["reopen_rate"],
         ),
         (
             t("First-contact resolution", "首次解决率"),
-            _pct(total["fcr_rate"]),
-            _trend(ctx, full, "fcr_rate", unit),
+            _rate(total, "fcr_rate", unmeasurable),
+            _trend(ctx, full, "fcr_rate", unit)
+            if "fcr_rate" not in unmeasurable
+            else t("not measurable: ", "无法测量：") + unmeasurable["fcr_rate"],
         ),
     ]
     cards = kpi_cards([(a, b) for a, b, _ in items], notes=[c for _, _, c in items])
@@ -206,18 +225,37 @@ def build(ctx: ReportContext) -> Section | None:
                     t("attainment", "达成率"),
                 ],
                 [
+                    *(
+                        [
+                            p["policy"],
+                            p["calendar"],
+                            _time(
+                                ctx,
+                                p["first_response_target_s"],
+                                business=p["business"],
+                            ),
+                            _time(
+                                ctx, p["resolution_target_s"], business=p["business"]
+                            ),
+                            f"{p['cases']:,}",
+                            f"{p['met']:,}",
+                            f"{p['breached']:,}",
+                            f"{p['pending']:,}",
+                            _pct(p["attainment"]),
+                        ]
+                        for p in rep.policies
+                    ),
                     [
-                        p["policy"],
-                        p["calendar"],
-                        format_duration(p["first_response_target_s"]),
-                        format_duration(p["resolution_target_s"]),
-                        f"{p['cases']:,}",
-                        f"{p['met']:,}",
-                        f"{p['breached']:,}",
-                        f"{p['pending']:,}",
-                        _pct(p["attainment"]),
-                    ]
-                    for p in rep.policies
+                        t("total", "合计"),
+                        "",
+                        "",
+                        "",
+                        f"{rep.total['cases']:,}",
+                        f"{rep.total['met']:,}",
+                        f"{rep.total['breached']:,}",
+                        f"{rep.total['pending']:,}",
+                        _pct(rep.attainment),
+                    ],
                 ],
                 {4, 5, 6, 7, 8},
             )
@@ -225,7 +263,7 @@ def build(ctx: ReportContext) -> Section | None:
         worst = rep.breaches.slice(0, 10).to_pylist()
         if worst:
             parts.append(
-                f"<details><summary>{t('Latest breaches', '超时最多的违约')} "
+                f"<details><summary>{t('Breaches, most late first', '超时最多的违约')} "
                 f"({rep.breaches.num_rows:,})</summary>"
                 + _table(
                     [
@@ -240,7 +278,7 @@ def build(ctx: ReportContext) -> Section | None:
                             str(b["case_id"]),
                             str(b["policy"]),
                             str(b["metric"]),
-                            format_duration(b["late_s"]),
+                            _time(ctx, b["late_s"], business=b["business"]),
                             t("yes", "是") if b["open"] else "",
                         ]
                         for b in worst

@@ -17,6 +17,7 @@ from servops.report.process_map import map_fragment, process_map_data
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from servops.mining import CustomerSide
     from servops.report.builder import ReportContext, Section
 
 __all__ = ["build"]
@@ -47,6 +48,15 @@ def _table(
     return f'<table class="data"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
+def _customer_side(ctx: ReportContext) -> CustomerSide:
+    """Customer-side waits from the report's KPI config (given or guessed)."""
+    from servops.kpi import KpiConfig, load_config
+
+    given = ctx.extras.get("kpi_config")
+    cfg = given if isinstance(given, KpiConfig) else load_config(given, ctx.log)
+    return cfg.customer_side()
+
+
 def build(ctx: ReportContext) -> Section | None:
     """Process map, variants, time profile, bottlenecks, rework and handovers."""
     from servops.report.builder import Section
@@ -58,7 +68,10 @@ def build(ctx: ReportContext) -> Section | None:
     data = process_map_data(log)
     var = variants(log)
     times = activity_times(log)
-    bn = bottlenecks(log, top=8)
+    side = _customer_side(ctx)
+    bn = bottlenecks(log, top=8, customer_side=side)
+    # every activity, for the chart of waiting split into the team's and the customer's
+    waits = bottlenecks(log, top=12, customer_side=side).activities
     rw = rework(log)
     ho = handovers(log)
     estimated = times.time_basis == "estimated"
@@ -76,13 +89,25 @@ def build(ctx: ReportContext) -> Section | None:
                 format_duration(times.case_duration.median_s),
             ),
             (t("Process cycle efficiency", "流程周期效率"), _pct(vs.pce)),
+            (
+                t("PCE without customer-side time", "不含客户侧时间的流程周期效率"),
+                _pct(vs.pce_without_customer),
+            ),
             (t("Cases with rework", "有返工的案例"), _pct(rw.share_with_rework)),
             (
                 t("Handovers per case", "每案例交接次数"),
                 f"{ho.mean_handovers_per_case:.1f}",
             ),
         ],
-        notes=["", "", "", t("estimated", "估算") if estimated else "", "", ""],
+        notes=[
+            "",
+            "",
+            "",
+            t("estimated", "估算") if estimated else "",
+            t("estimated", "估算") if estimated else "",
+            "",
+            "",
+        ],
     )
     warn = ""
     if estimated:
@@ -133,7 +158,7 @@ def build(ctx: ReportContext) -> Section | None:
         [True, True, True, True, True, False],
     )
 
-    top_wait = [a for a in times.activities if a.waiting_total_s][:12]
+    top_wait = [a for a in waits if a.waiting_total_s]
     basis = t(" (estimated)", "（估算）") if estimated else ""
     time_html = (
         f"<h3>{escape(t('Where the time goes', '时间花在哪里'))}{escape(basis)}</h3>"
@@ -145,20 +170,31 @@ def build(ctx: ReportContext) -> Section | None:
                     format_duration(vs.processing_time_mean_s),
                 ),
                 (
-                    t("Mean waiting time", "平均等待时间"),
-                    format_duration(vs.waiting_time_mean_s),
+                    t("Mean waiting time: the team's", "平均等待时间：团队"),
+                    format_duration(vs.team_waiting_time_mean_s),
+                ),
+                (
+                    t("Mean customer-side time", "平均客户侧时间"),
+                    format_duration(vs.customer_time_mean_s),
                 ),
             ]
         )
         + bar_chart(
-            [a.activity for a in top_wait],
-            [(a.waiting_total_s or 0.0) / 3600 for a in top_wait],
+            [
+                a.activity
+                + (t(" (customer side)", "（客户侧）") if a.customer_side else "")
+                for a in top_wait
+            ],
+            [a.waiting_total_s / 3600 for a in top_wait],
             title=t(
-                "Total waiting before each activity (hours)",
-                "各活动前的总等待时间（小时）",
+                "Total waiting before each activity (hours); the team's first, "
+                "customer-side waits (pauses, the resolved-to-closed window) marked",
+                "各活动前的总等待时间（小时）：团队等待在前，客户侧等待"
+                "（暂停、解决到关闭的窗口）已标出",
             ),
             y_label=t("hours", "小时"),
             horizontal=True,
+            highlight=[a.customer_side for a in top_wait],
         )
         + _table(
             [
@@ -194,6 +230,7 @@ def build(ctx: ReportContext) -> Section | None:
                 t("frequency", "频次"),
                 t("mean", "平均"),
                 t("share of lead time", "占总周期"),
+                t("whose time", "谁的时间"),
             ],
             [
                 [
@@ -202,10 +239,11 @@ def build(ctx: ReportContext) -> Section | None:
                     f"{x.frequency:,}",
                     format_duration(x.mean_s),
                     _pct(x.share_of_lead_time),
+                    t("customer", "客户") if x.customer_side else t("team", "团队"),
                 ]
                 for x in bn.transitions
             ],
-            [False, False, True, True, True],
+            [False, False, True, True, True, False],
         )
     )
 
