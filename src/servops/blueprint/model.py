@@ -27,9 +27,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal, cast
 
-import yaml
-
 from servops._durations import DURATION_UNITS, parse_duration
+from servops._yaml import KeyPath, YamlDoc, parse_yaml
 from servops.errors import ConfigError
 
 __all__ = [
@@ -80,61 +79,7 @@ _PSEUDO = ("start", "end")
 # --------------------------------------------------------------------------------------
 # YAML with line numbers
 # --------------------------------------------------------------------------------------
-Path_ = tuple[str | int, ...]
-
-
-class _Source:
-    """The parsed YAML and the line of every key path, for error messages."""
-
-    def __init__(self, data: object, lines: dict[Path_, int], name: str) -> None:
-        self.data = data
-        self.lines = lines
-        self.name = name
-
-    def where(self, path: Path_) -> str:
-        key = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in path)
-        key = key.replace(".[", "[")
-        p = path
-        while p and p not in self.lines:
-            p = p[:-1]
-        line = self.lines.get(p)
-        loc = f" ({self.name}, line {line})" if line is not None else f" ({self.name})"
-        return f"{key or '(top level)'}{loc}"
-
-
-def _node_lines(node: yaml.Node, path: Path_, out: dict[Path_, int]) -> None:
-    out.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            key = k.value if isinstance(k, yaml.ScalarNode) else str(k)
-            out[(*path, key)] = k.start_mark.line + 1
-            _node_lines(v, (*path, key), out)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, v in enumerate(node.value):
-            _node_lines(v, (*path, i), out)
-
-
-def _read_yaml(text: str, name: str) -> _Source:
-    try:
-        loader = yaml.SafeLoader(text)
-        try:
-            node = loader.get_single_node()
-            data = loader.construct_document(node) if node is not None else None
-        finally:
-            loader.dispose()
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f", line {mark.line + 1}" if mark is not None else ""
-        msg = (
-            f"blueprint {name}{line}: not valid YAML: "
-            f"{getattr(exc, 'problem', None) or exc}. Hint: check indentation and "
-            f"quote values that contain ':' or '#'."
-        )
-        raise ConfigError(msg) from exc
-    lines: dict[Path_, int] = {}
-    if node is not None:
-        _node_lines(node, (), lines)
-    return _Source(data, lines, name)
+Path_ = KeyPath
 
 
 # --------------------------------------------------------------------------------------
@@ -830,9 +775,9 @@ def parse_blueprint(
     See :func:`load_blueprint`; the schema is documented in ``docs/blueprint.md``.
     """
     if isinstance(spec, str):
-        src = _read_yaml(spec, source)
+        src = parse_yaml(spec, source, what="blueprint")
     else:
-        src = _Source(spec, {}, source)
+        src = YamlDoc(spec, {}, source)
     data = src.data
     if not isinstance(data, Mapping):
         msg = (
@@ -926,7 +871,7 @@ def _slug(name: str, i: int) -> str:
 
 
 def _unknown_keys(
-    src: _Source, d: Mapping[str, Any], allowed: set[str], path: Path_
+    src: YamlDoc, d: Mapping[str, Any], allowed: set[str], path: Path_
 ) -> None:
     for k in d:
         if k not in allowed:
@@ -938,7 +883,7 @@ def _unknown_keys(
 
 
 def _text(
-    src: _Source, d: Mapping[str, Any], key: str, path: Path_, *, required: bool = False
+    src: YamlDoc, d: Mapping[str, Any], key: str, path: Path_, *, required: bool = False
 ) -> str:
     v = d.get(key)
     if v is None:
@@ -952,7 +897,7 @@ def _text(
     return str(v)
 
 
-def _flag(src: _Source, d: Mapping[str, Any], key: str, path: Path_) -> bool:
+def _flag(src: YamlDoc, d: Mapping[str, Any], key: str, path: Path_) -> bool:
     v = d.get(key, False)
     if not isinstance(v, bool):
         msg = f"{src.where((*path, key))}: {key!r} must be true or false; got {v!r}."
@@ -960,7 +905,7 @@ def _flag(src: _Source, d: Mapping[str, Any], key: str, path: Path_) -> bool:
     return v
 
 
-def _parse_lanes(src: _Source, raw: object) -> tuple[LaneSpec, ...]:
+def _parse_lanes(src: YamlDoc, raw: object) -> tuple[LaneSpec, ...]:
     labels = dict(_LANE_LABELS)
     if raw is not None:
         if not isinstance(raw, Mapping):
@@ -994,14 +939,14 @@ def _parse_lanes(src: _Source, raw: object) -> tuple[LaneSpec, ...]:
     return tuple(LaneSpec(cast("LaneId", k), en, zh) for k, (en, zh) in labels.items())
 
 
-def _duration(src: _Source, v: object, path: Path_) -> timedelta:
+def _duration(src: YamlDoc, v: object, path: Path_) -> timedelta:
     # blueprints predate the shared syntax: a bare number is minutes there
     return parse_duration(
         v, src.where(path), error=ConfigError, bare_unit="min", positive=True
     )
 
 
-def _parse_step(src: _Source, raw: object, i: int, ids: list[str]) -> Step:
+def _parse_step(src: YamlDoc, raw: object, i: int, ids: list[str]) -> Step:
     path: Path_ = ("steps", i)
     if not isinstance(raw, Mapping):
         msg = f"{src.where(path)}: a step must be a mapping with 'id', 'name' and 'lane'; got {raw!r}."
@@ -1073,7 +1018,7 @@ def _parse_step(src: _Source, raw: object, i: int, ids: list[str]) -> Step:
 
 
 def _parse_standard_value(
-    src: _Source, std: object, path: Path_, ids: list[str]
+    src: YamlDoc, std: object, path: Path_, ids: list[str]
 ) -> ServiceStandard:
     if isinstance(std, str):
         return parse_standard(std, steps=ids, where=src.where(path))
@@ -1120,7 +1065,7 @@ def _parse_standard_value(
 _ARROW = re.compile(r"\s*->\s*|\s*→\s*")
 
 
-def _parse_flow(src: _Source, raw: object, ids: list[str]) -> tuple[FlowLink, ...]:
+def _parse_flow(src: YamlDoc, raw: object, ids: list[str]) -> tuple[FlowLink, ...]:
     if raw is None:
         chain = ["start", *ids, "end"]
         return tuple(FlowLink((a,), (b,)) for a, b in itertools.pairwise(chain))
@@ -1197,7 +1142,7 @@ def _parse_flow(src: _Source, raw: object, ids: list[str]) -> tuple[FlowLink, ..
 
 
 def _complete_flow(
-    src: _Source, links: list[FlowLink], ids: list[str]
+    src: YamlDoc, links: list[FlowLink], ids: list[str]
 ) -> tuple[FlowLink, ...]:
     """Add ``start ->`` and ``-> end`` where the flow leaves them implicit."""
     has_in = {t for link in links for t in link.targets}
@@ -1218,7 +1163,7 @@ def _complete_flow(
     return tuple(links)
 
 
-def _check_and_ports(src: _Source, bp: Blueprint) -> None:
+def _check_and_ports(src: YamlDoc, bp: Blueprint) -> None:
     """A parallel split/join owns all of its step's outgoing/incoming flow."""
     for link in bp.flow:
         if link.split == "and":

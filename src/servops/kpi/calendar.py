@@ -327,6 +327,43 @@ class BusinessCalendar:
         cum = self.cumulative(both, span=span)
         return cum[aa.size :] - cum[: aa.size]
 
+    def instant_after(self, start: float, seconds: float) -> float:
+        """The first instant by which ``seconds`` business seconds have passed since ``start``.
+
+        The inverse of :meth:`business_seconds`: ``business_seconds([start], [t]) ==
+        seconds`` for the returned ``t`` (UTC epoch seconds). ``start`` itself for
+        ``seconds <= 0``; ``inf`` when the calendar never opens again (no opening hours,
+        or holidays for the next 50 years).
+
+        Examples
+        --------
+        >>> cal = BusinessCalendar.from_spec(
+        ...     {"timezone": "UTC", "hours": {"mon-fri": "09:00-17:00"}}
+        ... )
+        >>> fri_16h = datetime(2024, 1, 5, 16, tzinfo=UTC).timestamp()
+        >>> datetime.fromtimestamp(cal.instant_after(fri_16h, 2 * 3600), UTC)
+        datetime.datetime(2024, 1, 8, 10, 0, tzinfo=datetime.timezone.utc)
+        """
+        if seconds <= 0:
+            return start
+        if self.is_always_open:
+            return start + seconds
+        weekly = self.weekly_seconds
+        if weekly == 0:
+            return float("inf")
+        # Enough weeks for the target plus slack; doubled while holidays eat into it.
+        span = (seconds / weekly + 2.0) * 7 * _DAY_S
+        while span < 50 * 366 * _DAY_S:
+            ws, we = self.windows(start, start + span)
+            open_from = np.maximum(ws, start)
+            dur = np.clip(we - open_from, 0.0, None)
+            cum = np.cumsum(dur)
+            i = int(np.searchsorted(cum, seconds, side="left"))
+            if i < cum.size:
+                return float(open_from[i] + seconds - (cum[i] - dur[i]))
+            span *= 2
+        return float("inf")
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (the YAML form, hours as ``HH:MM-HH:MM``)."""
 

@@ -36,12 +36,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from servops._durations import parse_duration
+from servops._yaml import load_yaml
 from servops.errors import ConfigError
 from servops.kpi.calendar import ALWAYS, BusinessCalendar, parse_zone
 from servops.log.engine import quote as _quote
@@ -703,18 +701,12 @@ def load_config(
         if handover_by is not None:
             cfg = replace(cfg, handover_by=handover_by).validate_against(log)
         return cfg
-    p = Path(path)
-    if not p.is_file():
-        msg = f"KPI config {str(p)!r} does not exist (or is not a file)."
-        raise ConfigError(msg)
+    doc = load_yaml(path, what="KPI config")
+    data = {} if doc.data is None else doc.data
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        msg = f"{p}: not valid YAML: {exc}"
-        raise ConfigError(msg) from exc
-    if data is None:
-        data = {}
-    cfg = config_from_dict(data, source=str(p))
+        cfg = config_from_dict(data, source=doc.name)
+    except ConfigError as exc:
+        raise doc.locate(exc) from exc.__cause__
     if states is not None:
         # the option names the column; the file may still give the reopen pairs
         pairs = states.reopen or (cfg.states.reopen if cfg.states else ())

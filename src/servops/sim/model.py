@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 
+from servops._yaml import load_yaml
 from servops.errors import ConfigError
 from servops.sim.calendars import DAYS, Calendar
 from servops.sim.distributions import Distribution
@@ -264,16 +265,11 @@ def load_model(source: PathLike | Mapping[str, Any] | Model) -> Model:
         return source
     if isinstance(source, Mapping):
         return Model.from_dict(source)
-    path = Path(source)
-    if not path.exists():
-        msg = f"{path}: no such model file."
-        raise ConfigError(msg)
+    doc = load_yaml(source, what="model")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        msg = f"{path}: not valid YAML: {exc}"
-        raise ConfigError(msg) from exc
-    return Model.from_dict(data, source=str(path))
+        return Model.from_dict(doc.data, source=doc.name)
+    except ConfigError as exc:
+        raise doc.locate(exc) from exc.__cause__
 
 
 def save_model(model: Model, path: PathLike) -> Path:

@@ -23,11 +23,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
+from servops._yaml import load_yaml
 from servops.errors import ConfigError
 from servops.sim.calendars import Calendar
 from servops.sim.distributions import Distribution
@@ -88,20 +86,16 @@ duration, delay, remove, automate, routing, arrivals, priority.
     """
     if isinstance(source, Scenario):
         return source
-    where = "scenario"
-    if not isinstance(source, Mapping):
-        path = Path(source)
-        where = str(path)
-        if not path.exists():
-            msg = f"{path}: no such scenario file."
-            raise ConfigError(msg)
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            msg = f"{path}: not valid YAML: {exc}"
-            raise ConfigError(msg) from exc
-    else:
-        data = source
+    if isinstance(source, Mapping):
+        return _scenario_from(source, "scenario")
+    doc = load_yaml(source, what="scenario")
+    try:
+        return _scenario_from(doc.data, doc.name)
+    except ConfigError as exc:
+        raise doc.locate(exc) from exc.__cause__
+
+
+def _scenario_from(data: Any, where: str) -> Scenario:  # noqa: ANN401 - parsed YAML
     if not isinstance(data, Mapping) or "edits" not in data:
         msg = f"{where}: a scenario is a mapping with 'edits' (a list); got {data!r}."
         raise ConfigError(msg)

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from servops._durations import parse_duration
+from servops._yaml import load_yaml
 from servops.errors import ConfigError, InvalidParameterError
 
 if TYPE_CHECKING:
@@ -171,24 +172,26 @@ def read_shift_templates(path: PathLike) -> list[ShiftTemplate]:
     ... ]
     [('early', 7, 8.0, 8.0), ('evening', 2, 4.0, 5.0)]
     """
-    from pathlib import Path
-
-    import yaml
-
-    p = Path(path)
+    doc = load_yaml(path, what="shift templates")
     try:
-        doc = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        msg = f"{str(p)!r}: cannot read shift templates: {exc}"
-        raise ConfigError(msg) from exc
+        return _shift_templates(doc.data)
+    except ConfigError as exc:
+        raise doc.locate(exc) from exc.__cause__
+
+
+def _shift_templates(doc: object) -> list[ShiftTemplate]:
+    top = "shifts" if isinstance(doc, dict) else ""
     items = doc.get("shifts") if isinstance(doc, dict) else doc
     if not isinstance(items, list) or not items:
-        msg = f"{str(p)!r}: expected a list of shifts under 'shifts:'; got {type(items).__name__}."
+        msg = (
+            f"{top or '(top level)'}: expected a list of shifts under 'shifts:'; got "
+            f"{type(items).__name__}."
+        )
         raise ConfigError(msg)
     out = []
     known = {"name", "length", "starts", "days", "breaks", "cost", "max_shifts"}
     for i, item in enumerate(items):
-        where = f"{p.name}: shift #{i + 1}"
+        where = f"{top}[{i}]"
         if not isinstance(item, dict):
             msg = f"{where}: must be a mapping with name, length, starts."
             raise ConfigError(msg)
@@ -202,24 +205,29 @@ def read_shift_templates(path: PathLike) -> list[ShiftTemplate]:
             if key not in item:
                 msg = f"{where}: missing {key!r}."
                 raise ConfigError(msg)
-        where = f"{p.name}: shift {item.get('name', i + 1)!r}"
+        where = f"{top}[{i}] ({item.get('name', i + 1)})"
         days_in = item.get("days", list(_DAYS))
         try:
             days = tuple(_DAYS.index(str(d).lower()[:3]) for d in days_in)
         except ValueError:
-            msg = f"{where}: days must be among {list(_DAYS)}; got {days_in!r}."
+            msg = f"{where}.days: must be among {list(_DAYS)}; got {days_in!r}."
             raise ConfigError(msg) from None
         breaks = []
-        for b in item.get("breaks", []) or []:
+        for j, b in enumerate(item.get("breaks", []) or []):
+            at = f"{where}.breaks[{j}]"
             if not isinstance(b, dict) or "length" not in b:
-                msg = f"{where}: a break needs length, earliest, latest; got {b!r}."
+                msg = f"{at}: a break needs length, earliest, latest; got {b!r}."
                 raise ConfigError(msg)
-            earliest = parse_duration(b.get("earliest", "0m"), where, error=ConfigError)
+            earliest = parse_duration(
+                b.get("earliest", "0m"), f"{at}.earliest", error=ConfigError
+            )
             breaks.append(
                 Break(
-                    parse_duration(b["length"], where, error=ConfigError),
+                    parse_duration(b["length"], f"{at}.length", error=ConfigError),
                     earliest,
-                    parse_duration(b.get("latest", earliest), where, error=ConfigError),
+                    parse_duration(
+                        b.get("latest", earliest), f"{at}.latest", error=ConfigError
+                    ),
                     bool(b.get("paid", False)),
                 )
             )
@@ -228,8 +236,10 @@ def read_shift_templates(path: PathLike) -> list[ShiftTemplate]:
         out.append(
             ShiftTemplate(
                 name=str(item.get("name", f"shift{i + 1}")),
-                length=parse_duration(item["length"], where, error=ConfigError),
-                starts=_starts(item["starts"], where),
+                length=parse_duration(
+                    item["length"], f"{where}.length", error=ConfigError
+                ),
+                starts=_starts(item["starts"], f"{where}.starts"),
                 days=days,
                 breaks=tuple(breaks),
                 cost=None if cost is None else float(cost),

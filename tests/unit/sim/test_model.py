@@ -109,7 +109,7 @@ def test_bad_yaml_file(tmp_path):
     p.write_text("arrivals: [unclosed", encoding="utf-8")
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_model(p)
-    with pytest.raises(ConfigError, match="no such model file"):
+    with pytest.raises(ConfigError, match="model file .* does not exist"):
         load_model(tmp_path / "missing.yaml")
 
 
