@@ -364,20 +364,23 @@ def forecast(
             )
         elif bt_note:
             c.print(f"[dim]no backtest: {bt_note}[/]")
-        day = int(86400 // series.interval_s) or 1
-        days = fc.mean.size // day if day > 1 else fc.mean.size
+        # calendar days of the log's wall clock; a part-day (the forecast starts
+        # where the history ends, e.g. at 14:00) is marked, not passed off as a day
         rows = [
-            [
-                str(fc.timestamps()[i * day])[:10],
-                float(fc.mean[i * day : (i + 1) * day].sum()),
-            ]
-            for i in range(days)
+            [d.day.isoformat() + ("" if d.complete else " (part)"), d.total]
+            for d in fc.per_day()
         ]
         c.print(
-            simple_table(f"Forecast ({model}), calls per day", ["day", "calls"], rows)
+            simple_table(
+                f"Forecast ({model}), calls per day ({series.timezone})",
+                ["day", "calls"],
+                rows,
+            )
         )
         for n in fc.notes:
             c.print(f"[dim]note: {n}[/]")
+        for w in fc.warnings:
+            c.print(f"[bold yellow]warning: {w}[/]")
         if out is not None:
             c.print(f"forecast written to {out}")
 

@@ -24,6 +24,13 @@ Scores, on a rolling-origin backtest (Tashman 2000), are
 seasonal naive error, and sMAPE counts 0/0 as 0). A model is only worth using where its
 MASE is below the seasonal naive forecast's MASE on the same windows.
 
+Every season needs two full cycles of history (two days for the daily season, two
+weeks for the weekly one). With less, the season is dropped and the forecast says so
+loudly (:attr:`ArrivalForecast.warnings`: how long the history is and how long it should
+be). Totals per day (:meth:`ArrivalForecast.per_day`, :meth:`ArrivalSeries.per_day`) are
+calendar days of the series' wall clock (its time zone), not 24-hour blocks from the
+first interval; a day the series covers only partly is flagged.
+
 statsforecast is imported lazily, inside the functions that fit, so ``import servops``
 stays fast.
 """
@@ -57,6 +64,7 @@ __all__ = [
     "ArrivalForecaster",
     "ArrivalSeries",
     "BacktestResult",
+    "DayTotal",
     "Model",
     "arrival_counts",
     "backtest",
@@ -85,6 +93,48 @@ def _interval_seconds(interval: str | timedelta | float, owner: str) -> float:
 
 
 # -- series --------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class DayTotal:
+    """Arrivals of one calendar day of the series' wall clock.
+
+    ``complete`` is False when the series covers only part of the day (a forecast
+    that starts at 14:00, a history that ends at noon).
+    """
+
+    day: date
+    total: float
+    complete: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "day": self.day.isoformat(),
+            "total": self.total,
+            "complete": self.complete,
+        }
+
+
+def _per_day(start: datetime, step: float, values: np.ndarray) -> list[DayTotal]:
+    """Sum ``values`` (one per interval from ``start``) per calendar day."""
+    if values.size == 0:
+        return []
+    if step >= _DAY:  # whole-day intervals: one value per day (or per k days)
+        days = _days_of(start, step, values.size)
+        return [
+            DayTotal(d.astype(object), float(v), True)
+            for d, v in zip(days, values, strict=True)
+        ]
+    days = _days_of(start, step, values.size)
+    per = int(_DAY // step)
+    out = []
+    uniq, first, counts = np.unique(days, return_index=True, return_counts=True)
+    for d, i, n in zip(uniq, first, counts, strict=True):
+        out.append(
+            DayTotal(d.astype(object), float(values[i : i + n].sum()), int(n) == per)
+        )
+    return out
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class ArrivalSeries:
     """Arrivals per interval, in local wall-clock time, with no gaps (zeros included).
@@ -124,6 +174,10 @@ class ArrivalSeries:
             aht,
             self.source,
         )
+
+    def per_day(self) -> list[DayTotal]:
+        """Arrivals per calendar day of the series' wall clock (partial days flagged)."""
+        return _per_day(self.start, self.interval_s, self.counts)
 
     def mean_aht_s(self) -> float | None:
         """Mean handle time over all cases (weighted by arrivals), or None."""
@@ -340,6 +394,22 @@ class ArrivalForecast:
     upper: np.ndarray | None = None
     level: int | None = None
     notes: tuple[str, ...] = ()
+    #: Loud warnings: the history is shorter than two cycles of a season, so the
+    #: forecast lacks that season (how long the history is and should be).
+    warnings: tuple[str, ...] = ()
+
+    def per_day(self) -> list[DayTotal]:
+        """Forecast calls per calendar day of the wall clock (partial days flagged).
+
+        Examples
+        --------
+        >>> f = ArrivalForecast(
+        ...     datetime(2024, 1, 8, 14), timedelta(hours=1), np.ones(24), "x"
+        ... )
+        >>> [(d.day.isoformat(), d.total, d.complete) for d in f.per_day()]
+        [('2024-01-08', 10.0, False), ('2024-01-09', 14.0, False)]
+        """
+        return _per_day(self.start, self.interval.total_seconds(), self.mean)
 
     def timestamps(self) -> np.ndarray:
         """The start of every forecast interval (``datetime64[s]``, local wall clock)."""
@@ -380,6 +450,8 @@ class ArrivalForecast:
             "level": self.level,
             "total_calls": float(self.mean.sum()),
             "notes": list(self.notes),
+            "warnings": list(self.warnings),
+            "per_day": [d.to_dict() for d in self.per_day()],
             "intervals": rows,
         }
 
@@ -427,6 +499,9 @@ class ArrivalForecaster:
         Mean handle time per interval of the week (seconds), for future intervals.
     notes_ : list of str
         What the fit had to assume.
+    warnings_ : list of str
+        Seasons the history is too short for (less than two cycles): how long the
+        history is and how long it should be.
 
     Examples
     --------
@@ -479,11 +554,11 @@ class ArrivalForecaster:
         notes: list[str] = []
         seasons = _season_lengths(step, len(s))
         wanted = _season_lengths(step, 10**9)
-        if len(seasons) < len(wanted):
-            notes.append(
-                f"history of {len(s)} intervals is too short for seasons {wanted} "
-                f"(each needs two full cycles); using {seasons or 'none'}"
-            )
+        warnings = [
+            _short_history(len(s), step, m, s.source)
+            for m in wanted
+            if m not in seasons
+        ]
         y, hol_factor, hol_note = _adjust_holidays(s, set(self.holidays), seasons)
         if self.holiday_factor is not None:
             hol_factor = float(self.holiday_factor)
@@ -506,6 +581,7 @@ class ArrivalForecaster:
             raise InvalidParameterError(msg)
         self.model_.fit(y.astype(float))
         self.notes_ = notes
+        self.warnings_ = warnings
         return self
 
     def predict(self, horizon: timedelta | int) -> ArrivalForecast:
@@ -549,6 +625,7 @@ class ArrivalForecaster:
             upper,
             self.level,
             tuple(self.notes_),
+            tuple(self.warnings_),
         )
 
 
@@ -584,6 +661,19 @@ def forecast_arrivals(
         )
         .fit(series)
         .predict(horizon)
+    )
+
+
+def _short_history(n: int, step: float, season: int, source: str) -> str:
+    """The loud warning for a season the history cannot support."""
+    name = "daily" if season * step <= _DAY else "weekly"
+    have = n * step / _DAY
+    need = 2 * season * step / _DAY
+    return (
+        f"{source or 'the series'}: the history is {have:.1f} days "
+        f"({n} intervals of {_interval_text(step)}); a {name} season needs at least "
+        f"{need:.0f} days (two cycles), so this forecast has NO {name} pattern "
+        f"(fitted without it). Use a log covering at least {need:.0f} days."
     )
 
 

@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.csv as pacsv
 import pytest
 
 import servops as so
@@ -193,3 +194,82 @@ def test_backtest_real_logs_reported_honestly():
         s = arrival_counts(log, interval="1d")
         r = backtest(s, horizon=timedelta(days=7), windows=4, model="mstl")
         assert np.isfinite(r.mase) and np.isfinite(r.mase_baseline)
+
+
+def test_per_day_is_calendar_days_not_24h_blocks_from_the_start():
+    s = _weekly(3, noise=False)  # hourly from Monday 2024-01-01 00:00
+    tail = s.slice(0, 3 * 168 - 10)  # the history ends at 14:00 on the last Sunday
+    fc = ArrivalForecaster("seasonal_naive").fit(tail).predict(timedelta(days=2))
+    assert fc.start == datetime(2024, 1, 21, 14)
+    days = fc.per_day()
+    assert [(d.day.isoformat(), d.complete) for d in days] == [
+        ("2024-01-21", False),  # 14:00-24:00 of Sunday
+        ("2024-01-22", True),
+        ("2024-01-23", False),  # up to 13:00
+    ]
+    # Sunday 14:00-24:00 at the weekend rate (0.3 a night hour, 3.6 an office hour)
+    assert days[0].total == pytest.approx(4 * 3.6 + 6 * 0.3)
+    assert days[1].total == pytest.approx(10 * 12.0 + 14 * 1.0)  # a whole Monday
+    assert sum(d.total for d in days) == pytest.approx(float(fc.mean.sum()))
+    assert fc.to_dict()["per_day"][1] == {
+        "day": "2024-01-22",
+        "total": pytest.approx(134.0),
+        "complete": True,
+    }
+    hist = tail.per_day()
+    assert len(hist) == 21 and hist[-1].complete is False and hist[0].complete
+
+
+def test_short_history_warns_how_long_it_is_and_should_be():
+    fc = (
+        ArrivalForecaster("mstl")
+        .fit(_weekly(1).slice(0, 24 * 10 - 24 * 3))  # 7 days: < two weekly cycles
+        .predict(24)
+    )
+    assert len(fc.warnings) == 1
+    w = fc.warnings[0]
+    assert "the history is 7.0 days (168 intervals of 1h)" in w
+    assert "a weekly season needs at least 14 days" in w and "NO weekly" in w
+    assert fc.to_dict()["warnings"] == [w]
+    long_enough = ArrivalForecaster("seasonal_naive").fit(_weekly(2)).predict(24)
+    assert long_enough.warnings == ()
+
+
+def test_forecast_command_prints_calendar_days_and_the_warning(tmp_path):
+    from typer.testing import CliRunner
+
+    from servops.cli.main import app
+
+    rows: dict[str, list[object]] = {"case": [], "act": [], "ts": []}
+    t0 = datetime(2024, 3, 4, 8)
+    for i in range(10 * 8):  # eight cases a day from 08:00 for ten days
+        t = t0 + timedelta(days=i // 8, hours=i % 8)
+        rows["case"].append(f"c{i}")
+        rows["act"].append("Open")
+        rows["ts"].append(t.isoformat(sep=" "))
+    path = tmp_path / "calls.csv"
+    pacsv.write_csv(pa.table(rows), path)
+    res = CliRunner().invoke(
+        app,
+        [
+            "forecast",
+            str(path),
+            "--interval",
+            "1h",
+            "--horizon",
+            "2d",
+            "--no-backtest",
+            "--model",
+            "seasonal_naive",
+            "--case",
+            "case",
+            "--activity",
+            "act",
+            "--timestamp",
+            "ts",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    # the history ends at 15:00 on 13 March: the forecast's first day is a part-day
+    assert "2024-03-13 (part)" in res.stdout and "2024-03-14" in res.stdout
+    assert "NO weekly pattern" in " ".join(res.stdout.split())
