@@ -40,6 +40,7 @@ __all__ = [
     "Break",
     "canonical_payload",
     "checkpoint",
+    "checkpoint_if_due",
     "event_hash",
     "load_key",
     "verify",
@@ -278,6 +279,39 @@ def checkpoint(
     return CheckpointResult(
         row.id, created_at, len(heads), int(n_events), int(last), digest
     )
+
+
+def checkpoint_if_due(
+    session: Session,
+    key: bytes,
+    *,
+    every_s: float = 600,
+    now: Callable[[], datetime] | None = None,
+) -> CheckpointResult | None:
+    """Write a checkpoint when the last one is ``every_s`` seconds old and events came since.
+
+    For the service's periodic work (the worker calls it on its tick); returns ``None``
+    when no checkpoint was due.
+    """
+    from sqlalchemy import text
+
+    clock = now or _utcnow
+    last = session.execute(
+        text(
+            "SELECT created_at, last_event_id FROM audit_checkpoints "
+            "ORDER BY id DESC LIMIT 1"
+        )
+    ).first()
+    newest = session.execute(
+        text("SELECT coalesce(max(id), 0) FROM events")
+    ).scalar_one()
+    if last is not None:
+        old_enough = (clock() - last[0]).total_seconds() >= every_s
+        if not old_enough or newest <= last[1]:
+            return None
+    elif newest == 0:
+        return None
+    return checkpoint(session, key, now=clock)
 
 
 def _utcnow() -> datetime:

@@ -189,3 +189,24 @@ def test_the_key_file(tmp_path):
     assert (tmp_path / "k" / "audit.key").stat().st_mode & 0o777 == 0o600
     with pytest.raises(InvalidParameterError, match="no audit key"):
         load_key(tmp_path / "missing.key", create=False)
+
+
+def test_checkpoint_if_due(db):
+    from servops.service.audit import checkpoint_if_due
+
+    engine = make_engine(db)
+    sessions = make_sessionmaker(engine)
+    t = datetime(2026, 3, 2, 12, tzinfo=UTC)  # the fixture checkpoints at 10:52
+    with sessions() as s, s.begin():
+        # old enough, but no event since the last checkpoint
+        assert checkpoint_if_due(s, KEY, every_s=60, now=lambda: t) is None
+        create_ticket(s, subject="new", now=lambda: t)
+    with sessions() as s, s.begin():
+        assert (
+            checkpoint_if_due(s, KEY, every_s=7200, now=lambda: t) is None
+        )  # too soon
+        cp = checkpoint_if_due(s, KEY, every_s=60, now=lambda: t)
+        assert cp is not None
+        assert (cp.n_tickets, cp.n_events) == (4, 16)
+    engine.dispose()
+    assert verify(db, key=KEY).ok
