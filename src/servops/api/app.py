@@ -81,6 +81,12 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         )
         factory = make_sessionmaker(engine)
         install_outbox(factory, now=settings.now)
+        if settings.sla_config is not None:
+            from servops.api.sla import install_timer_sync, timer_config
+
+            install_timer_sync(
+                factory, timer_config(settings.sla_config, settings.escalation)
+            )
         app.state.engine = engine
         app.state.sessionmaker = factory
         app.state.triage = None

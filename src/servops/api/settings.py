@@ -38,6 +38,9 @@ class ServiceSettings:
         Send cookies only over HTTPS (turn off for plain-HTTP loopback demos).
     triage_model
         A trained ticket classifier (``servops.triage``); tickets then show its suggestion.
+    sla_config, escalation
+        A KPI config YAML with SLA policies and calendars (as ``servops sla -c`` reads)
+        and escalation rules: with them, every ticket change keeps its SLA timers current.
     public_url
         Base URL for links the service hands out (survey links).
     pool_size
@@ -51,6 +54,8 @@ class ServiceSettings:
     survey_ttl: timedelta = timedelta(days=14)
     cookie_secure: bool = False
     triage_model: Path | None = None
+    sla_config: Path | None = None
+    escalation: Path | None = None
     public_url: str = "http://127.0.0.1:8000"
     pool_size: int = 10
     migrate: bool = True

@@ -138,6 +138,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "servops.cli.service",
         "The service's tamper-evident audit trail: verify it, sign a checkpoint.",
     ),
+    "serve": (
+        "servops.cli.serve",
+        "Run the work-order service (API, worker); --demo lets the digital twin work "
+        "the desk.",
+    ),
 }
 
 #: Modules that add commands; each has ``register(app: typer.Typer) -> None``.

@@ -1,0 +1,71 @@
+"""SLA timers in the service: the timer config, and a sync of every changed ticket's clocks.
+
+The policies and calendars are a KPI config YAML (the one ``servops sla -c`` reads); the
+activity roles come from the service's state machine
+(:meth:`~servops.service.statemachine.StateMachine.kpi_config`), so the timers and the
+live log's KPIs read the same events the same way. :func:`install_timer_sync` makes every
+session of the API bring the ``sla_timers`` rows of each ticket that got an event up to
+date in the same transaction (:func:`servops.service.timers.sync_ticket`); the worker's
+:func:`servops.service.timers.tick` fires warnings, breaches and escalations.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from servops.service.timers import TimerConfig
+
+__all__ = ["install_timer_sync", "timer_config"]
+
+_TOUCHED = "servops_sla_tickets"
+
+
+def timer_config(sla: Path, escalation: Path | None = None) -> TimerConfig:
+    """The timer config: policies and calendars of ``sla``, roles of the state machine."""
+    from servops.kpi.config import load_config
+    from servops.service.escalation import load_escalation
+    from servops.service.statemachine import default_state_machine
+    from servops.service.timers import TimerConfig
+
+    roles = default_state_machine().kpi_config()
+    kpi = dataclasses.replace(
+        load_config(sla),
+        first_response=roles.first_response,
+        resolved=roles.resolved,
+        closed=roles.closed,
+        reopened=roles.reopened,
+        customer=roles.customer,
+        pauses=roles.pauses,
+    )
+    return TimerConfig(kpi=kpi, escalation=load_escalation(escalation))
+
+
+def install_timer_sync(factory: sessionmaker[Session], config: TimerConfig) -> None:
+    """Sync the SLA timers of every ticket that got an event, just before each commit."""
+    from sqlalchemy import event as sa_event
+
+    from servops.service.models import Event
+    from servops.service.timers import sync_ticket
+
+    def collect(session: Session, _ctx: object) -> None:
+        ids = {o.ticket_id for o in session.new if isinstance(o, Event)}
+        if ids:
+            session.info.setdefault(_TOUCHED, set()).update(ids)
+
+    def sync(session: Session) -> None:
+        ids = session.info.pop(_TOUCHED, None)
+        for ticket_id in sorted(ids or ()):
+            sync_ticket(session, ticket_id, config)
+
+    def forget(session: Session, *_: object) -> None:
+        session.info.pop(_TOUCHED, None)
+
+    sa_event.listen(factory, "after_flush", collect)
+    sa_event.listen(factory, "before_commit", sync)
+    sa_event.listen(factory, "after_rollback", forget)
