@@ -48,7 +48,8 @@ import numpy as np
 from servops._durations import parse_duration
 from servops._validation import check_choice, check_interval
 from servops.errors import InvalidParameterError, LogSchemaError, NotFittedError
-from servops.log.engine import epoch_s, local_time, quote, seconds_between
+from servops.log.engine import epoch_s, quote, seconds_between
+from servops.log.periods import interval_key_sql, log_span
 from servops.log.schema import BEGIN
 
 if TYPE_CHECKING:
@@ -254,11 +255,13 @@ def arrival_counts(
         names = ", ".join("'" + a.replace("'", "''") + "'" for a in activities)
         work_filter = f" AND activity IN ({names})"
     service = seconds_between("start_timestamp", quote("timestamp"))
-    bucket = f"CAST(floor({epoch_s(local_time('a.arrived', tz))} / {step}) AS BIGINT)"
+    t0, t1 = log_span(log, "UTC")
+    years = (t0.year, t1.year) if t0 is not None and t1 is not None else (1970, 1970)
+    bucket = interval_key_sql("a.e", step, tz, *years)
     rows = log.fetchall(
         f"""
         SELECT {bucket} AS b, count(*) AS n, avg(w.handle_s) AS aht
-        FROM (SELECT case_id, {first} AS arrived FROM events GROUP BY case_id) a
+        FROM (SELECT case_id, {epoch_s(first)} AS e FROM events GROUP BY case_id) a
         LEFT JOIN (
           SELECT case_id, sum({service}) AS handle_s FROM instances
           WHERE start_timestamp IS NOT NULL{work_filter} GROUP BY case_id) w

@@ -45,6 +45,7 @@ __all__ = [
     "Period",
     "bucket_sql",
     "censored_periods",
+    "interval_key_sql",
     "key_dates",
     "key_starts",
     "local_day_sql",
@@ -215,6 +216,29 @@ def bucket_sql(
         return f"CAST(floor(floor({local}) / {_HOUR}) AS BIGINT)"
     day = local_day_sql(epoch, timezone, first_year, last_year)
     return period_key_sql(f"({day})", by, first_year, last_year)
+
+
+def interval_key_sql(
+    epoch: str, step_s: float, timezone: str, first_year: int, last_year: int
+) -> str:
+    """SQL for the index of the local interval of ``step_s`` seconds holding ``epoch``.
+
+    Intervals of the wall clock of ``timezone`` (15 or 30 minutes, an hour, a day…)
+    counted from 1970-01-01 00:00 local time; ``step_s`` must divide a day or be
+    whole days so that intervals line up with local midnight. The arrival counts of
+    :mod:`servops.forecast` use it; :func:`bucket_sql` is the same for hours and days.
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> t = int(datetime(2024, 7, 1, 12, 40, tzinfo=UTC).timestamp())  # 14:40 CEST
+    >>> sql = interval_key_sql("e", 1800, "Europe/Amsterdam", 2024, 2024)
+    >>> k = duckdb.sql(f"SELECT {sql} FROM (SELECT {t} AS e)").fetchall()[0][0]
+    >>> datetime(1970, 1, 1) + timedelta(seconds=k * 1800)
+    datetime.datetime(2024, 7, 1, 14, 30)
+    """
+    local = _local_epoch_sql(epoch, timezone, first_year, last_year)
+    return f"CAST(floor(floor({local}) / {float(step_s)!r}) AS BIGINT)"
 
 
 def key_dates(keys: pa.Array | pa.ChunkedArray, by: Period | None) -> pa.Array:

@@ -18,6 +18,7 @@ from servops.log.periods import (
     PERIODS,
     bucket_sql,
     censored_periods,
+    interval_key_sql,
     key_starts,
     log_span,
     period_end,
@@ -145,3 +146,25 @@ def test_compute_kpis_flags_the_cut_last_week():
         False
     ] * 18
     assert compute_kpis(log, by=None).to_pylist()[0]["censored"] is False
+
+
+@pytest.mark.parametrize("zone", ZONES)
+@pytest.mark.parametrize("step", [900, 1800, 3600, 86400])
+def test_interval_keys_equal_duckdb_local_time(zone, step):
+    rng = np.random.default_rng(11)
+    lo = datetime(2024, 1, 1, tzinfo=UTC).timestamp()
+    hi = datetime(2024, 12, 31, tzinfo=UTC).timestamp()
+    edges, _ = utc_offsets(zone, 2024, 2024)
+    secs = np.concatenate(
+        [rng.uniform(lo, hi, 2000), [e + d for e in edges for d in (-1, 0, 1)]]
+    )
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    us = pa.array((secs * 1e6).astype(np.int64), pa.timestamp("us", tz="UTC"))
+    con.register("t", pa.table({"ts": us}))
+    key = interval_key_sql("e", step, zone, 2024, 2024)
+    got = con.execute(
+        f"SELECT {key}, CAST(floor(epoch_us(timezone('{zone}', ts)) / 1e6 / {step}) "
+        "AS BIGINT) FROM (SELECT ts, epoch_us(ts) / 1e6 AS e FROM t)"
+    ).fetchall()
+    assert [a for a, _ in got] == [b for _, b in got]
