@@ -213,9 +213,11 @@ def serve(
     ] = None,
     json: JsonOpt = False,
 ) -> None:
-    """Run the work-order service (API docs at /docs), with the embedded PostgreSQL by default.
+    """Run the work-order service (API, worker); --demo lets the digital twin work the desk.
 
-    The first start makes an admin and writes their API token to DATA_DIR/admin-token.
+    The API's docs are at /docs. With no --database-url the embedded PostgreSQL of
+    --data-dir serves it. The first start makes an admin and writes their API token to
+    DATA_DIR/admin-token.
     """
     import uvicorn
 
