@@ -19,6 +19,10 @@
    would downgrade scikit-learn, polars and pyarrow for everyone.
 3. **Memory**: peak RSS of a fresh process simulating M/M/10 with 100k and with 1M
    customers (KPIs only: the kernel streams arrivals and keeps only cases in flight).
+4. **Why the streamed KPIs** (``--only parity``): the same M/M/10 run's mean wait and
+   cycle time streamed by the kernel (``keep_log=False``) against building the log and
+   computing them with ``mining.activity_times`` (what they equal:
+   ``tests/unit/sim/test_kpi_parity.py``); the figures are printed side by side.
 """
 
 from __future__ import annotations
@@ -348,6 +352,29 @@ def bench_memory(sizes: tuple[int, ...]) -> dict[str, Any]:
     return out
 
 
+def bench_parity(n: int, repeat: int) -> dict[str, Any]:
+    """Streamed KPIs against the log + mining path, on the same run (same seed)."""
+    model = load_model(MMC)
+    streamed, mined = [], []
+    for s in range(repeat):
+        t0 = time.perf_counter()
+        k = simulate(model, cases=n, seed=s, keep_log=False).kpis
+        streamed.append((time.perf_counter() - t0, k))
+        t0 = time.perf_counter()
+        run = simulate(model, cases=n, seed=s)
+        times = so.mining.activity_times(run.log)
+        mined.append((time.perf_counter() - t0, times))
+    k, times = streamed[-1][1], mined[-1][1]
+    return {
+        "streamed_s": statistics.median(t for t, _ in streamed),
+        "log_and_mining_s": statistics.median(t for t, _ in mined),
+        "streamed_wait_s": k.mean_waiting_time_s,
+        "mining_wait_s": times.activities[0].waiting_mean_s,
+        "streamed_cycle_s": k.mean_cycle_time_s,
+        "mining_cycle_s": times.case_duration.mean_s,
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--customers", type=int, default=1_000_000)
@@ -355,7 +382,9 @@ def main() -> None:
     ap.add_argument("--cases", type=int, default=10_000)
     ap.add_argument("--prosimos-python", default="/tmp/prosimos-venv/bin/python")
     ap.add_argument("--skip-simpy", action="store_true")
-    ap.add_argument("--only", choices=["mmc", "prosimos", "memory"], default=None)
+    ap.add_argument(
+        "--only", choices=["mmc", "prosimos", "memory", "parity"], default=None
+    )
     args = ap.parse_args()
     results: dict[str, Any] = {}
     if args.only in (None, "mmc"):
@@ -399,6 +428,18 @@ def main() -> None:
         print("Peak RSS (fresh process, M/M/10):")
         for k, v in r.items():
             print(f"  {k:>14}: {v['peak_mb']:7.0f} MB  ({v['seconds']:.2f} s)")
+    if args.only in (None, "parity"):
+        r = bench_parity(args.customers, args.repeat)
+        results["parity"] = r
+        print(f"M/M/10, {args.customers:,} customers: streamed KPIs vs log + mining")
+        print(
+            f"  streamed         {r['streamed_s']:.2f} s   wait {r['streamed_wait_s']:.3f} s"
+            f"   cycle {r['streamed_cycle_s']:.3f} s"
+        )
+        print(
+            f"  log + mining     {r['log_and_mining_s']:.2f} s   wait "
+            f"{r['mining_wait_s']:.3f} s   cycle {r['mining_cycle_s']:.3f} s"
+        )
     print(
         json.dumps(
             results,
