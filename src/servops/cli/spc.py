@@ -597,9 +597,8 @@ def alerts(
                 c.print(f"[dim]… {len(found) - 300} more (use --json)[/]")
         if cut:
             c.print(
-                f"[dim]note: {', '.join(cut)} — the log covers only part of "
-                f"{'this' if len(cut) == 1 else 'these'} {by}(s) (censored): not "
-                "charted, no alerts[/]"
+                f"[dim]note: the log covers only part of {by} {' and '.join(cut)} "
+                "(censored): not charted, no alerts[/]"
             )
         _warn(c, warnings)
 
