@@ -492,8 +492,12 @@ def isa_staffing(
     while repairs < max_iterations * 4:
         sim = simulate(s, iter_seed)
         n_calls = np.maximum(sim.offered * runs, 1.0)
-        margin = np.sqrt(level * (1.0 - level) / n_calls)
-        short = (c > 0) & (sim.service_level < level + margin - 1e-12)
+        # Capped half way to 100 %: with a handful of calls the standard error would
+        # ask for more than every call answered in time.
+        goal = np.minimum(
+            level + np.sqrt(level * (1.0 - level) / n_calls), (1 + level) / 2
+        )
+        short = (c > 0) & (sim.service_level < goal - 1e-12)
         if not short.any():
             break
         s = s + short.astype(np.int64)

@@ -20,6 +20,8 @@ from servops._durations import format_duration, parse_duration
 from servops.errors import ConfigError, InvalidParameterError
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from servops.kpi.config import KpiConfig
 
 __all__ = ["ServiceTarget", "parse_service_target", "service_target_from_sla"]
@@ -90,7 +92,11 @@ def parse_service_target(text: str, where: str = "--target") -> ServiceTarget:
 
 
 def service_target_from_sla(
-    config: KpiConfig, *, level: float = 0.9, policy: str | None = None
+    config: KpiConfig,
+    *,
+    level: float = 0.9,
+    policy: str | None = None,
+    cases: Mapping[str, int] | None = None,
 ) -> ServiceTarget:
     """The first-response target of an SLA policy, met by a share ``level`` of cases.
 
@@ -101,14 +107,32 @@ def service_target_from_sla(
     level
         Share of cases that must get their first response within the SLA time.
     policy
-        Policy name; by default the policy that applies to every case (no ``when``),
-        else the loosest first-response target (staffing for the bulk of the work;
-        stricter policies for a segment need their own queue).
+        Policy name. By default: the policy without a ``when`` (it applies to every
+        case); else, with ``cases`` (cases per policy, e.g. from
+        :func:`servops.kpi.sla_report`), the policy most cases fall under; else the
+        strictest first-response time (one queue serves them all, so the strictest
+        target is the safe one).
 
     Raises
     ------
     ConfigError
         When no policy (or not the named one) has a first-response target.
+
+    Examples
+    --------
+    >>> from servops.kpi.config import config_from_dict
+    >>> cfg = config_from_dict(
+    ...     {
+    ...         "sla": [
+    ...             {"name": "P1", "when": {"p": "1"}, "first_response": "1h"},
+    ...             {"name": "P3", "when": {"p": "3"}, "first_response": "4h"},
+    ...         ]
+    ...     }
+    ... )
+    >>> service_target_from_sla(cfg).label()
+    '90 % within 60 min'
+    >>> service_target_from_sla(cfg, cases={"P1": 10, "P3": 90}).label()
+    '90 % within 4.0 h'
     """
     with_fr = [p for p in config.policies if p.first_response_s is not None]
     if policy is not None:
@@ -122,13 +146,19 @@ def service_target_from_sla(
         )
         raise ConfigError(msg)
     general = [p for p in with_fr if not p.when]
-    chosen = (
-        general[0] if general else max(with_fr, key=lambda p: p.first_response_s or 0.0)
-    )
+    if general:
+        chosen, why = general[0], "applies to every case"
+    elif cases and any(cases.get(p.name, 0) for p in with_fr):
+        chosen = max(with_fr, key=lambda p: cases.get(p.name, 0))
+        why = f"{cases.get(chosen.name, 0):,} cases, the most"
+    else:
+        chosen = min(with_fr, key=lambda p: p.first_response_s or 0.0)
+        why = "the strictest"
     assert chosen.first_response_s is not None
-    cal = "clock" if chosen.calendar.name == "24x7" else "business"
+    clock = "clock" if chosen.calendar.is_always_open else "business"
     return ServiceTarget(
         level,
         float(chosen.first_response_s),
-        f"SLA policy {chosen.name!r} first response ({cal} time) in {config.source}",
+        f"SLA policy {chosen.name!r} first response ({why}; {clock} time) in "
+        f"{config.source}",
     )

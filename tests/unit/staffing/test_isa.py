@@ -48,6 +48,19 @@ def test_target_from_sla_policy():
     assert (t.level, t.threshold_s) == (0.9, 7200.0)
     assert "'all'" in t.source
     assert service_target_from_sla(cfg, policy="VIP").threshold_s == 1800.0
+    # Without a general policy: the most common one, else the strictest.
+    segments = config_from_dict(
+        {
+            "sla": [
+                {"name": "P1", "when": {"p": ["1"]}, "first_response": "1h"},
+                {"name": "P3", "when": {"p": ["3"]}, "first_response": "4h"},
+            ]
+        }
+    )
+    assert service_target_from_sla(segments).threshold_s == 3600.0
+    most = service_target_from_sla(segments, cases={"P1": 5, "P3": 50})
+    assert most.threshold_s == 14400.0
+    assert "50 cases" in most.source
     with pytest.raises(ConfigError, match="no first_response"):
         service_target_from_sla(config_from_dict({"sla": []}))
 

@@ -3,9 +3,14 @@
 It shows the simulated service level per interval beside Erlang's prediction.
 
 Options come from ``ctx.extras["staffing"]`` (all optional): ``interval`` ("1h"),
-``service_level`` (0.8), ``threshold_s`` (20), ``shrinkage`` (0.3), ``patience_s``,
-``aht_s`` (default: the log's mean handle time), ``simulate`` (True), ``runs`` (5).
+``service_level`` (0.9), ``threshold_s`` (default: the first-response time of the KPI
+config's SLA policy, else 20), ``shrinkage`` (0.3), ``patience_s``, ``aht_s`` (default:
+the log's mean handle time), ``simulate`` (True), ``runs`` (5), ``isa_runs`` (20).
 The section needs three weeks of arrivals (two to fit, one to check).
+
+Next week's staffing is shown twice: per-interval Erlang, and the iterative staffing
+algorithm (:func:`servops.staffing.isa_staffing`), each with its simulated service level
+per interval and a note saying whether per-interval Erlang is valid for this desk.
 """
 
 from __future__ import annotations
@@ -13,15 +18,107 @@ from __future__ import annotations
 import math
 from datetime import timedelta
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from servops._durations import format_duration
 from servops.errors import ServopsError
 from servops.report.builder import ReportContext, Section
 from servops.report.charts import kpi_cards, line_chart
 
+if TYPE_CHECKING:
+    from servops.staffing import IsaResult, ServiceTarget
+
 __all__ = ["build"]
+
+
+def _target(ctx: ReportContext, opts: dict[str, Any]) -> ServiceTarget:
+    """The options' target, else the SLA's first response (90 %), else 80 % in 20 s."""
+    from servops.kpi import sla_report
+    from servops.kpi.cases import resolve_config
+    from servops.staffing import ServiceTarget, service_target_from_sla
+
+    level = float(opts.get("service_level", 0.9))
+    if "threshold_s" in opts:
+        return ServiceTarget(level, float(opts["threshold_s"]), "report options")
+    try:
+        cfg = ctx.cache.get("kpi_config") or resolve_config(
+            ctx.extras.get("kpi_config"), ctx.log
+        )
+        counts = {
+            p["policy"]: p["cases"]
+            for p in sla_report(ctx.log, cfg, cases=ctx.cache.get("kpi_cases")).policies
+        }
+        return service_target_from_sla(cfg, level=level, cases=counts)
+    except ServopsError:
+        return ServiceTarget(float(opts.get("service_level", 0.8)), 20.0, "default")
+
+
+def _isa_html(ctx: ReportContext, res: IsaResult, labels: list[str]) -> str:
+    """Agents and simulated service level: per-interval Erlang vs ISA, and the note."""
+    t = ctx.t
+    d = res.to_dict()
+    e, i = d["erlang"], d["isa"]
+
+    def series(values: np.ndarray) -> list[float | None]:
+        return [
+            float(v) if math.isfinite(v) and c > 0 else None
+            for v, c in zip(values, res.calls, strict=True)
+        ]
+
+    agents = line_chart(
+        labels,
+        {
+            t(
+                "Erlang per interval", "逐时段 Erlang"
+            ): res.erlang_agents_on_queue.astype(float).tolist(),
+            t("ISA (simulation)", "ISA（仿真）"): res.agents_on_queue.astype(
+                float
+            ).tolist(),
+        },
+        title=t(
+            "Agents on the queue: per-interval Erlang vs ISA",
+            "在线人数：逐时段 Erlang 与 ISA",
+        ),
+        y_label=t("agents", "人数"),
+    )
+    sl = line_chart(
+        labels,
+        {
+            t("Erlang staffing, simulated", "Erlang 排班仿真"): series(
+                res.erlang_simulated_service_level
+            ),
+            t("ISA staffing, simulated", "ISA 排班仿真"): series(
+                res.simulated_service_level
+            ),
+        },
+        title=t(
+            "Simulated service level per interval (fresh runs)",
+            "每时段仿真服务水平（独立仿真）",
+        ),
+        y_label=t("share answered in time", "及时响应比例"),
+        hlines=[(res.target.level, t("target", "目标"), "#888")],
+    )
+
+    def pct(v: float | None) -> str:
+        return "–" if v is None else f"{v:.1%}"
+
+    verdict = t(
+        f"Per-interval Erlang: {e['intervals_below_target']} intervals below the target "
+        f"in simulation ({pct(e['simulated_service_level'])} overall); ISA: "
+        f"{i['intervals_below_target']} ({pct(i['simulated_service_level'])}), "
+        f"{i['agent_hours']:,.0f} vs {e['agent_hours']:,.0f} agent-hours on the queue. ",
+        f"逐时段 Erlang：仿真中 {e['intervals_below_target']} 个时段低于目标"
+        f"（总体 {pct(e['simulated_service_level'])}）；ISA：{i['intervals_below_target']} 个"
+        f"（{pct(i['simulated_service_level'])}），在线人时 {i['agent_hours']:,.0f} 对 "
+        f"{e['agent_hours']:,.0f}。",
+    )
+    notes = " ".join(res.notes)
+    return (
+        f"<p>{escape(verdict)}{escape(notes) if ctx.lang == 'en' else ''}</p>"
+        f"{agents}{sl}"
+    )
 
 
 def _labels(ts: np.ndarray) -> list[str]:
@@ -32,6 +129,7 @@ def build(ctx: ReportContext) -> Section | None:
     """Forecast vs actual, agents per interval, shifts, Erlang vs simulation."""
     from servops.forecast import ArrivalForecaster, arrival_counts, parse_duration
     from servops.staffing import (
+        isa_staffing,
         schedule_shifts,
         simulate_staffing,
         staffing_requirements,
@@ -48,8 +146,8 @@ def build(ctx: ReportContext) -> Section | None:
     week = int(7 * 86400 // step)
     if len(series) < 3 * week or series.counts.sum() < 3 * 7:
         return None
-    sl_target = float(opts.get("service_level", 0.8))
-    threshold = float(opts.get("threshold_s", 20.0))
+    target = _target(ctx, opts)
+    sl_target, threshold = target.level, target.threshold_s
     shrinkage = float(opts.get("shrinkage", 0.3))
     patience = opts.get("patience_s")
     aht = opts.get("aht_s") or series.mean_aht_s()
@@ -111,6 +209,32 @@ def build(ctx: ReportContext) -> Section | None:
         ),
         y_label=t("agents", "人数"),
     )
+
+    # 2b. The same week staffed by simulation (ISA), beside per-interval Erlang.
+    isa_html = ""
+    if patience is None:
+        res = isa_staffing(
+            fc.mean,
+            interval=step,
+            aht=aht,
+            target=target,
+            shrinkage=shrinkage,
+            runs=int(opts.get("isa_runs", 20)),
+            seed=1,
+            interval_start=fc.timestamps(),
+        )
+        isa_html = _isa_html(ctx, res, labels)
+    else:
+        isa_html = (
+            "<p>"
+            + escape(
+                t(
+                    "No ISA staffing: it models no abandonment, and a patience is set.",
+                    "未做 ISA 排班：该方法不考虑放弃，而已设置耐心时间。",
+                )
+            )
+            + "</p>"
+        )
 
     # 3. Shift schedule covering the requirement.
     sched = schedule_shifts(
@@ -190,8 +314,9 @@ def build(ctx: ReportContext) -> Section | None:
         )
         sim_note = t(
             f"Simulated over the week ({int(opts.get('runs', 5))} runs): "
-            f"{pooled:.1%} answered within {threshold:g} s.",
-            f"整周仿真（{int(opts.get('runs', 5))} 次）：{pooled:.1%} 在 {threshold:g} 秒内接通。",
+            f"{pooled:.1%} answered within {format_duration(threshold)}.",
+            f"整周仿真（{int(opts.get('runs', 5))} 次）：{pooled:.1%} 在 "
+            f"{format_duration(threshold)} 内响应。",
         )
 
     cards = kpi_cards(
@@ -211,7 +336,8 @@ def build(ctx: ReportContext) -> Section | None:
         ]
     )
     assumptions = t(
-        f"Target {sl_target:.0%} answered within {threshold:g} s, AHT {aht / 60:.1f} min "
+        f"Target {sl_target:.0%} answered within {format_duration(threshold)} "
+        f"({target.source}), AHT {aht / 60:.1f} min "
         f"(from the log's service times), shrinkage {shrinkage:.0%}, "
         + (
             "Erlang A with patience " + f"{float(patience):g} s"
@@ -221,7 +347,7 @@ def build(ctx: ReportContext) -> Section | None:
         + f"; intervals of {step / 60:g} min; default 8.5 h and 4 h shift templates. "
         f"On last week's arrivals MSTL {verdict} the seasonal naive forecast "
         f"(MAE {mae:.2f} vs {mae_naive:.2f}).",
-        f"目标 {sl_target:.0%} 在 {threshold:g} 秒内接通，平均处理时长 {aht / 60:.1f} 分钟"
+        f"目标 {sl_target:.0%} 在 {format_duration(threshold)} 内响应，平均处理时长 {aht / 60:.1f} 分钟"
         f"（来自日志的服务时间），缩减率 {shrinkage:.0%}，"
         + (
             "Erlang A（耐心 " + f"{float(patience):g} 秒）"
@@ -233,7 +359,7 @@ def build(ctx: ReportContext) -> Section | None:
         f"（MAE {mae:.2f} 对 {mae_naive:.2f}）。",
     )
     html = (
-        f"{cards}<p>{escape(assumptions)}</p>{chart1}{chart2}{chart3}"
+        f"{cards}<p>{escape(assumptions)}</p>{chart1}{chart2}{isa_html}{chart3}"
         f"<details><summary>{t('Shifts per day', '每日班次')}</summary>{shift_table}"
         f"</details>{sim_html}" + (f"<p>{escape(sim_note)}</p>" if sim_note else "")
     )
