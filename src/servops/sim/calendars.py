@@ -1,12 +1,16 @@
 """Working calendars and piecewise-constant functions of simulated time.
 
-A :class:`Calendar` is a set of weekly working intervals, written in YAML as a list::
+A :class:`Calendar` is a set of weekly working intervals, written in YAML as the KPI
+configs write business hours (one syntax, parsed by
+:meth:`servops.kpi.calendar.BusinessCalendar.from_spec`)::
 
-    -{days: mon - fri, hours: "08:00-17:00"}
-    -{days: sat, hours: "09:00-12:00"}
+    calendar:
+      hours: {mon-fri: "08:00-17:00", sat: "09:00-12:00"}
 
-Times are UTC unless the model says otherwise (``timezone`` is not modelled: a calendar
-is a weekly pattern in the zone of the log's timestamps, which servops stores as UTC).
+Times are UTC: the simulator's calendar is a weekly pattern in UTC, so ``timezone`` may
+only be ``UTC`` and ``holidays`` are refused (not simulated). The older list form
+``[{days: mon-fri, hours: "08:00-17:00"}]`` is still read (it allows overnight ranges
+such as ``22:00-02:00``), and a calendar is written back in the one syntax.
 
 A :class:`StepFunction` is what the kernel consumes: a value that changes at known
 times, either once (a staffing schedule for one day) or repeating with a period (a
@@ -19,13 +23,16 @@ from __future__ import annotations
 import bisect
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from servops.errors import ConfigError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+    from servops.kpi.calendar import BusinessCalendar
 
 __all__ = ["DAYS", "WEEK_S", "Calendar", "StepFunction"]
 
@@ -137,13 +144,15 @@ class Calendar:
 
     Examples
     --------
-    >>> cal = Calendar.from_yaml(
-    ...     [{"days": "mon-fri", "hours": "08:00-17:00"}], where="c"
-    ... )
+    >>> cal = Calendar.from_yaml({"hours": {"mon-fri": "08:00-17:00"}}, where="c")
     >>> cal.hours_per_week
     45.0
     >>> cal.to_yaml()
-    [{'days': 'mon-fri', 'hours': '08:00-17:00'}]
+    {'hours': {'mon-fri': '08:00-17:00'}}
+    >>> Calendar.from_yaml(
+    ...     [{"days": "mon-fri", "hours": "08:00-17:00"}], where="c"
+    ... ) == cal
+    True
     """
 
     intervals: tuple[tuple[float, float], ...]
@@ -200,14 +209,48 @@ class Calendar:
 
     # -- YAML ---------------------------------------------------------------------------
     @classmethod
+    def from_business(cls, cal: BusinessCalendar, *, where: str) -> Calendar:
+        """The weekly hours of a KPI business calendar, as simulated working time.
+
+        Raises
+        ------
+        ConfigError
+            The calendar has holidays or a zone other than UTC (the simulator's calendars
+            are weekly patterns in UTC), or no opening hours at all.
+        """
+        if cal.holidays or cal.timezone.upper() not in ("UTC", "ETC/UTC", "Z"):
+            msg = (
+                f"{where}: a simulated calendar is a weekly pattern in UTC; it cannot "
+                f"use timezone {cal.timezone!r} or holidays "
+                f"({len(cal.holidays)} given). Write the hours in UTC and leave "
+                "holidays out."
+            )
+            raise ConfigError(msg)
+        spans = [
+            (d * 86400.0 + a, d * 86400.0 + b)
+            for d, windows in enumerate(cal.hours)
+            for a, b in windows
+        ]
+        if not spans:
+            msg = f"{where}: the calendar has no working time."
+            raise ConfigError(msg)
+        return cls._merge(spans)
+
+    @classmethod
     def from_yaml(cls, spec: object, *, where: str) -> Calendar:
-        """Read ``always`` or a list of ``{days: mon-fri, hours: "08:00-17:00"}``."""
-        if spec in ("always", "24/7", None):
+        """Read ``always``, ``{hours: {mon-fri: "08:00-17:00"}}`` or the older list form."""
+        if spec in ("always", "24/7", "24x7", None):
             return cls.always()
+        if isinstance(spec, Mapping):
+            from servops.kpi.calendar import BusinessCalendar
+
+            return cls.from_business(
+                BusinessCalendar.from_spec(spec, name=where), where=where
+            )
         if not isinstance(spec, list) or not spec:
             msg = (
-                f"{where}: a calendar is 'always' or a list like "
-                f"[{{days: mon-fri, hours: '08:00-17:00'}}]; got {spec!r}."
+                f"{where}: a calendar is 'always' or business hours like "
+                f"{{hours: {{mon-fri: '08:00-17:00'}}}}; got {spec!r}."
             )
             raise ConfigError(msg)
         spans: list[tuple[float, float]] = []
@@ -241,8 +284,8 @@ class Calendar:
             raise ConfigError(msg)
         return cls._merge(spans)
 
-    def to_yaml(self) -> str | list[dict[str, str]]:
-        """``'always'`` or the list form, one entry per run of days with equal hours."""
+    def to_yaml(self) -> str | dict[str, dict[str, str | list[str]]]:
+        """``'always'`` or ``{hours: {days: ranges}}``, one key per run of equal days."""
         if self.is_always:
             return "always"
         per_day: dict[int, list[tuple[float, float]]] = {d: [] for d in range(7)}
@@ -253,7 +296,7 @@ class Calendar:
                 end = min(b, (d + 1) * 86400.0)
                 per_day[d].append((t - d * 86400, end - d * 86400))
                 t = end
-        out: list[dict[str, Any]] = []
+        hours: dict[str, str | list[str]] = {}
         d = 0
         while d < 7:
             spans = per_day[d]
@@ -264,9 +307,10 @@ class Calendar:
             while e + 1 < 7 and per_day[e + 1] == spans:
                 e += 1
             days = DAYS[d] if d == e else f"{DAYS[d]}-{DAYS[e]}"
-            out.extend({"days": days, "hours": f"{_hm(a)}-{_hm(b)}"} for a, b in spans)
+            ranges = [f"{_hm(a)}-{_hm(b)}" for a, b in spans]
+            hours[days] = ranges[0] if len(ranges) == 1 else ranges
             d = e + 1
-        return out
+        return {"hours": hours}
 
 
 def _hm(s: float) -> str:
