@@ -37,10 +37,15 @@ from servops.blueprint.model import (
 )
 from servops.blueprint.overlay import Overlay, StepOverlay
 from servops.blueprint.render import render_html, render_svg, write_html
-from servops.blueprint.valuestream import StepValue, ValueStream, value_stream
+from servops.blueprint.valuestream import (
+    BlueprintValueStream,
+    StepValue,
+    value_stream,
+)
 
 __all__ = [
     "Blueprint",
+    "BlueprintValueStream",
     "ConformanceResult",
     "Deviation",
     "FlowLink",
@@ -53,7 +58,6 @@ __all__ = [
     "StepConformance",
     "StepOverlay",
     "StepValue",
-    "ValueStream",
     "check_conformance",
     "from_bpmn",
     "load_blueprint",

@@ -18,8 +18,11 @@ Sigma for Service*, 2003) is
     \mathrm{PCE} = \frac{\text{value-adding time}}{\text{lead time}}
 
 over all cases, where a case's lead time is its first start to its last completion.
-Without start timestamps a step's processing time is its designed ``work_time``
-(capped at the gap before it), and PCE is an estimate resting on those figures.
+With start timestamps the totals are those of the one value-stream computation,
+:func:`servops.mining.value_stream`, with the activities of the ``value_adding`` steps
+(``summary``). Without start timestamps a step's processing time is its designed
+``work_time`` (capped at the gap before it), and PCE is an estimate resting on those
+figures.
 """
 
 from __future__ import annotations
@@ -28,12 +31,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from servops.blueprint._metrics import case_totals, step_stats
+from servops.mining.bottlenecks import ValueStream
+from servops.mining.bottlenecks import value_stream as log_value_stream
 
 if TYPE_CHECKING:
     from servops.blueprint.model import Blueprint
     from servops.log import EventLog
 
-__all__ = ["StepValue", "ValueStream", "value_stream"]
+__all__ = ["BlueprintValueStream", "StepValue", "value_stream"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +83,12 @@ class StepValue:
 
 
 @dataclass(frozen=True, slots=True)
-class ValueStream:
-    """Per-step value stream and the process cycle efficiency."""
+class BlueprintValueStream:
+    """Per-step value stream and the process cycle efficiency.
+
+    ``summary`` is the log's :class:`~servops.mining.ValueStream` (means per case) with
+    the activities of the value-adding steps; with start times ``pce`` is its PCE.
+    """
 
     cases: int
     lead_s: float
@@ -90,11 +99,13 @@ class ValueStream:
     pce: float | None
     processing_basis: str
     steps: tuple[StepValue, ...]
+    summary: ValueStream
     notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {
+            "summary": self.summary.to_dict(),
             "cases": self.cases,
             "lead_s": self.lead_s,
             "mean_case_lead_s": self.lead_s / self.cases if self.cases else None,
@@ -109,7 +120,7 @@ class ValueStream:
         }
 
 
-def value_stream(log: EventLog, blueprint: Blueprint) -> ValueStream:
+def value_stream(log: EventLog, blueprint: Blueprint) -> BlueprintValueStream:
     """Lead time, value-adding time and waste per step; process cycle efficiency.
 
     Parameters
@@ -121,7 +132,7 @@ def value_stream(log: EventLog, blueprint: Blueprint) -> ValueStream:
 
     Returns
     -------
-    ValueStream
+    BlueprintValueStream
         Steps in time order; events of no step appear as ``(unmapped)``.
 
     Examples
@@ -186,8 +197,20 @@ def value_stream(log: EventLog, blueprint: Blueprint) -> ValueStream:
         )
     if not any(s.value_adding for s in blueprint.steps):
         notes.append("no step is marked value_adding: true")
-    pce = va / totals.lead_s if totals.lead_s > 0 and basis != "none" else None
-    return ValueStream(
+    va_activities = sorted(
+        {a for s in blueprint.steps if s.value_adding for a in s.activities}
+    )
+    known = {str(r[0]) for r in log.fetchall("SELECT DISTINCT activity FROM instances")}
+    summary = log_value_stream(
+        log, value_adding=[a for a in va_activities if a in known] or None
+    )
+    if not va_activities:
+        pce = None  # nothing is value-adding by design: unmeasurable, not 0 %
+    elif basis == "start_timestamps":
+        pce = summary.pce
+    else:
+        pce = va / totals.lead_s if totals.lead_s > 0 and basis != "none" else None
+    return BlueprintValueStream(
         cases=totals.cases,
         lead_s=totals.lead_s,
         value_adding_s=va,
@@ -197,5 +220,6 @@ def value_stream(log: EventLog, blueprint: Blueprint) -> ValueStream:
         pce=pce,
         processing_basis=basis,
         steps=tuple(rows),
+        summary=summary,
         notes=tuple(notes),
     )

@@ -16,6 +16,7 @@ from servops.mining.bottlenecks import (
     TransitionBottleneck,
     ValueStream,
     bottlenecks,
+    value_stream,
 )
 from servops.mining.dfg import Dfg, DfgEdge, DfgNode, discover_dfg
 from servops.mining.handover import Handover, HandoverResult, handovers
@@ -67,5 +68,6 @@ __all__ = [
     "repeated_state_share",
     "rework",
     "state_times",
+    "value_stream",
     "variants",
 ]

@@ -11,7 +11,11 @@ Value-stream figures per case (then averaged):
 * waiting time: sum of their waiting times;
 * process cycle efficiency (PCE) = value-adding time / lead time (Womack & Jones, *Lean
   Thinking*; George, *Lean Six Sigma for Service*, 2003), where value-adding time is the
-  processing time of the activities named as value-adding (all of them by default).
+  processing time of the first execution of each activity named as value-adding (all of
+  them by default; a repeat is rework, not value).
+
+:func:`value_stream` is the one computation of these figures: :func:`bottlenecks` and
+the blueprint value stream (:func:`servops.blueprint.value_stream`) report it.
 
 Processing time can exceed lead time when work runs in parallel; without start times all
 of these are estimates (see :mod:`servops.mining.timing`).
@@ -50,6 +54,7 @@ __all__ = [
     "TransitionBottleneck",
     "ValueStream",
     "bottlenecks",
+    "value_stream",
 ]
 
 
@@ -156,6 +161,8 @@ class TransitionBottleneck:
 class ValueStream:
     """Mean lead, processing, waiting and value-adding time per case, and the PCE.
 
+    Value-adding time counts the first execution of each value-adding activity in a
+    case (repeats are rework). ``time_basis`` is ``"estimated"`` without start times.
     ``customer_time_mean_s`` is the part of the waiting on the customer's side (``None``
     when no :class:`CustomerSide` was given); ``pce_without_customer`` is the
     value-adding time over the lead time less that part.
@@ -170,6 +177,7 @@ class ValueStream:
     value_adding: tuple[str, ...] | None
     customer_time_mean_s: float | None = None
     pce_without_customer: float | None = None
+    time_basis: TimeBasis = "measured"
 
     @property
     def team_waiting_time_mean_s(self) -> float:
@@ -188,6 +196,7 @@ class ValueStream:
             "value_adding_time_mean_s": self.value_adding_time_mean_s,
             "pce": self.pce,
             "pce_without_customer": self.pce_without_customer,
+            "time_basis": self.time_basis,
             "value_adding": list(self.value_adding) if self.value_adding else None,
         }
 
@@ -222,6 +231,113 @@ class BottlenecksResult:
 
 def _literal_list(values: Sequence[str]) -> str:
     return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+
+
+def _timed_with_side(timed: str, side: CustomerSide | None) -> str:
+    """``WITH t0, t``: timed instances with ``prev_activity`` and ``cust`` (customer's wait)."""
+    cust = side.sql() if side is not None else "false"
+    return f"""
+        WITH t0 AS ({timed}),
+        t AS (
+          SELECT *, {cust} AS cust FROM (
+            SELECT *, lag(activity) OVER (PARTITION BY case_id ORDER BY pos)
+              AS prev_activity,
+              row_number() OVER (PARTITION BY case_id, activity ORDER BY pos)
+              AS occurrence
+            FROM t0))"""
+
+
+def _value_stream(
+    log: EventLog,
+    timed_cs: str,
+    value_adding: Sequence[str] | None,
+    side: CustomerSide | None,
+) -> ValueStream:
+    va = (
+        f"activity IN ({_literal_list(list(value_adding))})" if value_adding else "true"
+    )
+    lead = seconds_between("min(least(enabled_ts, start_ts))", "max(end_ts)")
+    vs = log.fetchone(
+        continue_with(
+            f"""{timed_cs},
+        c AS (
+          SELECT case_id, {lead} AS lead_s, coalesce(sum(service_s), 0) AS proc_s,
+            coalesce(sum(waiting_s), 0) AS wait_s,
+            coalesce(sum(CASE WHEN {va} AND occurrence = 1 THEN service_s ELSE 0 END),
+              0) AS va_s,
+            coalesce(sum(CASE WHEN cust THEN waiting_s ELSE 0 END), 0) AS cust_s
+          FROM t GROUP BY case_id
+        )
+        SELECT count(*), avg(lead_s), avg(proc_s), avg(wait_s), avg(va_s),
+          avg(cust_s), avg(lead_s - cust_s)
+        FROM c
+        """
+        )
+    )
+    lead_mean = float(vs[1] or 0.0)
+    team_lead = float(vs[6] or 0.0)
+    return ValueStream(
+        cases=int(vs[0]),
+        lead_time_mean_s=lead_mean,
+        processing_time_mean_s=float(vs[2] or 0.0),
+        waiting_time_mean_s=float(vs[3] or 0.0),
+        value_adding_time_mean_s=float(vs[4] or 0.0),
+        pce=(float(vs[4]) / lead_mean) if lead_mean > 0 else None,
+        value_adding=tuple(value_adding) if value_adding else None,
+        customer_time_mean_s=None if side is None else float(vs[5] or 0.0),
+        pce_without_customer=(float(vs[4]) / team_lead)
+        if side is not None and team_lead > 0
+        else None,
+        time_basis="measured" if log.has_start_times else "estimated",
+    )
+
+
+def value_stream(
+    log: EventLog,
+    *,
+    value_adding: Sequence[str] | None = None,
+    customer_side: CustomerSide | None = None,
+) -> ValueStream:
+    """Mean lead, processing, waiting and value-adding time per case, and the PCE.
+
+    The one value-stream computation of servops (:func:`bottlenecks` and the blueprint
+    value stream report it). Value-adding time is the service time of the *first*
+    execution of each value-adding activity in a case: a repeat is rework, not value.
+
+    Parameters
+    ----------
+    log
+        The event log (without start times the times are estimates).
+    value_adding
+        Activities whose processing adds value; all when ``None``.
+    customer_side
+        Which waits are the customer's (then ``customer_time_mean_s`` and
+        ``pce_without_customer`` are given).
+
+    Examples
+    --------
+    >>> round(value_stream(tiny_log).lead_time_mean_s)
+    7380
+    """
+    _check_value_adding(log, value_adding)
+    timed = timed_instances_sql(
+        has_start=log.has_start_times, enabled=enabled_column(log.attributes)
+    )
+    side = customer_side if customer_side else None
+    return _value_stream(log, _timed_with_side(timed, side), value_adding, side)
+
+
+def _check_value_adding(log: EventLog, value_adding: Sequence[str] | None) -> None:
+    if value_adding is None:
+        return
+    known = {str(r[0]) for r in log.fetchall("SELECT DISTINCT activity FROM instances")}
+    unknown = sorted(set(value_adding) - known)
+    if unknown:
+        msg = (
+            f"value-adding activities must occur in the log; {unknown} do not. "
+            f"Activities: {sorted(known)[:30]}"
+        )
+        raise InvalidParameterError(msg)
 
 
 def bottlenecks(
@@ -266,64 +382,14 @@ def bottlenecks(
     if top is not None:
         check_interval(top, "top", "bottlenecks", low=1, closed="left")
     has_start = log.has_start_times
-    known = {str(r[0]) for r in log.fetchall("SELECT DISTINCT activity FROM instances")}
-    if value_adding is not None:
-        unknown = sorted(set(value_adding) - known)
-        if unknown:
-            msg = (
-                f"value-adding activities must occur in the log; {unknown} do not. "
-                f"Activities: {sorted(known)[:30]}"
-            )
-            raise InvalidParameterError(msg)
-    va = (
-        f"activity IN ({_literal_list(list(value_adding))})" if value_adding else "true"
-    )
-    lead = seconds_between("min(least(enabled_ts, start_ts))", "max(end_ts)")
+    _check_value_adding(log, value_adding)
     timed = timed_instances_sql(
         has_start=has_start, enabled=enabled_column(log.attributes)
     )
     side = customer_side if customer_side else None
-    cust = side.sql() if side is not None else "false"
-    timed_cs = f"""
-        WITH t0 AS ({timed}),
-        t AS (
-          SELECT *, {cust} AS cust FROM (
-            SELECT *, lag(activity) OVER (PARTITION BY case_id ORDER BY pos)
-              AS prev_activity
-            FROM t0))"""
-    vs = log.fetchone(
-        continue_with(
-            f"""{timed_cs},
-        c AS (
-          SELECT case_id, {lead} AS lead_s, coalesce(sum(service_s), 0) AS proc_s,
-            coalesce(sum(waiting_s), 0) AS wait_s,
-            coalesce(sum(CASE WHEN {va} THEN service_s ELSE 0 END), 0) AS va_s,
-            coalesce(sum(CASE WHEN cust THEN waiting_s ELSE 0 END), 0) AS cust_s
-          FROM t GROUP BY case_id
-        )
-        SELECT count(*), avg(lead_s), avg(proc_s), avg(wait_s), avg(va_s), sum(lead_s),
-          avg(cust_s), avg(lead_s - cust_s)
-        FROM c
-        """
-        )
-    )
-    n_cases = int(vs[0])
-    total_lead = float(vs[5] or 0.0)
-    lead_mean = float(vs[1] or 0.0)
-    team_lead = float(vs[7] or 0.0)
-    value_stream = ValueStream(
-        cases=n_cases,
-        lead_time_mean_s=lead_mean,
-        processing_time_mean_s=float(vs[2] or 0.0),
-        waiting_time_mean_s=float(vs[3] or 0.0),
-        value_adding_time_mean_s=float(vs[4] or 0.0),
-        pce=(float(vs[4]) / lead_mean) if lead_mean > 0 else None,
-        value_adding=tuple(value_adding) if value_adding else None,
-        customer_time_mean_s=None if side is None else float(vs[6] or 0.0),
-        pce_without_customer=(float(vs[4]) / team_lead)
-        if side is not None and team_lead > 0
-        else None,
-    )
+    timed_cs = _timed_with_side(timed, side)
+    stream = _value_stream(log, timed_cs, value_adding, side)
+    total_lead = stream.lead_time_mean_s * stream.cases
 
     def share(x: float) -> float:
         return x / total_lead if total_lead > 0 else 0.0
@@ -383,7 +449,7 @@ def bottlenecks(
     return BottlenecksResult(
         activities=acts,
         transitions=trans,
-        value_stream=value_stream,
+        value_stream=stream,
         time_basis="measured" if has_start else "estimated",
         note="" if has_start else ESTIMATE_NOTE,
         customer_side=side,
