@@ -715,6 +715,40 @@ def load_config(
         cfg = replace(cfg, handover_by=handover_by)
     if log is not None:
         cfg.validate_against(log)
+        warning = _zone_warning(cfg, log.meta.timezone, given="timezone" in data)
+        if warning:
+            cfg = replace(cfg, notes=(*cfg.notes, warning))
         if "timezone" not in data and not cfg.calendars:
             cfg = replace(cfg, timezone=log.meta.timezone)
     return cfg
+
+
+def _zone_warning(cfg: KpiConfig, reading_zone: str, *, given: bool) -> str | None:
+    """Warn when offset-less timestamps were read as UTC but the config is elsewhere.
+
+    The config's zone is its ``timezone`` (when given) or a calendar's; ``None`` when
+    they agree.
+
+    Examples
+    --------
+    >>> cfg = config_from_dict({"timezone": "Europe/Rome"})
+    >>> _zone_warning(cfg, "UTC", given=True)[:40]
+    'warning: timestamps without an offset we'
+    >>> _zone_warning(cfg, "Europe/Rome", given=True) is None
+    True
+    """
+    if reading_zone.upper() not in ("UTC", "ETC/UTC"):
+        return None
+    zones = {c.timezone: f"calendar {c.name!r}" for c in cfg.calendars}
+    if given:
+        zones.setdefault(cfg.timezone, "timezone")
+    other = {z: w for z, w in zones.items() if z.upper() not in ("UTC", "ETC/UTC")}
+    if not other:
+        return None
+    zone, what = next(iter(other.items()))
+    return (
+        f"warning: timestamps without an offset were read as UTC, but the KPI config "
+        f"works in {zone} ({what}). If the export holds local times, read it with "
+        f"--timezone {zone} (timezone= in Python): business hours, SLA clocks and "
+        f"period boundaries are shifted otherwise."
+    )

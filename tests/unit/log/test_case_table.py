@@ -101,3 +101,17 @@ def test_cli_option_on_a_log_command(tmp_path):
     res = CliRunner().invoke(app, ["variants", str(TINY), "--cases", str(cases)])
     assert res.exit_code != 0
     assert "--case-key" in res.output
+
+
+def test_warns_when_timestamps_read_as_utc_but_the_kpi_calendar_is_local(tmp_path):
+    from servops.kpi import load_config
+
+    cfg_path = tmp_path / "kpi.yaml"
+    cfg_path.write_text(
+        "calendars:\n  office:\n    timezone: Europe/Rome\n"
+        "    hours: {mon-fri: '09:00-17:00'}\n"
+    )
+    utc = load_config(cfg_path, so.read_log(TINY))
+    assert any("--timezone Europe/Rome" in n for n in utc.notes)
+    local = load_config(cfg_path, so.read_log(TINY, timezone="Europe/Rome"))
+    assert not any("--timezone" in n for n in local.notes)
