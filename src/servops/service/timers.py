@@ -1,0 +1,808 @@
+"""SLA timers of the work-order service: a clock per ticket and metric, and the worker tick.
+
+**One definition.** Policies, calendars, activity roles and pauses are a
+:class:`~servops.kpi.config.KpiConfig`, the same one ``servops sla`` reads; business time
+is :class:`~servops.kpi.calendar.BusinessCalendar` (``business_seconds`` and its inverse
+``instant_after``). A ticket's clocks are a pure function of its events (:func:`replay`),
+following the definitions of :mod:`servops.kpi.cases`:
+
+* the policy is the first whose ``when`` fits the ticket's attributes (channel, priority,
+  category, group, organisation, state, custom attributes: the case attributes of the
+  service's event log); a change of them re-targets the clocks with the business time
+  elapsed so far kept (measured on the old calendar up to the change);
+* **first response** runs from creation to the first first-response activity (or the
+  resolution or close, if earlier; a reopen before any response resumes it);
+* **resolution** runs from creation to the resolution (or close); it stops while the
+  ticket is paused (the config's ``pauses``: from a start activity to an end activity,
+  or to the ticket's next event); a reopen resumes it from where it stopped;
+* **next update** (periodic update, :mod:`servops.service.escalation`) starts at each
+  public staff reply and restarts at the next one; paused like resolution; it ends with
+  the resolution.
+
+A clock has met its target when the business time elapsed is at most the target, as in
+``servops sla``; :func:`outcome` gives the same met / breached / pending as that report.
+
+**Rows and the worker.** :func:`sync_ticket` writes the clocks to ``sla_timers`` (due and
+warning instants of the running ones, nothing for paused or stopped ones); call it in the
+transaction of every ticket change. :func:`tick` selects running rows whose ``warn_at`` or
+``due_at`` has passed through their partial indexes with ``FOR UPDATE SKIP LOCKED``,
+writes the warning or breach as an event on the ticket (with the audit chain, through
+:mod:`servops.service.events` and :mod:`servops.service.tickets`), queues the escalation
+rules in ``escalations`` and carries out the queued ones that are due. Everything is in
+the database: a tick that finds nothing to do changes nothing, two workers never fire
+the same row, and a new process simply continues.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+from servops.errors import InvalidParameterError
+from servops.kpi.calendar import ALWAYS, BusinessCalendar
+from servops.service.escalation import METRICS, EscalationConfig
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
+
+    from sqlalchemy.orm import Session
+
+    from servops.kpi.config import KpiConfig, SlaPolicy
+    from servops.service.models import SlaTimer
+
+__all__ = [
+    "ACTIVITIES",
+    "Clock",
+    "TickResult",
+    "TicketEvent",
+    "TimerConfig",
+    "match_policy",
+    "outcome",
+    "replay",
+    "sync_ticket",
+    "tick",
+]
+
+Stage = Literal["running", "paused", "met", "breached", "cancelled"]
+
+_AFTER = 0.001  # seconds of business time past the target that make a breach
+
+#: Activities of the events the worker writes.
+ACTIVITIES = {
+    "warning": "SLA warning",
+    "breach": "SLA breached",
+    "escalation": "SLA escalation",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TimerConfig:
+    """What the timers need: the KPI/SLA config and the escalation rules.
+
+    ``kpi`` gives the activity roles, pauses, calendars and SLA policies (for the service:
+    the policies of its SLA YAML with the roles of
+    :meth:`~servops.service.statemachine.StateMachine.kpi_config`).
+    """
+
+    kpi: KpiConfig
+    escalation: EscalationConfig = field(default_factory=EscalationConfig)
+
+
+@dataclass(frozen=True, slots=True)
+class TicketEvent:
+    """One event of a ticket as the timers see it.
+
+    ``changes`` are the case attributes the event sets (for the creation event: all of
+    them), by their names in the event log (``priority``, ``group`` as the group's name…).
+    """
+
+    at: datetime
+    activity: str
+    changes: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Clock:
+    """The state of one metric's clock after a ticket's events.
+
+    Attributes
+    ----------
+    metric
+        ``first_response``, ``next_update`` or ``resolution``.
+    policy
+        The SLA policy in force (``None``: no policy applies; no row is kept).
+    target_s
+        Its target in business seconds (``None``: the policy has none for the metric).
+    stage
+        ``running``, ``paused``, ``met``, ``breached`` (stopped late) or ``cancelled``.
+    started_at
+        When the clock (for next update: the current cycle) started.
+    elapsed_s
+        Business seconds elapsed up to ``since`` (running) or in all (otherwise).
+    since
+        When the current running stretch began (``None`` unless running).
+    paused_s
+        Business seconds spent paused.
+    stopped_at
+        When it stopped (met, breached or cancelled).
+    due_at, warn_at
+        When the target (and the warning share of it) will be reached if it keeps
+        running (``None`` unless running).
+    paused_since
+        When the current pause began (``None`` unless paused).
+    """
+
+    metric: str
+    policy: str | None
+    target_s: float | None
+    stage: Stage
+    started_at: datetime
+    elapsed_s: float
+    since: datetime | None
+    paused_s: float
+    stopped_at: datetime | None
+    due_at: datetime | None
+    warn_at: datetime | None
+    paused_since: datetime | None = None
+
+    def paused_at(self, at: datetime, calendar: BusinessCalendar) -> float:
+        """Business seconds spent paused by ``at`` (for a paused clock, measured on)."""
+        if self.stage != "paused" or self.paused_since is None:
+            return self.paused_s
+        return self.paused_s + _bs(calendar, self.paused_since, at)
+
+    def elapsed_at(self, at: datetime, calendar: BusinessCalendar) -> float:
+        """Business seconds elapsed by ``at`` (for a running clock, measured on)."""
+        if self.stage != "running" or self.since is None:
+            return self.elapsed_s
+        return self.elapsed_s + _bs(calendar, self.since, at)
+
+
+def _ts(t: datetime) -> float:
+    return t.timestamp()
+
+
+def _dt(s: float) -> datetime | None:
+    return None if not math.isfinite(s) else datetime.fromtimestamp(s, UTC)
+
+
+def _bs(cal: BusinessCalendar, a: datetime, b: datetime) -> float:
+    """Business seconds from ``a`` to ``b`` (0 when ``b <= a``)."""
+    if b <= a:
+        return 0.0
+    if cal.is_always_open:
+        return _ts(b) - _ts(a)
+    return float(cal.business_seconds([_ts(a)], [_ts(b)])[0])
+
+
+def match_policy(
+    policies: Sequence[SlaPolicy], attributes: Mapping[str, object]
+) -> SlaPolicy | None:
+    """The first policy whose ``when`` fits the attributes (as ``servops sla`` matches).
+
+    Each ``when`` key must be present and its value, as text, among the allowed ones; an
+    empty ``when`` fits every ticket.
+    """
+    for p in policies:
+        if all(
+            attributes.get(k) is not None and str(attributes.get(k)) in vs
+            for k, vs in p.when
+        ):
+            return p
+    return None
+
+
+@dataclass(slots=True)
+class _Run:
+    """A metric's clock while replaying (mutable; :class:`Clock` is the result)."""
+
+    metric: str
+    started: datetime | None = None
+    elapsed: float = 0.0
+    since: datetime | None = None  # start of the running stretch
+    paused_since: datetime | None = None
+    paused_s: float = 0.0
+    stopped_at: datetime | None = None
+    cancelled: bool = False
+    done: bool = False  # first response given (first_response only)
+
+    @property
+    def active(self) -> bool:
+        return self.started is not None and self.stopped_at is None
+
+    def begin(self, at: datetime, *, paused: bool) -> None:
+        self.started, self.elapsed, self.paused_s = at, 0.0, 0.0
+        self.stopped_at, self.cancelled = None, False
+        self.since, self.paused_since = (None, at) if paused else (at, None)
+
+    def settle(self, at: datetime, cal: BusinessCalendar) -> None:
+        """Fold the running stretch (or pause) up to ``at`` into the totals."""
+        if self.since is not None:
+            self.elapsed += _bs(cal, self.since, at)
+            self.since = at
+        if self.paused_since is not None:
+            self.paused_s += _bs(cal, self.paused_since, at)
+            self.paused_since = at
+
+    def stop(
+        self, at: datetime, cal: BusinessCalendar, *, cancel: bool = False
+    ) -> None:
+        if not self.active:
+            return
+        self.settle(at, cal)
+        self.since = self.paused_since = None
+        self.stopped_at, self.cancelled = at, cancel
+
+    def resume_from_stop(self, *, paused: bool) -> None:
+        """Run on from where it stopped (a reopen): the time since counts."""
+        if self.started is None or self.stopped_at is None:
+            return
+        at = self.stopped_at
+        self.stopped_at, self.cancelled = None, False
+        self.since, self.paused_since = (None, at) if paused else (at, None)
+
+    def set_paused(self, at: datetime, cal: BusinessCalendar, *, paused: bool) -> None:
+        if not self.active:
+            return
+        self.settle(at, cal)
+        if paused and self.since is not None:
+            self.since, self.paused_since = None, at
+        elif not paused and self.paused_since is not None:
+            self.since, self.paused_since = at, None
+
+
+def replay(
+    events: Sequence[TicketEvent],
+    config: TimerConfig,
+) -> dict[str, Clock]:
+    """The clocks of one ticket after its events (the first is its creation).
+
+    Returns one :class:`Clock` per metric that has a target under the ticket's current
+    policy, or was running under an earlier one (then ``cancelled``). Empty when no
+    policy applies.
+
+    Examples
+    --------
+    >>> from datetime import timedelta
+    >>> from servops.kpi.config import config_from_dict
+    >>> kpi = config_from_dict(
+    ...     {
+    ...         "activities": {"first_response": "Reply", "resolved": "Resolve"},
+    ...         "sla": [{"name": "std", "first_response": "1h", "resolution": "8h"}],
+    ...     }
+    ... )
+    >>> t0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    >>> clocks = replay(
+    ...     [
+    ...         TicketEvent(t0, "Created"),
+    ...         TicketEvent(t0 + timedelta(minutes=90), "Reply"),
+    ...     ],
+    ...     TimerConfig(kpi),
+    ... )
+    >>> clocks["first_response"].stage, clocks["first_response"].elapsed_s
+    ('breached', 5400.0)
+    >>> clocks["resolution"].stage, clocks["resolution"].due_at.hour
+    ('running', 17)
+    """
+    if not events:
+        return {}
+    kpi = config.kpi
+    esc = config.escalation
+    first_response = set(kpi.first_response)
+    ends = set(kpi.resolved) | set(kpi.closed)
+    reopened = set(kpi.reopened)
+    attrs: dict[str, object] = {}
+    policy: SlaPolicy | None = None
+    cal: BusinessCalendar = ALWAYS
+    runs = {m: _Run(m) for m in METRICS}
+    ever: set[str] = set()  # metrics that had a target at some point
+    open_pauses: list[frozenset[str] | None] = []  # None: ends at the next event
+
+    def targets(p: SlaPolicy | None) -> dict[str, float | None]:
+        if p is None:
+            return dict.fromkeys(METRICS)
+        return {
+            "first_response": p.first_response_s,
+            "next_update": esc.next_update_s(p.name),
+            "resolution": p.resolution_s,
+        }
+
+    for i, ev in enumerate(events):
+        at = ev.at
+        if i == 0:
+            runs["first_response"].begin(at, paused=False)
+            runs["resolution"].begin(at, paused=False)
+        if ev.changes or i == 0:
+            attrs.update(ev.changes)
+            new = match_policy(kpi.policies, attrs)
+            if i == 0 or new is not policy:
+                for r in runs.values():
+                    r.settle(at, cal)  # elapsed so far, on the old calendar
+                policy = new
+                cal = policy.calendar if policy is not None else ALWAYS
+                ever.update(m for m, v in targets(policy).items() if v is not None)
+        paused_before = bool(open_pauses)
+        open_pauses = [p for p in open_pauses if p is not None and ev.activity not in p]
+        paused = bool(open_pauses)
+        if paused_before and not paused:
+            for m in ("resolution", "next_update"):
+                runs[m].set_paused(at, cal, paused=False)
+        fr, res, nu = runs["first_response"], runs["resolution"], runs["next_update"]
+        if ev.activity in reopened:
+            if not fr.done:
+                fr.resume_from_stop(paused=False)
+            res.resume_from_stop(paused=paused)
+        if ev.activity in first_response:
+            if not fr.done:
+                fr.resume_from_stop(paused=False)
+                fr.stop(at, cal)
+                fr.done = True
+            if res.active:
+                nu.stop(at, cal)
+                nu.begin(at, paused=paused)
+        if ev.activity in ends:
+            fr.stop(at, cal)
+            res.stop(at, cal)
+            nu.stop(at, cal, cancel=True)
+        starts = next((p for p in kpi.pauses if ev.activity in p.start), None)
+        if starts is not None:
+            open_pauses.append(frozenset(starts.end) if starts.end else None)
+            if not paused:
+                for m in ("resolution", "next_update"):
+                    runs[m].set_paused(at, cal, paused=True)
+    out: dict[str, Clock] = {}
+    goals = targets(policy)
+    for m, r in runs.items():
+        target = goals[m]
+        if r.started is None or (target is None and m not in ever):
+            continue
+        out[m] = _clock(r, r.started, policy, target, cal, esc.warn_share)
+    return out
+
+
+def _clock(
+    r: _Run,
+    started: datetime,
+    policy: SlaPolicy | None,
+    target: float | None,
+    cal: BusinessCalendar,
+    warn_share: float,
+) -> Clock:
+    due = warn = None
+    stage: Stage
+    if target is None or policy is None:
+        stage = "cancelled"
+    elif r.stopped_at is not None:
+        stage = (
+            "cancelled"
+            if r.cancelled
+            else ("met" if r.elapsed <= target else "breached")
+        )
+    elif r.since is not None:
+        stage = "running"
+        # Breached once MORE than the target has elapsed: a deadline at the end of
+        # opening hours falls due when they open again (1 ms of business time later).
+        due = _dt(cal.instant_after(_ts(r.since), target - r.elapsed + _AFTER))
+        warn = _dt(cal.instant_after(_ts(r.since), warn_share * target - r.elapsed))
+    else:
+        stage = "paused"
+    return Clock(
+        metric=r.metric,
+        policy=None if policy is None else policy.name,
+        target_s=target,
+        stage=stage,
+        started_at=started,
+        elapsed_s=r.elapsed,
+        since=r.since if stage == "running" else None,
+        paused_s=r.paused_s,
+        stopped_at=r.stopped_at if stage in ("met", "breached", "cancelled") else None,
+        due_at=due,
+        warn_at=warn,
+        paused_since=r.paused_since if stage == "paused" else None,
+    )
+
+
+def outcome(
+    stage: str,
+    *,
+    elapsed_s: float,
+    target_s: float | None,
+    since: datetime | None,
+    as_of: datetime,
+    calendar: BusinessCalendar,
+) -> Literal["met", "breached", "pending"] | None:
+    """Met, breached or pending at ``as_of``, as ``servops sla`` decides it.
+
+    Breached once more business time than the target has elapsed (for a running clock,
+    measured on to ``as_of``); met for a stopped clock within its target; otherwise
+    pending. ``None`` for a cancelled clock or one without a target.
+    """
+    if target_s is None or stage == "cancelled":
+        return None
+    elapsed = elapsed_s
+    if stage == "running" and since is not None:
+        elapsed += _bs(calendar, since, as_of)
+    if elapsed > target_s:
+        return "breached"
+    return "met" if stage in ("met", "breached") else "pending"
+
+
+def _attributes_of(
+    payload: Mapping[str, Any], names: Mapping[str, dict[int, str]]
+) -> dict[str, object]:
+    """Case-attribute changes in an event payload (group and organisation ids → names).
+
+    The creation event's ``after`` holds every field; a field change holds ``field`` and
+    ``after``; a transition's field is ``state``.
+    """
+    after = payload.get("after")
+    if "field" in payload:
+        items: list[tuple[str, Any]] = [(str(payload["field"]), after)]
+    elif isinstance(after, dict):
+        items = list(after.items())
+    else:
+        return {}
+    changes: dict[str, object] = {}
+    for f, v in items:
+        if f == "attributes":
+            gone = payload.get("before") if "field" in payload else None
+            changes.update((str(k), None) for k in dict(gone or {}))
+            changes.update((str(k), val) for k, val in dict(v or {}).items())
+        elif f in ("group_id", "organisation_id"):
+            kind = f.removesuffix("_id")
+            changes[kind] = None if v is None else names[kind].get(int(v))
+        elif f in ("channel", "priority", "category", "state"):
+            changes[f] = v
+    return changes
+
+
+def _names(session: Session) -> dict[str, dict[int, str]]:
+    from sqlalchemy import select
+
+    from servops.service.models import Group, Organisation
+
+    return {
+        "group": {
+            int(i): str(n) for i, n in session.execute(select(Group.id, Group.name))
+        },
+        "organisation": {
+            int(i): str(n)
+            for i, n in session.execute(select(Organisation.id, Organisation.name))
+        },
+    }
+
+
+def ticket_events(
+    session: Session,
+    ticket_id: int,
+    *,
+    names: Mapping[str, dict[int, str]] | None = None,
+) -> list[TicketEvent]:
+    """A ticket's events as the timers see them, in order."""
+    from sqlalchemy import select
+
+    from servops.service.models import Event
+
+    lookup = names if names is not None else _names(session)
+    rows = session.execute(
+        select(Event.occurred_at, Event.activity, Event.payload)
+        .where(Event.ticket_id == ticket_id)
+        .order_by(Event.seq)
+    ).all()
+    return [
+        TicketEvent(at=at, activity=act, changes=_attributes_of(payload or {}, lookup))
+        for at, act, payload in rows
+    ]
+
+
+def sync_ticket(
+    session: Session,
+    ticket_id: int,
+    config: TimerConfig,
+    *,
+    names: Mapping[str, dict[int, str]] | None = None,
+) -> dict[str, SlaTimer]:
+    """Bring the ticket's ``sla_timers`` rows up to date with its events.
+
+    Call it in the transaction of every change of the ticket (after the change's event
+    is appended). A warning or breach the worker has fired stays recorded (``warned_at``,
+    ``breached_at``; a fired breach keeps the stage ``breached``), except that a new
+    next-update cycle starts afresh.
+
+    Returns
+    -------
+    dict[str, SlaTimer]
+        The rows by metric.
+    """
+    from sqlalchemy import select
+
+    from servops.service.models import SlaTimer
+
+    clocks = replay(ticket_events(session, ticket_id, names=names), config)
+    rows = {
+        r.metric: r
+        for r in session.execute(
+            select(SlaTimer).where(SlaTimer.ticket_id == ticket_id).with_for_update()
+        ).scalars()
+    }
+    for metric, c in clocks.items():
+        row = rows.get(metric)
+        if row is None:
+            row = SlaTimer(ticket_id=ticket_id, metric=metric, version=0)
+            session.add(row)
+            rows[metric] = row
+        elif metric == "next_update" and row.started_at != c.started_at:
+            row.warned_at = row.breached_at = None
+        stage: str = c.stage
+        if row.breached_at is not None and stage in ("running", "paused"):
+            stage = "breached"  # fired: the breach event and escalations exist
+        values = {
+            "policy": c.policy,
+            "target_seconds": c.target_s if c.target_s is not None else 0.0,
+            "started_at": c.started_at,
+            "due_at": c.due_at if stage == "running" else None,
+            "warn_at": c.warn_at if stage == "running" else None,
+            "stage": stage,
+            "elapsed_business_seconds": c.elapsed_s,
+            "paused_seconds": c.paused_s,
+            "last_started_at": c.since,
+            "stopped_at": c.stopped_at,
+        }
+        if any(getattr(row, k, None) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(row, k, v)
+            row.version = (row.version or 0) + 1
+    for metric, row in rows.items():
+        if metric not in clocks and row.stage in ("running", "paused"):
+            row.stage, row.due_at, row.warn_at = "cancelled", None, None
+            row.version = (row.version or 0) + 1
+    session.flush()
+    return rows
+
+
+@dataclass(frozen=True, slots=True)
+class TickResult:
+    """What one tick did: warnings and breaches fired, escalation actions carried out."""
+
+    warned: int = 0
+    breached: int = 0
+    escalated: int = 0
+    details: tuple[dict[str, Any], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "warned": self.warned,
+            "breached": self.breached,
+            "escalated": self.escalated,
+            "details": [dict(d) for d in self.details],
+        }
+
+
+def tick(
+    session: Session,
+    now: datetime | Callable[[], datetime],
+    config: TimerConfig,
+    *,
+    limit: int = 500,
+) -> TickResult:
+    """Fire the warnings, breaches and escalations due by ``now``; the caller commits.
+
+    Rows are taken with ``FOR UPDATE SKIP LOCKED`` (at most ``limit`` of each kind), so
+    concurrent workers share the work and never fire a row twice; a fired row leaves the
+    selection (``warned_at`` set, stage ``breached``, escalation ``done``), so running a
+    tick again fires nothing new.
+    """
+    from sqlalchemy import select
+
+    from servops.service.models import Escalation, SlaTimer
+
+    at = now() if callable(now) else now
+    if at.tzinfo is None:
+        msg = f"tick: the clock gave {at!r} without a time zone; give an aware UTC datetime."
+        raise InvalidParameterError(msg)
+    esc = config.escalation
+    details: list[dict[str, Any]] = []
+    warned = breached = escalated = 0
+    names: dict[str, dict[int, str]] | None = None
+
+    due = list(
+        session.execute(
+            select(SlaTimer)
+            .where(SlaTimer.stage == "running", SlaTimer.due_at <= at)
+            .order_by(SlaTimer.due_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).scalars()
+    )
+    warn = list(
+        session.execute(
+            select(SlaTimer)
+            .where(
+                SlaTimer.stage == "running",
+                SlaTimer.warned_at.is_(None),
+                SlaTimer.warn_at <= at,
+            )
+            .order_by(SlaTimer.warn_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).scalars()
+    )
+    fired: list[tuple[SlaTimer, str]] = [
+        (t, "warning") for t in warn if t.warned_at is None
+    ]
+    fired += [(t, "breach") for t in due]
+    fired.sort(key=lambda x: (x[0].warn_at if x[1] == "warning" else x[0].due_at) or at)
+    touched: set[int] = set()
+    for timer, kind in fired:
+        when = (timer.warn_at if kind == "warning" else timer.due_at) or at
+        if kind == "warning":
+            if timer.warned_at is not None:
+                continue
+            timer.warned_at = at
+            warned += 1
+        else:
+            timer.stage, timer.breached_at, timer.due_at, timer.warn_at = (
+                "breached",
+                when,
+                None,
+                None,
+            )
+            timer.warned_at = timer.warned_at or at
+            breached += 1
+        timer.version = (timer.version or 0) + 1
+        _event(session, timer, kind, at=at, when=when)
+        touched.add(timer.ticket_id)
+        for rule in esc.rules:
+            if rule.applies(kind, timer.metric):
+                session.add(
+                    Escalation(
+                        timer_id=timer.id,
+                        rule=rule.name,
+                        action=rule.action,
+                        at=_later(when, rule.after_s, at),
+                        done=False,
+                    )
+                )
+        details.append(
+            {
+                "ticket_id": timer.ticket_id,
+                "metric": timer.metric,
+                "kind": kind,
+                "at": when,
+            }
+        )
+    session.flush()
+
+    queued = list(
+        session.execute(
+            select(Escalation)
+            .where(Escalation.done.is_(False), Escalation.at <= at)
+            .order_by(Escalation.at, Escalation.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).scalars()
+    )
+    for item in queued:
+        owner = session.get(SlaTimer, item.timer_id)
+        item.done = True
+        if owner is None:  # pragma: no cover - foreign key
+            continue
+        _perform(session, item.rule, item.action, owner, config, at=at)
+        touched.add(owner.ticket_id)
+        escalated += 1
+        details.append(
+            {
+                "ticket_id": owner.ticket_id,
+                "metric": owner.metric,
+                "kind": "escalation",
+                "rule": item.rule,
+                "action": item.action,
+            }
+        )
+    if touched and names is None:
+        names = _names(session)
+    for ticket_id in sorted(touched):
+        sync_ticket(session, ticket_id, config, names=names)
+    session.flush()
+    return TickResult(
+        warned=warned, breached=breached, escalated=escalated, details=tuple(details)
+    )
+
+
+def _later(when: datetime, seconds: float, now: datetime) -> datetime:
+    from datetime import timedelta
+
+    return max(when, now) + timedelta(seconds=seconds) if seconds else max(when, now)
+
+
+def _event(
+    session: Session, timer: SlaTimer, kind: str, *, at: datetime, when: datetime
+) -> None:
+    from servops.service.events import SYSTEM, append_event
+    from servops.service.tickets import get_ticket
+
+    append_event(
+        session,
+        get_ticket(session, timer.ticket_id),
+        ACTIVITIES[kind],
+        actor=SYSTEM,
+        at=at,
+        payload={
+            "metric": timer.metric,
+            "policy": timer.policy,
+            "target_s": timer.target_seconds,
+            "due_at" if kind == "breach" else "warn_at": when.isoformat(),
+        },
+    )
+
+
+def _perform(
+    session: Session,
+    rule: str,
+    action: str,
+    timer: SlaTimer,
+    config: TimerConfig,
+    *,
+    at: datetime,
+) -> None:
+    """Carry out one queued escalation: an ``SLA escalation`` event, then the change.
+
+    The change goes through :func:`servops.service.tickets.update_ticket` (its own
+    ``<Field> changed`` events). An action that cannot be done (no such group, no
+    supervisor, highest priority already) is said so in the escalation event's payload.
+    """
+    from sqlalchemy import select
+
+    from servops.service.events import SYSTEM, append_event
+    from servops.service.models import Group
+    from servops.service.tickets import get_ticket, update_ticket
+
+    ticket = get_ticket(session, timer.ticket_id, lock=True)
+    r = config.escalation.rule(rule)
+    changes: dict[str, Any] = {}
+    note: str | None = None
+    group = None if ticket.group_id is None else session.get(Group, ticket.group_id)
+    if action == "reassign":
+        target_name = r.group if r is not None else None
+        target = session.execute(
+            select(Group).where(Group.name == target_name)
+        ).scalar_one_or_none()
+        if target is None:
+            note = f"no group named {target_name!r}: not reassigned"
+        else:
+            changes = {"group_id": target.id, "assignee_id": None}
+    elif action == "raise_priority":
+        order = list(config.escalation.priorities)
+        if ticket.priority not in order:
+            note = f"priority {ticket.priority!r} is not in {order}: not raised"
+        elif order.index(ticket.priority) == len(order) - 1:
+            note = f"priority {ticket.priority!r} is the highest already"
+        else:
+            changes = {"priority": order[order.index(ticket.priority) + 1]}
+    elif action == "to_supervisor":
+        if group is None or group.supervisor_id is None:
+            note = "the ticket's group has no supervisor: not reassigned"
+        else:
+            changes = {"assignee_id": group.supervisor_id}
+    payload: dict[str, Any] = {
+        "rule": rule,
+        "action": action,
+        "metric": timer.metric,
+        "policy": timer.policy,
+    }
+    if action == "notify":
+        payload["notify"] = {
+            "assignee_id": ticket.assignee_id,
+            "group": None if group is None else group.name,
+            "supervisor_id": None if group is None else group.supervisor_id,
+        }
+    if note:
+        payload["note"] = note
+    append_event(
+        session, ticket, ACTIVITIES["escalation"], actor=SYSTEM, at=at, payload=payload
+    )
+    if changes:
+        update_ticket(session, ticket, changes, actor=SYSTEM, now=lambda: at)
