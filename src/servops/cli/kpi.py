@@ -164,7 +164,9 @@ def kpi(
         ]
         body = [
             [
-                r["period"] or "all",
+                (r["period"] + ("*" if r["censored"] else ""))
+                if r["period"]
+                else "all",
                 r["segment"] or "",
                 r["cases"],
                 r["closed"],
@@ -179,6 +181,11 @@ def kpi(
             for r in rows
         ]
         c.print(simple_table("Service KPIs", head, body))
+        if any(r["censored"] for r in rows):
+            c.print(
+                "[dim]* partial: the log starts or ends within that period (censored); "
+                "do not compare it with whole periods[/]"
+            )
         for key, why in unmeasurable.items():
             c.print(f"[dim]n/a {key.replace('_', ' ')}: {why}[/]")
 

@@ -168,3 +168,38 @@ def test_interval_keys_equal_duckdb_local_time(zone, step):
         "AS BIGINT) FROM (SELECT ts, epoch_us(ts) / 1e6 AS e FROM t)"
     ).fetchall()
     assert [a for a, _ in got] == [b for _, b in got]
+
+
+def test_kpi_command_marks_the_partial_week(tmp_path):
+    import json
+
+    import pyarrow.csv as pacsv
+    from typer.testing import CliRunner
+
+    from servops.cli.main import app
+
+    path = tmp_path / "t.csv"
+    pacsv.write_csv(
+        _weekly_log()
+        .query(
+            'SELECT case_id AS "case", activity AS act, "timestamp" AS ts FROM events'
+        )
+        .to_arrow_table(),
+        path,
+    )
+    args = [
+        "kpi",
+        str(path),
+        "--case",
+        "case",
+        "--activity",
+        "act",
+        "--timestamp",
+        "ts",
+    ]
+    runner = CliRunner()
+    people = runner.invoke(app, [*args, "--by", "week"], env={"COLUMNS": "160"})
+    assert people.exit_code == 0, people.output
+    assert "2024-03-18*" in people.stdout and "* partial" in people.stdout
+    rows = json.loads(runner.invoke(app, [*args, "--by", "week", "--json"]).stdout)
+    assert [r["censored"] for r in rows] == [False, False, True]
