@@ -341,6 +341,27 @@ def read_counts(
                 f"like 2024-01-08 09:30 ({exc})."
             )
             raise LogSchemaError(msg) from exc
+    for col in (value_col, "aht_s"):
+        kind = table.column(col).type if col in names else pa.float64()
+        if not (pa.types.is_integer(kind) or pa.types.is_floating(kind)):
+            values_in = table.column(col).to_pylist()
+            found = next(
+                (
+                    (i, v)
+                    for i, v in enumerate(values_in)
+                    if v is not None and not _is_number(v)
+                ),
+                None,
+            )
+            if found is None:  # all empty: nothing to say
+                continue
+            row, bad = found
+            msg = (
+                f"read_counts: {str(p)!r} column {col!r}, data row {row + 1}: {bad!r} "
+                "is not a number; counts and handle times must be numbers (empty for "
+                "none)."
+            )
+            raise LogSchemaError(msg)
     values = np.asarray(
         table.column(value_col).cast(pa.float64()).to_numpy(zero_copy_only=False),
         dtype=float,
@@ -1010,3 +1031,11 @@ def backtest(
 
 def _nan_if_none(value: float | None) -> float:
     return math.nan if value is None else value
+
+
+def _is_number(v: object) -> bool:
+    try:
+        float(str(v))
+    except ValueError:
+        return False
+    return True

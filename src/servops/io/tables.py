@@ -68,12 +68,20 @@ def to_arrow(data: Any) -> pa.Table:  # noqa: ANN401 - accepts any dataframe lib
     if isinstance(data, pa.RecordBatch):
         return pa.Table.from_batches([data])
     mod = type(data).__module__.split(".")[0]
-    if mod == "pandas":
-        return pa.Table.from_pandas(data, preserve_index=False)
-    if mod == "polars":
-        return data.to_arrow()
-    if hasattr(data, "__arrow_c_stream__"):
-        return pa.table(data)
+    try:
+        if mod == "pandas":
+            return pa.Table.from_pandas(data, preserve_index=False)
+        if mod == "polars":
+            return data.to_arrow()
+        if hasattr(data, "__arrow_c_stream__"):
+            return pa.table(data)
+    except (pa.ArrowException, ValueError, TypeError) as exc:
+        msg = (
+            f"cannot read the {type(data).__name__} as a table: {exc}. Hint: give each "
+            f"column one type (e.g. df[col] = df[col].astype(str) for an id column "
+            f"that mixes numbers and text)."
+        )
+        raise LogSchemaError(msg) from exc
     msg = (
         f"cannot read a {type(data).__name__} as an event log; expected a pandas or polars "
         f"DataFrame or a pyarrow Table."

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from servops.errors import InvalidParameterError, LogSchemaError
 from servops.io import (
@@ -98,7 +99,15 @@ class ReadOptions:
     case_key: str | None = None
 
     def __post_init__(self) -> None:
-        """Check that a case table comes with its key column."""
+        """Check the zone, and that a case table comes with its key column."""
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            msg = (
+                f"The 'timezone' reading option must be an IANA zone such as 'UTC' or "
+                f"'Europe/Amsterdam'. Got {self.timezone!r} instead."
+            )
+            raise InvalidParameterError(msg) from exc
         if (self.cases is None) != (self.case_key is None):
             msg = (
                 "A case table needs both 'cases' (the file) and 'case_key' (its case "

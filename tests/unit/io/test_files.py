@@ -8,10 +8,12 @@ from datetime import UTC, datetime
 import pyarrow as pa
 import pytest
 
-from servops.errors import LogSchemaError
+from servops.errors import InvalidParameterError, LogSchemaError
 from servops.feedback.read import read_feedback
 from servops.forecast import read_counts
 from servops.io.files import infer_types, read_columns, read_table
+from servops.io.tables import to_arrow
+from servops.log import ReadOptions
 from tests.paths import shared_feedback
 
 ROWS = [["c1", "9", "fast, friendly"], ["c2", "3", "slow"]]
@@ -122,3 +124,24 @@ def test_infer_types_leaves_typed_and_empty_tables_alone():
     assert out.schema.field("a").type == pa.int64()
     assert out.schema.field("b").type == pa.string()
     assert dates == []
+
+
+def test_counts_with_a_word_name_the_row(tmp_path):
+    p = tmp_path / "counts.csv"
+    p.write_text("interval_start,calls\n2024-01-08 09:00,12\n2024-01-08 09:30,lots\n")
+    with pytest.raises(LogSchemaError, match=r"column 'calls', data row 2: 'lots'"):
+        read_counts(p)
+
+
+def test_dataframe_with_mixed_types_is_a_servops_error():
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame(
+        {"case": [1, "a"], "activity": ["x", "y"], "timestamp": ["a", "b"]}
+    )
+    with pytest.raises(LogSchemaError, match="give each column one type"):
+        to_arrow(df)
+
+
+def test_unknown_zone_is_refused():
+    with pytest.raises(InvalidParameterError, match="'Mars/Base'"):
+        ReadOptions(timezone="Mars/Base")
