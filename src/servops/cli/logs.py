@@ -26,7 +26,10 @@ __all__ = ["register"]
 
 def info(log: EventLog, json: JsonOpt = False) -> None:
     """Cases, events, activities, resources, variants, time span, lifecycle and attributes."""
+    from servops.log.shape import shape_warnings
+
     result = log.info()
+    warnings = shape_warnings(log)
 
     def render(c: Console) -> None:
         d = result.to_dict()
@@ -60,8 +63,14 @@ def info(log: EventLog, json: JsonOpt = False) -> None:
             )
         for n in result.notes:
             c.print(f"[dim]note: {n}[/]")
+        for w in warnings:
+            c.print(f"[yellow]warning: {w.message}[/]")
 
-    emit(result, as_json=json, render=render)
+    emit(
+        {**result.to_dict(), "warnings": [w.to_dict() for w in warnings]},
+        as_json=json,
+        render=render,
+    )
 
 
 @with_reading_options

@@ -82,3 +82,29 @@ def test_bpic2013_incidents_names_its_2010_cases():
     assert w.details["events"][0]["case_id"] == "1-364285768"
     assert w.details["events"][0]["timestamp"].startswith("2010-03-31")
     assert w.details["count"] < 0.01 * 65533
+
+
+def test_info_command_prints_and_returns_the_warnings(tmp_path):
+    import json
+
+    import pyarrow.csv as pacsv
+    from typer.testing import CliRunner
+
+    from servops.cli.main import app
+
+    log = _log([datetime(2011, 5, 3, 12), *_steady()], timedelta(hours=3))
+    path = tmp_path / "tweets.csv"
+    pacsv.write_csv(
+        log.query(
+            'SELECT case_id AS "case", activity AS act, "timestamp" AS ts FROM events'
+        ).to_arrow_table(),
+        path,
+    )
+    args = ["info", str(path), "--case", "case", "--activity", "act"]
+    args += ["--timestamp", "ts"]
+    runner = CliRunner()
+    people = runner.invoke(app, args, env={"COLUMNS": "200"})
+    assert people.exit_code == 0, people.output
+    assert "warning: 2 event(s) lie far outside the bulk" in people.stdout
+    d = json.loads(runner.invoke(app, [*args, "--json"]).stdout)
+    assert d["cases"] == 301 and d["warnings"][0]["kind"] == "outlier_dates"
