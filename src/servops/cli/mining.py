@@ -415,12 +415,24 @@ def handovers(
         ),
     ] = "resource",
     top: TopOpt = 20,
+    config: KpiConfigOpt = None,
     json: JsonOpt = False,
 ) -> None:
-    """Handover-of-work network between resources or groups."""
+    """Handover-of-work network between resources or groups.
+
+    Automatic steps and the customer's own turns (ignored resources and customer
+    activities of the KPI config, -c, or guessed: system, customer...) are left out.
+    """
+    from servops.kpi import load_config
     from servops.mining import handovers as find_handovers
 
-    result = find_handovers(log, by=by)
+    cfg = load_config(config, log)
+    result = find_handovers(
+        log,
+        by=by,
+        ignore_resources=cfg.ignore_resources,
+        ignore_activities=cfg.customer_activities,
+    )
 
     def render(c: Console) -> None:
         rows = result.handovers[:top] if top else result.handovers
@@ -498,5 +510,5 @@ def register(app: typer.Typer) -> None:
     app.command("activities")(log_command(_typed(activities)))
     app.command("bottlenecks")(log_command(_typed(bottlenecks)))
     app.command("rework")(log_command(_typed(rework)))
-    app.command("handovers")(log_command(handovers))
+    app.command("handovers")(log_command(_typed(handovers)))
     app.command("map")(log_command(process_map))

@@ -309,7 +309,8 @@ def case_ctes(
     max({when(entered + sql_in("activity", cfg.closed), "ts")}) AS closed_last,
     max({when(reopen, "ts")}) AS reopened_last,
     count(CASE WHEN {reopen} THEN 1 END) AS reopens,
-    count(CASE WHEN {touch} THEN 1 END) AS touches{attr_sel}
+    count(CASE WHEN {touch} THEN 1 END) AS touches,
+    count(handler) AS handled{attr_sel}
   FROM inst GROUP BY case_id
 ), ho AS (
   SELECT case_id, count(*) AS handovers
@@ -320,7 +321,9 @@ def case_ctes(
     WHERE {work}
   ) WHERE prev <> handler GROUP BY case_id
 ), c AS (
-  SELECT agg.*, {closed} AS closed_at, coalesce(ho.handovers, 0) AS handovers
+  SELECT agg.*, {closed} AS closed_at,
+    -- no event of the case names a handler: handovers cannot be counted
+    CASE WHEN handled > 0 THEN coalesce(ho.handovers, 0) END AS handovers
   FROM agg LEFT JOIN ho USING (case_id)
 ), r AS (
   SELECT *, {resolved} AS resolved_at FROM c

@@ -287,7 +287,8 @@ def _groups_sql(per_case: str) -> str:
   SELECT p_cl AS period, seg, count(*) AS closed, {_stats("lead_time_s", "lead_time")},
     avg(CASE WHEN fcr THEN 1.0 WHEN NOT fcr THEN 0.0 END) AS fcr_rate,
     avg(CASE WHEN reopened THEN 1.0 WHEN NOT reopened THEN 0.0 END) AS reopen_rate,
-    avg(CASE WHEN handovers > 0 THEN 1.0 ELSE 0.0 END) AS reassigned_rate,
+    avg(CASE WHEN handovers > 0 THEN 1.0 WHEN handovers = 0 THEN 0.0 END)
+      AS reassigned_rate,
     avg(CAST(handovers AS DOUBLE)) AS handovers_mean
   FROM pc GROUP BY p_cl, seg
 ), sl AS (

@@ -17,9 +17,15 @@ from servops.log.engine import quantile, quote, seconds_between
 from servops.mining._sequence import ORDER, continue_with
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from servops.log import EventLog
 
 __all__ = ["Handover", "HandoverResult", "handovers"]
+
+
+def _literal_list(values: Sequence[str]) -> str:
+    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +75,13 @@ class HandoverResult:
         }
 
 
-def handovers(log: EventLog, *, by: str = "resource") -> HandoverResult:
+def handovers(
+    log: EventLog,
+    *,
+    by: str = "resource",
+    ignore_resources: Sequence[str] = (),
+    ignore_activities: Sequence[str] = (),
+) -> HandoverResult:
     """Count handovers of work between resources, or between groups of them.
 
     Parameters
@@ -78,6 +90,10 @@ def handovers(log: EventLog, *, by: str = "resource") -> HandoverResult:
         The event log.
     by
         ``"resource"``, or an attribute naming a group (e.g. ``"org:group"``).
+    ignore_resources, ignore_activities
+        Events left out of the network: automatic steps (``system``) and the
+        customer's own turns are not work handed over
+        (:meth:`servops.kpi.KpiConfig.ignore_resources`, ``customer_activities``).
 
     Returns
     -------
@@ -102,6 +118,24 @@ def handovers(log: EventLog, *, by: str = "resource") -> HandoverResult:
         )
         raise InvalidParameterError(msg)
     who = "resource" if by == "resource" else f"CAST({quote(by)} AS VARCHAR)"
+    keep = " AND ".join(
+        [
+            "TRUE",
+            *(
+                [
+                    "(resource IS NULL OR resource NOT IN "
+                    f"({_literal_list(ignore_resources)}))"
+                ]
+                if ignore_resources
+                else []
+            ),
+            *(
+                [f"activity NOT IN ({_literal_list(ignore_activities)})"]
+                if ignore_activities
+                else []
+            ),
+        ]
+    )
     d = seconds_between("end_ts", "greatest(next_start, end_ts)")
     rows = log.fetchall(
         continue_with(
@@ -110,7 +144,7 @@ def handovers(log: EventLog, *, by: str = "resource") -> HandoverResult:
           SELECT case_id, {who} AS who, "timestamp" AS end_ts,
             lead({who}) OVER w AS next_who,
             lead(coalesce(start_timestamp, "timestamp")) OVER w AS next_start
-          FROM instances
+          FROM instances WHERE {keep}
           WINDOW w AS (PARTITION BY case_id ORDER BY {ORDER})
         ), h AS (
           SELECT case_id, who, next_who, {d} AS d FROM s
@@ -126,7 +160,7 @@ def handovers(log: EventLog, *, by: str = "resource") -> HandoverResult:
         str(w): int(n)
         for w, n in log.fetchall(
             f"SELECT {who} AS w, count(*) FROM instances WHERE {who} IS NOT NULL "
-            "GROUP BY w ORDER BY 2 DESC, 1"
+            f"AND {keep} GROUP BY w ORDER BY 2 DESC, 1"
         )
     }
     cases = int(log.fetchone("SELECT count(DISTINCT case_id) FROM instances")[0])

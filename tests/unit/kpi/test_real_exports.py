@@ -261,3 +261,32 @@ def test_why_leaves_out_dates_ids_later_events_and_duplicates():
     leaves = rc.tree["leaves"]
     assert all(0 <= leaf["rate"] <= 1 for leaf in leaves)
     assert sum(leaf["cases"] for leaf in leaves) == rc.cases
+
+
+def test_no_handler_means_no_handover_count_not_zero():
+    rows = [
+        ("a", "Open", "2024-01-08 09:00", None),
+        ("a", "Resolved", "2024-01-08 10:00", None),
+    ]
+    log = make_log(rows)  # type: ignore[arg-type]
+    cfg = config_from_dict({"activities": {"resolved": "Resolved", "reopened": "X"}})
+    row = compute_kpis(log, cfg, by=None).to_pylist()[0]
+    assert row["closed"] == 1
+    assert row["reassigned_rate"] is None
+    assert row["handovers_mean"] is None
+    assert row["fcr_rate"] is None  # the handover limit cannot be checked
+
+
+def test_handover_network_leaves_out_customer_turns():
+    log = make_log(CONVERSATION)
+    cfg = load_config(None, log)
+    raw = so.mining.handovers(log)
+    assert any("customer" in (h.source, h.target) for h in raw.handovers)
+    net = so.mining.handovers(
+        log,
+        ignore_resources=cfg.ignore_resources,
+        ignore_activities=cfg.customer_activities,
+    )
+    pairs = {(h.source, h.target): h.frequency for h in net.handovers}
+    assert pairs == {("agent-1", "agent-2"): 1}
+    assert "customer" not in net.work

@@ -17,7 +17,7 @@ from servops.report.process_map import map_fragment, process_map_data
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from servops.mining import CustomerSide
+    from servops.kpi import KpiConfig
     from servops.report.builder import ReportContext, Section
 
 __all__ = ["build"]
@@ -48,13 +48,12 @@ def _table(
     return f'<table class="data"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
-def _customer_side(ctx: ReportContext) -> CustomerSide:
-    """Customer-side waits from the report's KPI config (given or guessed)."""
+def _kpi_config(ctx: ReportContext) -> KpiConfig:
+    """The report's KPI config (given or guessed): customer side, ignored resources."""
     from servops.kpi import KpiConfig, load_config
 
     given = ctx.extras.get("kpi_config")
-    cfg = given if isinstance(given, KpiConfig) else load_config(given, ctx.log)
-    return cfg.customer_side()
+    return given if isinstance(given, KpiConfig) else load_config(given, ctx.log)
 
 
 def build(ctx: ReportContext) -> Section | None:
@@ -68,12 +67,18 @@ def build(ctx: ReportContext) -> Section | None:
     data = process_map_data(log)
     var = variants(log)
     times = activity_times(log)
-    side = _customer_side(ctx)
+    cfg = _kpi_config(ctx)
+    side = cfg.customer_side()
     bn = bottlenecks(log, top=8, customer_side=side)
     # every activity, for the chart of waiting split into the team's and the customer's
     waits = bottlenecks(log, top=12, customer_side=side).activities
     rw = rework(log)
-    ho = handovers(log)
+    # automatic steps and the customer's own turns are not work handed over
+    ho = handovers(
+        log,
+        ignore_resources=cfg.ignore_resources,
+        ignore_activities=cfg.customer_activities,
+    )
     estimated = times.time_basis == "estimated"
     vs = bn.value_stream
 
