@@ -632,14 +632,14 @@ def _staff_isa(
                         "peak agents": e["peak_agents"],
                         "agent-hours": round(e["agent_hours"], 1),
                         "simulated SL": pct(e["simulated_service_level"]),
-                        "intervals below target": e["intervals_below_target"],
+                        "intervals short of target": e["intervals_below_target"],
                     },
                     {
                         "method": "ISA (simulation)",
                         "peak agents": i["peak_agents"],
                         "agent-hours": round(i["agent_hours"], 1),
                         "simulated SL": pct(i["simulated_service_level"]),
-                        "intervals below target": i["intervals_below_target"],
+                        "intervals short of target": i["intervals_below_target"],
                     },
                 ],
             )

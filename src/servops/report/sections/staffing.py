@@ -105,7 +105,7 @@ def _isa_html(ctx: ReportContext, res: IsaResult, labels: list[str]) -> str:
         return "–" if v is None else f"{v:.1%}"
 
     verdict = t(
-        f"Per-interval Erlang: {e['intervals_below_target']} intervals below the target "
+        f"Per-interval Erlang: {e['intervals_below_target']} intervals short of the target "
         f"in simulation ({pct(e['simulated_service_level'])} overall); ISA: "
         f"{i['intervals_below_target']} ({pct(i['simulated_service_level'])}), "
         f"{i['agent_hours']:,.0f} vs {e['agent_hours']:,.0f} agent-hours on the queue. ",
