@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from servops._durations import format_duration
 from servops._validation import check_choice
 from servops.blueprint._metrics import step_stats
 
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from servops.blueprint.model import Blueprint
     from servops.log import EventLog
 
-__all__ = ["Metric", "Overlay", "StepOverlay", "format_seconds", "overlay"]
+__all__ = ["Metric", "Overlay", "StepOverlay", "overlay"]
 
 Metric = Literal["waiting", "frequency", "standard"]
 METRICS: tuple[Metric, ...] = ("waiting", "frequency", "standard")
@@ -84,25 +85,6 @@ class Overlay:
             "cases": self.cases,
             "steps": [s.to_dict() for s in self.steps.values()],
         }
-
-
-def format_seconds(s: float | None) -> str:
-    """Format a duration compactly: ``45s``, ``12m``, ``3.5h``, ``2.1d``.
-
-    Examples
-    --------
-    >>> format_seconds(5400), format_seconds(10800), format_seconds(3 * 86400)
-    ('90m', '3.0h', '3.0d')
-    """
-    if s is None or math.isnan(s):
-        return "–"
-    if s < 120:
-        return f"{s:.0f}s"
-    if s < 7200:
-        return f"{s / 60:.0f}m"
-    if s < 172800:
-        return f"{s / 3600:.1f}h"
-    return f"{s / 86400:.1f}d"
 
 
 def _mix(c1: str, c2: str, t: float) -> str:
@@ -200,7 +182,7 @@ def overlay(log: EventLog, blueprint: Blueprint, metric: Metric = "waiting") -> 
             value, label, colour = None, "", "#ffffff"
         elif metric == "waiting":
             value = wait
-            label = f"wait {format_seconds(wait)}" if st else "–"
+            label = f"wait {format_duration(wait)}" if st else "–"
             scale = (
                 math.log1p(wait or 0.0) / math.log1p(max_wait) if max_wait > 0 else 0
             )

@@ -37,8 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
+from servops._yaml import YamlDoc, parse_yaml
 from servops.errors import ConfigError, ConflictError
 from servops.kpi.config import ROLES, KpiConfig, Pause
 
@@ -187,32 +186,15 @@ class StateMachine:
         }
 
 
-def _lines(
-    node: yaml.Node, path: tuple[str, ...], out: dict[tuple[str, ...], int]
-) -> None:
-    out.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            key = str(k.value) if isinstance(k, yaml.ScalarNode) else str(k)
-            out[(*path, key)] = k.start_mark.line + 1
-            _lines(v, (*path, key), out)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, v in enumerate(node.value):
-            _lines(v, (*path, str(i)), out)
-
-
 class _Where:
     """Names a place in the YAML: ``file, line N: key.path``."""
 
-    def __init__(self, name: str, lines: dict[tuple[str, ...], int]) -> None:
-        self.name = name
-        self.lines = lines
+    def __init__(self, doc: YamlDoc) -> None:
+        self.name = doc.name
+        self.doc = doc
 
     def __call__(self, *path: str) -> str:
-        p = tuple(path)
-        while p and p not in self.lines:
-            p = p[:-1]
-        line = self.lines.get(p)
+        line = self.doc.line(tuple(int(p) if p.isdigit() else p for p in path))
         at = f", line {line}" if line is not None else ""
         return f"{self.name}{at}: {'.'.join(path) or '(top)'}"
 
@@ -231,22 +213,9 @@ def parse_state_machine(text: str, *, source: str = "state machine") -> StateMac
     >>> sm.check("resolved", "open"), sm.check("open", "resolved")
     ('Reopened', 'Resolved')
     """
-    try:
-        loader = yaml.SafeLoader(text)
-        try:
-            node = loader.get_single_node()
-            data = loader.construct_document(node) if node is not None else None
-        finally:
-            loader.dispose()
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f", line {mark.line + 1}" if mark is not None else ""
-        msg = f"{source}{line}: not valid YAML: {getattr(exc, 'problem', None) or exc}."
-        raise ConfigError(msg) from exc
-    lines: dict[tuple[str, ...], int] = {}
-    if node is not None:
-        _lines(node, (), lines)
-    where = _Where(source, lines)
+    doc = parse_yaml(text, source, what="state machine")
+    data = doc.data
+    where = _Where(doc)
     if not isinstance(data, Mapping):
         msg = f"{where()} must be a mapping with 'states', 'transitions' and 'initial'."
         raise ConfigError(msg)
