@@ -147,6 +147,9 @@ def test_report_section_on_demo(demo_log):
     assert "<table" in sec.html
     # The discovered twin is checked against the log, and the verdict is shown.
     assert "Twin check" in sec.html
+    # The summary is plain text (the template escapes it): not escaped twice.
+    assert "&#x27;" not in sec.summary
+    assert "&amp;" not in sec.summary
     assert re.search(r"Twin check: (FIT|QUESTIONABLE|UNFIT)", sec.html)
     # Utilisation per pool, never above 100 %; instantaneous steps are not pools.
     utils = [float(x) for x in re.findall(r"<td>([0-9.]+) %</td>", sec.html)]

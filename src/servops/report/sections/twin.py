@@ -281,7 +281,7 @@ def build(ctx: ReportContext) -> Section | None:
         id="twin",
         title=t("Digital twin: what if?", "数字孪生：情景模拟"),
         html=f'{fit}{cards}{chart}{table}{pools}<p class="note">{escape(note)}</p>',
-        summary=escape(summary),
+        summary=summary,  # plain text: the template escapes it
     )
 
 
