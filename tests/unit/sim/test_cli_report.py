@@ -171,3 +171,12 @@ def test_report_section_with_given_model(tiny_log):
     assert sec is not None
     assert "One more person in agents" in sec.html
     assert ctx.cache["sim_model"].name == "M/M/10"
+
+
+def test_report_section_without_start_times_says_utilisation_na(tiny_log):
+    # No start times: no work is measured, so no pools and no utilisation (not 0 %).
+    sec = twin.build(ReportContext(log=tiny_log))
+    assert sec is not None
+    assert "Utilisation: n/a" in sec.html
+    assert "no start times" in sec.html
+    assert "0.0 %" not in sec.html

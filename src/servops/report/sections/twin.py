@@ -236,6 +236,28 @@ def build(ctx: ReportContext) -> Section | None:
             )
             + "</table>"
         )
+    if not util:
+        pools = (
+            '<p class="note">'
+            + escape(
+                t(
+                    "Utilisation: n/a — the model has no staff pools"
+                    + (
+                        " (this log has no start times, so no work time is measured: "
+                        "all time between its events is modelled as delay)."
+                        if not ctx.log.has_start_times
+                        else "."
+                    ),
+                    "利用率：不适用——模型没有人员资源池"
+                    + (
+                        "（此日志没有开始时间，无法测量工作时间：事件之间的时间都按延迟建模）。"
+                        if not ctx.log.has_start_times
+                        else "。"
+                    ),
+                )
+            )
+            + "</p>"
+        )
     fit = ""
     if check is not None:
         verdict = check.verdict
