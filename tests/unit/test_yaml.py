@@ -96,3 +96,19 @@ def test_every_config_names_file_line_and_key(tmp_path):
     bp.write_text("name: x\nsteps:\n  - {id: a, name: A, lane: kitchen}\nflow: []\n")
     with pytest.raises(ConfigError, match=re.escape(f"steps[0].lane ({bp}, line 3)")):
         load_blueprint(bp)
+
+
+def test_service_configs_use_the_same_loader(tmp_path):
+    from servops.service.escalation import load_escalation
+    from servops.service.routing import RoutingConfig
+
+    p = tmp_path / "esc.yaml"
+    p.write_text("warn_at: 0.8\nrules: [unclosed\n")
+    with pytest.raises(
+        ConfigError, match=r"escalation rules .*esc\.yaml, line \d+: not valid"
+    ):
+        load_escalation(p)
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_escalation(tmp_path / "nope.yaml")
+    with pytest.raises(ConfigError, match="routing config, line 2: not valid YAML"):
+        RoutingConfig.from_yaml("strategy: [x\n")

@@ -28,16 +28,16 @@ def _parse_until(value: str | None) -> datetime | timedelta | None:
     """``2012-03-14T00:00`` (a moment) or ``30d`` / ``12h`` / ``90m`` (after the start)."""
     if value is None:
         return None
+    from servops._durations import parse_duration
+
     v = value.strip()
-    units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-    if v and v[-1] in units:
-        try:
-            return timedelta(seconds=float(v[:-1]) * units[v[-1]])
-        except ValueError:
-            pass
     try:
         return datetime.fromisoformat(v.replace("Z", "+00:00"))
     except ValueError:
+        pass
+    try:
+        return parse_duration(v, "--until", bare_unit=None)
+    except InvalidParameterError:
         msg = (
             f"--until: expected a date-time such as 2012-03-14T00:00Z or a duration such "
             f"as 30d, 12h, 90m; got {value!r}."

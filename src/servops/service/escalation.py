@@ -28,12 +28,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-import yaml
-
 from servops._durations import parse_duration
+from servops._yaml import load_yaml
 from servops.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -245,13 +243,8 @@ def load_escalation(path: PathLike | None = None) -> EscalationConfig:
     """Read escalation rules from YAML (``None``: warn at 80 %, no rules)."""
     if path is None:
         return EscalationConfig()
-    p = Path(path)
-    if not p.is_file():
-        msg = f"escalation rules {str(p)!r} do not exist (or are not a file)."
-        raise ConfigError(msg)
+    doc = load_yaml(path, what="escalation rules")
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        msg = f"{p}: not valid YAML: {exc}"
-        raise ConfigError(msg) from exc
-    return escalation_from_dict(data, source=str(p))
+        return escalation_from_dict(doc.data, source=doc.name)
+    except ConfigError as exc:
+        raise doc.locate(exc) from exc.__cause__

@@ -213,13 +213,9 @@ class RoutingConfig:
     @classmethod
     def from_yaml(cls, text: str) -> RoutingConfig:
         """Parse and validate the routing YAML."""
-        import yaml
+        from servops._yaml import parse_yaml
 
-        try:
-            d = yaml.safe_load(text) or {}
-        except yaml.YAMLError as exc:
-            msg = f"routing config: not valid YAML: {exc}"
-            raise ConfigError(msg) from exc
+        d = parse_yaml(text, "config", what="routing").data or {}
         if not isinstance(d, dict):
             msg = "routing config: expected a mapping with strategy, groups, skills."
             raise ConfigError(msg)
