@@ -63,14 +63,24 @@ def _json(x: float) -> float | None:
     return float(x) if math.isfinite(x) else None
 
 
-def estimate(values: list[float] | np.ndarray) -> Estimate:
+def estimate(
+    values: list[float] | np.ndarray,
+    *,
+    bounds: tuple[float, float] = (-math.inf, math.inf),
+) -> Estimate:
     """Mean and 95 % t-interval of replication values (NaNs ignored).
+
+    ``bounds`` are the values the quantity can take: the interval is cut to them (a
+    utilisation's interval never reaches past 100 %, a duration's never below 0).
 
     Examples
     --------
     >>> e = estimate([1.0, 2.0, 3.0])
     >>> round(e.mean, 3), round(e.low, 3), round(e.high, 3)
     (2.0, -0.484, 4.484)
+    >>> e = estimate([1.0, 2.0, 3.0], bounds=(0.0, 3.5))
+    >>> round(e.low, 3), round(e.high, 3)
+    (0.0, 3.5)
     """
     from scipy import stats
 
@@ -83,7 +93,16 @@ def estimate(values: list[float] | np.ndarray) -> Estimate:
     if n == 1:
         return Estimate(m, math.nan, math.nan, 1)
     h = float(stats.t.ppf(0.975, n - 1) * x.std(ddof=1) / math.sqrt(n))
-    return Estimate(m, m - h, m + h, n)
+    lo, hi = bounds
+    return Estimate(m, max(m - h, lo), min(m + h, hi), n)
+
+
+#: KPIs that are shares (in [0, 1]); every KPI of a run is at least 0.
+_SHARES = ("utilization.", "sla_attainment", "abandonment_rate")
+
+
+def _bounds(name: str) -> tuple[float, float]:
+    return (0.0, 1.0) if name.startswith(_SHARES) else (0.0, math.inf)
 
 
 #: Scalar KPIs summarised over replications.
@@ -138,7 +157,7 @@ class ReplicationResult:
         for k in self.runs:
             for name, v in _metrics(k):
                 values.setdefault(name, []).append(v)
-        return {name: estimate(v) for name, v in values.items()}
+        return {name: estimate(v, bounds=_bounds(name)) for name, v in values.items()}
 
     def __getitem__(self, name: str) -> Estimate:
         return self.estimates()[name]

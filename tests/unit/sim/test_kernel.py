@@ -400,3 +400,19 @@ def test_utilisation_never_above_one(size, rate, mean, hours, seed):
     for kw in ({"cases": 200}, {"until": 3 * 86400.0}):
         k = simulate(m, seed=seed, keep_log=False, **kw).kpis
         assert 0.0 <= k.utilization["p"] <= 1.0 + 1e-9, (kw, k.busy_s, k.available_s)
+
+
+def test_replication_intervals_stay_within_what_a_kpi_can_be():
+    # Two short replications give wide t-intervals; a utilisation's is cut at 100 %
+    # and every level's at 0 (the CLI printed "[-15.8%, 147.6%]" for the demo twin).
+    res = replicate(mmc(9.5, 10), replications=2, cases=300, seed=4)
+    for name, est in res.estimates().items():
+        if est.n > 1 and math.isfinite(est.low):
+            assert est.low >= 0.0, name
+        if name.startswith("utilization.") and math.isfinite(est.high):
+            assert est.high <= 1.0, name
+    # Differences between scenarios can be negative: not cut.
+    diff = so.sim.compare(
+        mmc(9.5, 10), mmc(9.5, 11), replications=2, cases=300, seed=4
+    ).differences()["mean_waiting_time_s"]
+    assert diff.low < 0
