@@ -112,3 +112,17 @@ def test_service_configs_use_the_same_loader(tmp_path):
         load_escalation(tmp_path / "nope.yaml")
     with pytest.raises(ConfigError, match="routing config, line 2: not valid YAML"):
         RoutingConfig.from_yaml("strategy: [x\n")
+
+
+def test_shift_numbers_are_checked(tmp_path):
+    shifts = tmp_path / "shifts.yaml"
+    shifts.write_text(
+        "shifts:\n  - name: early\n    length: 8h\n    starts: ['06:00']\n"
+        "    cost: cheap\n"
+    )
+    _fails(read_shift_templates, shifts, "shifts[0] (early).cost", 5)
+    shifts.write_text(
+        "shifts:\n  - name: early\n    length: 8h\n    starts: ['06:00']\n"
+        "    max_shifts: 2.5\n"
+    )
+    _fails(read_shift_templates, shifts, "shifts[0] (early).max_shifts", 5)

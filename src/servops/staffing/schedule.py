@@ -111,6 +111,19 @@ def default_templates(interval: timedelta) -> list[ShiftTemplate]:
 
 
 # -- reading templates ---------------------------------------------------------------------
+def _number(value: object, where: str, *, whole: bool = False) -> float:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or value < 0
+        or (whole and not float(value).is_integer())
+    ):
+        kind = "a whole number" if whole else "a number"
+        msg = f"{where}: expected {kind} >= 0; got {value!r}."
+        raise ConfigError(msg)
+    return float(value)
+
+
 def _time_of_day(value: object, where: str) -> timedelta:
     if isinstance(value, int) and not isinstance(value, bool):
         # YAML 1.1 reads an unquoted 08:30 as the sexagesimal integer 510 (minutes).
@@ -242,8 +255,10 @@ def _shift_templates(doc: object) -> list[ShiftTemplate]:
                 starts=_starts(item["starts"], f"{where}.starts"),
                 days=days,
                 breaks=tuple(breaks),
-                cost=None if cost is None else float(cost),
-                max_shifts=None if max_shifts is None else int(max_shifts),
+                cost=None if cost is None else _number(cost, f"{where}.cost"),
+                max_shifts=None
+                if max_shifts is None
+                else int(_number(max_shifts, f"{where}.max_shifts", whole=True)),
             )
         )
     return out
