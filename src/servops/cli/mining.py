@@ -438,8 +438,13 @@ def handovers(
         rows = result.handovers[:top] if top else result.handovers
         c.print(
             simple_table(
-                f"Handovers between {by} values ({result.mean_handovers_per_case:.2f} per "
-                "case)",
+                f"Handovers between {by} values ("
+                + (
+                    "–"
+                    if result.mean_handovers_per_case is None
+                    else f"{result.mean_handovers_per_case:.2f}"
+                )
+                + " per case)",
                 ["from", "to", "frequency", "cases", "mean time"],
                 [
                     [h.source, h.target, h.frequency, h.cases, fmt_duration(h.mean_s)]

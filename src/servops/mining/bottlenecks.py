@@ -100,7 +100,7 @@ class ActivityBottleneck:
     frequency: int
     waiting_mean_s: float
     waiting_total_s: float
-    share_of_lead_time: float
+    share_of_lead_time: float | None
     service_total_s: float | None
     customer_wait_total_s: float = 0.0
 
@@ -141,7 +141,7 @@ class TransitionBottleneck:
     frequency: int
     mean_s: float
     total_s: float
-    share_of_lead_time: float
+    share_of_lead_time: float | None
     customer_side: bool = False
 
     def to_dict(self) -> dict[str, Any]:
@@ -391,8 +391,8 @@ def bottlenecks(
     stream = _value_stream(log, timed_cs, value_adding, side)
     total_lead = stream.lead_time_mean_s * stream.cases
 
-    def share(x: float) -> float:
-        return x / total_lead if total_lead > 0 else 0.0
+    def share(x: float) -> float | None:
+        return x / total_lead if total_lead > 0 else None  # no lead time: no share
 
     limit = f"LIMIT {int(top)}" if top is not None else ""
     rows = log.fetchall(

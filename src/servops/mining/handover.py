@@ -62,7 +62,7 @@ class HandoverResult:
     handovers: tuple[Handover, ...]
     work: dict[str, int]
     cases: int
-    mean_handovers_per_case: float
+    mean_handovers_per_case: float | None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form; ``work`` counts activity instances per resource or group."""
@@ -173,5 +173,5 @@ def handovers(
         ),
         work=work,
         cases=cases,
-        mean_handovers_per_case=total / cases if cases else 0.0,
+        mean_handovers_per_case=total / cases if cases else None,
     )

@@ -47,13 +47,16 @@ class ActivityRework:
 
 @dataclass(frozen=True, slots=True)
 class ReworkResult:
-    """How much rework a log has, what it costs, and per activity."""
+    """How much rework a log has, what it costs, and per activity.
+
+    The shares are ``None`` when nothing was measured (no cases; no lead time).
+    """
 
     cases: int
     cases_with_rework: int
-    share_with_rework: float
+    share_with_rework: float | None
     rework_time_s: float
-    share_of_lead_time: float
+    share_of_lead_time: float | None
     mean_duration_with_rework_s: float | None
     mean_duration_without_rework_s: float | None
     activities: tuple[ActivityRework, ...]
@@ -143,9 +146,9 @@ def rework(log: EventLog) -> ReworkResult:
     return ReworkResult(
         cases=cases,
         cases_with_rework=with_rw,
-        share_with_rework=with_rw / cases if cases else 0.0,
+        share_with_rework=with_rw / cases if cases else None,
         rework_time_s=cost,
-        share_of_lead_time=cost / lead_total if lead_total > 0 else 0.0,
+        share_of_lead_time=cost / lead_total if lead_total > 0 else None,
         mean_duration_with_rework_s=None if tot[4] is None else float(tot[4]),
         mean_duration_without_rework_s=None if tot[5] is None else float(tot[5]),
         activities=tuple(

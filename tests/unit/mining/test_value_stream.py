@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import pyarrow as pa
 import pytest
 
 import servops as so
 from servops.blueprint import parse_blueprint
 from servops.blueprint.valuestream import value_stream as blueprint_value_stream
-from servops.mining import CustomerSide, bottlenecks, value_stream
+from servops.mining import (
+    CustomerSide,
+    bottlenecks,
+    handovers,
+    rework,
+    value_stream,
+)
 from tests.unit.blueprint.test_bp_measures import VA, _timed_log
 
 
@@ -48,3 +55,23 @@ def test_customer_side_time_by_hand():
         vs.value_adding_time_mean_s / (vs.lead_time_mean_s - 10 * 60)
     )
     assert so.mining.value_stream is value_stream
+
+
+def test_shares_of_nothing_are_unmeasured_not_zero():
+    # one instantaneous case: no lead time to share out
+    t = pa.table(
+        {
+            "case_id": ["1", "1"],
+            "activity": ["A", "B"],
+            "timestamp": ["2024-03-04 09:00", "2024-03-04 09:00"],
+            "resource": ["x", "y"],
+        }
+    )
+    log = so.read_log(t)
+    r = rework(log)
+    assert r.share_with_rework == 0.0  # one case measured, none repeats
+    assert r.share_of_lead_time is None  # no lead time at all
+    b = bottlenecks(log)
+    assert all(a.share_of_lead_time is None for a in b.activities)
+    empty = log.where("activity = 'nothing'")
+    assert handovers(empty).mean_handovers_per_case is None

@@ -136,8 +136,10 @@ def build(ctx: ReportContext) -> Section | None:
         ),
         (
             t("SLA attainment", "SLA 达成率"),
-            _pct(total["sla_attainment"]),
-            _trend(ctx, full, "sla_attainment", unit),
+            _rate(total, "sla_attainment", unmeasurable),
+            _trend(ctx, full, "sla_attainment", unit)
+            if "sla_attainment" not in unmeasurable
+            else t("not measurable: ", "无法测量：") + unmeasurable["sla_attainment"],
         ),
         (
             t("Reopen rate", "重开率"),

@@ -101,7 +101,9 @@ def build(ctx: ReportContext) -> Section | None:
             (t("Cases with rework", "有返工的案例"), _pct(rw.share_with_rework)),
             (
                 t("Handovers per case", "每案例交接次数"),
-                f"{ho.mean_handovers_per_case:.1f}",
+                "–"
+                if ho.mean_handovers_per_case is None
+                else f"{ho.mean_handovers_per_case:.1f}",
             ),
         ],
         notes=[
