@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime  # noqa: TC003 (pydantic needs it at runtime)
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
 from servops.service.access import Role, Scope  # noqa: TC001 (pydantic needs them)
 
@@ -58,11 +58,47 @@ Attributes = Annotated[
 ]
 
 
+def _find_nul(value: object, path: str) -> str | None:
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        for k, v in value.items():
+            hit = _find_nul(k, f"{path} (a key)") or _find_nul(v, f"{path}.{k}")
+            if hit:
+                return hit
+    if isinstance(value, list | tuple):
+        for i, v in enumerate(value):
+            hit = _find_nul(v, f"{path}[{i}]")
+            if hit:
+                return hit
+    return None
+
+
+class _Input(BaseModel):
+    """A request body: unknown fields and NUL characters are a 422 naming the field.
+
+    PostgreSQL text cannot hold NUL characters; they are refused here, not by the database.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: object) -> object:
+        if isinstance(data, dict):
+            for key, value in data.items():
+                hit = _find_nul(value, str(key))
+                if hit:
+                    msg = f"{hit} must not contain NUL (\\x00) characters"
+                    raise ValueError(msg)
+        return data
+
+
 class _Public(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
-class ErrorOut(BaseModel):
+class ErrorOut(_Input):
     """Every error: the servops error class (or ValidationError) and a readable message."""
 
     type: str
@@ -72,10 +108,8 @@ class ErrorOut(BaseModel):
 # --- tickets ---------------------------------------------------------------------------
 
 
-class TicketBase(BaseModel):
+class TicketBase(_Input):
     """Fields a ticket is created with."""
-
-    model_config = ConfigDict(extra="forbid")
 
     subject: Name
     text: Text = ""
@@ -92,10 +126,8 @@ class TicketCreate(TicketBase):
     group_id: Id | None = None
 
 
-class TicketUpdate(BaseModel):
+class TicketUpdate(_Input):
     """Changed fields only. ``version`` (optional) must match the stored one (else 409)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     subject: Name | None = None
     text: Text | None = None
@@ -106,7 +138,7 @@ class TicketUpdate(BaseModel):
     version: Annotated[int, Field(ge=1, le=2**31)] | None = None
 
 
-class Suggestion(BaseModel):
+class Suggestion(_Input):
     """The text classifier's suggested category and its confidence (0–1)."""
 
     category: str
@@ -138,25 +170,19 @@ class TicketPublic(_Public):
 class TransitionIn(BaseModel):
     """Move a ticket to another state (allowed by the state machine)."""
 
-    model_config = ConfigDict(extra="forbid")
-
     to: Short
     comment: Text | None = None
 
 
-class AssignIn(BaseModel):
+class AssignIn(_Input):
     """Assign to a group and/or agent; with neither, the routing rules decide."""
-
-    model_config = ConfigDict(extra="forbid")
 
     group_id: Id | None = None
     assignee_id: Id | None = None
 
 
-class CommentCreate(BaseModel):
+class CommentCreate(_Input):
     """A comment; internal (``public: false``) ones are hidden from customers."""
-
-    model_config = ConfigDict(extra="forbid")
 
     body: Annotated[str, Field(min_length=1, max_length=20_000)]
     public: bool = True
@@ -173,10 +199,8 @@ class CommentPublic(_Public):
     created_at: datetime
 
 
-class AttachmentCreate(BaseModel):
+class AttachmentCreate(_Input):
     """Metadata of an attachment (the file itself lives elsewhere)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     filename: Annotated[str, Field(min_length=1, max_length=255)]
     content_type: Annotated[
@@ -215,10 +239,8 @@ class EventPublic(_Public):
 # --- people ----------------------------------------------------------------------------
 
 
-class OrganisationCreate(BaseModel):
+class OrganisationCreate(_Input):
     """A customer organisation."""
-
-    model_config = ConfigDict(extra="forbid")
 
     name: Name
 
@@ -230,10 +252,8 @@ class OrganisationPublic(_Public):
     name: str
 
 
-class UserCreate(BaseModel):
+class UserCreate(_Input):
     """A user; ``password`` is stored only as an Argon2id hash."""
-
-    model_config = ConfigDict(extra="forbid")
 
     email: Annotated[
         str, Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
@@ -246,10 +266,8 @@ class UserCreate(BaseModel):
     capacity: Annotated[int, Field(ge=0, le=10_000)] | None = None
 
 
-class UserUpdate(BaseModel):
+class UserUpdate(_Input):
     """Changed user fields."""
-
-    model_config = ConfigDict(extra="forbid")
 
     name: Name | None = None
     role: Role | None = None
@@ -272,10 +290,8 @@ class UserPublic(_Public):
     capacity: int | None
 
 
-class GroupCreate(BaseModel):
+class GroupCreate(_Input):
     """A group (queue) of agents."""
-
-    model_config = ConfigDict(extra="forbid")
 
     name: Name
     supervisor_id: Id | None = None
@@ -291,10 +307,8 @@ class GroupPublic(_Public):
     member_ids: list[int]
 
 
-class RoutingRuleCreate(BaseModel):
+class RoutingRuleCreate(_Input):
     """A routing rule: conditions (see :mod:`servops.service.routing`) → group."""
-
-    model_config = ConfigDict(extra="forbid")
 
     position: Annotated[int, Field(ge=0, le=1_000_000)]
     name: Name
@@ -317,17 +331,15 @@ class RoutingRulePublic(_Public):
 # --- credentials -----------------------------------------------------------------------
 
 
-class TokenCreate(BaseModel):
+class TokenCreate(_Input):
     """A new API token for the caller (an admin may make one for ``user_id``)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     scopes: Annotated[list[Scope], Field(min_length=1)]
     expires_in_days: Annotated[int, Field(ge=1, le=366)] = 90
     user_id: Id | None = None
 
 
-class TokenCreated(BaseModel):
+class TokenCreated(_Input):
     """The token text, shown only now."""
 
     id: int
@@ -351,13 +363,11 @@ class TokenPublic(_Public):
 class LoginIn(BaseModel):
     """Email and password for a browser session."""
 
-    model_config = ConfigDict(extra="forbid")
-
     email: Annotated[str, Field(min_length=1, max_length=254)]
     password: Annotated[str, Field(min_length=1, max_length=256)]
 
 
-class LoginOut(BaseModel):
+class LoginOut(_Input):
     """The session's user and the CSRF token to send in ``X-CSRF-Token``."""
 
     user_id: int
@@ -380,17 +390,13 @@ class SurveyPublic(BaseModel):
 class SurveyAnswer(BaseModel):
     """CSAT (1–5), NPS (0–10) and a comment; at least one of them."""
 
-    model_config = ConfigDict(extra="forbid")
-
     csat: Annotated[int, Field(ge=1, le=5)] | None = None
     nps: Annotated[int, Field(ge=0, le=10)] | None = None
     comment: Annotated[str, Field(max_length=5_000)] | None = None
 
 
-class AlertIn(BaseModel):
+class AlertIn(_Input):
     """A monitoring or IoT alert; ``dedup_key`` folds repeats into one open ticket."""
-
-    model_config = ConfigDict(extra="forbid")
 
     dedup_key: Annotated[str, Field(min_length=1, max_length=200)]
     source: Short
@@ -401,7 +407,7 @@ class AlertIn(BaseModel):
     attributes: Attributes = Field(default_factory=dict)
 
 
-class AlertResult(BaseModel):
+class AlertResult(_Input):
     """Which ticket the alert went to and whether it was new."""
 
     ticket: str
@@ -412,8 +418,6 @@ class AlertResult(BaseModel):
 
 class WebhookCreate(BaseModel):
     """A receiver URL and the activities it wants (``["*"]``: all)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     url: HttpUrl
     event_types: Annotated[

@@ -21,7 +21,7 @@ from servops.api.schemas import (
     UserPublic,
     UserUpdate,
 )
-from servops.errors import ConflictError, NotFoundError
+from servops.errors import ConfigError, ConflictError, NotFoundError
 from servops.service import access, routing
 from servops.service.models import (
     ConfigVersion,
@@ -268,6 +268,9 @@ def put_routing_config(
     caller: Caller,
 ) -> dict[str, Any]:
     _admin(caller)
+    if "\x00" in yaml_text:
+        msg = "routing config: the text must not contain NUL (\\x00) characters."
+        raise ConfigError(msg)
     cfg = routing.RoutingConfig.from_yaml(yaml_text)
     session.add(
         ConfigVersion(kind="routing", content=yaml_text, author_id=caller.user_id)

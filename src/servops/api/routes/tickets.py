@@ -39,6 +39,9 @@ __all__ = ["TicketRef", "actor_of", "router", "visible_ticket"]
 
 router = APIRouter(prefix="/tickets", tags=["tickets"])
 
+#: Query texts: PostgreSQL text cannot hold NUL characters (a 422, not a database error).
+NO_NUL = r"^[^\x00]*$"
+
 #: A ticket's number (``T-000123``) or numeric id.
 TicketRef = Annotated[
     str,
@@ -145,7 +148,7 @@ def list_tickets(
     request: Request,
     session: Db,
     caller: Caller,
-    state: Annotated[str | None, Query(max_length=64)] = None,
+    state: Annotated[str | None, Query(pattern=NO_NUL, max_length=64)] = None,
     status: Annotated[
         str | None,
         Query(
@@ -153,9 +156,9 @@ def list_tickets(
             description="state category: new, open, pending, resolved, closed",
         ),
     ] = None,
-    priority: Annotated[str | None, Query(max_length=64)] = None,
-    category: Annotated[str | None, Query(max_length=64)] = None,
-    channel: Annotated[str | None, Query(max_length=64)] = None,
+    priority: Annotated[str | None, Query(pattern=NO_NUL, max_length=64)] = None,
+    category: Annotated[str | None, Query(pattern=NO_NUL, max_length=64)] = None,
+    channel: Annotated[str | None, Query(pattern=NO_NUL, max_length=64)] = None,
     group_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     assignee_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     organisation_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
@@ -163,7 +166,8 @@ def list_tickets(
         bool, Query(description="only tickets without an assignee")
     ] = False,
     q: Annotated[
-        str | None, Query(max_length=200, description="text in the subject")
+        str | None,
+        Query(pattern=NO_NUL, max_length=200, description="text in the subject"),
     ] = None,
     created_from: datetime | None = None,
     created_to: datetime | None = None,
