@@ -55,6 +55,10 @@ def _check_parity(run: so.sim.SimulationResult) -> None:
     assert kpis.column("lead_time_mean_s")[0].as_py() == pytest.approx(
         k.mean_cycle_time_s, abs=1e-5
     )
+    # Variants' durations are the same case durations.
+    vs = so.mining.variants(log).variants
+    weighted = sum(v.cases * v.mean_duration_s for v in vs) / sum(v.cases for v in vs)
+    assert weighted == pytest.approx(k.mean_cycle_time_s, abs=1e-4)
     # Quantiles: the kernel's histogram is within 0.6 % of the exact ones.
     assert k.median_cycle_time_s == pytest.approx(
         times.case_duration.median_s, rel=6e-3
