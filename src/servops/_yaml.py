@@ -13,6 +13,7 @@ key path, so a message can say ``sla[0].resolution (kpi.yaml, line 7): …``:
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,9 +23,11 @@ import yaml
 from servops.errors import ConfigError
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
+
     from servops._typing import PathLike
 
-__all__ = ["KeyPath", "YamlDoc", "load_yaml", "parse_yaml"]
+__all__ = ["KeyPath", "YamlDoc", "load_yaml", "mapping", "parse_yaml"]
 
 KeyPath = tuple[str | int, ...]
 
@@ -65,9 +68,7 @@ class YamlDoc:
 
         Examples
         --------
-        >>> doc = parse_yaml(
-        ...     "sla:\n  - name: std\n    resolution: soon\n", "kpi.yaml"
-        ... )
+        >>> doc = parse_yaml("sla:\n  - name: std\n    resolution: soon\n", "kpi.yaml")
         >>> doc.where(("sla", 0, "resolution"))
         'sla[0].resolution (kpi.yaml, line 3)'
         """
@@ -86,9 +87,7 @@ class YamlDoc:
 
         Examples
         --------
-        >>> doc = parse_yaml(
-        ...     "sla:\n  - name: std\n    resolution: soon\n", "kpi.yaml"
-        ... )
+        >>> doc = parse_yaml("sla:\n  - name: std\n    resolution: soon\n", "kpi.yaml")
         >>> print(doc.locate(ConfigError("kpi.yaml: sla[0] (std).resolution: bad")))
         sla[0] (std).resolution (kpi.yaml, line 3): bad
         """
@@ -190,3 +189,27 @@ def _node_lines(node: yaml.Node, path: KeyPath, out: dict[KeyPath, int]) -> None
     elif isinstance(node, yaml.SequenceNode):
         for i, v in enumerate(node.value):
             _node_lines(v, (*path, i), out)
+
+
+def mapping(value: object, where: str, allowed: Collection[str]) -> Mapping[str, Any]:
+    """``value`` checked as a mapping whose keys are all in ``allowed`` (``None``: ``{}``).
+
+    Examples
+    --------
+    >>> mapping({"a": 1}, "x", ("a", "b"))
+    {'a': 1}
+    >>> mapping({"c": 1}, "x", ("a", "b"))
+    Traceback (most recent call last):
+    ...
+    servops.errors.ConfigError: x: unknown key(s) ['c']; allowed: ['a', 'b'].
+    """
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        msg = f"{where}: expected a mapping with keys {sorted(allowed)}; got {value!r}."
+        raise ConfigError(msg)
+    unknown = sorted(str(k) for k in value if k not in allowed)
+    if unknown:
+        msg = f"{where}: unknown key(s) {unknown}; allowed: {sorted(allowed)}."
+        raise ConfigError(msg)
+    return value

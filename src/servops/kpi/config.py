@@ -34,17 +34,19 @@ time zone is a :class:`~servops.errors.ConfigError` that says what the log has i
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from servops._durations import parse_duration
 from servops._yaml import load_yaml
+from servops._yaml import mapping as _mapping
 from servops.errors import ConfigError
 from servops.kpi.calendar import ALWAYS, BusinessCalendar, parse_zone
 from servops.log.engine import quote as _quote
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from servops._typing import PathLike
     from servops.log import EventLog
     from servops.mining.bottlenecks import CustomerSide
@@ -354,19 +356,6 @@ def _names(value: object, where: str) -> tuple[str, ...]:
         return tuple(str(v) for v in value)
     msg = f"{where}: expected an activity name or a list of names; got {value!r}."
     raise ConfigError(msg)
-
-
-def _mapping(value: object, where: str, allowed: Sequence[str]) -> Mapping[str, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        msg = f"{where}: expected a mapping with keys {sorted(allowed)}; got {value!r}."
-        raise ConfigError(msg)
-    unknown = sorted(str(k) for k in value if k not in allowed)
-    if unknown:
-        msg = f"{where}: unknown key(s) {unknown}; allowed: {sorted(allowed)}."
-        raise ConfigError(msg)
-    return value
 
 
 def _int(value: object, where: str, *, allow_none: bool = False) -> int | None:

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from servops._durations import parse_duration
 from servops._yaml import load_yaml
+from servops._yaml import mapping as _mapping
 from servops.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -132,19 +133,6 @@ def _seconds(value: object, where: str) -> float:
     return parse_duration(
         value, where, error=ConfigError, bare_unit=None, positive=True
     ).total_seconds()
-
-
-def _mapping(value: object, where: str, allowed: tuple[str, ...]) -> Mapping[str, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        msg = f"{where}: expected a mapping with keys {sorted(allowed)}; got {value!r}."
-        raise ConfigError(msg)
-    unknown = sorted(str(k) for k in value if k not in allowed)
-    if unknown:
-        msg = f"{where}: unknown key(s) {unknown}; allowed: {sorted(allowed)}."
-        raise ConfigError(msg)
-    return value
 
 
 def _choice(value: object, where: str, choices: tuple[str, ...]) -> str:
