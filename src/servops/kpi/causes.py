@@ -379,10 +379,16 @@ def root_causes(
             notes.append(f"attribute {c!r} is a date or time: left out")
             continue
         levels = pc.count_distinct(ytab.column(c)).as_py()
-        if levels > min(_MAX_LEVELS, _NEAR_UNIQUE * n_total):
+        if levels > _NEAR_UNIQUE * n_total:
             notes.append(
                 f"attribute {c!r} has {levels:,} values for {n_total:,} cases "
                 "(an identifier or free text): left out"
+            )
+            continue
+        if levels > _MAX_LEVELS:
+            notes.append(
+                f"attribute {c!r} has {levels:,} values, more than {_MAX_LEVELS} to "
+                "test one by one: left out (exclude others or group it first)"
             )
             continue
         attrs.append(c)
