@@ -586,7 +586,7 @@ def tick(
     now: datetime | Callable[[], datetime],
     config: TimerConfig,
     *,
-    limit: int = 500,
+    limit: int = 100,
 ) -> TickResult:
     """Fire the warnings, breaches and escalations due by ``now``; the caller commits.
 
@@ -636,6 +636,12 @@ def tick(
     fired += [(t, "breach") for t in due]
     fired.sort(key=lambda x: (x[0].warn_at if x[1] == "warning" else x[0].due_at) or at)
     touched: set[int] = set()
+    if fired:
+        from servops.service.models import Ticket
+
+        # one query loads the tickets into the identity map for the events below
+        ids = sorted({t.ticket_id for t, _ in fired})
+        session.execute(select(Ticket).where(Ticket.id.in_(ids))).scalars().all()
     for timer, kind in fired:
         when = (timer.warn_at if kind == "warning" else timer.due_at) or at
         if kind == "warning":
@@ -722,11 +728,16 @@ def _event(
     session: Session, timer: SlaTimer, kind: str, *, at: datetime, when: datetime
 ) -> None:
     from servops.service.events import SYSTEM, append_event
+    from servops.service.models import Ticket
     from servops.service.tickets import get_ticket
 
+    # append_event locks the ticket's row; the identity map spares a query per event
+    ticket = session.get(Ticket, timer.ticket_id) or get_ticket(
+        session, timer.ticket_id
+    )
     append_event(
         session,
-        get_ticket(session, timer.ticket_id),
+        ticket,
         ACTIVITIES[kind],
         actor=SYSTEM,
         at=at,
@@ -757,10 +768,12 @@ def _perform(
     from sqlalchemy import select
 
     from servops.service.events import SYSTEM, append_event
-    from servops.service.models import Group
+    from servops.service.models import Group, Ticket
     from servops.service.tickets import get_ticket, update_ticket
 
-    ticket = get_ticket(session, timer.ticket_id, lock=True)
+    ticket = session.get(Ticket, timer.ticket_id) or get_ticket(
+        session, timer.ticket_id
+    )
     r = config.escalation.rule(rule)
     changes: dict[str, Any] = {}
     note: str | None = None
