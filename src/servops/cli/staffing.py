@@ -713,39 +713,19 @@ def schedule(
     """Cheapest shifts covering the agents needed per interval (MILP, HiGHS)."""
     from servops.forecast import read_counts
     from servops.io.files import read_columns
-    from servops.staffing import read_shift_templates, schedule_shifts
+    from servops.staffing import (
+        read_requirements,
+        read_shift_templates,
+        schedule_shifts,
+    )
 
     goal = _service_target(target, None, "90%", owner="schedule")
     header = read_columns(Path(source))
     plan = None
     req_col = next((c for c in ("agents", "required") if c in header), None)
     if req_col is not None:
-        import pyarrow as pa
-
-        from servops.io.files import infer_types, read_table
-
-        table, _ = infer_types(
-            read_table(source, what="staffing requirements"),
-            keep_text=("interval_start",),
-        )
-        ts = np.array(
-            [
-                str(v).replace(" ", "T")
-                for v in table.column("interval_start").to_pylist()
-            ],
-            dtype="datetime64[s]",
-        )
-        required = np.asarray(
-            table.column(req_col).cast(pa.float64()).to_numpy(), float
-        )
-        order = np.argsort(ts)
-        ts, required = ts[order], required[order]
-        step = (
-            float(np.diff(ts.astype(np.int64)).min())
-            if ts.size > 1
-            else _seconds(interval, "--interval")
-        )
-        start = ts[0].astype(datetime)
+        req = read_requirements(source, interval_s=_seconds(interval, "--interval"))
+        required, step, start = req.required, req.interval_s, req.start
     else:
         if "interval_start" in header:
             series = read_counts(source, interval=interval)

@@ -30,7 +30,12 @@ from servops.staffing.proof import (
     simulate_staffing,
     steady_state_service_level,
 )
-from servops.staffing.requirements import StaffingPlan, staffing_requirements
+from servops.staffing.requirements import (
+    Requirements,
+    StaffingPlan,
+    read_requirements,
+    staffing_requirements,
+)
 from servops.staffing.schedule import (
     Break,
     ShiftSchedule,
@@ -51,6 +56,7 @@ __all__ = [
     "Duration",
     "IsaResult",
     "QueueMetrics",
+    "Requirements",
     "ServiceTarget",
     "ShiftSchedule",
     "ShiftTemplate",
@@ -69,6 +75,7 @@ __all__ = [
     "offered_load",
     "parse_service_target",
     "predicted_service_level",
+    "read_requirements",
     "read_shift_templates",
     "schedule_shifts",
     "service_level",

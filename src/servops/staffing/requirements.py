@@ -9,6 +9,8 @@ milliseconds.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -26,11 +28,12 @@ from servops.staffing.erlang import (
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-    from datetime import datetime
 
     import pyarrow as pa
 
-__all__ = ["StaffingPlan", "staffing_requirements"]
+    from servops._typing import PathLike
+
+__all__ = ["Requirements", "StaffingPlan", "read_requirements", "staffing_requirements"]
 
 
 class StaffingPlan:
@@ -295,3 +298,80 @@ def staffing_requirements(
         model=model,
         shrinkage=s,
     )
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Requirements:
+    """Agents required per interval, read from a file (``interval_start`` + agents)."""
+
+    start: datetime
+    interval_s: float
+    required: np.ndarray
+
+
+def read_requirements(
+    path: PathLike, *, interval_s: float | None = None
+) -> Requirements:
+    """Read a requirements file: ``interval_start`` and ``agents`` (or ``required``).
+
+    Rows are sorted by time; the interval is the smallest step between them (or
+    ``interval_s`` when the file has a single row).
+
+    Raises
+    ------
+    InvalidParameterError
+        Naming the file, column, row and value when a time or a number does not read,
+        or two rows share a time.
+    """
+    import pyarrow as pa
+
+    from servops.io.files import infer_types, read_table
+
+    table, _ = infer_types(
+        read_table(path, what="staffing requirements"), keep_text=("interval_start",)
+    )
+    col = next((c for c in ("agents", "required") if c in table.column_names), None)
+    if col is None or "interval_start" not in table.column_names:
+        msg = (
+            f"{path}: a requirements file needs the columns interval_start and agents "
+            f"(or required); it has {table.column_names}."
+        )
+        raise InvalidParameterError(msg)
+    texts = [str(v) for v in table.column("interval_start").to_pylist()]
+    try:
+        ts = np.array([t.replace(" ", "T") for t in texts], dtype="datetime64[s]")
+    except ValueError:
+        bad = next(i for i, t in enumerate(texts) if not _is_time(t.replace(" ", "T")))
+        msg = (
+            f"{path}: column interval_start, row {bad + 2}: {texts[bad]!r} is not a "
+            "date and time (write 2024-01-08 09:30)."
+        )
+        raise InvalidParameterError(msg) from None
+    try:
+        required = np.asarray(table.column(col).cast(pa.float64()).to_numpy(), float)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        msg = f"{path}: column {col} must hold numbers of agents."
+        raise InvalidParameterError(msg) from None
+    order = np.argsort(ts, kind="stable")
+    ts, required = ts[order], required[order]
+    steps = np.diff(ts.astype(np.int64))
+    if steps.size and steps.min() <= 0:
+        dup = str(ts[int(np.argmin(steps))]).replace("T", " ")
+        msg = f"{path}: column interval_start has {dup} twice; one row per interval."
+        raise InvalidParameterError(msg)
+    if steps.size:
+        step = float(steps.min())
+    elif interval_s is not None:
+        step = float(interval_s)
+    else:
+        msg = f"{path}: a single row does not say the interval length; give it."
+        raise InvalidParameterError(msg)
+    return Requirements(ts[0].astype(datetime), step, required)
+
+
+def _is_time(text: str) -> bool:
+    try:
+        np.datetime64(text, "s")
+    except ValueError:
+        return False
+    return True

@@ -259,3 +259,40 @@ def test_agents_on_queue_after_shrinkage():
     assert sched.scheduled.tolist() == [2, 2, 2, 2]
     assert sched.agents_on_queue(0.3).tolist() == [1, 1, 1, 1]
     assert sched.agents_on_queue().tolist() == [2, 2, 2, 2]
+
+
+def test_read_requirements(tmp_path):
+    from servops.staffing import read_requirements
+
+    f = tmp_path / "req.csv"
+    f.write_text(
+        "interval_start,agents\n2024-01-08 09:30,3\n2024-01-08 09:00,2\n"
+        "2024-01-08 10:00,4\n"
+    )
+    req = read_requirements(f)
+    assert req.start == datetime(2024, 1, 8, 9)
+    assert req.interval_s == 1800.0
+    assert req.required.tolist() == [2.0, 3.0, 4.0]
+    one = tmp_path / "one.csv"
+    one.write_text("interval_start,required\n2024-01-08 09:00,2\n")
+    assert read_requirements(one, interval_s=900).interval_s == 900.0
+    with pytest.raises(InvalidParameterError, match="single row"):
+        read_requirements(one)
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("interval_start,agents\n2024-01-08 09:00,2\nsoon,3\n", "row 3: 'soon'"),
+        ("interval_start,agents\n2024-01-08 09:00,2\n2024-01-08 09:00,3\n", "twice"),
+        ("when,agents\n2024-01-08 09:00,2\n", "needs the columns"),
+        ("interval_start,agents\n2024-01-08 09:00,two\n", "numbers of agents"),
+    ],
+)
+def test_read_requirements_bad_input(tmp_path, text, match):
+    from servops.staffing import read_requirements
+
+    f = tmp_path / "req.csv"
+    f.write_text(text)
+    with pytest.raises(InvalidParameterError, match=match):
+        read_requirements(f)
