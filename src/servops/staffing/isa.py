@@ -176,7 +176,10 @@ class IsaResult:
                 "calls": float(self.calls[i]),
                 "aht_s": float(self.aht_s[i]),
                 "erlang_agents": int(self.erlang_agents_on_queue[i]),
-                "erlang_service_level": float(self.erlang_service_level[i]),
+                # Nothing offered, nothing to measure: None, not Erlang's formal 100 %.
+                "erlang_service_level": float(self.erlang_service_level[i])
+                if self.calls[i] > 0
+                else None,
                 "erlang_simulated_service_level": num(
                     self.erlang_simulated_service_level[i]
                 ),

@@ -168,6 +168,22 @@ def test_isa_meets_the_target_on_a_sinusoidal_load():
     )
 
 
+def test_isa_rows_say_none_where_nothing_arrives():
+    res = isa_staffing(
+        [0.0, 20.0, 0.0],
+        interval=3600,
+        aht=600,
+        target=parse_service_target("80/10m"),
+        runs=10,
+        seed=1,
+    )
+    rows = res.rows()
+    assert rows[0]["erlang_service_level"] is None
+    assert rows[0]["isa_simulated_service_level"] is None
+    assert rows[0]["isa_agents"] == 0
+    assert rows[1]["erlang_service_level"] is not None
+
+
 def test_isa_bad_input():
     t = ServiceTarget(0.8, 20.0)
     with pytest.raises(InvalidParameterError, match="calls"):
