@@ -270,7 +270,8 @@ class KpiConfig:
         if not self.measures_reopen:
             why = (
                 "no reopen activity configured or recognised (activities.reopened), "
-                "nor a reopening state change (states.reopen)"
+                "nor a reopening state change (states; --states for a status or "
+                "audit-log export)"
             )
             out["reopen_rate"] = why
             out["fcr_rate"] = "first-contact resolution needs to see reopens: " + why
