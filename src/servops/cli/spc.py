@@ -549,7 +549,7 @@ def alerts(
 ) -> None:
     """Alerts from control charts of the log's KPI series, newest first, with a summary."""
     from servops.kpi.cases import resolve_config
-    from servops.log.periods import censored_periods, log_span, period_grid
+    from servops.log.periods import log_censored, log_span, period_grid
     from servops.log.periods import period_label as label
     from servops.log.shape import shape_warnings
 
@@ -570,7 +570,7 @@ def alerts(
         cut = [
             label(p, period)
             for p, c in zip(
-                grid, censored_periods(grid, period, first, last), strict=True
+                grid, log_censored(log, grid, period, cfg.timezone), strict=True
             )
             if c
         ]

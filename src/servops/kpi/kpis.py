@@ -38,17 +38,16 @@ from servops.kpi.cases import (
 )
 from servops.log.engine import epoch_s, quantile, quote
 from servops.log.periods import (
-    censored_periods,
     key_dates,
     local_day_sql,
-    log_span,
+    log_censored,
     period_grid,
     period_key_sql,
 )
 from servops.log.schema import enabled_column
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
     import duckdb
 
@@ -154,7 +153,9 @@ def compute_kpis(
     cfg = resolve_config(config, log)
     log = state_log(log, cfg)
     con = log.con
-    span_local = log_span(log, cfg.timezone) if by is not None else (None, None)
+
+    def censor(starts: list[datetime]) -> list[bool]:
+        return [] if by is None else log_censored(log, starts, by, cfg.timezone)
 
     def per_case_sql(
         source: str, keep: str, first_year: int, last_year: int, as_of: str | None
@@ -215,7 +216,7 @@ def compute_kpis(
             )
             groups = log.query(f"SELECT * FROM (\n{_groups_sql(per_case)}\n)")
             return _fill_grid(
-                con, groups.to_arrow_table(), by=by, segment=segment, span=span_local
+                con, groups.to_arrow_table(), by=by, segment=segment, censor=censor
             )
         table = case_metrics(log, cfg, attributes=[segment] if segment else [])
     else:
@@ -239,7 +240,7 @@ def compute_kpis(
             src, f"{_KEEP_CLOCK}, {_KEEP_SLA}", *years, as_of
         )
         groups_table = con.sql(_groups_sql(per_case)).to_arrow_table()
-    return _fill_grid(con, groups_table, by=by, segment=segment, span=span_local)
+    return _fill_grid(con, groups_table, by=by, segment=segment, censor=censor)
 
 
 _KEEP_CLOCK = (
@@ -325,13 +326,12 @@ def _fill_grid(
     *,
     by: Period | None,
     segment: str | None,
-    span: tuple[datetime | None, datetime | None],
+    censor: Callable[[list[datetime]], list[bool]],
 ) -> pa.Table:
     """Every period of the span × every segment, with the backlog carried forward.
 
-    ``censored`` marks the periods the log covers only partly (see
-    :func:`~servops.log.periods.censored_periods`; ``span`` is the log's first and last
-    local moment).
+    ``censored`` marks the periods the log covers only partly: ``censor`` flags them
+    (:func:`~servops.log.periods.log_censored`).
     """
     groups = groups.set_column(
         groups.column_names.index("period"),
@@ -361,7 +361,7 @@ def _fill_grid(
             grid = pa.table(
                 {
                     "period": pa.array([d.date() for d in starts], pa.date32()),
-                    "censored": pa.array(censored_periods(starts, by, *span)),
+                    "censored": pa.array(censor(starts), pa.bool_()),
                 }
             )
         with registered(con, grid) as periods:

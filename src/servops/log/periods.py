@@ -43,12 +43,14 @@ if TYPE_CHECKING:
 __all__ = [
     "PERIODS",
     "Period",
+    "activity_profile",
     "bucket_sql",
     "censored_periods",
     "interval_key_sql",
     "key_dates",
     "key_starts",
     "local_day_sql",
+    "log_censored",
     "log_span",
     "period_end",
     "period_grid",
@@ -368,38 +370,138 @@ def period_label(start: datetime | date, by: Period) -> str:
     return start.strftime("%Y-%m-%d")
 
 
+#: A period is censored when the log's span holds less than this share of the activity
+#: such a period normally has (by the log's own hour-of-week profile).
+CENSOR_COVERAGE = 0.9
+_WEEK_HOURS = 168
+
+
+def _hour_of_week(t: datetime) -> int:
+    return t.weekday() * 24 + t.hour
+
+
+def _weight(a: datetime, b: datetime, profile: Sequence[float]) -> float:
+    """Activity expected in ``[a, b)``: profile weights of its hours, pro rata."""
+    total = 0.0
+    t = a
+    hour = timedelta(hours=1)
+    while t < b:  # a loop over the hours of one edge period, not over data
+        h0 = t.replace(minute=0, second=0, microsecond=0)
+        nxt = min(h0 + hour, b)
+        total += float(profile[_hour_of_week(h0)]) * ((nxt - t) / hour)
+        t = nxt
+    return total
+
+
 def censored_periods(
     starts: Sequence[datetime | date],
     by: Period,
     first: datetime | None,
     last: datetime | None,
+    *,
+    profile: Sequence[float] | None = None,
 ) -> list[bool]:
-    """Which periods the log covers only partly: those cut by its first or last day.
+    """Which periods the log covers only partly: those cut by its first or last moment.
 
     ``first`` and ``last`` are the log's first and last moments on the same wall clock
-    as the periods. The log covers the whole local days (whole hours for ``hour``)
-    from its first to its last moment; a period with a day (hour) outside that is
-    censored: its counts and rates describe part of a period, so they are kept out of
-    trends, period-over-period deltas and control-chart limits and alerts.
+    as the periods. A censored period holds part of a period's cases, so its counts,
+    means and rates are kept out of trends, period-over-period deltas and control-chart
+    limits and alerts.
+
+    Without ``profile`` the log covers the whole local days (whole hours for
+    ``hour``) from its first to its last moment, and a period with a day (hour)
+    outside that is censored. With ``profile`` — the share of activity in each hour of
+    the week, Monday 00:00 first (:func:`activity_profile`) — a period cut by the log's
+    span (taken to whole hours) is censored when the part inside holds less than
+    :data:`CENSOR_COVERAGE` (90 %) of the activity the whole period normally has:
+    a log that ends on Friday evening does not censor the week of a desk closed at
+    weekends, and one that ends at noon censors that day.
 
     Examples
     --------
     >>> weeks = [datetime(2024, 3, 4), datetime(2024, 3, 11), datetime(2024, 3, 18)]
-    >>> censored_periods(
-    ...     weeks, "week", datetime(2024, 3, 4, 9), datetime(2024, 3, 21, 17)
-    ... )
+    >>> first, last = datetime(2024, 3, 4, 9), datetime(2024, 3, 21, 17)
+    >>> censored_periods(weeks, "week", first, last)
     [False, False, True]
+    >>> office = [
+    ...     1.0 if d < 5 and 8 <= h < 18 else 0.0 for d in range(7) for h in range(24)
+    ... ]
+    >>> censored_periods(
+    ...     weeks, "week", first, datetime(2024, 3, 22, 18), profile=office
+    ... )
+    [False, False, False]
     """
     if first is None or last is None:
         return [False] * len(starts)
-    grain: Period = "hour" if by == "hour" else "day"
-    lo = period_start(first, grain)
-    hi = period_end(period_start(last, grain), grain)
     out = []
+    if profile is None:
+        grain: Period = "hour" if by == "hour" else "day"
+        lo = period_start(first, grain)
+        hi = period_end(period_start(last, grain), grain)
+        for s in starts:
+            p = s if isinstance(s, datetime) else datetime(s.year, s.month, s.day)
+            out.append(p < lo or period_end(p, by) > hi)
+        return out
+    if len(profile) != _WEEK_HOURS:
+        msg = (
+            f"The 'profile' parameter of censored_periods must hold {_WEEK_HOURS} "
+            f"hour-of-week weights. Got {len(profile)} instead."
+        )
+        raise InvalidParameterError(msg)
+    # the profile's resolution is an hour: the hours of the first and last events count
+    # as covered
+    first = period_start(first, "hour")
+    last = period_end(period_start(last, "hour"), "hour")
     for s in starts:
         p = s if isinstance(s, datetime) else datetime(s.year, s.month, s.day)
-        out.append(p < lo or period_end(p, by) > hi)
+        q = period_end(p, by)
+        if p >= first and q <= last:
+            out.append(False)
+            continue
+        whole = _weight(p, q, profile)
+        inside = _weight(max(p, first), min(q, last), profile) if last > p else 0.0
+        out.append(whole > 0 and inside < CENSOR_COVERAGE * whole)
     return out
+
+
+def activity_profile(log: EventLog, timezone: str) -> list[float]:
+    """Share of the log's events in each local hour of the week (Monday 00:00 first).
+
+    The weights :func:`censored_periods` uses to judge how much of a period a log's
+    span misses. 168 numbers summing to 1 (all 0 for an empty log).
+    """
+    first, last = log_span(log, "UTC")
+    if first is None or last is None:
+        return [0.0] * _WEEK_HOURS
+    from servops.log.engine import epoch_s
+
+    hour = bucket_sql("e", "hour", timezone, first.year, last.year)
+    # 1970-01-05 00:00 (hour 96) was a Monday
+    rows = log.fetchall(
+        f"SELECT ((({hour}) - 96) % 168 + 168) % 168 AS h, count(*) "
+        f"FROM (SELECT {epoch_s(chr(34) + 'timestamp' + chr(34))} AS e FROM events) "
+        "GROUP BY h"
+    )
+    counts = [0.0] * _WEEK_HOURS
+    for h, n in rows:
+        counts[int(h)] = float(n)
+    total = sum(counts)
+    return [c / total for c in counts] if total else counts
+
+
+def log_censored(
+    log: EventLog, starts: Sequence[datetime | date], by: Period, timezone: str
+) -> list[bool]:
+    """:func:`censored_periods` of ``starts`` for ``log``: its span and its profile.
+
+    The one call every package uses to flag the periods a log covers only partly.
+    """
+    first, last = log_span(log, timezone)
+    if first is None or last is None:
+        return [False] * len(starts)
+    return censored_periods(
+        starts, by, first, last, profile=activity_profile(log, timezone)
+    )
 
 
 def log_span(log: EventLog, timezone: str) -> tuple[datetime | None, datetime | None]:

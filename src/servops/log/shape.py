@@ -31,8 +31,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from servops.log.engine import epoch_s, quantile
 from servops.log.periods import (
-    censored_periods,
     key_starts,
+    log_censored,
     log_span,
     period_label,
 )
@@ -181,7 +181,7 @@ def _tiny(log: EventLog, by: Period, timezone: str) -> ShapeWarning | None:
         """
     )
     starts = key_starts([int(r[0]) for r in rows], by)
-    cut = censored_periods(starts, by, first, last)
+    cut = log_censored(log, starts, by, timezone)
     tiny = [
         period_label(s, by)
         for s, r, c in zip(starts, rows, cut, strict=True)

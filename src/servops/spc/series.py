@@ -20,7 +20,7 @@ arrivals         —                  arrived_at      cases (c); empty periods c
 
 Periods (hour, day, week, month, quarter) come from :mod:`servops.log.periods`, cut in
 the KPI config's time zone (the log's by default). A period the log covers only partly
-(it starts or ends within it: :func:`~servops.log.periods.censored_periods`) is
+(it starts or ends within it: :func:`~servops.log.periods.log_censored`) is
 *censored*: it is flagged in the series and left out of the control chart, its limits
 and its alerts. X̄-R / X̄-S charts take the cases of a period as one subgroup (periods
 with fewer than 2 cases are left out). Durations and counts cannot be negative: their
@@ -47,9 +47,8 @@ from servops.log.periods import (
     PERIODS,
     Period,
     bucket_sql,
-    censored_periods,
     key_starts,
-    log_span,
+    log_censored,
     period_grid,
     period_label,
 )
@@ -301,7 +300,7 @@ def kpi_series(
             values = totals / sizes
         counts = totals
     unit = {"duration": "h", "rate": "share", "count": "cases", "measure": "per case"}
-    censored = np.array(censored_periods(starts, by, *log_span(log, tz)), dtype=bool)
+    censored = np.array(log_censored(log, starts, by, tz), dtype=bool)
     return KpiSeries(
         kpi=name,
         by=by,

@@ -16,10 +16,12 @@ from servops.errors import InvalidParameterError
 from servops.kpi import compute_kpis
 from servops.log.periods import (
     PERIODS,
+    activity_profile,
     bucket_sql,
     censored_periods,
     interval_key_sql,
     key_starts,
+    log_censored,
     log_span,
     period_end,
     period_grid,
@@ -203,3 +205,57 @@ def test_kpi_command_marks_the_partial_week(tmp_path):
     assert "2024-03-18*" in people.stdout and "* partial" in people.stdout
     rows = json.loads(runner.invoke(app, [*args, "--by", "week", "--json"]).stdout)
     assert [r["censored"] for r in rows] == [False, False, True]
+
+
+OFFICE = [1.0 if d < 5 and 8 <= h < 18 else 0.0 for d in range(7) for h in range(24)]
+
+
+def test_profile_censoring_by_hand():
+    weeks = [datetime(2024, 3, 4), datetime(2024, 3, 11)]
+    first = datetime(2024, 3, 4, 8, 5)  # Monday morning
+    # a desk closed at weekends: a log ending Friday 17:40 covers its last week
+    assert censored_periods(
+        weeks, "week", first, datetime(2024, 3, 15, 17, 40), profile=OFFICE
+    ) == [False, False]
+    # ending Thursday 17:00 it misses Friday: 20 % of the week's office hours
+    assert censored_periods(
+        weeks, "week", first, datetime(2024, 3, 14, 16, 30), profile=OFFICE
+    ) == [False, True]
+    days = [datetime(2024, 3, 14), datetime(2024, 3, 15)]
+    # the last day ends at 12:10: its hour counts, so 5 of its 10 office hours
+    assert censored_periods(
+        days, "day", first, datetime(2024, 3, 15, 12, 10), profile=OFFICE
+    ) == [False, True]
+    # a Saturday the log ends on holds no office hours: not censored
+    sat = [datetime(2024, 3, 16)]
+    assert censored_periods(
+        sat, "day", first, datetime(2024, 3, 16, 1), profile=OFFICE
+    ) == [False]
+    with pytest.raises(InvalidParameterError, match="168 hour-of-week"):
+        censored_periods(days, "day", first, first, profile=[1.0] * 24)
+
+
+def test_activity_profile_by_hand():
+    log = _weekly_log()  # opens 09:00, 11:00; closes 10:00, 12:00, every day
+    prof = activity_profile(log, "UTC")
+    assert len(prof) == 168 and sum(prof) == pytest.approx(1.0)
+    monday = prof[:24]
+    assert [h for h, v in enumerate(monday) if v > 0] == [9, 10, 11, 12]
+    # in Tokyo (+9) the same events fall at 18..21 h
+    tokyo = activity_profile(log, "Asia/Tokyo")[:24]
+    assert [h for h, v in enumerate(tokyo) if v > 0] == [18, 19, 20, 21]
+
+
+def test_demo_last_day_and_week_are_censored_first_are_not():
+    from servops.demo.generator import generate_service_desk
+
+    log = so.EventLog.from_arrow(generate_service_desk(cases=3000, seed=7).events)
+    first, last = log_span(log, "UTC")
+    assert first is not None and last is not None
+    assert last.strftime("%a %H") == "Fri 12"
+    weeks = period_grid(first, last, "week")
+    flags = log_censored(log, weeks, "week", "UTC")
+    assert flags == [False] * (len(weeks) - 1) + [True]
+    days = period_grid(first, last, "day")
+    dflags = log_censored(log, days, "day", "UTC")
+    assert dflags[-1] and not any(dflags[:-1])

@@ -62,11 +62,16 @@ def test_single_cohort_that_only_drains():
 
 
 def test_tiny_periods_are_listed():
-    lone = [*_steady(), datetime(2017, 5, 10, 9)]  # a day with one case, after a gap
+    block = _steady(60)  # 6 .. 18 March 2017
+    later = [t + timedelta(days=21) for t in block]  # 27 March .. 8 April
+    lone = [*block, datetime(2017, 3, 23, 9), *later]  # a day with one case between
     ws = shape_warnings(_log(lone, timedelta(hours=3)), by="day")
     assert [(w.kind, w.details["periods"]) for w in ws] == [
-        ("tiny_periods", ["2017-05-10"])
+        ("tiny_periods", ["2017-03-23"])
     ]
+    # the same lone day at the log's end is cut by it (censored), not "tiny"
+    cut = _log([*block, datetime(2017, 3, 23, 9)], timedelta(hours=3))
+    assert shape_warnings(cut, by="day") == []
     sparse = [datetime(2017, 3, 6, 9) + timedelta(days=3 * i) for i in range(20)]
     ws = shape_warnings(_log(sparse, timedelta(hours=3)), by="week")
     assert [w.kind for w in ws] == ["tiny_periods"]

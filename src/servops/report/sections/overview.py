@@ -13,8 +13,8 @@ from html import escape
 from servops.log.engine import epoch_s
 from servops.log.periods import (
     bucket_sql,
-    censored_periods,
     key_starts,
+    log_censored,
     log_span,
     period_grid,
     period_label,
@@ -64,9 +64,7 @@ def build(ctx: ReportContext) -> Section:
         )
         grid = period_grid(first, last, "week")
         partial = t(" (partial)", "（不完整）")
-        for wk, cut in zip(
-            grid, censored_periods(grid, "week", first, last), strict=True
-        ):
+        for wk, cut in zip(grid, log_censored(ctx.log, grid, "week", tz), strict=True):
             labels.append(period_label(wk, "week") + (partial if cut else ""))
             counts.append(float(per_week.get(wk, 0)))
     chart = bar_chart(
