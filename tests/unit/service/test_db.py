@@ -29,8 +29,8 @@ def _insert_event(url: str) -> int:
             [tid[0], T0],
         )
         con.execute(
-            "INSERT INTO audit_checkpoints (created_at, n_tickets, n_events, "
-            "heads_digest, signature) VALUES (%s, 1, 1, 'd', 's')",
+            "INSERT INTO audit_checkpoints (created_at, n_tickets, n_events, last_event_id, "
+            "heads_digest, signature) VALUES (%s, 1, 1, 1, 'd', 's')",
             [T0],
         )
         return int(tid[0])
