@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from servops.errors import InvalidParameterError, LogSchemaError
@@ -269,52 +269,37 @@ def read_log(
     return log
 
 
-def _read_as(
-    fmt: Format,
-    source: PathLike,
-    columns: ColumnMap | None,
-    options: ReadOptions | None,
-) -> EventLog:
-    opts = options or ReadOptions()
-    opts = replace(opts, fmt=fmt, columns=columns or opts.columns)
-    return read_log_with_report(source, opts)[0]
+class _Reader(Protocol):
+    def __call__(
+        self,
+        source: PathLike,
+        *,
+        columns: ColumnMap | None = None,
+        options: ReadOptions | None = None,
+    ) -> EventLog: ...
 
 
-def read_csv(
-    source: PathLike,
-    *,
-    columns: ColumnMap | None = None,
-    options: ReadOptions | None = None,
-) -> EventLog:
-    """Read a CSV/TSV log (other options: :class:`ReadOptions`, :func:`read_log`)."""
-    return _read_as("csv", source, columns, options)
+def _reader(fmt: Format, what: str) -> _Reader:
+    """``read_<fmt>``: :func:`read_log` of one format; ``columns`` or ``options``."""
+
+    def read(
+        source: PathLike,
+        *,
+        columns: ColumnMap | None = None,
+        options: ReadOptions | None = None,
+    ) -> EventLog:
+        opts = options or ReadOptions()
+        opts = replace(opts, fmt=fmt, columns=columns or opts.columns)
+        return read_log_with_report(source, opts)[0]
+
+    read.__name__ = read.__qualname__ = f"read_{fmt}"
+    read.__doc__ = (
+        f"Read {what} (the other options: :class:`ReadOptions`, :func:`read_log`)."
+    )
+    return read
 
 
-def read_xes(
-    source: PathLike,
-    *,
-    columns: ColumnMap | None = None,
-    options: ReadOptions | None = None,
-) -> EventLog:
-    """Read an XES or XES.gz log (other options: :class:`ReadOptions`)."""
-    return _read_as("xes", source, columns, options)
-
-
-def read_excel(
-    source: PathLike,
-    *,
-    columns: ColumnMap | None = None,
-    options: ReadOptions | None = None,
-) -> EventLog:
-    """Read an Excel log (other options: :class:`ReadOptions`)."""
-    return _read_as("excel", source, columns, options)
-
-
-def read_parquet(
-    source: PathLike,
-    *,
-    columns: ColumnMap | None = None,
-    options: ReadOptions | None = None,
-) -> EventLog:
-    """Read a Parquet log (other options: :class:`ReadOptions`)."""
-    return _read_as("parquet", source, columns, options)
+read_csv = _reader("csv", "a CSV/TSV log")
+read_xes = _reader("xes", "an XES or XES.gz log")
+read_excel = _reader("excel", "an Excel log")
+read_parquet = _reader("parquet", "a Parquet log")
