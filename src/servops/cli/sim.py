@@ -299,6 +299,11 @@ def discover_cmd(
                 ],
             )
         )
+        from rich.markup import escape
+
+        for note in model.notes[1:]:
+            style = "yellow" if note.startswith("warning:") else "dim"
+            c.print(f"[{style}]{escape(note)}[/{style}]")
 
     emit(data, as_json=json, render=render)
 

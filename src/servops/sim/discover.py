@@ -436,7 +436,7 @@ def _discover(
     from datetime import datetime
 
     start = datetime.fromtimestamp(math.floor(t0 / 3600) * 3600, tz=UTC)
-    notes = (
+    notes: tuple[str, ...] = (
         f"discovered by servops from {log.meta.source}: {n_cases} cases, "
         f"{tbl.num_rows} activity instances",
         f"arrivals: {len(steady) / weeks:.4g} per week, from the steady part of the "
@@ -448,6 +448,10 @@ def _discover(
             else "no (all time between events is delay)"
         ),
     )
+    from servops.log.shape import shape_warnings
+
+    # A single-cohort extract or stray dates: the twin's arrivals may not be typical.
+    notes += tuple(f"warning: {w.message}" for w in shape_warnings(log))
     return Model(
         activities=activities,
         pools=pools,

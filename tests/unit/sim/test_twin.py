@@ -300,3 +300,28 @@ def test_validate_calls_a_slow_twin_unfit(demo_log, demo_twin):
 def test_helpdesk_twin_is_fit():
     r = _twin_check("helpdesk.xes.gz")
     assert r.verdict == "fit", r.to_dict()
+
+
+def test_a_stray_date_neither_dilutes_arrivals_nor_starts_the_twin():
+    # One case dated six years early (a typo in an export, or the 2011 tweet in a 2017
+    # log): the twin starts with the bulk, at the bulk's rate, and says why.
+    rng = np.random.default_rng(5)
+    week = 7 * 86400.0
+    arrivals = np.concatenate(
+        [[0.0], 312 * week + np.sort(rng.uniform(0, 8 * week, 800))]
+    )
+    base = np.datetime64("2011-01-03T00:00:00")
+    ts = [str(base + np.timedelta64(int(a), "s")).replace("T", " ") for a in arrivals]
+    log = so.read_log(
+        pa.table(
+            {
+                "case_id": [str(i) for i in range(len(ts))],
+                "activity": ["Open"] * len(ts),
+                "timestamp": ts,
+            }
+        )
+    )
+    m = discover_model(log)
+    assert (m.start.year, m.start.month) == (2016, 12)  # the bulk starts 2016-12-26
+    assert _weekly_rate(m) == pytest.approx(100, rel=0.15)
+    assert any(n.startswith("warning:") and "2011" in n for n in m.notes)
