@@ -16,7 +16,7 @@ plain lists and arrays so a model can be saved without pickling any object.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
@@ -69,6 +69,11 @@ class FeatureSpace:
     chars: tuple[str, ...]
     word_idf: NDArray[np.float64]
     char_idf: NDArray[np.float64]
+    # Vectorisers over the fixed vocabularies, built once (a 100,000-entry vocabulary
+    # took longer to index than a ticket takes to classify).
+    _counters: list[Any] = field(
+        default_factory=list, init=False, repr=False, compare=False
+    )
 
     @property
     def size(self) -> int:
@@ -77,10 +82,13 @@ class FeatureSpace:
 
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         """The TF-IDF matrix of ``texts`` (one row per text)."""
-        word_counts = _counts(
-            self.words, [word_tokens(t) for t in texts], analyzer=_identity
-        )
-        char_counts = _counts(self.chars, list(texts), analyzer="char_wb")
+        if not self._counters:
+            self._counters.extend(
+                [_counter(self.words, _identity), _counter(self.chars, "char_wb")]
+            )
+        words, chars = self._counters
+        word_counts = _counts(words, [word_tokens(t) for t in texts])
+        char_counts = _counts(chars, list(texts))
         blocks = [
             _tfidf(word_counts, self.word_idf),
             _tfidf(char_counts, self.char_idf),
@@ -109,20 +117,27 @@ class FeatureSpace:
         )
 
 
-def _counts(vocab: Sequence[str], data: list[Any], *, analyzer: Any) -> sp.csr_matrix:  # noqa: ANN401
-    """Counts of ``vocab`` entries per document (no columns for an empty vocabulary)."""
-    import scipy.sparse as sp
+def _counter(vocab: Sequence[str], analyzer: Any) -> Any:  # noqa: ANN401
+    """A count vectoriser over a fixed vocabulary (``None`` for an empty one)."""
     from sklearn.feature_extraction.text import CountVectorizer
 
     if not vocab:
-        return sp.csr_matrix((len(data), 0), dtype=np.float64)
-    cv = CountVectorizer(
+        return None
+    return CountVectorizer(
         analyzer=analyzer,
         ngram_range=(2, 5),
         lowercase=True,
         vocabulary={v: i for i, v in enumerate(vocab)},
     )
-    return sp.csr_matrix(cv.transform(data))
+
+
+def _counts(counter: Any, data: list[Any]) -> sp.csr_matrix:  # noqa: ANN401
+    """Counts per document (no columns without a vocabulary)."""
+    import scipy.sparse as sp
+
+    if counter is None:
+        return sp.csr_matrix((len(data), 0), dtype=np.float64)
+    return sp.csr_matrix(counter.transform(data))
 
 
 def _tfidf(counts: sp.csr_matrix, idf: NDArray[np.float64]) -> sp.csr_matrix:
