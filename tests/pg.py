@@ -126,3 +126,20 @@ def pg_url(pg_server: str, _pg_template: str | None) -> Iterator[str]:
     finally:
         with psycopg.connect(pg_server, autocommit=True) as con:
             con.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def fresh_pg_url(pg_server: str, _pg_template: str | None) -> Iterator[str]:
+    """A fresh, migrated database for one test (skips where none can be created)."""
+    import psycopg
+
+    if _pg_template is None:
+        pytest.skip("needs a PostgreSQL role that may create databases")
+    name = f"f_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_server, autocommit=True) as con:
+        con.execute(f"CREATE DATABASE {name} TEMPLATE {_pg_template}")
+    try:
+        yield _with_database(pg_server, name)
+    finally:
+        with psycopg.connect(pg_server, autocommit=True) as con:
+            con.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

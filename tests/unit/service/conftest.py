@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from tests.pg import _pg_template, pg_server, pg_url
+from tests.pg import _pg_template, fresh_pg_url, pg_server, pg_url
 
-__all__ = ["_pg_template", "pg_server", "pg_url"]
+__all__ = ["_pg_template", "fresh_pg_url", "pg_server", "pg_url"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import psycopg
@@ -18,7 +17,6 @@ from servops.service.tickets import (
     transition,
     update_ticket,
 )
-from tests.pg import _with_database
 
 AGENT = Actor(None, "agent", "Ana")
 KEY = bytes(range(32))
@@ -34,14 +32,9 @@ class Clock:
 
 
 @pytest.fixture
-def db(pg_server, _pg_template):
+def db(fresh_pg_url):
     """A fresh database with 3 tickets of 5 events each and a checkpoint."""
-    if _pg_template is None:
-        pytest.skip("needs a server where databases can be created")
-    name = f"a_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(pg_server, autocommit=True) as con:
-        con.execute(f"CREATE DATABASE {name} TEMPLATE {_pg_template}")
-    url = _with_database(pg_server, name)
+    url = fresh_pg_url
     engine = make_engine(url)
     clock = Clock()
     with make_sessionmaker(engine)() as s, s.begin():
@@ -59,9 +52,7 @@ def db(pg_server, _pg_template):
     with make_sessionmaker(engine)() as s, s.begin():
         checkpoint(s, KEY, now=clock)
     engine.dispose()
-    yield url
-    with psycopg.connect(pg_server, autocommit=True) as con:
-        con.execute(f"DROP DATABASE {name} WITH (FORCE)")
+    return url
 
 
 def tamper(url, *sqls):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -40,7 +41,9 @@ def test_the_events_table_reads_as_a_log_with_ticket_attributes(pg_url):
     app = make_engine(pg_url)
     with make_sessionmaker(app)() as s, s.begin():
         for i in range(3):
-            clock = iter(t0 + timedelta(hours=i, minutes=10 * k) for k in range(10))
+            clock = functools.partial(
+                next, iter(t0 + timedelta(hours=i, minutes=10 * k) for k in range(10))
+            )
             t = create_ticket(
                 s,
                 subject=f"s{i}",
@@ -50,12 +53,12 @@ def test_the_events_table_reads_as_a_log_with_ticket_attributes(pg_url):
                 group_id=1,
                 organisation_id=1,
                 attributes={"product": "printer"},
-                now=lambda c=clock: next(c),
+                now=clock,
             )
-            transition(s, t, "open", actor=AGENT, now=lambda c=clock: next(c))
-            add_comment(s, t, "hi", actor=AGENT, now=lambda c=clock: next(c))
+            transition(s, t, "open", actor=AGENT, now=clock)
+            add_comment(s, t, "hi", actor=AGENT, now=clock)
             if i:
-                transition(s, t, "resolved", actor=AGENT, now=lambda c=clock: next(c))
+                transition(s, t, "resolved", actor=AGENT, now=clock)
     engine.dispose()
     app.dispose()
     log = read_service_log(pg_url)
@@ -92,43 +95,28 @@ def test_open_log_takes_a_service_url(pg_url):
     assert so.open_log(pg_url).n_cases() == 3
 
 
-def test_replayed_helpdesk_kpis_equal_the_file(pg_server, _pg_template):
-    import uuid
-
-    import psycopg
-
-    from tests.pg import _with_database
-
+def test_replayed_helpdesk_kpis_equal_the_file(fresh_pg_url):
+    url = fresh_pg_url
     path = shared_log("helpdesk.xes.gz")
-    if _pg_template is None:
-        pytest.skip("needs a server where databases can be created")
-    name = f"h_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(pg_server, autocommit=True) as con:
-        con.execute(f"CREATE DATABASE {name} TEMPLATE {_pg_template}")
-    url = _with_database(pg_server, name)
-    try:
-        file_log = so.read_log(path)
-        result = import_log(url, file_log)
-        assert (result.tickets, result.events) == (
-            file_log.n_cases(),
-            file_log.n_events(),
+    file_log = so.read_log(path)
+    result = import_log(url, file_log)
+    assert (result.tickets, result.events) == (
+        file_log.n_cases(),
+        file_log.n_events(),
+    )
+    live = read_service_log(url)
+    cfg = load_config(None, file_log)
+    assert load_config(None, live).to_dict() == cfg.to_dict()
+    for by in (None, "month"):
+        want = compute_kpis(file_log, cfg, by=by).to_pylist()
+        got = compute_kpis(live, cfg, by=by).to_pylist()
+        assert got == want
+    for seg in ("seriousness", "product"):
+        assert (
+            compute_kpis(live, cfg, by=None, segment=seg).to_pylist()
+            == compute_kpis(file_log, cfg, by=None, segment=seg).to_pylist()
         )
-        live = read_service_log(url)
-        cfg = load_config(None, file_log)
-        assert load_config(None, live).to_dict() == cfg.to_dict()
-        for by in (None, "month"):
-            want = compute_kpis(file_log, cfg, by=by).to_pylist()
-            got = compute_kpis(live, cfg, by=by).to_pylist()
-            assert got == want
-        for seg in ("seriousness", "product"):
-            assert (
-                compute_kpis(live, cfg, by=None, segment=seg).to_pylist()
-                == compute_kpis(file_log, cfg, by=None, segment=seg).to_pylist()
-            )
-        assert verify(url, key=None).ok
-        with pytest.raises(ConflictError, match="already a ticket number"):
-            import_log(url, so.read_log(path))
-        assert events_arrow(url).num_rows == file_log.n_events()
-    finally:
-        with psycopg.connect(pg_server, autocommit=True) as con:
-            con.execute(f"DROP DATABASE {name} WITH (FORCE)")
+    assert verify(url, key=None).ok
+    with pytest.raises(ConflictError, match="already a ticket number"):
+        import_log(url, so.read_log(path))
+    assert events_arrow(url).num_rows == file_log.n_events()
