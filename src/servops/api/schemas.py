@@ -98,7 +98,7 @@ class _Public(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
-class ErrorOut(_Input):
+class ErrorOut(BaseModel):
     """Every error: the servops error class (or ValidationError) and a readable message."""
 
     type: str
@@ -138,7 +138,7 @@ class TicketUpdate(_Input):
     version: Annotated[int, Field(ge=1, le=2**31)] | None = None
 
 
-class Suggestion(_Input):
+class Suggestion(BaseModel):
     """The text classifier's suggested category and its confidence (0–1)."""
 
     category: str
@@ -167,7 +167,7 @@ class TicketPublic(_Public):
     suggestion: Suggestion | None = None
 
 
-class TransitionIn(BaseModel):
+class TransitionIn(_Input):
     """Move a ticket to another state (allowed by the state machine)."""
 
     to: Short
@@ -339,7 +339,7 @@ class TokenCreate(_Input):
     user_id: Id | None = None
 
 
-class TokenCreated(_Input):
+class TokenCreated(BaseModel):
     """The token text, shown only now."""
 
     id: int
@@ -360,14 +360,14 @@ class TokenPublic(_Public):
     revoked_at: datetime | None
 
 
-class LoginIn(BaseModel):
+class LoginIn(_Input):
     """Email and password for a browser session."""
 
     email: Annotated[str, Field(min_length=1, max_length=254)]
     password: Annotated[str, Field(min_length=1, max_length=256)]
 
 
-class LoginOut(_Input):
+class LoginOut(BaseModel):
     """The session's user and the CSRF token to send in ``X-CSRF-Token``."""
 
     user_id: int
@@ -387,7 +387,7 @@ class SurveyPublic(BaseModel):
     answered: bool
 
 
-class SurveyAnswer(BaseModel):
+class SurveyAnswer(_Input):
     """CSAT (1–5), NPS (0–10) and a comment; at least one of them."""
 
     csat: Annotated[int, Field(ge=1, le=5)] | None = None
@@ -407,7 +407,7 @@ class AlertIn(_Input):
     attributes: Attributes = Field(default_factory=dict)
 
 
-class AlertResult(_Input):
+class AlertResult(BaseModel):
     """Which ticket the alert went to and whether it was new."""
 
     ticket: str
@@ -416,7 +416,7 @@ class AlertResult(_Input):
     event_seq: int
 
 
-class WebhookCreate(BaseModel):
+class WebhookCreate(_Input):
     """A receiver URL and the activities it wants (``["*"]``: all)."""
 
     url: HttpUrl
