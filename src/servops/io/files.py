@@ -17,6 +17,7 @@ from servops.errors import LogSchemaError
 from servops.io.csv import scan_csv
 from servops.io.raw import sniff_kind
 from servops.io.tables import scan_excel, scan_parquet
+from servops.io.timestamps import detect_format, parse_expression
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -25,9 +26,6 @@ if TYPE_CHECKING:
     from servops.io.raw import RawSource
 
 __all__ = ["infer_types", "read_columns", "read_table"]
-
-# an ISO timestamp that carries its own offset (or Z): read as such, not in `timezone`
-_OFFSET = r"\d:\d\d(:\d\d(\.\d+)?)?\s*(Z|[+-]\d\d(:?\d\d)?)$"
 
 
 def read_table(
@@ -145,13 +143,15 @@ def infer_types(
     *,
     keep_text: tuple[str, ...] = (),
     timezone: str = "UTC",
+    dayfirst: bool | None = None,
 ) -> tuple[pa.Table, list[str]]:
-    """Turn text columns whose every value is a number or an ISO date/time into one.
+    """Turn text columns whose every value is a number or a date/time into one.
 
-    Whole numbers become ``int64``, other numbers ``float64``; ISO dates and date-times
-    become UTC timestamps (values without an offset are read in ``timezone``). A column
-    with one value that does not fit stays text. Columns in ``keep_text`` (ids) are left
-    alone.
+    Whole numbers become ``int64``, other numbers ``float64``. Dates and date-times
+    are recognised as event-log timestamps are (:func:`~servops.io.timestamps.
+    detect_format`: ISO, day- or month-first layouts, Chinese dates) and become UTC
+    timestamps (values without an offset are read in ``timezone``). A column with one
+    value that does not fit stays text. Columns in ``keep_text`` (ids) are left alone.
 
     Returns
     -------
@@ -167,11 +167,12 @@ def infer_types(
     ...         "n": ["1", "2"],
     ...         "x": ["1.5", None],
     ...         "d": ["2024-03-01", "2024-03-02 10:00"],
+    ...         "eu": ["31-12-2012 10:00", "01-04-2010 13:05"],
     ...     }
     ... )
     >>> out, dates = infer_types(t, keep_text=("id",))
     >>> [str(f.type) for f in out.schema], dates
-    (['string', 'int64', 'double', 'timestamp[us, tz=UTC]'], ['d'])
+    (['string', 'int64', 'double', 'timestamp[us, tz=UTC]', 'timestamp[us, tz=UTC]'], ['d', 'eu'])
     """
     import pyarrow as pa
 
@@ -186,40 +187,34 @@ def infer_types(
     con = duckdb.connect()
     try:
         con.register("t", table)
+        con.execute("SET TimeZone = 'UTC'")
         probes = []
         for name in text:
-            q = _q(name)
-            v = f"nullif(trim({q}), '')"
+            v = f"nullif(trim({_q(name)}), '')"
             probes.append(
                 f"count({v}), count(TRY_CAST({v} AS DOUBLE)), "
-                f"count_if(TRY_CAST({v} AS DOUBLE) = floor(TRY_CAST({v} AS DOUBLE))), "
-                f"count(TRY_CAST({v} AS TIMESTAMP))"
+                f"count_if(TRY_CAST({v} AS DOUBLE) = floor(TRY_CAST({v} AS DOUBLE)))"
             )
-        row = con.execute(f"SELECT {', '.join(probes)} FROM t").fetchone()
-        assert row is not None  # an aggregate always returns a row
+        row = con.execute(f"SELECT {', '.join(probes)} FROM t").fetchall()[0]
         exprs, dates = [], []
-        zone = timezone.replace("'", "''")
         for name in table.column_names:
             q = _q(name)
             if name not in text:
                 exprs.append(q)
                 continue
             j = text.index(name)
-            n, numbers, whole, stamps = row[4 * j : 4 * j + 4]
+            n, numbers, whole = row[3 * j : 3 * j + 3]
             v = f"nullif(trim({q}), '')"
             if n and numbers == n:
                 kind = "BIGINT" if whole == n else "DOUBLE"
                 exprs.append(f"CAST({v} AS {kind}) AS {q}")
-            elif n and stamps == n:
-                dates.append(name)
-                exprs.append(
-                    f"CASE WHEN regexp_matches({v}, '{_OFFSET}') "
-                    f"THEN CAST({v} AS TIMESTAMPTZ) "
-                    f"ELSE timezone('{zone}', CAST({v} AS TIMESTAMP)) END AS {q}"
-                )
-            else:
+                continue
+            stamp = _timestamp_sql(con, name, n, timezone=timezone, dayfirst=dayfirst)
+            if stamp is None:
                 exprs.append(q)
-        con.execute("SET TimeZone = 'UTC'")
+            else:
+                dates.append(name)
+                exprs.append(f"{stamp} AS {q}")
         out = con.sql(f"SELECT {', '.join(exprs)} FROM t").to_arrow_table()
     except duckdb.Error as exc:
         msg = f"cannot read the types of the table's columns: {exc}"
@@ -231,6 +226,32 @@ def infer_types(
         k = out.column_names.index(name)
         out = out.set_column(k, name, out.column(name).cast(ts))
     return out, dates
+
+
+def _timestamp_sql(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    n: int,
+    *,
+    timezone: str,
+    dayfirst: bool | None,
+) -> str | None:
+    """SQL reading text column ``name`` of ``t`` as timestamps, if every value is one."""
+    if not n:
+        return None
+    v = f"nullif(trim({_q(name)}), '')"
+    sample = [
+        str(r[0])
+        for r in con.execute(
+            f"SELECT {v} FROM t WHERE {v} IS NOT NULL LIMIT 300"
+        ).fetchall()
+    ]
+    fmt = detect_format(sample, dayfirst=dayfirst)
+    if fmt is None or fmt.kind not in ("iso", "strptime"):
+        return None
+    sql = parse_expression(v, fmt, timezone)
+    parsed = con.execute(f"SELECT count({sql}) FROM t").fetchall()[0][0]
+    return sql if parsed == n else None
 
 
 def _q(name: str) -> str:

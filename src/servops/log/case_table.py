@@ -31,6 +31,7 @@ def join_case_table(
     key: str,
     *,
     timezone: str = "UTC",
+    dayfirst: bool | None = None,
     encoding: str | None = None,
     delimiter: str | None = None,
 ) -> EventLog:
@@ -46,8 +47,8 @@ def join_case_table(
         The case table: CSV/TSV, Excel or Parquet.
     key
         The case table's column holding the case id.
-    timezone
-        Zone of naive date/times in the case table (the log's reading zone).
+    timezone, dayfirst
+        How to read date/times in the case table: the log's reading options.
 
     Returns
     -------
@@ -67,11 +68,16 @@ def join_case_table(
             f"Available columns: {raw.column_names}"
         )
         raise LogSchemaError(msg)
-    cases, dates = infer_types(raw, keep_text=(key,), timezone=timezone)
+    cases, dates = infer_types(
+        raw, keep_text=(key,), timezone=timezone, dayfirst=dayfirst
+    )
     con = log.con
-    have = set(log.attributes) | set(CORE_COLUMNS)
+    # DuckDB's column names ignore case: 'Priority' clashes with 'priority'
+    have = {c.lower() for c in (*log.attributes, *CORE_COLUMNS)}
     names = {
-        c: (f"case:{c}" if c in have else c) for c in cases.column_names if c != key
+        c: (f"case:{c}" if c.lower() in have else c)
+        for c in cases.column_names
+        if c != key
     }
     view = "__servops_case_table"
     con.register(view, cases)

@@ -148,6 +148,7 @@ class ReadOptions:
             self.cases,
             self.case_key,
             timezone=self.timezone,
+            dayfirst=self.dayfirst,
             encoding=self.encoding,
             delimiter=self.delimiter,
         )

@@ -115,3 +115,18 @@ def test_warns_when_timestamps_read_as_utc_but_the_kpi_calendar_is_local(tmp_pat
     assert any("--timezone Europe/Rome" in n for n in utc.notes)
     local = load_config(cfg_path, so.read_log(TINY, timezone="Europe/Rome"))
     assert not any("--timezone" in n for n in local.notes)
+
+
+def test_bpic2014_style_case_table(tmp_path):
+    # BPIC 2014's Detail_Incident: ';'-separated, day-first dates without seconds
+    ids = _tiny_ids()
+    body = "Incident ID;CI Type;Open_Time;Priority\n"
+    body += f"{ids[0]};application;5-2-2012 13:51;4\n{ids[1]};subapplication;25-12-2012 08:05;2\n"
+    log = so.read_log(TINY, cases=_cases(tmp_path, body), case_key="Incident ID")
+    assert log.attributes["Open_Time"].startswith("TIMESTAMP")
+    # DuckDB names ignore case: tiny.csv's 'priority' makes this one 'case:Priority'
+    assert log.attributes["case:Priority"] == "BIGINT"
+    opened = log.fetchall(
+        f"SELECT DISTINCT Open_Time FROM events WHERE case_id = '{ids[1]}'"
+    )[0][0]
+    assert opened.astimezone(UTC) == datetime(2012, 12, 25, 8, 5, tzinfo=UTC)
