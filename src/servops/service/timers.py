@@ -518,8 +518,11 @@ def sync_ticket(
     """
     from sqlalchemy import select
 
-    from servops.service.models import SlaTimer
+    from servops.service.models import SlaTimer, Ticket
 
+    # The ticket's row first, then its timers: the order every writer takes them in
+    # (append_event locks the ticket; the worker's tick locks ticket and timer together).
+    session.execute(select(Ticket.id).where(Ticket.id == ticket_id).with_for_update())
     clocks = replay(ticket_events(session, ticket_id, names=names), config)
     rows = {
         r.metric: r
@@ -590,14 +593,16 @@ def tick(
 ) -> TickResult:
     """Fire the warnings, breaches and escalations due by ``now``; the caller commits.
 
-    Rows are taken with ``FOR UPDATE SKIP LOCKED`` (at most ``limit`` of each kind), so
-    concurrent workers share the work and never fire a row twice; a fired row leaves the
+    Timer rows are taken together with their ticket's row ``FOR UPDATE SKIP LOCKED`` (at
+    most ``limit`` of each kind), so concurrent workers share the work and never fire a
+    row twice, and a ticket being changed meanwhile is left for the next tick (the
+    ticket is always locked before its timers: no deadlock with the API); a fired row leaves the
     selection (``warned_at`` set, stage ``breached``, escalation ``done``), so running a
     tick again fires nothing new.
     """
     from sqlalchemy import select
 
-    from servops.service.models import Escalation, SlaTimer
+    from servops.service.models import Escalation, SlaTimer, Ticket
 
     at = now() if callable(now) else now
     if at.tzinfo is None:
@@ -611,6 +616,7 @@ def tick(
     due = list(
         session.execute(
             select(SlaTimer)
+            .join(Ticket, Ticket.id == SlaTimer.ticket_id)
             .where(SlaTimer.stage == "running", SlaTimer.due_at <= at)
             .order_by(SlaTimer.due_at)
             .limit(limit)
@@ -620,6 +626,7 @@ def tick(
     warn = list(
         session.execute(
             select(SlaTimer)
+            .join(Ticket, Ticket.id == SlaTimer.ticket_id)
             .where(
                 SlaTimer.stage == "running",
                 SlaTimer.warned_at.is_(None),
@@ -637,8 +644,6 @@ def tick(
     fired.sort(key=lambda x: (x[0].warn_at if x[1] == "warning" else x[0].due_at) or at)
     touched: set[int] = set()
     if fired:
-        from servops.service.models import Ticket
-
         # one query loads the tickets into the identity map for the events below
         ids = sorted({t.ticket_id for t, _ in fired})
         session.execute(select(Ticket).where(Ticket.id.in_(ids))).scalars().all()

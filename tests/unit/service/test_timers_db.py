@@ -373,3 +373,28 @@ def test_outcomes_equal_servops_sla_on_the_live_log(sessions, pg_url):
                 want = ref[number][f"{prefix}_breached"]
                 assert (got == "breached") == want, (number, metric, row.stage)
                 assert row.policy == ref[number]["sla_policy"]
+
+
+def test_a_ticket_being_changed_is_left_for_the_next_tick(sessions):
+    tid = _new_ticket(sessions, ams(2026, 3, 19, 9))
+    when = ams(2026, 3, 19, 10, 1)  # its first-response warning is due
+    api = sessions()
+    worker = sessions()
+    try:
+        ticket = get_ticket(api, tid)
+        add_comment(api, ticket, "note", actor=AGENT, public=False, now=at(when))
+        # the API holds the ticket's row; the worker skips it instead of waiting
+        r = tick(worker, when, CFG)
+        assert not any(d["ticket_id"] == tid for d in r.details)
+        worker.commit()
+        sync_ticket(api, tid, CFG)  # would deadlock if the worker held the timers
+        api.commit()
+        r = tick(worker, when, CFG)
+        assert [d["kind"] for d in r.details if d["ticket_id"] == tid] == [
+            "warning",
+            "escalation",
+        ]
+        worker.commit()
+    finally:
+        api.close()
+        worker.close()
