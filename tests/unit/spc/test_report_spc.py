@@ -117,3 +117,22 @@ def test_svg_partial_points_sit_outside_the_charted_span():
     ]
     assert len(xs) == 2 and len(points) == 4
     assert xs[0] < min(points) and xs[1] > max(points)
+
+
+def test_periods_with_one_or_two_cases_are_named_under_the_chart():
+    rows: dict[str, list[str]] = {"case": [], "act": [], "ts": []}
+    for d in range(10):  # two tickets a day, one on day 4
+        start = datetime(2024, 3, 4, 8) + timedelta(days=d)
+        for j in range(1 if d == 4 else 2):
+            for act, h in (("Ticket created", 0), ("Closed", 2 + j + d % 3)):
+                rows["case"].append(f"c{d}-{j}")
+                rows["act"].append(act)
+                rows["ts"].append((start + timedelta(hours=h)).isoformat(sep=" "))
+    log = so.EventLog.from_arrow(
+        pa.table(rows), columns=so.ColumnMap("case", "act", "ts")
+    )
+    s = section.build(ReportContext(log=log))
+    assert s is not None
+    # the last day (13 March) ends at 11:00, before its usual closures: censored,
+    # so not charted and not counted here
+    assert "9 period(s) with only 1–2 cases (2024-03-04, 2024-03-05" in s.html

@@ -348,6 +348,19 @@ def build(ctx: ReportContext) -> Section | None:
                     height=200,
                 )
             )
+        if kc.small:
+            shown = ", ".join(kc.small[:6]) + (" …" if len(kc.small) > 6 else "")
+            figures.append(
+                '<p class="note">'
+                + escape(
+                    t(
+                        f"{len(kc.small)} period(s) with only 1–2 cases ({shown}): "
+                        "their values are noise.",
+                        f"{len(kc.small)} 个周期仅有 1–2 个案例（{shown}）：其数值主要是噪声。",
+                    )
+                )
+                + "</p>"
+            )
         alerts.extend(kpi_chart_alerts(kc))
     alerts.sort(key=lambda a: a.kpi)
     alerts.sort(key=lambda a: a.period, reverse=True)  # newest first
