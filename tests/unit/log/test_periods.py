@@ -259,3 +259,21 @@ def test_demo_last_day_and_week_are_censored_first_are_not():
     days = period_grid(first, last, "day")
     dflags = log_censored(log, days, "day", "UTC")
     assert dflags[-1] and not any(dflags[:-1])
+
+
+@given(
+    st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2030, 1, 1)),
+    st.integers(min_value=1, max_value=24 * 200),
+    st.sampled_from(["day", "week", "month"]),
+)
+@settings(max_examples=150, deadline=None)
+def test_uniform_profile_censors_by_covered_time(first, hours, by):
+    """With activity spread evenly, a period is censored iff under 90 % of it is covered."""
+    first = first.replace(minute=0, second=0, microsecond=0)
+    last = first + timedelta(hours=hours) - timedelta(minutes=30)
+    grid = period_grid(first, last, by)
+    flags = censored_periods(grid, by, first, last, profile=[1.0] * 168)
+    for p, flag in zip(grid, flags, strict=True):
+        q = period_end(p, by)
+        inside = min(q, first + timedelta(hours=hours)) - max(p, first)
+        assert flag == (inside / (q - p) < 0.9)
