@@ -110,7 +110,12 @@ def _seconds(text: str, name: str) -> float:
 
 
 def _service_target(
-    target: str | None, config: Path | None, sla_level: str, *, owner: str
+    target: str | None,
+    config: Path | None,
+    sla_level: str,
+    *,
+    owner: str,
+    log: EventLog | None = None,
 ) -> ServiceTarget | None:
     """``--target 80/20s`` or ``-c kpi.yaml`` (its SLA first response); 'none': no SL."""
     from servops.staffing import parse_service_target, service_target_from_sla
@@ -125,7 +130,7 @@ def _service_target(
         from servops.kpi import load_config
 
         level = parse_service_target(f"{sla_level}/0s", "--sla-level").level
-        return service_target_from_sla(load_config(config), level=level)
+        return service_target_from_sla(load_config(config), level=level, log=log)
     if target is not None and target.strip().lower() == "none":
         return None
     return parse_service_target(target or "80/20s")
@@ -158,15 +163,22 @@ def _history(text: str) -> timedelta | None:
 
 def _arrivals(spec: str, interval: str, db: Path) -> ArrivalSeries:
     """A counts file (interval_start + calls/arrivals) or a log (file or stored name)."""
+    return _arrivals_and_log(spec, interval, db)[0]
+
+
+def _arrivals_and_log(
+    spec: str, interval: str, db: Path
+) -> tuple[ArrivalSeries, EventLog | None]:
+    """The arrivals, and the log they come from (None for a counts file)."""
     from servops.forecast import arrival_counts, read_counts
     from servops.io.files import read_columns
 
     header = read_columns(Path(spec))
     if "interval_start" in header:
-        return read_counts(spec, interval=interval)
+        return read_counts(spec, interval=interval), None
     with progress("reading log"):
         log = open_log(spec, db=db)
-    return arrival_counts(log, interval=interval)
+    return arrival_counts(log, interval=interval), log
 
 
 def _forecast(
@@ -431,9 +443,9 @@ def staff(
     if (calls is None) == (arrivals is None):
         msg = "give exactly one of --calls N (one interval) or --arrivals FILE|LOG."
         raise InvalidParameterError(msg)
-    goal = _service_target(target, config, sla_level, owner="staff")
     iv = _interval_seconds(interval, "staff")
     if calls is not None:
+        goal = _service_target(target, config, sla_level, owner="staff")
         if aht is None:
             msg = "--aht is needed with --calls, e.g. --aht 180s."
             raise InvalidParameterError(msg)
@@ -460,7 +472,8 @@ def staff(
         )
         return
     assert arrivals is not None
-    series = _arrivals(arrivals, interval, db)
+    series, source_log = _arrivals_and_log(arrivals, interval, db)
+    goal = _service_target(target, config, sla_level, owner="staff", log=source_log)
     if horizon is not None:
         fc = _forecast(series, horizon, model, history, None)
         c_arr, aht_arr, starts, t0 = fc.mean, fc.aht_s, fc.timestamps(), fc.start

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from servops.kpi.config import KpiConfig
+    from servops.log import EventLog
 
 __all__ = ["ServiceTarget", "parse_service_target", "service_target_from_sla"]
 
@@ -97,6 +98,7 @@ def service_target_from_sla(
     level: float = 0.9,
     policy: str | None = None,
     cases: Mapping[str, int] | None = None,
+    log: EventLog | None = None,
 ) -> ServiceTarget:
     """The first-response target of an SLA policy, met by a share ``level`` of cases.
 
@@ -112,6 +114,11 @@ def service_target_from_sla(
         :func:`servops.kpi.sla_report`), the policy most cases fall under; else the
         strictest first-response time (one queue serves them all, so the strictest
         target is the safe one).
+    cases
+        Cases per policy name.
+    log
+        A log to count the cases per policy in (with ``config``), when ``cases`` is not
+        given.
 
     Raises
     ------
@@ -146,6 +153,10 @@ def service_target_from_sla(
         )
         raise ConfigError(msg)
     general = [p for p in with_fr if not p.when]
+    if not general and cases is None and log is not None:
+        from servops.kpi import sla_report
+
+        cases = {p["policy"]: p["cases"] for p in sla_report(log, config).policies}
     if general:
         chosen, why = general[0], "applies to every case"
     elif cases and any(cases.get(p.name, 0) for p in with_fr):

@@ -212,3 +212,23 @@ def test_isa_meets_the_target_tightly_with_many_runs():
     assert res.intervals_below("simulated_service_level") == 0
     assert np.nanmin(res.erlang_simulated_service_level) < 0.8
     assert res.agents_on_queue.sum() <= 1.05 * res.erlang_agents_on_queue.sum()
+
+
+def test_target_from_sla_counts_the_cases_of_a_log(tiny_log):
+    # tiny.csv: 3 high-priority cases, 2 low; low has the stricter target.
+    cfg = config_from_dict(
+        {
+            "sla": [
+                {
+                    "name": "high",
+                    "when": {"priority": ["high"]},
+                    "first_response": "4h",
+                },
+                {"name": "low", "when": {"priority": ["low"]}, "first_response": "30m"},
+            ]
+        }
+    )
+    assert service_target_from_sla(cfg).threshold_s == 1800.0  # the strictest
+    by_log = service_target_from_sla(cfg, log=tiny_log)
+    assert by_log.threshold_s == 14400.0
+    assert "3 cases, the most" in by_log.source

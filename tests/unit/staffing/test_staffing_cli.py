@@ -299,3 +299,34 @@ def test_staff_target_from_sla_config(tmp_path):
     r = runner.invoke(app, ["staff", "--calls", "10", "--aht", "180s", "--isa"])
     assert r.exit_code == 1
     assert "--arrivals" in r.output
+
+
+def test_staff_sla_target_from_a_log_counts_its_cases(tmp_path):
+    from tests.paths import DATA
+
+    cfg = tmp_path / "kpi.yaml"
+    cfg.write_text(
+        "sla:\n"
+        "  - {name: high, when: {priority: [high]}, first_response: 4h}\n"
+        "  - {name: low, when: {priority: [low]}, first_response: 30m}\n"
+    )
+    r = runner.invoke(
+        app,
+        [
+            "staff",
+            "--arrivals",
+            str(DATA / "tiny.csv"),
+            "--interval",
+            "1h",
+            "--aht",
+            "20m",
+            "-c",
+            str(cfg),
+            "--isa",
+            "--json",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    target = json.loads(r.stdout)["target"]
+    assert target["threshold_s"] == 14400.0
+    assert "'high'" in target["source"]

@@ -46,10 +46,9 @@ def _target(ctx: ReportContext, opts: dict[str, Any]) -> ServiceTarget:
         cfg = ctx.cache.get("kpi_config") or resolve_config(
             ctx.extras.get("kpi_config"), ctx.log
         )
-        counts = {
-            p["policy"]: p["cases"]
-            for p in sla_report(ctx.log, cfg, cases=ctx.cache.get("kpi_cases")).policies
-        }
+        rep = sla_report(ctx.log, cfg, cases=ctx.cache.get("kpi_cases"))
+        counts = {p["policy"]: p["cases"] for p in rep.policies}
+        # The same rule as servops staff -c (service_target_from_sla with the log).
         return service_target_from_sla(cfg, level=level, cases=counts)
     except ServopsError:
         return ServiceTarget(float(opts.get("service_level", 0.8)), 20.0, "default")
