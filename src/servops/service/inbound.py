@@ -49,11 +49,11 @@ class AlertOutcome:
 
 
 def _open_states() -> list[str]:
-    from servops.service.statemachine import default_state_machine
+    from servops.service.routing import state_machine
 
     return [
         s
-        for s, c in default_state_machine().categories().items()
+        for s, c in state_machine().categories().items()
         if c in ("new", "open", "pending")
     ]
 
@@ -103,7 +103,12 @@ def ingest_alert(
             )
             if _RANK.get(priority, 9) < _RANK.get(existing.priority or "", 9):
                 tickets.update_ticket(
-                    session, existing, {"priority": priority}, actor=actor, now=now
+                    session,
+                    existing,
+                    {"priority": priority},
+                    actor=actor,
+                    machine=routing.state_machine(),
+                    now=now,
                 )
             return AlertOutcome(existing, created=False, event_seq=ev.seq)
         if existing is not None:  # resolved or closed: free the key for a new ticket
@@ -124,6 +129,7 @@ def ingest_alert(
                 },
                 dedup_key=dedup_key,
                 actor=actor,
+                machine=routing.state_machine(),
                 now=now,
             )
         except ConflictError:

@@ -38,6 +38,7 @@ True
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, get_args
@@ -53,6 +54,7 @@ if TYPE_CHECKING:
 
     from servops.service.events import Actor
     from servops.service.models import Ticket
+    from servops.service.statemachine import StateMachine
 
 __all__ = [
     "CONDITION_KEYS",
@@ -67,6 +69,7 @@ __all__ = [
     "load_routing_config",
     "pick_agent",
     "route_ticket",
+    "state_machine",
 ]
 
 Strategy = Literal["least_loaded", "round_robin"]
@@ -300,14 +303,23 @@ def _group_agents(session: Session, group_id: int) -> list[AgentLoad]:
     ]
 
 
-def _open_condition() -> ColumnElement[bool]:
-    from servops.service.models import Ticket
+@functools.cache
+def state_machine() -> StateMachine:
+    """The service's state machine, parsed once per process.
+
+    (:func:`~servops.service.statemachine.default_state_machine` parses its YAML at every
+    call, about 10 ms; the API and routing pass this one to the ticket operations.)
+    """
     from servops.service.statemachine import default_state_machine
 
+    return default_state_machine()
+
+
+def _open_condition() -> ColumnElement[bool]:
+    from servops.service.models import Ticket
+
     states = [
-        s
-        for s, c in default_state_machine().categories().items()
-        if c in OPEN_CATEGORIES
+        s for s, c in state_machine().categories().items() if c in OPEN_CATEGORIES
     ]
     return Ticket.state.in_(states)
 
@@ -317,9 +329,8 @@ def _last_assignee(session: Session, group_id: int) -> int | None:
     from sqlalchemy import select
 
     from servops.service.models import Event, Ticket
-    from servops.service.statemachine import default_state_machine
 
-    activity = default_state_machine().field_activity("assignee_id")
+    activity = state_machine().field_activity("assignee_id")
     rows = session.scalars(
         select(Event.payload)
         .join(Ticket, Ticket.id == Event.ticket_id)
@@ -370,6 +381,7 @@ def route_ticket(
             ticket,
             {"group_id": rule.group_id},
             actor=actor or tickets.SYSTEM,
+            machine=state_machine(),
             now=now,
         )
     if ticket.assignee_id is not None:
@@ -407,6 +419,7 @@ def _assign_in_group(
             ticket,
             {"assignee_id": agent},
             actor=actor or tickets.SYSTEM,
+            machine=state_machine(),
             now=now,
         )
     return agent

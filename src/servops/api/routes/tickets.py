@@ -28,7 +28,6 @@ from servops.service import access, routing, surveys
 from servops.service import tickets as ops
 from servops.service.events import Actor
 from servops.service.models import Group, Ticket, User
-from servops.service.statemachine import default_state_machine
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -137,6 +136,7 @@ def create_ticket(
         attributes=body.attributes,
         actor=actor,
         now=settings.now,
+        machine=routing.state_machine(),
     )
     routing.route_ticket(session, ticket, actor=actor, now=settings.now)
     session.commit()
@@ -190,7 +190,7 @@ def list_tickets(
             stmt = stmt.where(getattr(Ticket, col) == value)
     if status is not None:
         states = [
-            s for s, c in default_state_machine().categories().items() if c == status
+            s for s, c in routing.state_machine().categories().items() if c == status
         ]
         stmt = stmt.where(Ticket.state.in_(states))
     if unassigned:
@@ -239,6 +239,7 @@ def update_ticket(
         actor=actor_of(caller),
         expected_version=body.version,
         now=settings.now,
+        machine=routing.state_machine(),
     )
     session.commit()
     return _public(request, ticket)
@@ -259,14 +260,22 @@ def transition(
     access.require_scope(caller, "tickets:write")
     access.require_role(caller, "agent")
     ticket = visible_ticket(session, ref, caller)
-    machine = default_state_machine()
+    machine = routing.state_machine()
     before = machine.state(ticket.state).category
     actor = actor_of(caller)
     if body.comment:
         ops.add_comment(
-            session, ticket, body.comment, actor=actor, public=True, now=settings.now
+            session,
+            ticket,
+            body.comment,
+            actor=actor,
+            public=True,
+            now=settings.now,
+            machine=machine,
         )
-    activity = ops.transition(session, ticket, body.to, actor=actor, now=settings.now)
+    activity = ops.transition(
+        session, ticket, body.to, actor=actor, now=settings.now, machine=machine
+    )
     after = machine.state(ticket.state).category
     survey_url = None
     if after == "resolved" and before != "resolved":
@@ -311,6 +320,13 @@ def assign(
             for k, v in (("group_id", body.group_id), ("assignee_id", body.assignee_id))
             if v is not None
         }
-        ops.update_ticket(session, ticket, changes, actor=actor, now=settings.now)
+        ops.update_ticket(
+            session,
+            ticket,
+            changes,
+            actor=actor,
+            now=settings.now,
+            machine=routing.state_machine(),
+        )
     session.commit()
     return _public(request, ticket)
