@@ -398,6 +398,12 @@ def half_split(d: _Data) -> tuple[_Data, _Data]:
     """
     first, _ = _per_case(d)
     case_ids = np.unique(d.case)
+    if len(case_ids) < 2:  # two halves need two cases
+        msg = (
+            f"validating a twin compares the real log's two halves; the log has "
+            f"{len(case_ids)} case(s). Hint: validate on a log (or filter) with more cases."
+        )
+        raise LogSchemaError(msg)
     order = case_ids[np.argsort(first, kind="stable")]
     half = len(order) // 2
     a, b = d.subset(order[:half]), d.subset(order[half:])
