@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 
+import pytest
 from rich.console import Console
 
 from servops.cli._render import simple_table, table_from_rows
+from tests.paths import DATA
 
 
 def _text(table, width=100):
@@ -50,3 +55,24 @@ def test_table_from_rows():
     lines = _text(table_from_rows("R", [{"x": 1, "y": 2.5}, {"x": 2, "y": 3.25}]))
     assert lines[2].split() == ["┃", "x", "┃", "y", "┃"]
     assert lines[-2].split() == ["│", "2", "│", "3.25", "│"]
+
+
+@pytest.mark.parametrize("command", ["info", "activities", "variants", "kpi"])
+def test_commands_fit_in_100_columns(command):
+    # A fresh process, so that Rich reads COLUMNS as in a terminal of that width.
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from servops.cli.main import main; main()",
+            command,
+            str(DATA / "tiny.csv"),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "COLUMNS": "100"},
+    )
+    lines = out.stdout.splitlines()
+    assert lines
+    assert max(len(line) for line in lines) <= 100
