@@ -159,25 +159,51 @@ def _parse_dates(col: pa.ChunkedArray, name: str, label: str) -> pa.Array:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from servops.io.files import infer_types
+
     if pa.types.is_timestamp(col.type):
         return pc.cast(col, pa.timestamp("us", tz="UTC")).combine_chunks()
     if pa.types.is_date(col.type):
         return pc.cast(pc.cast(col, pa.timestamp("us")), pa.timestamp("us", tz="UTC"))
-    from datetime import UTC, datetime
+    text = pc.cast(col, pa.string())
+    if not any(v is not None and v.strip() for v in text.to_pylist()):
+        return pa.nulls(len(text), pa.timestamp("us", tz="UTC"))
+    # read as event-log timestamps are (ISO, day/month-first, Chinese layouts), in UTC
+    typed, dates = infer_types(pa.table({"d": text}))
+    if dates:
+        return typed.column("d").combine_chunks()
+    values = [
+        None if v is None or not v.strip() else v.strip() for v in text.to_pylist()
+    ]
+    row, bad = _first_unreadable(values)
+    msg = (
+        f"{label}: date column {name!r}, data row {row + 1}: {bad!r} is not a date "
+        f"(or not in the column's layout). Use one layout, e.g. 2024-03-01 or "
+        f"2024-03-01 14:30."
+    )
+    raise LogSchemaError(msg)
 
-    out: list[datetime | None] = []
-    for i, v in enumerate(col.to_pylist()):
-        if v is None or not str(v).strip():
-            out.append(None)
-            continue
-        s = str(v).strip().replace("/", "-")
-        try:
-            d = datetime.fromisoformat(s)
-        except ValueError as exc:
-            msg = (
-                f"{label}: date column {name!r}, data row {i + 1}: {v!r} is not a date. "
-                f"Use ISO dates such as 2024-03-01 or 2024-03-01 14:30."
-            )
-            raise LogSchemaError(msg) from exc
-        out.append(d.astimezone(UTC) if d.tzinfo else d.replace(tzinfo=UTC))
-    return pa.array(out, pa.timestamp("us", tz="UTC"))
+
+def _first_unreadable(values: list[str | None]) -> tuple[int, str]:
+    """The first value the column's most common timestamp layout does not read."""
+    import duckdb
+    import pyarrow as pa
+
+    from servops.io.timestamps import detect_format, parse_expression
+
+    present = [v for v in values if v is not None]
+    fmt = detect_format(present[:300])
+    con = duckdb.connect()
+    try:
+        con.register("t", pa.table({"i": range(len(values)), "v": values}))
+        sql = "NULL" if fmt is None else parse_expression("v", fmt, "UTC")
+        hit = con.execute(
+            f"SELECT i, v FROM t WHERE v IS NOT NULL AND ({sql}) IS NULL ORDER BY i "
+            "LIMIT 1"
+        ).fetchall()
+    finally:
+        con.close()
+    if hit:
+        return int(hit[0][0]), str(hit[0][1])
+    first = next(i for i, v in enumerate(values) if v is not None)
+    return first, str(values[first])

@@ -68,8 +68,8 @@ def read_table(
     """
     path = Path(source)
     if not path.is_file():
-        kind = "a folder" if path.is_dir() else "not found"
-        msg = f"{what} {str(path)!r}: {kind}. Give a CSV/TSV, Excel or Parquet file."
+        kind = "is a folder" if path.is_dir() else "does not exist"
+        msg = f"{what} {str(path)!r} {kind}. Give a CSV/TSV, Excel or Parquet file."
         raise LogSchemaError(msg)
     if sniff_kind(path) == "xes":
         msg = f"{what} {str(path)!r} is an XES event log; expected a CSV, Excel or Parquet table."

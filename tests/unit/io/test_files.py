@@ -63,7 +63,9 @@ def test_real_feedback_file_reads_like_before():
 
 
 def test_errors_name_the_file(tmp_path):
-    with pytest.raises(LogSchemaError, match=r"feedback file '.*nope\.csv': not found"):
+    with pytest.raises(
+        LogSchemaError, match=r"feedback file '.*nope\.csv' does not exist"
+    ):
         read_table(tmp_path / "nope.csv", what="feedback file")
     with pytest.raises(LogSchemaError, match="a folder"):
         read_table(tmp_path)
@@ -145,3 +147,21 @@ def test_dataframe_with_mixed_types_is_a_servops_error():
 def test_unknown_zone_is_refused():
     with pytest.raises(InvalidParameterError, match="'Mars/Base'"):
         ReadOptions(timezone="Mars/Base")
+
+
+def test_feedback_dates_read_as_log_timestamps():
+    from servops.feedback.read import prepare_feedback
+
+    t = pa.table({"d": ["31-12-2012 10:00", "01-04-2010 13:05", None, ""]})
+    got = prepare_feedback(t, date="d").column("submitted_at").to_pylist()
+    assert got == [
+        datetime(2012, 12, 31, 10, 0, tzinfo=UTC),
+        datetime(2010, 4, 1, 13, 5, tzinfo=UTC),
+        None,
+        None,
+    ]
+    bad = pa.table({"d": ["2024-03-01", "2024-03-02", "soon"]})
+    with pytest.raises(
+        LogSchemaError, match=r"column 'd', data row 3: 'soon' is not a date"
+    ):
+        prepare_feedback(bad, date="d")

@@ -68,7 +68,7 @@ def test_bad_case_tables(tmp_path):
         so.read_log(TINY, cases=_cases(tmp_path, "id,x\n1,2\n"), case_key="key")
     with pytest.raises(LogSchemaError, match=r"repeats case ids: '1' \(2 rows\)"):
         so.read_log(TINY, cases=_cases(tmp_path, "id,x\n1,2\n1,3\n"), case_key="id")
-    with pytest.raises(LogSchemaError, match=r"case table .*not found"):
+    with pytest.raises(LogSchemaError, match=r"case table .*does not exist"):
         so.read_log(TINY, cases=tmp_path / "nope.csv", case_key="id")
     with pytest.raises(InvalidParameterError, match="needs both 'cases'"):
         ReadOptions(cases=tmp_path / "x.csv")
