@@ -34,6 +34,7 @@ if (
     from servops import demo as demo
     from servops import feedback as feedback
     from servops import forecast as forecast
+    from servops import improve as improve
     from servops import io as io
     from servops import kpi as kpi
     from servops import log as log
@@ -64,6 +65,7 @@ _SUBPACKAGES = frozenset(
         "demo",
         "feedback",
         "forecast",
+        "improve",
         "io",
         "kpi",
         "log",

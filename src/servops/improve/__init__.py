@@ -1,0 +1,19 @@
+"""Evidence that a change worked: intervals, before/after comparisons and A/B tests."""
+
+from __future__ import annotations
+
+from servops.improve.intervals import (
+    Interval,
+    bootstrap_differences,
+    exact_interval,
+    newcombe_interval,
+    wilson_interval,
+)
+
+__all__ = [
+    "Interval",
+    "bootstrap_differences",
+    "exact_interval",
+    "newcombe_interval",
+    "wilson_interval",
+]
