@@ -21,13 +21,27 @@ over the sampled :math:`L = L^{(n)}_k`: a call that finds :math:`L \ge s` in the
 waits for :math:`L - s + 1` completions, which :math:`s` busy agents deliver at rate
 :math:`s/\mathrm{AHT}` (exponential handle times), so it is answered within :math:`T`
 with the Poisson probability shown. For :math:`T = 0` this is the paper's delay-probability
-rule :math:`P(L \ge s) \le 1 - \beta`. Iterate to a fixed point (the same random numbers
-in every iteration, so the map is deterministic), then check the final staffing in fresh
-simulations: the simulated service level meets the target in each interval.
+rule :math:`P(L \ge s) \le 1 - \beta`. When :math:`T` reaches into the next intervals,
+their agents count too, but never more than :math:`s` (an interval leaning on its
+successors makes the iteration run away).
 
-On a stationary load the fixed point is Erlang C's answer exactly: :math:`L` is then the
-M/M/s number in system, and :math:`\widehat{\mathrm{SL}}(s)` is Erlang C's service level
-:math:`1 - C(s, A)\,e^{-(s - A)T/\mathrm{AHT}}` written as a sum over :math:`L`.
+The paper's rule is for the delay probability, where a staffing judged from another
+staffing's queue stays close to it. With a target time :math:`T` of several handle times
+it does not: a staffing below the offered load looks fine from a well-staffed queue,
+builds a queue, and the next iteration over-corrects. So this implementation (tested,
+not from the paper) adds three guards: each iteration moves half way towards the rule's
+answer (at least one agent); no interval goes below the offered load of the
+infinite-server queue (:func:`infinite_server_load`); a two-cycle between :math:`s` and
+:math:`s - 1` resolves to :math:`s`. The iterations use the same random numbers, so the
+map is deterministic. Then a repair step adds an agent wherever the simulated service
+level (same random numbers) is short of the target by more than a standard error, and
+the result is checked in *fresh* simulations, which are what the result reports.
+
+On a stationary load the rule reproduces Erlang C: :math:`L` is then the M/M/s number
+in system, and :math:`\widehat{\mathrm{SL}}(s)` is Erlang C's service level
+:math:`1 - C(s, A)\,e^{-(s - A)T/\mathrm{AHT}}` written as a sum over :math:`L`; the
+staffing found equals Erlang C's up to simulation noise (one agent where Erlang C's
+answer meets the target only just).
 
 References
 ----------
