@@ -156,6 +156,8 @@ def test_report_section_on_demo(demo_log):
     assert utils
     assert all(0 <= u <= 100 for u in utils)
     assert "Ticket created team" not in sec.html
+    # No what-if on the wait before a system or customer step (the auto-close timer).
+    assert "Halve the waiting before Closed" not in sec.html
     # The delay what-if, when offered, is not the baseline to the last digit.
     row = re.search(r"Halve the waiting before[^<]*</td>(.*?)</tr>", sec.html)
     if row:

@@ -62,7 +62,13 @@ def _scenarios(model: Any, base: Any, t: Any) -> list[tuple[str, dict[str, Any]]
             )
         )
     waits = base.kpis_mean("waiting_by_activity_s")
-    waits = {a: w for a, w in waits.items() if w and math.isfinite(w)}
+    # Only waits before staff work: the wait before a system or customer step (an
+    # auto-close timer, a customer's reply) is not the team's to halve.
+    waits = {
+        a: w
+        for a, w in waits.items()
+        if w and math.isfinite(w) and model.activities[a].pool is not None
+    }
     if waits:
         act = max(waits, key=lambda a: waits[a])
         a_model = model.activities[act]
