@@ -107,16 +107,13 @@ def test_replayed_helpdesk_kpis_equal_the_file(fresh_pg_url):
     live = read_service_log(url)
     cfg = load_config(None, file_log)
     assert load_config(None, live).to_dict() == cfg.to_dict()
-    for by in (None, "month"):
-        want = compute_kpis(file_log, cfg, by=by).to_pylist()
-        got = compute_kpis(live, cfg, by=by).to_pylist()
-        assert got == want
-    for seg in ("seriousness", "product"):
-        assert (
-            compute_kpis(live, cfg, by=None, segment=seg).to_pylist()
-            == compute_kpis(file_log, cfg, by=None, segment=seg).to_pylist()
-        )
+    want = compute_kpis(file_log, cfg, by="month").to_pylist()
+    assert compute_kpis(live, cfg, by="month").to_pylist() == want
+    assert (
+        compute_kpis(live, cfg, by=None, segment="seriousness").to_pylist()
+        == compute_kpis(file_log, cfg, by=None, segment="seriousness").to_pylist()
+    )
     assert verify(url, key=None).ok
     with pytest.raises(ConflictError, match="already a ticket number"):
-        import_log(url, so.read_log(path))
+        import_log(url, file_log)
     assert events_arrow(url).num_rows == file_log.n_events()
