@@ -83,7 +83,7 @@ def make_engine(url: str, *, app_role: bool = True, **kwargs: Any) -> Engine:  #
         @event.listens_for(engine, "connect")
         def _set_role(dbapi_con: Any, _record: Any) -> None:  # noqa: ANN401
             cur = dbapi_con.cursor()
-            if "use" not in state:
+            if not state.get("use"):  # asked again until the role exists (migrations)
                 cur.execute(
                     "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = %s) "
                     "AND pg_has_role(current_user, %s, 'MEMBER')",

@@ -38,6 +38,7 @@ __all__ = [
     "Actor",
     "ImportResult",
     "add_comment",
+    "assign",
     "create_ticket",
     "get_ticket",
     "import_log",
@@ -252,6 +253,33 @@ def update_ticket(
         ticket.updated_at = at
         _flush(session, ticket)
     return changed
+
+
+def assign(
+    session: Session,
+    ticket: Ticket,
+    assignee_id: int | None,
+    *,
+    actor: Actor = SYSTEM,
+    expected_version: int | None = None,
+    machine: StateMachine | None = None,
+    now: Callable[[], datetime] | None = None,
+) -> bool:
+    """Assign the ticket to ``assignee_id`` (``None``: unassign).
+
+    Its event is ``Assignee changed``. Returns whether the assignee changed.
+    """
+    return bool(
+        update_ticket(
+            session,
+            ticket,
+            {"assignee_id": assignee_id},
+            actor=actor,
+            expected_version=expected_version,
+            machine=machine,
+            now=now,
+        )
+    )
 
 
 def add_comment(

@@ -177,3 +177,17 @@ def test_bad_input(sessions):
             create_ticket(s, subject="y", dedup_key="alarm-1")
         with pytest.raises(InvalidParameterError, match="role"):
             Actor(1, "boss")
+
+
+def test_assign(sessions):
+    from servops.service.tickets import assign
+
+    with sessions() as s, s.begin():
+        t = create_ticket(s, subject="x")
+        assert assign(s, t, 7, actor=AGENT) is True
+        assert assign(s, t, 7, actor=AGENT) is False  # no change, no event
+        assert t.assignee_id == 7
+        assert [e.activity for e in _events(s, t)] == [
+            "Ticket created",
+            "Assignee changed",
+        ]
