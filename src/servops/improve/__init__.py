@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from servops.improve.beforeafter import BeforeAfterResult, before_after
 from servops.improve.intervals import (
     Interval,
     bootstrap_differences,
@@ -11,7 +12,9 @@ from servops.improve.intervals import (
 )
 
 __all__ = [
+    "BeforeAfterResult",
     "Interval",
+    "before_after",
     "bootstrap_differences",
     "exact_interval",
     "newcombe_interval",

@@ -1,0 +1,653 @@
+"""Before/after comparison of a KPI around a change, with the confounders named.
+
+A case belongs to *before* when it arrived before the change, to *after* otherwise
+(``arrived_at`` of :func:`servops.kpi.case_metrics`, whose per-case values are the only
+definition of each KPI used here). What is reported:
+
+* the effect: for durations the difference of mean, median and p90 with bootstrap
+  intervals (:func:`~servops.improve.intervals.bootstrap_differences`); for rates the
+  two Wilson intervals and Newcombe's interval of the difference;
+* the volume change: cases per day on each side, and their ratio with the exact
+  conditional interval (given the total, the after count is binomial with
+  ``p = λₐTₐ / (λₐTₐ + λ_bT_b)``; the Clopper–Pearson interval of ``p`` maps to the ratio);
+* the case-mix change: the shares of each mix attribute's values on both sides, with the
+  chi-square test of homogeneity;
+* a case-mix-adjusted difference by direct standardisation: per stratum of one attribute
+  the difference of means (or rates), weighted by the stratum's share of all cases; its
+  interval from a bootstrap that resamples within each side and stratum. Strata seen on
+  one side only cannot be compared and are left out (their weight is reported).
+
+Cases whose metric is not measured yet (e.g. still open: no lead time) are counted, not
+dropped silently: many unmeasured cases after the change bias durations down, and the
+result says so.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from typing import TYPE_CHECKING, Literal
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from scipy import stats
+
+from servops._validation import as_rng, check_choice, check_interval
+from servops.errors import InvalidParameterError
+from servops.improve.intervals import (
+    STATISTICS,
+    Interval,
+    bootstrap_differences,
+    exact_interval,
+    newcombe_interval,
+    statistic_value,
+    wilson_interval,
+)
+from servops.kpi.cases import case_metrics, resolve_config
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from numpy.typing import NDArray
+
+    from servops._typing import PathLike, Seed
+    from servops.kpi.config import KpiConfig
+    from servops.log import EventLog
+
+__all__ = [
+    "DURATION_METRICS",
+    "METRICS",
+    "RATE_METRICS",
+    "AdjustedDifference",
+    "BeforeAfterResult",
+    "MixShift",
+    "Side",
+    "VolumeChange",
+    "before_after",
+    "metric_values",
+]
+
+Metric = Literal[
+    "lead_time", "first_response", "resolution_time", "sla_met", "reopened", "fcr"
+]
+#: Duration metrics -> their column of :func:`servops.kpi.case_metrics` (seconds).
+DURATION_METRICS: dict[str, str] = {
+    "lead_time": "lead_time_s",
+    "first_response": "first_response_s",
+    "resolution_time": "resolution_time_s",
+}
+#: Rate metrics (per case true/false) -> the words the summary uses.
+RATE_METRICS: dict[str, str] = {
+    "sla_met": "SLA attainment",
+    "reopened": "reopen rate",
+    "fcr": "first-contact resolution",
+}
+METRICS: tuple[str, ...] = (*DURATION_METRICS, *RATE_METRICS)
+_MIX_DEFAULT = ("priority", "channel", "category")
+_OWNER = "before_after"
+
+
+def metric_values(cases: pa.Table, metric: str) -> NDArray[np.float64]:
+    """Per-case values of ``metric`` from a :func:`~servops.kpi.case_metrics` table.
+
+    Durations in seconds; rates as 1.0 / 0.0; NaN where the case is not measured.
+    ``sla_met`` is 1 for ``met``, 0 for ``breached`` and NaN for ``pending`` or no
+    policy: the per-case form of the attainment that ``compute_kpis`` reports.
+
+    Examples
+    --------
+    >>> t = pa.table({"sla_status": ["met", "breached", "pending", None]})
+    >>> metric_values(t, "sla_met").tolist()
+    [1.0, 0.0, nan, nan]
+    """
+    check_choice(metric, "metric", "metric_values", METRICS)
+    if metric in DURATION_METRICS:
+        col = cases.column(DURATION_METRICS[metric])
+        return np.asarray(col.to_numpy(zero_copy_only=False), dtype=np.float64)
+    if metric == "sla_met":
+        status = cases.column("sla_status").to_pylist()
+        lookup = {"met": 1.0, "breached": 0.0}
+        return np.array([lookup.get(s, math.nan) for s in status], dtype=np.float64)
+    flags = cases.column(metric).to_pylist()
+    return np.array(
+        [math.nan if f is None else float(f) for f in flags], dtype=np.float64
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Side:
+    """One side of the comparison (before or after the change).
+
+    ``value`` is the headline statistic (median duration in seconds, or the rate);
+    ``None`` when fewer than two cases are measured. ``rate`` is the Wilson interval of a
+    rate metric, ``None`` for durations.
+    """
+
+    start: datetime
+    end: datetime
+    cases: int
+    measured: int
+    cases_per_day: float
+    value: float | None
+    stats: dict[str, float]
+    rate: Interval | None
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        return {
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "cases": self.cases,
+            "measured": self.measured,
+            "unmeasured": self.cases - self.measured,
+            "cases_per_day": self.cases_per_day,
+            "value": self.value,
+            "stats": self.stats,
+            "rate": None if self.rate is None else self.rate.to_dict(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class VolumeChange:
+    """Cases per day before and after, and the ratio after / before with its interval."""
+
+    before_per_day: float
+    after_per_day: float
+    ratio: Interval | None
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        return {
+            "before_per_day": self.before_per_day,
+            "after_per_day": self.after_per_day,
+            "ratio": None if self.ratio is None else self.ratio.to_dict(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class MixShift:
+    """Shares of one attribute's values before and after; chi-square test of equality."""
+
+    attribute: str
+    before: dict[str, float]
+    after: dict[str, float]
+    p_value: float | None
+    largest: str | None
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        return {
+            "attribute": self.attribute,
+            "before": self.before,
+            "after": self.after,
+            "p_value": self.p_value,
+            "largest_shift": self.largest,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class AdjustedDifference:
+    """Difference standardised to the pooled mix of ``by`` (of means, or of rates)."""
+
+    by: str
+    statistic: str
+    difference: Interval
+    strata: tuple[str, ...]
+    weight_left_out: float
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        return {
+            "by": self.by,
+            "statistic": self.statistic,
+            "difference": self.difference.to_dict(),
+            "strata": list(self.strata),
+            "weight_left_out": self.weight_left_out,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class BeforeAfterResult:
+    """The comparison of ``metric`` before and after ``change_at``.
+
+    ``effects`` holds the differences after - before: ``mean``, ``median``, ``p90``
+    for durations (seconds), ``rate`` for rates; empty when not measurable (``notes``
+    says why). ``headline`` names the effect the summary states.
+    """
+
+    metric: str
+    kind: Literal["duration", "rate"]
+    change_at: datetime
+    segment: dict[str, str]
+    before: Side
+    after: Side
+    effects: dict[str, Interval]
+    headline: str
+    volume: VolumeChange
+    mix: tuple[MixShift, ...]
+    adjusted: AdjustedDifference | None
+    summary: str
+    notes: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        return {
+            "metric": self.metric,
+            "kind": self.kind,
+            "change_at": self.change_at.isoformat(),
+            "segment": self.segment,
+            "before": self.before.to_dict(),
+            "after": self.after.to_dict(),
+            "headline": self.headline,
+            "effects": {k: v.to_dict() for k, v in self.effects.items()},
+            "volume": self.volume.to_dict(),
+            "mix": [m.to_dict() for m in self.mix],
+            "adjusted": None if self.adjusted is None else self.adjusted.to_dict(),
+            "summary": self.summary,
+            "notes": list(self.notes),
+        }
+
+
+def _moment(value: datetime | date, zone: str) -> datetime:
+    """A change date as an aware datetime; dates and naive times in the config's zone."""
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, time())
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo(zone))
+    return value.astimezone(UTC)
+
+
+def _label(metric: str) -> str:
+    """The metric in words: ``lead time``, ``SLA attainment``."""
+    return RATE_METRICS.get(metric, metric.replace("_", " "))
+
+
+def _unit(seconds: float) -> tuple[float, str]:
+    a = abs(seconds)
+    if a < 7200:
+        return 60.0, "min"
+    if a < 172800:
+        return 3600.0, "h"
+    return 86400.0, "d"
+
+
+def _num(x: float, *, signed: bool = False, digits: int = 1) -> str:
+    s = f"{x:+.{digits}f}" if signed else f"{x:.{digits}f}"
+    return s.replace("-", "\N{MINUS SIGN}")
+
+
+def _verb(iv: Interval, *, up: str, down: str) -> str:
+    if not iv.excludes(0.0):
+        return "changed"
+    return up if iv.estimate > 0 else down
+
+
+def _duration_sentence(metric: str, stat: str, b: float, a: float, iv: Interval) -> str:
+    scale, unit = _unit(max(abs(b), abs(a)))
+    name = f"{stat} {_label(metric)}"
+    verb = _verb(iv, up="rose", down="fell")
+    pct = f"{round(100 * iv.level)} %"
+    text = (
+        f"{name} {verb} from {_num(b / scale)} {unit} to {_num(a / scale)} {unit} "
+        f"({_num(iv.estimate / scale, signed=True)} {unit}, {pct} CI "
+        f"{_num(iv.low / scale, signed=True)} to {_num(iv.high / scale, signed=True)} "
+        f"{unit})"
+    )
+    if not iv.excludes(0.0):
+        text += ": no clear change"
+    return text
+
+
+def _rate_sentence(metric: str, b: float, a: float, iv: Interval) -> str:
+    verb = _verb(iv, up="rose", down="fell")
+    pct = f"{round(100 * iv.level)} %"
+    text = (
+        f"{_label(metric)} {verb} from {_num(100 * b)} % to {_num(100 * a)} % "
+        f"({_num(100 * iv.estimate, signed=True)} points, {pct} CI "
+        f"{_num(100 * iv.low, signed=True)} to {_num(100 * iv.high, signed=True)})"
+    )
+    if not iv.excludes(0.0):
+        text += ": no clear change"
+    return text
+
+
+def _volume(
+    n_b: int, days_b: float, n_a: int, days_a: float, level: float
+) -> VolumeChange:
+    per_b = n_b / days_b if days_b > 0 else math.nan
+    per_a = n_a / days_a if days_a > 0 else math.nan
+    ratio = None
+    if n_b > 0 and n_a > 0 and days_b > 0 and days_a > 0:
+        p = exact_interval(n_a, n_a + n_b, level=level)
+        scale = days_b / days_a
+
+        def odds(x: float) -> float:
+            return math.inf if x >= 1 else x / (1 - x) * scale
+
+        ratio = Interval(per_a / per_b, odds(p.low), odds(p.high), level, "exact")
+    return VolumeChange(per_b, per_a, ratio)
+
+
+def _shares(values: list[str]) -> dict[str, float]:
+    n = len(values)
+    keys, counts = np.unique(np.array(values, dtype=object), return_counts=True)
+    return {str(k): int(c) / n for k, c in zip(keys, counts, strict=True)} if n else {}
+
+
+def _mix(attribute: str, before: list[str], after: list[str]) -> MixShift:
+    sb, sa = _shares(before), _shares(after)
+    keys = sorted(set(sb) | set(sa))
+    p_value = None
+    if len(keys) > 1 and before and after:
+        table = np.array(
+            [[sb.get(k, 0) * len(before), sa.get(k, 0) * len(after)] for k in keys]
+        )
+        p_value = float(stats.chi2_contingency(np.rint(table)).pvalue)
+    largest = (
+        max(keys, key=lambda k: abs(sa.get(k, 0.0) - sb.get(k, 0.0))) if keys else None
+    )
+    return MixShift(attribute, sb, sa, p_value, largest)
+
+
+def _adjusted(
+    by: str,
+    strata: NDArray[np.object_],
+    values: NDArray[np.float64],
+    after: NDArray[np.bool_],
+    *,
+    kind: str,
+    level: float,
+    n_resamples: int,
+    rng: np.random.Generator,
+) -> AdjustedDifference | None:
+    ok = ~np.isnan(values)
+    keys = sorted({str(s) for s in strata[ok]})
+    total = int(ok.sum())
+    used, weights, cells = [], [], []
+    for k in keys:
+        in_k = ok & (strata == k)
+        xb, xa = values[in_k & ~after], values[in_k & after]
+        if xb.size >= 2 and xa.size >= 2:  # a single value has no resampling spread
+            used.append(k)
+            weights.append(int(in_k.sum()) / total)
+            cells.append((xb, xa))
+    if not used:
+        return None
+    w = np.array(weights) / sum(weights)
+    est = float(
+        sum(wi * (xa.mean() - xb.mean()) for wi, (xb, xa) in zip(w, cells, strict=True))
+    )
+    boot = np.zeros(n_resamples)
+    for wi, (xb, xa) in zip(w, cells, strict=True):
+        mb = xb[rng.integers(0, xb.size, (n_resamples, xb.size))].mean(axis=1)
+        ma = xa[rng.integers(0, xa.size, (n_resamples, xa.size))].mean(axis=1)
+        boot += wi * (ma - mb)
+    alpha = (1 - level) / 2
+    iv = Interval(
+        est,
+        float(np.quantile(boot, alpha)),
+        float(np.quantile(boot, 1 - alpha)),
+        level,
+        "percentile",
+    )
+    return AdjustedDifference(
+        by,
+        "mean" if kind == "duration" else "rate",
+        iv,
+        tuple(used),
+        1.0 - float(sum(weights)),
+    )
+
+
+def _side(
+    x: NDArray[np.float64],
+    n: int,
+    span: tuple[datetime, datetime],
+    kind: str,
+    level: float,
+) -> Side:
+    """One side: ``x`` the measured values of its ``n`` cases arriving within ``span``."""
+    measurable = x.size >= 2
+    st: dict[str, float] = {}
+    rate = None
+    value = None
+    if kind == "duration" and measurable:
+        st = {s: statistic_value(x, s) for s in STATISTICS}
+        value = st["median"]
+    if kind == "rate" and x.size:
+        rate = wilson_interval(int(x.sum()), int(x.size), level=level)
+        value = rate.estimate if measurable else None
+    days = (span[1] - span[0]).total_seconds() / 86400
+    per_day = n / days if days > 0 else math.nan
+    return Side(span[0], span[1], n, int(x.size), per_day, value, st, rate)
+
+
+def before_after(
+    log: EventLog,
+    change_at: datetime | date,
+    metric: str,
+    *,
+    segment: Mapping[str, str] | None = None,
+    config: KpiConfig | PathLike | None = None,
+    mix: Sequence[str] | None = None,
+    adjust_by: str | None = None,
+    level: float = 0.95,
+    n_resamples: int = 2000,
+    seed: Seed = 0,
+) -> BeforeAfterResult:
+    """Compare ``metric`` for cases arriving before vs after ``change_at``.
+
+    Parameters
+    ----------
+    log
+        The event log.
+    change_at
+        When the change took effect; a date or naive time is read in the KPI config's
+        time zone.
+    metric
+        ``lead_time``, ``first_response``, ``resolution_time`` (durations) or
+        ``sla_met``, ``reopened``, ``fcr`` (rates), as :func:`servops.kpi.case_metrics`
+        measures them.
+    segment
+        Only the cases whose attributes have these values, e.g. ``{"priority": "P2"}``.
+    config
+        A :class:`~servops.kpi.KpiConfig`, a YAML path, or ``None`` (guessed).
+    mix
+        Attributes whose shares are compared (default: those of priority, channel and
+        category the log has).
+    adjust_by
+        The attribute to standardise over (default: the first of ``mix``).
+    level
+        Confidence level of every interval.
+    n_resamples
+        Bootstrap resamples.
+    seed
+        Random seed of the bootstraps (the same seed gives the same intervals).
+
+    Returns
+    -------
+    BeforeAfterResult
+
+    Raises
+    ------
+    InvalidParameterError
+        Unknown metric or attribute, or a change time outside the data.
+    """
+    check_choice(metric, "metric", _OWNER, METRICS)
+    check_interval(level, "level", _OWNER, low=0, high=1)
+    cfg = resolve_config(config, log)
+    moment = _moment(change_at, cfg.timezone)
+    cases = case_metrics(log, cfg)
+    attrs = [c for c in cases.column_names if c in log.attributes]
+    segment = dict(segment or {})
+    for col, value in segment.items():
+        if col not in attrs:
+            msg = (
+                f"The 'segment' parameter of {_OWNER} names attribute {col!r}, which the "
+                f"log does not have. Attributes of this log: {sorted(attrs)}."
+            )
+            raise InvalidParameterError(msg)
+        cases = cases.filter(pc.equal(pc.cast(cases.column(col), pa.string()), value))
+    mix_attrs = (
+        list(mix) if mix is not None else [a for a in _MIX_DEFAULT if a in attrs]
+    )
+    for a in [*mix_attrs, *([adjust_by] if adjust_by else [])]:
+        if a not in attrs:
+            msg = (
+                f"The 'mix' / 'adjust_by' parameters of {_OWNER} name attribute {a!r}, "
+                f"which the log does not have. Attributes of this log: {sorted(attrs)}."
+            )
+            raise InvalidParameterError(msg)
+    by = adjust_by or (mix_attrs[0] if mix_attrs else None)
+
+    arrived = cases.column("arrived_at").to_pylist()
+    after = np.array([t >= moment for t in arrived], dtype=bool)
+    first = min(arrived) if arrived else None
+    # volume windows end at the last arrival: a log's tail after it holds no arrivals
+    end = max(arrived) if arrived else None
+    if first is None or end is None or not first < moment <= end:
+        msg = (
+            f"The 'change_at' parameter of {_OWNER} must fall inside the data "
+            f"(arrivals {first} to {end}"
+            + (f", segment {segment}" if segment else "")
+            + f"). Got {moment.isoformat()} instead."
+        )
+        raise InvalidParameterError(msg)
+    values = metric_values(cases, metric)
+    ok = ~np.isnan(values)
+    kind: Literal["duration", "rate"] = (
+        "duration" if metric in DURATION_METRICS else "rate"
+    )
+    xb, xa = values[ok & ~after], values[ok & after]
+    notes: list[str] = []
+    days_b = (moment - first).total_seconds() / 86400
+    days_a = (end - moment).total_seconds() / 86400
+
+    before_side = _side(xb, int((~after).sum()), (first, moment), kind, level)
+    after_side = _side(xa, int(after.sum()), (moment, end), kind, level)
+    rng = as_rng(seed)
+    effects: dict[str, Interval] = {}
+    label = _label(metric)
+    if xb.size < 2 or xa.size < 2:
+        notes.append(
+            f"{label} is measured for {xb.size} case(s) before and {xa.size} after the "
+            "change: at least 2 on each side are needed for an interval."
+        )
+        sentence = f"{label}: not measurable (too few measured cases on one side)"
+        headline = "median" if kind == "duration" else "rate"
+    elif kind == "duration":
+        boot = bootstrap_differences(
+            xb, xa, level=level, n_resamples=n_resamples, seed=rng
+        )
+        effects = {str(k): v for k, v in boot.items()}
+        headline = "median"
+        sentence = _duration_sentence(
+            metric,
+            "median",
+            before_side.stats["median"],
+            after_side.stats["median"],
+            effects["median"],
+        )
+    else:
+        effects = {
+            "rate": newcombe_interval(
+                int(xb.sum()), xb.size, int(xa.sum()), xa.size, level=level
+            )
+        }
+        headline = "rate"
+        sentence = _rate_sentence(metric, xb.mean(), xa.mean(), effects["rate"])
+    for name, s in (("before", before_side), ("after", after_side)):
+        if s.cases > s.measured:
+            notes.append(
+                f"{s.cases - s.measured} of {s.cases} cases {name} the change have no "
+                f"measured {label} (not closed, resolved or responded to yet, or no SLA "
+                "policy); they are left out of the comparison."
+            )
+
+    volume = _volume(before_side.cases, days_b, after_side.cases, days_a, level)
+    shifts = tuple(
+        _mix(
+            a,
+            [
+                str(v)
+                for v, f in zip(cases.column(a).to_pylist(), after, strict=True)
+                if not f
+            ],
+            [
+                str(v)
+                for v, f in zip(cases.column(a).to_pylist(), after, strict=True)
+                if f
+            ],
+        )
+        for a in mix_attrs
+    )
+    adjusted = None
+    if by is not None and effects:
+        strata = np.array([str(v) for v in cases.column(by).to_pylist()], dtype=object)
+        adjusted = _adjusted(
+            by,
+            strata,
+            values,
+            after,
+            kind=kind,
+            level=level,
+            n_resamples=n_resamples,
+            rng=rng,
+        )
+    parts = [sentence[0].upper() + sentence[1:] + "."]
+    parts.append(
+        f"{before_side.cases} cases before ({_num(volume.before_per_day)} a day), "
+        f"{after_side.cases} after ({_num(volume.after_per_day)} a day"
+        + (
+            f", ×{volume.ratio.estimate:.2f}, {round(100 * level)} % CI "
+            f"{volume.ratio.low:.2f} to {volume.ratio.high:.2f})."
+            if volume.ratio is not None
+            else ")."
+        )
+    )
+    for m in shifts:
+        if m.p_value is not None and m.p_value < 1 - level and m.largest is not None:
+            k = m.largest
+            parts.append(
+                f"The case mix changed: {m.attribute} {k} was "
+                f"{_num(100 * m.before.get(k, 0.0))} % of cases before and "
+                f"{_num(100 * m.after.get(k, 0.0))} % after (p = {m.p_value:.3g})."
+            )
+    if adjusted is not None:
+        iv = adjusted.difference
+        what = f"mean {label}" if kind == "duration" else label
+        crude = (effects["mean"] if kind == "duration" else effects["rate"]).estimate
+        if kind == "duration":
+            scale, unit = _unit(max(abs(iv.low), abs(iv.high)))
+            num = (
+                f"{_num(iv.estimate / scale, signed=True)} {unit} "
+                f"({round(100 * level)} % CI {_num(iv.low / scale, signed=True)} to "
+                f"{_num(iv.high / scale, signed=True)} {unit}; unadjusted "
+                f"{_num(crude / scale, signed=True)} {unit})"
+            )
+        else:
+            num = (
+                f"{_num(100 * iv.estimate, signed=True)} points ({round(100 * level)} % "
+                f"CI {_num(100 * iv.low, signed=True)} to "
+                f"{_num(100 * iv.high, signed=True)}; unadjusted "
+                f"{_num(100 * crude, signed=True)})"
+            )
+        parts.append(f"At the same {by} mix on both sides, {what} changed by {num}.")
+    return BeforeAfterResult(
+        metric=metric,
+        kind=kind,
+        change_at=moment,
+        segment=segment,
+        before=before_side,
+        after=after_side,
+        effects=effects,
+        headline=headline,
+        volume=volume,
+        mix=shifts,
+        adjusted=adjusted,
+        summary=" ".join(parts),
+        notes=tuple(notes),
+    )
