@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 
 HERE = Path(__file__).parent
+# Alembic's env.py runs only under alembic (its context has no config on import).
+collect_ignore_glob = ["src/servops/service/migrations/*"]
 SHARED_DATA = HERE.parent / "shared" / "data"
 
 
