@@ -83,20 +83,39 @@ def load_key(path: Path | str, *, create: bool = True) -> bytes:
 
 def _plain(value: Any, where: str) -> Any:  # noqa: ANN401 - any JSON value
     """``value`` as PostgreSQL's jsonb gives it back (so hashes survive the round trip)."""
-    if isinstance(value, bool) or value is None or isinstance(value, str | int):
+    if isinstance(value, str):
+        if "\x00" in value:
+            msg = f"event payload {where}: text with a NUL character (jsonb cannot hold it)."
+            raise InvalidParameterError(msg)
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            msg = (
+                f"event payload {where}: text that is not valid Unicode ({exc.reason})."
+            )
+            raise InvalidParameterError(msg) from exc
+        return value
+    if isinstance(value, bool) or value is None or isinstance(value, int):
         return value
     if isinstance(value, float):
         if not math.isfinite(value):
             msg = f"event payload {where}: {value!r} is not a JSON number."
             raise InvalidParameterError(msg)
-        # jsonb prints numbers in plain notation: 1e20 comes back as the integer
-        return int(value) if value.is_integer() and abs(value) >= 1e15 else value
+        if value == 0:
+            return 0.0  # jsonb has no negative zero
+        # jsonb prints numbers in plain notation: 1e+16 comes back as the integer
+        # 10000000000000000 (the shortest decimal digits, then zeros)
+        text = repr(value)
+        return int(Decimal(text)) if "e" in text and value.is_integer() else value
     if isinstance(value, Decimal):
         return _plain(float(value), where)
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat()
     if isinstance(value, dict):
-        return {str(k): _plain(v, f"{where}.{k}") for k, v in value.items()}
+        return {
+            _plain(str(k), f"{where} key"): _plain(v, f"{where}.{k}")
+            for k, v in value.items()
+        }
     if isinstance(value, list | tuple):
         return [_plain(v, f"{where}[{i}]") for i, v in enumerate(value)]
     msg = f"event payload {where}: {type(value).__name__} is not JSON."
