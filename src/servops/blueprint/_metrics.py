@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from servops.log.engine import seconds_between
-from servops.log.schema import BEGIN, INSTANCE_ORDER
+from servops.log.schema import INSTANCE_ORDER, case_arrival
 
 if TYPE_CHECKING:
     from servops.blueprint.model import Blueprint
@@ -57,8 +57,11 @@ def mapping_sql(bp: Blueprint) -> str:
     return f"(SELECT * FROM (VALUES {rows}) AS v(activity, step))"
 
 
-def _instances_sql(bp: Blueprint) -> str:
-    """Instances with step, case context and occurrence number (a subquery)."""
+def _instances_sql(bp: Blueprint, arrival: str) -> str:
+    """Instances with step, case context and occurrence number (a subquery).
+
+    ``arrival``: the log's :func:`servops.log.schema.case_arrival` (the case start).
+    """
     ts, st = '"timestamp"', "start_timestamp"
     order = f"PARTITION BY i.case_id ORDER BY i.{ts}, i.event_index"
     return f"""(
@@ -70,7 +73,7 @@ def _instances_sql(bp: Blueprint) -> str:
           i.resource, i.event_index,
           lag(i.{ts}) OVER ({order}) AS prev_ts,
           lag(i.resource) OVER ({order}) AS prev_res,
-          min(least(coalesce(i.{st}, i.{ts}), i.{ts})) OVER (PARTITION BY i.case_id) AS case_start,
+          {arrival} OVER (PARTITION BY i.case_id) AS case_start,
           max(i.{ts}) OVER (PARTITION BY i.case_id) AS case_end
         FROM instances i LEFT JOIN {mapping_sql(bp)} m ON i.activity = m.activity
       ) b
@@ -192,7 +195,8 @@ def step_stats(log: EventLog, bp: Blueprint) -> dict[str, StepStats]:
       SELECT x.*, {lead} AS lead, {proc} AS proc, {elapsed} AS elapsed, {limit} AS lim,
         (resource IS NOT NULL AND prev_res IS NOT NULL AND resource <> prev_res)
           AS handover
-      FROM (SELECT *{ref_cols} FROM {_instances_sql(bp)}) x
+      FROM (SELECT *{ref_cols}
+            FROM {_instances_sql(bp, case_arrival(log.attributes))}) x
     ) y
     GROUP BY 1
     """
@@ -219,10 +223,14 @@ def step_stats(log: EventLog, bp: Blueprint) -> dict[str, StepStats]:
 
 
 def case_totals(log: EventLog) -> CaseTotals:
-    """Number of cases and the sum of case durations (first start to last end)."""
+    """Number of cases and the sum of case durations (arrival to last end).
+
+    A case arrives at :func:`servops.log.schema.case_arrival`: its earliest enablement
+    where the log records one, else its first start.
+    """
     row = log.fetchone(
         f"""SELECT count(*), coalesce(sum({seconds_between("s", "e")}), 0) FROM (
-              SELECT case_id, min({BEGIN}) AS s,
+              SELECT case_id, {case_arrival(log.attributes)} AS s,
                      max("timestamp") AS e
               FROM instances GROUP BY case_id)"""
     )

@@ -155,7 +155,8 @@ class ServiceStandard:
     limit
         The time allowed.
     reference
-        What the clock measures: ``case_start`` (from the case's first event to the
+        What the clock measures: ``case_start`` (from the case's arrival, its
+        earliest enablement where the log records one, else its first event, to the
         step's first completion), ``previous`` (from the completion of the event before
         the step's first occurrence), ``step`` (from the first completion of
         ``ref_step``) or ``duration`` (each occurrence's own start-to-end time).

@@ -56,10 +56,10 @@ def case_features(
     ``wait_hours`` defaults to the 75th percentile of case duration, rounded.
     """
     from servops.log.engine import epoch_s, quantile, quote
-    from servops.log.schema import BEGIN
+    from servops.log.schema import case_arrival
 
     end = epoch_s('max("timestamp")')
-    start = epoch_s(f"min({BEGIN})")
+    start = epoch_s(case_arrival(log.attributes))
     dur = f"({end} - {start}) / 3600.0"
     if wait_hours is None:
         q = log.fetchone(

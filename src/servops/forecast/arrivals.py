@@ -1,6 +1,8 @@
 r"""Arrivals per interval: counting them in a log, forecasting them, and scoring forecasts.
 
-A case *arrives* at its first moment (the earliest start, or end where no start is known);
+A case *arrives* at its first moment (:func:`servops.log.schema.case_arrival`: its
+earliest enablement where the log records one, else the earliest start, or end where no
+start is known);
 arrivals are counted per interval of local wall-clock time (15, 30, 60 minutes or a day)
 so that the daily and weekly seasons line up with opening hours. Handle time per case is
 the sum of its activity instances' service times (``timestamp - start_timestamp``), where
@@ -50,7 +52,7 @@ from servops._validation import check_choice, check_interval
 from servops.errors import InvalidParameterError, LogSchemaError, NotFittedError
 from servops.log.engine import epoch_s, quote, seconds_between
 from servops.log.periods import interval_key_sql, log_span
-from servops.log.schema import BEGIN
+from servops.log.schema import case_arrival
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -249,7 +251,7 @@ def arrival_counts(
     """
     step = _interval_seconds(interval, "arrival_counts")
     tz = timezone or log.meta.timezone or "UTC"
-    first = f"min({BEGIN})"
+    first = case_arrival(log.attributes)
     work_filter = ""
     if activities:
         names = ", ".join("'" + a.replace("'", "''") + "'" for a in activities)

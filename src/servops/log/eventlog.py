@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from servops.log.engine import fetch_first, inline_cte
-from servops.log.schema import BEGIN, INSTANCE_ORDER
+from servops.log.schema import INSTANCE_ORDER, case_arrival
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -76,7 +76,11 @@ class LogMeta:
 
 @dataclass(frozen=True, slots=True)
 class LogInfo:
-    """What ``servops info`` prints: sizes, time span, lifecycle mix and attributes."""
+    """What ``servops info`` prints: sizes, time span, lifecycle mix and attributes.
+
+    The span runs from the first case's arrival
+    (:func:`servops.log.schema.case_arrival`) to the last event's end.
+    """
 
     cases: int
     events: int
@@ -434,8 +438,7 @@ class EventLog:
               (SELECT count(*) FROM instances),
               (SELECT count(DISTINCT activity) FROM events),
               (SELECT count(DISTINCT resource) FROM events),
-              (SELECT min({BEGIN})
-                 FROM events),
+              (SELECT {case_arrival(self.attributes)} FROM events),
               (SELECT max("timestamp") FROM events)
             """
         )

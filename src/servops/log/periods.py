@@ -507,12 +507,16 @@ def log_censored(
 def log_span(log: EventLog, timezone: str) -> tuple[datetime | None, datetime | None]:
     """The log's first and last moments on the wall clock of ``timezone`` (naive).
 
-    The first moment is the earliest start or end of any event, the last the latest
-    end; ``(None, None)`` for an empty log. :func:`censored_periods` takes these.
+    The first moment is the earliest case arrival (:func:`servops.log.schema.case_arrival`:
+    an enablement where the log records one, else the earliest start or end of any
+    event), the last the latest end; ``(None, None)`` for an empty log.
+    :func:`censored_periods` takes these.
     """
-    from servops.log.schema import BEGIN
+    from servops.log.schema import case_arrival
 
-    row = log.fetchone(f'SELECT min({BEGIN}), max("timestamp") FROM events')
+    row = log.fetchone(
+        f'SELECT {case_arrival(log.attributes)}, max("timestamp") FROM events'
+    )
     if row[0] is None or row[1] is None:
         return None, None
     zone = ZoneInfo(timezone)

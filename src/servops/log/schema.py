@@ -59,6 +59,7 @@ __all__ = [
     "INSTANCE_ORDER",
     "INSTANCE_ORDER_KEYS",
     "ORDER",
+    "case_arrival",
     "case_begin",
     "enabled_column",
 ]
@@ -119,10 +120,32 @@ def enabled_column(attributes: Mapping[str, str]) -> str | None:
 def case_begin(enabled: str | None) -> str:
     """An instance's :data:`BEGIN`, or its enablement where that is earlier.
 
-    ``min()`` of it over a case is the case's arrival.
+    ``min()`` of it over a case is the case's arrival (:func:`case_arrival`).
 
     ``enabled`` is the (quoted) enablement column, from :func:`enabled_column`.
     """
     if enabled is None:
         return BEGIN
     return f"least({BEGIN}, coalesce({enabled}, {BEGIN}))"
+
+
+def case_arrival(attributes: Mapping[str, str]) -> str:
+    """SQL aggregate: when a case began, for a query over a log's rows.
+
+    The least :func:`case_begin` of the rows: the case's earliest enablement where the
+    log records one (:func:`enabled_column`), else its first start (or first event).
+    Grouped by ``case_id`` it is each case's arrival; over the whole log, the log's
+    first moment. The one definition of a case's start: arrivals per interval, case
+    durations, the log's span and the report's weekly arrivals all use it.
+
+    ``attributes`` maps the log's attribute names to their DuckDB types
+    (``EventLog.attributes``); the rows are its ``events`` or ``instances``.
+
+    Examples
+    --------
+    >>> case_arrival({}) == f"min({BEGIN})"
+    True
+    >>> "enabled_timestamp" in case_arrival({"enabled_timestamp": "TIMESTAMPTZ"})
+    True
+    """
+    return f"min({case_begin(enabled_column(attributes))})"

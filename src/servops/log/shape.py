@@ -123,13 +123,13 @@ def _outliers(log: EventLog, n_events: int) -> ShapeWarning | None:
 
 
 def _cohort(log: EventLog) -> ShapeWarning | None:
-    from servops.log.schema import BEGIN
+    from servops.log.schema import case_arrival
 
     row = log.fetchone(
         f"""
         SELECT min(s), {quantile("s", 0.95)}, count(*),
           (SELECT {epoch_s('max("timestamp")')} FROM events)
-        FROM (SELECT case_id, {epoch_s(f"min({BEGIN})")} AS s
+        FROM (SELECT case_id, {epoch_s(case_arrival(log.attributes))} AS s
               FROM events GROUP BY case_id)
         """
     )
@@ -167,7 +167,7 @@ def _cohort(log: EventLog) -> ShapeWarning | None:
 
 def _tiny(log: EventLog, by: Period, timezone: str) -> ShapeWarning | None:
     from servops.log.periods import bucket_sql
-    from servops.log.schema import BEGIN
+    from servops.log.schema import case_arrival
 
     first, last = log_span(log, timezone)
     if first is None or last is None:
@@ -176,7 +176,8 @@ def _tiny(log: EventLog, by: Period, timezone: str) -> ShapeWarning | None:
     rows = log.fetchall(
         f"""
         SELECT {key} AS p, count(*) FROM (
-          SELECT {epoch_s(f"min({BEGIN})")} AS e FROM events GROUP BY case_id)
+          SELECT {epoch_s(case_arrival(log.attributes))} AS e FROM events
+          GROUP BY case_id)
         GROUP BY p ORDER BY p
         """
     )

@@ -19,7 +19,7 @@ from servops.log.periods import (
     period_grid,
     period_label,
 )
-from servops.log.schema import BEGIN
+from servops.log.schema import case_arrival
 from servops.log.shape import shape_warnings
 from servops.report.builder import ReportContext, Section
 from servops.report.charts import bar_chart, kpi_cards
@@ -51,7 +51,8 @@ def build(ctx: ReportContext) -> Section:
         rows = ctx.log.fetchall(
             f"""
             SELECT {key} AS wk, count(*) FROM (
-              SELECT {epoch_s(f"min({BEGIN})")} AS e FROM instances GROUP BY case_id)
+              SELECT {epoch_s(case_arrival(ctx.log.attributes))} AS e
+              FROM instances GROUP BY case_id)
             GROUP BY wk
             """
         )
