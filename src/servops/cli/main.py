@@ -143,6 +143,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Run the work-order service (API, worker); --demo lets the digital twin work "
         "the desk.",
     ),
+    "improve": (
+        "servops.cli.improve",
+        "Evidence that a change worked: before/after comparisons, sample size, A/B "
+        "tests.",
+    ),
 }
 
 #: Modules that add commands; each has ``register(app: typer.Typer) -> None``.

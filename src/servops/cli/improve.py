@@ -1,0 +1,274 @@
+"""``servops improve``: evidence that a change worked (before/after, sample size, A/B)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from servops.cli._common import JsonOpt, KpiConfigOpt, log_command, progress
+from servops.cli._render import emit, fmt_duration, simple_table
+from servops.errors import InvalidParameterError
+from servops.log import EventLog
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from servops.improve.intervals import Interval
+
+__all__ = ["register"]
+
+HELP = (
+    "Evidence that a change worked: before/after comparisons, sample size, A/B tests."
+)
+
+MetricOpt = Annotated[
+    str,
+    typer.Option(
+        "--metric",
+        "-m",
+        help="lead_time, first_response, resolution_time (durations) or sla_met, "
+        "reopened, fcr (rates), per case as `servops kpi` measures them.",
+    ),
+]
+LevelOpt = Annotated[
+    float, typer.Option("--level", help="Confidence level of the intervals.")
+]
+SeedOpt = Annotated[
+    int, typer.Option("--seed", help="Random seed of the bootstrap intervals.")
+]
+
+
+def _change_at(value: str) -> datetime | date:
+    """``2026-09-14`` (a day, in the config's zone) or an ISO time."""
+    v = value.strip()
+    try:
+        return date.fromisoformat(v) if len(v) == 10 else datetime.fromisoformat(v)
+    except ValueError:
+        msg = (
+            f"--change-at must be a date (2026-09-14) or an ISO time "
+            f"(2026-09-14T08:00, +02:00 allowed). Got {value!r}."
+        )
+        raise InvalidParameterError(msg) from None
+
+
+def _segment(values: list[str] | None) -> dict[str, str]:
+    out = {}
+    for v in values or []:
+        key, sep, val = v.partition("=")
+        if not sep or not key:
+            msg = f"--segment must be ATTRIBUTE=VALUE (e.g. priority=P2). Got {v!r}."
+            raise InvalidParameterError(msg)
+        out[key.strip()] = val.strip()
+    return out
+
+
+def _effect(iv: Interval, *, rate: bool) -> list[object]:
+    if rate:
+        return [f"{100 * x:+.1f} pt" for x in (iv.estimate, iv.low, iv.high)]
+    return [fmt_duration(x) for x in (iv.estimate, iv.low, iv.high)]
+
+
+def before_after_cmd(
+    log: EventLog,
+    change_at: Annotated[
+        str,
+        typer.Option(
+            "--change-at",
+            help="When the change took effect: a date (2026-09-14, in the config's time "
+            "zone) or an ISO time. Cases arriving from then on are 'after'.",
+        ),
+    ],
+    metric: MetricOpt,
+    config: KpiConfigOpt = None,
+    segment: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--segment",
+            help="Only cases with ATTRIBUTE=VALUE (repeatable), e.g. priority=P2.",
+        ),
+    ] = None,
+    adjust_by: Annotated[
+        str | None,
+        typer.Option(
+            "--adjust-by",
+            help="Attribute to standardise the case mix over (default: priority, "
+            "else channel, else category).",
+        ),
+    ] = None,
+    level: LevelOpt = 0.95,
+    seed: SeedOpt = 0,
+    json: JsonOpt = False,
+) -> None:
+    """Compare a KPI for cases arriving before vs after a change.
+
+    Differences of mean, median and p90 (bootstrap intervals) or of a rate (Newcombe),
+    the change in volume and case mix, and a case-mix-adjusted difference, with a
+    summary in plain words.
+    """
+    from servops.improve import before_after
+
+    with progress("comparing"):
+        r = before_after(
+            log,
+            _change_at(change_at),
+            metric,
+            segment=_segment(segment),
+            config=config,
+            adjust_by=adjust_by,
+            level=level,
+            seed=seed,
+        )
+
+    def render(c: Console) -> None:
+        c.print(r.summary, soft_wrap=True)
+        rate = r.kind == "rate"
+        rows = [[name, *_effect(iv, rate=rate)] for name, iv in r.effects.items()]
+        if r.adjusted is not None:
+            rows.append(
+                [
+                    f"{r.adjusted.statistic}, same {r.adjusted.by} mix",
+                    *_effect(r.adjusted.difference, rate=rate),
+                ]
+            )
+        pct = f"{round(100 * level)} %"
+        c.print(
+            simple_table(
+                f"Change after - before ({pct} CI)",
+                ["statistic", "difference", "low", "high"],
+                rows,
+            )
+        )
+        for note in r.notes:
+            c.print(f"[dim]note: {note}[/]")
+
+    emit(r, as_json=json, render=render)
+
+
+def sample_size_cmd(
+    p_control: Annotated[
+        float | None,
+        typer.Option("--p-control", help="Rate expected without the change (0-1)."),
+    ] = None,
+    p_treatment: Annotated[
+        float | None,
+        typer.Option("--p-treatment", help="Rate expected with the change (0-1)."),
+    ] = None,
+    delta: Annotated[
+        str | None,
+        typer.Option(
+            "--delta",
+            help="For a duration: the difference of means to detect (e.g. 30min).",
+        ),
+    ] = None,
+    sd: Annotated[
+        str | None,
+        typer.Option("--sd", help="For a duration: its standard deviation (e.g. 2h)."),
+    ] = None,
+    alpha: Annotated[
+        float, typer.Option("--alpha", help="Two-sided significance level.")
+    ] = 0.05,
+    power: Annotated[
+        float, typer.Option("--power", help="Chance of detecting a real effect.")
+    ] = 0.8,
+    ratio: Annotated[
+        float, typer.Option("--ratio", help="Treatment cases per control case.")
+    ] = 1.0,
+    json: JsonOpt = False,
+) -> None:
+    """Cases needed per variant before an A/B test (two rates, or two means)."""
+    from servops._durations import parse_duration
+    from servops.improve import sample_size_means, sample_size_proportions
+
+    rates = p_control is not None and p_treatment is not None
+    means = delta is not None and sd is not None
+    if rates == means:
+        msg = (
+            "give --p-control and --p-treatment (rates) or --delta and --sd "
+            "(durations), one pair."
+        )
+        raise typer.BadParameter(msg)
+    if p_control is not None and p_treatment is not None:
+        r = sample_size_proportions(
+            p_control, p_treatment, alpha=alpha, power=power, ratio=ratio
+        )
+    else:
+        r = sample_size_means(
+            parse_duration(delta, "--delta").total_seconds(),
+            parse_duration(sd, "--sd").total_seconds(),
+            alpha=alpha,
+            power=power,
+            ratio=ratio,
+        )
+
+    def render(c: Console) -> None:
+        c.print(
+            f"{r.n_control} control and {r.n_treatment} treatment cases "
+            f"({r.total} in all) detect the difference with power {power:.0%} at "
+            f"alpha {alpha:g} (two-sided)."
+        )
+
+    emit(r, as_json=json, render=render)
+
+
+def ab_cmd(
+    log: EventLog,
+    variant_column: Annotated[
+        str,
+        typer.Option(
+            "--variant-column",
+            help="Case attribute holding each case's (randomly assigned) variant.",
+        ),
+    ],
+    metric: MetricOpt,
+    config: KpiConfigOpt = None,
+    control: Annotated[
+        str | None,
+        typer.Option("--control", help="The control variant (default: first sorted)."),
+    ] = None,
+    treatment: Annotated[
+        str | None,
+        typer.Option("--treatment", help="The treatment variant (default: the other)."),
+    ] = None,
+    alpha: Annotated[
+        float, typer.Option("--alpha", help="Significance level (CI at 1 - alpha).")
+    ] = 0.05,
+    seed: SeedOpt = 0,
+    json: JsonOpt = False,
+) -> None:
+    """A/B test of a KPI between two variants recorded on the cases.
+
+    Rates: pooled z-test with Newcombe's interval at the fixed horizon, and an
+    always-valid sequential test that may be looked at after every case. Durations:
+    bootstrap intervals and the Mann-Whitney test.
+    """
+    from servops.improve import ab_test
+
+    with progress("testing"):
+        r = ab_test(
+            log,
+            variant_column,
+            metric,
+            control=control,
+            treatment=treatment,
+            config=config,
+            alpha=alpha,
+            seed=seed,
+        )
+
+    def render(c: Console) -> None:
+        c.print(r.summary, soft_wrap=True)
+        for note in r.notes:
+            c.print(f"[dim]note: {note}[/]")
+
+    emit(r, as_json=json, render=render)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``improve`` command group to ``app``."""
+    sub = typer.Typer(no_args_is_help=True, help=HELP)
+    sub.command("before-after")(log_command(before_after_cmd))
+    sub.command("sample-size")(sample_size_cmd)
+    sub.command("ab")(log_command(ab_cmd))
+    app.add_typer(sub, name="improve")
