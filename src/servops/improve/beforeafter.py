@@ -287,14 +287,16 @@ def _verb(iv: Interval, *, up: str, down: str) -> str:
 
 def _duration_sentence(metric: str, stat: str, b: float, a: float, iv: Interval) -> str:
     scale, unit = _unit(max(abs(b), abs(a)))
+    # the difference in its own unit: a 3 h change of a 2.6 d median is not "+0.1 d"
+    dscale, dunit = _unit(max(abs(iv.low), abs(iv.high)))
     name = f"{stat} {_label(metric)}"
     verb = _verb(iv, up="rose", down="fell")
     pct = f"{round(100 * iv.level)} %"
     text = (
         f"{name} {verb} from {_num(b / scale)} {unit} to {_num(a / scale)} {unit} "
-        f"({_num(iv.estimate / scale, signed=True)} {unit}, {pct} CI "
-        f"{_num(iv.low / scale, signed=True)} to {_num(iv.high / scale, signed=True)} "
-        f"{unit})"
+        f"({_num(iv.estimate / dscale, signed=True)} {dunit}, {pct} CI "
+        f"{_num(iv.low / dscale, signed=True)} to "
+        f"{_num(iv.high / dscale, signed=True)} {dunit})"
     )
     if not iv.excludes(0.0):
         text += ": no clear change"
