@@ -1,0 +1,330 @@
+"""Load test of the work-order service on loopback, and a SIGKILL of the server mid-load.
+
+    python -m benchmarks.bench_service_load [--clients 100] [--rate 200] [--seconds 20]
+
+Starts ``servops serve`` (embedded PostgreSQL, durable, SLA timers on the demo's policies,
+worker in the process) in a fresh data directory and drives it with ``--clients``
+concurrent asyncio + httpx clients on 127.0.0.1, together offering ``--rate`` writes per
+second (open loop: each client sends on its own schedule, half creates, half updates of
+a ticket it created). Counts and time are bounded. Reports requests/s and p50/p99 latency
+per kind.
+
+Then the crash test: the same load again, the server SIGKILLed after ``--kill-after``
+seconds, restarted, the load continued. Checks: every acknowledged create (201) is a
+ticket with its events and SLA timers (no committed event lost), the audit chain
+verifies (``servops.service.audit.verify``), and the SLA timers resume (a worker tick
+after the restart fires the breaches that came due).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO_KPI = ROOT / "src" / "servops" / "demo" / "kpi.yaml"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(data_dir: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
+    """``servops serve`` in its own process (stdout/stderr to ``log``)."""
+    code = (
+        "import sys; from servops.cli.main import main; sys.argv[0] = 'servops'; main()"
+    )
+    args = [
+        sys.executable,
+        "-c",
+        code,
+        "serve",
+        "--port",
+        str(port),
+        "--data-dir",
+        str(data_dir),
+        "--sla-config",
+        str(DEMO_KPI),
+    ]
+    f = log.open("ab")
+    return subprocess.Popen(
+        args, stdout=f, stderr=subprocess.STDOUT, cwd=data_dir.parent
+    )
+
+
+def wait_ready(base: str, timeout: float = 120) -> None:
+    t0 = time.time()
+    while time.time() - t0 < timeout:
+        try:
+            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    msg = f"server at {base} not ready after {timeout} s"
+    raise RuntimeError(msg)
+
+
+@dataclass
+class Tally:
+    """Latencies (s) and outcomes per kind."""
+
+    lat: dict[str, list[float]] = field(
+        default_factory=lambda: {"create": [], "update": []}
+    )
+    status: dict[str, int] = field(default_factory=dict)
+    acked: list[str] = field(default_factory=list)  # ticket numbers of 201 creates
+    errors: int = 0
+
+    def add(self, kind: str, seconds: float, code: int | str) -> None:
+        self.lat[kind].append(seconds)
+        key = f"{kind} {code}"
+        self.status[key] = self.status.get(key, 0) + 1
+
+
+async def client(
+    i: int,
+    base: str,
+    token: str,
+    *,
+    interval: float,
+    until: float,
+    tally: Tally,
+    rng: np.random.Generator,
+) -> None:
+    h = {"Authorization": f"Bearer {token}"}
+    mine: list[str] = []
+    next_t = time.perf_counter() + rng.uniform(0, interval)
+    async with httpx.AsyncClient(base_url=base, headers=h, timeout=30) as c:
+        n = 0
+        while next_t < until:
+            await asyncio.sleep(max(0.0, next_t - time.perf_counter()))
+            next_t += interval
+            kind = "create" if not mine or n % 2 == 0 else "update"
+            n += 1
+            t = time.perf_counter()
+            try:
+                if kind == "create":
+                    r = await c.post(
+                        "/tickets",
+                        json={
+                            "subject": f"load {i}-{n}",
+                            "priority": "P3",
+                            "channel": "web",
+                        },
+                    )
+                    if r.status_code == 201:
+                        mine.append(r.json()["number"])
+                        tally.acked.append(r.json()["number"])
+                else:
+                    ref = mine[int(rng.integers(len(mine)))]
+                    r = await c.patch(
+                        f"/tickets/{ref}",
+                        json={"priority": ["P1", "P2", "P3", "P4"][n % 4]},
+                    )
+                tally.add(kind, time.perf_counter() - t, r.status_code)
+            except httpx.HTTPError as exc:
+                tally.add(kind, time.perf_counter() - t, type(exc).__name__)
+                tally.errors += 1
+
+
+async def run_load(
+    base: str, token: str, *, clients: int, rate: float, seconds: float
+) -> Tally:
+    tally = Tally()
+    until = time.perf_counter() + seconds
+    rngs = np.random.default_rng(7).spawn(clients)
+    interval = clients / rate
+    await asyncio.gather(
+        *(
+            client(
+                i, base, token, interval=interval, until=until, tally=tally, rng=rngs[i]
+            )
+            for i in range(clients)
+        )
+    )
+    return tally
+
+
+def summary(t: Tally, seconds: float) -> dict[str, object]:
+    out: dict[str, object] = {
+        "seconds": seconds,
+        "status": t.status,
+        "errors": t.errors,
+    }
+    ok = sum(n for key, n in t.status.items() if key.endswith((" 200", " 201")))
+    for kind, xs in t.lat.items():
+        if xs:
+            out[kind] = {
+                "n": len(xs),
+                "p50_ms": round(float(np.percentile(xs, 50)) * 1000, 1),
+                "p99_ms": round(float(np.percentile(xs, 99)) * 1000, 1),
+            }
+    out["acknowledged_writes_per_s"] = round(ok / seconds, 1)
+    return out
+
+
+def check_after_crash(url: str, data_dir: Path, acked: list[str]) -> dict[str, object]:
+    from sqlalchemy import func, select
+
+    from servops.api.sla import timer_config
+    from servops.service import audit, timers
+    from servops.service.db import make_engine, make_sessionmaker
+    from servops.service.models import Event, SlaTimer, Ticket
+
+    engine = make_engine(url)
+    try:
+        with make_sessionmaker(engine)() as s:
+            found = 0
+            with_events = 0
+            with_timers = 0
+            for i in range(0, len(acked), 1000):
+                chunk = acked[i : i + 1000]
+                ids = s.scalars(select(Ticket.id).where(Ticket.number.in_(chunk))).all()
+                found += len(ids)
+                with_events += (
+                    s.scalar(
+                        select(func.count(func.distinct(Event.ticket_id))).where(
+                            Event.ticket_id.in_(ids)
+                        )
+                    )
+                    or 0
+                )
+                with_timers += (
+                    s.scalar(
+                        select(func.count(func.distinct(SlaTimer.ticket_id))).where(
+                            SlaTimer.ticket_id.in_(ids)
+                        )
+                    )
+                    or 0
+                )
+            # the timers resume: a tick a week later fires the breaches now due
+            later = datetime.now(UTC) + timedelta(days=7)
+            t0 = time.perf_counter()
+            res = timers.tick(s, later, timer_config(DEMO_KPI), limit=100_000)
+            tick_s = time.perf_counter() - t0
+            s.rollback()  # a measurement: leave the database as it was
+        report = audit.verify(
+            url, key=audit.load_key(data_dir / audit.KEY_FILE, create=False)
+        )
+    finally:
+        engine.dispose()
+    return {
+        "acknowledged_creates": len(acked),
+        "found": found,
+        "with_events": with_events,
+        "with_sla_timers": with_timers,
+        "audit_ok": report.ok,
+        "audit": report.to_dict() if not report.ok else "verified",
+        "tick_after_restart": {
+            "breached": res.breached,
+            "warned": res.warned,
+            "seconds": round(tick_s, 2),
+        },
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--clients", type=int, default=100)
+    ap.add_argument(
+        "--rate", type=float, default=200.0, help="offered writes per second"
+    )
+    ap.add_argument("--seconds", type=float, default=20.0)
+    ap.add_argument("--kill-after", type=float, default=8.0)
+    ap.add_argument("--keep", action="store_true", help="keep the data directory")
+    ap.add_argument("--no-crash", action="store_true", help="only the load phase")
+    args = ap.parse_args()
+
+    from servops.service import embedded
+
+    tmp = Path(tempfile.mkdtemp(prefix="servops-bench-"))
+    tmp.chmod(0o755)
+    data_dir = tmp / "service"
+    log = tmp / "server.log"
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    proc = start_server(data_dir, port, log)
+    results: dict[str, object] = {
+        "cpus": os.cpu_count(),
+        "clients": args.clients,
+        "offered_rate": args.rate,
+    }
+    try:
+        wait_ready(base)
+        token = (data_dir / "admin-token").read_text().splitlines()[0]
+        t = asyncio.run(
+            run_load(
+                base, token, clients=args.clients, rate=args.rate, seconds=args.seconds
+            )
+        )
+        results["load"] = summary(t, args.seconds)
+        print(json.dumps(results["load"], indent=1), flush=True)
+        if args.no_crash:
+            return
+
+        # crash test: load, SIGKILL mid-way, restart, more load
+        async def crash_phase() -> Tally:
+            task = asyncio.create_task(
+                run_load(
+                    base,
+                    token,
+                    clients=args.clients,
+                    rate=args.rate,
+                    seconds=args.seconds,
+                )
+            )
+            await asyncio.sleep(args.kill_after)
+            proc.send_signal(signal.SIGKILL)
+            return await task
+
+        print(f"server alive before the crash phase: {proc.poll() is None}", flush=True)
+        t2 = asyncio.run(crash_phase())
+        proc.wait()
+        proc2 = start_server(data_dir, port, log)
+        try:
+            wait_ready(base)
+            t3 = asyncio.run(
+                run_load(base, token, clients=args.clients, rate=args.rate, seconds=5)
+            )
+        finally:
+            proc2.send_signal(signal.SIGTERM)
+            proc2.wait(timeout=60)
+        server = embedded.start(data_dir)
+        results["crash"] = {
+            "during": summary(t2, args.seconds),
+            "after_restart": summary(t3, 5),
+            **check_after_crash(server.url(), data_dir, t.acked + t2.acked + t3.acked),
+        }
+        print(json.dumps(results["crash"], indent=1, default=str), flush=True)
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=60)
+        embedded.stop(data_dir)
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+    print(json.dumps(results, indent=1, default=str))
+
+
+if __name__ == "__main__":
+    main()
