@@ -15,6 +15,7 @@ cannot enter (``/root``, say), they are copied once to a readable cache director
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import importlib.util
 import os
@@ -350,15 +351,18 @@ def start(
             "another user, or give --database-url."
         )
         raise EmbeddedServerError(msg)
-    server = running(data_dir)
-    if server is None:
-        bindir = _usable_binaries(user)
-        pgdata = data_dir / "pgdata"
-        if not (pgdata / "PG_VERSION").exists():
-            _initdb(data_dir, bindir, user)
-        server = _launch(data_dir, bindir, user, durable=durable, timeout=timeout)
-    if database is not None:
-        create_database(server, database)
+    # one process at a time sets up and starts the server of a data directory
+    with (data_dir / ".start.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        server = running(data_dir)
+        if server is None:
+            bindir = _usable_binaries(user)
+            pgdata = data_dir / "pgdata"
+            if not (pgdata / "PG_VERSION").exists():
+                _initdb(data_dir, bindir, user)
+            server = _launch(data_dir, bindir, user, durable=durable, timeout=timeout)
+        if database is not None:
+            create_database(server, database)
     return server
 
 
@@ -440,4 +444,8 @@ def create_database(server: EmbeddedServer, name: str) -> None:
             "SELECT 1 FROM pg_database WHERE datname = %s", [name]
         ).fetchone()
         if exists is None:
-            con.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            # another client may create it at the same moment
+            with contextlib.suppress(
+                psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation
+            ):
+                con.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))

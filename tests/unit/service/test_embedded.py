@@ -79,3 +79,25 @@ def test_root_copies_binaries_the_server_user_cannot_reach(open_dir, monkeypatch
             embedded.stop(open_dir / "svc")
     finally:
         shutil.rmtree(bindir.parents[2], ignore_errors=True)
+
+
+@pytest.mark.slow
+def test_two_processes_starting_at_once_share_one_server(open_dir):
+    import subprocess
+    import sys
+
+    code = (
+        "from servops.service import embedded; "
+        f"print(embedded.start({str(open_dir / 'svc')!r}, durable=False).pid)"
+    )
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code], stdout=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
+    try:
+        pids = {p.communicate(timeout=120)[0].strip() for p in procs}
+        assert len(pids) == 1, pids
+    finally:
+        embedded.stop(open_dir / "svc")
