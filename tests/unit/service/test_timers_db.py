@@ -398,3 +398,14 @@ def test_a_ticket_being_changed_is_left_for_the_next_tick(sessions):
     finally:
         api.close()
         worker.close()
+
+
+def test_sync_twice_changes_nothing(sessions):
+    tid = _new_ticket(sessions, ams(2026, 3, 20, 9))
+    with sessions.begin() as s:
+        before = {m: (r.version, r.due_at) for m, r in _timers(s, tid).items()}
+        sync_ticket(s, tid, CFG)
+        sync_ticket(s, tid, CFG)
+    with sessions.begin() as s:
+        after = {m: (r.version, r.due_at) for m, r in _timers(s, tid).items()}
+    assert after == before
