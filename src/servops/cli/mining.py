@@ -158,15 +158,19 @@ def activities(
 ) -> None:
     """Per activity: frequency, cases, resources, service and waiting time.
 
-    With --states, the time in each status instead (until the next change of status),
-    with the customer-side statuses of the KPI config (-c) marked.
+    Activities are ranked by the team's waiting; waiting on the customer's side (pauses,
+    the resolved-to-closed window, customer turns: from the KPI config, -c, or guessed)
+    is shown apart, as in `servops bottlenecks`. With --states, the time in each status
+    instead (until the next change of status), with the customer-side statuses marked.
     """
+    from servops.kpi import load_config
     from servops.mining import activity_times
 
     if states is not None:
         _state_times(log, states, config, as_json=json)
         return
-    result = activity_times(log)
+    cfg = load_config(config, log)
+    result = activity_times(log, customer_side=cfg.customer_side())
 
     def render(c: Console) -> None:
         if result.note:
@@ -180,7 +184,7 @@ def activities(
         )
         c.print(
             simple_table(
-                f"Where the time goes{est}",
+                f"Where the time goes{est}, by the team's waiting",
                 [
                     "activity",
                     "frequency",
@@ -188,7 +192,8 @@ def activities(
                     "resources",
                     "mean service",
                     "mean waiting",
-                    "total waiting",
+                    "team wait",
+                    "customer-side",
                 ],
                 [
                     [
@@ -198,7 +203,8 @@ def activities(
                         a.resources,
                         fmt_duration(a.service_mean_s),
                         fmt_duration(a.waiting_mean_s),
-                        fmt_duration(a.waiting_total_s),
+                        fmt_duration(a.team_wait_total_s),
+                        fmt_duration(a.customer_wait_total_s),
                     ]
                     for a in result.activities
                 ],

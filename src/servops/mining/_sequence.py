@@ -31,7 +31,14 @@ from __future__ import annotations
 from servops.log.engine import seconds_between
 from servops.log.schema import INSTANCE_ORDER, case_begin
 
-__all__ = ["ORDER", "continue_with", "sequence_sql", "timed_instances_sql"]
+__all__ = [
+    "ORDER",
+    "continue_with",
+    "customer_waits_sql",
+    "mostly_customer",
+    "sequence_sql",
+    "timed_instances_sql",
+]
 
 _ENABLED = "coalesce(i.rec_enabled, en.before_end, i.arrival)"
 
@@ -137,3 +144,29 @@ SELECT case_id, activity, resource, pos, enabled_ts, start_ts, end_ts,
   false AS start_known
 FROM est
 """
+
+
+def customer_waits_sql(timed: str, customer: str) -> str:
+    """``WITH t0 AS (…), t AS (…)``: timed instances and whose wait each one is.
+
+    ``timed`` is :func:`timed_instances_sql`; ``customer`` an SQL condition on
+    ``activity`` and ``prev_activity`` that holds where the wait before an instance is
+    the customer's (:meth:`servops.mining.CustomerSide.sql`, or ``false``). ``t`` adds
+    ``prev_activity``, ``occurrence`` (of the activity in its case) and ``cust``. The
+    one labelling of customer-side waiting: bottlenecks, the value stream and activity
+    times all use it.
+    """
+    return f"""
+        WITH t0 AS ({timed}),
+        t AS (
+          SELECT *, {customer} AS cust FROM (
+            SELECT *, lag(activity) OVER (PARTITION BY case_id ORDER BY pos)
+              AS prev_activity,
+              row_number() OVER (PARTITION BY case_id, activity ORDER BY pos)
+              AS occurrence
+            FROM t0))"""
+
+
+def mostly_customer(customer_s: float, waiting_s: float | None) -> bool:
+    """Whether most of the waiting before an activity is the customer's (over half)."""
+    return waiting_s is not None and customer_s > 0.5 * waiting_s

@@ -38,7 +38,12 @@ from servops._validation import check_interval
 from servops.errors import InvalidParameterError
 from servops.log.engine import seconds_between
 from servops.log.schema import enabled_column
-from servops.mining._sequence import continue_with, timed_instances_sql
+from servops.mining._sequence import (
+    continue_with,
+    customer_waits_sql,
+    mostly_customer,
+    timed_instances_sql,
+)
 from servops.mining.dfg import discover_dfg
 from servops.mining.timing import ESTIMATE_NOTE, TimeBasis
 
@@ -112,7 +117,7 @@ class ActivityBottleneck:
     @property
     def customer_side(self) -> bool:
         """Whether most of the waiting before the activity is the customer's."""
-        return self.customer_wait_total_s > 0.5 * self.waiting_total_s
+        return mostly_customer(self.customer_wait_total_s, self.waiting_total_s)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -235,16 +240,7 @@ def _literal_list(values: Sequence[str]) -> str:
 
 def _timed_with_side(timed: str, side: CustomerSide | None) -> str:
     """``WITH t0, t``: timed instances with ``prev_activity`` and ``cust`` (customer's wait)."""
-    cust = side.sql() if side is not None else "false"
-    return f"""
-        WITH t0 AS ({timed}),
-        t AS (
-          SELECT *, {cust} AS cust FROM (
-            SELECT *, lag(activity) OVER (PARTITION BY case_id ORDER BY pos)
-              AS prev_activity,
-              row_number() OVER (PARTITION BY case_id, activity ORDER BY pos)
-              AS occurrence
-            FROM t0))"""
+    return customer_waits_sql(timed, side.sql() if side is not None else "false")
 
 
 def _value_stream(

@@ -11,6 +11,12 @@ its earliest enablement, its arrival). With recorded start times both are measur
 Without them, a log cannot tell waiting from working: every gap between two events is
 both. :func:`activity_times` then says so (``time_basis == "estimated"``) and estimates the start as the later of enablement and
 the moment the same resource finished its previous work.
+
+Given a :class:`~servops.mining.CustomerSide` (the KPI config's:
+:meth:`servops.kpi.KpiConfig.customer_side`), :func:`activity_times` labels the waiting
+that is the customer's exactly as :func:`servops.mining.bottlenecks` does (the wait
+before "Closed" is the auto-close window, not the team's queue) and ranks activities by
+the team's waiting.
 """
 
 from __future__ import annotations
@@ -19,13 +25,19 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from servops.log.engine import quantile, seconds_between
-from servops.log.schema import case_begin, enabled_column
-from servops.mining._sequence import continue_with, timed_instances_sql
+from servops.log.schema import case_arrival, enabled_column
+from servops.mining._sequence import (
+    continue_with,
+    customer_waits_sql,
+    mostly_customer,
+    timed_instances_sql,
+)
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
     from servops.log import EventLog
+    from servops.mining.bottlenecks import CustomerSide
 
 __all__ = [
     "ActivityTime",
@@ -76,7 +88,11 @@ class DurationSummary:
 
 @dataclass(frozen=True, slots=True)
 class ActivityTime:
-    """Frequency, reach and time profile of one activity (times in seconds)."""
+    """Frequency, reach and time profile of one activity (times in seconds).
+
+    ``customer_wait_total_s`` is the part of ``waiting_total_s`` on the customer's side
+    (0 without a :class:`~servops.mining.CustomerSide`); ``team_wait_total_s`` the rest.
+    """
 
     activity: str
     frequency: int
@@ -88,6 +104,19 @@ class ActivityTime:
     waiting_mean_s: float | None
     waiting_median_s: float | None
     waiting_total_s: float | None
+    customer_wait_total_s: float = 0.0
+
+    @property
+    def team_wait_total_s(self) -> float | None:
+        """Waiting before the activity that is the team's (not the customer's)."""
+        if self.waiting_total_s is None:
+            return None
+        return self.waiting_total_s - self.customer_wait_total_s
+
+    @property
+    def customer_side(self) -> bool:
+        """Whether most of the waiting before the activity is the customer's."""
+        return mostly_customer(self.customer_wait_total_s, self.waiting_total_s)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -102,6 +131,9 @@ class ActivityTime:
             "waiting_mean_s": self.waiting_mean_s,
             "waiting_median_s": self.waiting_median_s,
             "waiting_total_s": self.waiting_total_s,
+            "team_wait_total_s": self.team_wait_total_s,
+            "customer_wait_total_s": self.customer_wait_total_s,
+            "customer_side": self.customer_side,
         }
 
 
@@ -110,7 +142,8 @@ class ActivityTimesResult:
     """Per-activity times and case durations, with how the times were obtained.
 
     ``time_basis`` is ``"measured"`` when the log records start times and
-    ``"estimated"`` otherwise (then ``note`` says what the estimate assumes).
+    ``"estimated"`` otherwise (then ``note`` says what the estimate assumes). With a
+    ``customer_side``, activities are ranked by the team's waiting.
     """
 
     activities: tuple[ActivityTime, ...]
@@ -118,6 +151,7 @@ class ActivityTimesResult:
     has_start_times: bool
     time_basis: TimeBasis
     note: str
+    customer_side: CustomerSide | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -125,6 +159,9 @@ class ActivityTimesResult:
             "has_start_times": self.has_start_times,
             "time_basis": self.time_basis,
             "note": self.note,
+            "customer_side": None
+            if self.customer_side is None
+            else self.customer_side.to_dict(),
             "case_duration": self.case_duration.to_dict(),
             "activities": [a.to_dict() for a in self.activities],
         }
@@ -143,14 +180,11 @@ def case_durations(log: EventLog) -> pa.Table:
     >>> t.column("duration_s").to_pylist()[:2]
     [7200.0, 18000.0]
     """
-    begin = case_begin(enabled_column(log.attributes))
-    dur = seconds_between(
-        f"min({begin})",
-        'max("timestamp")',
-    )
+    arrival = case_arrival(log.attributes)
+    dur = seconds_between(arrival, 'max("timestamp")')
     return log.query(
         f"""
-        SELECT case_id, min({begin}) AS start,
+        SELECT case_id, {arrival} AS start,
           max("timestamp") AS "end", {dur} AS duration_s, count(*) AS instances
         FROM instances GROUP BY case_id ORDER BY case_id
         """
@@ -166,11 +200,7 @@ def duration_summary(log: EventLog) -> DurationSummary:
     >>> s.count, s.median_s
     (5, 5400.0)
     """
-    begin = case_begin(enabled_column(log.attributes))
-    dur = seconds_between(
-        f"min({begin})",
-        'max("timestamp")',
-    )
+    dur = seconds_between(case_arrival(log.attributes), 'max("timestamp")')
     row = log.fetchone(
         f"""
         SELECT count(*), avg(d), {quantile("d", 0.5)}, min(d), max(d),
@@ -181,7 +211,9 @@ def duration_summary(log: EventLog) -> DurationSummary:
     return DurationSummary(int(row[0]), *(_f(v) for v in row[1:]))
 
 
-def activity_times(log: EventLog) -> ActivityTimesResult:
+def activity_times(
+    log: EventLog, *, customer_side: CustomerSide | None = None
+) -> ActivityTimesResult:
     """Per activity: frequency, cases, resources, service and waiting time.
 
     Parameters
@@ -189,11 +221,16 @@ def activity_times(log: EventLog) -> ActivityTimesResult:
     log
         The event log. With start times (``log.has_start_times``) times are measured;
         without, they are estimated and marked so.
+    customer_side
+        Which waits are the customer's (as for :func:`servops.mining.bottlenecks`;
+        the KPI config gives one: :meth:`servops.kpi.KpiConfig.customer_side`);
+        ``None``: all waiting counts as the team's.
 
     Returns
     -------
     ActivityTimesResult
-        Activities sorted by total waiting time (descending), and case durations.
+        Activities sorted by the team's total waiting time (all of the waiting without
+        ``customer_side``; descending), and case durations.
 
     Examples
     --------
@@ -208,21 +245,34 @@ def activity_times(log: EventLog) -> ActivityTimesResult:
     timed = timed_instances_sql(
         has_start=has_start, enabled=enabled_column(log.attributes)
     )
+    side = customer_side if customer_side else None
+    cust = side.sql() if side is not None else "false"
     rows = log.fetchall(
         continue_with(
-            f"""
-        WITH t AS ({timed})
+            f"""{customer_waits_sql(timed, cust)}
         SELECT activity, count(*), count(DISTINCT case_id), count(DISTINCT resource),
           avg(service_s), {quantile("service_s", 0.5)}, sum(service_s),
-          avg(waiting_s), {quantile("waiting_s", 0.5)}, sum(waiting_s)
+          avg(waiting_s), {quantile("waiting_s", 0.5)}, sum(waiting_s),
+          coalesce(sum(CASE WHEN cust THEN waiting_s END), 0) AS cust_s
         FROM t GROUP BY activity
-        ORDER BY sum(waiting_s) DESC NULLS LAST, count(*) DESC, activity
+        ORDER BY sum(waiting_s) - cust_s DESC NULLS LAST,
+          sum(waiting_s) DESC NULLS LAST, count(*) DESC, activity
         """
         )
     )
     acts = tuple(
         ActivityTime(
-            str(r[0]), int(r[1]), int(r[2]), int(r[3]), *(_f(v) for v in r[4:])
+            activity=str(r[0]),
+            frequency=int(r[1]),
+            cases=int(r[2]),
+            resources=int(r[3]),
+            service_mean_s=_f(r[4]),
+            service_median_s=_f(r[5]),
+            service_total_s=_f(r[6]),
+            waiting_mean_s=_f(r[7]),
+            waiting_median_s=_f(r[8]),
+            waiting_total_s=_f(r[9]),
+            customer_wait_total_s=float(r[10]),
         )
         for r in rows
     )
@@ -232,4 +282,5 @@ def activity_times(log: EventLog) -> ActivityTimesResult:
         has_start_times=has_start,
         time_basis="measured" if has_start else "estimated",
         note="" if has_start else ESTIMATE_NOTE,
+        customer_side=side,
     )
