@@ -409,3 +409,35 @@ def test_sync_twice_changes_nothing(sessions):
     with sessions.begin() as s:
         after = {m: (r.version, r.due_at) for m, r in _timers(s, tid).items()}
     assert after == before
+
+
+def test_two_worker_threads_fire_each_timer_once(sessions):
+    import threading
+
+    ids = [
+        _new_ticket(sessions, ams(2026, 3, 23, 9), subject=f"c{i}") for i in range(12)
+    ]
+    when = ams(2026, 3, 23, 10, 1)  # every first-response warning is due
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(2)
+
+    def worker() -> None:
+        try:
+            barrier.wait()
+            for _ in range(8):  # 2 x 8 ticks of 4 rows: more than enough
+                with sessions.begin() as s:
+                    tick(s, when, CFG, limit=4)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert not errors
+    with sessions.begin() as s:
+        for tid in ids:
+            acts = _activities(s, tid)
+            assert acts.count(ACTIVITIES["warning"]) == 1, acts
+            assert acts.count(ACTIVITIES["escalation"]) == 1, acts
