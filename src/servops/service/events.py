@@ -174,15 +174,23 @@ def _custom_keys(cur: Any) -> list[str]:  # noqa: ANN401 - an ADBC cursor
         f"ORDER BY k LIMIT {_MAX_CUSTOM + 1}"
     )
     keys = [str(r[0]) for r in cur.fetchall()]
+    # DuckDB column names ignore case: a custom "Priority" would clash with "priority"
     taken = {name for _, name in CASE_ATTRIBUTES} | {
         "case_id",
         "activity",
         "timestamp",
+        "start_timestamp",
         "resource",
         "lifecycle",
         "role",
     }
-    return [k for k in keys[:_MAX_CUSTOM] if k not in taken]
+    out: list[str] = []
+    for k in keys[:_MAX_CUSTOM]:
+        folded = k.replace('"', "").lower()
+        if folded and folded not in taken:
+            taken.add(folded)
+            out.append(k)
+    return out
 
 
 def _sql_literal(value: str) -> str:

@@ -117,3 +117,25 @@ def test_replayed_helpdesk_kpis_equal_the_file(fresh_pg_url):
     with pytest.raises(ConflictError, match="already a ticket number"):
         import_log(url, file_log)
     assert events_arrow(url).num_rows == file_log.n_events()
+
+
+def test_custom_attributes_that_clash_with_columns_are_left_out(fresh_pg_url):
+    app = make_engine(fresh_pg_url)
+    with make_sessionmaker(app)() as s, s.begin():
+        create_ticket(
+            s,
+            subject="x",
+            priority="P1",
+            attributes={
+                "Priority": "high",
+                "Timestamp": "x",
+                "Region": "EU",
+                "region": "eu",
+            },
+        )
+    app.dispose()
+    log = read_service_log(fresh_pg_url)
+    assert log.fetchall("SELECT priority FROM events") == [("P1",)]
+    lowered = [a.lower() for a in log.attributes]
+    assert lowered.count("region") == 1
+    assert "timestamp" not in lowered
