@@ -161,3 +161,32 @@ def test_cfpb_time_ordered_beats_majority_baseline():
     assert ev.accuracy > ev.baseline_accuracy + 0.2
     assert ev.macro_f1 > ev.baseline_macro_f1
     assert ev.top2_accuracy > ev.accuracy
+
+
+def test_read_tickets_parquet_with_typed_times(tmp_path):
+    from datetime import UTC, datetime
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    p = tmp_path / "t.parquet"
+    pq.write_table(
+        pa.table(
+            {
+                "subject": ["Card", None],
+                "body": ["declined", "贷款利率太高"],
+                "group": ["cards", "loans"],
+                "at": [
+                    datetime(2024, 1, 2, 9, tzinfo=UTC),
+                    datetime(2024, 1, 1, tzinfo=UTC),
+                ],
+            }
+        ),
+        p,
+    )
+    d = triage.read_tickets(p, text="body", label="group", time="at", subject="subject")
+    assert d.texts == ("Card\n\ndeclined", "贷款利率太高")
+    assert d.rows == (1, 2)  # Parquet has no header row
+    assert d.times is not None
+    assert d.times[0] == datetime(2024, 1, 2, 9, tzinfo=UTC)
+    assert d.notes == ()
