@@ -168,7 +168,8 @@ def is_service_url(spec: object) -> bool:
     )
 
 
-def _custom_keys(cur: Any) -> list[str]:  # noqa: ANN401 - an ADBC cursor
+def _custom_keys(cur: Any) -> tuple[list[str], list[str]]:  # noqa: ANN401 - ADBC cursor
+    """The custom attribute keys read as columns, and the notes on those left out."""
     cur.execute(
         "SELECT k FROM (SELECT DISTINCT jsonb_object_keys(attributes) AS k FROM tickets) s "
         f"ORDER BY k LIMIT {_MAX_CUSTOM + 1}"
@@ -185,12 +186,20 @@ def _custom_keys(cur: Any) -> list[str]:  # noqa: ANN401 - an ADBC cursor
         "role",
     }
     out: list[str] = []
+    notes: list[str] = []
     for k in keys[:_MAX_CUSTOM]:
         folded = k.replace('"', "").lower()
         if folded and folded not in taken:
             taken.add(folded)
             out.append(k)
-    return out
+        else:
+            notes.append(
+                f"custom ticket attribute {k!r} left out: its name clashes with a log "
+                "column or another attribute"
+            )
+    if len(keys) > _MAX_CUSTOM:
+        notes.append(f"only the first {_MAX_CUSTOM} custom ticket attributes are read")
+    return out, notes
 
 
 def _sql_literal(value: str) -> str:
@@ -205,12 +214,16 @@ def events_arrow(url: str) -> pa.Table:
     ``group``, ``organisation`` and ``state``, and each key of the tickets' custom
     ``attributes`` (text; at most 64 keys).
     """
+    return _events_table(url)[0]
+
+
+def _events_table(url: str) -> tuple[pa.Table, list[str]]:
     import adbc_driver_postgresql.dbapi as adbc  # type: ignore[import-untyped]
 
     from servops.service.db import libpq_url
 
     with adbc.connect(libpq_url(url)) as con, con.cursor() as cur:
-        custom = _custom_keys(cur)
+        custom, notes = _custom_keys(cur)
         cols = [
             "t.number AS case_id",
             "e.activity",
@@ -231,7 +244,7 @@ def events_arrow(url: str) -> pa.Table:
             "ORDER BY e.ticket_id, e.seq"
         )
         table: pa.Table = cur.fetch_arrow_table()
-    return table
+    return table, notes
 
 
 def read_service_log(url: str) -> EventLog:
@@ -250,7 +263,7 @@ def read_service_log(url: str) -> EventLog:
     from servops.io import ColumnMap
     from servops.log.read import read_log
 
-    table = events_arrow(url)
+    table, notes = _events_table(url)
     if table.num_rows == 0:
         from servops.errors import LogSchemaError
 
@@ -267,4 +280,6 @@ def read_service_log(url: str) -> EventLog:
             lifecycle="lifecycle",
         ),
     )
-    return log.with_meta(source=f"service {url.rpartition('@')[2]}")
+    return log.with_meta(
+        source=f"service {url.rpartition('@')[2]}", notes=(*log.meta.notes, *notes)
+    )

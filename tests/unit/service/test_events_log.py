@@ -139,3 +139,4 @@ def test_custom_attributes_that_clash_with_columns_are_left_out(fresh_pg_url):
     lowered = [a.lower() for a in log.attributes]
     assert lowered.count("region") == 1
     assert "timestamp" not in lowered
+    assert any("'Priority' left out" in n for n in log.meta.notes)
