@@ -44,7 +44,7 @@ from servops.log.periods import (
     period_grid,
     period_key_sql,
 )
-from servops.log.schema import enabled_column
+from servops.log.schema import case_arrival, enabled_column
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -205,8 +205,7 @@ def compute_kpis(
             # attribute is carried through the per-case pass
             wanted = {a: c for a, c in attr_cols.items() if c == segment}
             span = log.fetchone(
-                'SELECT min(least(coalesce(start_timestamp, "timestamp"), '
-                '"timestamp")), max("timestamp") FROM events'
+                f'SELECT {case_arrival(log.attributes)}, max("timestamp") FROM events'
             )
             years = _years(span[0] if span else None, span[1] if span else None)
             enabled = enabled_column(log.attributes)

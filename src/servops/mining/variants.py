@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from servops._validation import check_interval
 from servops.log.engine import quantile, seconds_between
-from servops.log.schema import case_begin, enabled_column
+from servops.log.schema import case_arrival
 from servops.mining._sequence import ORDER, continue_with
 
 if TYPE_CHECKING:
@@ -143,11 +143,7 @@ def variants(log: EventLog, *, top: int | None = None) -> VariantsResult:
     """
     if top is not None:
         check_interval(top, "top", "variants", low=1, closed="left")
-    begin = case_begin(enabled_column(log.attributes))
-    dur = seconds_between(
-        f"min({begin})",
-        'max("timestamp")',
-    )
+    dur = seconds_between(case_arrival(log.attributes), 'max("timestamp")')
     limit = f"LIMIT {int(top)}" if top is not None else ""
     names = [str(r[0]) for r in log.fetchall(_ACTIVITIES)]
     codes = [_code(i) for i in range(len(names))]
