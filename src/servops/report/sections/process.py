@@ -66,9 +66,10 @@ def build(ctx: ReportContext) -> Section | None:
         return None
     data = process_map_data(log)
     var = variants(log)
-    times = activity_times(log)
     cfg = _kpi_config(ctx)
     side = cfg.customer_side()
+    # ranked by the team's waiting, as `servops activities` and the bottlenecks below
+    times = activity_times(log, customer_side=side)
     bn = bottlenecks(log, top=8, customer_side=side)
     # every activity, for the chart of waiting split into the team's and the customer's
     waits = bottlenecks(log, top=12, customer_side=side).activities
@@ -214,7 +215,8 @@ def build(ctx: ReportContext) -> Section | None:
             ],
             [
                 [
-                    a.activity,
+                    a.activity
+                    + (t(" (customer side)", "（客户侧）") if a.customer_side else ""),
                     f"{a.frequency:,}",
                     f"{a.cases:,}",
                     a.resources,
