@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -13,6 +14,8 @@ from servops.errors import InvalidParameterError
 from servops.log import EventLog
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from rich.console import Console
 
     from servops.improve.intervals import Interval
@@ -20,7 +23,8 @@ if TYPE_CHECKING:
 __all__ = ["register"]
 
 HELP = (
-    "Evidence that a change worked: before/after comparisons, sample size, A/B tests."
+    "Evidence that a change worked: before/after comparisons, sample size, A/B "
+    "tests, KPI targets."
 )
 
 MetricOpt = Annotated[
@@ -265,10 +269,94 @@ def ab_cmd(
     emit(r, as_json=json, render=render)
 
 
+def targets_cmd(
+    log: EventLog,
+    targets: Annotated[
+        Path,
+        typer.Option(
+            "--targets",
+            "-t",
+            help="Targets YAML: name, metric, statistic, segment, baseline, target, "
+            "deadline (docs/improve.md).",
+        ),
+    ],
+    config: KpiConfigOpt = None,
+    window_weeks: Annotated[
+        int,
+        typer.Option("--window", help="Weeks of arrivals the current value covers."),
+    ] = 4,
+    json: JsonOpt = False,
+) -> None:
+    """Status of KPI targets: on track, at risk, met or missed, with the trend.
+
+    The trend of the weekly values after the baseline is projected to the deadline
+    with a 90 % prediction interval and the chance of meeting the target.
+    """
+    from servops.improve import load_targets, target_status
+
+    items = load_targets(targets)
+    with progress("assessing targets"):
+        result = target_status(log, items, config=config, window_weeks=window_weeks)
+
+    def render(c: Console) -> None:
+        rows = []
+        for s in result:
+            t = s.target
+            rows.append(
+                [
+                    t.objective or t.perspective or "",
+                    t.name,
+                    s.status,
+                    s.current,
+                    t.value,
+                    s.projected,
+                    None if s.p_meet is None else f"{100 * s.p_meet:.0f} %",
+                    t.deadline.isoformat(),
+                ]
+            )
+        c.print(
+            simple_table(
+                "Targets",
+                [
+                    "objective",
+                    "target",
+                    "status",
+                    "current",
+                    "goal",
+                    "projected",
+                    "chance",
+                    "deadline",
+                ],
+                [
+                    _unit_row(r, s.target.metric)
+                    for r, s in zip(rows, result, strict=True)
+                ],
+            )
+        )
+        for s in result:
+            c.print(s.summary, soft_wrap=True)
+            for note in s.notes:
+                c.print(f"[dim]note: {note}[/]")
+
+    emit(list(result), as_json=json, render=render)
+
+
+def _unit_row(row: Sequence[object], metric: str) -> list[object]:
+    from servops.improve.beforeafter import DURATION_METRICS
+
+    def fmt(v: object) -> object:
+        if not isinstance(v, float):
+            return v
+        return fmt_duration(v) if metric in DURATION_METRICS else f"{100 * v:.1f} %"
+
+    return [*row[:3], *(fmt(v) for v in row[3:6]), *row[6:]]
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``improve`` command group to ``app``."""
     sub = typer.Typer(no_args_is_help=True, help=HELP)
     sub.command("before-after")(log_command(before_after_cmd))
     sub.command("sample-size")(sample_size_cmd)
     sub.command("ab")(log_command(ab_cmd))
+    sub.command("targets")(log_command(targets_cmd))
     app.add_typer(sub, name="improve")

@@ -146,7 +146,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "improve": (
         "servops.cli.improve",
         "Evidence that a change worked: before/after comparisons, sample size, A/B "
-        "tests.",
+        "tests, KPI targets.",
     ),
 }
 

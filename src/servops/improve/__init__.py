@@ -1,4 +1,4 @@
-"""Evidence that a change worked: intervals, before/after comparisons and A/B tests."""
+"""Evidence that a change worked: intervals, before/after, A/B tests, KPI targets."""
 
 from __future__ import annotations
 
@@ -20,21 +20,33 @@ from servops.improve.intervals import (
     newcombe_interval,
     wilson_interval,
 )
+from servops.improve.targets import (
+    Target,
+    TargetStatus,
+    load_targets,
+    target_status,
+    targets_from_dict,
+)
 
 __all__ = [
     "AbTestResult",
     "BeforeAfterResult",
     "Interval",
     "SampleSize",
+    "Target",
+    "TargetStatus",
     "ab_test",
     "before_after",
     "bootstrap_differences",
     "exact_interval",
     "fixed_horizon_test",
+    "load_targets",
     "newcombe_interval",
     "power_proportions",
     "sample_size_means",
     "sample_size_proportions",
     "sequential_test",
+    "target_status",
+    "targets_from_dict",
     "wilson_interval",
 ]

@@ -482,7 +482,8 @@ def before_after(
     check_interval(level, "level", _OWNER, low=0, high=1)
     cfg = resolve_config(config, log)
     moment = _moment(change_at, cfg.timezone)
-    cases = case_metrics(log, cfg)
+    # sorted: case_metrics has no row order, and the bootstrap draws rows by position
+    cases = case_metrics(log, cfg).sort_by("case_id")
     attrs = [c for c in cases.column_names if c in log.attributes]
     segment = dict(segment or {})
     for col, value in segment.items():

@@ -155,3 +155,32 @@ def test_ab_cli(demo_csv):
     assert d["fixed"]["difference"]["low"] < 0 < d["fixed"]["difference"]["high"]
     assert d["sequential"]["rejected"] is False
     assert np.isfinite(d["sequential"]["e_value"])
+
+
+def test_targets_cli(demo_csv, tmp_path):
+    path = tmp_path / "targets.yaml"
+    path.write_text(
+        "targets:\n"
+        "  - name: SLA 90 %\n    perspective: internal\n    metric: sla_met\n"
+        "    target: 90%\n    deadline: 2030-12-31\n"
+        "  - name: p90 lead time\n    metric: lead_time\n    statistic: p90\n"
+        "    target: 30d\n    deadline: 2026-09-10\n",
+        encoding="utf-8",
+    )
+    res = runner.invoke(
+        app, ["improve", "targets", demo_csv, "-t", str(path), "-c", KPI_YAML, "--json"]
+    )
+    assert res.exit_code == 0, res.output
+    sla, lead = json.loads(res.stdout)
+    assert sla["target"]["perspective"] == "internal"
+    assert sla["status"] in ("on track", "at risk")
+    # 600 demo tickets span two weeks: too few weekly values for a trend
+    assert sla["projected"] is None and "no trend" in sla["notes"][0]
+    assert sla["current"] == pytest.approx(sla["weeks"][0]["value"], abs=0.1)
+    assert lead["status"] == "met" and lead["projected"] is None
+    human = runner.invoke(
+        app,
+        ["improve", "targets", demo_csv, "-t", str(path), "-c", KPI_YAML],
+        env={"COLUMNS": "120"},
+    )
+    assert human.exit_code == 0 and "p90 lead time: met." in human.stdout

@@ -1,0 +1,211 @@
+"""Targets: YAML with located errors, trend projection parity, status on track/at risk/met/missed."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+import pytest
+import statsmodels.api as sm
+
+from servops.errors import ConfigError
+from servops.improve.targets import (
+    Target,
+    _trend,
+    load_targets,
+    target_status,
+    targets_from_dict,
+)
+from tests.unit.improve.synth import tickets
+
+H = 3600.0
+WEEKS = 8
+JITTER = np.array([0.1, -0.1] * (WEEKS // 2))  # weekly residuals around the line
+
+
+def _improving_log():
+    """20 tickets a week for 8 weeks from Mon 2026-03-02; week k's median lead time is
+    10 - 0.5 k hours (plus a +-0.1 h wobble); per-case spread is symmetric."""
+    arrivals, lead = [], []
+    spread = np.linspace(-1, 1, 20)
+    for k in range(WEEKS):
+        arrivals += list(k * 168 + 10 + np.arange(20) * 6.0)
+        lead += list(10 - 0.5 * k + JITTER[k] + spread)
+    return tickets(np.array(arrivals), np.array(lead))
+
+
+def _target(value_h, deadline, **kw):
+    return Target(
+        name="lead",
+        metric="lead_time",
+        statistic="median",
+        value=value_h * H,
+        deadline=deadline,
+        **kw,
+    )
+
+
+def test_trend_parity_with_statsmodels():
+    rng = np.random.default_rng(2)
+    x = np.arange(10.0) * 7
+    y = 5 - 0.1 * x + rng.normal(0, 0.5, 10)
+    y0, lo, hi, _ = _trend(x, y, 100.0, 0.9)
+    fit = sm.OLS(y, sm.add_constant(x)).fit()
+    pred = fit.get_prediction(np.array([[1.0, 100.0]])).summary_frame(alpha=0.1)
+    assert y0 == pytest.approx(pred["mean"].iloc[0])
+    assert lo == pytest.approx(pred["obs_ci_lower"].iloc[0])
+    assert hi == pytest.approx(pred["obs_ci_upper"].iloc[0])
+
+
+def test_weekly_values_and_baseline_by_hand():
+    log = _improving_log()
+    (s,) = target_status(
+        log,
+        [
+            _target(
+                5,
+                date(2026, 6, 1),
+                baseline_start=date(2026, 3, 2),
+                baseline_end=date(2026, 3, 8),
+            )
+        ],
+    )
+    assert s.baseline == pytest.approx((10 + 0.1) * H)
+    # weeks after the baseline: 1..7, medians 10 - 0.5 k + jitter
+    assert [w for w, _, _ in s.weeks] == [
+        date(2026, 3, 2) + timedelta(weeks=k) for k in range(1, WEEKS)
+    ]
+    assert [v / H for _, v, _ in s.weeks] == pytest.approx(
+        [10 - 0.5 * k + JITTER[k] for k in range(1, WEEKS)]
+    )
+    assert all(n == 20 for _, _, n in s.weeks)
+
+
+def test_on_track_and_at_risk():
+    log = _improving_log()
+    # the line reaches about 10 - 0.5 * 12.5 = 3.75 h on 2026-06-01
+    (ok, risk) = target_status(
+        log, [_target(5, date(2026, 6, 1)), _target(2, date(2026, 6, 1))]
+    )
+    assert ok.projected is not None and ok.p_meet is not None
+    assert ok.projected_low is not None and ok.projected_high is not None
+    assert risk.p_meet is not None
+    assert ok.projected == pytest.approx(3.75 * H, abs=0.15 * H)
+    assert ok.projected_low < ok.projected < ok.projected_high
+    assert ok.status == "on track" and ok.p_meet > 0.9
+    assert risk.status == "at risk" and risk.p_meet < 0.1
+    assert "the trend projects" in ok.summary and ok.summary.startswith(
+        "lead: on track."
+    )
+
+
+def test_met_and_missed_after_the_deadline():
+    log = _improving_log()
+    # judged on the 4 weeks up to 2026-04-20: arrivals 03-24 .. 04-20 (weeks 3-7 parts)
+    met, missed = target_status(
+        log, [_target(9, date(2026, 4, 20)), _target(6, date(2026, 4, 20))]
+    )
+    assert met.status == "met" and missed.status == "missed"
+    assert met.projected is None
+    assert met.current is not None and 6 * H < met.current < 9 * H
+
+
+def test_rate_target_and_segment():
+    n = 80
+    reopened = np.arange(n) % 4 == 0  # 25 %
+    prio = np.array(["P1", "P3"] * (n // 2))
+    log = tickets(
+        np.arange(n) * 20.0, np.full(n, 2.0), reopened=reopened, priority=prio
+    )
+    (s,) = target_status(
+        log,
+        targets_from_dict(
+            {
+                "targets": [
+                    {
+                        "name": "reopens",
+                        "metric": "reopened",
+                        "target": "10%",
+                        "deadline": "2030-01-01",
+                        "segment": {"priority": "P1"},
+                    }
+                ]
+            }
+        ),
+        window_weeks=20,
+    )
+    # P1 cases are the even ones; every 4th case (all even) reopens: half the P1 cases
+    assert s.current == pytest.approx(0.5)
+    assert s.target.lower_is_better and s.status == "at risk"
+
+
+def test_too_little_data_is_not_measurable():
+    log = tickets(np.array([0.0]), np.array([1.0]))
+    (s,) = target_status(log, [_target(5, date(2030, 1, 1))])
+    assert s.status == "not measurable" and s.current is None
+    assert s.to_dict()["current"] is None
+
+
+def test_yaml_file_and_located_errors(tmp_path):
+    good = tmp_path / "targets.yaml"
+    good.write_text(
+        "targets:\n"
+        "  - name: E-mail first response within 2 h\n"
+        "    objective: Answer customers faster\n"
+        "    perspective: customer\n"
+        "    metric: first_response\n"
+        "    segment: {channel: email}\n"
+        "    baseline: {start: 2026-09-07, end: 2026-10-04}\n"
+        "    target: 2h\n"
+        "    deadline: 2026-12-31\n",
+        encoding="utf-8",
+    )
+    (t,) = load_targets(good)
+    assert (t.value, t.statistic, t.segment, t.perspective) == (
+        7200.0,
+        "median",
+        {"channel": "email"},
+        "customer",
+    )
+    assert t.baseline_end == date(2026, 10, 4)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "targets:\n  - name: x\n    metric: sla_met\n    target: 1.5\n"
+        "    deadline: 2026-12-31\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(
+        ConfigError, match=r"targets\[0\]\.target \(.*bad\.yaml, line 4\)"
+    ):
+        load_targets(bad)
+    bad.write_text("targets:\n  - name: x\n    metric: speed\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="missing 'target'"):
+        load_targets(bad)
+    with pytest.raises(ConfigError, match="perspective"):
+        targets_from_dict(
+            {
+                "targets": [
+                    {
+                        "name": "x",
+                        "metric": "fcr",
+                        "target": 0.5,
+                        "deadline": "2026-01-01",
+                        "perspective": "money",
+                    }
+                ]
+            }
+        )
+    with pytest.raises(ConfigError, match="takes statistic"):
+        targets_from_dict(
+            {
+                "targets": [
+                    {
+                        "name": "x",
+                        "metric": "fcr",
+                        "target": 0.5,
+                        "deadline": "2026-01-01",
+                        "statistic": "median",
+                    }
+                ]
+            }
+        )
