@@ -32,6 +32,7 @@ kpi`` applies to the service's event log. Every error names the file and line.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -357,6 +358,10 @@ def load_state_machine(path: PathLike | None = None) -> StateMachine:
     )
 
 
+@functools.cache
 def default_state_machine() -> StateMachine:
-    """The default state machine (``servops/service/statemachine.yaml``)."""
+    """The default state machine (``servops/service/statemachine.yaml``), parsed once.
+
+    Every ticket operation without a ``machine`` uses it; the machine is immutable.
+    """
     return load_state_machine(None)

@@ -109,3 +109,7 @@ def test_a_missing_file_is_named(tmp_path):
         load_state_machine(DEFAULT_STATE_MACHINE).states
         == default_state_machine().states
     )
+
+
+def test_the_default_machine_is_parsed_once():
+    assert default_state_machine() is default_state_machine()
