@@ -263,3 +263,30 @@ def test_webhook_gives_up_after_max_attempts(world) -> None:
     assert d[0]["attempts"] == 3
     assert "Connect" in d[0]["last_error"]
     world.call("admin", "DELETE", f"/webhooks/{hook['id']}")
+
+
+def test_worker_delivers_and_signs_checkpoints(world, receiver) -> None:
+    import threading
+
+    from servops.api.background import run_worker
+
+    port = receiver.server_address[1]
+    hook = world.call(
+        "admin",
+        "POST",
+        "/webhooks",
+        json={"url": f"http://127.0.0.1:{port}/w", "event_types": ["Ticket created"]},
+    ).json()
+    world.call("customer", "POST", "/tickets", json={"subject": "worker"})
+    stop = threading.Event()
+    threading.Timer(2.0, stop.set).start()
+    stats = run_worker(
+        world.url, stop=stop, audit_key=b"k" * 32, interval=0.2, now=world.clock
+    )
+    assert stats.errors == []
+    assert stats.delivered >= 1
+    assert (
+        stats.checkpoints == 1
+    )  # the first pass signs one; the next is 10 minutes away
+    assert any(b'"Ticket created"' in body for body, _ in _Receiver.got)
+    world.call("admin", "DELETE", f"/webhooks/{hook['id']}")
