@@ -38,7 +38,12 @@ from scipy import special, stats
 
 from servops._validation import check_choice, check_interval
 from servops.errors import InvalidParameterError
-from servops.improve.beforeafter import METRICS, RATE_METRICS, metric_values
+from servops.improve.beforeafter import (
+    METRICS,
+    RATE_METRICS,
+    metric_label,
+    metric_values,
+)
 from servops.improve.intervals import Interval, bootstrap_differences, newcombe_interval
 from servops.kpi.cases import case_metrics, resolve_config
 
@@ -532,12 +537,12 @@ def ab_test(
     if xc.size < n_c or xt.size < n_t:
         notes.append(
             f"{n_c - xc.size} control and {n_t - xt.size} treatment case(s) have no "
-            f"measured {metric} yet; they are left out."
+            f"measured {metric_label(metric)} yet; they are left out."
         )
     fixed = seq = None
     effects: dict[str, Interval] = {}
     p_value = None
-    label = RATE_METRICS.get(metric, metric.replace("_", " "))
+    label = metric_label(metric)
     pct = f"{round(100 * (1 - alpha))} %"
     if xc.size < 2 or xt.size < 2:
         summary = (

@@ -67,6 +67,7 @@ __all__ = [
     "Side",
     "VolumeChange",
     "before_after",
+    "metric_label",
     "metric_values",
 ]
 
@@ -260,8 +261,14 @@ def _moment(value: datetime | date, zone: str) -> datetime:
     return value.astimezone(UTC)
 
 
-def _label(metric: str) -> str:
-    """The metric in words: ``lead time``, ``SLA attainment``."""
+def metric_label(metric: str) -> str:
+    """The metric in words.
+
+    Examples
+    --------
+    >>> metric_label("lead_time"), metric_label("sla_met")
+    ('lead time', 'SLA attainment')
+    """
     return RATE_METRICS.get(metric, metric.replace("_", " "))
 
 
@@ -289,7 +296,7 @@ def _duration_sentence(metric: str, stat: str, b: float, a: float, iv: Interval)
     scale, unit = _unit(max(abs(b), abs(a)))
     # the difference in its own unit: a 3 h change of a 2.6 d median is not "+0.1 d"
     dscale, dunit = _unit(max(abs(iv.low), abs(iv.high)))
-    name = f"{stat} {_label(metric)}"
+    name = f"{stat} {metric_label(metric)}"
     verb = _verb(iv, up="rose", down="fell")
     pct = f"{round(100 * iv.level)} %"
     text = (
@@ -307,7 +314,7 @@ def _rate_sentence(metric: str, b: float, a: float, iv: Interval) -> str:
     verb = _verb(iv, up="rose", down="fell")
     pct = f"{round(100 * iv.level)} %"
     text = (
-        f"{_label(metric)} {verb} from {_num(100 * b)} % to {_num(100 * a)} % "
+        f"{metric_label(metric)} {verb} from {_num(100 * b)} % to {_num(100 * a)} % "
         f"({_num(100 * iv.estimate, signed=True)} points, {pct} CI "
         f"{_num(100 * iv.low, signed=True)} to {_num(100 * iv.high, signed=True)})"
     )
@@ -533,7 +540,7 @@ def before_after(
     after_side = _side(xa, int(after.sum()), (moment, end), kind, level)
     rng = as_rng(seed)
     effects: dict[str, Interval] = {}
-    label = _label(metric)
+    label = metric_label(metric)
     if xb.size < 2 or xa.size < 2:
         notes.append(
             f"{label} is measured for {xb.size} case(s) before and {xa.size} after the "
