@@ -184,3 +184,21 @@ def test_targets_cli(demo_csv, tmp_path):
         env={"COLUMNS": "120"},
     )
     assert human.exit_code == 0 and "p90 lead time: met." in human.stdout
+
+
+def test_segment_must_be_attribute_equals_value(demo_csv):
+    res = runner.invoke(
+        app,
+        [
+            "improve",
+            "before-after",
+            demo_csv,
+            "--change-at",
+            "2026-09-14",
+            "-m",
+            "fcr",
+            "--segment",
+            "email",
+        ],
+    )
+    assert res.exit_code == 1 and "--segment must be ATTRIBUTE=VALUE" in res.stderr
