@@ -275,31 +275,50 @@ def _load_rules(session: Session) -> list[Rule]:
 
 
 def _group_agents(session: Session, group_id: int) -> list[AgentLoad]:
+    """The group's active agents with their open tickets, their rows locked.
+
+    The lock (``FOR UPDATE`` of the agents' user rows, in id order) lasts until the
+    transaction ends, so concurrent assignments to these agents take turns and each sees
+    the others' committed tickets: nobody is assigned beyond capacity by a race.
+    """
     from sqlalchemy import func, select
 
     from servops.service.models import GroupMember, Ticket, User
 
-    load = (
-        select(Ticket.assignee_id, func.count().label("n"))
-        .where(Ticket.assignee_id.is_not(None), _open_condition())
-        .group_by(Ticket.assignee_id)
-        .subquery()
+    members = list(
+        session.scalars(
+            select(User.id)
+            .join(GroupMember, GroupMember.user_id == User.id)
+            .where(
+                GroupMember.group_id == group_id,
+                User.active,
+                User.role.in_(("agent", "supervisor")),
+            )
+            .order_by(User.id)
+            .with_for_update(of=User)
+        ).all()
     )
+    if not members:
+        return []
+    load = {
+        uid: int(n)
+        for uid, n in session.execute(
+            select(Ticket.assignee_id, func.count())
+            .where(Ticket.assignee_id.in_(members), _open_condition())
+            .group_by(Ticket.assignee_id)
+        ).all()
+    }
     rows = session.execute(
-        select(User.id, User.capacity, User.skills, func.coalesce(load.c.n, 0))
-        .join(GroupMember, GroupMember.user_id == User.id)
-        .outerjoin(load, load.c.assignee_id == User.id)
-        .where(
-            GroupMember.group_id == group_id,
-            User.active,
-            User.role.in_(("agent", "supervisor")),
-        )
+        select(User.id, User.capacity, User.skills).where(User.id.in_(members))
     ).all()
     return [
         AgentLoad(
-            uid, open_tickets=int(n), capacity=cap, skills=frozenset(skills or ())
+            uid,
+            open_tickets=load.get(uid, 0),
+            capacity=cap,
+            skills=frozenset(skills or ()),
         )
-        for uid, cap, skills, n in rows
+        for uid, cap, skills in rows
     ]
 
 

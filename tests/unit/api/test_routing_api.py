@@ -149,3 +149,24 @@ def test_bad_rules_and_config_are_422(world) -> None:
     )
     assert r.status_code == 422
     assert "random" in r.json()["detail"]
+
+
+def test_concurrent_creates_never_exceed_capacity(world) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    a, b = _user(world, capacity=1), _user(world, capacity=2)
+    g = _group(world, "Race", [a, b])
+    _rule(world, 1, {"keywords": ["race-condition"]}, g)
+
+    def create(i: int) -> dict:
+        r = world.call(
+            "agent", "POST", "/tickets", json={"subject": f"race-condition {i}"}
+        )
+        assert r.status_code == 201, r.text
+        return r.json()
+
+    with ThreadPoolExecutor(8) as pool:
+        got = list(pool.map(create, range(12)))
+    assigned = [t["assignee_id"] for t in got if t["assignee_id"] is not None]
+    assert sorted(assigned) == sorted([a, b, b])  # capacities 1 + 2; the rest wait
+    assert sum(t["assignee_id"] is None for t in got) == 9
