@@ -238,6 +238,13 @@ def ab_cmd(
     alpha: Annotated[
         float, typer.Option("--alpha", help="Significance level (CI at 1 - alpha).")
     ] = 0.05,
+    expected_share: Annotated[
+        float | None,
+        typer.Option(
+            "--expected-share",
+            help="Planned treatment share (e.g. 0.5): warns of a sample ratio mismatch.",
+        ),
+    ] = None,
     seed: SeedOpt = 0,
     json: JsonOpt = False,
 ) -> None:
@@ -258,6 +265,7 @@ def ab_cmd(
             treatment=treatment,
             config=config,
             alpha=alpha,
+            expected_share=expected_share,
             seed=seed,
         )
 

@@ -415,6 +415,7 @@ class AbTestResult:
     p_value: float | None
     summary: str
     notes: tuple[str, ...]
+    srm_p_value: float | None = None
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form."""
@@ -435,6 +436,7 @@ class AbTestResult:
             "p_value": self.p_value,
             "summary": self.summary,
             "notes": list(self.notes),
+            "srm_p_value": self.srm_p_value,
         }
 
 
@@ -481,6 +483,7 @@ def ab_test(
     config: KpiConfig | PathLike | None = None,
     alpha: float = 0.05,
     concentration: float = 10.0,
+    expected_share: float | None = None,
     n_resamples: int = 2000,
     seed: Seed = 0,
 ) -> AbTestResult:
@@ -503,6 +506,10 @@ def ab_test(
         Significance level; confidence intervals are at ``1 - alpha``.
     concentration
         Prior of the sequential test (:func:`sequential_test`).
+    expected_share
+        The treatment's planned share of the two arms (e.g. 0.5): checks for a sample
+        ratio mismatch (exact binomial test; p < 0.001 is named in ``notes``, since a
+        split unlike the plan means the assignment or the logging is broken).
     n_resamples, seed
         Bootstrap settings for durations.
     """
@@ -529,6 +536,16 @@ def ab_test(
     xc, xt = values[ok & (arm == ctrl)], values[ok & (arm == treat)]
     n_c, n_t = int((arm == ctrl).sum()), int((arm == treat).sum())
     notes = []
+    srm_p = None
+    if expected_share is not None:
+        check_interval(expected_share, "expected_share", owner, low=0, high=1)
+        srm_p = float(stats.binomtest(n_t, n_c + n_t, expected_share).pvalue)
+        if srm_p < 0.001:
+            notes.append(
+                f"Sample ratio mismatch: {treat} has {n_t} of {n_c + n_t} cases "
+                f"({n_t / (n_c + n_t):.1%}), planned {expected_share:.1%} "
+                f"(p = {srm_p:.2g}); check the assignment before trusting the result."
+            )
     if missing:
         notes.append(f"{missing} case(s) have no {variant_column!r} and are left out.")
     others = len(variants) - n_c - n_t
@@ -596,4 +613,5 @@ def ab_test(
         p_value=p_value,
         summary=summary[0].upper() + summary[1:],
         notes=tuple(notes),
+        srm_p_value=srm_p,
     )

@@ -235,3 +235,15 @@ def test_ab_test_bad_input():
         ab_test(log, "variant", "fcr", control="A", treatment="D")
     r = ab_test(log, "variant", "fcr", control="A", treatment="B")
     assert "2 case(s) of other variants are left out." in r.notes
+
+
+def test_sample_ratio_mismatch_is_named():
+    # 30 A and 90 B where 50/50 was planned: binomial p ~ 1e-8
+    variant = np.array(["A"] * 30 + ["B"] * 90)
+    log = tickets(np.arange(120) * 3.0, np.full(120, 2.0), variant=variant)
+    r = ab_test(log, "variant", "fcr", expected_share=0.5)
+    assert r.srm_p_value == pytest.approx(stats.binomtest(90, 120, 0.5).pvalue)
+    assert any(n.startswith("Sample ratio mismatch: B has 90 of 120") for n in r.notes)
+    fine = ab_test(log, "variant", "fcr", expected_share=0.75)
+    assert fine.srm_p_value is not None and fine.srm_p_value > 0.5
+    assert not any("mismatch" in n for n in fine.notes)
