@@ -115,23 +115,26 @@ def ingest_alert(
             existing.dedup_key = f"{dedup_key}#{existing.number}"
             session.flush()
         try:
-            ticket = tickets.create_ticket(
-                session,
-                subject=summary,
-                text=text,
-                channel="alert",
-                priority=priority,
-                category=category,
-                attributes={
-                    "alert_source": source,
-                    "severity": severity,
-                    **dict(attributes or {}),
-                },
-                dedup_key=dedup_key,
-                actor=actor,
-                machine=routing.state_machine(),
-                now=now,
-            )
+            # our own savepoint: rolled back, it also drops the refused ticket from the
+            # session (create_ticket leaves it pending after its ConflictError)
+            with session.begin_nested():
+                ticket = tickets.create_ticket(
+                    session,
+                    subject=summary,
+                    text=text,
+                    channel="alert",
+                    priority=priority,
+                    category=category,
+                    attributes={
+                        "alert_source": source,
+                        "severity": severity,
+                        **dict(attributes or {}),
+                    },
+                    dedup_key=dedup_key,
+                    actor=actor,
+                    machine=routing.state_machine(),
+                    now=now,
+                )
         except ConflictError:
             continue  # another alert with this key won the race: look again
         routing.route_ticket(session, ticket, actor=actor, now=now)

@@ -290,3 +290,26 @@ def test_worker_delivers_and_signs_checkpoints(world, receiver) -> None:
     )  # the first pass signs one; the next is 10 minutes away
     assert any(b'"Ticket created"' in body for body, _ in _Receiver.got)
     world.call("admin", "DELETE", f"/webhooks/{hook['id']}")
+
+
+def test_concurrent_alerts_with_one_key_make_one_ticket(world) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    alert = {
+        "dedup_key": "rack-3/temp",
+        "source": "bms",
+        "summary": "hot aisle",
+        "severity": "info",
+    }
+
+    def post(_: int):
+        r = world.call("agent", "POST", "/inbound/alerts", json=alert)
+        assert r.status_code in (200, 201), r.text
+        return r.json()
+
+    with ThreadPoolExecutor(8) as pool:
+        got = list(pool.map(post, range(8)))
+    assert len({g["ticket"] for g in got}) == 1
+    assert sum(g["created"] for g in got) == 1
+    evs = world.call("supervisor", "GET", f"/tickets/{got[0]['ticket']}/events").json()
+    assert [e["activity"] for e in evs].count("Alert repeated") == 7
