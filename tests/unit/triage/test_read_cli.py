@@ -52,7 +52,7 @@ def test_read_tickets_errors(tickets_csv, tmp_path):
     bad.write_text("when,text\n2024-01-01,a\nlater,b\n", encoding="utf-8")
     with pytest.raises(LogSchemaError, match=r"row 3, column 'when'.*'later'"):
         triage.read_tickets(bad, text="text", time="when")
-    with pytest.raises(LogSchemaError, match=r"missing\.csv': not found"):
+    with pytest.raises(LogSchemaError, match=r"missing\.csv' does not exist"):
         triage.read_tickets(tmp_path / "missing.csv", text="text")
 
 
