@@ -1,5 +1,5 @@
 """The live work-order service: storage, domain operations, audit, events as the log.
 
-Nothing here is imported by ``import servops``: SQLAlchemy, psycopg and Alembic load only
+Nothing here is imported by ``import servops``: SQLAlchemy, pg8000 and Alembic load only
 when the service is used.
 """

@@ -1,7 +1,7 @@
 """Engines, sessions and migrations of the work-order service's database.
 
 ``make_engine(url)`` accepts ``postgresql://…`` URLs (as libpq, psql and ADBC take them)
-and uses the psycopg 3 driver. ``migrate(url)`` brings the schema to the newest Alembic
+and uses the pg8000 driver (pure Python, BSD-3-Clause). ``migrate(url)`` brings the schema to the newest Alembic
 revision; it runs at every start and does nothing when the schema is current.
 
 The application's connections switch to the role ``servops_app`` (``SET ROLE``) when the
@@ -18,6 +18,7 @@ from servops.errors import InvalidParameterError
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
+    from sqlalchemy.engine import ExceptionContext
     from sqlalchemy.orm import Session, sessionmaker
 
 __all__ = [
@@ -27,7 +28,9 @@ __all__ = [
     "make_engine",
     "make_sessionmaker",
     "migrate",
+    "server_message",
     "sqlalchemy_url",
+    "sqlstate",
 ]
 
 APP_ROLE = "servops_app"
@@ -36,10 +39,12 @@ _LOCK_KEY = 0x5E2F0175  # pg_advisory_lock key serialising concurrent migrations
 
 
 def sqlalchemy_url(url: str) -> str:
-    """``url`` with the psycopg 3 driver: ``postgresql+psycopg://…``.
+    """``url`` with the pg8000 driver: ``postgresql+pg8000://…``.
 
     >>> sqlalchemy_url("postgresql://u:p@localhost:5432/servops")
-    'postgresql+psycopg://u:p@localhost:5432/servops'
+    'postgresql+pg8000://u:p@localhost:5432/servops'
+    >>> sqlalchemy_url("postgresql+psycopg://u@h/db")
+    'postgresql+pg8000://u@h/db'
     """
     scheme, sep, rest = url.partition("://")
     if not sep or scheme.split("+")[0] not in ("postgresql", "postgres"):
@@ -48,20 +53,111 @@ def sqlalchemy_url(url: str) -> str:
             f"/database). Got {url.split('@')[-1]!r} instead."
         )
         raise InvalidParameterError(msg)
-    return f"postgresql+psycopg://{rest}"
+    return f"postgresql+pg8000://{rest}"
 
 
 def libpq_url(url: str) -> str:
-    """``url`` as libpq (psql, psycopg, ADBC) takes it: ``postgresql://…``.
+    """``url`` as libpq (psql, ADBC) takes it: ``postgresql://…``.
 
-    >>> libpq_url("postgresql+psycopg://u@h/db")
+    >>> libpq_url("postgresql+pg8000://u@h/db")
     'postgresql://u@h/db'
     """
     return "postgresql://" + sqlalchemy_url(url).partition("://")[2]
 
 
+def server_message(exc: BaseException) -> str:
+    r"""The server's text of a database error: message, then ``DETAIL:`` and ``HINT:`` lines.
+
+    ``exc`` is a driver error (pg8000 keeps the server's fields in a dict) or a SQLAlchemy
+    error wrapping one; anything else is returned as ``str(exc)``.
+
+    >>> from pg8000.exceptions import DatabaseError
+    >>> fields = {
+    ...     "C": "23505",
+    ...     "M": "duplicate key",
+    ...     "D": "Key (id)=(1) already exists.",
+    ... }
+    >>> server_message(DatabaseError(fields))
+    'duplicate key\nDETAIL:  Key (id)=(1) already exists.'
+    """
+    orig = getattr(exc, "orig", None)
+    err = orig if isinstance(orig, BaseException) else exc
+    fields = err.args[0] if err.args else None
+    if not isinstance(fields, dict) or "M" not in fields:
+        return str(err)
+    lines = [str(fields["M"])]
+    lines += [
+        f"{label}:  {fields[k]}"
+        for k, label in (("D", "DETAIL"), ("H", "HINT"))
+        if k in fields
+    ]
+    return "\n".join(lines)
+
+
+def sqlstate(exc: BaseException) -> str | None:
+    """The SQLSTATE code of a database error (``'23505'``: unique violation), else ``None``.
+
+    >>> from pg8000.exceptions import DatabaseError
+    >>> sqlstate(DatabaseError({"C": "23505", "M": "duplicate key"}))
+    '23505'
+    >>> sqlstate(ValueError("no"))
+    """
+    orig = getattr(exc, "orig", None)
+    err = orig if isinstance(orig, BaseException) else exc
+    fields = err.args[0] if err.args else None
+    return str(fields["C"]) if isinstance(fields, dict) and "C" in fields else None
+
+
+#: DB-API error class of a SQLSTATE class (as psycopg raises them; pg8000 raises
+#: IntegrityError for 23505 only and ProgrammingError for every other server error).
+_ERROR_CLASS = {
+    "22": "DataError",
+    "23": "IntegrityError",
+    "08": "OperationalError",
+    "40": "OperationalError",
+    "53": "OperationalError",
+    "54": "OperationalError",
+    "55": "OperationalError",
+    "57": "OperationalError",
+    "58": "OperationalError",
+    "0A": "NotSupportedError",
+    "25": "InternalError",
+    "2D": "InternalError",
+    "XX": "InternalError",
+}
+
+
+def _error_by_sqlstate(ctx: ExceptionContext) -> BaseException | None:
+    """The SQLAlchemy error of the server error's SQLSTATE class (``handle_error`` hook).
+
+    A foreign-key or not-null violation is an :class:`~sqlalchemy.exc.IntegrityError`, a
+    serialization failure an :class:`~sqlalchemy.exc.OperationalError`, …, whatever the
+    driver's own class; other errors are left as they are.
+    """
+    from sqlalchemy import exc as sa_exc
+
+    wrapped = ctx.sqlalchemy_exception
+    code = sqlstate(ctx.original_exception)
+    name = _ERROR_CLASS.get(code[:2]) if code else None
+    if name is None or not isinstance(wrapped, sa_exc.DBAPIError):
+        return None
+    cls: type[sa_exc.DBAPIError] = getattr(sa_exc, name)
+    if type(wrapped) is cls:
+        return None
+    new = cls(
+        ctx.statement,
+        ctx.parameters,
+        ctx.original_exception,
+        hide_parameters=wrapped.hide_parameters,
+        connection_invalidated=wrapped.connection_invalidated,
+        ismulti=wrapped.ismulti,
+    )
+    new.__cause__ = ctx.original_exception
+    return new
+
+
 def make_engine(url: str, *, app_role: bool = True, **kwargs: Any) -> Engine:  # noqa: ANN401
-    """A SQLAlchemy engine on ``url`` (psycopg 3).
+    """A SQLAlchemy engine on ``url`` (pg8000 driver, isolation READ COMMITTED).
 
     Parameters
     ----------
@@ -77,6 +173,7 @@ def make_engine(url: str, *, app_role: bool = True, **kwargs: Any) -> Engine:  #
     from sqlalchemy import create_engine, event
 
     engine = create_engine(sqlalchemy_url(url), pool_pre_ping=True, **kwargs)
+    event.listen(engine, "handle_error", _error_by_sqlstate, retval=True)
     if app_role:
         state: dict[str, bool] = {}
 

@@ -32,6 +32,7 @@ from typing import Any
 from urllib.parse import quote
 
 from servops.errors import ServopsError
+from servops.service.db import sqlstate
 
 __all__ = [
     "DEFAULT_DATA_DIR",
@@ -87,7 +88,7 @@ class EmbeddedServer:
         """A connection URL for ``database`` as the superuser.
 
         ``driver`` is the URL scheme: ``postgresql`` (libpq, ADBC) or
-        ``postgresql+psycopg`` (SQLAlchemy).
+        ``postgresql+pg8000`` (SQLAlchemy).
         """
         pw = quote(self.password, safe="")
         return f"{driver}://{SUPERUSER}:{pw}@{self.host}:{self.port}/{database}"
@@ -436,16 +437,23 @@ def stop(data_dir: Path | str = DEFAULT_DATA_DIR, *, timeout: float = 60) -> boo
 
 def create_database(server: EmbeddedServer, name: str) -> None:
     """Create database ``name`` on ``server`` unless it exists."""
-    import psycopg
-    from psycopg import sql
+    import pg8000.native  # type: ignore[import-untyped]
 
-    with psycopg.connect(server.url("postgres"), autocommit=True) as con:
-        exists = con.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
-        ).fetchone()
-        if exists is None:
-            # another client may create it at the same moment
-            with contextlib.suppress(
-                psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation
-            ):
-                con.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    con = pg8000.native.Connection(
+        SUPERUSER,
+        host=server.host,
+        port=server.port,
+        password=server.password,
+        database="postgres",
+    )
+    try:
+        exists = con.run("SELECT 1 FROM pg_database WHERE datname = :n", n=name)
+        if not exists:
+            try:
+                con.run(f"CREATE DATABASE {pg8000.native.identifier(name)}")
+            except pg8000.native.DatabaseError as exc:
+                # another client may create it at the same moment
+                if sqlstate(exc) not in ("42P04", "23505"):  # duplicate database / key
+                    raise
+    finally:
+        con.close()

@@ -27,6 +27,7 @@ from servops.service.statemachine import StateMachine, default_state_machine
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
+    import pyarrow as pa
     from sqlalchemy.orm import Session
 
     from servops.log import EventLog
@@ -126,6 +127,7 @@ def create_ticket(
     from sqlalchemy import func, select
     from sqlalchemy.exc import IntegrityError
 
+    from servops.service.db import server_message
     from servops.service.models import Ticket
 
     if not subject or not subject.strip():
@@ -157,7 +159,7 @@ def create_ticket(
         with session.begin_nested():
             session.flush()
     except IntegrityError as exc:
-        what = "dedup key" if dedup_key and "dedup" in str(exc.orig) else "number"
+        what = "dedup key" if dedup_key and "dedup" in server_message(exc) else "number"
         value = dedup_key if what == "dedup key" else ticket.number
         msg = f"a ticket with {what} {value!r} exists already."
         raise ConflictError(msg) from exc
@@ -443,13 +445,16 @@ def import_log(
     ConflictError
         A case id is already a ticket number (nothing is written).
     """
+    import io
     import time
 
-    import psycopg
+    from pg8000.exceptions import (  # type: ignore[import-untyped]
+        DatabaseError as DriverError,  # the COPY runs on the driver's connection
+    )
     from sqlalchemy import text
     from sqlalchemy.exc import IntegrityError
 
-    from servops.service.db import make_engine
+    from servops.service.db import make_engine, server_message, sqlstate
 
     machine = machine or default_state_machine()
     state_of = {s.activity: s.name for s in machine.states}
@@ -463,6 +468,7 @@ def import_log(
     )
     engine = make_engine(url)
     n_tickets = n_events = 0
+    reader: pa.RecordBatchReader | None = None
     try:
         with engine.begin() as con:
             con.execute(
@@ -490,23 +496,24 @@ def import_log(
                     {"n": len(pending_t)},
                 ).scalars()
                 by_number: dict[str, int] = {}
-                with raw.cursor() as cur:
-                    with cur.copy(
-                        f"COPY tickets ({', '.join(_TICKET_COLS)}) FROM STDIN"
-                    ) as cp:
-                        for tid, t in zip(ids, pending_t, strict=True):
-                            by_number[t["number"]] = int(tid)
-                            t["id"] = int(tid)
-                            t["attributes"] = json.dumps(
-                                t["attributes"], ensure_ascii=False
-                            )
-                            cp.write_row([t[c] for c in _TICKET_COLS])
-                    with cur.copy(
-                        f"COPY events ({', '.join(_EVENT_COLS)}) FROM STDIN"
-                    ) as cp:
-                        for e in pending_e:
-                            e["ticket_id"] = by_number[e["_number"]]
-                            cp.write_row([e[c] for c in _EVENT_COLS])
+                for tid, t in zip(ids, pending_t, strict=True):
+                    by_number[t["number"]] = int(tid)
+                    t["id"] = int(tid)
+                    t["attributes"] = json.dumps(t["attributes"], ensure_ascii=False)
+                for e in pending_e:
+                    e["ticket_id"] = by_number[e["_number"]]
+                cur = raw.cursor()
+                try:
+                    for table, cols, rows in (
+                        ("tickets", _TICKET_COLS, pending_t),
+                        ("events", _EVENT_COLS, pending_e),
+                    ):
+                        cur.execute(
+                            f"COPY {table} ({', '.join(cols)}) FROM STDIN",
+                            stream=io.BytesIO(_copy_text(rows, cols)),
+                        )
+                finally:
+                    cur.close()
                 pending_t.clear()
                 pending_e.clear()
 
@@ -585,15 +592,48 @@ def import_log(
                         n_events += 1
             close_case()
             flush()
-    except (IntegrityError, psycopg.errors.UniqueViolation) as exc:
+    except (IntegrityError, DriverError) as exc:
+        if isinstance(exc, DriverError) and sqlstate(exc) != "23505":
+            raise  # from the COPY: only a unique violation is a clash of numbers
         msg = (
             f"importing {log.label}: a case id is already a ticket number in the "
-            f"service ({str(exc).splitlines()[0]}); nothing was imported."
+            f"service ({server_message(exc).splitlines()[0]}); nothing was imported."
         )
         raise ConflictError(msg) from exc
     finally:
+        if reader is not None:  # DuckDB refuses new queries while a result is open
+            reader.close()
         engine.dispose()
     return ImportResult(n_tickets, n_events, time.perf_counter() - t0)
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+
+
+def _copy_text(rows: list[dict[str, Any]], cols: tuple[str, ...]) -> bytes:
+    r"""``rows`` (their ``cols``, in order) as PostgreSQL ``COPY ... FROM STDIN`` text.
+
+    ``None`` is ``\N``; datetimes are ISO 8601 with their offset; backslash, tab, newline
+    and carriage return in text are escaped, so any value reaches the column unchanged.
+
+    >>> t = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    >>> _copy_text([{"a": 1, "b": "x\ty\\z", "c": None, "d": t}], ("a", "b", "c", "d"))
+    b'1\tx\\ty\\\\z\t\\N\t2026-01-02T03:04:05+00:00\n'
+    """
+    out: list[str] = []
+    for row in rows:
+        fields = []
+        for c in cols:
+            v = row[c]
+            if v is None:
+                fields.append("\\N")
+            elif isinstance(v, datetime):
+                fields.append(v.isoformat())
+            else:
+                fields.append(str(v).translate(_COPY_ESCAPES))
+        out.append("\t".join(fields))
+    out.append("")
+    return "\n".join(out).encode()
 
 
 def _text(value: object) -> str | None:

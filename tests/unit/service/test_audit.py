@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import psycopg
 import pytest
 
 from servops.errors import InvalidParameterError
@@ -17,6 +16,7 @@ from servops.service.tickets import (
     transition,
     update_ticket,
 )
+from tests.pg import connect
 
 AGENT = Actor(None, "agent", "Ana")
 KEY = bytes(range(32))
@@ -57,10 +57,10 @@ def db(fresh_pg_url):
 
 def tamper(url, *sqls):
     """Run SQL as the superuser with the append-only trigger switched off."""
-    with psycopg.connect(url) as con:
-        con.execute("SET session_replication_role = replica")
+    with connect(url) as con:
+        con.run("SET session_replication_role = replica")
         for sql in sqls:
-            con.execute(sql)
+            con.run(sql)
 
 
 def first_break(url):
@@ -132,13 +132,13 @@ def test_a_naively_forged_event_is_caught(db):
 
 
 def test_a_forged_event_with_a_recomputed_chain_is_caught_by_the_checkpoint(db):
-    with psycopg.connect(db) as con:
-        row = con.execute(
+    with connect(db) as con:
+        rows = con.run(
             "SELECT t.id, e.hash, (SELECT max(id) FROM events) FROM events e "
             "JOIN tickets t ON t.id = e.ticket_id WHERE t.number = 'T-2' AND e.seq = 5"
-        ).fetchone()
-        assert row is not None
-        tid, prev, last_id = row
+        )
+        assert len(rows) == 1
+        tid, prev, last_id = rows[0]
     at = datetime(2026, 3, 2, 12, tzinfo=UTC)
     h = event_hash(
         prev,

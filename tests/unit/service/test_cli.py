@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 
-import psycopg
 from typer.testing import CliRunner
 
 from servops.cli.main import app
 from tests.paths import shared_log
+from tests.pg import connect
 
 runner = CliRunner()
 
@@ -39,9 +39,9 @@ def test_import_checkpoint_verify_and_kpis_from_the_live_service(pg_url, tmp_pat
     assert json.loads(live.stdout) == json.loads(file.stdout)
     assert run("info", "--service", pg_url, "--json").exit_code == 0
 
-    with psycopg.connect(pg_url) as con:
-        con.execute("SET session_replication_role = replica")
-        con.execute(
+    with connect(pg_url) as con:
+        con.run("SET session_replication_role = replica")
+        con.run(
             "UPDATE events SET activity = 'forged' WHERE seq = 2 AND ticket_id = "
             "(SELECT id FROM tickets WHERE number = '3')"
         )

@@ -4,36 +4,44 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import psycopg
+import pg8000.native
 import pytest
 import sqlalchemy as sa
 
 from servops.errors import InvalidParameterError
 from servops.service import models
-from servops.service.db import APP_ROLE, make_engine, migrate, sqlalchemy_url
+from servops.service.db import (
+    APP_ROLE,
+    make_engine,
+    migrate,
+    sqlalchemy_url,
+    sqlstate,
+)
+from tests.pg import connect
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
 def _insert_event(url: str) -> int:
-    with psycopg.connect(url) as con:
-        tid = con.execute(
+    with connect(url) as con:
+        ((tid,),) = con.run(
             "INSERT INTO tickets (number, subject, state, created_at, updated_at) "
-            "VALUES (%s, 's', 'new', %s, %s) RETURNING id",
-            [f"T-{datetime.now().timestamp()}", T0, T0],
-        ).fetchone()
-        assert tid is not None
-        con.execute(
+            "VALUES (:n, 's', 'new', :t, :t) RETURNING id",
+            n=f"T-{datetime.now().timestamp()}",
+            t=T0,
+        )
+        con.run(
             "INSERT INTO events (ticket_id, seq, occurred_at, activity, role, prev_hash, "
-            "hash) VALUES (%s, 1, %s, 'Created', 'agent', '', 'x')",
-            [tid[0], T0],
+            "hash) VALUES (:tid, 1, :t, 'Created', 'agent', '', 'x')",
+            tid=tid,
+            t=T0,
         )
-        con.execute(
+        con.run(
             "INSERT INTO audit_checkpoints (created_at, n_tickets, n_events, last_event_id, "
-            "heads_digest, signature) VALUES (%s, 1, 1, 1, 'd', 's')",
-            [T0],
+            "heads_digest, signature) VALUES (:t, 1, 1, 1, 'd', 's')",
+            t=T0,
         )
-        return int(tid[0])
+        return int(tid)
 
 
 def test_every_contract_table_exists(pg_url):
@@ -46,8 +54,8 @@ def test_every_contract_table_exists(pg_url):
 
 def test_migrate_again_is_a_no_op(pg_url):
     migrate(pg_url)
-    with psycopg.connect(pg_url) as con:
-        row = con.execute("SELECT version_num FROM alembic_version").fetchall()
+    with connect(pg_url) as con:
+        row = con.run("SELECT version_num FROM alembic_version")
     assert len(row) == 1
 
 
@@ -60,10 +68,11 @@ def test_the_trigger_refuses_update_delete_truncate_even_for_the_superuser(pg_ur
         "DELETE FROM audit_checkpoints",
     ):
         with (
-            psycopg.connect(pg_url) as con,
-            pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"),
+            connect(pg_url) as con,
+            pytest.raises(pg8000.native.DatabaseError, match="append-only") as err,
         ):
-            con.execute(sql)
+            con.run(sql)
+        assert sqlstate(err.value) == "42501"  # insufficient_privilege
 
 
 def test_the_application_role_has_no_update_grant_on_events(pg_url):

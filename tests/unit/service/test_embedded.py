@@ -7,10 +7,10 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from servops.service import embedded
+from tests.pg import connect
 
 root_only = pytest.mark.skipif(os.geteuid() != 0, reason="the root path needs root")
 
@@ -46,8 +46,8 @@ def test_start_reuse_and_stop(open_dir):
     try:
         again = embedded.start(data)
         assert (again.pid, again.port) == (server.pid, server.port)
-        with psycopg.connect(server.url()) as con:
-            assert con.execute("SELECT current_database()").fetchone() == ("servops",)
+        with connect(server.url()) as con:
+            assert con.run("SELECT current_database()") == [["servops"]]
         assert (data / "pg-superuser-password").stat().st_mode & 0o777 == 0o600
     finally:
         assert embedded.stop(data) is True
@@ -73,8 +73,8 @@ def test_root_copies_binaries_the_server_user_cannot_reach(open_dir, monkeypatch
         assert (bindir / "postgres").exists()
         server = embedded.start(open_dir / "svc", durable=False)
         try:
-            with psycopg.connect(server.url()) as con:
-                assert con.execute("SELECT 1").fetchone() == (1,)
+            with connect(server.url()) as con:
+                assert con.run("SELECT 1") == [[1]]
         finally:
             embedded.stop(open_dir / "svc")
     finally:

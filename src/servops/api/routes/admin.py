@@ -23,6 +23,7 @@ from servops.api.schemas import (
 )
 from servops.errors import ConfigError, ConflictError, NotFoundError
 from servops.service import access, routing
+from servops.service.db import server_message
 from servops.service.models import (
     ConfigVersion,
     Group,
@@ -54,7 +55,10 @@ def _commit(session: Session, what: str) -> None:
         session.commit()
     except IntegrityError as exc:
         session.rollback()
-        msg = f"{what} clashes with an existing row or refers to a missing one: {exc.orig}"
+        msg = (
+            f"{what} clashes with an existing row or refers to a missing one: "
+            f"{server_message(exc)}"
+        )
         raise ConflictError(msg) from exc
 
 
