@@ -437,7 +437,7 @@ def stop(data_dir: Path | str = DEFAULT_DATA_DIR, *, timeout: float = 60) -> boo
 
 def create_database(server: EmbeddedServer, name: str) -> None:
     """Create database ``name`` on ``server`` unless it exists."""
-    import pg8000.native  # type: ignore[import-untyped]
+    import pg8000.native
 
     con = pg8000.native.Connection(
         SUPERUSER,

@@ -448,7 +448,7 @@ def import_log(
     import io
     import time
 
-    from pg8000.exceptions import (  # type: ignore[import-untyped]
+    from pg8000.exceptions import (
         DatabaseError as DriverError,  # the COPY runs on the driver's connection
     )
     from sqlalchemy import text

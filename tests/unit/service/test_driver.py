@@ -98,18 +98,19 @@ def test_arrays_json_and_aware_timestamps_round_trip(pg_url, admin):
             )
             uid, tid = u.id, t.id
         with make_sessionmaker(engine)() as s:
-            u = s.get(models.User, uid)
-            t = s.get(models.Ticket, tid)
-            assert u is not None and t is not None
-            assert u.skills == ["de", "billing, vip", 'quo"te', ""]
-            assert t.attributes == {
+            user = s.get(models.User, uid)
+            ticket = s.get(models.Ticket, tid)
+            assert user is not None
+            assert ticket is not None
+            assert user.skills == ["de", "billing, vip", 'quo"te', ""]
+            assert ticket.attributes == {
                 "n": 2.5,
                 "big": 10**20,
                 "zh": "退款",
                 "nested": [1, None],
             }
-            assert t.created_at.tzinfo is not None
-            assert t.created_at == at
+            assert ticket.created_at.tzinfo is not None
+            assert ticket.created_at == at
     finally:
         engine.dispose()
 
