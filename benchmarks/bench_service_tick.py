@@ -32,7 +32,7 @@ import numpy as np
 
 from servops.kpi.config import config_from_dict
 from servops.service.audit import event_hash
-from servops.service.db import libpq_url, make_engine, make_sessionmaker, migrate
+from servops.service.db import make_engine, make_sessionmaker, migrate
 from servops.service.escalation import escalation_from_dict
 from servops.service.statemachine import default_state_machine
 from servops.service.timers import TimerConfig, tick
@@ -69,8 +69,6 @@ def load(url: str, n: int, seed: int = 1) -> None:
     minute for 100,000 tickets), resolution deadlines three days later, warnings at
     80 % of the target; everything due before ``RUNNING`` has fired already.
     """
-    import psycopg
-
     rng = np.random.default_rng(seed)
     created_act = default_state_machine().activity("created")
     # due instants spread over 4 weeks after T0 (both metrics), warn_at 80 % before
@@ -114,7 +112,11 @@ def load(url: str, n: int, seed: int = 1) -> None:
                 f"{tid}\t{metric}\tstd\t{target}\t{c}\t{due.isoformat()}\t"
                 f"{warn.isoformat()}\t{stage}\t0\t0\t{c}\t1\t{warned}\n"
             )
-    with psycopg.connect(libpq_url(url), autocommit=True) as con:
+    engine = make_engine(url, app_role=False)
+    with engine.begin() as sa_con:
+        raw = sa_con.connection.driver_connection
+        assert raw is not None
+        cur = raw.cursor()  # pg8000: COPY ... FROM STDIN with stream=
         for table, cols, buf in (
             ("tickets", "id, number, subject, priority, state, created_at, updated_at",
              tickets),
@@ -124,10 +126,14 @@ def load(url: str, n: int, seed: int = 1) -> None:
              "due_at, warn_at, stage, elapsed_business_seconds, paused_seconds, "
              "last_started_at, version, warned_at", timers),
         ):  # fmt: skip
-            with con.cursor().copy(f"COPY {table} ({cols}) FROM STDIN") as cp:
-                cp.write(buf.getvalue())
-        con.execute(f"SELECT setval('tickets_id_seq', {n})")
-        con.execute("ANALYZE")
+            cur.execute(
+                f"COPY {table} ({cols}) FROM STDIN",
+                stream=io.BytesIO(buf.getvalue().encode()),
+            )
+        cur.execute(f"SELECT setval('tickets_id_seq', {n})")
+        cur.execute("ANALYZE")
+        cur.close()
+    engine.dispose()
 
 
 def timed_tick(

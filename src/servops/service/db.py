@@ -18,12 +18,13 @@ from servops.errors import InvalidParameterError
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
-    from sqlalchemy.engine import ExceptionContext
+    from sqlalchemy.engine import URL, ExceptionContext
     from sqlalchemy.orm import Session, sessionmaker
 
 __all__ = [
     "APP_ROLE",
     "MIGRATIONS",
+    "engine_args",
     "libpq_url",
     "make_engine",
     "make_sessionmaker",
@@ -108,6 +109,66 @@ def sqlstate(exc: BaseException) -> str | None:
     return str(fields["C"]) if isinstance(fields, dict) and "C" in fields else None
 
 
+_SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+
+
+def engine_args(url: str) -> tuple[URL, dict[str, Any]]:
+    """The SQLAlchemy URL and the pg8000 connect arguments of a libpq-style ``url``.
+
+    pg8000 takes no libpq query parameters, so the ones servops users write are
+    translated: ``sslmode`` (``require``: encrypted, certificate not checked;
+    ``verify-ca``: checked against the system CAs; ``verify-full``: and the host name;
+    ``disable``, ``allow``, ``prefer``: unencrypted, as pg8000 cannot fall back),
+    ``host=/socket/dir`` (a unix socket), ``connect_timeout`` (seconds). A missing
+    password is taken from ``PGPASSWORD``. ``application_name`` passes through; any
+    other parameter is an error naming it.
+
+    >>> u, args = engine_args("postgresql://u@db.example/servops?sslmode=require")
+    >>> u.render_as_string(), args["ssl_context"].check_hostname
+    ('postgresql+pg8000://u@db.example/servops', False)
+    >>> engine_args("postgresql://u@/servops?host=/run/postgresql")[1]
+    {'unix_sock': '/run/postgresql/.s.PGSQL.5432'}
+    """
+    import os
+    import ssl
+
+    from sqlalchemy.engine import make_url
+
+    u = make_url(sqlalchemy_url(url))
+    query = {k: v if isinstance(v, str) else v[-1] for k, v in u.query.items()}
+    args: dict[str, Any] = {}
+    mode = query.pop("sslmode", "prefer")
+    if mode not in _SSL_MODES:
+        msg = (
+            f"The database URL's 'sslmode' must be one of {', '.join(_SSL_MODES)}. "
+            f"Got {mode!r} instead."
+        )
+        raise InvalidParameterError(msg)
+    if mode in ("require", "verify-ca", "verify-full"):
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = mode == "verify-full"
+        if mode == "require":
+            ctx.verify_mode = ssl.CERT_NONE
+        args["ssl_context"] = ctx
+    host = query.pop("host", None)
+    if host is not None and host.startswith("/"):
+        args["unix_sock"] = f"{host.rstrip('/')}/.s.PGSQL.{u.port or 5432}"
+    elif host:
+        u = u.set(host=host)
+    if "connect_timeout" in query:
+        args["timeout"] = float(query.pop("connect_timeout"))
+    unknown = sorted(set(query) - {"application_name"})
+    if unknown:
+        msg = (
+            f"The database URL's parameter {unknown[0]!r} is not supported (the pg8000 "
+            "driver takes sslmode, host, connect_timeout and application_name)."
+        )
+        raise InvalidParameterError(msg)
+    if u.password is None and os.environ.get("PGPASSWORD"):
+        args["password"] = os.environ["PGPASSWORD"]
+    return u.set(query=query), args
+
+
 #: DB-API error class of a SQLSTATE class (as psycopg raises them; pg8000 raises
 #: IntegrityError for 23505 only and ProgrammingError for every other server error).
 _ERROR_CLASS = {
@@ -172,7 +233,11 @@ def make_engine(url: str, *, app_role: bool = True, **kwargs: Any) -> Engine:  #
     """
     from sqlalchemy import create_engine, event
 
-    engine = create_engine(sqlalchemy_url(url), pool_pre_ping=True, **kwargs)
+    driver_url, connect_args = engine_args(url)
+    connect_args |= kwargs.pop("connect_args", {})
+    engine = create_engine(
+        driver_url, pool_pre_ping=True, connect_args=connect_args, **kwargs
+    )
     event.listen(engine, "handle_error", _error_by_sqlstate, retval=True)
     if app_role:
         state: dict[str, bool] = {}

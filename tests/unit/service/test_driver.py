@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import ssl
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -10,11 +11,12 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DataError, IntegrityError
 
 import servops as so
-from servops.errors import ConflictError
+from servops.errors import ConflictError, InvalidParameterError
 from servops.service import models
 from servops.service.audit import verify
 from servops.service.db import (
     APP_ROLE,
+    engine_args,
     make_engine,
     make_sessionmaker,
     server_message,
@@ -157,3 +159,42 @@ def test_import_copies_tabs_newlines_backslashes_and_nulls_unchanged(
         ConflictError, match=r"already a ticket number.*\(duplicate key"
     ):
         import_log(fresh_pg_url, log)
+
+
+@pytest.mark.parametrize(
+    ("mode", "verify", "hostname"),
+    [
+        ("require", ssl.CERT_NONE, False),
+        ("verify-ca", ssl.CERT_REQUIRED, False),
+        ("verify-full", ssl.CERT_REQUIRED, True),
+    ],
+)
+def test_libpq_sslmode_becomes_an_ssl_context(mode, verify, hostname):
+    u, args = engine_args(f"postgresql://u:p@db.example:6543/s?sslmode={mode}")
+    assert (u.drivername, u.host, u.port, u.database) == (
+        "postgresql+pg8000",
+        "db.example",
+        6543,
+        "s",
+    )
+    assert dict(u.query) == {}
+    ctx = args["ssl_context"]
+    assert (ctx.verify_mode, ctx.check_hostname) == (verify, hostname)
+
+
+def test_other_url_parameters_are_translated_or_refused(monkeypatch):
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    assert engine_args("postgresql://u:p@h/s?sslmode=disable")[1] == {}
+    assert engine_args("postgresql://u@h/s")[1] == {}  # libpq's default: prefer
+    u, args = engine_args(
+        "postgresql://u@/s?host=/run/pg/&connect_timeout=7&application_name=x"
+    )
+    assert args == {"unix_sock": "/run/pg/.s.PGSQL.5432", "timeout": 7.0}
+    assert dict(u.query) == {"application_name": "x"}
+    monkeypatch.setenv("PGPASSWORD", "from-env")
+    assert engine_args("postgresql://u@h/s")[1] == {"password": "from-env"}
+    assert engine_args("postgresql://u:given@h/s")[1] == {}
+    with pytest.raises(InvalidParameterError, match="'sslmode' must be one of"):
+        engine_args("postgresql://u@h/s?sslmode=maybe")
+    with pytest.raises(InvalidParameterError, match="'target_session_attrs' is not"):
+        engine_args("postgresql://u@h/s?target_session_attrs=any")
