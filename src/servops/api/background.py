@@ -63,7 +63,9 @@ def run_worker(
     clock = now or (lambda: datetime.now(UTC))
     engine = make_engine(url, pool_size=2)
     factory = make_sessionmaker(engine)
-    webhooks.install_outbox(factory, now=clock)  # SLA warnings and breaches reach webhooks too
+    webhooks.install_outbox(
+        factory, now=clock
+    )  # SLA warnings and breaches reach webhooks too
     stats = WorkerStats()
     last_checkpoint: datetime | None = None
     try:

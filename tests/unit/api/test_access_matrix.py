@@ -7,6 +7,7 @@ cannot slip in without its access rule.
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import pytest
 
@@ -181,7 +182,7 @@ def _make_refs(world, role: str) -> dict[str, object]:
 def test_role_access(world, role, method, path, body, allowed) -> None:
     refs = _refs(world, role)
     url = _fill(world, path, refs)
-    kw = {}
+    kw: dict[str, Any] = {}
     if isinstance(body, str):
         kw = {"content": body, "headers": {"Content-Type": "text/plain"}}
     elif body is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 _n = itertools.count()
 
@@ -158,12 +159,13 @@ def test_concurrent_creates_never_exceed_capacity(world) -> None:
     g = _group(world, "Race", [a, b])
     _rule(world, 1, {"keywords": ["race-condition"]}, g)
 
-    def create(i: int) -> dict:
+    def create(i: int) -> dict[str, Any]:
         r = world.call(
             "agent", "POST", "/tickets", json={"subject": f"race-condition {i}"}
         )
         assert r.status_code == 201, r.text
-        return r.json()
+        body: dict[str, Any] = r.json()
+        return body
 
     with ThreadPoolExecutor(8) as pool:
         got = list(pool.map(create, range(12)))

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import json
 import threading
+from datetime import datetime, timedelta
+from functools import partial
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 
 from servops.service.db import make_engine, make_sessionmaker
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+
+def _later(clock: Callable[[], datetime], hours: int) -> datetime:
+    return clock() + timedelta(hours=hours)
 
 
 def _resolve(world, **body):
@@ -232,7 +242,6 @@ def test_webhook_outbox_signs_and_retries(world, receiver) -> None:
 
 
 def test_webhook_gives_up_after_max_attempts(world) -> None:
-    from datetime import timedelta
 
     from servops.service.webhooks import deliver_due
 
@@ -252,7 +261,7 @@ def test_webhook_gives_up_after_max_attempts(world) -> None:
                     deliver_due(
                         s,
                         client,
-                        now=lambda i=i: world.clock() + timedelta(hours=2 * i),
+                        now=partial(_later, world.clock, 2 * i),
                         max_attempts=3,
                     )
                     s.commit()

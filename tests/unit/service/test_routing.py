@@ -18,6 +18,12 @@ from servops.service.routing import (
 )
 
 
+def _chosen(rules: list[Rule], facts: TicketFacts) -> int:
+    rule = choose_group(rules, facts)
+    assert rule is not None
+    return rule.group_id
+
+
 def test_first_matching_rule_by_position_wins() -> None:
     rules = [
         Rule(id=1, position=20, name="catch-all", conditions={}, group_id=9),
@@ -37,13 +43,10 @@ def test_first_matching_rule_by_position_wins() -> None:
         ),
         Rule(id=4, position=1, name="off", conditions={}, group_id=4, active=False),
     ]
-    assert choose_group(rules, TicketFacts(subject="My INVOICE is wrong")).group_id == 2
-    assert choose_group(rules, TicketFacts(subject="x", text="请开发票")).group_id == 2
-    assert (
-        choose_group(rules, TicketFacts(subject="invoice", organisation_id=7)).group_id
-        == 3
-    )
-    assert choose_group(rules, TicketFacts(subject="hello")).group_id == 9
+    assert _chosen(rules, TicketFacts(subject="My INVOICE is wrong")) == 2
+    assert _chosen(rules, TicketFacts(subject="x", text="请开发票")) == 2
+    assert _chosen(rules, TicketFacts(subject="invoice", organisation_id=7)) == 3
+    assert _chosen(rules, TicketFacts(subject="hello")) == 9
     assert choose_group(rules[1:3], TicketFacts(subject="hello")) is None
 
 
