@@ -20,6 +20,12 @@ from servops.improve.intervals import (
     newcombe_interval,
     wilson_interval,
 )
+from servops.improve.projects import (
+    Project,
+    ProjectEvaluation,
+    evaluate_projects,
+    load_projects,
+)
 from servops.improve.targets import (
     Target,
     TargetStatus,
@@ -32,14 +38,18 @@ __all__ = [
     "AbTestResult",
     "BeforeAfterResult",
     "Interval",
+    "Project",
+    "ProjectEvaluation",
     "SampleSize",
     "Target",
     "TargetStatus",
     "ab_test",
     "before_after",
     "bootstrap_differences",
+    "evaluate_projects",
     "exact_interval",
     "fixed_horizon_test",
+    "load_projects",
     "load_targets",
     "newcombe_interval",
     "power_proportions",

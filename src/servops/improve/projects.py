@@ -1,0 +1,754 @@
+"""Improvement projects (PDCA records) from YAML, and the evidence of their effect.
+
+A project records what changed, when and where, the KPI(s) it targets, the effect
+expected (optionally predicted by a twin scenario), the implementation plan and its PDCA
+status. One file may hold many projects::
+
+    projects:
+      - id: P-01
+        title: One more person in L2
+        change: A fourth agent joins the second-level team
+        at: 2026-10-19                  # a date or time, in the KPI config's time zone
+        segment: {priority: P2}         # case attributes (optional): where it applies
+        metrics: [lead_time, sla_met]   # default: the metrics of `expected`
+        expected:                       # one mapping or a list, one per metric
+          - metric: lead_time
+            statistic: median           # mean | median | p90 (durations); rate
+            change: -6h                 # signed: a duration, or rate points (+5%)
+            predicted_by: {scenario: l2_plus_one.yaml, model: twin.yaml}
+        plan:
+          - {step: Hire the agent, owner: Mei, due: 2026-10-01, done: true}
+          - {step: Train on L2 queues, owner: Jan, due: 2026-10-16}
+        status: check                   # plan | do | check | act | closed
+        window: 4w                      # cases arriving this long before / after
+
+:func:`evaluate_projects` measures each project on a log:
+
+* **plan progress**: steps done, open, and late (open with a due date before ``as_of``);
+* per metric the **measured effect**: :func:`~servops.improve.before_after` on the cases
+  arriving within ``window`` before and after the change (the one definition of the
+  comparison), with its verdict against the expected direction and value.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+from zoneinfo import ZoneInfo
+
+from servops._durations import format_duration, parse_duration
+from servops._yaml import YamlDoc, load_yaml, mapping
+from servops.errors import ConfigError
+from servops.improve.beforeafter import (
+    DURATION_METRICS,
+    METRICS,
+    BeforeAfterResult,
+    before_after,
+    metric_label,
+)
+from servops.improve.intervals import STATISTICS
+from servops.kpi.cases import resolve_config
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+    from servops._typing import PathLike, Seed
+    from servops.improve.intervals import Interval
+    from servops.kpi.config import KpiConfig
+    from servops.log import EventLog
+
+__all__ = [
+    "PDCA_STATUSES",
+    "Expected",
+    "MetricEvidence",
+    "PlanProgress",
+    "PlanStep",
+    "Project",
+    "ProjectEvaluation",
+    "evaluate_projects",
+    "load_projects",
+    "projects_from_dict",
+]
+
+#: PDCA status of a project, in order.
+PDCA_STATUSES = ("plan", "do", "check", "act", "closed")
+PdcaStatus = Literal["plan", "do", "check", "act", "closed"]
+Verdict = Literal["improved", "worsened", "no clear change", "not measurable"]
+_KEYS = (
+    "id",
+    "title",
+    "change",
+    "at",
+    "segment",
+    "metrics",
+    "expected",
+    "plan",
+    "status",
+    "window",
+)
+_EXPECTED_KEYS = ("metric", "statistic", "change", "direction", "predicted_by")
+_STEP_KEYS = ("step", "owner", "due", "done")
+_PREDICTED_KEYS = ("scenario", "model", "replications", "cases", "seed")
+_LOWER_IS_BETTER = {*DURATION_METRICS, "reopened"}
+_DEFAULT_WINDOW = timedelta(weeks=4)
+
+
+@dataclass(frozen=True, slots=True)
+class PlanStep:
+    """One step of the implementation plan."""
+
+    step: str
+    owner: str | None = None
+    due: date | None = None
+    done: bool = False
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        return {
+            "step": self.step,
+            "owner": self.owner,
+            "due": None if self.due is None else self.due.isoformat(),
+            "done": self.done,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Expected:
+    """The effect a project expects on one metric.
+
+    ``change`` is signed, after - before: seconds for durations, a rate difference
+    (0.05 = 5 points) for rates; ``None`` when only the direction is given.
+    ``predicted_by`` holds the twin scenario (and optional model) file paths, resolved
+    against the projects file's folder.
+    """
+
+    metric: str
+    statistic: str
+    direction: Literal["down", "up"]
+    change: float | None = None
+    predicted_by: dict[str, object] | None = None
+
+    @property
+    def improves(self) -> bool:
+        """Whether the expected direction is an improvement of this metric."""
+        down = self.metric in _LOWER_IS_BETTER
+        return (self.direction == "down") == down
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        return {
+            "metric": self.metric,
+            "statistic": self.statistic,
+            "direction": self.direction,
+            "change": self.change,
+            "predicted_by": self.predicted_by,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Project:
+    """One improvement project (a PDCA record)."""
+
+    id: str
+    title: str
+    at: date | datetime
+    metrics: tuple[str, ...]
+    status: PdcaStatus = "plan"
+    change: str | None = None
+    segment: dict[str, str] = field(default_factory=dict)
+    expected: tuple[Expected, ...] = ()
+    plan: tuple[PlanStep, ...] = ()
+    window: timedelta | None = _DEFAULT_WINDOW
+
+    def expected_for(self, metric: str) -> Expected | None:
+        """The expected effect on ``metric``, if one is recorded."""
+        return next((e for e in self.expected if e.metric == metric), None)
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "change": self.change,
+            "at": self.at.isoformat(),
+            "segment": self.segment,
+            "metrics": list(self.metrics),
+            "expected": [e.to_dict() for e in self.expected],
+            "plan": [s.to_dict() for s in self.plan],
+            "status": self.status,
+            "window_s": None if self.window is None else self.window.total_seconds(),
+        }
+
+
+# -- reading ----------------------------------------------------------------------
+def _date(value: object, where: str) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        msg = f"{where}: expected a date like 2026-10-19; got {value!r}."
+        raise ConfigError(msg) from None
+
+
+def _moment(value: object, where: str) -> date | datetime:
+    if isinstance(value, datetime | date):
+        return value
+    text = str(value).strip()
+    try:
+        return (
+            date.fromisoformat(text)
+            if len(text) == 10
+            else datetime.fromisoformat(text)
+        )
+    except ValueError:
+        msg = (
+            f"{where}: expected a date (2026-10-19) or a time (2026-10-19T08:00, an "
+            f"offset such as +02:00 allowed); got {value!r}."
+        )
+        raise ConfigError(msg) from None
+
+
+def _signed_change(value: object, metric: str, where: str) -> float:
+    """``-6h`` -> -21600.0 for durations; ``+5%`` / ``0.05`` -> 0.05 for rates."""
+    text = str(value).strip().replace("\N{MINUS SIGN}", "-")
+    sign = -1.0 if text.startswith("-") else 1.0
+    body = text.lstrip("+-").strip()
+    if metric in DURATION_METRICS:
+        return sign * parse_duration(body, where).total_seconds()
+    try:
+        v = float(body[:-1]) / 100 if body.endswith("%") else float(body)
+    except ValueError:
+        v = math.nan
+    if not -1 <= v <= 1:
+        msg = (
+            f"{where}: a rate change is a difference in [-1, 1] or in points such as "
+            f"'+5%'; got {value!r}."
+        )
+        raise ConfigError(msg)
+    return sign * v
+
+
+def _expected(
+    raw: object, path: tuple[str | int, ...], doc: YamlDoc, base: Path
+) -> Expected:
+    d = mapping(raw, doc.where(path), _EXPECTED_KEYS)
+    metric = str(d.get("metric", ""))
+    if metric not in METRICS:
+        msg = (
+            f"{doc.where((*path, 'metric'))}: unknown metric {metric!r}; one of "
+            f"{list(METRICS)}."
+        )
+        raise ConfigError(msg)
+    default = "median" if metric in DURATION_METRICS else "rate"
+    statistic = str(d.get("statistic", default))
+    allowed = STATISTICS if metric in DURATION_METRICS else ("rate",)
+    if statistic not in allowed:
+        msg = (
+            f"{doc.where((*path, 'statistic'))}: {metric} takes statistic "
+            f"{list(allowed)}; got {statistic!r}."
+        )
+        raise ConfigError(msg)
+    change = (
+        _signed_change(d["change"], metric, doc.where((*path, "change")))
+        if d.get("change") is not None
+        else None
+    )
+    direction = d.get("direction")
+    if direction is not None and direction not in ("down", "up"):
+        msg = f"{doc.where((*path, 'direction'))}: 'down' or 'up'; got {direction!r}."
+        raise ConfigError(msg)
+    if change is not None and change != 0:
+        implied = "down" if change < 0 else "up"
+        if direction is not None and direction != implied:
+            msg = (
+                f"{doc.where((*path, 'direction'))}: {direction!r} contradicts the "
+                f"change {d['change']!r} (which goes {implied})."
+            )
+            raise ConfigError(msg)
+        direction = implied
+    if direction is None:
+        msg = (
+            f"{doc.where(path)}: give the expected 'change' (signed, e.g. -6h or "
+            "+5%) or at least its 'direction' (down / up)."
+        )
+        raise ConfigError(msg)
+    predicted = None
+    if d.get("predicted_by") is not None:
+        where = doc.where((*path, "predicted_by"))
+        p = dict(mapping(d["predicted_by"], where, _PREDICTED_KEYS))
+        if "scenario" not in p:
+            msg = f"{where}: needs 'scenario' (a twin scenario YAML file)."
+            raise ConfigError(msg)
+        for key in ("scenario", "model"):
+            if key in p:
+                f = Path(str(p[key]))
+                p[key] = str(f if f.is_absolute() else base / f)
+        predicted = p
+    return Expected(
+        metric=metric,
+        statistic=statistic,
+        direction=direction,
+        change=change,
+        predicted_by=predicted,
+    )
+
+
+def _step(raw: object, path: tuple[str | int, ...], doc: YamlDoc) -> PlanStep:
+    d = mapping(raw, doc.where(path), _STEP_KEYS)
+    if not d.get("step"):
+        msg = f"{doc.where(path)}: a plan step needs 'step' (what is done)."
+        raise ConfigError(msg)
+    done = d.get("done", False)
+    if not isinstance(done, bool):
+        msg = f"{doc.where((*path, 'done'))}: true or false; got {done!r}."
+        raise ConfigError(msg)
+    return PlanStep(
+        step=str(d["step"]),
+        owner=None if d.get("owner") is None else str(d["owner"]),
+        due=None
+        if d.get("due") is None
+        else _date(d["due"], doc.where((*path, "due"))),
+        done=done,
+    )
+
+
+def _project(raw: object, i: int, doc: YamlDoc, base: Path) -> Project:
+    path: tuple[str | int, ...] = ("projects", i)
+    d = mapping(raw, doc.where(path), _KEYS)
+    for key in ("id", "title", "at"):
+        if key not in d:
+            msg = (
+                f"{doc.where(path)}: missing {key!r}; a project needs id, title, at "
+                "and the metrics it targets (metrics or expected)."
+            )
+            raise ConfigError(msg)
+    raw_exp = d.get("expected") or []
+    exp_items = raw_exp if isinstance(raw_exp, list) else [raw_exp]
+    expected = tuple(
+        _expected(
+            e,
+            (*path, "expected", j)
+            if isinstance(raw_exp, list)
+            else (*path, "expected"),
+            doc,
+            base,
+        )
+        for j, e in enumerate(exp_items)
+    )
+    raw_metrics = d.get("metrics")
+    if raw_metrics is None:
+        metrics = tuple(dict.fromkeys(e.metric for e in expected))
+    else:
+        items = raw_metrics if isinstance(raw_metrics, list) else [raw_metrics]
+        metrics = tuple(dict.fromkeys(str(m) for m in items))
+        for m in metrics:
+            if m not in METRICS:
+                msg = (
+                    f"{doc.where((*path, 'metrics'))}: unknown metric {m!r}; one of "
+                    f"{list(METRICS)}."
+                )
+                raise ConfigError(msg)
+        for e in expected:
+            if e.metric not in metrics:
+                metrics = (*metrics, e.metric)
+    if not metrics:
+        msg = (
+            f"{doc.where(path)}: name the metric(s) the project targets ('metrics: "
+            "[lead_time]' or an 'expected' effect)."
+        )
+        raise ConfigError(msg)
+    status = str(d.get("status", "plan"))
+    if status not in PDCA_STATUSES:
+        msg = (
+            f"{doc.where((*path, 'status'))}: one of {list(PDCA_STATUSES)}; got "
+            f"{status!r}."
+        )
+        raise ConfigError(msg)
+    seg = d.get("segment") or {}
+    if not isinstance(seg, dict):
+        msg = (
+            f"{doc.where((*path, 'segment'))}: expected attribute: value pairs, e.g. "
+            f"{{priority: P2}}; got {seg!r}."
+        )
+        raise ConfigError(msg)
+    plan_raw = d.get("plan") or []
+    if not isinstance(plan_raw, list):
+        msg = (
+            f"{doc.where((*path, 'plan'))}: expected a list of steps; got {plan_raw!r}."
+        )
+        raise ConfigError(msg)
+    window: timedelta | None = _DEFAULT_WINDOW
+    if "window" in d:
+        w = d["window"]
+        window = (
+            None
+            if w is None or str(w).strip().lower() == "all"
+            else parse_duration(w, doc.where((*path, "window")))
+        )
+    return Project(
+        id=str(d["id"]),
+        title=str(d["title"]),
+        at=_moment(d["at"], doc.where((*path, "at"))),
+        metrics=metrics,
+        status=status,  # type: ignore[arg-type]
+        change=None if d.get("change") is None else str(d["change"]),
+        segment={str(k): str(v) for k, v in seg.items()},
+        expected=expected,
+        plan=tuple(_step(s, (*path, "plan", j), doc) for j, s in enumerate(plan_raw)),
+        window=window,
+    )
+
+
+def _projects(doc: YamlDoc, base: Path) -> tuple[Project, ...]:
+    top = mapping(doc.data, doc.where(()), ("projects",))
+    items = top.get("projects")
+    if not isinstance(items, list) or not items:
+        msg = f"{doc.where(('projects',))}: expected a non-empty list of projects."
+        raise ConfigError(msg)
+    out = tuple(_project(raw, i, doc, base) for i, raw in enumerate(items))
+    seen: set[str] = set()
+    for i, p in enumerate(out):
+        if p.id in seen:
+            msg = f"{doc.where(('projects', i, 'id'))}: id {p.id!r} is used twice."
+            raise ConfigError(msg)
+        seen.add(p.id)
+    return out
+
+
+def load_projects(path: PathLike) -> tuple[Project, ...]:
+    """Read improvement projects from a YAML file (format in the module docstring).
+
+    Scenario and model paths in ``predicted_by`` are read relative to the file.
+
+    Raises
+    ------
+    ConfigError
+        Naming the key, the file and the line of what is wrong.
+    """
+    return _projects(load_yaml(path, what="projects"), Path(path).parent)
+
+
+def projects_from_dict(
+    data: Mapping[str, Any], name: str = "<dict>", *, base: PathLike = "."
+) -> tuple[Project, ...]:
+    """Projects from an already-parsed mapping (``{"projects": [...]}``).
+
+    Examples
+    --------
+    >>> (p,) = projects_from_dict(
+    ...     {
+    ...         "projects": [
+    ...             {
+    ...                 "id": "P1",
+    ...                 "title": "Faster triage",
+    ...                 "at": "2026-10-05",
+    ...                 "expected": {"metric": "lead_time", "change": "-2h"},
+    ...             }
+    ...         ]
+    ...     }
+    ... )
+    >>> p.metrics, p.expected[0].change, p.expected[0].improves
+    (('lead_time',), -7200.0, True)
+    """
+    return _projects(YamlDoc(data=dict(data), name=name), Path(base))
+
+
+# -- evaluation -------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class PlanProgress:
+    """Steps done, open and late (open, due before ``as_of``)."""
+
+    as_of: date
+    done: int
+    open: int
+    late: tuple[PlanStep, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        return {
+            "as_of": self.as_of.isoformat(),
+            "steps": self.done + self.open,
+            "done": self.done,
+            "open": self.open,
+            "late": [s.to_dict() for s in self.late],
+        }
+
+
+def plan_progress(plan: Iterable[PlanStep], as_of: date) -> PlanProgress:
+    """Count the plan's steps done and open, and list the late ones.
+
+    Examples
+    --------
+    >>> steps = [
+    ...     PlanStep("a", due=date(2026, 10, 1), done=True),
+    ...     PlanStep("b", due=date(2026, 10, 1)),
+    ...     PlanStep("c", due=date(2026, 12, 1)),
+    ... ]
+    >>> p = plan_progress(steps, date(2026, 10, 15))
+    >>> p.done, p.open, [s.step for s in p.late]
+    (1, 2, ['b'])
+    """
+    items = list(plan)
+    done = sum(s.done for s in items)
+    late = tuple(s for s in items if not s.done and s.due is not None and s.due < as_of)
+    return PlanProgress(as_of=as_of, done=done, open=len(items) - done, late=late)
+
+
+@dataclass(frozen=True, slots=True)
+class MetricEvidence:
+    """The evidence on one metric of a project.
+
+    ``effect`` is the measured difference (after - before) of the expected statistic
+    (the before/after headline when nothing is expected); ``verdict`` says whether its
+    interval shows an improvement, a worsening or neither. ``covers_expected`` tells
+    whether the interval holds the expected change (``None`` when no change value was
+    expected or nothing was measured).
+    """
+
+    metric: str
+    expected: Expected | None
+    measured: BeforeAfterResult | None
+    statistic: str
+    effect: Interval | None
+    verdict: Verdict
+    covers_expected: bool | None
+    summary: str
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        return {
+            "metric": self.metric,
+            "expected": None if self.expected is None else self.expected.to_dict(),
+            "statistic": self.statistic,
+            "effect": None if self.effect is None else self.effect.to_dict(),
+            "verdict": self.verdict,
+            "covers_expected": self.covers_expected,
+            "measured": None if self.measured is None else self.measured.to_dict(),
+            "summary": self.summary,
+            "notes": list(self.notes),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectEvaluation:
+    """A project with its plan progress and the evidence on each of its metrics."""
+
+    project: Project
+    change_at: datetime
+    plan: PlanProgress
+    metrics: tuple[MetricEvidence, ...]
+    summary: str
+    notes: tuple[str, ...] = ()
+
+    def evidence(self, metric: str) -> MetricEvidence:
+        """The evidence on ``metric``."""
+        for m in self.metrics:
+            if m.metric == metric:
+                return m
+        msg = f"project {self.project.id!r} has no metric {metric!r}; it has {[m.metric for m in self.metrics]}."
+        raise KeyError(msg)
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        return {
+            "project": self.project.to_dict(),
+            "change_at": self.change_at.isoformat(),
+            "plan": self.plan.to_dict(),
+            "metrics": [m.to_dict() for m in self.metrics],
+            "summary": self.summary,
+            "notes": list(self.notes),
+        }
+
+
+def _utc(value: date | datetime, zone: str) -> datetime:
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, time())
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo(zone))
+    return value.astimezone(UTC)
+
+
+def _fmt_change(value: float, metric: str) -> str:
+    if metric in DURATION_METRICS:
+        sign = "\N{MINUS SIGN}" if value < 0 else "+"
+        return sign + format_duration(abs(value))
+    return f"{100 * value:+.1f} points".replace("-", "\N{MINUS SIGN}")
+
+
+def _verdict(effect: Interval, metric: str) -> Verdict:
+    if not effect.excludes(0.0):
+        return "no clear change"
+    better = (effect.estimate < 0) == (metric in _LOWER_IS_BETTER)
+    return "improved" if better else "worsened"
+
+
+def _evidence(
+    project: Project,
+    metric: str,
+    log: EventLog,
+    moment: datetime,
+    config: KpiConfig,
+    level: float,
+    n_resamples: int,
+    seed: Seed,
+) -> MetricEvidence:
+    exp = project.expected_for(metric)
+    statistic = (
+        exp.statistic if exp else ("median" if metric in DURATION_METRICS else "rate")
+    )
+    label = metric_label(metric)
+    notes: list[str] = []
+    ba = before_after(
+        log,
+        moment,
+        metric,
+        segment=project.segment,
+        config=config,
+        level=level,
+        n_resamples=n_resamples,
+        seed=seed,
+    )
+    effect = None
+    if ba.effects:
+        effect = ba.effects.get(statistic)
+    if effect is None:
+        notes.extend(ba.notes)
+        return MetricEvidence(
+            metric=metric,
+            expected=exp,
+            measured=ba,
+            statistic=statistic,
+            effect=None,
+            verdict="not measurable",
+            covers_expected=None,
+            summary=f"{label}: not measurable ({'; '.join(ba.notes) or 'no effect'}).",
+            notes=tuple(notes),
+        )
+    verdict = _verdict(effect, metric)
+    covers = None
+    what = f"{statistic} {label}" if metric in DURATION_METRICS else label
+    text = (
+        f"{what[0].upper() + what[1:]}: {verdict} "
+        f"({_fmt_change(effect.estimate, metric)}, {round(100 * level)} % CI "
+        f"{_fmt_change(effect.low, metric)} to {_fmt_change(effect.high, metric)})"
+    )
+    if exp is not None and exp.change is not None:
+        covers = effect.low <= exp.change <= effect.high
+        text += f"; expected {_fmt_change(exp.change, metric)}, " + (
+            "within the interval" if covers else "outside the interval"
+        )
+    elif exp is not None:
+        text += f"; expected to go {exp.direction}"
+    return MetricEvidence(
+        metric=metric,
+        expected=exp,
+        measured=ba,
+        statistic=statistic,
+        effect=effect,
+        verdict=verdict,
+        covers_expected=covers,
+        summary=text + ".",
+        notes=tuple(notes),
+    )
+
+
+def _windowed(log: EventLog, moment: datetime, window: timedelta | None) -> EventLog:
+    if window is None:
+        return log
+    from servops.log.filters import time_window
+
+    return time_window(log, moment - window, moment + window, mode="started")
+
+
+def evaluate_projects(
+    log: EventLog,
+    projects: Iterable[Project] | PathLike,
+    *,
+    config: KpiConfig | PathLike | None = None,
+    as_of: date | None = None,
+    level: float = 0.95,
+    n_resamples: int = 2000,
+    seed: Seed = 0,
+) -> tuple[ProjectEvaluation, ...]:
+    """Evaluate each improvement project on ``log``.
+
+    Parameters
+    ----------
+    log
+        The event log (a file, a stored log, the live service's, a simulated one).
+    projects
+        :class:`Project` objects or the path of a projects YAML file.
+    config
+        KPI config (object, YAML path, or ``None`` to guess).
+    as_of
+        The day plan steps are judged late against (default: the day of the log's
+        last event, in the config's zone, so a log gives the same answer every day).
+    level
+        Confidence level of every interval.
+    n_resamples
+        Bootstrap resamples of the before/after comparison.
+    seed
+        Random seed of the bootstraps.
+
+    Returns
+    -------
+    tuple of ProjectEvaluation
+
+    Raises
+    ------
+    ConfigError
+        A segment attribute the log does not have.
+    InvalidParameterError
+        A change date outside the data (with the window).
+    """
+    items = (
+        load_projects(projects)
+        if isinstance(projects, str | os.PathLike)
+        else tuple(projects)
+    )
+    cfg = resolve_config(config, log)
+    if as_of is None:
+        last = log.fetchone(f'SELECT max("timestamp") FROM {log.events_sql} AS e')[0]
+        as_of = (
+            last.astimezone(ZoneInfo(cfg.timezone)).date()
+            if last is not None
+            else datetime.now(UTC).date()
+        )
+    out = []
+    for p in items:
+        moment = _utc(p.at, cfg.timezone)
+        sub = _windowed(log, moment, p.window)
+        evidence = tuple(
+            _evidence(p, m, sub, moment, cfg, level, n_resamples, seed)
+            for m in p.metrics
+        )
+        progress = plan_progress(p.plan, as_of)
+        parts = [f"{p.id} {p.title} ({p.status})."]
+        parts += [e.summary for e in evidence]
+        if progress.late:
+            parts.append(
+                f"{len(progress.late)} plan step(s) late: "
+                + "; ".join(
+                    f"{s.step} ({s.owner or 'no owner'}, due {s.due})"
+                    for s in progress.late
+                )
+                + "."
+            )
+        out.append(
+            ProjectEvaluation(
+                project=p,
+                change_at=moment,
+                plan=progress,
+                metrics=evidence,
+                summary=" ".join(parts),
+            )
+        )
+    return tuple(out)
