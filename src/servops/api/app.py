@@ -122,6 +122,10 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     ):
         app.include_router(module.router)
 
+    from servops.web import mount_web
+
+    mount_web(app)  # the pages under /app, /static (servops.web)
+
     @app.get("/health", tags=["meta"], summary="Liveness and database reachability")
     def health() -> dict[str, str]:
         from sqlalchemy import text

@@ -1,0 +1,45 @@
+"""The service's web app: server-rendered pages (Jinja2 + HTMX) for every role.
+
+:func:`mount_web` adds the pages under ``/app`` and the vendored assets under ``/static``
+to the API application (:func:`servops.api.create_app` calls it). Nothing is fetched at
+run time: HTMX 2 (``static/htmx.min.js``, 0BSD licence beside it), one stylesheet and
+one small script are package data.
+
+Modules: ``i18n`` (English and Chinese catalogues), ``templating`` (render, navigation),
+``deps`` (the page caller), ``forms`` (form posts), ``login`` (log in/out, language),
+``errors`` (HTML error pages). Other pages add a router to :data:`ROUTERS`' list in
+:func:`mount_web`.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+__all__ = ["mount_web", "static_dir"]
+
+
+def static_dir() -> str:
+    """The directory of the vendored assets (inside the installed package)."""
+    return str(resources.files("servops.web") / "static")
+
+
+def mount_web(app: FastAPI) -> None:
+    """Add the web pages (``/app``), ``/`` → ``/app``, and ``/static`` to ``app``."""
+    from fastapi.responses import RedirectResponse
+    from fastapi.staticfiles import StaticFiles
+
+    from servops.web import errors, login
+
+    for module in (login,):
+        app.include_router(module.router)
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/app", status_code=303)
+
+    app.mount("/static", StaticFiles(directory=static_dir()), name="static")
+    errors.install_page_errors(app)
