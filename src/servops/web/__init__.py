@@ -7,19 +7,26 @@ one small script are package data.
 
 Modules: ``i18n`` (English and Chinese catalogues), ``templating`` (render, navigation),
 ``deps`` (the page caller), ``forms`` (form posts), ``login`` (log in/out, language),
-``errors`` (HTML error pages). Other pages add a router to :data:`ROUTERS`' list in
-:func:`mount_web`.
+``errors`` (HTML error pages). A page module has a ``router`` (an ``APIRouter`` with
+prefix ``/app``, ``include_in_schema=False``), renders with
+:func:`servops.web.templating.render` on ``base.html.j2`` and takes the caller from
+:data:`servops.web.deps.PageCaller`; list it in :data:`PAGE_MODULES`. A navigation entry
+in :data:`servops.web.templating.NAV` shows once a route exists at its path.
 """
 
 from __future__ import annotations
 
+import importlib
 from importlib import resources
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
-__all__ = ["mount_web", "static_dir"]
+__all__ = ["PAGE_MODULES", "mount_web", "static_dir"]
+
+#: The modules of ``servops.web`` whose ``router`` holds pages (mounted in this order).
+PAGE_MODULES: tuple[str, ...] = ("login",)
 
 
 def static_dir() -> str:
@@ -32,9 +39,10 @@ def mount_web(app: FastAPI) -> None:
     from fastapi.responses import RedirectResponse
     from fastapi.staticfiles import StaticFiles
 
-    from servops.web import errors, login
+    from servops.web import errors
 
-    for module in (login,):
+    for name in PAGE_MODULES:
+        module = importlib.import_module(f"servops.web.{name}")
         app.include_router(module.router)
 
     @app.get("/", include_in_schema=False)
