@@ -50,13 +50,13 @@ if (
         LogInfo,
         ReadOptions,
         Workspace,
-        open_log,
         read_csv,
         read_excel,
         read_log,
         read_parquet,
         read_xes,
     )
+    from servops.sources import open_log
 
 # Analysis subpackages load on first use (``so.mining``), keeping ``import servops`` light.
 _SUBPACKAGES = frozenset(
@@ -89,7 +89,6 @@ _LAZY = {
             "LogInfo",
             "ReadOptions",
             "Workspace",
-            "open_log",
             "read_csv",
             "read_excel",
             "read_log",
@@ -98,6 +97,7 @@ _LAZY = {
         ),
         "servops.log",
     ),
+    "open_log": "servops.sources",
 }
 
 

@@ -15,7 +15,8 @@ import typer
 
 from servops.errors import InvalidParameterError
 from servops.io import ColumnMap
-from servops.log import DEFAULT_WORKSPACE, EventLog, open_log
+from servops.log import DEFAULT_WORKSPACE, EventLog
+from servops.sources import open_log
 from servops.log.read import ReadOptions
 
 __all__ = [

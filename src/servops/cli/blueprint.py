@@ -10,7 +10,8 @@ import typer
 
 from servops.cli._common import DbOpt, JsonOpt, log_command
 from servops.cli._render import emit, err_console, fmt_duration, simple_table
-from servops.log import DEFAULT_WORKSPACE, EventLog, open_log
+from servops.log import DEFAULT_WORKSPACE, EventLog
+from servops.sources import open_log
 
 if TYPE_CHECKING:
     from rich.console import Console

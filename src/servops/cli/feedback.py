@@ -154,7 +154,7 @@ def analyze(
         if case_column is None:
             msg = "--log needs --case-column to link responses to cases."
             raise InvalidParameterError(msg)
-        from servops.log import open_log
+        from servops.sources import open_log
 
         with progress("reading log"):
             event_log = open_log(log, db=db)

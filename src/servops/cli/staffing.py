@@ -13,7 +13,8 @@ import typer
 from servops.cli._common import DbOpt, JsonOpt, log_command, progress
 from servops.cli._render import emit, fmt_duration, simple_table, table_from_rows
 from servops.errors import InvalidParameterError
-from servops.log import DEFAULT_WORKSPACE, EventLog, open_log
+from servops.log import DEFAULT_WORKSPACE, EventLog
+from servops.sources import open_log
 
 if TYPE_CHECKING:
     from rich.console import Console

@@ -19,13 +19,13 @@ from servops.log.schema import CORE_COLUMNS
 
 if TYPE_CHECKING:
     from servops._typing import PathLike
-    from servops.log.eventlog import EventLog
+    from servops.log.meta import LogTables
 
 __all__ = ["join_case_table"]
 
 
 def join_case_table(
-    log: EventLog,
+    log: LogTables,
     table: str,
     path: PathLike,
     key: str,
@@ -34,7 +34,7 @@ def join_case_table(
     dayfirst: bool | None = None,
     encoding: str | None = None,
     delimiter: str | None = None,
-) -> EventLog:
+) -> LogTables:
     """Add the columns of case table ``path`` (matched on its column ``key``) to ``log``.
 
     Parameters
@@ -52,7 +52,7 @@ def join_case_table(
 
     Returns
     -------
-    EventLog
+    LogTables
         ``log`` with the new attributes and a note counting unmatched cases and rows.
 
     Raises

@@ -5,10 +5,12 @@ from __future__ import annotations
 import itertools
 import re
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from servops.log.engine import fetch_first, inline_cte
+from servops.log.load import ReadOptions, load
+from servops.log.meta import InstanceSource, LogMeta, LogTables
 from servops.log.schema import INSTANCE_ORDER, case_arrival
 
 if TYPE_CHECKING:
@@ -28,50 +30,6 @@ __all__ = ["EventLog", "InstanceSource", "LogInfo", "LogMeta"]
 Level = Literal["instances", "events"]
 _NAMES_INSTANCES = re.compile(r"\binstances\b", re.IGNORECASE)
 _views = itertools.count()
-
-
-@dataclass(frozen=True, slots=True)
-class LogMeta:
-    """Facts about a log fixed at import: where it came from and how it was read."""
-
-    source: str
-    timezone: str = "UTC"
-    lifecycle_mode: str = "none"
-    has_start: bool = False
-    column_map: dict[str, str | None] = field(default_factory=dict)
-    attributes: dict[str, str] = field(default_factory=dict)
-    notes: tuple[str, ...] = ()
-    skipped_rows: int = 0
-    name: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {
-            "source": self.source,
-            "timezone": self.timezone,
-            "lifecycle_mode": self.lifecycle_mode,
-            "has_start": self.has_start,
-            "column_map": dict(self.column_map),
-            "attributes": dict(self.attributes),
-            "notes": list(self.notes),
-            "skipped_rows": self.skipped_rows,
-            "name": self.name,
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> LogMeta:
-        """Inverse of :meth:`to_dict`."""
-        return cls(
-            source=d["source"],
-            timezone=d.get("timezone", "UTC"),
-            lifecycle_mode=d.get("lifecycle_mode", "none"),
-            has_start=bool(d.get("has_start", False)),
-            column_map=dict(d.get("column_map", {})),
-            attributes=dict(d.get("attributes", {})),
-            notes=tuple(d.get("notes", ())),
-            skipped_rows=int(d.get("skipped_rows", 0)),
-            name=d.get("name"),
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,40 +73,6 @@ class LogInfo:
             "timezone": self.timezone,
             "notes": list(self.notes),
         }
-
-
-class InstanceSource:
-    """Where a log's activity instances come from, shared by all views of the log.
-
-    Pairing start and complete events (an ``UPDATE`` that gives each complete event
-    its start's time, see :mod:`servops.log.lifecycle`) can wait until the instances
-    are first queried (``build``): reading a log into memory then costs no more than
-    reading it, and a log whose instances are never asked for never pays for them.
-    """
-
-    __slots__ = ("_build", "_con", "_sql")
-
-    def __init__(self, con: duckdb.DuckDBPyConnection, sql: str) -> None:
-        self._con = con
-        self._sql = sql
-        self._build: str | None = None
-
-    @classmethod
-    def pending(
-        cls, con: duckdb.DuckDBPyConnection, sql: str, build: str
-    ) -> InstanceSource:
-        """Instances given by ``sql`` once the statement ``build`` has run (first use)."""
-        source = cls(con, sql)
-        source._build = build
-        return source
-
-    @property
-    def sql(self) -> str:
-        """SQL yielding the instances (pairing the events first if still pending)."""
-        if self._build is not None:
-            self._con.execute(self._build)
-            self._build = None
-        return self._sql
 
 
 class EventLog:
@@ -214,16 +138,21 @@ class EventLog:
         on_bad_rows: Literal["error", "skip"] = "error",
     ) -> EventLog:
         """Build an in-memory log from a pyarrow Table, pandas or polars DataFrame."""
-        from servops.log.read import read_log
-
-        return read_log(
-            data,
-            columns=columns,
+        options = ReadOptions(
             timezone=timezone,
             dayfirst=dayfirst,
             timestamp_format=timestamp_format,
             on_bad_rows=on_bad_rows,
         )
+        if columns is not None:
+            options = replace(options, columns=columns)
+        tables, _ = load(data, options)
+        return cls.wrap(tables)
+
+    @classmethod
+    def wrap(cls, tables: LogTables) -> EventLog:
+        """The log whose events and instances ``tables`` hold (as a reader built them)."""
+        return cls(tables.con, tables.events_table, tables.instances, tables.meta)
 
     # -- relations ----------------------------------------------------------------------
     @property

@@ -17,8 +17,8 @@ from servops.io import (
     plan_import,
 )
 from servops.log.engine import compact, fetch_first, quote
-from servops.log.eventlog import EventLog, InstanceSource, LogMeta
 from servops.log.lifecycle import instances_sql, pairing_sql
+from servops.log.meta import InstanceSource, LogMeta, LogTables
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -173,8 +173,8 @@ def ingest(
     stage: Callable[[str], None] | None = None,
     pair_now: bool = True,
     inside: Callable[[], None] | None = None,
-    before_commit: Callable[[EventLog], None] | None = None,
-) -> tuple[EventLog, ImportReport]:
+    before_commit: Callable[[LogTables], None] | None = None,
+) -> tuple[LogTables, ImportReport]:
     """Project ``raw`` onto the canonical schema into table ``table`` (unquoted name).
 
     The source is read once, in parallel, straight into ``table`` with a problem
@@ -288,7 +288,7 @@ def _settle(
     name: str | None,
     say: Callable[[str], None],
     pair_now: bool,
-) -> tuple[EventLog, ImportReport]:
+) -> tuple[LogTables, ImportReport]:
     """Check the freshly read table and bring it to its final form, in place."""
     q = quote(table)
     say("checking")
@@ -382,7 +382,7 @@ def _finish(
     name: str | None,
     say: Callable[[str], None],
     pair_now: bool,
-) -> tuple[EventLog, ImportReport]:
+) -> tuple[LogTables, ImportReport]:
     """Set up the instances (paired now or on first use) and describe the import."""
     q = quote(table)
     lifecycle_mode = plan.lifecycle_mode
@@ -430,4 +430,4 @@ def _finish(
         lifecycle_mode=lifecycle_mode,
         notes=tuple(notes),
     )
-    return EventLog(con, q, instances, meta), report
+    return LogTables(con, q, instances, meta), report

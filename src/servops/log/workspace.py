@@ -18,7 +18,8 @@ from servops.errors import InvalidParameterError, LogSchemaError, WorkspaceError
 from servops.log.engine import connect, fetch_first, quote
 from servops.log.eventlog import EventLog, LogMeta
 from servops.log.ingest import ImportReport, ingest
-from servops.log.read import ReadOptions, read_log_with_report
+from servops.log.load import ReadOptions
+from servops.log.read import read_log_with_report
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 
     from servops._typing import PathLike
     from servops.io import ColumnMap
+    from servops.log.meta import LogTables
 
 __all__ = ["DEFAULT_WORKSPACE", "StoredLog", "Workspace", "open_log"]
 
@@ -184,8 +186,8 @@ class Workspace:
         raw = opts.open(self.con, source)
         table = f"log:{name}"
 
-        def register(log: EventLog) -> None:
-            log = opts.join_cases(log, quote(table))
+        def register(tables: LogTables) -> None:
+            log = EventLog.wrap(opts.join_cases(tables, quote(table)))
             counts = log.fetchone(
                 "SELECT count(*), count(DISTINCT case_id) FROM events"
             )
@@ -251,15 +253,11 @@ def open_log(
     A file is read (in memory, as ``options`` say); otherwise ``spec`` is looked up by
     name in ``db`` (so a folder that happens to share a stored log's name does not hide
     the log). A stored log was read when it was imported: ``options`` do not apply.
-    A ``postgresql://`` URL reads the live work-order service's events
-    (:func:`servops.service.events.read_service_log`).
+    A service's ``postgresql://`` URL is opened one layer up, by
+    :func:`servops.open_log <servops.sources.open_log>`.
     """
     if isinstance(spec, EventLog):
         return spec
-    if isinstance(spec, str) and spec.startswith(("postgresql://", "postgres://")):
-        from servops.service.events import read_service_log  # the live service
-
-        return read_service_log(spec)
     path = Path(spec)
     if path.is_file():
         log, _ = read_log_with_report(path, options)
@@ -275,9 +273,13 @@ def open_log(
     if path.exists():  # a folder, say: let the reader explain
         log, _ = read_log_with_report(path, options)
         return log
+    hint = (
+        "Hint: a URL is opened by servops.open_log."
+        if "://" in str(spec)
+        else "Hint: check the path, or import it with `servops import FILE --name NAME`."
+    )
     msg = (
         f"{spec!s}: neither a file nor a log stored in workspace {dbp} "
-        f"(stored: {names}). Hint: check the path, or import it with "
-        f"`servops import FILE --name NAME`."
+        f"(stored: {names}). {hint}"
     )
     raise LogSchemaError(msg)
