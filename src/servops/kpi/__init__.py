@@ -14,6 +14,7 @@ from servops.kpi.config import (
     load_config,
 )
 from servops.kpi.kpis import compute_kpis
+from servops.kpi.scorecards import ScorecardResult, scorecard
 from servops.kpi.sla import SlaReport, sla_report
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "KpiConfig",
     "Pause",
     "RootCauses",
+    "ScorecardResult",
     "SlaPolicy",
     "SlaReport",
     "StateMode",
@@ -29,5 +31,6 @@ __all__ = [
     "compute_kpis",
     "load_config",
     "root_causes",
+    "scorecard",
     "sla_report",
 ]
