@@ -20,7 +20,9 @@ and are not instances.
 
 from __future__ import annotations
 
-__all__ = ["INSTANCE_LIFECYCLES", "instances_sql", "pairing_sql"]
+from servops.log.engine import quote
+
+__all__ = ["INSTANCE_LIFECYCLES", "instances_sql", "paired_events_sql", "pairing_sql"]
 
 #: Lifecycle values that make a row an activity instance by itself.
 INSTANCE_LIFECYCLES = ("complete", "unknown")
@@ -48,14 +50,43 @@ def pairing_sql(events: str) -> str:
     where some complete follows two starts are re-paired by the walk of the module
     docstring. The pairs are applied to the events by ``event_index``.
     """
-    group = 'PARTITION BY case_id, activity ORDER BY "timestamp", event_index'
-    running = f"{group} ROWS BETWEEN UNBOUNDED PRECEDING AND"
-    same_group = "o.case_id = {t}.case_id AND o.activity = {t}.activity"
     return f"""
 UPDATE {events} AS e SET
   start_timestamp = coalesce(e.start_timestamp, p.start_ts),
   resource = coalesce(e.resource, p.start_resource)
-FROM (
+FROM ({_pairs_sql(events)}) AS p
+WHERE e.event_index = p.event_index
+"""
+
+
+def paired_events_sql(events: str, columns: list[str]) -> str:
+    """The events of ``events`` as :func:`pairing_sql` leaves them, as a ``SELECT``.
+
+    For engines whose tables are not updated in place (Spark): the same pairs, joined
+    to the events by ``event_index``. ``columns`` are the columns of ``events`` (the
+    canonical ones first), each quoted as given.
+    """
+    fields = ", ".join(
+        "coalesce(e.start_timestamp, p.start_ts) AS start_timestamp"
+        if c == "start_timestamp"
+        else "coalesce(e.resource, p.start_resource) AS resource"
+        if c == "resource"
+        else f"e.{quote(c)}"
+        for c in columns
+    )
+    return f"""
+SELECT {fields}
+FROM {events} AS e LEFT JOIN ({_pairs_sql(events)}) AS p
+  ON e.event_index = p.event_index
+"""
+
+
+def _pairs_sql(events: str) -> str:
+    """``event_index, start_ts, start_resource`` of each paired complete event."""
+    group = 'PARTITION BY case_id, activity ORDER BY "timestamp", event_index'
+    running = f"{group} ROWS BETWEEN UNBOUNDED PRECEDING AND"
+    same_group = "o.case_id = {t}.case_id AND o.activity = {t}.activity"
+    return f"""
 WITH seq AS (
   SELECT case_id, activity, event_index, lifecycle = 'start' AS is_start,
     lag(lifecycle = 'start') OVER ({group}) AS prev_start,
@@ -99,6 +130,4 @@ WITH seq AS (
   WHERE c.lifecycle = 'complete' AND NOT (c.s < least(0, coalesce(c.prev_min, 0)))
 )
 SELECT * FROM pairs
-) AS p
-WHERE e.event_index = p.event_index
 """
