@@ -76,6 +76,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         _KPI,
         "SLA attainment per policy (and in total) and the breaches, most late first.",
     ),
+    "scorecard": (
+        "servops.cli.scorecard",
+        "Agent or team scorecards: on-time rate and rating, case-mix adjusted and "
+        "shrunk for small samples, with funnel signals.",
+    ),
     "why": (
         _KPI,
         "Root causes: which attributes and process features go with an outcome.",
