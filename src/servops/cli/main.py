@@ -43,6 +43,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "attributes.",
     ),
     "logs": (_LOGS, "List the logs stored in the workspace."),
+    "export": (
+        "servops.cli.export",
+        "Write a log as Hive-partitioned Parquet (by month, day or year) for Spark.",
+    ),
     "drop": (_LOGS, "Remove a stored log from the workspace."),
     "dfg": (
         _MINING,

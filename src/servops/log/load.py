@@ -28,6 +28,7 @@ from servops.io import (
 )
 from servops.log.case_table import join_case_table
 from servops.log.engine import connect
+from servops.log.export_format import is_export, load_export
 from servops.log.ingest import ImportReport, ingest
 
 if TYPE_CHECKING:
@@ -161,6 +162,10 @@ def load(
     """Read ``source`` into an in-memory table ``events`` (the case table joined)."""
     opts = options or ReadOptions()
     con = con or connect()
+    if is_export(source):  # a folder servops wrote: its tables as they were
+        tables, report = load_export(source, con=con)
+        tables = opts.join_cases(tables, "events")
+        return tables, replace(report, notes=tables.meta.notes)
     raw = opts.open(con, source)
     try:
         # in memory, start/complete pairing waits until the instances are first used
