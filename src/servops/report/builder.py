@@ -44,6 +44,7 @@ SECTION_MODULES: tuple[str, ...] = (
     "servops.report.sections.spc",
     # customers
     "servops.report.sections.feedback",
+    "servops.report.sections.scorecard",
     # simulate and improve
     "servops.report.sections.twin",
     "servops.report.sections.staffing",
