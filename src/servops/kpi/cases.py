@@ -32,6 +32,7 @@ function is evaluated at both ends of every interval at once): no loop over case
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -65,6 +66,7 @@ __all__ = [
     "handler_sql",
     "resolve_config",
     "run",
+    "sla_metrics",
     "sql_in",
     "sql_lit",
     "state_log",
@@ -494,15 +496,37 @@ def case_metrics(
         else f"CAST({sql_lit(as_of.isoformat())} AS TIMESTAMPTZ)"
     )
     needed = None if attributes is None else {*attributes, *cfg.attributes()}
-    base = run(
-        log,
-        _cases_sql(
-            cfg,
-            as_of_sql,
-            attribute_columns(log, needed),
-            enabled_column(log.attributes),
-        ),
+    base_sql = _cases_sql(
+        cfg,
+        as_of_sql,
+        attribute_columns(log, needed),
+        enabled_column(log.attributes),
     )
+    pauses_sql = (
+        _pauses_sql(cfg, as_of_sql)
+        if cfg.pauses and any(p.resolution_s for p in cfg.policies)
+        else None
+    )
+    return log.map_cases(
+        f"SELECT * FROM (\n{base_sql}\n)",
+        functools.partial(sla_metrics, cfg),
+        side_sql=None if pauses_sql is None else f"SELECT * FROM (\n{pauses_sql}\n)",
+    )
+
+
+def sla_metrics(cfg: KpiConfig, base: pa.Table, pauses: pa.Table | None) -> pa.Table:
+    """The rows of :func:`case_metrics` from its per-case query and the cases' pauses.
+
+    ``base`` has one row per case (the clock-time metrics, the policy index
+    ``__policy`` and epoch seconds ``__a``, ``__fr``, ``__res``, ``__cl``,
+    ``__as_of``); ``pauses`` has the merged pause intervals (``case_id``, ``ps``,
+    ``pe`` in epoch seconds) of those cases, or is ``None`` when no policy pauses.
+    Every row is computed from its own case's values alone (numpy over whole columns,
+    the business calendar evaluated at all interval ends at once), so the cases may
+    come in any batches, as long as each case's pauses come with it: the same
+    function serves DuckDB (one batch) and Spark (one batch per partition, on the
+    executors; :meth:`EventLog.map_cases <servops.EventLog.map_cases>`).
+    """
     n = base.num_rows
     pol = base.column("__policy").to_numpy(zero_copy_only=False)
     policy_idx = np.asarray(pol, dtype=np.float64)
@@ -518,8 +542,8 @@ def case_metrics(
 
     pause_case = np.zeros(0, dtype=np.int64)
     ps = pe = np.zeros(0)
-    if cfg.pauses and any(p.resolution_s for p in cfg.policies) and n:
-        pt = run(log, _pauses_sql(cfg, as_of_sql))
+    if pauses is not None and n:
+        pt = pauses
         case_ids = base.column("case_id")
         idx = pc.index_in(pt.column("case_id"), value_set=case_ids)
         pause_case = np.asarray(idx.to_numpy(zero_copy_only=False), dtype=np.int64)

@@ -14,7 +14,7 @@ from servops.log.meta import InstanceSource, LogMeta, LogTables
 from servops.log.schema import INSTANCE_ORDER, case_arrival
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
     from datetime import datetime
 
     import duckdb
@@ -282,6 +282,28 @@ class EventLog:
         """The events or instances as a pandas DataFrame (a copy: avoid on big logs)."""
         frame: pd.DataFrame = self.relation(level).df()
         return frame
+
+    def map_cases(
+        self,
+        sql: str,
+        func: Callable[[pa.Table, pa.Table | None], pa.Table],
+        *,
+        side_sql: str | None = None,
+    ) -> pa.Table:
+        """``func`` applied to the rows of ``sql`` (and of ``side_sql``), whole cases at once.
+
+        Both queries (run as :meth:`query` runs them) yield a ``case_id`` column;
+        ``func(rows, side_rows)`` gets every row of each case it sees, with the side
+        rows of the same cases (``None`` without ``side_sql``), and returns a table.
+        Here it is one call over all rows; an engine that spreads the cases over
+        workers (:class:`~servops.log.spark.SparkEventLog`) calls it once per
+        partition of cases there, so ``func`` must compute each case from its own rows
+        alone. The per-case Python (numpy over whole columns) of an analysis is then
+        written once and runs where the data are.
+        """
+        rows = self.query(sql).to_arrow_table()
+        side = None if side_sql is None else self.query(side_sql).to_arrow_table()
+        return func(rows, side)
 
     # -- filters ------------------------------------------------------------------------
     def where(self, *predicates: str) -> EventLog:
