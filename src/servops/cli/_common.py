@@ -1,4 +1,9 @@
-"""Shared CLI pieces: the LOG argument with its reading options, and progress display."""
+"""Shared CLI pieces: the LOG argument with its reading options, and progress display.
+
+Registering a command must stay cheap (``servops --help``, ``servops logs``): this
+module and the command modules import DuckDB, pyarrow, numpy and the analysis packages
+inside the functions that run a command, never at module level (a test checks it).
+"""
 
 from __future__ import annotations
 
@@ -9,15 +14,16 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 import typer
 
+from servops._paths import DEFAULT_WORKSPACE
 from servops.errors import InvalidParameterError
-from servops.io import ColumnMap
-from servops.log import DEFAULT_WORKSPACE, EventLog
-from servops.sources import open_log
-from servops.log.read import ReadOptions
+
+if TYPE_CHECKING:
+    from servops.log.eventlog import EventLog
+    from servops.log.load import ReadOptions
 
 __all__ = [
     "DbOpt",
@@ -318,6 +324,9 @@ def apply_filters(log: EventLog, opts: dict[str, Any]) -> EventLog:
 
 def read_options(kwargs: dict[str, Any]) -> ReadOptions:
     """Turn the CLI reading options into a :class:`~servops.log.read.ReadOptions`."""
+    from servops.io.columns import ColumnMap
+    from servops.log.load import ReadOptions
+
     if kwargs["on_bad_rows"] not in ("error", "skip"):
         msg = f"--on-bad-rows must be 'error' or 'skip'; got {kwargs['on_bad_rows']!r}."
         raise typer.BadParameter(msg)
@@ -357,14 +366,34 @@ def log_source(reading: dict[str, Any]) -> str:
     return str(service if service is not None else spec)
 
 
+def command_signature(func: Callable[..., Any], given: str) -> inspect.Signature:
+    """``func``'s parameters but ``given`` (which the decorator supplies), types resolved.
+
+    ``from __future__ import annotations`` leaves annotations as strings; typer needs
+    the types of the options. The supplied parameter's type (``EventLog``,
+    ``ReadOptions``) is left unresolved: the command modules import it for type
+    checking only, which keeps registering commands free of DuckDB and pyarrow.
+    """
+    sig = inspect.signature(func)
+    params = []
+    for p in sig.parameters.values():
+        if p.name == given:
+            continue
+        ann = p.annotation
+        if isinstance(ann, str):
+            ann = eval(ann, func.__globals__)  # a module's own annotation text
+        params.append(p.replace(annotation=ann))
+    return sig.replace(parameters=params, return_annotation=None)
+
+
 def log_command(func: F) -> F:
     """Give a command the LOG argument and the reading options; pass it ``log: EventLog``.
 
     The decorated function's first parameter must be ``log``. LOG is a file (read into
     memory) or the name of a log stored in the ``--db`` workspace.
     """
-    sig = inspect.signature(func, eval_str=True)  # resolve `from __future__` strings
-    own = [p for n, p in sig.parameters.items() if n != "log"]
+    sig = command_signature(func, "log")
+    own = list(sig.parameters.values())
     params = reading_parameters()
     positional = [p for p in own if p.default is inspect.Parameter.empty]
     rest = [p for p in own if p.default is not inspect.Parameter.empty]
@@ -380,6 +409,8 @@ def log_command(func: F) -> F:
     def wrapper(**kwargs: Any) -> Any:  # noqa: ANN401
         reading = {k: kwargs.pop(k) for k in READING}
         filtering = {k: kwargs.pop(k) for k in _FILTERS}
+        from servops.sources import open_log
+
         with progress("reading log"):
             log = open_log(
                 log_source(reading), db=reading["db"], options=read_options(reading)
@@ -387,6 +418,7 @@ def log_command(func: F) -> F:
         return func(apply_filters(log, filtering), **kwargs)
 
     wrapper.__signature__ = sig.replace(parameters=new_params)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in new_params}
     return wrapper  # type: ignore[return-value]
 
 
@@ -396,8 +428,8 @@ def with_reading_options(func: F) -> F:
     The decorated function takes ``read_opts``: the :class:`~servops.log.read.ReadOptions`
     built from the options (see :func:`read_options`).
     """
-    sig = inspect.signature(func, eval_str=True)
-    own = [p for n, p in sig.parameters.items() if n != "read_opts"]
+    sig = command_signature(func, "read_opts")
+    own = list(sig.parameters.values())
     shared = [
         p for p in reading_parameters() if p.name not in ("log_spec", "db", "service")
     ]
@@ -415,7 +447,9 @@ def with_reading_options(func: F) -> F:
     ]
     positional = [p for p in params if p.default is inspect.Parameter.empty]
     rest = [p for p in params if p.default is not inspect.Parameter.empty]
-    wrapper.__signature__ = sig.replace(parameters=[*positional, *rest, *shared])  # type: ignore[attr-defined]
+    new_params = [*positional, *rest, *shared]
+    wrapper.__signature__ = sig.replace(parameters=new_params)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in new_params}
     return wrapper  # type: ignore[return-value]
 
 

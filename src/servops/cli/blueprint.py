@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
+from servops._paths import DEFAULT_WORKSPACE
 from servops.cli._common import DbOpt, JsonOpt, log_command
 from servops.cli._render import emit, err_console, fmt_duration, simple_table
-from servops.log import DEFAULT_WORKSPACE, EventLog
-from servops.sources import open_log
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+    from servops.log import EventLog
 
 __all__ = ["register"]
 
@@ -89,6 +90,8 @@ def render(
     bp = _load(blueprint)
     ov = None
     if log is not None:
+        from servops.sources import open_log
+
         ov = make_overlay(open_log(log, db=db), bp, overlay)  # type: ignore[arg-type]
     if output.suffix.lower() == ".svg":
         text = render_svg(bp, overlay=ov, lang=lang)  # type: ignore[arg-type]

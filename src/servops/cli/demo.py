@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from servops._paths import DEFAULT_WORKSPACE
 from servops.cli._common import (
     DbOpt,
     JsonOpt,
@@ -16,7 +17,6 @@ from servops.cli._common import (
     report_lang,
 )
 from servops.cli._render import emit
-from servops.log import DEFAULT_WORKSPACE
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -42,7 +42,10 @@ def demo(
 
     The log has channels, priorities, a VIP segment and business-hours staffing, and planted
     problems to find: an overloaded second-level team, a reopen loop in Access tickets,
-    slow first responses to email, and a new agent who is slower.
+    slow first responses to email, and a new agent who is slower. Half-way, a new
+    password-reset procedure cuts the Access reopen chance by 20 points; the demo
+    writes its targets and the project's PDCA record next to the log, and the report's
+    diagnosis finds, sizes and narrates it (--lang zh for Chinese).
     """
     language = report_lang(lang)
     from servops.demo import run_demo
@@ -66,6 +69,11 @@ def demo(
         c.print(
             f"Stored as [bold]{result.log_name}[/] in {result.db}; data in "
             f"{result.log_csv.parent}/."
+        )
+        c.print(
+            f"Planted improvement: Access reopen chance cut from "
+            f"{result.improved_at:%Y-%m-%d %H:%M} UTC; targets and project in "
+            f"{result.targets.name}, {result.projects.name}."
         )
         c.print(f"Report: [bold]{result.report}[/]  (open it in a browser)")
         c.print("Next: `servops info demo`, `servops dfg demo`, `servops kpi demo` …")

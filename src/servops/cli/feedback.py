@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperGroup
 
+from servops._paths import DEFAULT_WORKSPACE
 from servops.cli._common import DbOpt, JsonOpt, progress
 from servops.cli._render import emit, simple_table
 from servops.errors import InvalidParameterError
-from servops.log import DEFAULT_WORKSPACE
 
 if TYPE_CHECKING:
     from rich.console import Console

@@ -11,7 +11,6 @@ import typer
 from servops.cli._common import JsonOpt, KpiConfigOpt, log_command, progress
 from servops.cli._render import emit, fmt_duration, simple_table
 from servops.errors import InvalidParameterError
-from servops.log import EventLog
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -19,6 +18,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from servops.improve.intervals import Interval
+    from servops.log import EventLog
 
 __all__ = ["register"]
 

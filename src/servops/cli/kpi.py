@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import (
     TYPE_CHECKING,
     Annotated,
     Any,
     Literal,
-    TypeVar,
     cast,
-    get_type_hints,
 )
 
 import typer
@@ -20,28 +17,15 @@ from servops.cli._common import JsonOpt, log_command, progress
 from servops.cli._common import KpiConfigOpt as ConfigOpt
 from servops.cli._render import emit, err_console, fmt_duration, simple_table
 from servops.errors import InvalidParameterError
-from servops.kpi import compute_kpis, load_config, root_causes, sla_report
-from servops.kpi.causes import OUTCOMES, Outcome
-from servops.kpi.config import KpiConfig, StateMode
-from servops.log import EventLog
 
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from servops.kpi.causes import Outcome
+    from servops.kpi.config import KpiConfig
+    from servops.log import EventLog
+
 __all__ = ["register"]
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _typed(func: F) -> F:
-    """Resolve string annotations before ``log_command`` copies the signature.
-
-    With ``from __future__ import annotations`` the copied signature would carry strings
-    that typer cannot resolve in ``_common``'s namespace, losing help texts and ``-c``.
-    """
-    func.__annotations__ = get_type_hints(func, include_extras=True)
-    return func
-
 
 StatesOpt = Annotated[
     str | None,
@@ -71,6 +55,9 @@ def _config(
     states: str | None = None,
     handover_by: str | None = None,
 ) -> KpiConfig:
+    from servops.kpi import load_config
+    from servops.kpi.config import StateMode
+
     mode = None
     if states is not None:
         mode = StateMode(column=None if states == "activity" else states)
@@ -143,6 +130,8 @@ def kpi(
         raise InvalidParameterError(msg)
     cfg = _config(log, config, states=states, handover_by=handover_by)
     period = None if by == "all" else cast("Literal['day', 'week', 'month']", by)
+    from servops.kpi import compute_kpis
+
     with progress("computing KPIs", con=log.con):
         table = compute_kpis(log, cfg, by=period, segment=segment)
     unmeasurable = cfg.unmeasurable()
@@ -207,6 +196,8 @@ def sla(
     Targets and times on a business calendar print in business hours.
     """
     cfg = _config(log, config, states=states)
+    from servops.kpi import sla_report
+
     with progress("checking SLAs", con=log.con):
         report = sla_report(log, cfg)
 
@@ -327,6 +318,9 @@ def why(
     Support, lift, effect and FDR-controlled significance per factor, a Pareto of
     causes and a small decision tree.
     """
+    from servops.kpi import root_causes
+    from servops.kpi.causes import OUTCOMES
+
     if outcome not in OUTCOMES:
         msg = f"--outcome must be one of {', '.join(OUTCOMES)}; got {outcome!r}."
         raise InvalidParameterError(msg)
@@ -408,6 +402,6 @@ def why(
 
 def register(app: typer.Typer) -> None:
     """Add ``kpi``, ``sla`` and ``why`` to ``app``."""
-    app.command("kpi")(log_command(_typed(kpi)))
-    app.command("sla")(log_command(_typed(sla)))
-    app.command("why")(log_command(_typed(why)))
+    app.command("kpi")(log_command(kpi))
+    app.command("sla")(log_command(sla))
+    app.command("why")(log_command(why))

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from servops._paths import DEFAULT_WORKSPACE
 from servops.cli._common import (
     DbOpt,
     JsonOpt,
@@ -15,11 +16,12 @@ from servops.cli._common import (
     with_reading_options,
 )
 from servops.cli._render import emit, err_console, simple_table
-from servops.log import DEFAULT_WORKSPACE, EventLog, Workspace
-from servops.log.read import ReadOptions
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+    from servops.log.eventlog import EventLog
+    from servops.log.load import ReadOptions
 
 __all__ = ["register"]
 
@@ -93,6 +95,8 @@ def import_(
 
     The import is all or nothing: if it fails, the workspace is unchanged.
     """
+    from servops.log.workspace import Workspace
+
     with Workspace(db) as ws, progress(f"importing {source.name}", con=ws.con) as stage:
         log, report = ws.import_log(
             source, name, replace=replace, stage=stage, options=read_opts
@@ -121,7 +125,11 @@ def import_(
 
 def logs(db: DbOpt = Path(DEFAULT_WORKSPACE), json: JsonOpt = False) -> None:
     """List the logs stored in the workspace."""
-    stored = Workspace(db, read_only=True).logs() if db.exists() else []
+    stored = []
+    if db.exists():
+        from servops.log.workspace import Workspace
+
+        stored = Workspace(db, read_only=True).logs()
 
     def render(c: Console) -> None:
         if not stored:
@@ -154,6 +162,8 @@ def drop(
     db: DbOpt = Path(DEFAULT_WORKSPACE),
 ) -> None:
     """Remove a stored log from the workspace."""
+    from servops.log.workspace import Workspace
+
     with Workspace(db) as ws:
         ws.drop(name)
     err_console.print(f"Removed {name} from {db}.")

@@ -13,13 +13,13 @@ import typer
 
 from servops.cli._common import JsonOpt, KpiConfigOpt, log_command
 from servops.cli._render import emit, err_console, fmt_duration, simple_table
-from servops.cli.kpi import StatesOpt, _typed
+from servops.cli.kpi import StatesOpt
 from servops.errors import InvalidParameterError
-from servops.log import EventLog
 
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from servops.log import EventLog
     from servops.report.builder import Lang
     from servops.report.process_map import Mode
 
@@ -517,9 +517,9 @@ def process_map(
 def register(app: typer.Typer) -> None:
     """Add the commands of this module to ``app``."""
     app.command("dfg")(log_command(dfg))
-    app.command("variants")(log_command(_typed(variants)))
-    app.command("activities")(log_command(_typed(activities)))
-    app.command("bottlenecks")(log_command(_typed(bottlenecks)))
-    app.command("rework")(log_command(_typed(rework)))
-    app.command("handovers")(log_command(_typed(handovers)))
+    app.command("variants")(log_command(variants))
+    app.command("activities")(log_command(activities))
+    app.command("bottlenecks")(log_command(bottlenecks))
+    app.command("rework")(log_command(rework))
+    app.command("handovers")(log_command(handovers))
     app.command("map")(log_command(process_map))

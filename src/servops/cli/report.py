@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, get_type_hints
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -19,10 +19,11 @@ from servops.cli._common import (
 )
 from servops.cli._render import emit
 from servops.errors import InvalidParameterError
-from servops.log import EventLog
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+    from servops.log import EventLog
 
 __all__ = ["register"]
 
@@ -32,6 +33,8 @@ _NEEDS = {
     "feedback": "survey answers: --feedback FILE",
     "staffing": "three weeks of arrivals, and handle times (start times or --aht)",
     "twin": "a simulation model discovered from the log (or --model FILE)",
+    "improve": "KPI targets or improvement projects: --targets FILE, --projects FILE",
+    "diagnosis": "the KPI section",
     "spc": "enough periods of a KPI",
     "kpi": "cases",
     "process": "cases",
@@ -110,6 +113,22 @@ def report(
             show_default=False,
         ),
     ] = None,
+    targets: Annotated[
+        Path | None,
+        typer.Option(
+            "--targets",
+            help="KPI targets YAML: their status (servops improve targets).",
+            show_default=False,
+        ),
+    ] = None,
+    projects: Annotated[
+        Path | None,
+        typer.Option(
+            "--projects",
+            help="Improvement projects YAML: their measured effects.",
+            show_default=False,
+        ),
+    ] = None,
     interval: Annotated[
         str,
         typer.Option("--interval", help="Staffing section: interval, 15m, 30m or 1h."),
@@ -126,8 +145,11 @@ def report(
 ) -> None:
     """Write the HTML report of a log: process, KPIs, control charts, twin, staffing.
 
-    One self-contained file (no network when viewed). Sections that need more than the
-    log (a blueprint, survey answers) are added when their inputs are given.
+    One self-contained file (no network when viewed), opening with the diagnosis: the
+    current state, problems ranked by impact, targets, what-ifs and projects, each
+    sentence linked to its evidence (--lang zh for Chinese). Sections that need more
+    than the log (a blueprint, survey answers, targets, projects) are added when their
+    inputs are given.
     """
     from servops.report.builder import (
         SECTION_MODULES,
@@ -160,6 +182,10 @@ def report(
         extras["blueprint"] = blueprint
     if model is not None:
         extras["sim_model"] = model
+    if targets is not None:
+        extras["targets"] = targets
+    if projects is not None:
+        extras["projects"] = projects
     if feedback is not None:
         extras["feedback"] = feedback
         extras["feedback_columns"] = {
@@ -204,5 +230,4 @@ def report(
 
 def register(app: typer.Typer) -> None:
     """Add the ``report`` command to ``app``."""
-    report.__annotations__ = get_type_hints(report, include_extras=True)
     app.command("report")(log_command(report))

@@ -11,11 +11,11 @@ import typer
 from servops.cli._common import JsonOpt, log_command, progress
 from servops.cli._render import emit, fmt_duration, simple_table
 from servops.errors import InvalidParameterError
-from servops.log import EventLog, read_log
-from servops.log.engine import quote
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+    from servops.log import EventLog
 
 __all__ = ["register"]
 
@@ -47,6 +47,8 @@ def _parse_until(value: str | None) -> datetime | timedelta | None:
 
 def write_log_csv(log: EventLog, path: Path) -> None:
     """Write a (simulated) log as CSV with canonical column names."""
+    from servops.log.engine import quote
+
     cols = [
         "case_id",
         "activity",
@@ -326,6 +328,7 @@ def validate_cmd(
     and weekly arrivals as twin / real ratios; a verdict (fit, questionable, unfit:
     thresholds in docs/sim.md and in the JSON's verdict_rules).
     """
+    from servops.log.read import read_log
     from servops.sim.validate import MEASURES, validate_twin
 
     with progress("comparing"):

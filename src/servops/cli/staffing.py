@@ -7,19 +7,19 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
-import numpy as np
 import typer
 
+from servops._paths import DEFAULT_WORKSPACE
 from servops.cli._common import DbOpt, JsonOpt, log_command, progress
 from servops.cli._render import emit, fmt_duration, simple_table, table_from_rows
 from servops.errors import InvalidParameterError
-from servops.log import DEFAULT_WORKSPACE, EventLog
-from servops.sources import open_log
 
 if TYPE_CHECKING:
+    import numpy as np
     from rich.console import Console
 
     from servops.forecast import ArrivalForecast, ArrivalSeries, Model
+    from servops.log import EventLog
     from servops.staffing import ServiceTarget, StaffingPlan
 
 __all__ = ["register"]
@@ -173,6 +173,7 @@ def _arrivals_and_log(
     """The arrivals, and the log they come from (None for a counts file)."""
     from servops.forecast import arrival_counts, read_counts
     from servops.io.files import read_columns
+    from servops.sources import open_log
 
     header = read_columns(Path(spec))
     if "interval_start" in header:
@@ -213,6 +214,8 @@ def _plan(
     shrinkage: float,
     starts: np.ndarray | None,
 ) -> StaffingPlan:
+    import numpy as np
+
     from servops.staffing import staffing_requirements
 
     sl, thr = (None, None) if target is None else (target.level, target.threshold_s)
@@ -332,6 +335,8 @@ def forecast(
         with out.open("w", newline="", encoding="utf-8") as fh:
             w = csv.writer(fh)
             w.writerow(["interval_start", "calls", "aht_s"])
+            import numpy as np
+
             aht = fc.aht_s if fc.aht_s is not None else np.full(fc.mean.size, np.nan)
             for t, c, h in zip(fc.timestamps(), fc.mean, aht, strict=True):
                 w.writerow(
@@ -563,6 +568,8 @@ def _staff_one(
     json: bool,
 ) -> None:
     """``staff --calls N``: one interval in steady state."""
+    import numpy as np
+
     from servops.staffing import steady_state_service_level
 
     plan = _plan(

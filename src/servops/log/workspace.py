@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from servops._paths import DEFAULT_WORKSPACE
 from servops.errors import InvalidParameterError, LogSchemaError, WorkspaceError
 from servops.log.engine import connect, fetch_first, quote
 from servops.log.eventlog import EventLog, LogMeta
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_WORKSPACE", "StoredLog", "Workspace", "open_log"]
 
-DEFAULT_WORKSPACE = "servops.duckdb"
 _CATALOG = "servops_logs"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$")
 
