@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["PAGE_MODULES", "mount_web", "static_dir"]
 
 #: The modules of ``servops.web`` whose ``router`` holds pages (mounted in this order).
-PAGE_MODULES: tuple[str, ...] = ("login",)
+PAGE_MODULES: tuple[str, ...] = ("login", "live", "queue", "ticket", "portal")
 
 
 def static_dir() -> str:
@@ -41,9 +41,12 @@ def mount_web(app: FastAPI) -> None:
 
     from servops.web import errors
 
+    paths: set[str] = set()
     for name in PAGE_MODULES:
         module = importlib.import_module(f"servops.web.{name}")
         app.include_router(module.router)
+        paths |= {getattr(r, "path", "") for r in module.router.routes}
+    app.state.web_paths = frozenset(paths)  # the navigation shows entries with a page
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:

@@ -7,16 +7,18 @@ dependency, so the routes themselves stay synchronous (they run in the thread po
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, TypeVar
 from urllib.parse import parse_qs
 
 from fastapi import Depends, Request
+from pydantic import BaseModel, ValidationError
 
 from servops.errors import InvalidParameterError
 
-__all__ = ["Form", "FormFields", "read_form"]
+__all__ = ["Form", "FormFields", "read_form", "validated"]
 
 _MAX_BYTES = 1_000_000
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -76,3 +78,15 @@ async def read_form(request: Request) -> FormFields:
 
 
 Form = Annotated[FormFields, Depends(read_form)]
+
+
+def validated(model: type[M], **values: object) -> M:
+    """``model(**values)`` (an API input schema); its errors name the form fields."""
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        detail = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        msg = f"the form is not valid: {detail}."
+        raise InvalidParameterError(msg) from exc

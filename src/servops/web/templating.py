@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING, Any
 from fastapi.responses import HTMLResponse
 
 from servops import __version__
-from servops.web.i18n import LANG_COOKIE, LANGUAGES, NATIVE_NAMES, choose_language
+from servops.web.i18n import (
+    LANG_COOKIE,
+    LANGUAGES,
+    MESSAGES,
+    NATIVE_NAMES,
+    choose_language,
+)
 from servops.web.i18n import translate as _translate
 
 if TYPE_CHECKING:
@@ -24,7 +30,7 @@ if TYPE_CHECKING:
     from servops.service.access import Principal, Role
     from servops.web.i18n import Language
 
-__all__ = ["NAV", "NavItem", "language_of", "navigation", "render"]
+__all__ = ["NAV", "NavItem", "duration", "language_of", "navigation", "render"]
 
 
 @dataclass(frozen=True)
@@ -36,8 +42,8 @@ class NavItem:
     roles: tuple[Role, ...]
 
 
-#: The navigation. An entry is shown when the caller has one of its roles and the app has
-#: a route at its path (pages other helpers mount appear once they exist).
+#: The navigation. An entry is shown when the caller has one of its roles and a mounted
+#: page module has a route at its path (pages other helpers add appear once mounted).
 NAV: tuple[NavItem, ...] = (
     NavItem("nav.portal", "/app/portal", ("customer",)),
     NavItem("nav.new_ticket", "/app/portal/new", ("customer",)),
@@ -54,7 +60,7 @@ def navigation(request: Request, me: Principal | None) -> list[dict[str, Any]]:
     """The entries of :data:`NAV` this caller sees, with ``current`` marking the page."""
     if me is None:
         return []
-    paths = {getattr(r, "path", None) for r in request.app.routes}
+    paths = getattr(request.app.state, "web_paths", frozenset()) | {"/docs"}
     here = request.url.path
     return [
         {"label": item.key, "path": item.path, "current": here == item.path}
@@ -70,9 +76,26 @@ def language_of(request: Request) -> Language:
     )
 
 
+def duration(seconds: float | None) -> str:
+    """Seconds as ``[Nd ]hh:mm:ss`` (``—`` for None).
+
+    >>> duration(3725), duration(90061.4), duration(None)
+    ('01:02:05', '1d 01:01:01', '—')
+    """
+    if seconds is None:
+        return "—"
+    s = round(seconds)
+    days, rest = divmod(s, 86400)
+    h, rest = divmod(rest, 3600)
+    m, sec = divmod(rest, 60)
+    return (f"{days}d " if days else "") + f"{h:02d}:{m:02d}:{sec:02d}"
+
+
 @cache
 def _environment() -> Environment:
     from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+    from servops.service.queues import clock_state
 
     env = Environment(
         loader=PackageLoader("servops.web", "templates"),
@@ -83,6 +106,8 @@ def _environment() -> Environment:
     )
     env.globals["languages"] = [(code, NATIVE_NAMES[code]) for code in LANGUAGES]
     env.globals["version"] = __version__
+    env.globals["clock_state"] = clock_state
+    env.globals["duration"] = duration
     return env
 
 
@@ -101,6 +126,16 @@ def render(
     def t(key: str, **values: object) -> str:
         return _translate(lang, key, **values)
 
+    def tv(prefix: str, value: str | None) -> str:
+        """The translation of ``prefix.value`` if the catalogue has it, else ``value``.
+
+        For names that are data (states from the state machine's YAML, SLA metrics).
+        """
+        if value is None:
+            return "—"
+        key = f"{prefix}.{value}"
+        return t(key) if key in MESSAGES[lang] else value
+
     def static(name: str) -> str:
         return f"/static/{name}?v={__version__}"
 
@@ -112,6 +147,7 @@ def render(
             me=me,
             lang=lang,
             t=t,
+            tv=tv,
             static=static,
             nav=navigation(request, me),
             **context,

@@ -48,12 +48,13 @@
     var els = document.querySelectorAll("[data-due]");
     for (var i = 0; i < els.length; i++) {
       var el = els[i];
-      if (el.dataset.stage !== "running") continue;
+      var stage = el.dataset.stage;
+      if (stage !== "running" && stage !== "breached") continue;
       var due = Date.parse(el.dataset.due);
       if (isNaN(due)) continue;
       var warn = el.dataset.warn ? Date.parse(el.dataset.warn) : NaN;
       var state = now >= due ? "breached" : (!isNaN(warn) && now >= warn) ? "warning" : "running";
-      if (el.dataset.state === "breached") state = "breached";  // the timer says so
+      if (stage === "breached" || el.dataset.state === "breached") state = "breached";  // fired
       else if (el.dataset.state === "warning" && state === "running") state = "warning";
       var out = el.querySelector(".left") || el;
       out.textContent = fmt((due - now) / 1000);
@@ -69,6 +70,22 @@
   // Live updates: one EventSource; each event is re-dispatched on <body> as "live",
   // so fragments refresh with hx-trigger="live from:body". The browser resumes with
   // Last-Event-ID by itself after a dropped connection.
+  // Re-dispatch at most every 500 ms (and once more after a burst): lists reload once
+  // for a burst of events, and the last event of a burst is never dropped.
+  var pending = null, lastFire = 0, timer = null;
+  function fireLive(detail) {
+    pending = detail;
+    if (timer) return;
+    var wait = Math.max(0, lastFire + 500 - Date.now());
+    timer = setTimeout(function () {
+      timer = null;
+      lastFire = Date.now();
+      var d = pending;
+      pending = null;
+      document.body.dispatchEvent(new CustomEvent("live", { detail: d }));
+    }, wait);
+  }
+
   function connect() {
     var url = document.body.dataset.live;
     if (!url || !window.EventSource) return;
@@ -81,13 +98,13 @@
     }
     source.addEventListener("open", function () {
       show("open");
-      document.body.dispatchEvent(new CustomEvent("live", { detail: { reconnect: true } }));
+      fireLive({ reconnect: true });
     });
     source.addEventListener("error", function () { show("closed"); });
     source.addEventListener("ticket", function (e) {
       var data = {};
       try { data = JSON.parse(e.data); } catch (err) { return; }
-      document.body.dispatchEvent(new CustomEvent("live", { detail: data }));
+      fireLive(data);
     });
     window.addEventListener("pagehide", function () { source.close(); });
   }
