@@ -152,6 +152,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Run the work-order service (API, worker); --demo lets the digital twin work "
         "the desk.",
     ),
+    "diagnose": (
+        "servops.cli.diagnose",
+        "Current state and problems ranked by impact, with their evidence.",
+    ),
     "improve": (
         "servops.cli.improve",
         "Evidence that a change worked: before/after comparisons, sample size, A/B "

@@ -17,6 +17,17 @@ Planted problems (what the report should surface):
    inbox sweep, so email first-response times are long.
 4. **A new agent**: ``L1-06`` works slower and his tickets reopen more often.
 
+Planted improvement (what before/after should find and size): with ``improve_at``, a
+new password-reset procedure cuts the reopen chance of ``Access`` tickets created from
+that moment (``"midway"``: 08:00 on the first working day after the middle ticket
+arrived) by :data:`REOPEN_CUT` = 20 points (0.30 → 0.10; 0.45 → 0.25 for ``L1-06``).
+By construction the true effect on the Access reopen rate is −20 points whatever the
+queues do. ``servops demo`` plants it; the generator's default does not. (Not a change
+to staffing or the email sweep: the desk's L1 and L2 backlogs grow and swing over the
+weeks of the log with no change at all — first responses' weekly median rises from
+about 20 min to 2 h — so a waiting-time effect cannot be told from that drift by a
+before/after comparison; a reopen chance has no such memory.)
+
 Survey answers (0–10, NPS style) follow what happened to the ticket, with comments in
 English and Chinese that name the problem.
 """
@@ -26,12 +37,13 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pyarrow as pa
 
 from servops._validation import as_rng, check_interval
+from servops.errors import InvalidParameterError
 
 if TYPE_CHECKING:
     from servops._typing import Seed
@@ -51,6 +63,8 @@ ESCALATE_P = {
     "Billing": 0.20,
 }
 PRIORITIES = ("P1", "P2", "P3", "P4")
+#: The planted improvement: points off the Access reopen chance (see ``improve_at``).
+REOPEN_CUT = 0.20
 # hourly arrival weights 0..23 (UTC) and weekday weights Mon..Sun
 HOUR_W = np.array(
     [1, 1, 1, 1, 1, 2, 4, 8, 14, 16, 15, 13, 10, 12, 13, 12, 10, 8, 5, 3, 2, 2, 1, 1],
@@ -65,6 +79,7 @@ class DemoData:
 
     events: pa.Table
     feedback: pa.Table
+    improved_at: datetime | None = None
 
 
 def _next_work_moment(t: datetime) -> datetime:
@@ -164,6 +179,7 @@ def generate_service_desk(
     seed: Seed = 7,
     start: datetime = datetime(2026, 9, 7, tzinfo=UTC),
     survey_rate: float = 0.35,
+    improve_at: datetime | Literal["midway"] | None = None,
 ) -> DemoData:
     """Generate the demo service-desk log and survey responses.
 
@@ -177,6 +193,11 @@ def generate_service_desk(
         Monday on which arrivals start (UTC).
     survey_rate
         Share of resolved tickets that answer the survey.
+    improve_at
+        From when ``Access`` tickets get the new password-reset procedure (reopen
+        chance :data:`REOPEN_CUT` lower; by creation time): a moment, ``"midway"``
+        (08:00 on the first working day after the middle ticket arrived) or ``None``
+        (never). The result's ``improved_at`` says when.
 
     Examples
     --------
@@ -226,6 +247,7 @@ def generate_service_desk(
         t += timedelta(hours=1)
     arrivals = arrivals[:cases]
     horizon = arrivals[-1] + timedelta(days=3)
+    improved = _improvement_moment(improve_at, arrivals)
 
     # Each ticket is a small state machine; steps are scheduled in order of readiness.
     heap: list[tuple[datetime, int, int, str]] = []
@@ -324,6 +346,8 @@ def generate_service_desk(
             p_reopen = 0.05
             if tk.category == "Access":
                 p_reopen = 0.30
+                if improved is not None and tk.created >= improved:
+                    p_reopen -= REOPEN_CUT
             if tk.agent == "L1-06":
                 p_reopen += 0.15
             if tk.reopens < 2 and rng.random() < p_reopen:
@@ -361,7 +385,31 @@ def generate_service_desk(
         )
     )
     events = events.take(pa.array(order))
-    return DemoData(events=events, feedback=_survey(tickets, rng, survey_rate, horizon))
+    return DemoData(
+        events=events,
+        feedback=_survey(tickets, rng, survey_rate, horizon),
+        improved_at=improved,
+    )
+
+
+def _improvement_moment(
+    when: datetime | Literal["midway"] | None, arrivals: list[datetime]
+) -> datetime | None:
+    """The moment the planted improvement starts (see :func:`generate_service_desk`)."""
+    if when is None:
+        return None
+    if when == "midway":
+        mid = arrivals[len(arrivals) // 2]
+        return _next_work_moment(
+            (mid + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+        )
+    if when.tzinfo is None:
+        msg = (
+            "The 'improve_at' parameter of generate_service_desk must be an aware "
+            f"datetime, 'midway' or None. Got {when!r} instead."
+        )
+        raise InvalidParameterError(msg)
+    return when
 
 
 def _survey(

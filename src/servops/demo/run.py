@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from servops.demo.generator import generate_service_desk
+import pyarrow.compute as pc
+
+from servops.demo.generator import REOPEN_CUT, generate_service_desk
+from servops.errors import SimulationError
 from servops.log import Workspace
 
 if TYPE_CHECKING:
@@ -14,7 +18,7 @@ if TYPE_CHECKING:
 
     from servops._typing import PathLike
 
-__all__ = ["DemoResult", "run_demo"]
+__all__ = ["DemoResult", "run_demo", "write_improvement_files"]
 
 HERE = Path(__file__).parent
 
@@ -28,6 +32,9 @@ class DemoResult:
     log_name: str
     log_csv: Path
     feedback_csv: Path
+    targets: Path
+    projects: Path
+    improved_at: datetime
     cases: int
     events: int
     responses: int
@@ -40,6 +47,9 @@ class DemoResult:
             "log_name": self.log_name,
             "log_csv": str(self.log_csv),
             "feedback_csv": str(self.feedback_csv),
+            "targets": str(self.targets),
+            "projects": str(self.projects),
+            "improved_at": self.improved_at.isoformat(),
             "cases": self.cases,
             "events": self.events,
             "responses": self.responses,
@@ -50,6 +60,82 @@ def _write_csv(table: Any, path: Path) -> None:  # noqa: ANN401 - a pyarrow Tabl
     import pyarrow.csv as pacsv
 
     pacsv.write_csv(table, path)
+
+
+def write_improvement_files(
+    folder: Path, improved_at: datetime, first: date, last: date
+) -> tuple[Path, Path]:
+    """Write the demo's targets and its improvement project next to its log.
+
+    The project records the planted change (see :mod:`servops.demo.generator`): the
+    new password-reset procedure for ``Access`` tickets from ``improved_at``, expected
+    to cut their reopen rate by :data:`~servops.demo.generator.REOPEN_CUT` (20 points,
+    by construction of the generator). ``first``/``last`` are the first and last arrival
+    days; targets take the weeks before the change as their baseline.
+    """
+    change_day = improved_at.date()
+    deadline = last + timedelta(weeks=3)
+    cut = round(100 * REOPEN_CUT)
+    review = last + timedelta(weeks=1)
+    script, train = change_day - timedelta(days=14), change_day - timedelta(days=3)
+    targets = f"""\
+# KPI targets of the servops demo desk (see docs/improve.md); written by `servops demo`.
+targets:
+  - name: Access tickets reopened less than 15 %
+    objective: Fix it the first time
+    perspective: customer
+    metric: reopened
+    statistic: rate
+    segment: {{category: Access}}
+    baseline: {{start: {first}, end: {change_day - timedelta(days=1)}}}
+    target: 15%
+    deadline: {deadline}
+  - name: SLA attainment 90 %
+    objective: Keep our promises
+    perspective: customer
+    metric: sla_met
+    statistic: rate
+    baseline: {{start: {first}, end: {change_day - timedelta(days=1)}}}
+    target: 90%
+    deadline: {deadline}
+  - name: Median e-mail first response within 1 h
+    objective: Answer customers faster
+    perspective: internal
+    metric: first_response
+    statistic: median
+    segment: {{channel: email}}
+    baseline: {{start: {first}, end: {change_day - timedelta(days=1)}}}
+    target: 1h
+    deadline: {deadline}
+"""
+    projects = f"""\
+# The demo's improvement project (PDCA record); written by `servops demo`.
+# The change is planted in the generated log: Access tickets created from `at` reopen
+# {cut} points less often (0.30 -> 0.10), so the expected change is known exactly.
+projects:
+  - id: P-01
+    title: New password-reset procedure
+    change: >-
+      Access tickets get a guided password reset and a check call before they are
+      resolved (the reopen loop in Access was the largest rework problem).
+    at: {improved_at.isoformat()}
+    segment: {{category: Access}}
+    metrics: [reopened]
+    expected:
+      - metric: reopened
+        statistic: rate
+        change: -{cut}%
+    plan:
+      - {{step: Write the new reset script, owner: Mei, due: {script}, done: true}}
+      - {{step: Train the L1 agents, owner: Jan, due: {train}, done: true}}
+      - {{step: Review the reopen rate, owner: Mei, due: {review}}}
+    status: check
+    window: 4w
+"""
+    t_path, p_path = folder / "targets.yaml", folder / "projects.yaml"
+    t_path.write_text(targets, encoding="utf-8")
+    p_path.write_text(projects, encoding="utf-8")
+    return t_path, p_path
 
 
 def run_demo(
@@ -65,16 +151,33 @@ def run_demo(
     """Generate the demo service desk, store it as ``demo`` in ``db``, write the report.
 
     Also writes the log and the survey answers as CSV files in ``data_dir`` so the other
-    commands can be tried on them.
+    commands can be tried on them, and the demo's KPI targets and improvement project
+    (``targets.yaml``, ``projects.yaml``: the improvement planted half-way, see
+    :func:`write_improvement_files`); the report shows both and narrates them.
     """
     say = stage or (lambda _s: None)
     say("generating")
-    data = generate_service_desk(cases=cases, seed=seed)
+    data = generate_service_desk(cases=cases, seed=seed, improve_at="midway")
+    improved_at = data.improved_at
+    if improved_at is None:  # generate_service_desk sets it when asked to improve
+        msg = "the demo generator did not plant its improvement"
+        raise SimulationError(msg)
     folder = Path(data_dir)
     folder.mkdir(parents=True, exist_ok=True)
     log_csv, fb_csv = folder / "tickets.csv", folder / "feedback.csv"
     _write_csv(data.events, log_csv)
     _write_csv(data.feedback, fb_csv)
+    created = pc.min_max(
+        data.events.filter(
+            pc.equal(data.events.column("activity"), "Ticket created")
+        ).column("timestamp")
+    )
+    targets, projects = write_improvement_files(
+        folder,
+        improved_at,
+        created["min"].as_py().date(),
+        created["max"].as_py().date(),
+    )
     say("storing")
     with Workspace(db) as ws:
         log, _ = ws.import_log(data.events, "demo", replace=True)
@@ -85,6 +188,8 @@ def run_demo(
 
         extras: dict[str, Any] = {
             "feedback": data.feedback,
+            "targets": targets,
+            "projects": projects,
             "feedback_columns": {
                 "text": "comment",
                 "score": "score",
@@ -108,6 +213,9 @@ def run_demo(
         log_name="demo",
         log_csv=log_csv,
         feedback_csv=fb_csv,
+        targets=targets,
+        projects=projects,
+        improved_at=improved_at,
         cases=cases,
         events=events,
         responses=data.feedback.num_rows,

@@ -48,6 +48,9 @@ SECTION_MODULES: tuple[str, ...] = (
     # simulate and improve
     "servops.report.sections.twin",
     "servops.report.sections.staffing",
+    "servops.report.sections.improve",
+    # built last from the others' results, shown first (``Section.lead``)
+    "servops.report.sections.diagnosis",
 )
 
 Lang = Literal["en", "zh"]
@@ -55,12 +58,17 @@ Lang = Literal["en", "zh"]
 
 @dataclass(frozen=True, slots=True)
 class Section:
-    """One report section: an anchor id, a title and its HTML body (trusted markup)."""
+    """One report section: an anchor id, a title and its HTML body (trusted markup).
+
+    A ``lead`` section is shown before the others whatever its place in the build
+    order (the diagnosis narrative is built last, from the other sections' results).
+    """
 
     id: str
     title: str
     html: str
     summary: str = ""
+    lead: bool = False
 
 
 @dataclass
@@ -96,18 +104,25 @@ def _env() -> Environment:
 def build_sections(
     ctx: ReportContext, modules: tuple[str, ...] = SECTION_MODULES
 ) -> list[Section]:
-    """Build the sections that have something to say for ``ctx``, in report order."""
+    """Build the sections that have something to say for ``ctx``, in build order.
+
+    The ids of the sections built so far are kept in ``ctx.cache["section_ids"]``, so
+    that a later section links only to sections the report has.
+    """
     sections: list[Section] = []
+    built = ctx.cache.setdefault("section_ids", [])
     for name in modules:
         section = importlib.import_module(name).build(ctx)
         if section is not None:
             sections.append(section)
+            built.append(section.id)
     return sections
 
 
 def render_sections(ctx: ReportContext, sections: list[Section]) -> str:
-    """Return the report HTML with ``sections``."""
+    """Return the report HTML with ``sections`` (``lead`` sections first)."""
     template = _env().get_template("report.html.j2")
+    sections = [s for s in sections if s.lead] + [s for s in sections if not s.lead]
     return template.render(
         title=ctx.title,
         lang=ctx.lang,

@@ -169,7 +169,8 @@ def build(ctx: ReportContext) -> Section | None:
     top_wait = [a for a in waits if a.waiting_total_s]
     basis = t(" (estimated)", "（估算）") if estimated else ""
     time_html = (
-        f"<h3>{escape(t('Where the time goes', '时间花在哪里'))}{escape(basis)}</h3>"
+        f'<h3 id="process-time">{escape(t("Where the time goes", "时间花在哪里"))}'
+        f"{escape(basis)}</h3>"
         + kpi_cards(
             [
                 (t("Mean lead time", "平均周期"), format_duration(vs.lead_time_mean_s)),
@@ -266,7 +267,10 @@ def build(ctx: ReportContext) -> Section | None:
         f"{format_duration(rw.mean_duration_with_rework_s)}，无返工 "
         f"{format_duration(rw.mean_duration_without_rework_s)}。",
     )
-    rw_html = f"<h3>{escape(t('Rework', '返工'))}</h3><p>{escape(rw_text)}</p>"
+    rw_html = (
+        f'<h3 id="process-rework">{escape(t("Rework", "返工"))}</h3>'
+        f"<p>{escape(rw_text)}</p>"
+    )
     if rw.activities:
         rw_html += _table(
             [

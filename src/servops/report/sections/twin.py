@@ -22,6 +22,7 @@ from servops._durations import format_duration as fmt_duration
 from servops.errors import ServopsError
 from servops.report.builder import ReportContext, Section
 from servops.report.charts import bar_chart, kpi_cards
+from servops.report.narrative import WhatIf
 
 __all__ = ["build"]
 
@@ -152,6 +153,11 @@ def build(ctx: ReportContext) -> Section | None:
         return None
     rows.sort(key=lambda r: r[2].mean)
     best = rows[:3]
+    # for the diagnosis narrative: the options shown here, and how far to trust them
+    ctx.cache["twin_whatifs"] = [
+        WhatIf(label, d.mean, d.low, d.high) for label, _, d in best
+    ]
+    ctx.cache["twin_verdict"] = None if check is None else check.verdict
     est = base_res.estimates()
     ct = est["mean_cycle_time_s"]
     cards = kpi_cards(

@@ -1,0 +1,117 @@
+"""``servops diagnose``: the current state and the problems ranked by impact."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from servops.cli._common import (
+    JsonOpt,
+    KpiConfigOpt,
+    ReportLangOpt,
+    log_command,
+    progress,
+    report_lang,
+)
+from servops.cli._render import emit, simple_table
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from servops.log import EventLog
+
+__all__ = ["register"]
+
+
+def diagnose_cmd(
+    log: EventLog,
+    config: KpiConfigOpt = None,
+    targets: Annotated[
+        Path | None,
+        typer.Option(
+            "--targets",
+            help="KPI targets YAML whose status to add.",
+            show_default=False,
+        ),
+    ] = None,
+    projects: Annotated[
+        Path | None,
+        typer.Option(
+            "--projects",
+            help="Improvement projects YAML whose measured effects to add.",
+            show_default=False,
+        ),
+    ] = None,
+    top: Annotated[
+        int, typer.Option("--top", help="At most this many problems.", min=1)
+    ] = 8,
+    lang: ReportLangOpt = "en",
+    json: JsonOpt = False,
+) -> None:
+    """Current state and problems ranked by impact, with their evidence.
+
+    Impact is the share of a total a problem accounts for: of all cases' lead time
+    (waiting, rework) or of all SLA breaches (breach causes). The sentences are the
+    ones the report's diagnosis section prints (--lang zh for Chinese). With --json,
+    the diagnosis object (`servops.improve.diagnose`) and the sentences.
+    """
+    from servops.improve.diagnosis import diagnose
+    from servops.report.narrative import (
+        impact_definition,
+        problem_claim,
+        project_claims,
+        state_claims,
+        target_claim,
+    )
+    from servops.report.sections.improve import TARGETS_ANCHOR, project_anchor
+
+    language = report_lang(lang)
+    with progress("diagnosing", con=log.con):
+        d = diagnose(log, config=config, targets=targets, projects=projects, top=top)
+    sentences = [
+        *state_claims(d.state),
+        *(problem_claim(p) for p in d.problems),
+        *(target_claim(s, TARGETS_ANCHOR) for s in d.targets),
+        *(
+            c
+            for ev in d.projects
+            for c in project_claims(ev, project_anchor(ev.project.id))
+        ),
+    ]
+    out: dict[str, Any] = {
+        **d.to_dict(),
+        "sentences": [c.text(language) for c in sentences],
+    }
+
+    def render(c: Console) -> None:
+        for claim in state_claims(d.state):
+            c.print(claim.text(language), soft_wrap=True)
+        c.print(
+            simple_table(
+                "Problems ranked by impact",
+                ["#", "kind", "problem", "impact", "of", "source"],
+                [
+                    [
+                        p.rank,
+                        p.kind,
+                        p.subject,
+                        f"{100 * p.impact:.1f} %",
+                        p.impact_of.replace("_", " "),
+                        p.source,
+                    ]
+                    for p in d.problems
+                ],
+            )
+        )
+        c.print(f"[dim]{impact_definition().text(language)}[/]", soft_wrap=True)
+        for s in sentences[len(state_claims(d.state)) :]:
+            c.print(f"• {s.text(language)}", soft_wrap=True, highlight=False)
+
+    emit(out, as_json=json, render=render)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``diagnose`` command to ``app``."""
+    app.command("diagnose")(log_command(diagnose_cmd))

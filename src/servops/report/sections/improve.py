@@ -1,0 +1,264 @@
+"""The improvement section: KPI targets and their status, projects and their evidence.
+
+Inputs: ``ctx.extras["targets"]`` (a targets YAML path or :class:`~servops.improve.Target`
+objects) and ``ctx.extras["projects"]`` (a projects YAML path or
+:class:`~servops.improve.Project` objects); the section is left out without either.
+Targets are judged by :func:`servops.improve.target_status` and projects by
+:func:`servops.improve.evaluate_projects` (before/after around each change, windowed);
+both results are left in ``ctx.cache`` (``"target_status"``, ``"project_evaluations"``)
+for the diagnosis narrative, which links to the anchors made here
+(``improve-targets``, ``project-<id>``).
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import TYPE_CHECKING
+
+from servops._durations import format_duration
+from servops.improve.beforeafter import DURATION_METRICS, metric_label
+from servops.improve.projects import evaluate_projects
+from servops.improve.targets import target_status
+from servops.report.charts import kpi_cards
+from servops.report.narrative import anchor_id
+
+if TYPE_CHECKING:
+    from servops.improve.intervals import Interval
+    from servops.improve.projects import MetricEvidence, ProjectEvaluation
+    from servops.improve.targets import TargetStatus
+    from servops.kpi import KpiConfig
+    from servops.report.builder import ReportContext, Section
+
+__all__ = ["TARGETS_ANCHOR", "build", "project_anchor"]
+
+#: Anchor of the targets table.
+TARGETS_ANCHOR = "improve-targets"
+
+
+def project_anchor(project_id: str) -> str:
+    """The anchor of a project's block in the report."""
+    return "project-" + anchor_id(project_id)
+
+
+def _value(value: float | None, metric: str) -> str:
+    if value is None:
+        return "n/a"
+    if metric in DURATION_METRICS:
+        return format_duration(value)
+    return f"{100 * value:.1f} %"
+
+
+def _diff(iv: Interval | None, metric: str) -> str:
+    if iv is None:
+        return "n/a"
+    if metric in DURATION_METRICS:
+        return (
+            f"{format_duration(iv.estimate)} ({format_duration(iv.low)} – "
+            f"{format_duration(iv.high)})"
+        )
+    return (
+        f"{100 * iv.estimate:+.1f} ({100 * iv.low:+.1f} – {100 * iv.high:+.1f}) pt"
+    ).replace("-", "\N{MINUS SIGN}")
+
+
+def _config(ctx: ReportContext) -> KpiConfig:
+    from servops.kpi import KpiConfig, load_config
+
+    cached = ctx.cache.get("kpi_config")
+    if isinstance(cached, KpiConfig):
+        return cached
+    given = ctx.extras.get("kpi_config")
+    return given if isinstance(given, KpiConfig) else load_config(given, ctx.log)
+
+
+def _targets_html(ctx: ReportContext, statuses: tuple[TargetStatus, ...]) -> str:
+    t = ctx.t
+    head = [
+        t("target", "目标"),
+        t("perspective", "视角"),
+        t("metric", "指标"),
+        t("segment", "细分"),
+        t("baseline", "基线"),
+        t("now", "当前"),
+        t("target value", "目标值"),
+        t("deadline", "截止"),
+        t("projected (interval)", "预测（区间）"),
+        t("status", "状态"),
+    ]
+    rows = []
+    for s in statuses:
+        tg = s.target
+        m = tg.metric
+        proj = (
+            "n/a"
+            if s.projected is None
+            else f"{_value(s.projected, m)} ({_value(s.projected_low, m)} – "
+            f"{_value(s.projected_high, m)})"
+        )
+        stat = "" if tg.statistic == "rate" else f"{tg.statistic} "
+        cells = [
+            tg.name,
+            tg.perspective or "",
+            stat + metric_label(m),
+            ", ".join(f"{k} = {v}" for k, v in tg.segment.items()),
+            _value(s.baseline, m),
+            _value(s.current, m),
+            _value(tg.value, m),
+            tg.deadline.isoformat(),
+            proj,
+            s.status,
+        ]
+        rows.append(
+            "<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in cells) + "</tr>"
+        )
+    th = "".join(f"<th>{escape(h)}</th>" for h in head)
+    return (
+        f'<h3 id="{TARGETS_ANCHOR}">{escape(t("Targets", "目标"))}</h3>'
+        f'<table class="data"><thead><tr>{th}</tr></thead><tbody>{"".join(rows)}'
+        "</tbody></table>"
+        + "".join(f'<p class="note">{escape(s.summary)}</p>' for s in statuses)
+    )
+
+
+def _evidence_row(ctx: ReportContext, m: MetricEvidence) -> str:
+    t = ctx.t
+    ba = m.measured
+    before = after = "n/a"
+    if ba is not None:
+        key = m.statistic
+        if m.metric in DURATION_METRICS:
+            before = _value(ba.before.stats.get(key), m.metric)
+            after = _value(ba.after.stats.get(key), m.metric)
+        else:
+            before, after = (
+                _value(ba.before.value, m.metric),
+                _value(ba.after.value, m.metric),
+            )
+    exp = m.expected
+    expected = "–"
+    if exp is not None and exp.change is not None:
+        expected = (
+            format_duration(exp.change)
+            if m.metric in DURATION_METRICS
+            else f"{100 * exp.change:+.1f} pt".replace("-", "\N{MINUS SIGN}")
+        )
+    covers = (
+        "–"
+        if m.covers_expected is None
+        else (t("yes", "是") if m.covers_expected else t("no", "否"))
+    )
+    stat = "" if m.statistic == "rate" else f"{m.statistic} "
+    cells = [
+        stat + metric_label(m.metric),
+        before,
+        after,
+        _diff(m.effect, m.metric),
+        m.verdict,
+        expected,
+        covers,
+    ]
+    return "<tr>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>"
+
+
+def _project_html(ctx: ReportContext, ev: ProjectEvaluation) -> str:
+    t = ctx.t
+    p = ev.project
+    head = [
+        t("metric", "指标"),
+        t("before", "之前"),
+        t("after", "之后"),
+        t("change (95 % CI)", "变化（95% 置信区间）"),
+        t("verdict", "结论"),
+        t("expected", "预期"),
+        t("CI covers expected", "区间覆盖预期"),
+    ]
+    th = "".join(f"<th>{escape(h)}</th>" for h in head)
+    body = "".join(_evidence_row(ctx, m) for m in ev.metrics)
+    seg = ", ".join(f"{k} = {v}" for k, v in p.segment.items()) or t("all", "全部")
+    steps = "".join(
+        f"<li>{'✔' if s.done else '☐'} {escape(s.step)}"
+        f"{escape(' — ' + s.owner) if s.owner else ''}"
+        f"{escape(', ' + t('due', '截止') + ' ' + s.due.isoformat()) if s.due else ''}"
+        f"{' <b>' + escape(t('late', '逾期')) + '</b>' if s in ev.plan.late else ''}</li>"
+        for s in p.plan
+    )
+    details = "".join(
+        f'<p class="note">{escape(m.measured.summary)}</p>'
+        for m in ev.metrics
+        if m.measured is not None
+    )
+    notes = "".join(
+        f"<li>{escape(n)}</li>" for m in ev.metrics for n in (*m.notes,)
+    ) + "".join(f"<li>{escape(n)}</li>" for n in ev.notes)
+    return (
+        f'<h3 id="{project_anchor(p.id)}">{escape(p.id)} · {escape(p.title)} '
+        f"({escape(p.status)})</h3>"
+        f"<p>{escape(p.change or '')}</p>"
+        + kpi_cards(
+            [
+                (t("Changed at", "变更时间"), ev.change_at.strftime("%Y-%m-%d %H:%M")),
+                (t("Segment", "细分"), seg),
+                (
+                    t("Plan steps done", "已完成步骤"),
+                    f"{ev.plan.done}/{ev.plan.done + ev.plan.open}",
+                ),
+                (t("Late steps", "逾期步骤"), f"{len(ev.plan.late)}"),
+            ]
+        )
+        + f'<table class="data"><thead><tr>{th}</tr></thead><tbody>{body}</tbody>'
+        "</table>"
+        + details
+        + (f"<ul>{steps}</ul>" if steps else "")
+        + (f'<ul class="note">{notes}</ul>' if notes else "")
+    )
+
+
+def build(ctx: ReportContext) -> Section | None:
+    """Targets with their status and projects with their measured effects."""
+    from servops.report.builder import Section
+
+    given_t = ctx.extras.get("targets")
+    given_p = ctx.extras.get("projects")
+    if given_t is None and given_p is None:
+        return None
+    t = ctx.t
+    cfg = _config(ctx)
+    parts: list[str] = []
+    statuses: tuple[TargetStatus, ...] = ()
+    evaluations: tuple[ProjectEvaluation, ...] = ()
+    if given_t is not None:
+        statuses = target_status(ctx.log, given_t, config=cfg)
+        ctx.cache["target_status"] = statuses
+        parts.append(_targets_html(ctx, statuses))
+    if given_p is not None:
+        evaluations = evaluate_projects(ctx.log, given_p, config=cfg)
+        ctx.cache["project_evaluations"] = evaluations
+        how = t(
+            "Each project is measured by before/after on the cases arriving within "
+            "its window around the change: durations with bootstrap intervals, rates "
+            "with Newcombe intervals, volume and case-mix changes named "
+            "(servops improve projects).",
+            "每个改进项目用变更前后窗口内到达的案例做前后对比：时长用自助法区间，"
+            "比率用 Newcombe 区间，并列出量与案例构成的变化（servops improve projects）。",
+        )
+        parts.append(f'<p class="note">{escape(how)}</p>')
+        parts.extend(_project_html(ctx, ev) for ev in evaluations)
+    counts = {s.status: 0 for s in statuses}
+    for s in statuses:
+        counts[s.status] += 1
+    summary = t(
+        f"{len(statuses)} target(s)"
+        + (
+            " (" + ", ".join(f"{n} {k}" for k, n in counts.items()) + ")"
+            if counts
+            else ""
+        )
+        + f"; {len(evaluations)} improvement project(s).",
+        f"{len(statuses)} 个目标；{len(evaluations)} 个改进项目。",
+    )
+    return Section(
+        id="improve",
+        title=t("Targets and improvement projects", "目标与改进项目"),
+        html="".join(parts),
+        summary=summary,
+    )
