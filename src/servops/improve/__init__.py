@@ -1,4 +1,4 @@
-"""Evidence that a change worked: intervals, before/after, A/B tests, KPI targets."""
+"""Evidence that a change worked: targets, projects, before/after, SPC phases, ITS, A/B, cost."""
 
 from __future__ import annotations
 
@@ -13,6 +13,14 @@ from servops.improve.abtest import (
     sequential_test,
 )
 from servops.improve.beforeafter import BeforeAfterResult, before_after
+from servops.improve.cost import (
+    CostModel,
+    CostSaving,
+    case_costs,
+    cost_saving,
+    load_cost_model,
+)
+from servops.improve.diagnosis import CurrentState, Diagnosis, Problem, diagnose
 from servops.improve.intervals import (
     Interval,
     bootstrap_differences,
@@ -20,7 +28,10 @@ from servops.improve.intervals import (
     newcombe_interval,
     wilson_interval,
 )
+from servops.improve.its import ItsResult, interrupted_time_series, metric_its
+from servops.improve.phases import PhaseComparison, metric_phases, phase_comparison
 from servops.improve.projects import (
+    Prediction,
     Project,
     ProjectEvaluation,
     evaluate_projects,
@@ -37,7 +48,15 @@ from servops.improve.targets import (
 __all__ = [
     "AbTestResult",
     "BeforeAfterResult",
+    "CostModel",
+    "CostSaving",
+    "CurrentState",
+    "Diagnosis",
     "Interval",
+    "ItsResult",
+    "PhaseComparison",
+    "Prediction",
+    "Problem",
     "Project",
     "ProjectEvaluation",
     "SampleSize",
@@ -46,12 +65,20 @@ __all__ = [
     "ab_test",
     "before_after",
     "bootstrap_differences",
+    "case_costs",
+    "cost_saving",
+    "diagnose",
     "evaluate_projects",
     "exact_interval",
     "fixed_horizon_test",
+    "interrupted_time_series",
+    "load_cost_model",
     "load_projects",
     "load_targets",
+    "metric_its",
+    "metric_phases",
     "newcombe_interval",
+    "phase_comparison",
     "power_proportions",
     "sample_size_means",
     "sample_size_proportions",

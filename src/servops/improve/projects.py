@@ -27,7 +27,17 @@ status. One file may hold many projects::
 * **plan progress**: steps done, open, and late (open with a due date before ``as_of``);
 * per metric the **measured effect**: :func:`~servops.improve.before_after` on the cases
   arriving within ``window`` before and after the change (the one definition of the
-  comparison), with its verdict against the expected direction and value.
+  comparison), with its verdict against the expected direction and value;
+* per metric the **SPC phase comparison** (:mod:`servops.improve.phases`) and the
+  **interrupted time series** (:mod:`servops.improve.its`) of the periods within
+  ``window`` of the change;
+* **prediction vs outcome**: for an expected effect with ``predicted_by``, the twin
+  scenario is run against its baseline (:func:`servops.sim.compare`: replications with
+  common random numbers; the baseline is ``model`` or a model discovered from the
+  cases before the change) and its predicted difference of lead time is set beside the
+  measured one, with both intervals and whether the measured interval covers it;
+* with a cost model, the **saving per month** (:mod:`servops.improve.cost`), net of the
+  project's ``running_cost_per_month``.
 """
 
 from __future__ import annotations
@@ -42,7 +52,7 @@ from zoneinfo import ZoneInfo
 
 from servops._durations import format_duration, parse_duration
 from servops._yaml import YamlDoc, load_yaml, mapping
-from servops.errors import ConfigError
+from servops.errors import ConfigError, InvalidParameterError
 from servops.improve.beforeafter import (
     DURATION_METRICS,
     METRICS,
@@ -50,7 +60,10 @@ from servops.improve.beforeafter import (
     before_after,
     metric_label,
 )
+from servops.improve.cost import CostModel, CostSaving, cost_saving, load_cost_model
 from servops.improve.intervals import STATISTICS
+from servops.improve.its import ItsResult, metric_its
+from servops.improve.phases import PhaseComparison, metric_phases
 from servops.kpi.cases import resolve_config
 
 if TYPE_CHECKING:
@@ -60,6 +73,7 @@ if TYPE_CHECKING:
     from servops.improve.intervals import Interval
     from servops.kpi.config import KpiConfig
     from servops.log import EventLog
+    from servops.sim.replications import Estimate
 
 __all__ = [
     "PDCA_STATUSES",
@@ -67,10 +81,12 @@ __all__ = [
     "MetricEvidence",
     "PlanProgress",
     "PlanStep",
+    "Prediction",
     "Project",
     "ProjectEvaluation",
     "evaluate_projects",
     "load_projects",
+    "plan_progress",
     "projects_from_dict",
 ]
 
@@ -89,6 +105,7 @@ _KEYS = (
     "plan",
     "status",
     "window",
+    "running_cost_per_month",
 )
 _EXPECTED_KEYS = ("metric", "statistic", "change", "direction", "predicted_by")
 _STEP_KEYS = ("step", "owner", "due", "done")
@@ -163,6 +180,7 @@ class Project:
     expected: tuple[Expected, ...] = ()
     plan: tuple[PlanStep, ...] = ()
     window: timedelta | None = _DEFAULT_WINDOW
+    running_cost_per_month: float | None = None
 
     def expected_for(self, metric: str) -> Expected | None:
         """The expected effect on ``metric``, if one is recorded."""
@@ -181,6 +199,7 @@ class Project:
             "plan": [s.to_dict() for s in self.plan],
             "status": self.status,
             "window_s": None if self.window is None else self.window.total_seconds(),
+            "running_cost_per_month": self.running_cost_per_month,
         }
 
 
@@ -392,6 +411,18 @@ def _project(raw: object, i: int, doc: YamlDoc, base: Path) -> Project:
             if w is None or str(w).strip().lower() == "all"
             else parse_duration(w, doc.where((*path, "window")))
         )
+    running = d.get("running_cost_per_month")
+    if running is not None and (
+        isinstance(running, bool)
+        or not isinstance(running, int | float)
+        or not math.isfinite(running)
+        or running < 0
+    ):
+        msg = (
+            f"{doc.where((*path, 'running_cost_per_month'))}: a cost per month, a "
+            f"number >= 0; got {running!r}."
+        )
+        raise ConfigError(msg)
     return Project(
         id=str(d["id"]),
         title=str(d["title"]),
@@ -403,6 +434,7 @@ def _project(raw: object, i: int, doc: YamlDoc, base: Path) -> Project:
         expected=expected,
         plan=tuple(_step(s, (*path, "plan", j), doc) for j, s in enumerate(plan_raw)),
         window=window,
+        running_cost_per_month=None if running is None else float(running),
     )
 
 
@@ -501,6 +533,56 @@ def plan_progress(plan: Iterable[PlanStep], as_of: date) -> PlanProgress:
     return PlanProgress(as_of=as_of, done=done, open=len(items) - done, late=late)
 
 
+#: Statistic of lead time -> the twin's KPI of it (:class:`servops.sim.Kpis`).
+_TWIN_KPI = {
+    "mean": "mean_cycle_time_s",
+    "median": "median_cycle_time_s",
+    "p90": "p90_cycle_time_s",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    """The twin's predicted effect beside the measured one.
+
+    ``predicted`` is the scenario minus baseline difference of the twin KPI over
+    replications with common random numbers (its 95 % t interval);
+    ``predicted_relative`` that difference over the twin's baseline, and
+    ``measured_relative`` the measured difference over the before value (a twin whose
+    absolute times are off can still predict the relative change). ``covers`` says
+    whether the measured interval holds the predicted value; ``None`` when there is no
+    prediction (``reason`` says why).
+    """
+
+    scenario: str
+    twin_kpi: str | None
+    model_origin: str
+    predicted: Estimate | None
+    predicted_relative: float | None
+    measured: Interval | None
+    measured_relative: float | None
+    covers: bool | None
+    intervals_overlap: bool | None
+    summary: str
+    reason: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        return {
+            "scenario": self.scenario,
+            "twin_kpi": self.twin_kpi,
+            "model": self.model_origin,
+            "predicted": None if self.predicted is None else self.predicted.to_dict(),
+            "predicted_relative": self.predicted_relative,
+            "measured": None if self.measured is None else self.measured.to_dict(),
+            "measured_relative": self.measured_relative,
+            "measured_ci_covers_prediction": self.covers,
+            "intervals_overlap": self.intervals_overlap,
+            "summary": self.summary,
+            "reason": self.reason,
+        }
+
+
 @dataclass(frozen=True, slots=True)
 class MetricEvidence:
     """The evidence on one metric of a project.
@@ -509,7 +591,8 @@ class MetricEvidence:
     (the before/after headline when nothing is expected); ``verdict`` says whether its
     interval shows an improvement, a worsening or neither. ``covers_expected`` tells
     whether the interval holds the expected change (``None`` when no change value was
-    expected or nothing was measured).
+    expected or nothing was measured). ``phases``, ``its`` and ``prediction`` are
+    ``None`` when not measurable (``notes`` says why) or not asked for.
     """
 
     metric: str
@@ -520,6 +603,9 @@ class MetricEvidence:
     verdict: Verdict
     covers_expected: bool | None
     summary: str
+    phases: PhaseComparison | None = None
+    its: ItsResult | None = None
+    prediction: Prediction | None = None
     notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
@@ -532,6 +618,11 @@ class MetricEvidence:
             "verdict": self.verdict,
             "covers_expected": self.covers_expected,
             "measured": None if self.measured is None else self.measured.to_dict(),
+            "phases": None if self.phases is None else self.phases.to_dict(),
+            "its": None if self.its is None else self.its.to_dict(),
+            "prediction": None
+            if self.prediction is None
+            else self.prediction.to_dict(),
             "summary": self.summary,
             "notes": list(self.notes),
         }
@@ -539,13 +630,14 @@ class MetricEvidence:
 
 @dataclass(frozen=True, slots=True)
 class ProjectEvaluation:
-    """A project with its plan progress and the evidence on each of its metrics."""
+    """A project with its plan progress, the evidence per metric, and its cost."""
 
     project: Project
     change_at: datetime
     plan: PlanProgress
     metrics: tuple[MetricEvidence, ...]
     summary: str
+    cost: CostSaving | None = None
     notes: tuple[str, ...] = ()
 
     def evidence(self, metric: str) -> MetricEvidence:
@@ -553,7 +645,10 @@ class ProjectEvaluation:
         for m in self.metrics:
             if m.metric == metric:
                 return m
-        msg = f"project {self.project.id!r} has no metric {metric!r}; it has {[m.metric for m in self.metrics]}."
+        msg = (
+            f"project {self.project.id!r} has no metric {metric!r}; it has "
+            f"{[m.metric for m in self.metrics]}."
+        )
         raise KeyError(msg)
 
     def to_dict(self) -> dict[str, object]:
@@ -563,6 +658,7 @@ class ProjectEvaluation:
             "change_at": self.change_at.isoformat(),
             "plan": self.plan.to_dict(),
             "metrics": [m.to_dict() for m in self.metrics],
+            "cost": None if self.cost is None else self.cost.to_dict(),
             "summary": self.summary,
             "notes": list(self.notes),
         }
@@ -590,15 +686,117 @@ def _verdict(effect: Interval, metric: str) -> Verdict:
     return "improved" if better else "worsened"
 
 
+def _windowed(log: EventLog, moment: datetime, window: timedelta | None) -> EventLog:
+    if window is None:
+        return log
+    from servops.log.filters import time_window
+
+    return time_window(log, moment - window, moment + window, mode="started")
+
+
+def _prediction(
+    exp: Expected,
+    log: EventLog,
+    moment: datetime,
+    window: timedelta | None,
+    effect: Interval | None,
+    before_value: float | None,
+) -> Prediction:
+    """Run the twin scenario of ``exp.predicted_by`` and set it beside ``effect``."""
+    from servops.sim.discover import discover_model
+    from servops.sim.model import load_model
+    from servops.sim.replications import compare
+    from servops.sim.scenario import apply_scenario, load_scenario
+
+    spec = exp.predicted_by or {}
+    scenario = load_scenario(str(spec["scenario"]))
+    twin_kpi = _TWIN_KPI.get(exp.statistic) if exp.metric == "lead_time" else None
+    if twin_kpi is None:
+        reason = (
+            f"the twin predicts lead time (its cycle time), not "
+            f"{metric_label(exp.metric)}: no prediction to compare."
+        )
+        return Prediction(
+            scenario.name,
+            None,
+            "",
+            None,
+            None,
+            effect,
+            None,
+            None,
+            None,
+            f"Twin scenario {scenario.name!r}: {reason}",
+            reason,
+        )
+    if "model" in spec:
+        model = load_model(str(spec["model"]))
+        origin = f"model {Path(str(spec['model'])).name}"
+    else:
+        from servops.log.filters import time_window
+
+        start = None if window is None else moment - window
+        model = discover_model(time_window(log, start, moment, mode="started"))
+        origin = "discovered from the cases before the change"
+    comp = compare(
+        model,
+        apply_scenario(model, scenario),
+        replications=int(str(spec.get("replications", 5))),
+        cases=int(str(spec.get("cases", 1000))),
+        seed=int(str(spec.get("seed", 0))),
+        scenario_name=scenario.name,
+    )
+    pred = comp.differences()[twin_kpi]
+    base = comp.baseline.estimates()[twin_kpi].mean
+    rel = pred.mean / base if base > 0 and math.isfinite(pred.mean) else None
+    mrel = (
+        effect.estimate / before_value
+        if effect is not None and before_value is not None and before_value > 0
+        else None
+    )
+    covers = overlap = None
+    if effect is not None and math.isfinite(pred.mean):
+        covers = effect.low <= pred.mean <= effect.high
+        overlap = effect.low <= pred.high and pred.low <= effect.high
+    text = (
+        f"Twin scenario {scenario.name!r} ({origin}) predicted "
+        f"{_fmt_change(pred.mean, exp.metric)} ({exp.statistic}, 95 % CI "
+        f"{_fmt_change(pred.low, exp.metric)} to {_fmt_change(pred.high, exp.metric)}"
+        + (f", {100 * rel:+.0f} %" if rel is not None else "")
+        + ")"
+    )
+    if effect is not None:
+        text += (
+            f"; measured {_fmt_change(effect.estimate, exp.metric)} "
+            f"({round(100 * effect.level)} % CI {_fmt_change(effect.low, exp.metric)} "
+            f"to {_fmt_change(effect.high, exp.metric)}"
+            + (f", {100 * mrel:+.0f} %" if mrel is not None else "")
+            + "): the measured interval "
+            + ("covers" if covers else "does not cover")
+            + " the prediction"
+        )
+    return Prediction(
+        scenario=scenario.name,
+        twin_kpi=twin_kpi,
+        model_origin=origin,
+        predicted=pred,
+        predicted_relative=rel,
+        measured=effect,
+        measured_relative=mrel,
+        covers=covers,
+        intervals_overlap=overlap,
+        summary=text.replace("-", "\N{MINUS SIGN}") + ".",
+    )
+
+
 def _evidence(
     project: Project,
     metric: str,
     log: EventLog,
+    full: EventLog,
     moment: datetime,
     config: KpiConfig,
-    level: float,
-    n_resamples: int,
-    seed: Seed,
+    opts: _Options,
 ) -> MetricEvidence:
     exp = project.expected_for(metric)
     statistic = (
@@ -612,13 +810,48 @@ def _evidence(
         metric,
         segment=project.segment,
         config=config,
-        level=level,
-        n_resamples=n_resamples,
-        seed=seed,
+        level=opts.level,
+        n_resamples=opts.n_resamples,
+        seed=opts.seed,
     )
-    effect = None
-    if ba.effects:
-        effect = ba.effects.get(statistic)
+    phases = its = None
+    if opts.phases:
+        try:
+            phases = metric_phases(
+                full,
+                metric,
+                moment,
+                by=opts.by,
+                segment=project.segment,
+                config=config,
+                window=project.window,
+            )
+        except InvalidParameterError as exc:
+            notes.append(f"SPC phases: not measurable: {exc}")
+    if opts.its:
+        try:
+            its = metric_its(
+                full,
+                metric,
+                moment,
+                by=opts.by,
+                segment=project.segment,
+                config=config,
+                window=project.window,
+                level=opts.level,
+                seed=opts.seed,
+            )
+        except InvalidParameterError as exc:
+            notes.append(f"interrupted time series: not measurable: {exc}")
+    effect = ba.effects.get(statistic) if ba.effects else None
+    prediction = None
+    if opts.predict and exp is not None and exp.predicted_by is not None:
+        before_value = (
+            ba.before.stats.get(statistic) if metric in DURATION_METRICS else None
+        )
+        prediction = _prediction(
+            exp, full, moment, project.window, effect, before_value
+        )
     if effect is None:
         notes.extend(ba.notes)
         return MetricEvidence(
@@ -630,6 +863,9 @@ def _evidence(
             verdict="not measurable",
             covers_expected=None,
             summary=f"{label}: not measurable ({'; '.join(ba.notes) or 'no effect'}).",
+            phases=phases,
+            its=its,
+            prediction=prediction,
             notes=tuple(notes),
         )
     verdict = _verdict(effect, metric)
@@ -637,7 +873,7 @@ def _evidence(
     what = f"{statistic} {label}" if metric in DURATION_METRICS else label
     text = (
         f"{what[0].upper() + what[1:]}: {verdict} "
-        f"({_fmt_change(effect.estimate, metric)}, {round(100 * level)} % CI "
+        f"({_fmt_change(effect.estimate, metric)}, {round(100 * opts.level)} % CI "
         f"{_fmt_change(effect.low, metric)} to {_fmt_change(effect.high, metric)})"
     )
     if exp is not None and exp.change is not None:
@@ -656,16 +892,22 @@ def _evidence(
         verdict=verdict,
         covers_expected=covers,
         summary=text + ".",
+        phases=phases,
+        its=its,
+        prediction=prediction,
         notes=tuple(notes),
     )
 
 
-def _windowed(log: EventLog, moment: datetime, window: timedelta | None) -> EventLog:
-    if window is None:
-        return log
-    from servops.log.filters import time_window
-
-    return time_window(log, moment - window, moment + window, mode="started")
+@dataclass(frozen=True, slots=True)
+class _Options:
+    level: float
+    n_resamples: int
+    seed: Seed
+    by: Literal["day", "week"]
+    phases: bool
+    its: bool
+    predict: bool
 
 
 def evaluate_projects(
@@ -673,12 +915,25 @@ def evaluate_projects(
     projects: Iterable[Project] | PathLike,
     *,
     config: KpiConfig | PathLike | None = None,
+    cost_model: CostModel | PathLike | None = None,
     as_of: date | None = None,
+    by: Literal["day", "week"] = "day",
+    phases: bool = True,
+    its: bool = True,
+    predict: bool = True,
     level: float = 0.95,
     n_resamples: int = 2000,
     seed: Seed = 0,
 ) -> tuple[ProjectEvaluation, ...]:
     """Evaluate each improvement project on ``log``.
+
+    Per metric: the before/after comparison (:func:`~servops.improve.before_after`) of
+    the cases arriving within the project's ``window`` of the change, the SPC phase
+    comparison (:func:`~servops.improve.phases.metric_phases`) and the interrupted
+    time series (:func:`~servops.improve.its.metric_its`) of the periods within the
+    window, and, where the expected effect names a twin scenario, the prediction
+    beside the measured effect. Per project: plan progress and, with a cost model,
+    the saving per month (:func:`~servops.improve.cost.cost_saving`).
 
     Parameters
     ----------
@@ -688,11 +943,18 @@ def evaluate_projects(
         :class:`Project` objects or the path of a projects YAML file.
     config
         KPI config (object, YAML path, or ``None`` to guess).
+    cost_model
+        A :class:`~servops.improve.cost.CostModel` or its YAML path: adds the saving.
     as_of
         The day plan steps are judged late against (default: the day of the log's
         last event, in the config's zone, so a log gives the same answer every day).
+    by
+        Periods of the SPC and ITS series (``day``: day-of-week effects in the ITS).
+    phases, its, predict
+        Compute the SPC phases, the ITS, the twin predictions (the twin runs take
+        seconds per scenario).
     level
-        Confidence level of every interval.
+        Confidence level of every interval (the twin's are 95 %).
     n_resamples
         Bootstrap resamples of the before/after comparison.
     seed
@@ -704,10 +966,8 @@ def evaluate_projects(
 
     Raises
     ------
-    ConfigError
-        A segment attribute the log does not have.
     InvalidParameterError
-        A change date outside the data (with the window).
+        A segment attribute the log does not have, or a change outside the data.
     """
     items = (
         load_projects(projects)
@@ -715,6 +975,13 @@ def evaluate_projects(
         else tuple(projects)
     )
     cfg = resolve_config(config, log)
+    cmodel = (
+        None
+        if cost_model is None
+        else cost_model
+        if isinstance(cost_model, CostModel)
+        else load_cost_model(cost_model)
+    )
     if as_of is None:
         last = log.fetchone(f'SELECT max("timestamp") FROM {log.events_sql} AS e')[0]
         as_of = (
@@ -722,17 +989,39 @@ def evaluate_projects(
             if last is not None
             else datetime.now(UTC).date()
         )
+    opts = _Options(level, n_resamples, seed, by, phases, its, predict)
     out = []
     for p in items:
         moment = _utc(p.at, cfg.timezone)
         sub = _windowed(log, moment, p.window)
         evidence = tuple(
-            _evidence(p, m, sub, moment, cfg, level, n_resamples, seed)
-            for m in p.metrics
+            _evidence(p, m, sub, log, moment, cfg, opts) for m in p.metrics
         )
         progress = plan_progress(p.plan, as_of)
+        saving = None
+        if cmodel is not None:
+            saving = cost_saving(
+                sub,
+                cmodel,
+                moment,
+                segment=p.segment,
+                config=cfg,
+                running_cost_per_month=p.running_cost_per_month,
+                level=level,
+                n_resamples=n_resamples,
+                seed=seed,
+            )
         parts = [f"{p.id} {p.title} ({p.status})."]
-        parts += [e.summary for e in evidence]
+        for e in evidence:
+            parts.append(e.summary)
+            if e.phases is not None:
+                parts.append(e.phases.summary)
+            if e.its is not None:
+                parts.append(e.its.summary)
+            if e.prediction is not None:
+                parts.append(e.prediction.summary)
+        if saving is not None:
+            parts.append(saving.summary)
         if progress.late:
             parts.append(
                 f"{len(progress.late)} plan step(s) late: "
@@ -749,6 +1038,7 @@ def evaluate_projects(
                 plan=progress,
                 metrics=evidence,
                 summary=" ".join(parts),
+                cost=saving,
             )
         )
     return tuple(out)

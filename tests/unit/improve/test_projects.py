@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,9 +12,6 @@ from servops.errors import ConfigError
 from servops.improve import before_after, evaluate_projects, load_projects
 from servops.improve.projects import PlanStep, plan_progress, projects_from_dict
 from tests.unit.improve.synth import tickets
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 CHANGE = date(2026, 4, 1)  # START + 720 h
 OFFSETS = np.linspace(-4.0, 4.0, 200)
@@ -173,3 +170,157 @@ def test_window_limits_the_cases_compared():
     # 200 arrivals spread over 30 days on each side: about a third within 10 days
     assert 60 <= ba.before.cases <= 75
     assert 60 <= ba.after.cases <= 75
+
+
+DOCS = Path(__file__).parents[3] / "docs" / "examples"
+
+
+def _two_phase_queue_log():
+    """The M/M/10 queue of docs/examples for 3,000 cases, then its scenario's."""
+    from datetime import timedelta
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    import servops as so
+    from servops.sim import apply_scenario, load_model, load_scenario, simulate
+
+    m = load_model(DOCS / "mmc.yaml")
+    sc = apply_scenario(m, load_scenario(DOCS / "mmc-scenario.yaml"))
+    a = simulate(m, cases=3000, seed=1).log.to_arrow("events")
+    b = simulate(sc, cases=3000, seed=2).log.to_arrow("events")
+    off = pc.max(a.column("timestamp")).as_py() - m.start + timedelta(minutes=1)
+
+    def shifted(t: pa.Table, by: timedelta, prefix: str) -> pa.Table:
+        cols = {}
+        for n in ("case_id", "activity", "timestamp", "start_timestamp", "resource"):
+            c = t.column(n)
+            if n == "case_id":
+                c = pc.binary_join_element_wise(prefix, c, "")
+            elif n.endswith("timestamp"):
+                c = pc.add(c, pa.scalar(by, pa.duration("us")))
+            cols[n] = c
+        return pa.table(cols)
+
+    log = so.read_log(
+        pa.concat_tables([shifted(a, timedelta(0), "a"), shifted(b, off, "b")])
+    )
+    return log, m.start + off
+
+
+def test_prediction_is_the_twins_compare_beside_the_measured_effect():
+    from servops.sim import apply_scenario, compare, load_model, load_scenario
+
+    log, change = _two_phase_queue_log()
+    (p,) = projects_from_dict(
+        {
+            "projects": [
+                {
+                    "id": "Q",
+                    "title": "One more agent",
+                    "at": change.isoformat(),
+                    "window": "all",
+                    "expected": {
+                        "metric": "lead_time",
+                        "statistic": "mean",
+                        "change": "-1min",
+                        "predicted_by": {
+                            "scenario": "mmc-scenario.yaml",
+                            "model": "mmc.yaml",
+                        },
+                    },
+                }
+            ]
+        },
+        base=DOCS,
+    )
+    (ev,) = evaluate_projects(log, [p], phases=False, its=False, seed=1)
+    m = ev.evidence("lead_time")
+    pred = m.prediction
+    assert pred is not None and pred.predicted is not None and m.effect is not None
+    model = load_model(DOCS / "mmc.yaml")
+    twin = compare(
+        model,
+        apply_scenario(model, load_scenario(DOCS / "mmc-scenario.yaml")),
+        replications=5,
+        cases=1000,
+        seed=0,
+    ).differences()["mean_cycle_time_s"]
+    assert pred.predicted == twin
+    assert pred.twin_kpi == "mean_cycle_time_s"
+    assert pred.measured == m.effect
+    # the twin and the log agree on the direction: both shorten the mean lead time
+    assert pred.predicted.mean < 0 and m.effect.high < 0
+    assert pred.covers == (m.effect.low <= twin.mean <= m.effect.high)
+    assert pred.intervals_overlap == (
+        m.effect.low <= twin.high and twin.low <= m.effect.high
+    )
+    assert "Twin scenario 'one more agent, 5% faster' (model mmc.yaml)" in ev.summary
+    assert ("does not cover" in pred.summary) == (not pred.covers)
+
+
+def test_prediction_of_a_metric_the_twin_does_not_simulate_says_why(tmp_path):
+    log = _planted()
+    (p,) = projects_from_dict(
+        {
+            "projects": [
+                {
+                    "id": "R",
+                    "title": "t",
+                    "at": "2026-04-01",
+                    "window": "all",
+                    "expected": {
+                        "metric": "reopened",
+                        "direction": "down",
+                        "predicted_by": {"scenario": str(DOCS / "mmc-scenario.yaml")},
+                    },
+                }
+            ]
+        }
+    )
+    (ev,) = evaluate_projects(log, [p], phases=False, its=False)
+    pred = ev.evidence("reopened").prediction
+    assert pred is not None and pred.predicted is None
+    assert pred.reason is not None and "predicts lead time" in pred.reason
+
+
+def test_evaluation_has_phases_its_and_cost():
+    from servops.improve.cost import CostModel
+
+    rng = np.random.default_rng(4)
+    n = 1200
+    arrivals = np.sort(rng.uniform(0, 60 * 24, n))
+    lead = np.where(arrivals < 30 * 24, 9.0, 6.0) + rng.normal(0, 1.0, n)
+    log = tickets(arrivals, np.clip(lead, 1.0, None))
+    (p,) = projects_from_dict(
+        {
+            "projects": [
+                {
+                    "id": "S",
+                    "title": "Faster",
+                    "at": "2026-04-01",
+                    "metrics": ["lead_time"],
+                    "running_cost_per_month": 100,
+                }
+            ]
+        }
+    )
+    (ev,) = evaluate_projects(
+        log, [p], cost_model=CostModel(per_waiting_hour=1.0), seed=2
+    )
+    m = ev.evidence("lead_time")
+    assert m.phases is not None and m.phases.sustained_shift
+    assert m.phases.shift == pytest.approx(-3.0, abs=0.4)  # hours per day
+    assert m.its is not None and m.its.level_change.high < 0
+    assert m.its.level_change.low < -3.0 < m.its.level_change.high
+    assert ev.cost is not None and ev.cost.saving_per_month is not None
+    # 1 per waiting hour, resolution = lead (no resolution step): ~3 h saved a case
+    per_case = -ev.cost.saving_per_month.estimate / ev.cost.cases_per_month
+    assert per_case == pytest.approx(-3.0, abs=0.3)
+    assert ev.cost.net_per_month is not None
+    assert ev.cost.net_per_month.estimate == pytest.approx(
+        ev.cost.saving_per_month.estimate - 100
+    )
+    d = ev.to_dict()
+    assert set(d) >= {"project", "plan", "metrics", "cost", "summary"}
+    assert "sustained shift" in ev.summary
