@@ -37,6 +37,7 @@ __all__ = [
     "as_partition",
     "is_export",
     "load_export",
+    "parse_manifest",
     "read_manifest",
     "rows_in",
 ]
@@ -143,16 +144,30 @@ def read_manifest(directory: PathLike) -> ParquetExport:
             f"--parquet`. Hint: read a single Parquet file, or export the log again."
         )
         raise LogSchemaError(msg)
+    return parse_manifest(file.read_text(encoding="utf-8"), path)
+
+
+def parse_manifest(text: str, path: PathLike) -> ParquetExport:
+    """The description of the export folder ``path`` from its manifest's text.
+
+    For readers that fetch ``_servops.json`` themselves (Spark, from object storage).
+
+    Raises
+    ------
+    LogSchemaError
+        Not a manifest servops can read.
+    """
+    where = f"{path}/{MANIFEST}"
     try:
-        d = json.loads(file.read_text(encoding="utf-8"))
+        d = json.loads(text)
         if d.get("format") != _FORMAT or int(d.get("version", 0)) > _VERSION:
             msg = (
-                f"{file}: format {d.get('format')!r} version {d.get('version')!r}; "
+                f"{where}: format {d.get('format')!r} version {d.get('version')!r}; "
                 f"this servops reads {_FORMAT!r} up to version {_VERSION}."
             )
             raise LogSchemaError(msg)
         return ParquetExport(
-            path=path,
+            path=Path(path),
             partition_by=as_partition(d["partition_by"]),
             partition_column=d["partition_column"],
             partition_timezone=d["partition_timezone"],
@@ -162,10 +177,10 @@ def read_manifest(directory: PathLike) -> ParquetExport:
             meta=LogMeta.from_dict(d["meta"]),
             files=tuple(d.get("files", ())),
         )
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         if isinstance(exc, LogSchemaError):
             raise
-        msg = f"{file}: not a valid servops export manifest ({type(exc).__name__}: {exc})."
+        msg = f"{where}: not a valid servops export manifest ({type(exc).__name__}: {exc})."
         raise LogSchemaError(msg) from exc
 
 

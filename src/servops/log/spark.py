@@ -28,7 +28,9 @@ and the DuckDB engine never load it. Install it with ``pip install 'servops[spar
 from __future__ import annotations
 
 import itertools
+import os
 import shutil
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -40,6 +42,8 @@ from servops.log.schema import CORE_COLUMNS
 from servops.log.spark_sql import to_spark
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator
+
     import duckdb
     import pandas as pd
     import pyarrow as pa
@@ -76,6 +80,8 @@ _SESSION_DEFAULTS: dict[str, str] = {
 }
 
 _views = itertools.count()
+#: The column that tags the side rows of :meth:`SparkEventLog.map_cases`.
+_SIDE = "__servops_side"
 
 
 def spark_available() -> str | None:
@@ -119,8 +125,9 @@ def spark_session(
         raise InvalidParameterError(msg)
     from pyspark.sql import SparkSession
 
+    local = master.startswith("local")
     settings = {
-        "spark.sql.shuffle.partitions": "8" if master.startswith("local") else "200",
+        "spark.sql.shuffle.partitions": "8" if local else "200",
         **_SESSION_DEFAULTS,
         **SPARK_CONF,
         **(config or {}),
@@ -131,6 +138,11 @@ def spark_session(
             f"(servops stores instants in UTC). Got {settings['spark.sql.session.timeZone']!r} instead."
         )
         raise InvalidParameterError(msg)
+    if local:
+        # Arrow UDFs (EventLog.map_cases) import servops in Python workers, which
+        # pyspark starts as $PYSPARK_PYTHON (default: `python3` on PATH, which may
+        # lack servops): locally, this interpreter unless the user chose one
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.master(master).appName(app_name)
     for key, value in settings.items():
         builder = builder.config(key, value)
@@ -358,6 +370,76 @@ class SparkEventLog(EventLog):
         """
         table = self.arrow(sql, params)
         return self._con.from_arrow(table)
+
+    def map_cases(
+        self,
+        sql: str,
+        func: Callable[[pa.Table, pa.Table | None], pa.Table],
+        *,
+        side_sql: str | None = None,
+    ) -> pa.Table:
+        """``func`` run on the executors, once per partition of whole cases (Arrow UDF).
+
+        The rows of ``sql`` and ``side_sql`` are tagged, unioned and hash-partitioned
+        by ``case_id`` (so each partition holds every row of its cases, side rows
+        included); ``mapInArrow`` hands each partition's Arrow batches to ``func`` in a
+        Python worker, and the outputs are collected as Arrow. The output schema is
+        ``func``'s on empty input. See :meth:`EventLog.map_cases`.
+        """
+        import pyarrow as pa
+        from pyspark.sql import functions as F
+        from pyspark.sql.pandas.types import from_arrow_schema, to_arrow_schema
+
+        main = self.spark.sql(to_spark(self._run_sql(sql)))
+        main_schema = to_arrow_schema(main.schema)
+        side_schema: pa.Schema | None = None
+        frame = main.withColumn(_SIDE, F.lit(False))
+        if side_sql is not None:
+            side = self.spark.sql(to_spark(self._run_sql(side_sql)))
+            side_schema = to_arrow_schema(side.schema)
+            renamed = side.select(
+                *(
+                    F.col(quote_spark(c)).alias(c if c == "case_id" else _SIDE + c)
+                    for c in side.columns
+                ),
+                F.lit(True).alias(_SIDE),
+            )
+            frame = frame.unionByName(renamed, allowMissingColumns=True)
+        empty_side = None if side_schema is None else side_schema.empty_table()
+        out_schema = func(main_schema.empty_table(), empty_side).schema
+        parts = int(self.spark.conf.get("spark.sql.shuffle.partitions") or "8")
+
+        def run(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            got = list(batches)
+            if not got:
+                return
+            table = pa.Table.from_batches(got)
+            is_side = table.column(_SIDE)
+            rows = table.filter(pc.invert(is_side)).select(main_schema.names)
+            rows = rows.cast(main_schema)
+            side_rows = None
+            if side_schema is not None:
+                side_rows = (
+                    table.filter(is_side)
+                    .select(
+                        [c if c == "case_id" else _SIDE + c for c in side_schema.names]
+                    )
+                    .rename_columns(side_schema.names)
+                    .cast(side_schema)
+                )
+            if rows.num_rows:
+                yield from func(rows, side_rows).cast(out_schema).to_batches()
+
+        mapped = frame.repartition(parts, "case_id").mapInArrow(
+            run, from_arrow_schema(out_schema)
+        )
+        batches = mapped._collect_as_arrow()
+        if not batches:
+            return out_schema.empty_table()
+        return pa.Table.from_batches(batches).cast(out_schema)
 
     def fetchone(self, sql: str, params: list[object] | None = None) -> tuple[Any, ...]:
         """Run ``sql`` on Spark and return its first row."""
