@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
+from sqlalchemy import select
 
 from servops.api.deps import MAX_ID, Db, Settings
 from servops.api.routes import tickets as ticket_routes
@@ -22,6 +23,7 @@ from servops.api.schemas import AssignIn, TicketUpdate, TransitionIn
 from servops.errors import InvalidParameterError, ServopsError
 from servops.service import access
 from servops.service.feed import last_event_id
+from servops.service.models import Ticket
 from servops.service.queues import QueueFilters, queue, queue_choices
 from servops.service.routing import state_machine
 from servops.web.deps import PageCaller  # noqa: TC001 (FastAPI resolves it)
@@ -174,29 +176,33 @@ def bulk_action(
     else:
         msg = f"unknown bulk action {action!r}; expected assign, state or priority."
         raise InvalidParameterError(msg)
+    numbers = dict(
+        session.execute(
+            access.visible_tickets(
+                select(Ticket.id, Ticket.number).where(Ticket.id.in_(ids)), me
+            )
+        ).all()
+    )
     outcomes: list[BulkOutcome] = []
     for tid in ids:
-        ref = str(tid)
+        number = numbers.get(tid)
         try:
             if action == "assign":
-                out = ticket_routes.assign(
-                    ref, body_assign, request, session, me, settings
+                ticket_routes.assign(
+                    str(tid), body_assign, request, session, me, settings
                 )
-                number = out.number
             elif action == "state":
-                moved = ticket_routes.transition(
-                    ref, body_state, request, session, me, settings
+                ticket_routes.transition(
+                    str(tid), body_state, request, session, me, settings
                 )
-                number = moved["ticket"]["number"]
             else:
-                out = ticket_routes.update_ticket(
-                    ref, body_priority, request, session, me, settings
+                ticket_routes.update_ticket(
+                    str(tid), body_priority, request, session, me, settings
                 )
-                number = out.number
             outcomes.append(BulkOutcome(tid, number, ok=True, message="ok"))
         except ServopsError as exc:
             session.rollback()
-            outcomes.append(BulkOutcome(tid, None, ok=False, message=str(exc)))
+            outcomes.append(BulkOutcome(tid, number, ok=False, message=str(exc)))
     return render(
         request,
         "queue_bulk_result.html.j2",
