@@ -7,7 +7,9 @@ weekly arrivals — takes its periods from here, in the log's (or KPI config's) 
   :func:`key_starts` turns the few result keys back into the periods' first moments;
 * :func:`period_grid` lists every period between two, and :func:`period_label` names one;
 * :func:`censored_periods` flags the periods the log covers only partly (cut by its
-  first or last day), which trends, week-over-week deltas and control charts leave out.
+  first or last day), which trends, week-over-week deltas and control charts leave out;
+* :func:`choose_period` (:func:`log_period` for a log) picks the one period a report's
+  KPI trends and control charts share.
 
 Cutting a timestamp into its local day, week or month with the engine's time-zone
 conversion costs a calendar lookup per value (the slowest part of the KPI aggregation on
@@ -41,16 +43,19 @@ if TYPE_CHECKING:
     from servops.log.eventlog import EventLog
 
 __all__ = [
+    "MIN_CHOSEN_PERIODS",
     "PERIODS",
     "Period",
     "activity_profile",
     "bucket_sql",
     "censored_periods",
+    "choose_period",
     "interval_key_sql",
     "key_dates",
     "key_starts",
     "local_day_sql",
     "log_censored",
+    "log_period",
     "log_span",
     "period_end",
     "period_grid",
@@ -526,3 +531,49 @@ def log_span(log: EventLog, timezone: str) -> tuple[datetime | None, datetime | 
         return aware.astimezone(zone).replace(tzinfo=None)
 
     return local(row[0]), local(row[1])
+
+
+#: Inner periods (all but the first and last, which a log may cover only partly) that
+#: :func:`choose_period` wants: phase-I control limits need about 20 subgroups
+#: (Montgomery, *Introduction to Statistical Quality Control*, 7th ed., §6.2), and the
+#: KPI trends are drawn over the same periods as the control charts.
+MIN_CHOSEN_PERIODS = 20
+
+
+def choose_period(
+    first: datetime | None, last: datetime | None
+) -> Literal["day", "week", "month"]:
+    """The coarsest of month, week and day giving 20 inner periods from first to last.
+
+    Inner periods leave out the first and the last (:data:`MIN_CHOSEN_PERIODS`); spans
+    too short for 20 inner weeks are cut by day. The report's KPI and control-chart
+    sections both take their period from here (via :func:`log_period`).
+
+    Examples
+    --------
+    >>> choose_period(datetime(2026, 9, 7), datetime(2026, 10, 30))  # 8 weeks
+    'day'
+    >>> choose_period(datetime(2026, 1, 5), datetime(2026, 6, 1))  # 22 weeks
+    'week'
+    >>> choose_period(datetime(2010, 1, 13), datetime(2014, 1, 3))  # 4 years
+    'month'
+    >>> choose_period(None, None)
+    'day'
+    """
+    if first is None or last is None:
+        return "day"
+    for by in ("month", "week"):
+        if len(period_grid(first, last, by)) - 2 >= MIN_CHOSEN_PERIODS:
+            return by
+    return "day"
+
+
+def log_period(
+    log: EventLog, timezone: str | None = None
+) -> Literal["day", "week", "month"]:
+    """:func:`choose_period` of the log's span (:func:`log_span`) in ``timezone``.
+
+    ``timezone`` defaults to the log's own.
+    """
+    first, last = log_span(log, timezone or log.meta.timezone)
+    return choose_period(first, last)

@@ -21,6 +21,7 @@ from servops.kpi import (
     root_causes,
     sla_report,
 )
+from servops.log.periods import log_period
 from servops.report.charts import bar_chart, kpi_cards, line_chart
 
 if TYPE_CHECKING:
@@ -103,9 +104,7 @@ def build(ctx: ReportContext) -> Section | None:
         return None
     ctx.cache["kpi_cases"] = cases
     ctx.cache["kpi_config"] = cfg
-    span = ctx.log.fetchone('SELECT max("timestamp") - min("timestamp") FROM events')[0]
-    days = span.days if span is not None else 0
-    by: Period = "day" if days <= 21 else ("week" if days <= 730 else "month")
+    by: Period = log_period(ctx.log)  # the control-chart section's period too
     unit_en = {"day": "day", "week": "week", "month": "month"}[by]
     unit_zh = {"day": "日", "week": "周", "month": "月"}[by]
     unit = t(unit_en, unit_zh)

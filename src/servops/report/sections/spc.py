@@ -16,6 +16,7 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from servops.errors import InvalidParameterError
+from servops.log.periods import log_period
 from servops.report.charts import PALETTE, nice_ticks
 from servops.spc.alerts import Alert, alert_summary, kpi_chart_alerts
 from servops.spc.series import KpiChart, chart_kpi
@@ -235,12 +236,6 @@ def control_chart_svg(
     )
 
 
-def _period(ctx: ReportContext) -> Period:
-    span = ctx.log.fetchone('SELECT max("timestamp") - min("timestamp") FROM events')[0]
-    days = span.days if span is not None else 0
-    return "day" if days <= 120 else ("week" if days <= 1100 else "month")
-
-
 def _partial(
     kc: KpiChart, labels: Sequence[str]
 ) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
@@ -282,7 +277,7 @@ def build(ctx: ReportContext) -> Section | None:
         ctx.cache["kpi_config"] = cfg
     if metrics.num_rows == 0:
         return None
-    by = _period(ctx)
+    by = log_period(ctx.log)  # the KPI section's period too
     names = {
         "resolution_time": t("Resolution time", "解决时间"),
         "lead_time": t("Lead time", "处理周期"),
