@@ -15,6 +15,7 @@ import pytest
 
 from tests.pg import _pg_template, pg_server, pg_url
 from tests.unit.api.conftest import Clock, World, client_class, seed_world
+from tests.web_flow import LiveServer
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -65,6 +66,19 @@ class Web:
         assert r.status_code == 201, r.text
         out: dict[str, Any] = r.json()
         return out
+
+
+@pytest.fixture(scope="module")
+def live(web: Web) -> Iterator[LiveServer]:
+    """The same database served over real HTTP by uvicorn (real clock), for SSE and
+    the browser; the demo KPI config keeps SLA timers."""
+    from servops.cli.serve import DEMO_KPI
+
+    server = LiveServer(web.world.url, sla_config=DEMO_KPI, migrate=False).start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="module")

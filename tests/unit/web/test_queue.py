@@ -134,7 +134,7 @@ def _row_of(html: str, number: str) -> str:
     return m.group(1)
 
 
-def _timer(**kw: Any) -> Any:  # noqa: ANN401
+def _timer(**kw: Any) -> Any:
     base = {"stage": "running", "due_at": None, "warn_at": None, "warned_at": None}
     return SimpleNamespace(**(base | kw))
 
