@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
@@ -18,13 +18,15 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from servops.improve.intervals import Interval
+    from servops.improve.phases import PhaseComparison
     from servops.log import EventLog
 
 __all__ = ["register"]
 
 HELP = (
     "Evidence that a change worked: before/after comparisons, sample size, A/B "
-    "tests, KPI targets."
+    "tests, KPI targets, improvement projects, SPC phases, interrupted time series, "
+    "cost."
 )
 
 MetricOpt = Annotated[
@@ -349,6 +351,365 @@ def targets_cmd(
     emit(list(result), as_json=json, render=render)
 
 
+ByOpt = Annotated[
+    str,
+    typer.Option(
+        "--by",
+        help="Periods of the control chart and the time series: day (with "
+        "day-of-week effects in the ITS) or week.",
+    ),
+]
+WindowOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--window",
+        help="Only periods starting within this long of the change (e.g. 4w); "
+        "default: all.",
+    ),
+]
+ChangeAtOpt = Annotated[
+    str,
+    typer.Option(
+        "--change-at",
+        help="When the change took effect: a date (in the config's time zone) or an "
+        "ISO time.",
+    ),
+]
+SegmentOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--segment",
+        help="Only cases with ATTRIBUTE=VALUE (repeatable), e.g. priority=P2.",
+    ),
+]
+
+
+def _by(value: str) -> Literal["day", "week"]:
+    if value not in ("day", "week"):
+        msg = f"--by must be day or week. Got {value!r}."
+        raise InvalidParameterError(msg)
+    return "day" if value == "day" else "week"
+
+
+def _window(value: str | None) -> timedelta | None:
+    from servops._durations import parse_duration
+
+    return None if value is None else parse_duration(value, "--window")
+
+
+def _moment(log: EventLog, value: str, config: Path | None) -> datetime:
+    """``--change-at`` as an aware time: a date or naive time in the config's zone."""
+    from zoneinfo import ZoneInfo
+
+    from servops.kpi.cases import resolve_config
+
+    v = _change_at(value)
+    zone = ZoneInfo(resolve_config(config, log).timezone)
+    if not isinstance(v, datetime):
+        v = datetime(v.year, v.month, v.day)
+    return v if v.tzinfo is not None else v.replace(tzinfo=zone)
+
+
+def projects_cmd(
+    log: EventLog,
+    projects: Annotated[
+        Path,
+        typer.Option(
+            "--projects",
+            "-p",
+            help="Projects YAML: id, title, change, at, segment, metrics, expected "
+            "(optionally predicted_by a twin scenario), plan, status, window "
+            "(docs/improve.md).",
+        ),
+    ],
+    config: KpiConfigOpt = None,
+    cost: Annotated[
+        Path | None,
+        typer.Option("--cost", help="Cost model YAML: adds the saving per month."),
+    ] = None,
+    by: ByOpt = "day",
+    twin: Annotated[
+        bool,
+        typer.Option(
+            "--twin/--no-twin", help="Run the twin scenarios of predicted_by effects."
+        ),
+    ] = True,
+    level: LevelOpt = 0.95,
+    seed: SeedOpt = 0,
+    json: JsonOpt = False,
+) -> None:
+    """Evaluate improvement projects (PDCA records) on a log.
+
+    Per project: plan progress (late steps); per metric: the before/after effect
+    around the change with its verdict against the expected one, the SPC phase
+    comparison (limits before and after, sustained shift), the interrupted time series
+    (level and trend change), and the twin's prediction beside the measured effect;
+    with --cost the saving per month with its interval.
+    """
+    from servops.improve import evaluate_projects, load_projects
+
+    items = load_projects(projects)
+    with progress("evaluating projects"):
+        result = evaluate_projects(
+            log,
+            items,
+            config=config,
+            cost_model=cost,
+            by=_by(by),
+            predict=twin,
+            level=level,
+            seed=seed,
+        )
+
+    def render(c: Console) -> None:
+        rows = []
+        for ev in result:
+            for m in ev.metrics:
+                iv = m.effect
+                rate = m.measured is not None and m.measured.kind == "rate"
+                rows.append(
+                    [
+                        ev.project.id,
+                        ev.project.status,
+                        f"{m.statistic} {m.metric}",
+                        m.verdict,
+                        *(_effect(iv, rate=rate) if iv is not None else ["n/a"] * 3),
+                        "yes"
+                        if m.phases is not None and m.phases.sustained_shift
+                        else "no"
+                        if m.phases is not None
+                        else "n/a",
+                        f"{len(ev.plan.late)} late" if ev.plan.late else "on time",
+                    ]
+                )
+        c.print(
+            simple_table(
+                f"Projects: change after - before ({round(100 * level)} % CI)",
+                [
+                    "project",
+                    "PDCA",
+                    "metric",
+                    "verdict",
+                    "effect",
+                    "low",
+                    "high",
+                    "SPC shift",
+                    "plan",
+                ],
+                rows,
+            )
+        )
+        for ev in result:
+            c.print(ev.summary, soft_wrap=True)
+            for m in ev.metrics:
+                for note in m.notes:
+                    c.print(f"[dim]note: {note}[/]")
+            if ev.cost is not None:
+                for note in ev.cost.notes:
+                    c.print(f"[dim]note: {note}[/]")
+
+    emit(list(result), as_json=json, render=render)
+
+
+def phases_cmd(
+    log: EventLog,
+    change_at: ChangeAtOpt,
+    metric: MetricOpt,
+    config: KpiConfigOpt = None,
+    segment: SegmentOpt = None,
+    by: ByOpt = "week",
+    window: WindowOpt = None,
+    run_length: Annotated[
+        int,
+        typer.Option(
+            "--run", help="Points in a row on one side of the before centre line."
+        ),
+    ] = 9,
+    html: Annotated[
+        Path | None,
+        typer.Option("--html", help="Also write the two-phase control chart (HTML)."),
+    ] = None,
+    json: JsonOpt = False,
+) -> None:
+    """SPC phase comparison: control limits before and after a change.
+
+    Each phase gets its own limits; the points after the change are also tested
+    against the before limits for a sustained shift (Nelson test 2: --run points in a
+    row on one side of the before centre line) and points beyond them.
+    """
+    from servops.improve.phases import metric_phases
+
+    with progress("charting"):
+        r = metric_phases(
+            log,
+            metric,
+            _moment(log, change_at, config),
+            by=_by(by),
+            segment=_segment(segment),
+            config=config,
+            window=_window(window),
+            run_length=run_length,
+        )
+    if html is not None:
+        _write_phase_chart(r, html)
+
+    def render(c: Console) -> None:
+        c.print(r.summary, soft_wrap=True)
+        rows = [
+            [name, float(p.lcl[0]), float(p.center[0]), float(p.ucl[0]), n]
+            for name, p, n in (
+                ("before", r.before.primary, r.change_index),
+                ("after", r.after.primary, len(r.labels) - r.change_index),
+            )
+        ]
+        c.print(
+            simple_table("Limits per phase", ["phase", "LCL", "CL", "UCL", "n"], rows)
+        )
+        for note in r.notes:
+            c.print(f"[dim]note: {note}[/]")
+        if html is not None:
+            c.print(f"chart: {html}")
+
+    emit(r, as_json=json, render=render)
+
+
+def _write_phase_chart(r: PhaseComparison, path: Path) -> None:
+    """One self-contained HTML page with the two-phase chart (the report's SVG chart)."""
+    from html import escape
+
+    from servops.report.sections.spc import control_chart_svg
+
+    title = r.summary.split(":")[0]
+    svg = control_chart_svg(
+        r.chart,
+        list(r.labels),
+        title=f"{title}: before | after from {r.labels[r.change_index]} (rings: after "
+        "points tested against the before limits)",
+        y_label=r.unit,
+    )
+    page = (
+        '<!doctype html><html><head><meta charset="utf-8">'
+        f"<title>{escape(title)}</title></head><body>{svg}"
+        f"<p>{escape(r.summary)}</p></body></html>"
+    )
+    path.write_text(page, encoding="utf-8")
+
+
+def its_cmd(
+    log: EventLog,
+    change_at: ChangeAtOpt,
+    metric: MetricOpt,
+    config: KpiConfigOpt = None,
+    segment: SegmentOpt = None,
+    by: ByOpt = "week",
+    window: WindowOpt = None,
+    maxlags: Annotated[
+        int | None,
+        typer.Option("--lags", help="Newey-West lags (default: 4 (n/100)^(2/9))."),
+    ] = None,
+    inference: Annotated[
+        str,
+        typer.Option(
+            "--inference",
+            help="bootstrap (AR(1) bootstrap-t critical values, the default) or t "
+            "(Student's t, as statsmodels).",
+        ),
+    ] = "bootstrap",
+    level: LevelOpt = 0.95,
+    seed: SeedOpt = 0,
+    json: JsonOpt = False,
+) -> None:
+    """Interrupted time series: level and trend change of a KPI at a change.
+
+    Segmented regression of the KPI per period with Newey-West standard errors (and
+    day-of-week effects for daily series).
+    """
+    from servops.improve.its import metric_its
+
+    if inference not in ("bootstrap", "t"):
+        msg = f"--inference must be bootstrap or t. Got {inference!r}."
+        raise InvalidParameterError(msg)
+    with progress("fitting"):
+        r = metric_its(
+            log,
+            metric,
+            _moment(log, change_at, config),
+            by=_by(by),
+            segment=_segment(segment),
+            config=config,
+            window=_window(window),
+            maxlags=maxlags,
+            level=level,
+            inference="t" if inference == "t" else "bootstrap",
+            seed=seed,
+        )
+
+    def render(c: Console) -> None:
+        c.print(r.summary, soft_wrap=True)
+        rows = [
+            [name, float(p), float(s)]
+            for name, p, s in zip(r.names, r.params, r.se, strict=True)
+        ]
+        c.print(
+            simple_table(
+                f"Segmented regression ({r.n} {r.period}s, {r.lags} Newey-West lags, "
+                f"unit {r.unit})",
+                ["coefficient", "estimate", "HAC se"],
+                rows,
+            )
+        )
+        for note in r.notes:
+            c.print(f"[dim]note: {note}[/]")
+
+    emit(r, as_json=json, render=render)
+
+
+def cost_cmd(
+    log: EventLog,
+    cost: Annotated[
+        Path,
+        typer.Option(
+            "--cost",
+            help="Cost model YAML: per_agent_hour, per_ticket, per_breach, "
+            "per_waiting_hour, currency.",
+        ),
+    ],
+    change_at: ChangeAtOpt,
+    config: KpiConfigOpt = None,
+    segment: SegmentOpt = None,
+    running_cost: Annotated[
+        float | None,
+        typer.Option(
+            "--running-cost", help="The change's own cost per month: the net saving."
+        ),
+    ] = None,
+    level: LevelOpt = 0.95,
+    seed: SeedOpt = 0,
+    json: JsonOpt = False,
+) -> None:
+    """What a change saves per month under a cost model, with a bootstrap interval."""
+    from servops.improve.cost import cost_saving
+
+    with progress("costing"):
+        r = cost_saving(
+            log,
+            cost,
+            _change_at(change_at),
+            segment=_segment(segment),
+            config=config,
+            running_cost_per_month=running_cost,
+            level=level,
+            seed=seed,
+        )
+
+    def render(c: Console) -> None:
+        c.print(r.summary, soft_wrap=True)
+        for note in r.notes:
+            c.print(f"[dim]note: {note}[/]")
+
+    emit(r, as_json=json, render=render)
+
+
 def _unit_row(row: Sequence[object], metric: str) -> list[object]:
     from servops.improve.beforeafter import DURATION_METRICS
 
@@ -367,4 +728,8 @@ def register(app: typer.Typer) -> None:
     sub.command("sample-size")(sample_size_cmd)
     sub.command("ab")(log_command(ab_cmd))
     sub.command("targets")(log_command(targets_cmd))
+    sub.command("projects")(log_command(projects_cmd))
+    sub.command("phases")(log_command(phases_cmd))
+    sub.command("its")(log_command(its_cmd))
+    sub.command("cost")(log_command(cost_cmd))
     app.add_typer(sub, name="improve")

@@ -8,8 +8,8 @@ ordinary least squares to
     y_t = β_0 + β_1 t + β_2 D_t + β_3 (t - t_0) D_t + \sum_{d} γ_d S_{d,t} + ε_t
 
 where ``t`` counts periods from the first, ``t_0`` is the first period after the change,
-``D_t = 1`` from ``t_0`` on, and ``S_{d,t}`` are day-of-week dummies (Monday the
-reference) for daily series. ``β_2`` is the **level change** at the change and ``β_3``
+``D_t = 1`` from ``t_0`` on, and ``S_{d,t}`` are day-of-week dummies for daily series
+(the first weekday the series has is the reference, Monday when it has Mondays). ``β_2`` is the **level change** at the change and ``β_3``
 the **change of trend** (per period). Consecutive periods are autocorrelated, so the
 covariance of the estimates is Newey–West's (HAC, Bartlett kernel):
 
@@ -78,7 +78,7 @@ __all__ = [
 
 _OWNER = "interrupted_time_series"
 Inference = Literal["bootstrap", "t"]
-_DAYS = ("Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def newey_west_lags(n: int) -> int:
@@ -281,7 +281,7 @@ def interrupted_time_series(
         without cases left out).
     day_of_week
         Monday = 0 … Sunday = 6 per period, for daily series: day-of-week dummies
-        (days that never occur get none).
+        for every day present but the first (days that never occur get none).
     maxlags
         Newey–West lags (default :func:`newey_west_lags`).
     level
@@ -330,11 +330,12 @@ def interrupted_time_series(
     names = ["intercept", "trend", "level_change", "trend_change"]
     if day_of_week is not None:
         dow = np.asarray(day_of_week, dtype=int)
-        for k, name in enumerate(_DAYS, start=1):
-            col = (dow == k).astype(float)
-            if col.any():
-                cols.append(col)
-                names.append(f"dow_{name}")
+        # the first day of the week the series has is the reference (a series
+        # without Mondays, e.g. of closures, would else be collinear)
+        present = sorted(set(dow.tolist()))
+        for k in present[1:]:
+            cols.append((dow == k).astype(float))
+            names.append(f"dow_{_DAYS[k]}")
     x = np.column_stack(cols)
     k = x.shape[1]
     if n - k < 2:

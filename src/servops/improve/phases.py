@@ -456,9 +456,8 @@ def metric_phases(
     )
     label = metric_label(metric)
     head = f"{label[0].upper() + label[1:]} per {by}: "
-    return replace(
-        r, metric=metric, summary=head + r.summary, notes=(*ms.notes, *r.notes)
-    )
+    body = r.summary[0].lower() + r.summary[1:]
+    return replace(r, metric=metric, summary=head + body, notes=(*ms.notes, *r.notes))
 
 
 def shift_signals(r: PhaseComparison) -> list[Signal]:

@@ -147,3 +147,17 @@ def test_metric_its_on_a_log_with_a_planted_drop():
     assert "dow_Tue" in r.names
     assert r.level_change.low < -3.0 < r.level_change.high
     assert r.summary.startswith("Lead time per day: level dropped by 3")
+
+
+def test_daily_series_without_mondays_is_not_collinear():
+    # closures only Wednesday to Sunday (as the demo's reopen series): the first day
+    # present is the reference, so the dummies and the intercept stay independent
+    days = [d for d in range(70) if d % 7 in (2, 3, 4, 5, 6)]
+    rng = np.random.default_rng(8)
+    y = 5 + rng.normal(0, 1, len(days)) - 2.0 * (np.array(days) >= 35)
+    dow = [d % 7 for d in days]
+    cut = sum(d < 35 for d in days)
+    r = interrupted_time_series(y, cut, times=days, day_of_week=dow, seed=1)
+    assert r.names[4:] == ("dow_Thu", "dow_Fri", "dow_Sat", "dow_Sun")
+    assert np.all(np.isfinite(r.se)) and np.all(r.se > 0)
+    assert r.level_change.low < -2.0 < r.level_change.high
