@@ -357,7 +357,11 @@ def _cases_sql(
         for i, p in enumerate(cfg.policies):
             cond = (
                 " AND ".join(
-                    sql_in(f"CAST({quote(attrs.get(k, k))} AS VARCHAR)", vs)
+                    # an attribute the log does not have matches no case (a live
+                    # service log has a custom attribute only once a ticket has it)
+                    sql_in(f"CAST({quote(attrs[k])} AS VARCHAR)", vs)
+                    if k in attrs
+                    else "FALSE"
                     for k, vs in p.when
                 )
                 or "TRUE"

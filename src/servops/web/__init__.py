@@ -26,7 +26,15 @@ if TYPE_CHECKING:
 __all__ = ["PAGE_MODULES", "mount_web", "static_dir"]
 
 #: The modules of ``servops.web`` whose ``router`` holds pages (mounted in this order).
-PAGE_MODULES: tuple[str, ...] = ("login", "live", "queue", "ticket", "portal")
+PAGE_MODULES: tuple[str, ...] = (
+    "login",
+    "live",
+    "queue",
+    "ticket",
+    "portal",
+    "wallboard",
+    "scorecards",
+)
 
 
 def static_dir() -> str:

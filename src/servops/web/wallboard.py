@@ -1,0 +1,112 @@
+"""The supervisor wallboard: ``/app/wallboard`` and its live fragments.
+
+``/app/wallboard/board`` is the database part (:func:`servops.service.wallboard.
+wallboard_figures`: open, at-risk and breached-now tickets by group, agents' load against
+capacity, arrivals today) — two SQL statements, rendered on every live event (at most
+every 2 s) and every 30 s (clocks reach their warning and due instants without an event).
+``/app/wallboard/analytics`` loads after the page: arrivals today against the forecast,
+control-chart alerts and the process map of the last 7 days, computed from the live
+event log and cached (:mod:`servops.web.wallboard_live`). ``/app/wallboard/report`` is the
+full HTML report of the live log, generated on demand and cached for 5 minutes.
+Supervisors and admins only.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+import servops.web.wallboard_i18n  # noqa: F401 - adds the page's strings
+from servops.api.deps import Db, Settings  # noqa: TC001 (FastAPI resolves them)
+from servops.service import access
+from servops.service.feed import last_event_id
+from servops.service.wallboard import wallboard_figures
+from servops.web.deps import PageCaller  # noqa: TC001 (FastAPI resolves it)
+from servops.web.templating import language_of, render
+from servops.web.wallboard_live import (
+    ANALYTICS_TTL_S,
+    REPORT_TTL_S,
+    cached,
+    live_analytics,
+    live_config,
+)
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from servops.api.settings import ServiceSettings
+    from servops.service.access import Principal
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/app", include_in_schema=False)
+
+
+def _board(
+    request: Request,
+    session: Session,
+    settings: ServiceSettings,
+    me: Principal,
+    template: str,
+) -> HTMLResponse:
+    access.require_role(me, "supervisor")
+    now = settings.now()
+    figures = wallboard_figures(session, now, timezone=live_config(settings).timezone)
+    return render(
+        request,
+        template,
+        me=me,
+        fig=figures,
+        after=last_event_id(session),
+        server_now=now.isoformat(),
+    )
+
+
+@router.get("/wallboard")
+def wallboard(
+    request: Request, me: PageCaller, session: Db, settings: Settings
+) -> HTMLResponse:
+    return _board(request, session, settings, me, "wallboard.html.j2")
+
+
+@router.get("/wallboard/board")
+def wallboard_board(
+    request: Request, me: PageCaller, session: Db, settings: Settings
+) -> HTMLResponse:
+    return _board(request, session, settings, me, "wallboard_board.html.j2")
+
+
+@router.get("/wallboard/analytics")
+def wallboard_analytics(
+    request: Request, me: PageCaller, session: Db, settings: Settings
+) -> HTMLResponse:
+    access.require_role(me, "supervisor")
+    now = settings.now()
+    data = cached(
+        request.app,
+        "analytics",
+        last_event_id(session),
+        ANALYTICS_TTL_S,
+        lambda: live_analytics(settings, now),
+    )
+    return render(request, "wallboard_analytics.html.j2", me=me, a=data)
+
+
+@router.get("/wallboard/report")
+def wallboard_report(
+    request: Request, me: PageCaller, session: Db, settings: Settings
+) -> HTMLResponse:
+    from servops.web.wallboard_live import live_report
+
+    access.require_role(me, "supervisor")
+    lang = language_of(request)
+    html = cached(
+        request.app,
+        f"report.{lang}",
+        last_event_id(session),
+        REPORT_TTL_S,
+        lambda: live_report(settings, lang),
+    )
+    return HTMLResponse(html, headers={"Cache-Control": "private, max-age=60"})
