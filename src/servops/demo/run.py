@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
-
-import pyarrow.compute as pc
 
 from servops.demo.generator import REOPEN_CUT, generate_service_desk
 from servops.errors import SimulationError
@@ -15,6 +13,8 @@ from servops.log import Workspace
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    import pyarrow as pa
 
     from servops._typing import PathLike
 
@@ -62,21 +62,58 @@ def _write_csv(table: Any, path: Path) -> None:  # noqa: ANN401 - a pyarrow Tabl
     pacsv.write_csv(table, path)
 
 
-def write_improvement_files(
-    folder: Path, improved_at: datetime, first: date, last: date
-) -> tuple[Path, Path]:
-    """Write the demo's targets and its improvement project next to its log.
+def _desk_figures(events: pa.Table, improved_at: datetime) -> dict[str, Any]:
+    """First and last arrival day, Access share, first-reopen rate before the change."""
+    created: dict[str, datetime] = {}
+    category: dict[str, str] = {}
+    resolved: set[str] = set()
+    reopened: set[str] = set()
+    for case, act, ts, cat in zip(
+        events.column("case_id").to_pylist(),
+        events.column("activity").to_pylist(),
+        events.column("timestamp").to_pylist(),
+        events.column("category").to_pylist(),
+        strict=True,
+    ):
+        category[case] = cat
+        if act == "Ticket created":
+            created[case] = ts
+        elif act == "Resolved":
+            resolved.add(case)
+        elif act == "Reopened":
+            reopened.add(case)
+    before = {c for c, t in created.items() if t < improved_at and c in resolved}
+    return {
+        "first": min(created.values()).date(),
+        "last": max(created.values()).date(),
+        "access_share": sum(v == "Access" for v in category.values()) / len(category),
+        "reopen_before": len(before & reopened) / len(before) if before else 0.0,
+    }
 
-    The project records the planted change (see :mod:`servops.demo.generator`): the
-    new password-reset procedure for ``Access`` tickets from ``improved_at``, expected
-    to cut their reopen rate by :data:`~servops.demo.generator.REOPEN_CUT` (20 points,
-    by construction of the generator). ``first``/``last`` are the first and last arrival
-    days; targets take the weeks before the change as their baseline.
+
+def write_improvement_files(
+    folder: Path, events: pa.Table, improved_at: datetime
+) -> tuple[Path, Path, Path]:
+    """Write the demo's targets, its improvement project and the project's twin scenario.
+
+    The project records the change planted in ``events`` (see
+    :mod:`servops.demo.generator`): from ``improved_at`` Access tickets get a new
+    password-reset procedure that cuts their reopen chance by
+    :data:`~servops.demo.generator.REOPEN_CUT` (20 points). It is measured on the whole
+    desk, where the expected change is that cut times the Access share of the tickets
+    (by construction of the generator), and the twin scenario predicts its effect on
+    lead time by lowering the desk's reopen chance after a resolution by as much (the
+    twin has no ticket categories). Targets take the days before the change as their
+    baseline. Returns the paths of ``targets.yaml``, ``projects.yaml`` and
+    ``reopen-scenario.yaml``.
     """
+    f = _desk_figures(events, improved_at)
     change_day = improved_at.date()
-    deadline = last + timedelta(weeks=3)
-    cut = round(100 * REOPEN_CUT)
-    review = last + timedelta(weeks=1)
+    deadline = f["last"] + timedelta(weeks=3)
+    baseline = f"{{start: {f['first']}, end: {change_day - timedelta(days=1)}}}"
+    expected = REOPEN_CUT * f["access_share"]
+    p_after = max(0.0, f["reopen_before"] - expected)
+    review = f["last"] + timedelta(weeks=1)
     script, train = change_day - timedelta(days=14), change_day - timedelta(days=3)
     targets = f"""\
 # KPI targets of the servops demo desk (see docs/improve.md); written by `servops demo`.
@@ -87,7 +124,7 @@ targets:
     metric: reopened
     statistic: rate
     segment: {{category: Access}}
-    baseline: {{start: {first}, end: {change_day - timedelta(days=1)}}}
+    baseline: {baseline}
     target: 15%
     deadline: {deadline}
   - name: SLA attainment 90 %
@@ -95,7 +132,7 @@ targets:
     perspective: customer
     metric: sla_met
     statistic: rate
-    baseline: {{start: {first}, end: {change_day - timedelta(days=1)}}}
+    baseline: {baseline}
     target: 90%
     deadline: {deadline}
   - name: Median e-mail first response within 1 h
@@ -104,14 +141,24 @@ targets:
     metric: first_response
     statistic: median
     segment: {{channel: email}}
-    baseline: {{start: {first}, end: {change_day - timedelta(days=1)}}}
+    baseline: {baseline}
     target: 1h
     deadline: {deadline}
+"""
+    scenario = f"""\
+# Twin scenario of project P-01 (servops demo): after a resolution the desk's tickets
+# reopen {100 * expected:.1f} points less often ({100 * f["reopen_before"]:.1f} % before
+# the change -> {100 * p_after:.1f} %): the Access cut of {100 * REOPEN_CUT:.0f} points
+# spread over the Access share of tickets ({100 * f["access_share"]:.1f} %).
+name: New password-reset procedure
+edits:
+  - routing: {{from: Resolved, to: Reopened, p: {p_after:.4f}}}
 """
     projects = f"""\
 # The demo's improvement project (PDCA record); written by `servops demo`.
 # The change is planted in the generated log: Access tickets created from `at` reopen
-# {cut} points less often (0.30 -> 0.10), so the expected change is known exactly.
+# {100 * REOPEN_CUT:.0f} points less often (0.30 -> 0.10). On the whole desk that is
+# {100 * REOPEN_CUT:.0f} points x {100 * f["access_share"]:.1f} % Access tickets.
 projects:
   - id: P-01
     title: New password-reset procedure
@@ -119,12 +166,15 @@ projects:
       Access tickets get a guided password reset and a check call before they are
       resolved (the reopen loop in Access was the largest rework problem).
     at: {improved_at.isoformat()}
-    segment: {{category: Access}}
-    metrics: [reopened]
+    metrics: [reopened, lead_time]
     expected:
       - metric: reopened
         statistic: rate
-        change: -{cut}%
+        change: -{100 * expected:.1f}%
+      - metric: lead_time
+        statistic: mean
+        direction: down
+        predicted_by: {{scenario: reopen-scenario.yaml}}
     plan:
       - {{step: Write the new reset script, owner: Mei, due: {script}, done: true}}
       - {{step: Train the L1 agents, owner: Jan, due: {train}, done: true}}
@@ -132,10 +182,14 @@ projects:
     status: check
     window: 4w
 """
-    t_path, p_path = folder / "targets.yaml", folder / "projects.yaml"
-    t_path.write_text(targets, encoding="utf-8")
-    p_path.write_text(projects, encoding="utf-8")
-    return t_path, p_path
+    paths = (
+        folder / "targets.yaml",
+        folder / "projects.yaml",
+        folder / "reopen-scenario.yaml",
+    )
+    for path, text in zip(paths, (targets, projects, scenario), strict=True):
+        path.write_text(text, encoding="utf-8")
+    return paths
 
 
 def run_demo(
@@ -167,17 +221,7 @@ def run_demo(
     log_csv, fb_csv = folder / "tickets.csv", folder / "feedback.csv"
     _write_csv(data.events, log_csv)
     _write_csv(data.feedback, fb_csv)
-    created = pc.min_max(
-        data.events.filter(
-            pc.equal(data.events.column("activity"), "Ticket created")
-        ).column("timestamp")
-    )
-    targets, projects = write_improvement_files(
-        folder,
-        improved_at,
-        created["min"].as_py().date(),
-        created["max"].as_py().date(),
-    )
+    targets, projects, _ = write_improvement_files(folder, data.events, improved_at)
     say("storing")
     with Workspace(db) as ws:
         log, _ = ws.import_log(data.events, "demo", replace=True)

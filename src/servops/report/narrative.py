@@ -354,6 +354,23 @@ def _evidence_claim(ev: ProjectEvaluation, m: MetricEvidence, anchor: str) -> Cl
         body_zh += f"；预期 {_signed(exp.change, metric)}{unit_zh}，" + (
             "在区间内" if m.covers_expected else "在区间外"
         )
+    pr = m.prediction
+    if pr is not None and pr.predicted is not None and math.isfinite(pr.predicted.mean):
+        est = pr.predicted
+        pred = (
+            f"{_signed(est.mean, metric)} ({level} CI {_signed(est.low, metric)} to "
+            f"{_signed(est.high, metric)}{unit_en})"
+        )
+        pred_zh = (
+            f"{_signed(est.mean, metric)}（{level} 置信区间 {_signed(est.low, metric)} "
+            f"至 {_signed(est.high, metric)}{unit_zh}）"
+        )
+        body_en += f"; the twin predicted {pred}: the measured interval " + (
+            "covers it" if pr.covers else "does not cover it"
+        )
+        body_zh += f"；孪生模型预测 {pred_zh}：实测区间" + (
+            "覆盖该预测" if pr.covers else "未覆盖该预测"
+        )
     return Claim(en=f"{head_en}{body_en}.", zh=f"{head_zh}{body_zh}。", anchor=anchor)
 
 

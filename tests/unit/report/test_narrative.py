@@ -3,32 +3,39 @@
 On the demo desk with its planted change (Access reopen chance −20 points from
 midway, see servops.demo.generator), the report's diagnosis (a) finds the project's
 effect (improved, interval below zero), (b) sizes it (the interval covers the planted
-−20 points), (c) narrates it in English and Chinese with those numbers, and every link
-in the report resolves to an element of the page.
+effect: −20 points times the Access share of the desk's tickets), (c) narrates it in
+English and Chinese with those numbers and the twin's prediction beside the measured
+lead time, and every link in the report resolves to an element of the page.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pytest
 from typer.testing import CliRunner
 
 import servops as so
 from servops.cli.main import app
 from servops.demo.generator import REOPEN_CUT, generate_service_desk
-from servops.demo.run import write_improvement_files
+from servops.demo.run import run_demo, write_improvement_files
 from servops.errors import InvalidParameterError
+from servops.improve import evaluate_projects, load_projects, target_status
 from servops.improve.diagnosis import diagnose
 from servops.kpi import compute_kpis, load_config
 from servops.mining import bottlenecks
 from servops.report.builder import ReportContext, build_sections, render_sections
 
+# improve.its (another module) takes the square root of a negative HAC variance on
+# the demo project's short weekly series; the evidence here does not use its output
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:invalid value encountered in sqrt:RuntimeWarning"
+)
 KPI = Path(so.__file__).parent / "demo" / "kpi.yaml"
 MODULES = (
     "servops.report.sections.overview",
@@ -71,23 +78,7 @@ class _Page(HTMLParser):
             self._claim.append(data)
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("demo")
-    data = generate_service_desk(cases=1500, seed=7, improve_at="midway")
-    assert data.improved_at is not None
-    created = data.events.filter(
-        pc.equal(data.events.column("activity"), "Ticket created")
-    ).column("timestamp")
-    span = pc.min_max(created)
-    targets, projects = write_improvement_files(
-        folder,
-        data.improved_at,
-        span["min"].as_py().date(),
-        span["max"].as_py().date(),
-    )
-    log = so.read_log(data.events)
-    extras = {"kpi_config": KPI, "targets": targets, "projects": projects}
+def _pages(log, extras):
     pages = {}
     for lang in ("en", "zh"):
         ctx = ReportContext(log=log, lang=lang, extras=extras)
@@ -95,12 +86,39 @@ def demo(tmp_path_factory):
         page = _Page()
         page.feed(html)
         pages[lang] = (html, page, ctx)
-    return data, log, pages
+    return pages
 
 
-def _evidence(ctx):
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """The demo desk (1000 cases, seed 7) with its planted change, en and zh pages.
+
+    The project is evaluated once for both languages, without its twin prediction
+    (the slow test below runs the whole demo with it).
+    """
+    folder = tmp_path_factory.mktemp("demo")
+    data = generate_service_desk(cases=1000, seed=7, improve_at="midway")
+    assert data.improved_at is not None
+    targets, projects, _ = write_improvement_files(
+        folder, data.events, data.improved_at
+    )
+    log = so.read_log(data.events)
+    unpredicted = [
+        replace(p, expected=tuple(replace(e, predicted_by=None) for e in p.expected))
+        for p in load_projects(projects)
+    ]
+    cfg = load_config(KPI, log)
+    extras = {
+        "kpi_config": cfg,
+        "targets": target_status(log, targets, config=cfg),
+        "projects": evaluate_projects(log, unpredicted, config=cfg),
+    }
+    return data, log, _pages(log, extras)
+
+
+def _evidence(ctx, metric="reopened"):
     (ev,) = ctx.cache["project_evaluations"]
-    return ev.evidence("reopened")
+    return ev.evidence(metric)
 
 
 def test_finds_the_planted_improvement(demo):
@@ -110,15 +128,27 @@ def test_finds_the_planted_improvement(demo):
     assert m.effect is not None
     assert m.effect.high < 0
     assert m.measured is not None
-    assert m.measured.segment == {"category": "Access"}
+    assert m.measured.segment == {}
+
+
+def _planted(m):
+    """The planted effect on the desk's reopen rate, by construction of the generator.
+
+    Access tickets created after the change reopen REOPEN_CUT less often, the others
+    as before: on the desk the rate falls by REOPEN_CUT times the Access share of the
+    cases after the change.
+    """
+    (mix,) = [x for x in m.measured.mix if x.attribute == "category"]
+    return -REOPEN_CUT * mix.after["Access"]
 
 
 def test_sizes_it_within_the_interval(demo):
-    # by construction the Access reopen chance falls by exactly REOPEN_CUT
     _, _, pages = demo
     m = _evidence(pages["en"][2])
     assert m.effect is not None
-    assert m.effect.low <= -REOPEN_CUT <= m.effect.high
+    planted = _planted(m)
+    assert -0.07 < planted < -0.05
+    assert m.effect.low <= planted <= m.effect.high
     assert m.covers_expected is True
 
 
@@ -132,10 +162,10 @@ def test_narrates_it_in_both_languages(demo):
     zh = [c for c, _ in pages["zh"][1].claims if "P-01" in c and "重开率" in c]
     assert len(en) == 1
     assert len(zh) == 1
-    assert f"reopen rate for category = Access fell by {size} points" in en[0]
+    assert f"reopen rate fell by {size} points after" in en[0]
     assert f"95 % CI \N{MINUS SIGN}{lo} to \N{MINUS SIGN}{hi} points" in en[0]
-    assert "expected \N{MINUS SIGN}20.0 points, within the interval" in en[0]
-    assert f"重开率（category = Access）下降 {size} 个百分点" in zh[0]
+    assert "points, within the interval" in en[0]
+    assert f"之后重开率下降 {size} 个百分点" in zh[0]
     assert f"95 % 置信区间 \N{MINUS SIGN}{lo} 至 \N{MINUS SIGN}{hi} 个百分点" in zh[0]
     assert "在区间内" in zh[0]
 
@@ -261,3 +291,41 @@ def test_cli_prints_the_same_ranked_problems(demo, tmp_path):
     )
     assert res.exit_code == 0, res.output
     assert "交付周期中位数" in res.stdout
+
+
+@pytest.mark.slow
+def test_the_demo_report_finds_sizes_and_narrates_with_the_twin(tmp_path):
+    """The whole `servops demo` (3000 cases, seed 7, every section) in both languages."""
+    pages = {}
+    for lang in ("en", "zh"):
+        res = run_demo(
+            out=tmp_path / f"{lang}.html",
+            db=tmp_path / f"{lang}.duckdb",
+            data_dir=tmp_path / lang,
+            lang=lang,
+        )
+        page = _Page()
+        page.feed(res.report.read_text(encoding="utf-8"))
+        pages[lang] = page
+    log = so.read_log(tmp_path / "en" / "tickets.csv")
+    (ev,) = evaluate_projects(log, res.projects, config=KPI)
+    m = ev.evidence("reopened")
+    assert m.verdict == "improved"
+    assert m.effect is not None
+    assert m.effect.low <= _planted(m) <= m.effect.high
+    size = f"{100 * abs(m.effect.estimate):.1f}"
+    assert any(f"reopen rate fell by {size} points" in c for c, _ in pages["en"].claims)
+    assert any(f"重开率下降 {size} 个百分点" in c for c, _ in pages["zh"].claims)
+    lt = ev.evidence("lead_time")
+    assert lt.prediction is not None
+    assert lt.prediction.predicted is not None
+    assert lt.prediction.predicted.mean < 0  # fewer reopens: shorter lead time
+    covers = "covers it" if lt.prediction.covers else "does not cover it"
+    en = [c for c, _ in pages["en"].claims if "the twin predicted" in c]
+    assert len(en) == 1
+    assert covers in en[0]
+    assert any("孪生模型预测" in c for c, _ in pages["zh"].claims)
+    for page in pages.values():
+        local = [h for h in page.links if h.startswith("#")]
+        assert sorted({h for h in local if h[1:] not in page.ids}) == []
+        assert all(link.startswith("#") for _, link in page.claims)

@@ -1,8 +1,10 @@
 """The improvement section: KPI targets and their status, projects and their evidence.
 
-Inputs: ``ctx.extras["targets"]`` (a targets YAML path or :class:`~servops.improve.Target`
-objects) and ``ctx.extras["projects"]`` (a projects YAML path or
-:class:`~servops.improve.Project` objects); the section is left out without either.
+Inputs: ``ctx.extras["targets"]`` (a targets YAML path, :class:`~servops.improve.Target`
+objects, or their :class:`~servops.improve.TargetStatus` already computed) and
+``ctx.extras["projects"]`` (a projects YAML path, :class:`~servops.improve.Project`
+objects, or their :class:`~servops.improve.ProjectEvaluation`); the section is left out
+without either.
 Targets are judged by :func:`servops.improve.target_status` and projects by
 :func:`servops.improve.evaluate_projects` (before/after around each change, windowed);
 both results are left in ``ctx.cache`` (``"target_status"``, ``"project_evaluations"``)
@@ -17,15 +19,14 @@ from typing import TYPE_CHECKING
 
 from servops._durations import format_duration
 from servops.improve.beforeafter import DURATION_METRICS, metric_label
-from servops.improve.projects import evaluate_projects
-from servops.improve.targets import target_status
+from servops.improve.projects import ProjectEvaluation, evaluate_projects
+from servops.improve.targets import TargetStatus, target_status
 from servops.report.charts import kpi_cards
 from servops.report.narrative import anchor_id
 
 if TYPE_CHECKING:
     from servops.improve.intervals import Interval
-    from servops.improve.projects import MetricEvidence, ProjectEvaluation
-    from servops.improve.targets import TargetStatus
+    from servops.improve.projects import MetricEvidence
     from servops.kpi import KpiConfig
     from servops.report.builder import ReportContext, Section
 
@@ -213,6 +214,15 @@ def _project_html(ctx: ReportContext, ev: ProjectEvaluation) -> str:
     )
 
 
+def _all(items: object, kind: type) -> bool:
+    """Whether ``items`` is a non-empty sequence of ``kind`` (results given, not files)."""
+    return (
+        isinstance(items, list | tuple)
+        and bool(items)
+        and all(isinstance(i, kind) for i in items)
+    )
+
+
 def build(ctx: ReportContext) -> Section | None:
     """Targets with their status and projects with their measured effects."""
     from servops.report.builder import Section
@@ -227,11 +237,19 @@ def build(ctx: ReportContext) -> Section | None:
     statuses: tuple[TargetStatus, ...] = ()
     evaluations: tuple[ProjectEvaluation, ...] = ()
     if given_t is not None:
-        statuses = target_status(ctx.log, given_t, config=cfg)
+        statuses = (
+            tuple(given_t)
+            if _all(given_t, TargetStatus)
+            else target_status(ctx.log, given_t, config=cfg)
+        )
         ctx.cache["target_status"] = statuses
         parts.append(_targets_html(ctx, statuses))
     if given_p is not None:
-        evaluations = evaluate_projects(ctx.log, given_p, config=cfg)
+        evaluations = (
+            tuple(given_p)
+            if _all(given_p, ProjectEvaluation)
+            else evaluate_projects(ctx.log, given_p, config=cfg)
+        )
         ctx.cache["project_evaluations"] = evaluations
         how = t(
             "Each project is measured by before/after on the cases arriving within "
