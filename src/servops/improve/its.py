@@ -65,6 +65,7 @@ if TYPE_CHECKING:
     from numpy.typing import ArrayLike, NDArray
 
     from servops._typing import PathLike, Seed
+    from servops.improve.phases import MetricSeries
     from servops.kpi.config import KpiConfig
     from servops.log import EventLog
 
@@ -424,13 +425,16 @@ def metric_its(
     inference: Inference = "bootstrap",
     n_boot: int = 999,
     seed: Seed = 0,
+    series: MetricSeries | None = None,
 ) -> ItsResult:
     """Interrupted time series of a project metric around ``change_at`` on ``log``.
 
     The series is :func:`servops.improve.phases.metric_series` (that of
     ``servops spc``: mean hours per period for durations, the share of cases for
     rates); daily series get day-of-week dummies. Parameters as for
-    :func:`interrupted_time_series` and :func:`~servops.improve.phases.metric_series`.
+    :func:`interrupted_time_series` and :func:`~servops.improve.phases.metric_series`;
+    ``series`` (from ``metric_series`` with the same arguments) saves computing it
+    again.
 
     Raises
     ------
@@ -441,7 +445,7 @@ def metric_its(
 
     if change_at.tzinfo is None:
         change_at = change_at.replace(tzinfo=UTC)
-    ms = metric_series(
+    ms = series or metric_series(
         log, metric, change_at, by=by, segment=segment, config=config, window=window
     )
     n = len(ms.labels)

@@ -41,7 +41,7 @@ from servops.errors import InvalidParameterError
 from servops.improve.beforeafter import DURATION_METRICS, METRICS, metric_label
 from servops.log.periods import period_end
 from servops.spc.charts import ChartPart, ChartResult, ControlChart
-from servops.spc.rules import Rules, Signal
+from servops.spc.rules import Rules
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -55,8 +55,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SERIES_KPI",
+    "MetricSeries",
     "PhaseComparison",
     "metric_phases",
+    "metric_series",
     "phase_comparison",
 ]
 
@@ -419,11 +421,13 @@ def metric_phases(
     config: KpiConfig | PathLike | None = None,
     window: timedelta | None = None,
     run_length: int = 9,
+    series: MetricSeries | None = None,
 ) -> PhaseComparison:
     """Phase comparison of a project metric around ``change_at`` on ``log``.
 
     Durations are charted as the mean hours per period (I-MR), rates as the share per
-    period (p chart), as ``servops spc`` charts them.
+    period (p chart), as ``servops spc`` charts them. ``series`` (from
+    :func:`metric_series` with the same arguments) saves computing it again.
 
     Raises
     ------
@@ -432,7 +436,7 @@ def metric_phases(
     """
     if change_at.tzinfo is None:
         change_at = change_at.replace(tzinfo=UTC)
-    ms = metric_series(
+    ms = series or metric_series(
         log, metric, change_at, by=by, segment=segment, config=config, window=window
     )
     n = len(ms.labels)
@@ -458,8 +462,3 @@ def metric_phases(
     head = f"{label[0].upper() + label[1:]} per {by}: "
     body = r.summary[0].lower() + r.summary[1:]
     return replace(r, metric=metric, summary=head + body, notes=(*ms.notes, *r.notes))
-
-
-def shift_signals(r: PhaseComparison) -> list[Signal]:
-    """The sustained-shift signals (test 2) after the change, indices into all points."""
-    return [s for s in r.chart.signals if s.test == 2]

@@ -63,7 +63,7 @@ from servops.improve.beforeafter import (
 from servops.improve.cost import CostModel, CostSaving, cost_saving, load_cost_model
 from servops.improve.intervals import STATISTICS
 from servops.improve.its import ItsResult, metric_its
-from servops.improve.phases import PhaseComparison, metric_phases
+from servops.improve.phases import PhaseComparison, metric_phases, metric_series
 from servops.kpi.cases import resolve_config
 
 if TYPE_CHECKING:
@@ -815,17 +815,22 @@ def _evidence(
         seed=opts.seed,
     )
     phases = its = None
+    series = (
+        metric_series(
+            full,
+            metric,
+            moment,
+            by=opts.by,
+            segment=project.segment,
+            config=config,
+            window=project.window,
+        )
+        if opts.phases or opts.its
+        else None
+    )
     if opts.phases:
         try:
-            phases = metric_phases(
-                full,
-                metric,
-                moment,
-                by=opts.by,
-                segment=project.segment,
-                config=config,
-                window=project.window,
-            )
+            phases = metric_phases(full, metric, moment, by=opts.by, series=series)
         except InvalidParameterError as exc:
             notes.append(f"SPC phases: not measurable: {exc}")
     if opts.its:
@@ -835,11 +840,9 @@ def _evidence(
                 metric,
                 moment,
                 by=opts.by,
-                segment=project.segment,
-                config=config,
-                window=project.window,
                 level=opts.level,
                 seed=opts.seed,
+                series=series,
             )
         except InvalidParameterError as exc:
             notes.append(f"interrupted time series: not measurable: {exc}")
