@@ -309,6 +309,16 @@ def _expected(
             if key in p:
                 f = Path(str(p[key]))
                 p[key] = str(f if f.is_absolute() else base / f)
+        for key, low in (("replications", 2), ("cases", 1), ("seed", 0)):
+            v = p.get(key)
+            if v is not None and (
+                isinstance(v, bool) or not isinstance(v, int) or v < low
+            ):
+                msg = (
+                    f"{doc.where((*path, 'predicted_by', key))}: an integer >= {low}; "
+                    f"got {v!r}."
+                )
+                raise ConfigError(msg)
         predicted = p
     return Expected(
         metric=metric,
@@ -741,7 +751,7 @@ def _prediction(
     comp = compare(
         model,
         apply_scenario(model, scenario),
-        replications=int(str(spec.get("replications", 5))),
+        replications=int(str(spec.get("replications", 5))),  # checked when read
         cases=int(str(spec.get("cases", 1000))),
         seed=int(str(spec.get("seed", 0))),
         scenario_name=scenario.name,

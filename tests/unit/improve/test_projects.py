@@ -82,6 +82,11 @@ def test_load_reads_every_field(tmp_path):
         ),
         ("    expected: {metric: wait}\n", "unknown metric 'wait'"),
         ("    expected: {metric: lead_time}\n", "direction"),
+        (
+            "    expected: {metric: lead_time, direction: down, "
+            "predicted_by: {scenario: s.yaml, replications: 1}}\n",
+            r"predicted_by\.replications .*an integer >= 2",
+        ),
     ],
 )
 def test_errors_name_key_file_and_line(tmp_path, bad, match):
