@@ -164,8 +164,9 @@ class BrowserFlow:
         page.goto(f"{self.base}/app/login")
         page.fill("#email", email)
         page.fill("#password", password)
-        page.click("button[type=submit]")
-        page.wait_for_load_state("load")
+        with page.expect_navigation():
+            page.click("main button[type=submit]")
+        assert "/app/login" not in page.url, f"{email} could not log in"
 
     def open_agent_queue(self) -> None:
         self.agent.goto(f"{self.base}/app/queue/groups")
@@ -175,7 +176,7 @@ class BrowserFlow:
         self.customer.goto(f"{self.base}/app/portal/new")
         self.customer.fill("#subject", subject)
         self.customer.fill("#text", text)
-        self.customer.click("button[type=submit]")
+        self.customer.click("main button[type=submit]")
         self.customer.wait_for_url(re.compile(r".*/app/tickets/T-\d+$"))
         self.number = self.customer.url.rsplit("/", 1)[1]
         return self.number

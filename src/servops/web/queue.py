@@ -44,21 +44,26 @@ router = APIRouter(prefix="/app", include_in_schema=False)
 
 Text = Annotated[str | None, Query(max_length=200, pattern=r"^[^\x00]*$")]
 Short = Annotated[str | None, Query(max_length=64, pattern=r"^[^\x00]*$")]
-GroupId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+#: A select's empty choice sends ``group_id=`` (any group): digits or nothing.
+GroupId = Annotated[str | None, Query(max_length=10, pattern=r"^\d*$")]
 ROW_LIMIT = 200
 
 
 def _filters(
     state: str | None,
     priority: str | None,
-    group_id: int | None,
+    group_id: str | None,
     channel: str | None,
     text: str | None,
 ) -> QueueFilters:
+    gid = int(group_id) if group_id else None
+    if gid is not None and not 1 <= gid <= MAX_ID:
+        msg = f"group_id must be a group's id (1 to {MAX_ID}); got {group_id!r}."
+        raise InvalidParameterError(msg)
     return QueueFilters(
         state=state or None,
         priority=priority or None,
-        group_id=group_id,
+        group_id=gid,
         channel=channel or None,
         text=(text or "").strip() or None,
     )

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import httpx
-import pytest
 
 from tests.pg import connect
 from tests.web_flow import SseRead, login, read_events
 
 if TYPE_CHECKING:
+    import pytest
+
     from tests.unit.web.conftest import Web
     from tests.web_flow import LiveServer
 
