@@ -6,6 +6,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from servops.errors import InvalidParameterError
+
 if TYPE_CHECKING:
     import pyarrow as pa
 
@@ -89,6 +91,12 @@ def analyze_feedback(
 
     cols = feedback.column_names
     n = feedback.num_rows
+    if n == 0:
+        msg = (
+            "The 'feedback' parameter of analyze_feedback must have at least one "
+            "answer. Got a table with no rows instead."
+        )
+        raise InvalidParameterError(msg)
     extra: dict[str, pa.Array] = {}
     kind: Literal["nps", "csat"] | None = None
     score: dict[str, Any] | None = None

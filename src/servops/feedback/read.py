@@ -77,6 +77,11 @@ def read_feedback(
     if isinstance(source, str | Path):
         table = read_table(source, what="feedback file", sheet=sheet, encoding=encoding)
         label = str(source)
+        if table.num_rows == 0:
+            msg = (
+                f"{label}: no answers: the feedback file has no rows after its header."
+            )
+            raise LogSchemaError(msg)
     else:
         table = to_arrow(source)
         label = f"<{type(source).__name__}>"

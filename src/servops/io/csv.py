@@ -76,6 +76,16 @@ def scan_csv(
             f"{path}: the file is empty; expected a header row and at least one event."
         )
         raise LogSchemaError(msg)
+    utf16 = sample_bytes.startswith((b"\xff\xfe", b"\xfe\xff")) or (
+        encoding or ""
+    ).lower().replace("_", "-").startswith("utf-16")
+    if b"\x00" in sample_bytes and not utf16:
+        msg = (
+            f"{path}: looks like a binary file (it holds NUL bytes), not CSV/TSV text. "
+            "Give a CSV/TSV, XES, Excel or Parquet file (or --encoding utf-16 for "
+            "UTF-16 text without a byte-order mark)."
+        )
+        raise LogSchemaError(msg)
     enc = (encoding or detect_encoding(sample_bytes)).lower().replace("_", "-")
     notes: list[str] = []
     cleanups: list[Callable[[], None]] = []
@@ -122,7 +132,10 @@ def scan_csv(
     except duckdb.Error as exc:
         for c in cleanups:
             c()
-        msg = f"{path}: cannot be read as CSV ({delim!r}-separated): {exc}"
+        # DuckDB's message ends with the SQL it ran ("LINE 1: DESCRIBE SELECT …"):
+        # keep what it says about the file
+        said = str(exc).split("\n\nLINE 1:", 1)[0].strip()
+        msg = f"{path}: cannot be read as CSV ({delim!r}-separated): {said}"
         raise LogSchemaError(msg) from exc
     names = [str(r[0]) for r in desc]
     cols_sql = ", ".join("'{}': 'VARCHAR'".format(n.replace("'", "''")) for n in names)

@@ -295,6 +295,12 @@ def _settle(
     counts = fetch_first(con, f"SELECT count(*), count(__bad) FROM {q}")
     assert counts is not None
     total, n_bad = int(counts[0]), int(counts[1])
+    if total == 0:
+        msg = (
+            f"{raw.label}: no events to import (0 {raw.row_word}s). Hint: check that "
+            "this is the right file; a CSV needs rows below its header."
+        )
+        raise LogSchemaError(msg)
     bad: list[tuple[int, str]] = []
     if n_bad:
         bad = [
