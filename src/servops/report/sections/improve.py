@@ -187,6 +187,10 @@ def _project_html(ctx: ReportContext, ev: ProjectEvaluation) -> str:
         f'<p class="note">{escape(m.measured.summary)}</p>'
         for m in ev.metrics
         if m.measured is not None
+    ) + "".join(
+        f'<p class="note">{escape(m.prediction.summary)}</p>'
+        for m in ev.metrics
+        if m.prediction is not None
     )
     notes = "".join(
         f"<li>{escape(n)}</li>" for m in ev.metrics for n in (*m.notes,)
