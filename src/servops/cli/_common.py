@@ -357,6 +357,86 @@ def read_options(kwargs: dict[str, Any]) -> ReadOptions:
     )
 
 
+def _engine_params() -> list[inspect.Parameter]:
+    """``--engine`` and ``--spark-master``: which engine runs the analyses."""
+    panel = "Engine"
+    return [
+        _option(
+            "engine",
+            str,
+            "--engine",
+            "duckdb (default: the log is read into memory) or spark (Parquet/CSV/"
+            "Delta paths or URLs in servops' schema, e.g. a `servops export --parquet` "
+            "folder; needs pip install 'servops[spark]' and Java 17).",
+            "duckdb",
+            panel,
+        ),
+        _option(
+            "spark_master",
+            str,
+            "--spark-master",
+            "Spark master URL for --engine spark: local[N] or spark://host:7077, "
+            "yarn, k8s://….",
+            "local[2]",
+            panel,
+        ),
+    ]
+
+
+_ENGINE = [p.name for p in _engine_params()]
+
+#: Reading options that describe a raw file's text; Spark reads servops' schema.
+_RAW_ONLY = {
+    "encoding": None,
+    "delimiter": None,
+    "dayfirst": None,
+    "timestamp_format": None,
+    "cases": None,
+    "case_key": None,
+    "timezone": "UTC",
+    "sheet": "0",
+    "on_bad_rows": "error",
+    "service": None,
+}
+
+
+def open_cli_log(reading: dict[str, Any], engine: dict[str, Any]) -> EventLog:
+    """The log named by the reading options, on the engine ``--engine`` chose.
+
+    ``--engine spark`` reads LOG with Spark (:func:`servops.log.spark.read_spark_log`)
+    through a session on ``--spark-master``; ``--case``/``--activity``/… map columns.
+    """
+    name = engine["engine"]
+    if name not in ("duckdb", "spark"):
+        msg = f"--engine must be 'duckdb' or 'spark'; got {name!r}."
+        raise typer.BadParameter(msg)
+    if name == "duckdb":
+        if engine["spark_master"] != "local[2]":
+            msg = "--spark-master applies to --engine spark only."
+            raise typer.BadParameter(msg)
+        from servops.sources import open_log
+
+        return open_log(
+            log_source(reading), db=reading["db"], options=read_options(reading)
+        )
+    odd = [k for k, v in _RAW_ONLY.items() if reading.get(k) != v]
+    if odd:
+        flags = ", ".join("--" + k.replace("_", "-") for k in odd)
+        msg = (
+            f"{flags}: not with --engine spark, which reads logs in servops' schema "
+            "(Parquet/CSV/Delta; a `servops export --parquet` folder). Hint: export "
+            "the log with DuckDB first: servops export LOG --parquet DIR."
+        )
+        raise typer.BadParameter(msg)
+    from servops.log.spark import read_spark_log, spark_session
+
+    return read_spark_log(
+        log_source(reading),
+        spark=spark_session(engine["spark_master"]),
+        columns=read_options(reading).columns,
+    )
+
+
 def log_source(reading: dict[str, Any]) -> str:
     """The log to open: ``--service URL`` or LOG (exactly one of them)."""
     spec, service = reading["log_spec"], reading.get("service")
@@ -402,19 +482,17 @@ def log_command(func: F) -> F:
         + [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in positional]
         + [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in rest]
         + params[1:]
+        + _engine_params()
         + (_filter_params())
     )
 
     @functools.wraps(func)
     def wrapper(**kwargs: Any) -> Any:  # noqa: ANN401
         reading = {k: kwargs.pop(k) for k in READING}
+        engine = {k: kwargs.pop(k) for k in _ENGINE}
         filtering = {k: kwargs.pop(k) for k in _FILTERS}
-        from servops.sources import open_log
-
         with progress("reading log"):
-            log = open_log(
-                log_source(reading), db=reading["db"], options=read_options(reading)
-            )
+            log = open_cli_log(reading, engine)
         return func(apply_filters(log, filtering), **kwargs)
 
     wrapper.__signature__ = sig.replace(parameters=new_params)  # type: ignore[attr-defined]

@@ -401,7 +401,7 @@ class EventLog:
             str(k): int(v)
             for k, v in self.fetchall(
                 "SELECT coalesce(lifecycle, '(atomic)'), count(*) FROM events "
-                "GROUP BY 1 ORDER BY 2 DESC"
+                "GROUP BY 1 ORDER BY 2 DESC, 1"
             )
         }
         return LogInfo(

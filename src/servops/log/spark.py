@@ -31,12 +31,21 @@ import itertools
 import os
 import shutil
 import sys
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from servops.errors import InvalidParameterError, LogSchemaError
 from servops.log.engine import connect
 from servops.log.eventlog import EventLog, LogMeta
+from servops.log.export_format import (
+    MANIFEST,
+    ParquetExport,
+    is_export,
+    parse_manifest,
+    read_manifest,
+)
 from servops.log.lifecycle import instances_sql, paired_events_sql
 from servops.log.schema import CORE_COLUMNS
 from servops.log.spark_sql import to_spark
@@ -206,7 +215,22 @@ def read_spark_log(
     session = spark or spark_session()
     if isinstance(source, str | Path) or hasattr(source, "__fspath__"):
         label = str(source)
+        export = _manifest(session, str(source))
         frame = _read(session, str(source), fmt)
+        if export is not None:
+            # a `servops export --parquet` folder: its own description of the log
+            part = export.partition_column
+            if part is not None and part in frame.columns:
+                frame = frame.drop(part)
+            meta = replace(export.meta, source=label, name=name or export.meta.name)
+            return SparkEventLog.from_frame(
+                frame,
+                spark=session,
+                source=label,
+                cache=cache,
+                meta=meta,
+                expect=(export.events, export.cases),
+            )
     else:
         label = f"<{type(source).__name__}>"
         frame = source  # type: ignore[assignment]
@@ -214,6 +238,23 @@ def read_spark_log(
     return SparkEventLog.from_frame(
         frame, spark=session, columns=columns, source=label, name=name, cache=cache
     )
+
+
+def _manifest(spark: SparkSession, path: str) -> ParquetExport | None:
+    """The ``_servops.json`` of an export folder at ``path`` (local or a URL), if any."""
+    local = "://" not in path or path.startswith("file://")
+    if local:
+        folder = Path(path.removeprefix("file://"))
+        return read_manifest(folder) if is_export(folder) else None
+    from pyspark.errors import AnalysisException
+
+    try:
+        rows = spark.read.text(
+            f"{path.rstrip('/')}/{MANIFEST}", wholetext=True
+        ).collect()
+    except AnalysisException:  # no such file: a plain Parquet/CSV/Delta folder
+        return None
+    return parse_manifest(rows[0][0], path)
 
 
 def _read(spark: SparkSession, path: str, fmt: SparkFormat) -> DataFrame:
@@ -291,8 +332,14 @@ class SparkEventLog(EventLog):
         source: str = "<DataFrame>",
         name: str | None = None,
         cache: bool = True,
+        meta: LogMeta | None = None,
+        expect: tuple[int, int] | None = None,
     ) -> SparkEventLog:
-        """A log over ``frame`` (canonical columns, or mapped by ``columns``)."""
+        """A log over ``frame`` (canonical columns, or mapped by ``columns``).
+
+        ``meta`` describes a log exported by servops (start and complete events
+        paired already); ``expect`` is its ``(events, cases)``, checked.
+        """
         canonical = _canonical(frame, columns, source)
         n = next(_views)
         raw_view = f"servops_raw_{n}"
@@ -300,9 +347,17 @@ class SparkEventLog(EventLog):
         counts = spark.sql(
             f"SELECT count(*), count_if(case_id IS NULL), count_if(activity IS NULL), "
             f"count_if(`timestamp` IS NULL), count(start_timestamp), "
-            f"count_if(lifecycle = 'start'), count(DISTINCT event_index) FROM {raw_view}"
+            f"count_if(lifecycle = 'start'), count(DISTINCT event_index), "
+            f"{'count(DISTINCT case_id)' if expect else '0'} FROM {raw_view}"
         ).collect()[0]
-        total, no_case, no_act, no_ts, n_start_ts, n_start_ev, n_index = counts
+        total, no_case, no_act, no_ts, n_start_ts, n_start_ev, n_index, n_cases = counts
+        if expect is not None and (total, n_cases) != expect:
+            msg = (
+                f"{source}: holds {total} events of {n_cases} cases, but was written "
+                f"with {expect[0]} events of {expect[1]} cases: data files are missing "
+                "or were added."
+            )
+            raise LogSchemaError(msg)
         bad = {
             "case_id": no_case,
             "activity": no_act,
@@ -324,7 +379,7 @@ class SparkEventLog(EventLog):
             raise LogSchemaError(msg)
         events_view = f"servops_events_{n}"
         attrs = [c for c in canonical.columns if c not in CORE_COLUMNS]
-        if n_start_ev:
+        if n_start_ev and meta is None:
             events = spark.sql(
                 to_spark(paired_events_sql(raw_view, [*CORE_COLUMNS, *attrs]))
             )
@@ -338,7 +393,7 @@ class SparkEventLog(EventLog):
             instances_view
         )
         schema = {f.name: f.dataType.simpleString() for f in canonical.schema.fields}
-        meta = LogMeta(
+        meta = meta or LogMeta(
             source=source,
             lifecycle_mode="xes" if n_start_ev else "none",
             has_start=bool(n_start_ts or n_start_ev),
@@ -370,6 +425,26 @@ class SparkEventLog(EventLog):
         """
         table = self.arrow(sql, params)
         return self._con.from_arrow(table)
+
+    @contextmanager
+    def registered(self, table: pa.Table) -> Iterator[str]:
+        """``table`` as a Spark temporary view for the block (sent from the driver).
+
+        For the small tables an analysis joins with the log (see
+        :meth:`EventLog.registered`); the rows travel through pandas with the Arrow
+        schema given, so types and nulls stay as they are.
+        """
+        from pyspark.sql.pandas.types import from_arrow_schema
+
+        name = f"servops_table_{next(_views)}"
+        frame = self.spark.createDataFrame(
+            table.to_pandas(), schema=from_arrow_schema(table.schema)
+        )
+        frame.createOrReplaceTempView(name)
+        try:
+            yield name
+        finally:
+            self.spark.catalog.dropTempView(name)
 
     def map_cases(
         self,
@@ -485,8 +560,6 @@ class SparkEventLog(EventLog):
 
     def with_meta(self, **changes: Any) -> SparkEventLog:  # noqa: ANN401
         """A copy of this handle with some metadata changed."""
-        from dataclasses import replace
-
         return SparkEventLog(
             self.spark,
             self._events_view,
