@@ -8,7 +8,10 @@ these rows, so the three agree on what "waiting", "rework" and "met the standard
 * *lead* of an instance: from the completion of the case's previous event to its own
   completion (for the first event: its own duration, else 0);
 * *processing*: ``timestamp - start_timestamp`` when the log has start times;
-* *waiting*: lead minus processing;
+* *waiting*: lead minus processing; the part of it that is the customer's (the wait
+  before a customer turn or a closing step, after a pause start or a resolution) is
+  told apart by :class:`servops.mining.CustomerSide`, the one labelling bottlenecks,
+  the value stream and activity times use;
 * *rework*: occurrences of a step after its first in a case;
 * *handover*: an instance whose resource differs from the previous event's resource;
 * a *standard* is measured at the completion of the step's first occurrence (or on every
@@ -22,10 +25,12 @@ from typing import TYPE_CHECKING
 
 from servops.log.engine import seconds_between
 from servops.log.schema import INSTANCE_ORDER, case_arrival
+from servops.mining._sequence import mostly_customer
 
 if TYPE_CHECKING:
     from servops.blueprint.model import Blueprint
     from servops.log import EventLog
+    from servops.mining.bottlenecks import CustomerSide
 
 __all__ = [
     "CaseTotals",
@@ -73,6 +78,7 @@ def _instances_sql(bp: Blueprint, arrival: str) -> str:
           i.resource, i.event_index,
           lag(i.{ts}) OVER ({order}) AS prev_ts,
           lag(i.resource) OVER ({order}) AS prev_res,
+          lag(i.activity) OVER ({order}) AS prev_activity,
           {arrival} OVER (PARTITION BY i.case_id) AS case_start,
           max(i.{ts}) OVER (PARTITION BY i.case_id) AS case_end
         FROM instances i LEFT JOIN {mapping_sql(bp)} m ON i.activity = m.activity
@@ -99,11 +105,32 @@ class StepStats:
     handover_wait_s: float
     measured: int
     met: int
+    customer_wait_s: float = 0.0
 
     @property
     def mean_wait_s(self) -> float:
         """Mean waiting before an instance of the step, in seconds."""
         return self.waiting_s / self.instances if self.instances else 0.0
+
+    @property
+    def team_wait_s(self) -> float:
+        """Waiting before the step that is the team's (not the customer's), seconds."""
+        return self.waiting_s - self.customer_wait_s
+
+    @property
+    def mean_customer_wait_s(self) -> float:
+        """Mean customer-side waiting before an instance of the step, in seconds."""
+        return self.customer_wait_s / self.instances if self.instances else 0.0
+
+    @property
+    def mean_team_wait_s(self) -> float:
+        """Mean team waiting before an instance of the step, in seconds."""
+        return self.team_wait_s / self.instances if self.instances else 0.0
+
+    @property
+    def customer_side(self) -> bool:
+        """Whether most of the waiting before the step is the customer's."""
+        return mostly_customer(self.customer_wait_s, self.waiting_s)
 
     @property
     def attainment(self) -> float | None:
@@ -119,9 +146,16 @@ class CaseTotals:
     lead_s: float
 
 
-def step_stats(log: EventLog, bp: Blueprint) -> dict[str, StepStats]:
-    """Per-step measures (see the module docstring); key ``""`` holds unmapped events."""
+def step_stats(
+    log: EventLog, bp: Blueprint, *, customer_side: CustomerSide | None = None
+) -> dict[str, StepStats]:
+    """Per-step measures (see the module docstring); key ``""`` holds unmapped events.
+
+    ``customer_side`` says which waits are the customer's
+    (:meth:`servops.kpi.KpiConfig.customer_side`); without it all waiting is the team's.
+    """
     has_start = log.has_start_times
+    cust = customer_side.sql() if customer_side else "false"
     refs = sorted(
         {s.standard.ref_step for s in bp.steps if s.standard and s.standard.ref_step}
     )
@@ -190,7 +224,8 @@ def step_stats(log: EventLog, bp: Blueprint) -> dict[str, StepStats]:
       coalesce(sum(CASE WHEN {va} THEN proc END), 0),
       count(CASE WHEN handover THEN 1 END),
       coalesce(sum(CASE WHEN handover THEN greatest(lead - proc, 0) END), 0),
-      count(elapsed), count(CASE WHEN elapsed <= lim THEN 1 END)
+      count(elapsed), count(CASE WHEN elapsed <= lim THEN 1 END),
+      coalesce(sum(CASE WHEN {cust} THEN greatest(lead - proc, 0) END), 0)
     FROM (
       SELECT x.*, {lead} AS lead, {proc} AS proc, {elapsed} AS elapsed, {limit} AS lim,
         (resource IS NOT NULL AND prev_res IS NOT NULL AND resource <> prev_res)
@@ -218,6 +253,7 @@ def step_stats(log: EventLog, bp: Blueprint) -> dict[str, StepStats]:
             handover_wait_s=float(r[12]),
             measured=int(r[13]),
             met=int(r[14]),
+            customer_wait_s=float(r[15]),
         )
     return out
 

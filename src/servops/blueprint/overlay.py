@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from servops.blueprint.model import Blueprint
     from servops.log import EventLog
+    from servops.mining.bottlenecks import CustomerSide
 
 __all__ = ["Metric", "Overlay", "StepOverlay", "overlay"]
 
@@ -49,6 +50,15 @@ class StepOverlay:
     colour: str
     hot_breach: bool = False
     hot_rework: bool = False
+    mean_customer_wait_s: float | None = None
+    customer_side: bool = False
+
+    @property
+    def mean_team_wait_s(self) -> float | None:
+        """Mean waiting before the step that is the team's (not the customer's)."""
+        if self.mean_wait_s is None:
+            return None
+        return self.mean_wait_s - (self.mean_customer_wait_s or 0.0)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -57,6 +67,9 @@ class StepOverlay:
             "cases": self.cases,
             "share": self.share,
             "mean_wait_s": self.mean_wait_s,
+            "mean_team_wait_s": self.mean_team_wait_s,
+            "mean_customer_wait_s": self.mean_customer_wait_s,
+            "customer_side": self.customer_side,
             "attainment": self.attainment,
             "target": self.target,
             "breaches": self.breaches,
@@ -127,7 +140,13 @@ def _hot(counts: dict[str, int]) -> set[str]:
     return out
 
 
-def overlay(log: EventLog, blueprint: Blueprint, metric: Metric = "waiting") -> Overlay:
+def overlay(
+    log: EventLog,
+    blueprint: Blueprint,
+    metric: Metric = "waiting",
+    *,
+    customer_side: CustomerSide | None = None,
+) -> Overlay:
     """Measure each step in ``log`` and colour it by ``metric``.
 
     Parameters
@@ -138,9 +157,13 @@ def overlay(log: EventLog, blueprint: Blueprint, metric: Metric = "waiting") -> 
         The blueprint whose steps map log activities.
     metric
         ``waiting`` (mean time from the previous event to the step, minus its
-        processing time when the log has start times), ``frequency`` (share of cases
-        with the step) or ``standard`` (share of cases meeting the step's standard:
-        green at or above target, amber within 10 points, red below).
+        processing time when the log has start times; coloured by the team's part,
+        the customer's part labelled apart), ``frequency`` (share of cases with the
+        step) or ``standard`` (share of cases meeting the step's standard: green at or
+        above target, amber within 10 points, red below).
+    customer_side
+        Which waits are the customer's (:meth:`servops.kpi.KpiConfig.customer_side`,
+        as bottlenecks and the value stream take it); without it all is the team's.
 
     Returns
     -------
@@ -161,9 +184,9 @@ def overlay(log: EventLog, blueprint: Blueprint, metric: Metric = "waiting") -> 
     ('80% cases', 3)
     """
     check_choice(metric, "metric", "overlay", METRICS)
-    stats = step_stats(log, blueprint)
+    stats = step_stats(log, blueprint, customer_side=customer_side)
     total = log.n_cases()
-    waits = {s: st.mean_wait_s for s, st in stats.items() if s}
+    waits = {s: st.mean_team_wait_s for s, st in stats.items() if s}
     max_wait = max(waits.values(), default=0.0)
     loops = blueprint.loop_steps()
     breaches = {s: st.measured - st.met for s, st in stats.items() if s}
@@ -175,16 +198,24 @@ def overlay(log: EventLog, blueprint: Blueprint, metric: Metric = "waiting") -> 
         cases = st.cases if st else 0
         share = cases / total if total else 0.0
         wait = st.mean_wait_s if st else None
+        team_wait = st.mean_team_wait_s if st else None
+        cust_wait = st.mean_customer_wait_s if st else None
         att = st.attainment if st and step.standard else None
         target = step.standard.target if step.standard else None
         value: float | None
         if not step.activities:
             value, label, colour = None, "", "#ffffff"
         elif metric == "waiting":
-            value = wait
-            label = f"wait {format_duration(wait)}" if st else "–"
+            value = team_wait
+            label = "–"
+            if st:
+                label = f"wait {format_duration(team_wait)}"
+                if cust_wait:
+                    label += f" + customer {format_duration(cust_wait)}"
             scale = (
-                math.log1p(wait or 0.0) / math.log1p(max_wait) if max_wait > 0 else 0
+                math.log1p(team_wait or 0.0) / math.log1p(max_wait)
+                if max_wait > 0
+                else 0
             )
             colour = heat(scale) if st else _NONE
         elif metric == "frequency":
@@ -214,5 +245,7 @@ def overlay(log: EventLog, blueprint: Blueprint, metric: Metric = "waiting") -> 
             colour=colour,
             hot_breach=step.id in hot_b,
             hot_rework=step.id in hot_r,
+            mean_customer_wait_s=cust_wait,
+            customer_side=bool(st and st.customer_side),
         )
     return Overlay(metric=metric, cases=total, steps=out)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from servops._paths import DEFAULT_WORKSPACE
-from servops.cli._common import DbOpt, JsonOpt, log_command
+from servops.cli._common import DbOpt, JsonOpt, KpiConfigOpt, log_command
 from servops.cli._render import emit, err_console, fmt_duration, simple_table
 
 if TYPE_CHECKING:
@@ -72,10 +72,16 @@ def render(
         ),
     ] = "waiting",
     lang: LangOpt = "both",
+    config: KpiConfigOpt = None,
     db: DbOpt = Path(DEFAULT_WORKSPACE),
     json: JsonOpt = False,
 ) -> None:
-    """Draw the blueprint as self-contained HTML (or SVG), optionally with a log overlay."""
+    """Draw the blueprint as self-contained HTML (or SVG), optionally with a log overlay.
+
+    The waiting overlay colours steps by the team's waiting; the customer's (pending,
+    waiting for the customer, the resolved-to-closed window, as ``-c`` or the guessed
+    KPI config says) is labelled apart.
+    """
     from servops._validation import check_choice
     from servops.blueprint.overlay import overlay as make_overlay
     from servops.blueprint.render import render_html, render_svg
@@ -90,9 +96,12 @@ def render(
     bp = _load(blueprint)
     ov = None
     if log is not None:
+        from servops.kpi.cases import resolve_config
         from servops.sources import open_log
 
-        ov = make_overlay(open_log(log, db=db), bp, overlay)  # type: ignore[arg-type]
+        event_log = open_log(log, db=db)
+        side = resolve_config(config, event_log).customer_side()
+        ov = make_overlay(event_log, bp, overlay, customer_side=side)  # type: ignore[arg-type]
     if output.suffix.lower() == ".svg":
         text = render_svg(bp, overlay=ov, lang=lang)  # type: ignore[arg-type]
     else:

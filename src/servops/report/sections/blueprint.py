@@ -63,7 +63,12 @@ def build(ctx: ReportContext) -> Section | None:
 
     t = ctx.t
     metric = ctx.extras.get("blueprint_overlay", "waiting")
-    ov = overlay(ctx.log, bp, metric)
+    cfg = ctx.cache.get("kpi_config")
+    if cfg is None:
+        from servops.kpi.cases import resolve_config
+
+        cfg = resolve_config(ctx.extras.get("kpi_config"), ctx.log)
+    ov = overlay(ctx.log, bp, metric, customer_side=cfg.customer_side())
     conf = check_conformance(ctx.log, bp)
     vs = value_stream(ctx.log, bp)
     ctx.cache["blueprint.conformance"] = conf
