@@ -47,6 +47,45 @@ class TimelineItem:
     hash_prefix: str | None = None
 
 
+_REFERENCES = {"group_id": "group", "assignee_id": "user", "customer_id": "user"}
+
+
+def _reference_names(session: Session, ticket_id: int) -> dict[str, dict[int, str]]:
+    """Names of the groups and users the ticket's field changes refer to."""
+    from sqlalchemy import func
+
+    from servops.service.models import Group
+
+    ids: dict[str, set[int]] = {"group": set(), "user": set()}
+    rows = session.execute(
+        select(
+            Event.payload["field"].astext,
+            Event.payload["before"],
+            Event.payload["after"],
+        ).where(Event.ticket_id == ticket_id, func.jsonb_exists(Event.payload, "field"))
+    ).all()
+    for field, before, after in rows:
+        kind = _REFERENCES.get(str(field))
+        if kind is not None:
+            ids[kind] |= {int(v) for v in (before, after) if isinstance(v, int)}
+    groups = session.execute(
+        select(Group.id, Group.name).where(Group.id.in_(ids["group"]))
+    )
+    users = session.execute(select(User.id, User.name).where(User.id.in_(ids["user"])))
+    return {
+        "group": {int(i): str(n) for i, n in groups},
+        "user": {int(i): str(n) for i, n in users},
+    }
+
+
+def _named(names: dict[str, dict[int, str]], field: object, value: object) -> object:
+    """A changed id shown as its name (``group_id`` 3 → the group's name)."""
+    kind = _REFERENCES.get(str(field))
+    if kind is None or not isinstance(value, int):
+        return value
+    return names[kind].get(value, value)
+
+
 def timeline(session: Session, ticket: Ticket, me: Principal) -> list[TimelineItem]:
     """The entries of ``ticket`` that ``me`` may see, oldest first."""
     comments = {
@@ -62,6 +101,7 @@ def timeline(session: Session, ticket: Ticket, me: Principal) -> list[TimelineIt
         )
     }
     audit = me.role in ("supervisor", "admin")
+    names = _reference_names(session, ticket.id)
     items: list[TimelineItem] = []
     for e in session.scalars(
         select(Event).where(Event.ticket_id == ticket.id).order_by(Event.seq)
@@ -92,8 +132,10 @@ def timeline(session: Session, ticket: Ticket, me: Principal) -> list[TimelineIt
                 role=e.role,
                 body=comment.body if comment is not None else None,
                 field=payload.get("field") if comment is None else None,
-                before=payload.get("before"),
-                after=payload.get("after") if payload.get("field") else None,
+                before=_named(names, payload.get("field"), payload.get("before")),
+                after=_named(names, payload.get("field"), payload.get("after"))
+                if payload.get("field")
+                else None,
                 seq=e.seq if audit else None,
                 hash_prefix=e.hash[:12] if audit else None,
             )

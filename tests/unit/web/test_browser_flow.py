@@ -22,7 +22,10 @@ if TYPE_CHECKING:
     from tests.unit.web.conftest import Web
     from tests.web_flow import LiveServer
 
-pytestmark = pytest.mark.browser
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+]  # ~55 s: a database, a server, Chromium
 
 ARTIFACTS = Path(__file__).parents[2] / "artifacts"
 

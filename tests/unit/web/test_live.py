@@ -48,13 +48,14 @@ def _ids(read: SseRead) -> list[int]:
 
 
 def test_reconnect_with_last_event_id_gets_exactly_the_missed_events(
-    web: Web, live: LiveServer
+    web: Web, live: LiveServer, request: pytest.FixtureRequest
 ) -> None:
     start = _max_event_id(web.world.url)
     first = web.ticket("customer", subject="Before the drop")
     seen = _visible_ids(web.world.url, start, None)
     assert seen
     agent = _client(live, "agent")
+    request.addfinalizer(agent.close)
     got = read_events(
         agent,
         f"/app/events?after={start}",
@@ -87,7 +88,7 @@ def test_reconnect_with_last_event_id_gets_exactly_the_missed_events(
 
 
 def test_customers_get_only_their_organisations_public_events(
-    web: Web, live: LiveServer
+    web: Web, live: LiveServer, request: pytest.FixtureRequest
 ) -> None:
     start = _max_event_id(web.world.url)
     mine = web.ticket("customer", subject="Acme feed")
@@ -108,6 +109,7 @@ def test_customers_get_only_their_organisations_public_events(
     everything = _visible_ids(web.world.url, start, None)
     assert 0 < len(expected) < len(everything)
     customer = _client(live, "customer_acme2")
+    request.addfinalizer(customer.close)
     got = read_events(
         customer,
         f"/app/events?after={start}",
@@ -119,6 +121,7 @@ def test_customers_get_only_their_organisations_public_events(
         assert e.data["ticket"] == mine["number"]
         assert "activity" not in e.data  # customers get the ticket and state only
     globex = _client(live, "customer_globex")
+    request.addfinalizer(globex.close)
     theirs = _visible_ids(web.world.url, start, "Globex")
     other = read_events(
         globex,
@@ -130,12 +133,16 @@ def test_customers_get_only_their_organisations_public_events(
 
 
 def test_heartbeat_and_login_required(
-    web: Web, live: LiveServer, monkeypatch: pytest.MonkeyPatch
+    web: Web,
+    live: LiveServer,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
 ) -> None:
     from servops.web import live as live_module
 
     monkeypatch.setattr(live_module, "HEARTBEAT_S", 0.6)
     agent = _client(live, "agent")
+    request.addfinalizer(agent.close)
     got = read_events(
         agent,
         f"/app/events?after={_max_event_id(web.world.url)}",
@@ -143,7 +150,7 @@ def test_heartbeat_and_login_required(
         timeout_s=5,
     )
     assert got.events == []
-    anonymous = httpx.Client(base_url=live.url, timeout=5)
-    r = anonymous.get("/app/events")
+    with httpx.Client(base_url=live.url, timeout=5) as anonymous:
+        r = anonymous.get("/app/events")
     assert r.status_code == 303
     assert r.headers["location"].startswith("/app/login")
