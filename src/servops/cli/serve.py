@@ -292,6 +292,7 @@ def serve(
         info: dict[str, Any] = {
             "url": base,
             "docs": f"{base}/docs",
+            "web": f"{base}/app",
             "admin_token_file": made or str(data_dir / ADMIN_TOKEN_FILE),
             "worker": not no_worker,
             "demo": demo,
@@ -300,7 +301,8 @@ def serve(
             info,
             as_json=json,
             render=lambda c: c.print(
-                f"servops service on {base} (API docs: {base}/docs). Admin token: "
+                f"servops service on {base}: web app {base}/app, API docs "
+                f"{base}/docs. Admin token: "
                 f"{info['admin_token_file']}" + (" (new)" if made else "")
             ),
         )
