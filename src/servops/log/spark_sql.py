@@ -107,6 +107,8 @@ def _rewrite(node: exp.Expr) -> exp.Expr:
         if "." in text and "e" not in text.lower():
             return exp.Cast(this=node, to=exp.DataType.build("DOUBLE"))
         return node
+    if isinstance(node, exp.DayOfWeekIso | exp.DayOfWeek):
+        return _weekday(node)
     if isinstance(node, exp.Anonymous):
         return _function(node)
     if isinstance(node, exp.GroupConcat):
@@ -114,6 +116,27 @@ def _rewrite(node: exp.Expr) -> exp.Expr:
     if isinstance(node, exp.ArrayAgg) and isinstance(node.this, exp.Order):
         return _ordered_agg(node.this, None)
     return node
+
+
+def _weekday(node: exp.DayOfWeekIso | exp.DayOfWeek) -> exp.Expr:
+    """DuckDB's ``isodow`` and ``dayofweek`` from Spark's ``dayofweek``.
+
+    DuckDB: ``isodow`` Monday 1 … Sunday 7, ``dayofweek`` Sunday 0 … Saturday 6;
+    Spark's ``dayofweek`` is Sunday 1 … Saturday 7. sqlglot renders ``isodow`` as ``dayofweek % 7 + 1`` (Sunday 2) and ``dayofweek``
+    unchanged (one day off): both wrong for Spark.
+    """
+    spark_dow = exp.Anonymous(this="dayofweek", expressions=[node.this])
+    if isinstance(node, exp.DayOfWeekIso):
+        shifted = exp.Mod(
+            this=exp.Paren(
+                this=exp.Add(this=spark_dow, expression=exp.Literal.number(5))
+            ),
+            expression=exp.Literal.number(7),
+        )
+        return exp.Paren(
+            this=exp.Add(this=exp.Paren(this=shifted), expression=exp.Literal.number(1))
+        )
+    return exp.Paren(this=exp.Sub(this=spark_dow, expression=exp.Literal.number(1)))
 
 
 def _function(node: exp.Anonymous) -> exp.Expr:
@@ -170,8 +193,11 @@ def _literal(value: object) -> exp.Expr:
     if isinstance(value, int | float | Decimal):
         return exp.Literal.number(value)
     if isinstance(value, dt.datetime):
-        text = value.isoformat(sep=" ")
-        kind = "TIMESTAMP" if value.tzinfo is not None else "TIMESTAMP_NTZ"
+        # rendered in DuckDB's terms first: TIMESTAMPTZ becomes Spark's TIMESTAMP (an
+        # instant), TIMESTAMP its TIMESTAMP_NTZ (a wall-clock time)
+        aware = value.tzinfo is not None
+        text = (value.astimezone(dt.UTC) if aware else value).isoformat(sep=" ")
+        kind = "TIMESTAMPTZ" if aware else "TIMESTAMP"
         return exp.Cast(this=exp.Literal.string(text), to=exp.DataType.build(kind))
     if isinstance(value, dt.date):
         return exp.Cast(
