@@ -196,8 +196,9 @@ def generate_service_desk(
     improve_at
         From when ``Access`` tickets get the new password-reset procedure (reopen
         chance :data:`REOPEN_CUT` lower; by creation time): a moment, ``"midway"``
-        (08:00 on the first working day after the middle ticket arrived) or ``None``
-        (never). The result's ``improved_at`` says when.
+        (08:00 on the first working day after the middle ticket arrived; the middle
+        ticket's arrival when the log ends before that) or ``None`` (never). The
+        result's ``improved_at`` says when.
 
     Examples
     --------
@@ -400,9 +401,11 @@ def _improvement_moment(
         return None
     if when == "midway":
         mid = arrivals[len(arrivals) // 2]
-        return _next_work_moment(
+        morning = _next_work_moment(
             (mid + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
         )
+        # a log shorter than that has its change at the middle ticket itself
+        return morning if morning < arrivals[-1] else mid
     if when.tzinfo is None:
         msg = (
             "The 'improve_at' parameter of generate_service_desk must be an aware "
