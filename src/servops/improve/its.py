@@ -51,7 +51,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-from scipy import stats
+from scipy import signal, stats
 
 from servops._validation import as_rng, check_choice, check_interval
 from servops.errors import InvalidParameterError
@@ -202,10 +202,8 @@ def _null_t(
     rho = min(max(rho, 0.0), 0.95)
     sd = math.sqrt(ss / (n - k) * (1 - rho * rho))
     e = rng.normal(size=(n_boot, n)) * sd
-    y = np.empty((n_boot, n))
-    y[:, 0] = e[:, 0] / math.sqrt(1 - rho * rho)
-    for i in range(1, n):  # a loop over periods (tens to hundreds), vectorised in B
-        y[:, i] = rho * y[:, i - 1] + e[:, i]
+    e[:, 0] /= math.sqrt(1 - rho * rho)  # the stationary start
+    y = np.asarray(signal.lfilter([1.0], [1.0, -rho], e, axis=1), dtype=np.float64)
     beta = y @ np.linalg.pinv(x).T
     cov = _hac(x, y - beta @ x.T, lags)
     est = beta @ contrasts.T
