@@ -67,6 +67,16 @@ def test_default_log_is_unchanged_and_midway_is_a_working_morning():
     assert late.feedback.equals(plain.feedback)
 
 
+def test_midway_in_a_log_shorter_than_a_day_is_the_middle_ticket():
+    data = generate_service_desk(cases=20, seed=3, improve_at="midway")
+    arrivals = sorted(
+        r["timestamp"]
+        for r in data.events.to_pylist()
+        if r["activity"] == "Ticket created"
+    )
+    assert data.improved_at == arrivals[len(arrivals) // 2]
+
+
 def test_the_planted_cut_is_the_true_effect():
     # same seed with and without the change: among Access tickets created after it,
     # the reopen rate falls by REOPEN_CUT (within 3.5 standard errors)
