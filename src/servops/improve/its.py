@@ -31,7 +31,7 @@ with the change half-way, the t test of the level change rejects 11 % of the tim
 ``inference="bootstrap"`` keeps the HAC statistic but takes its critical values from
 its null distribution for this design: ``n_boot`` series of AR(1) noise with the
 residuals' lag-1 autocorrelation (clipped to [0, 0.95]) and variance, fitted the same
-way (a parametric bootstrap-t). That brings the false-positive rate to 5–7 % for
+way (a parametric bootstrap-t). That brings the false-positive rate to 4–7 % for
 ρ ≤ 0.3; strongly autocorrelated short series (ρ = 0.6) still reject about 9 %. References: Wagner et al., "Segmented
 regression analysis of interrupted time series studies in medication use research",
 *J. Clin. Pharm. Ther.* 27 (2002); Newey & West, *Econometrica* 55 (1987).

@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from servops.errors import InvalidParameterError
@@ -161,3 +163,21 @@ def test_daily_series_without_mondays_is_not_collinear():
     assert r.names[4:] == ("dow_Thu", "dow_Fri", "dow_Sat", "dow_Sun")
     assert np.all(np.isfinite(r.se)) and np.all(r.se > 0)
     assert r.level_change.low < -2.0 < r.level_change.high
+
+
+@given(
+    a=st.floats(-100, 100),
+    b=st.floats(-5, 5),
+    seed=st.integers(0, 10_000),
+)
+@settings(max_examples=40, deadline=None)
+def test_a_trend_that_was_there_before_changes_neither_level_nor_slope(a, b, seed):
+    # adding a + b·t to the series moves only the intercept and the trend: the
+    # segmented regression reads change only at the change
+    y = np.random.default_rng(seed).normal(size=30)
+    t = np.arange(30)
+    r0 = interrupted_time_series(y, 15, inference="t")
+    r1 = interrupted_time_series(y + a + b * t, 15, inference="t")
+    assert r1.level_change.estimate == pytest.approx(r0.level_change.estimate, abs=1e-7)
+    assert r1.slope_change.estimate == pytest.approx(r0.slope_change.estimate, abs=1e-7)
+    assert r1.se == pytest.approx(r0.se, rel=1e-6, abs=1e-9)

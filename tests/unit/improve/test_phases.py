@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from servops.errors import InvalidParameterError
 from servops.improve.phases import metric_phases, phase_comparison
@@ -98,3 +100,17 @@ def test_metric_phases_too_few_periods():
     log = tickets(np.linspace(0, 30 * 24, 100), np.full(100, 5.0))
     with pytest.raises(InvalidParameterError, match="at least 2 whole weeks"):
         metric_phases(log, "lead_time", datetime(2026, 3, 5, tzinfo=UTC), by="week")
+
+
+@given(
+    x=st.lists(st.floats(0, 1000), min_size=6, max_size=40),
+    frac=st.floats(0.2, 0.8),
+)
+@settings(max_examples=50, deadline=None)
+def test_shift_is_the_difference_of_the_phase_means(x, frac):
+    cut = min(max(2, round(frac * len(x))), len(x) - 2)
+    r = phase_comparison(x, cut)
+    assert r.shift == pytest.approx(np.mean(x[cut:]) - np.mean(x[:cut]), abs=1e-9)
+    assert r.change_index == cut and len(r.chart.points) == len(x)
+    # a sustained shift needs run_length after points
+    assert not r.sustained_shift or len(x) - cut >= r.run_length
