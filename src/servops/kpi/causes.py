@@ -393,7 +393,7 @@ def root_causes(
             continue
         attrs.append(c)
     min_cases = max(5, math.ceil(min_support * n_total))
-    with registered(con, ytab) as src:
+    with log.registered(ytab) as src:
         feats = _features_sql(
             src, attrs, cfg, before_reopen=outcome == "reopen", tz=cfg.timezone
         )
@@ -455,7 +455,9 @@ def _distinct_factors(stats: pa.Table, excluded: set[str]) -> pa.Table:
             continue
         seen.add(members[i])
         keep.append(i)
-    return stats.take(pa.array(sorted(keep), pa.int64())).drop_columns(["members"])
+    # in that order, not the engine's (a GROUP BY has none): ties in the tests' ranking
+    # keep it, so the result is the same on every engine and every run
+    return stats.take(pa.array(keep, pa.int64())).drop_columns(["members"])
 
 
 def _empty_factors() -> pa.Table:
@@ -546,7 +548,7 @@ def _membership(
             "j": np.arange(top.num_rows),
         }
     )
-    with registered(log.con, keys) as kt:
+    with log.registered(keys) as kt:
         hits = log.query(f"""
             SELECT f.case_id, kt.j FROM ({feats}) f
             JOIN {kt} kt ON f.kind = kt.kind AND f.name = kt.name AND f.value = kt.value

@@ -283,6 +283,20 @@ class EventLog:
         frame: pd.DataFrame = self.relation(level).df()
         return frame
 
+    @contextmanager
+    def registered(self, table: pa.Table) -> Iterator[str]:
+        """Expose ``table`` to this log's queries under a fresh name, for the block.
+
+        For the small tables an analysis joins with the log (per-case outcomes, factor
+        keys): :meth:`query` sees the name on whatever engine holds the log.
+        """
+        name = f"__servops_table_{next(_views)}"
+        self._con.register(name, table)
+        try:
+            yield name
+        finally:
+            self._con.unregister(name)
+
     def map_cases(
         self,
         sql: str,
