@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -163,6 +164,28 @@ async def run_load(
     return tally
 
 
+def cpu_by_pid(pids: list[int]) -> dict[int, float]:
+    """CPU seconds (user + system) used so far by each process and its children."""
+    import psutil
+
+    out: dict[int, float] = {}
+    for pid in pids:
+        try:
+            root = psutil.Process(pid)
+            for p in [root, *root.children(recursive=True)]:
+                with contextlib.suppress(psutil.Error):
+                    c = p.cpu_times()
+                    out[p.pid] = c.user + c.system
+        except psutil.Error:
+            continue
+    return out
+
+
+def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds used between two :func:`cpu_by_pid` readings (new processes from 0)."""
+    return sum(v - before.get(pid, 0.0) for pid, v in after.items())
+
+
 def summary(t: Tally, seconds: float) -> dict[str, object]:
     out: dict[str, object] = {
         "seconds": seconds,
@@ -272,12 +295,32 @@ def main() -> None:
     try:
         wait_ready(base)
         token = (data_dir / "admin-token").read_text().splitlines()[0]
+        pg = embedded.running(data_dir)
+        server_pids = [proc.pid]
+        pg_pids = [pg.pid] if pg is not None else []
+        before = (cpu_by_pid(server_pids), cpu_by_pid(pg_pids), time.process_time())
+        load0 = os.getloadavg()[0]
         t = asyncio.run(
             run_load(
                 base, token, clients=args.clients, rate=args.rate, seconds=args.seconds
             )
         )
-        results["load"] = summary(t, args.seconds)
+        after = (cpu_by_pid(server_pids), cpu_by_pid(pg_pids), time.process_time())
+        load = summary(t, args.seconds)
+        writes = sum(n for key, n in t.status.items() if key.endswith((" 200", " 201")))
+        used = {
+            "server_python": cpu_used(before[0], after[0]),
+            "postgresql": cpu_used(before[1], after[1]),
+            "load_clients": after[2] - before[2],
+        }
+        load["cpu_ms_per_write"] = {
+            k: round(1000 * v / max(writes, 1), 2) for k, v in used.items()
+        }
+        load["load_average_before_after"] = [
+            round(load0, 1),
+            round(os.getloadavg()[0], 1),
+        ]
+        results["load"] = load
         print(json.dumps(results["load"], indent=1), flush=True)
         if args.no_crash:
             return

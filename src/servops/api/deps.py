@@ -60,7 +60,9 @@ def get_principal(request: Request, session: Db, settings: Settings) -> Principa
             msg = "the Authorization header must be 'Bearer <token>'."
             raise AuthenticationError(msg)
         principal = access.authenticate_token(session, token.strip(), now=settings.now)
-        session.commit()  # last_used_at
+        # last_used_at; and the connection goes back to the pool while the route waits
+        # for a worker thread (holding it there starves the pool under load)
+        session.commit()
         return principal
     cookie = request.cookies.get(access.SESSION_COOKIE)
     if cookie is None:

@@ -250,20 +250,24 @@ def authenticate_token(
             "malformed API token: expected 'so_<id>_<secret>' as made by POST /tokens."
         )
         raise AuthenticationError(msg)
-    row = session.scalars(
-        select(ApiToken).where(ApiToken.token_hash == token_hash(secret))
+    # the token and its user in one query (every API request asks it)
+    found = session.execute(
+        select(ApiToken, User)
+        .outerjoin(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == token_hash(secret))
     ).first()
     t = _utc(now)
-    if row is None:
+    if found is None:
         msg = "unknown API token."
         raise AuthenticationError(msg)
+    row = found[0]
+    user: User | None = found[1]  # None: the token's user row is gone
     if row.revoked_at is not None:
         msg = f"API token {row.id} was revoked at {row.revoked_at.isoformat()}."
         raise AuthenticationError(msg)
     if row.expires_at is not None and row.expires_at <= t:
         msg = f"API token {row.id} expired at {row.expires_at.isoformat()}."
         raise AuthenticationError(msg)
-    user = session.get(User, row.user_id)
     if user is None or not user.active:
         msg = f"the user of API token {row.id} is inactive."
         raise AuthenticationError(msg)

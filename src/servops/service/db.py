@@ -32,6 +32,8 @@ __all__ = [
     "server_message",
     "sqlalchemy_url",
     "sqlstate",
+    "transport",
+    "use_prepared_statements",
 ]
 
 APP_ROLE = "servops_app"
@@ -117,11 +119,15 @@ def engine_args(url: str) -> tuple[URL, dict[str, Any]]:
 
     pg8000 takes no libpq query parameters, so the ones servops users write are
     translated: ``sslmode`` (``require``: encrypted, certificate not checked;
-    ``verify-ca``: checked against the system CAs; ``verify-full``: and the host name;
-    ``disable``, ``allow``, ``prefer``: unencrypted, as pg8000 cannot fall back),
-    ``host=/socket/dir`` (a unix socket), ``connect_timeout`` (seconds). A missing
-    password is taken from ``PGPASSWORD``. ``application_name`` passes through; any
-    other parameter is an error naming it.
+    ``verify-ca``: checked against the CAs of ``sslrootcert``, or the system's;
+    ``verify-full``: and the host name; ``disable``: no TLS; ``allow``, ``prefer``
+    or none: pg8000's default, TLS when the server offers it, its certificate not
+    checked, else unencrypted), ``sslrootcert`` (a CA file; with
+    ``require`` it checks the chain, as libpq does; ``system``: the system CAs),
+    ``sslcert`` and ``sslkey`` (a client certificate), ``host=/socket/dir`` (a unix
+    socket), ``connect_timeout`` (seconds). A missing password is taken from
+    ``PGPASSWORD``. ``application_name`` passes through; any other parameter is an
+    error naming it.
 
     >>> u, args = engine_args("postgresql://u@db.example/servops?sslmode=require")
     >>> u.render_as_string(), args["ssl_context"].check_hostname
@@ -144,12 +150,34 @@ def engine_args(url: str) -> tuple[URL, dict[str, Any]]:
             f"Got {mode!r} instead."
         )
         raise InvalidParameterError(msg)
+    files = {
+        k: query.pop(k) for k in ("sslrootcert", "sslcert", "sslkey") if k in query
+    }
+    for key, path in files.items():
+        if path != "system" and not Path(path).is_file():
+            msg = f"The database URL's {key!r} must be a readable file. Got {path!r} instead."
+            raise InvalidParameterError(msg)
+    root = files.get("sslrootcert")
+    if root is not None and root != "system" and mode == "require":
+        mode = "verify-ca"  # as libpq: require with a root certificate checks the chain
     if mode in ("require", "verify-ca", "verify-full"):
-        ctx = ssl.create_default_context()
+        ctx = ssl.create_default_context(
+            cafile=root if root not in (None, "system") else None
+        )
         ctx.check_hostname = mode == "verify-full"
         if mode == "require":
             ctx.verify_mode = ssl.CERT_NONE
+        if "sslcert" in files:  # a client certificate
+            ctx.load_cert_chain(files["sslcert"], files.get("sslkey"))
         args["ssl_context"] = ctx
+    elif files:
+        msg = (
+            f"The database URL gives {', '.join(sorted(files))} but sslmode={mode!r} "
+            "does not verify: use sslmode=verify-full, verify-ca or require."
+        )
+        raise InvalidParameterError(msg)
+    elif mode == "disable":
+        args["ssl_context"] = False  # pg8000's default asks for TLS (as prefer)
     host = query.pop("host", None)
     if host is not None and host.startswith("/"):
         args["unix_sock"] = f"{host.rstrip('/')}/.s.PGSQL.{u.port or 5432}"
@@ -161,12 +189,74 @@ def engine_args(url: str) -> tuple[URL, dict[str, Any]]:
     if unknown:
         msg = (
             f"The database URL's parameter {unknown[0]!r} is not supported (the pg8000 "
-            "driver takes sslmode, host, connect_timeout and application_name)."
+            "driver takes sslmode, sslrootcert, sslcert, sslkey, host, connect_timeout "
+            "and application_name)."
         )
         raise InvalidParameterError(msg)
     if u.password is None and os.environ.get("PGPASSWORD"):
         args["password"] = os.environ["PGPASSWORD"]
     return u.set(query=query), args
+
+
+def transport(url: str) -> tuple[str, str | None]:
+    """How the connection to ``url`` travels, and a warning when it is exposed.
+
+    Returns the description (``"TLS, certificate and host name verified"``,
+    ``"unix socket"``, ``"unencrypted"``, …) and a warning for a TCP connection to a
+    host that is not loopback when TLS is not required (``None`` otherwise).
+
+    >>> transport("postgresql://u@db.example/s?sslmode=verify-full")
+    ('TLS, certificate and host name verified', None)
+    >>> transport("postgresql://u@127.0.0.1:5432/s?sslmode=disable")
+    ('unencrypted (loopback)', None)
+    >>> transport("postgresql://u@db.example/s?sslmode=disable")[1]
+    "the connection to db.example is not protected (sslmode 'disable'): passwords and data cross the network in clear; add ?sslmode=verify-full (or require) to the database URL."
+    """
+    import ipaddress
+
+    u, args = engine_args(url)
+    if "unix_sock" in args:
+        return "unix socket", None
+    ctx = args.get("ssl_context")
+    if ctx:
+        import ssl
+
+        if ctx.verify_mode == ssl.CERT_NONE:
+            return "TLS, certificate not verified", None
+        if ctx.check_hostname:
+            return "TLS, certificate and host name verified", None
+        return "TLS, certificate verified", None
+    host = u.host or "localhost"
+    try:
+        loopback = ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        loopback = host == "localhost"
+    mode = _url_query(url).get("sslmode", "prefer")
+    how = (
+        "unencrypted"
+        if ctx is False
+        else "TLS if the server offers it (certificate not verified), else unencrypted"
+    )
+    if loopback:
+        return f"{how} (loopback)", None
+    return how, (
+        f"the connection to {host} is not protected (sslmode {mode!r}): "
+        + (
+            "passwords and data cross the network in clear"
+            if ctx is False
+            else "it is unencrypted if the server has no TLS, and anyone in between "
+            "can pose as the server"
+        )
+        + "; add ?sslmode=verify-full (or require) to the database URL."
+    )
+
+
+def _url_query(url: str) -> dict[str, str]:
+    """The query parameters of a database URL (last value of each)."""
+    from sqlalchemy.engine import make_url
+
+    q = make_url(sqlalchemy_url(url)).query
+    return {k: v if isinstance(v, str) else v[-1] for k, v in q.items()}
 
 
 #: DB-API error class of a SQLSTATE class (as psycopg raises them; pg8000 raises
@@ -217,7 +307,110 @@ def _error_by_sqlstate(ctx: ExceptionContext) -> BaseException | None:
     return new
 
 
-def make_engine(url: str, *, app_role: bool = True, **kwargs: Any) -> Engine:  # noqa: ANN401
+#: Named prepared statements kept per connection (least recently used ones are closed).
+PREPARED_PER_CONNECTION = 256
+
+
+def _install_statement_cache() -> None:
+    """Make pg8000 convert each SQL text's placeholders once (a process-wide cache).
+
+    pg8000 rewrites ``%s`` into ``$1, $2, …`` with a character-by-character scanner in
+    Python at every execution (about a tenth of a create's CPU time in the service);
+    for the ``format`` style the result depends on the SQL text alone, so it is cached.
+    Other styles go through pg8000's own function unchanged.
+    """
+    import functools
+
+    import pg8000.legacy
+
+    original = pg8000.legacy.convert_paramstyle
+    if getattr(original, "servops_cached", False):
+        return
+
+    @functools.lru_cache(maxsize=4096)
+    def statement_of(query: str) -> str:
+        return str(original("format", query, ())[0])
+
+    def convert(style: str, query: str, args: Any) -> tuple[str, Any]:  # noqa: ANN401
+        if style == "format" and not isinstance(args, dict):
+            return statement_of(query), args
+        return original(style, query, args)  # type: ignore[no-any-return]
+
+    convert.servops_cached = True  # type: ignore[attr-defined]
+    pg8000.legacy.convert_paramstyle = convert
+
+
+def use_prepared_statements(
+    dbapi_con: Any,  # noqa: ANN401 - a pg8000 legacy connection
+    *,
+    size: int = PREPARED_PER_CONNECTION,
+) -> None:
+    """Run a pg8000 connection's parameterised statements as named prepared statements.
+
+    pg8000 sends every parameterised statement as an unnamed one: Parse, then Describe,
+    then Bind and Execute, waiting for the server after each (three round trips).
+    Here each SQL text is prepared once per connection (Parse and Describe) and then
+    executed by Bind and Execute alone (one round trip); statements without parameters
+    (``BEGIN``, ``COMMIT``, ``ROLLBACK``) go as simple queries (one round trip instead
+    of three). The ``size`` most recently used statements are kept; older ones are
+    closed on the server. A statement the server no longer accepts (a table changed
+    under it: SQLSTATE 0A000; or gone: 26000) is dropped from the cache and prepared
+    again at its next use.
+    """
+    from collections import OrderedDict
+
+    from pg8000.converters import make_params
+    from pg8000.exceptions import DatabaseError
+
+    if getattr(dbapi_con, "servops_prepared", None) is not None:
+        return
+    _install_statement_cache()
+    cache: OrderedDict[tuple[str, tuple[int, ...]], tuple[bytes, Any, Any]] = (
+        OrderedDict()
+    )
+    unnamed = dbapi_con.execute_unnamed
+
+    def execute(
+        statement: str,
+        vals: Any = (),  # noqa: ANN401
+        oids: Any = (),  # noqa: ANN401
+        stream: Any = None,  # noqa: ANN401
+    ) -> Any:  # noqa: ANN401
+        if stream is not None:  # COPY
+            return unnamed(statement, vals=vals, oids=oids, stream=stream)
+        if not vals:
+            return dbapi_con.execute_simple(statement)
+        key = (statement, tuple(oids or ()))
+        entry = cache.get(key)
+        if entry is None:
+            entry = dbapi_con.prepare_statement(statement, key[1])
+            cache[key] = entry
+            if len(cache) > size:
+                _, (old, _, _) = cache.popitem(last=False)
+                dbapi_con.close_prepared_statement(old)
+        else:
+            cache.move_to_end(key)
+        name, columns, funcs = entry
+        try:
+            return dbapi_con.execute_named(
+                name, make_params(dbapi_con.py_types, vals), columns, funcs, statement
+            )
+        except DatabaseError as exc:
+            if sqlstate(exc) in ("0A000", "26000"):
+                cache.pop(key, None)
+            raise
+
+    dbapi_con.execute_unnamed = execute
+    dbapi_con.servops_prepared = cache
+
+
+def make_engine(
+    url: str,
+    *,
+    app_role: bool = True,
+    prepared: bool | None = None,
+    **kwargs: Any,  # noqa: ANN401
+) -> Engine:
     """A SQLAlchemy engine on ``url`` (pg8000 driver, isolation READ COMMITTED).
 
     Parameters
@@ -228,6 +421,11 @@ def make_engine(url: str, *, app_role: bool = True, **kwargs: Any) -> Engine:  #
         Switch every connection to the restricted role ``servops_app`` when it exists
         and the login role may take it. ``False`` keeps the login role (migrations,
         administration, tests that tamper with the audit trail).
+    prepared
+        Execute statements as named prepared statements (:func:`use_prepared_statements`:
+        one round trip per statement instead of three). Default: as ``app_role`` (the
+        application's engines; migrations and administration keep pg8000's unnamed
+        statements, as the schema changes under them).
     **kwargs
         Passed to :func:`sqlalchemy.create_engine` (``pool_size``, ``echo``, …).
     """
@@ -239,6 +437,12 @@ def make_engine(url: str, *, app_role: bool = True, **kwargs: Any) -> Engine:  #
         driver_url, pool_pre_ping=True, connect_args=connect_args, **kwargs
     )
     event.listen(engine, "handle_error", _error_by_sqlstate, retval=True)
+    if app_role if prepared is None else prepared:
+
+        @event.listens_for(engine, "connect")
+        def _prepare(dbapi_con: Any, _record: Any) -> None:  # noqa: ANN401
+            use_prepared_statements(dbapi_con)
+
     if app_role:
         state: dict[str, bool] = {}
 

@@ -10,7 +10,7 @@ organisation and custom attributes as case attributes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
     from sqlalchemy.orm import Session
 
+    from servops.kpi.config import KpiConfig
     from servops.log import EventLog
     from servops.service.models import Event, Ticket, User
 
@@ -28,9 +29,15 @@ __all__ = [
     "SYSTEM",
     "Actor",
     "append_event",
+    "created_here",
     "events_arrow",
+    "is_service_log",
     "is_service_url",
+    "lock_ticket",
+    "new_ticket",
     "read_service_log",
+    "service_kpi_config",
+    "service_kpi_yaml",
 ]
 
 ROLES = ("customer", "agent", "supervisor", "admin", "system")
@@ -100,12 +107,14 @@ def append_event(
     from sqlalchemy.orm.exc import StaleDataError
 
     from servops.service.models import Event
-    from servops.service.models import Ticket as TicketRow
 
     if at.tzinfo is None:
         msg = f"event time {at!r} has no time zone; give an aware UTC datetime."
         raise InvalidParameterError(msg)
     number = ticket.number
+    chain = _chain(session)
+    # an UPDATE of the ticket's row in this flush locks the row as FOR UPDATE would
+    updating = ticket in session.dirty and session.is_modified(ticket)
     try:
         session.flush()
     except StaleDataError as exc:
@@ -114,17 +123,24 @@ def append_event(
             "and try again."
         )
         raise ConflictError(msg) from exc
-    session.execute(text("SELECT pg_advisory_xact_lock_shared(:k)"), {"k": APPEND_LOCK})
-    session.execute(
-        select(TicketRow.id).where(TicketRow.id == ticket.id).with_for_update()
-    )
-    last = session.execute(
-        select(Event.seq, Event.hash)
-        .where(Event.ticket_id == ticket.id)
-        .order_by(Event.seq.desc())
-        .limit(1)
-    ).first()
-    seq, prev = (1, "") if last is None else (int(last[0]) + 1, str(last[1]))
+    if updating:
+        chain.locked.add(ticket.id)
+    if not chain.append_lock:
+        session.execute(
+            text("SELECT pg_advisory_xact_lock_shared(:k)"), {"k": APPEND_LOCK}
+        )
+        chain.append_lock = True
+    head = chain.heads.get(ticket.id)
+    if head is None:
+        lock_ticket(session, ticket.id)
+        last = session.execute(
+            select(Event.seq, Event.hash)
+            .where(Event.ticket_id == ticket.id)
+            .order_by(Event.seq.desc())
+            .limit(1)
+        ).first()
+        head = (0, "") if last is None else (int(last[0]), str(last[1]))
+    seq, prev = head[0] + 1, head[1]
     body = canonical_payload(payload)
     at = at.astimezone(UTC)
     row = Event(
@@ -153,7 +169,77 @@ def append_event(
     )
     session.add(row)
     session.flush()
+    chain.heads[ticket.id] = (seq, row.hash)
     return row
+
+
+@dataclass(slots=True)
+class _Chain:
+    """What this transaction holds: the append lock, ticket row locks, chain heads.
+
+    While a transaction holds a ticket's row lock nobody else appends to its chain, so
+    the head it wrote last is the head; the lock and the head need not be asked for
+    again. Forgotten at commit and at any rollback (a savepoint's too).
+    """
+
+    append_lock: bool = False
+    locked: set[int] = field(default_factory=set)
+    heads: dict[int, tuple[int, str]] = field(default_factory=dict)
+    created: set[int] = field(default_factory=set)
+
+
+_CHAIN = "servops_chain"
+
+
+def _forget_chain(session: Session, *_: object) -> None:
+    session.info.pop(_CHAIN, None)
+
+
+def _chain(session: Session) -> _Chain:
+    chain = session.info.get(_CHAIN)
+    if chain is None:
+        from sqlalchemy import event as sa_event
+
+        chain = session.info[_CHAIN] = _Chain()
+        if not session.info.get("servops_chain_listeners"):
+            sa_event.listen(session, "after_commit", _forget_chain)
+            sa_event.listen(session, "after_soft_rollback", _forget_chain)
+            session.info["servops_chain_listeners"] = True
+    assert isinstance(chain, _Chain)
+    return chain
+
+
+def lock_ticket(session: Session, ticket_id: int) -> None:
+    """Lock the ticket's row (``FOR UPDATE``) until the transaction ends (once per transaction)."""
+    from sqlalchemy import select
+
+    from servops.service.models import Ticket as TicketRow
+
+    chain = _chain(session)
+    if ticket_id in chain.locked:
+        return
+    session.execute(
+        select(TicketRow.id).where(TicketRow.id == ticket_id).with_for_update()
+    )
+    chain.locked.add(ticket_id)
+
+
+def new_ticket(session: Session, ticket_id: int) -> None:
+    """Note a ticket inserted by this transaction: no one else sees it, its chain is empty."""
+    chain = _chain(session)
+    chain.locked.add(ticket_id)
+    chain.heads[ticket_id] = (0, "")
+    chain.created.add(ticket_id)
+
+
+def created_here(session: Session, ticket_id: int, *, forget: bool = False) -> bool:
+    """Whether this transaction inserted the ticket (``forget``: and stop saying so)."""
+    chain = session.info.get(_CHAIN)
+    if not isinstance(chain, _Chain) or ticket_id not in chain.created:
+        return False
+    if forget:
+        chain.created.discard(ticket_id)
+    return True
 
 
 def is_service_url(spec: object) -> bool:
@@ -247,6 +333,66 @@ def _events_table(url: str) -> tuple[pa.Table, list[str]]:
     return table, notes
 
 
+#: How the ``source`` of a log read from the service begins (``service host:port/db``).
+SERVICE_SOURCE = "service "
+
+
+def is_service_log(log: EventLog) -> bool:
+    """Whether ``log`` was read from the live service (:func:`read_service_log`)."""
+    return log.meta.source.startswith(SERVICE_SOURCE)
+
+
+def service_kpi_config() -> KpiConfig:
+    """The KPI config of the service's event log: its state machine's activity roles.
+
+    The log commands (``servops kpi``, ``sla``, ``why``, ``report``) use it for a log
+    read from the service when no ``-c`` config is given, so ``servops kpi --service
+    URL`` reads the live log as the SLA timers do
+    (:meth:`~servops.service.statemachine.StateMachine.kpi_config`). In Python::
+
+        log = so.open_log(url)
+        so.kpi.compute_kpis(log, service_kpi_config())
+    """
+    from dataclasses import replace
+
+    from servops.service.statemachine import default_state_machine
+
+    cfg = default_state_machine().kpi_config()
+    return replace(
+        cfg,
+        notes=(
+            *cfg.notes,
+            f"activity roles from the work-order service's {cfg.source}",
+        ),
+    )
+
+
+def service_kpi_yaml() -> str:
+    """:func:`service_kpi_config` as a KPI config YAML (``servops kpi -c`` reads it).
+
+    Examples
+    --------
+    >>> print(service_kpi_yaml().splitlines()[2])
+      first_response: [Agent replied]
+    """
+    import yaml
+
+    from servops.kpi.config import ROLES
+
+    cfg = service_kpi_config()
+    doc = {
+        "activities": {r: list(getattr(cfg, r)) for r in ROLES if getattr(cfg, r)},
+        "pauses": [
+            {"start": list(p.start), **({"end": list(p.end)} if p.end else {})}
+            for p in cfg.pauses
+        ],
+    }
+    head = f"# KPI roles of the servops work-order service ({cfg.source})\n"
+    return head + yaml.safe_dump(
+        doc, sort_keys=False, allow_unicode=True, default_flow_style=None
+    )
+
+
 def read_service_log(url: str) -> EventLog:
     """The live service's events as an :class:`~servops.EventLog` (case = ticket).
 
@@ -281,5 +427,6 @@ def read_service_log(url: str) -> EventLog:
         ),
     )
     return log.with_meta(
-        source=f"service {url.rpartition('@')[2]}", notes=(*log.meta.notes, *notes)
+        source=f"{SERVICE_SOURCE}{url.rpartition('@')[2]}",
+        notes=(*log.meta.notes, *notes),
     )

@@ -21,7 +21,7 @@ from servops.errors import (
     PermissionDeniedError,
 )
 from servops.service.audit import APPEND_LOCK, canonical_payload, event_hash
-from servops.service.events import SYSTEM, Actor, append_event, utcnow
+from servops.service.events import SYSTEM, Actor, append_event, new_ticket, utcnow
 from servops.service.statemachine import StateMachine, default_state_machine
 
 if TYPE_CHECKING:
@@ -163,6 +163,7 @@ def create_ticket(
         value = dedup_key if what == "dedup key" else ticket.number
         msg = f"a ticket with {what} {value!r} exists already."
         raise ConflictError(msg) from exc
+    new_ticket(session, tid)
     after = {
         f: getattr(ticket, f)
         for f in UPDATABLE
@@ -231,7 +232,7 @@ def update_ticket(
     _check_version(ticket, expected_version)
     machine = machine or default_state_machine()
     at = _now(now)
-    changed: list[str] = []
+    changed: list[tuple[str, Any, Any]] = []
     for field in UPDATABLE:
         if field not in changes:
             continue
@@ -242,19 +243,20 @@ def update_ticket(
         if new == old:
             continue
         setattr(ticket, field, new)
-        changed.append(field)
-        append_event(
-            session,
-            ticket,
-            machine.field_activity(field),
-            actor=actor,
-            at=at,
-            payload={"field": field, "before": old, "after": new},
-        )
+        changed.append((field, old, new))
     if changed:
-        ticket.updated_at = at
+        ticket.updated_at = at  # with the fields: one UPDATE of the row
+        for field, old, new in changed:
+            append_event(
+                session,
+                ticket,
+                machine.field_activity(field),
+                actor=actor,
+                at=at,
+                payload={"field": field, "before": old, "after": new},
+            )
         _flush(session, ticket)
-    return changed
+    return [field for field, _, _ in changed]
 
 
 def assign(

@@ -458,20 +458,42 @@ def _attributes_of(
     return changes
 
 
-def _names(session: Session) -> dict[str, dict[int, str]]:
+def _names(
+    session: Session, wanted: Mapping[str, set[int]] | None = None
+) -> dict[str, dict[int, str]]:
+    """Group and organisation names by id (all, or only the ``wanted`` ids of each)."""
     from sqlalchemy import select
 
     from servops.service.models import Group, Organisation
 
-    return {
-        "group": {
-            int(i): str(n) for i, n in session.execute(select(Group.id, Group.name))
-        },
-        "organisation": {
-            int(i): str(n)
-            for i, n in session.execute(select(Organisation.id, Organisation.name))
-        },
-    }
+    out: dict[str, dict[int, str]] = {}
+    for kind, table in (("group", Group), ("organisation", Organisation)):
+        ids = None if wanted is None else wanted.get(kind, set())
+        if ids is not None and not ids:
+            out[kind] = {}
+            continue
+        q = select(table.id, table.name)
+        if ids is not None:
+            q = q.where(table.id.in_(sorted(ids)))
+        out[kind] = {int(i): str(n) for i, n in session.execute(q)}
+    return out
+
+
+def _named_ids(payloads: Sequence[Mapping[str, Any]]) -> dict[str, set[int]]:
+    """The group and organisation ids the events' payloads set (see :func:`_attributes_of`)."""
+    wanted: dict[str, set[int]] = {"group": set(), "organisation": set()}
+    for payload in payloads:
+        after = payload.get("after")
+        if "field" in payload:
+            items: Sequence[tuple[Any, Any]] = [(payload["field"], after)]
+        elif isinstance(after, dict):
+            items = list(after.items())
+        else:
+            continue
+        for f, v in items:
+            if f in ("group_id", "organisation_id") and v is not None:
+                wanted[str(f).removesuffix("_id")].add(int(v))
+    return wanted
 
 
 def ticket_events(
@@ -485,12 +507,16 @@ def ticket_events(
 
     from servops.service.models import Event
 
-    lookup = names if names is not None else _names(session)
     rows = session.execute(
         select(Event.occurred_at, Event.activity, Event.payload)
         .where(Event.ticket_id == ticket_id)
         .order_by(Event.seq)
     ).all()
+    lookup = (
+        names
+        if names is not None
+        else _names(session, _named_ids([p or {} for _, _, p in rows]))
+    )
     return [
         TicketEvent(at=at, activity=act, changes=_attributes_of(payload or {}, lookup))
         for at, act, payload in rows
@@ -518,18 +544,26 @@ def sync_ticket(
     """
     from sqlalchemy import select
 
-    from servops.service.models import SlaTimer, Ticket
+    from servops.service.events import created_here, lock_ticket
+    from servops.service.models import SlaTimer
 
     # The ticket's row first, then its timers: the order every writer takes them in
     # (append_event locks the ticket; the worker's tick locks ticket and timer together).
-    session.execute(select(Ticket.id).where(Ticket.id == ticket_id).with_for_update())
+    lock_ticket(session, ticket_id)
     clocks = replay(ticket_events(session, ticket_id, names=names), config)
-    rows = {
-        r.metric: r
-        for r in session.execute(
-            select(SlaTimer).where(SlaTimer.ticket_id == ticket_id).with_for_update()
-        ).scalars()
-    }
+    # a ticket this transaction inserted has no timer rows before its first sync
+    rows = (
+        {}
+        if created_here(session, ticket_id, forget=True)
+        else {
+            r.metric: r
+            for r in session.execute(
+                select(SlaTimer)
+                .where(SlaTimer.ticket_id == ticket_id)
+                .with_for_update()
+            ).scalars()
+        }
+    )
     for metric, c in clocks.items():
         row = rows.get(metric)
         if row is None:
