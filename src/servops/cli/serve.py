@@ -224,6 +224,7 @@ def serve(
     from servops.api import ServiceSettings, create_app
     from servops.api.background import run_worker
     from servops.service.audit import KEY_FILE, load_key
+    from servops.service.db import transport
 
     data_dir = Path(data_dir)
     if sla_config is None and demo:
@@ -234,6 +235,9 @@ def serve(
 
         timers = timer_config(sla_config, escalation)
     with service_database(database_url, data_dir) as url:
+        how, warning = transport(url)
+        if warning is not None:
+            err_console.print(f"[yellow]warning: {warning}[/]")
         audit_key = load_key(data_dir / KEY_FILE)
         stop = threading.Event()
         if worker:
@@ -296,6 +300,7 @@ def serve(
             "admin_token_file": made or str(data_dir / ADMIN_TOKEN_FILE),
             "worker": not no_worker,
             "demo": demo,
+            "database_connection": how,
         }
         emit(
             info,
@@ -303,7 +308,8 @@ def serve(
             render=lambda c: c.print(
                 f"servops service on {base}: web app {base}/app, API docs "
                 f"{base}/docs. Admin token: "
-                f"{info['admin_token_file']}" + (" (new)" if made else "")
+                f"{info['admin_token_file']}" + (" (new)" if made else "") + ". "
+                f"Database connection: {how}."
             ),
         )
         for th in threads:

@@ -184,8 +184,11 @@ def test_libpq_sslmode_becomes_an_ssl_context(mode, verify, hostname):
 
 def test_other_url_parameters_are_translated_or_refused(monkeypatch):
     monkeypatch.delenv("PGPASSWORD", raising=False)
-    assert engine_args("postgresql://u:p@h/s?sslmode=disable")[1] == {}
-    assert engine_args("postgresql://u@h/s")[1] == {}  # libpq's default: prefer
+    assert engine_args("postgresql://u:p@h/s?sslmode=disable")[1] == {
+        "ssl_context": False
+    }
+    # libpq's default, prefer, is pg8000's: TLS if offered, unverified
+    assert engine_args("postgresql://u@h/s")[1] == {}
     u, args = engine_args(
         "postgresql://u@/s?host=/run/pg/&connect_timeout=7&application_name=x"
     )
