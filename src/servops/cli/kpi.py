@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import (
     TYPE_CHECKING,
@@ -48,6 +49,13 @@ HandoverByOpt = Annotated[
 ]
 
 
+def service_config(log: EventLog) -> KpiConfig | None:
+    """The state machine's KPI roles for a log read from the live service, else None."""
+    from servops.service.events import is_service_log, service_kpi_config
+
+    return service_kpi_config() if is_service_log(log) else None
+
+
 def _config(
     log: EventLog,
     path: Path | None,
@@ -61,7 +69,12 @@ def _config(
     mode = None
     if states is not None:
         mode = StateMode(column=None if states == "activity" else states)
-    cfg = load_config(path, log, states=mode, handover_by=handover_by)
+    cfg = service_config(log) if path is None and mode is None else None
+    if cfg is not None:
+        if handover_by is not None:
+            cfg = replace(cfg, handover_by=handover_by)
+    else:
+        cfg = load_config(path, log, states=mode, handover_by=handover_by)
     for note in cfg.notes:
         err_console.print(f"[dim]note: {note}[/]")
     if cfg.states is None:

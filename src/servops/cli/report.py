@@ -176,8 +176,11 @@ def report(
     if aht is not None:
         staffing["aht_s"] = parse_duration(aht, "--aht").total_seconds()
     extras: dict[str, Any] = {"staffing": staffing}
-    if config is not None:
-        extras["kpi_config"] = config
+    from servops.cli.kpi import service_config
+
+    kpi_config = config if config is not None else service_config(log)
+    if kpi_config is not None:  # a file, or the live service's state machine roles
+        extras["kpi_config"] = kpi_config
     if blueprint is not None:
         extras["blueprint"] = blueprint
     if model is not None:

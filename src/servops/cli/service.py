@@ -162,6 +162,22 @@ def url(data_dir: DataDirOpt = _DEFAULT_DIR) -> None:
     typer.echo(server.url())
 
 
+def kpi_config_cmd(json: JsonOpt = False) -> None:
+    """Print the KPI config of the service's event log (its state machine's roles) as YAML.
+
+    ``servops kpi --service URL`` uses it when no -c is given; with it, ``servops kpi``
+    reads an export of the service's events the same way:
+    ``servops service kpi-config > service-kpi.yaml``.
+    """
+    from servops.service.events import service_kpi_config, service_kpi_yaml
+
+    emit(
+        service_kpi_config().to_dict(),
+        as_json=json,
+        render=lambda _c: typer.echo(service_kpi_yaml(), nl=False),
+    )
+
+
 def migrate_cmd(
     database_url: DatabaseUrlOpt = None, data_dir: DataDirOpt = _DEFAULT_DIR
 ) -> None:
@@ -274,13 +290,14 @@ def register(app: typer.Typer) -> None:
     svc = typer.Typer(
         no_args_is_help=True,
         help="The work-order service's database: start, stop, status, url, migrate, "
-        "import history.",
+        "import history, the KPI config of its log.",
     )
     svc.command("start")(start)
     svc.command("stop")(stop)
     svc.command("status")(status)
     svc.command("url")(url)
     svc.command("migrate")(migrate_cmd)
+    svc.command("kpi-config")(kpi_config_cmd)
     svc.command("import")(import_cmd)
     app.add_typer(svc, name="service")
     audit = typer.Typer(

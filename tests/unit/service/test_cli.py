@@ -33,10 +33,23 @@ def test_import_checkpoint_verify_and_kpis_from_the_live_service(pg_url, tmp_pat
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["ok"] is True
 
-    live = run("kpi", "--service", pg_url, "--by", "all", "--json")
+    # imported history keeps its own activity names: with one config on both, the
+    # live log's KPIs are the file's (without -c the live log takes the state
+    # machine's roles: tests/unit/service/test_service_kpis.py)
+    roles = tmp_path / "roles.yaml"
+    roles.write_text(
+        "activities:\n  first_response: [examine casually, examine thoroughly]\n"
+        "  resolved: [pay compensation, reject request]\n"
+        "  reopened: [reinitiate request]\n"
+    )
+    live = run("kpi", "--service", pg_url, "--by", "all", "-c", roles, "--json")
     assert live.exit_code == 0, live.output
-    file = run("kpi", shared_log("running-example.csv"), "--by", "all", "--json")
+    file = run(
+        "kpi", shared_log("running-example.csv"), "--by", "all", "-c", roles, "--json"
+    )
+    assert file.exit_code == 0, file.output
     assert json.loads(live.stdout) == json.loads(file.stdout)
+    assert json.loads(live.stdout)[0]["resolved"] > 0
     assert run("info", "--service", pg_url, "--json").exit_code == 0
 
     with connect(pg_url) as con:
