@@ -88,8 +88,29 @@ def _fmt(v: object, digits: int = 1) -> str:
     return str(v)
 
 
+ServiceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--service",
+        help="Analyse the live work-order service's survey answers instead of FILE: "
+        "its database URL (postgresql://…; `servops service url` prints the embedded "
+        "one's). Comments, NPS (CSAT with --scale csat or when no answer has an NPS), "
+        "ticket segments; drivers from the service's event log unless --log is given.",
+        show_default=False,
+    ),
+]
+
+
 def analyze(
-    file: FileArg,
+    file: Annotated[
+        Path | None,
+        typer.Argument(
+            metavar="FILE",
+            show_default=False,
+            help="Feedback file: CSV/TSV, Excel or Parquet (or give --service).",
+        ),
+    ] = None,
+    service: ServiceOpt = None,
     text_column: TextOpt = None,
     score_column: ScoreOpt = None,
     case_column: Annotated[
@@ -134,24 +155,48 @@ def analyze(
     """Scores with confidence intervals, languages, sentiment, themes and drivers."""
     from servops.feedback import analyze_feedback, read_feedback
 
-    if text_column is None and score_column is None:
+    if (file is None) == (service is None):
+        msg = "give a feedback FILE or --service URL, not both or neither."
+        raise typer.BadParameter(msg)
+    if service is None and text_column is None and score_column is None:
         msg = "give at least one of --text-column and --score-column."
         raise InvalidParameterError(msg)
     if scale not in ("auto", "nps", "csat"):
         msg = f"--scale must be auto, nps or csat; got {scale!r}."
         raise InvalidParameterError(msg)
-    table = read_feedback(
-        file,
-        text=text_column,
-        score=score_column,
-        case=case_column,
-        date=date_column,
-        sheet=_sheet(sheet),
-        encoding=encoding,
-    )
+    if service is not None:
+        from servops.service.surveys import read_service_feedback
+
+        if text_column or score_column or case_column or date_column:
+            msg = (
+                "--service reads the survey answers' own columns: leave out "
+                "--text-column, --score-column, --case-column and --date-column "
+                "(--scale csat picks the CSAT answers)."
+            )
+            raise InvalidParameterError(msg)
+        table = read_service_feedback(
+            service,
+            score=None if scale == "auto" else ("csat" if scale == "csat" else "nps"),
+        )
+    else:
+        assert file is not None
+        table = read_feedback(
+            file,
+            text=text_column,
+            score=score_column,
+            case=case_column,
+            date=date_column,
+            sheet=_sheet(sheet),
+            encoding=encoding,
+        )
     event_log = None
-    if log is not None:
-        if case_column is None:
+    if service is not None and log is None:
+        from servops.sources import open_log
+
+        with progress("reading the service's event log"):
+            event_log = open_log(service)  # drivers: the tickets' process
+    elif log is not None:
+        if case_column is None and service is None:
             msg = "--log needs --case-column to link responses to cases."
             raise InvalidParameterError(msg)
         from servops.sources import open_log

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from servops.errors import ConflictError, InvalidParameterError, NotFoundError
 from servops.service.access import new_secret, token_hash
@@ -34,6 +34,8 @@ __all__ = [
     "answer_survey",
     "create_survey",
     "find_survey",
+    "read_service_feedback",
+    "read_survey_answers",
     "survey_answers",
 ]
 
@@ -227,4 +229,70 @@ def survey_answers(session: Session) -> pa.Table:
             n: pa.array(list(c), type=ty)
             for n, c, ty in zip(names, cols, types, strict=True)
         }
+    )
+
+
+def read_survey_answers(url: str) -> pa.Table:
+    """:func:`survey_answers` of the service database at ``url`` (its own connection).
+
+    ``servops feedback --service URL`` and :func:`servops.feedback.read_feedback` with a
+    ``postgresql://`` URL read the answers through it.
+
+    Raises
+    ------
+    LogSchemaError
+        No survey has been answered yet.
+    """
+    from servops.errors import LogSchemaError
+    from servops.service.db import make_engine, make_sessionmaker
+
+    engine = make_engine(url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            table = survey_answers(session)
+    finally:
+        engine.dispose()
+    if table.num_rows == 0:
+        host = url.rpartition("@")[2]
+        msg = (
+            f"the service database {host} has no answered surveys yet (surveys are "
+            "made when a ticket is resolved)."
+        )
+        raise LogSchemaError(msg)
+    return table
+
+
+def read_service_feedback(
+    url: str, *, score: Literal["nps", "csat"] | None = None
+) -> pa.Table:
+    """The service's answered surveys as a feedback table (``servops feedback --service``).
+
+    The canonical table of :func:`servops.feedback.read_feedback`: ``comment``,
+    ``score`` (the NPS answers; the CSAT ones when ``score="csat"``, or when no answer
+    has an NPS), ``case_id`` (the ticket number, linking to the service's event log)
+    and ``submitted_at``, plus the other score and the tickets' channel, priority,
+    category, organisation and group as segments. Give it to
+    :func:`servops.feedback.analyze_feedback` with the service's log for drivers::
+
+        table = read_service_feedback(url)
+        so.feedback.analyze_feedback(table, log=so.open_log(url))
+
+    Raises
+    ------
+    LogSchemaError
+        No survey has been answered yet.
+    """
+    from servops.feedback.read import prepare_feedback
+
+    table = read_survey_answers(url)
+    if score is None:
+        nps = table.column("nps")
+        score = "nps" if nps.null_count < len(nps) else "csat"
+    return prepare_feedback(
+        table,
+        text="comment",
+        score=score,
+        case="case_id",
+        date="submitted_at",
+        label=f"service {url.rpartition('@')[2]}",
     )
