@@ -16,7 +16,9 @@ returns the simulated events of the cases that arrive from now on, in time order
 customer files the ticket, agents reply, work (internal notes), escalate to L2, wait for
 the customer, resolve (a third of the customers then answer the survey), close and
 reopen — each as the user the twin chose. So the service's event log grows as the real
-desk's would, and every servops analysis runs on it live.
+desk's would, and every servops analysis runs on it live. A quiet stretch (a night, a
+weekend) that would leave the desk idle for more than ``MAX_IDLE_S`` real seconds is
+skipped: the demo clock jumps to just before the twin's next event.
 """
 
 from __future__ import annotations
@@ -53,6 +55,10 @@ ORGANISATIONS = ("Northwind", "Contoso", "Fabrikam")
 #: The demo log's activities renamed to the service's (the others are named alike).
 RENAME = {"First response": "Agent replied"}
 SURVEY_RATE = 0.35
+#: Real seconds of waiting for the twin's next event beyond which the demo clock jumps
+#: ahead (nights, weekends), to IDLE_S real seconds before that event.
+MAX_IDLE_S = 20.0
+IDLE_S = 2.0
 
 
 class DemoClock:
@@ -67,12 +73,23 @@ class DemoClock:
         self.speed = speed
         self.start = start or datetime.now(UTC)
         self._t0 = time.monotonic()
+        self._skipped = timedelta(0)
 
     def __call__(self) -> datetime:
         """The current demo time."""
-        return self.start + timedelta(
-            seconds=(time.monotonic() - self._t0) * self.speed
+        return (
+            self.start
+            + self._skipped
+            + timedelta(seconds=(time.monotonic() - self._t0) * self.speed)
         )
+
+    def advance_to(self, t: datetime) -> timedelta:
+        """Jump forward to ``t`` (never back); returns the time skipped."""
+        gap = t - self()
+        if gap <= timedelta(0):
+            return timedelta(0)
+        self._skipped += gap
+        return gap
 
 
 @dataclass(frozen=True)
@@ -433,6 +450,15 @@ class DemoDriver:
         rng = np.random.default_rng(self.seed)
         for a in actions:
             wait = (a.at - clock()).total_seconds() / clock.speed
+            if wait > MAX_IDLE_S:
+                # a night or a weekend without arrivals: the demo skips it rather than
+                # leave a newcomer watching an idle desk for real minutes
+                gap = clock.advance_to(a.at - timedelta(seconds=clock.speed * IDLE_S))
+                log.info("demo: skipped %s of quiet desk time", gap)
+                self.counts["quiet time skipped (h)"] = self.counts.get(
+                    "quiet time skipped (h)", 0
+                ) + round(gap.total_seconds() / 3600)
+                wait = (a.at - clock()).total_seconds() / clock.speed
             if stop.wait(max(0.0, wait)):
                 break
             try:
