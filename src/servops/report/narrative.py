@@ -274,7 +274,8 @@ def target_claim(s: TargetStatus, anchor: str) -> Claim:
             f"{s.status}; now {_value(s.current, metric)}{proj_en}."
         ),
         zh=(
-            f"目标“{tg.name}”（{deadline} 前{what_zh}达到 {_value(tg.value, metric)}）："
+            f"目标“{tg.name}”（{deadline} 前{' ' if what_zh[:1].isascii() else ''}"
+            f"{what_zh}达到 {_value(tg.value, metric)}）："
             f"{_STATUS_ZH.get(s.status, s.status)}；当前 {_value(s.current, metric)}"
             f"{proj_zh}。"
         ),

@@ -329,3 +329,25 @@ def test_the_demo_report_finds_sizes_and_narrates_with_the_twin(tmp_path):
         local = [h for h in page.links if h.startswith("#")]
         assert sorted({h for h in local if h[1:] not in page.ids}) == []
         assert all(link.startswith("#") for _, link in page.claims)
+
+
+@pytest.mark.slow
+def test_report_command_takes_targets_and_projects(tmp_path):
+    data = generate_service_desk(cases=1000, seed=7, improve_at="midway")
+    assert data.improved_at is not None
+    targets, projects, _ = write_improvement_files(
+        tmp_path, data.events, data.improved_at
+    )
+    import pyarrow.parquet as pq
+
+    pq.write_table(data.events, tmp_path / "log.parquet")
+    out = tmp_path / "r.html"
+    args = ["report", str(tmp_path / "log.parquet"), "-c", str(KPI), "-o", str(out)]
+    args += ["--targets", str(targets), "--projects", str(projects), "--json"]
+    res = CliRunner().invoke(app, [*args, "--lang", "zh"])
+    assert res.exit_code == 0, res.output
+    ids = [s["id"] for s in json.loads(res.stdout)["sections"]]
+    assert {"improve", "diagnosis"} <= set(ids)
+    html = out.read_text(encoding="utf-8")
+    assert html.index('id="diagnosis"') < html.index('id="overview"')
+    assert "改进项目 P-01" in html
