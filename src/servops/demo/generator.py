@@ -30,6 +30,12 @@ before/after comparison; a reopen chance has no such memory.)
 
 Survey answers (0–10, NPS style) follow what happened to the ticket, with comments in
 English and Chinese that name the problem.
+
+The desk is warmed up: it runs two weeks (``warmup``) before the log's window, so the
+first week meets the queues the later ones do (an empty desk made the first week's
+times short and its control charts flag it). The log is an export of the tickets opened
+in the window, all their events until three days after the last one was opened; the
+warm-up tickets are left out, though their work kept the agents busy.
 """
 
 from __future__ import annotations
@@ -180,6 +186,7 @@ def generate_service_desk(
     start: datetime = datetime(2026, 9, 7, tzinfo=UTC),
     survey_rate: float = 0.35,
     improve_at: datetime | Literal["midway"] | None = None,
+    warmup: timedelta = timedelta(weeks=2),
 ) -> DemoData:
     """Generate the demo service-desk log and survey responses.
 
@@ -199,6 +206,13 @@ def generate_service_desk(
         (08:00 on the first working day after the middle ticket arrived; the middle
         ticket's arrival when the log ends before that) or ``None`` (never). The
         result's ``improved_at`` says when.
+    warmup
+        The desk runs this long before ``start`` (arrivals, queues, agents), so that the
+        log's first weeks are as busy as the later ones rather than starting from an
+        empty desk. The log is what a ticket tool's export "tickets opened from
+        ``start``" holds: the tickets created from ``start`` on with all their events;
+        warm-up tickets are left out (their work still occupies the agents), so no
+        case is cut at the start and ``cases`` tickets are in the log.
 
     Examples
     --------
@@ -236,13 +250,20 @@ def generate_service_desk(
             "category",
         )
     }
-    # Arrivals: a non-homogeneous Poisson process by hour.
+    if warmup < timedelta(0):
+        msg = (
+            "The 'warmup' parameter of generate_service_desk must be a timedelta of "
+            f"at least 0. Got {warmup!r} instead."
+        )
+        raise InvalidParameterError(msg)
+    # Arrivals: a non-homogeneous Poisson process by hour, from the warm-up's start.
+    warm: list[datetime] = []
     arrivals: list[datetime] = []
-    t = start
+    t = start - warmup
     while len(arrivals) < cases:
         lam = base_rate * WEEKDAY_W[t.weekday()] * per_hour[t.hour]
         n = int(rng.poisson(lam))
-        arrivals.extend(
+        (warm if t < start else arrivals).extend(
             t + timedelta(seconds=float(s)) for s in np.sort(rng.uniform(0, 3600, n))
         )
         t += timedelta(hours=1)
@@ -253,7 +274,7 @@ def generate_service_desk(
     # Each ticket is a small state machine; steps are scheduled in order of readiness.
     heap: list[tuple[datetime, int, int, str]] = []
     tickets: list[_Ticket] = []
-    for i, at in enumerate(arrivals):
+    for i, at in enumerate([*warm, *arrivals]):
         channel = str(rng.choice(CHANNELS, p=CHANNEL_P))
         category = str(rng.choice(CATEGORIES, p=CATEGORY_P))
         segment = "VIP" if rng.random() < 0.1 else "standard"
@@ -262,7 +283,9 @@ def generate_service_desk(
             p=(0.05, 0.2, 0.5, 0.25) if segment == "standard" else (0.2, 0.4, 0.3, 0.1),
         )
         tk = _Ticket(
-            id=f"INC-{i + 1:05d}",
+            id=f"INC-{i - len(warm) + 1:05d}"
+            if i >= len(warm)
+            else f"WARM-{i + 1:05d}",
             channel=channel,
             category=category,
             segment=segment,
@@ -276,7 +299,7 @@ def generate_service_desk(
     def emit(
         tk: _Ticket, act: str, st: datetime | None, end: datetime, res: str
     ) -> None:
-        if end > horizon:
+        if end > horizon or tk.created < start:  # warm-up tickets are not extracted
             return
         for k, v in (
             ("case_id", tk.id),
@@ -388,7 +411,7 @@ def generate_service_desk(
     events = events.take(pa.array(order))
     return DemoData(
         events=events,
-        feedback=_survey(tickets, rng, survey_rate, horizon),
+        feedback=_survey(tickets[len(warm) :], rng, survey_rate, horizon),
         improved_at=improved,
     )
 

@@ -23,7 +23,7 @@ def test_section_with_the_demo_config(synth_log):
         "SLA attainment per policy",
         "Why SLAs are breached",
         "Pareto of causes",
-        "vs previous week",
+        "vs previous day",  # log.periods.log_period: the synthetic desk's span is days
         "VIP",
         "priority = P1",
         "Decision tree",
