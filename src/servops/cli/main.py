@@ -159,7 +159,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "improve": (
         "servops.cli.improve",
         "Evidence that a change worked: before/after comparisons, sample size, A/B "
-        "tests, KPI targets.",
+        "tests, KPI targets, improvement projects, SPC phases, interrupted time series, "
+        "cost.",
     ),
 }
 
