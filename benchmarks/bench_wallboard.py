@@ -218,7 +218,7 @@ def time_browser(base: str, repeat: int) -> tuple[float, float] | None:
 def writer(base: str, stop: threading.Event, counter: list[int]) -> None:
     """Creates tickets through the API as the supervisor, about 20 a second."""
     client = login(base)
-    csrf = client.cookies.get("servops_csrf", "")
+    csrf = client.cookies.get("servops_csrf") or ""
     while not stop.is_set():
         r = client.post(
             "/tickets",

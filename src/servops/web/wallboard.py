@@ -2,8 +2,10 @@
 
 ``/app/wallboard/board`` is the database part (:func:`servops.service.wallboard.
 wallboard_figures`: open, at-risk and breached-now tickets by group, agents' load against
-capacity, arrivals today) — two SQL statements, rendered on every live event (at most
-every 2 s) and every 30 s (clocks reach their warning and due instants without an event).
+capacity, arrivals today) — two SQL statements, rendered again on live events (app.js
+passes them on at most every 500 ms, the last of a burst included; one request at a
+time, the last event queued: ``queue:last``) and every 30 s (clocks reach their warning
+and due instants without an event).
 ``/app/wallboard/analytics`` loads after the page: arrivals today against the forecast,
 control-chart alerts and the process map of the last 7 days, computed from the live
 event log and cached (:mod:`servops.web.wallboard_live`). ``/app/wallboard/report`` is the

@@ -45,6 +45,7 @@ def funnel_svg(
     y_label: str,
     fmt: Callable[[float], str],
     legend: Sequence[str] = ("desk", "95% limits", "99.8% limits"),
+    y_max: float | None = None,
     width: int = 760,
     height: int = 320,
 ) -> str:
@@ -52,6 +53,7 @@ def funnel_svg(
 
     ``limits`` has ``n`` and the curves ``lower_998``, ``lower_95``, ``upper_95``,
     ``upper_998`` (values at each ``n``). Each point is labelled and has a tooltip.
+    ``y_max`` caps the axis (1.0 for rates) unless a point lies above it.
     """
     if not points:
         return f'<p class="empty">{escape(title)}: –</p>'
@@ -68,10 +70,17 @@ def funnel_svg(
             for x, v in zip(ns, curves.get(k, []), strict=False)
             if math.isfinite(v) and x >= n_min
         ]
-    ticks = nice_ticks(min(ys), max(ys))
+    y_lo, y_hi = min(ys), max(ys)
+    if y_hi - y_lo < 1e-9:  # all points on the desk line: a band around it
+        pad = 0.05 * (abs(y_hi) or 1.0)
+        y_lo, y_hi = y_lo - pad, y_hi + pad
+    if y_max is not None:
+        y_hi = min(y_hi, max(y_max, *(p[2] for p in points)))
+    ticks = nice_ticks(y_lo, y_hi)
     lo, hi = ticks[0], ticks[-1]
     xt = nice_ticks(0.0, x_max)
-    left, right, top, bottom = 60, 24, 24, 48
+    # room on the right for the labels of the points with the most tickets
+    left, right, top, bottom = 60, 90, 24, 48
     pw, ph = width - left - right, height - top - bottom
 
     def px(x: float) -> float:
@@ -248,7 +257,10 @@ def scorecard_table(result: ScorecardResult, t: Callable[[str, str], str]) -> st
             + "</tr>"
         )
     return (
-        f'<div style="overflow-x:auto"><table class="data"><thead><tr>{th}</tr></thead>'
+        # a scrollable region is focusable and named, so keyboards can scroll it
+        f'<div style="overflow-x:auto" tabindex="0" role="region" '
+        f'aria-label="{escape(t("Scorecards", "绩效卡"))}"><table class="data">'
+        f"<thead><tr>{th}</tr></thead>"
         f"<tbody>{''.join(body)}</tbody></table></div>"
     )
 
@@ -276,6 +288,7 @@ def funnel_charts(result: ScorecardResult, t: Callable[[str, str], str]) -> str:
             x_label=t("decided tickets", "已判定工单数"),
             y_label=t("on-time rate", "准时率"),
             fmt=lambda v: f"{100 * v:.0f}%",
+            y_max=1.0,
             legend=(
                 t("desk", "全组"),
                 t("95% limits", "95% 控制限"),
