@@ -343,3 +343,21 @@ def test_identical_agents_quick_simulation():
         adj.append(spearmanr(hard_share, [r["adjusted_rate"] for r in rows])[0])
     assert np.mean(raw) < -0.6
     assert abs(np.mean(adj)) < 0.35
+
+
+def test_policy_on_an_attribute_the_log_lacks_matches_no_case():
+    """A live service log has a custom attribute only once a ticket has it."""
+    cfg = config_from_dict(
+        {
+            "activities": {"resolved": "Resolved", "closed": "Closed"},
+            "sla": [
+                {"name": "vip", "when": {"segment": "VIP"}, "resolution": "10m"},
+                {"name": "all", "resolution": "1h"},
+            ],
+        },
+        source="test",
+    )
+    log = tickets([("A", "P1", True), ("B", "P1", False)])
+    table = so.kpi.case_metrics(log, cfg)
+    assert set(table.column("sla_policy").to_pylist()) == {"all"}
+    assert sla_report(log, cfg).total["met"] == 1
