@@ -192,3 +192,33 @@ def test_scorecard_changes_with_a_rating(web: Web) -> None:
     teams = web.login("supervisor").get("/app/scorecards?by=team")
     assert teams.status_code == 200
     assert web.login("supervisor").get("/app/scorecards?by=x").status_code == 422
+
+
+def test_cli_reads_the_services_survey_answers(web: Web) -> None:
+    from servops.cli.scorecard import read_ratings
+    from servops.web.wallboard_live import survey_ratings
+
+    t = web.ticket("customer", subject="rate for the CLI", priority="P3")
+    r = web.world.call(
+        "agent", "POST", f"/tickets/{t['number']}/transition", json={"to": "resolved"}
+    )
+    token = r.json()["survey_url"].rsplit("/", 1)[1]
+    r = web.world.call(None, "POST", f"/surveys/{token}", json={"csat": 2, "nps": 7})
+    assert r.status_code == 200, r.text
+    csat = read_ratings(web.world.url, score_column=None, case_column="case_id")
+    rows = dict(
+        zip(
+            csat.column("case_id").to_pylist(),
+            csat.column("score").to_pylist(),
+            strict=True,
+        )
+    )
+    assert rows[t["number"]] == 2.0
+    nps = read_ratings(web.world.url, score_column="nps", case_column="case_id")
+    assert 7.0 in nps.column("score").to_pylist()
+    engine = make_engine(web.world.url)
+    try:
+        with make_sessionmaker(engine)() as s:
+            assert survey_ratings(s).to_pylist() == csat.to_pylist()
+    finally:
+        engine.dispose()
