@@ -159,7 +159,14 @@ def scorecard(
             if adjust.strip().lower() == "none"
             else tuple(a.strip() for a in adjust.split(",") if a.strip())
         )
-    cfg = load_config(config, log)
+    if config is not None and str(log.meta.source).startswith("service "):
+        # the live service's log: its SLA timers' reading of the config (policies and
+        # calendars from the file, activity roles from the state machine)
+        from servops.api.sla import timer_config
+
+        cfg = timer_config(config).kpi
+    else:
+        cfg = load_config(config, log)
     for note in cfg.notes:
         err_console.print(f"[dim]note: {note}[/]")
     ratings = None

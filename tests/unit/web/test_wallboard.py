@@ -222,3 +222,26 @@ def test_cli_reads_the_services_survey_answers(web: Web) -> None:
             assert survey_ratings(s).to_pylist() == csat.to_pylist()
     finally:
         engine.dispose()
+
+
+def test_scorecard_cli_on_the_live_service(web: Web) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from servops.cli.main import app
+    from servops.cli.serve import DEMO_KPI
+
+    url = web.world.url
+    res = CliRunner().invoke(
+        app,
+        ["scorecard", "--service", url, "-c", str(DEMO_KPI), "--feedback", url,
+         "--json"],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    # the tickets resolved by the agent in this module are decided and rated
+    agent = {r["name"]: r for r in out["rows"]}["Agent"]
+    assert agent["decided"] >= 2
+    assert agent["ratings"] >= 2
+    assert out["desk"]["ratings"] >= 2
