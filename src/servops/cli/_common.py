@@ -428,12 +428,14 @@ def open_cli_log(reading: dict[str, Any], engine: dict[str, Any]) -> EventLog:
             "the log with DuckDB first: servops export LOG --parquet DIR."
         )
         raise typer.BadParameter(msg)
-    from servops.log.spark import read_spark_log, spark_session
+    from servops.log.spark import spark_session
+    from servops.sources import open_log
 
-    return read_spark_log(
+    return open_log(
         log_source(reading),
+        options=read_options(reading),
+        engine="spark",
         spark=spark_session(engine["spark_master"]),
-        columns=read_options(reading).columns,
     )
 
 

@@ -31,6 +31,7 @@ import itertools
 import os
 import shutil
 import sys
+import tempfile
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -138,6 +139,16 @@ def spark_session(
     settings = {
         "spark.sql.shuffle.partitions": "8" if local else "200",
         **_SESSION_DEFAULTS,
+        # a local session would make ./spark-warehouse wherever it is started
+        **(
+            {
+                "spark.sql.warehouse.dir": str(
+                    Path(tempfile.gettempdir()) / "servops-spark"
+                )
+            }
+            if local
+            else {}
+        ),
         **SPARK_CONF,
         **(config or {}),
     }

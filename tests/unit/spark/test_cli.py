@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+import pytest
 from typer.testing import CliRunner
 
 import servops as so
 from servops.cli.main import app
+from servops.errors import InvalidParameterError
 from servops.log.export import write_parquet
-from servops.log.spark import read_spark_log
+from servops.log.spark import SparkEventLog, read_spark_log
 from tests.paths import DATA
 
 if TYPE_CHECKING:
@@ -87,3 +89,16 @@ def test_spark_refuses_raw_file_options(tmp_path: Path) -> None:
     )
     assert res.exit_code == 2
     assert "--spark-master applies to --engine spark only" in res.output
+
+
+def test_open_log_on_spark(spark: SparkSession, tmp_path: Path) -> None:
+    folder = tmp_path / "tiny"
+    duck = so.read_log(DATA / "tiny.csv")
+    write_parquet(duck, folder, partition_by="none")
+    log = so.open_log(folder, engine="spark", spark=spark)
+    assert isinstance(log, SparkEventLog)
+    assert log.info().variants == duck.info().variants == 4
+    with pytest.raises(InvalidParameterError, match="Got 'spork' instead"):
+        so.open_log(folder, engine="spork")  # type: ignore[arg-type]
+    with pytest.raises(InvalidParameterError, match="engine='spark' reads"):
+        so.open_log(duck, engine="spark", spark=spark)
