@@ -32,6 +32,7 @@ import os
 import shutil
 import sys
 import tempfile
+import warnings
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -251,6 +252,21 @@ def read_spark_log(
     )
 
 
+@contextmanager
+def _pyspark_version_check() -> Iterator[None]:
+    """Silence the DeprecationWarning pyspark 3.5's pandas version check raises.
+
+    ``require_minimum_pandas_version`` (called by ``mapInArrow`` and
+    ``createDataFrame``) compares versions with distutils' ``LooseVersion``, which warns
+    on Python 3.11; the check itself passes. Only that warning, only around the call.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", "distutils Version classes are deprecated", DeprecationWarning
+        )
+        yield
+
+
 def _manifest(spark: SparkSession, path: str) -> ParquetExport | None:
     """The ``_servops.json`` of an export folder at ``path`` (local or a URL), if any."""
     local = "://" not in path or path.startswith("file://")
@@ -448,9 +464,10 @@ class SparkEventLog(EventLog):
         from pyspark.sql.pandas.types import from_arrow_schema
 
         name = f"servops_table_{next(_views)}"
-        frame = self.spark.createDataFrame(
-            table.to_pandas(), schema=from_arrow_schema(table.schema)
-        )
+        with _pyspark_version_check():
+            frame = self.spark.createDataFrame(
+                table.to_pandas(), schema=from_arrow_schema(table.schema)
+            )
         frame.createOrReplaceTempView(name)
         try:
             yield name
@@ -519,9 +536,10 @@ class SparkEventLog(EventLog):
             if rows.num_rows:
                 yield from func(rows, side_rows).cast(out_schema).to_batches()
 
-        mapped = frame.repartition(parts, "case_id").mapInArrow(
-            run, from_arrow_schema(out_schema)
-        )
+        with _pyspark_version_check():
+            mapped = frame.repartition(parts, "case_id").mapInArrow(
+                run, from_arrow_schema(out_schema)
+            )
         batches = mapped._collect_as_arrow()
         if not batches:
             return out_schema.empty_table()
