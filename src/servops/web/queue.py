@@ -181,13 +181,8 @@ def bulk_action(
     else:
         msg = f"unknown bulk action {action!r}; expected assign, state or priority."
         raise InvalidParameterError(msg)
-    numbers = dict(
-        session.execute(
-            access.visible_tickets(
-                select(Ticket.id, Ticket.number).where(Ticket.id.in_(ids)), me
-            )
-        ).all()
-    )
+    visible = access.visible_tickets(select(Ticket).where(Ticket.id.in_(ids)), me)
+    numbers: dict[int, str] = {t.id: t.number for t in session.scalars(visible)}
     outcomes: list[BulkOutcome] = []
     for tid in ids:
         number = numbers.get(tid)

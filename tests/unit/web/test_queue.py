@@ -22,7 +22,7 @@ def _numbers(html: str) -> list[str]:
 def _rows(web: Web, who: str = "agent", **params: str) -> str:
     r = web.login(who).get("/app/queue/rows", params=params)
     assert r.status_code == 200, r.text
-    return r.text
+    return str(r.text)
 
 
 def _tick(web: Web) -> None:

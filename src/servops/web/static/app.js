@@ -112,9 +112,21 @@
   document.addEventListener("DOMContentLoaded", function () {
     var serverNow = Date.parse(document.body.dataset.serverNow || "");
     if (!isNaN(serverNow)) skewMs = serverNow - Date.now();
+    var marks = document.querySelectorAll("[data-server-now]");
+    for (var i = 0; i < marks.length; i++) marks[i].setAttribute("data-seen", "");
     tick();
     setInterval(tick, 1000);
     connect();
   });
-  document.addEventListener("htmx:afterSettle", tick);
+  // Swapped fragments carry the server's time when they were rendered: re-anchor the
+  // clock on it (the demo's clock runs faster than real time).
+  document.addEventListener("htmx:afterSettle", function () {
+    var marks = document.querySelectorAll("[data-server-now]:not([data-seen])");
+    for (var i = 0; i < marks.length; i++) {
+      var t = Date.parse(marks[i].dataset.serverNow);
+      marks[i].setAttribute("data-seen", "");
+      if (!isNaN(t) && marks[i] !== document.body) skewMs = t - Date.now();
+    }
+    tick();
+  });
 })();
