@@ -17,6 +17,7 @@ One computation per name runs at a time; others wait for it.
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 import time
@@ -95,14 +96,33 @@ def cached(app: FastAPI, name: str, key: int, ttl_s: float, make: Callable[[], T
 
 
 def live_config(settings: ServiceSettings) -> KpiConfig:
-    """The live log's KPI config: the SLA timers' (policies + state-machine roles)."""
-    if settings.sla_config is not None:
-        from servops.api.sla import timer_config
+    """The live log's KPI config: the SLA timers' (policies + state-machine roles).
 
-        return timer_config(settings.sla_config, settings.escalation).kpi
+    Parsed once per file version (the YAML costs about 25 ms, on every wallboard refresh
+    otherwise).
+    """
+    if settings.sla_config is not None:
+        esc = settings.escalation
+        return _timer_kpi(
+            str(settings.sla_config),
+            settings.sla_config.stat().st_mtime_ns,
+            None if esc is None else str(esc),
+            None if esc is None else esc.stat().st_mtime_ns,
+        )
     from servops.service.routing import state_machine
 
     return state_machine().kpi_config()
+
+
+@functools.lru_cache(maxsize=8)
+def _timer_kpi(
+    sla: str, _sla_version: int, escalation: str | None, _esc_version: int | None
+) -> KpiConfig:
+    from pathlib import Path
+
+    from servops.api.sla import timer_config
+
+    return timer_config(Path(sla), None if escalation is None else Path(escalation)).kpi
 
 
 def _live_log(settings: ServiceSettings) -> EventLog:
