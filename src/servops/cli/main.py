@@ -82,8 +82,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "scorecard": (
         "servops.cli.scorecard",
-        "Agent or team scorecards: on-time rate and rating, case-mix adjusted and "
-        "shrunk for small samples, with funnel signals.",
+        "Scorecards: on-time rate and customer rating per agent or team.",
     ),
     "why": (
         _KPI,
