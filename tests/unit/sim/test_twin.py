@@ -346,4 +346,6 @@ def test_demo_twin_holds_nobody_overnight(demo_log, demo_twin):
     assert ratio is not None
     assert ratio < 1.4, r.to_dict()
     assert r.verdict != "unfit", r.reasons
-    assert max(sim.kpis.utilization.values()) < 0.9
+    # the generator plants an L2 team near 90 % busy; a twin holding people through
+    # the night ran it at 98 %
+    assert max(sim.kpis.utilization.values()) < 0.95
