@@ -170,7 +170,7 @@ def test_a_planted_change_is_found_with_the_planned_power(twin):
         model,
         {"edits": [{"routing": {"from": "Resolved", "to": "Reopened", "p": p_after}}]},
     )
-    runs = 150
+    runs = 100
     found = 0
     for s in range(runs):
         log, at = _before_after_log(model, changed, plan.n_control, 2000 + 2 * s)
