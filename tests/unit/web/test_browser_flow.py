@@ -94,8 +94,13 @@ def test_customer_to_agent_flow_in_chromium(
             shots.append(flow.screenshot(flow.agent, tmp_path / "queue-390.png", 390))
             flow.agent.set_viewport_size({"width": 1400, "height": 900})
             flow.agent_opens_ticket()
-            running = flow.agent.locator("#clock-first_response .left").inner_text()
-            assert running.strip()  # the countdown is ticking
+            # the countdown is filled in and ticking (app.js, every second); a locator,
+            # since live refreshes replace the element
+            flow.agent.wait_for_selector("#clock-first_response .left:not(:empty)")
+            left = flow.agent.locator("#clock-first_response .left")
+            first = left.inner_text()
+            flow.agent.wait_for_timeout(2100)
+            assert left.inner_text() != first
             flow.agent_replies_publicly("Please hold the power button for 10 s.")
             assert (
                 flow.agent.locator("#clock-first_response").get_attribute("data-stage")
@@ -122,6 +127,12 @@ def test_customer_to_agent_flow_in_chromium(
             flow.customer.goto(f"{live.url}/app/portal")
             shots.append(
                 flow.screenshot(flow.customer, tmp_path / "portal-1400.png", 1400)
+            )
+            # the agent switches to Chinese: the queue page follows the cookie
+            flow.agent.goto(f"{live.url}/app/lang/zh?next=/app/queue/groups")
+            assert flow.agent.locator("h1").inner_text() == "我所在组的队列"
+            shots.append(
+                flow.screenshot(flow.agent, tmp_path / "queue-zh-390.png", 390)
             )
             assert flow.errors == []
             outside = [u for u in requests if not u.startswith(live.url)]
