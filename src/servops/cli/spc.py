@@ -31,8 +31,8 @@ from servops.cli._common import (
 from servops.cli._render import emit, simple_table
 from servops.errors import InvalidParameterError, LogSchemaError
 from servops.log import EventLog
-from servops.sources import open_log
 from servops.log.periods import PERIODS
+from servops.sources import open_log
 from servops.spc.alerts import DEFAULT_ALERT_KPIS, Alert, alert_summary, log_alerts
 from servops.spc.charts import CHART_KINDS, ChartResult, ControlChart
 from servops.spc.rules import Rules

@@ -9,12 +9,15 @@ there is one.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from typer.testing import CliRunner
 
 from servops.cli.main import app
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 runner = CliRunner(env={"COLUMNS": "400", "NO_COLOR": "1"})
 
