@@ -59,6 +59,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
                 item.add_marker(pytest.mark.skip(reason=f"Spark cannot run: {_WHY}"))
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _collect_py4j_sockets() -> Iterator[None]:
+    """After each module, free py4j's dropped sockets while their warning is off.
+
+    Otherwise a garbage collection in a later, non-Spark test would find them and
+    fail that test (warnings are errors).
+    """
+    yield
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        gc.collect()
+
+
 @pytest.fixture(scope="session")
 def spark() -> Iterator[SparkSession]:
     """The one local[2] session of the test run (stopped at the end)."""
