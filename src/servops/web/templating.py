@@ -35,7 +35,7 @@ __all__ = ["NAV", "NavItem", "duration", "language_of", "navigation", "render"]
 
 @dataclass(frozen=True)
 class NavItem:
-    """A navigation entry: message key, path, lowest role that sees it, exact role only."""
+    """A navigation entry: its message key, its path and the roles that see it."""
 
     key: str
     path: str
