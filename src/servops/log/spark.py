@@ -36,9 +36,10 @@ import warnings
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
 from servops.errors import InvalidParameterError, LogSchemaError
+from servops.io import XES_TRANSITIONS
 from servops.log.engine import connect
 from servops.log.eventlog import EventLog, LogMeta
 from servops.log.export_format import (
@@ -305,6 +306,31 @@ def _read(spark: SparkSession, path: str, fmt: SparkFormat) -> DataFrame:
     return reader.format(fmt).load(path)
 
 
+#: The XES transitions, as an SQL list.
+_TRANSITIONS = ", ".join(f"'{t}'" for t in sorted(XES_TRANSITIONS))
+
+
+def _not_transitions(spark: SparkSession, view: str, source: str) -> NoReturn:
+    """Refuse lifecycle values that are not XES transitions (they would be no instance).
+
+    DuckDB's import keeps such a column as an attribute; here the canonical column is
+    taken as given, so a status column named ``lifecycle`` would silently drop events
+    from the instances.
+    """
+    odd = spark.sql(
+        f"SELECT DISTINCT lifecycle FROM {view} "
+        f"WHERE lifecycle NOT IN ({_TRANSITIONS}) LIMIT 5"
+    ).collect()
+    values = sorted(str(r[0]) for r in odd)
+    msg = (
+        f"{source}: column 'lifecycle' holds values that are not XES transitions "
+        f"(like {values}); the lifecycle is start, complete, … or empty. Hint: "
+        "rename a status column to an attribute name, or map the lifecycle "
+        "with columns=ColumnMap(lifecycle=…) (--lifecycle)."
+    )
+    raise LogSchemaError(msg)
+
+
 #: DuckDB's names of Spark's types, as :attr:`EventLog.attributes` gives them.
 _TYPE_NAMES = {
     "string": "VARCHAR",
@@ -375,9 +401,11 @@ class SparkEventLog(EventLog):
             f"SELECT count(*), count_if(case_id IS NULL), count_if(activity IS NULL), "
             f"count_if(`timestamp` IS NULL), count(start_timestamp), "
             f"count_if(lifecycle = 'start'), count(DISTINCT event_index), "
-            f"{'count(DISTINCT case_id)' if expect else '0'} FROM {raw_view}"
+            f"{'count(DISTINCT case_id)' if expect else '0'}, "
+            f"count_if(lifecycle NOT IN ({_TRANSITIONS})) FROM {raw_view}"
         ).collect()[0]
-        total, no_case, no_act, no_ts, n_start_ts, n_start_ev, n_index, n_cases = counts
+        total, no_case, no_act, no_ts, n_start_ts, n_start_ev, n_index = counts[:7]
+        n_cases, n_odd = counts[7:]
         if expect is not None and (total, n_cases) != expect:
             msg = (
                 f"{source}: holds {total} events of {n_cases} cases, but was written "
@@ -404,6 +432,8 @@ class SparkEventLog(EventLog):
                 f"missing value(s) in {total} rows; it must number the events uniquely."
             )
             raise LogSchemaError(msg)
+        if n_odd:
+            _not_transitions(spark, raw_view, source)
         events_view = f"servops_events_{n}"
         attrs = [c for c in canonical.columns if c not in CORE_COLUMNS]
         if n_start_ev and meta is None:

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 import servops as so
 from servops.cli.main import app
-from servops.errors import InvalidParameterError
+from servops.errors import InvalidParameterError, LogSchemaError
 from servops.log.export import write_parquet
 from servops.log.spark import SparkEventLog, read_spark_log
 from tests.paths import DATA
@@ -102,3 +102,27 @@ def test_open_log_on_spark(spark: SparkSession, tmp_path: Path) -> None:
         so.open_log(folder, engine="spork")  # type: ignore[arg-type]
     with pytest.raises(InvalidParameterError, match="engine='spark' reads"):
         so.open_log(duck, engine="spark", spark=spark)
+
+
+def test_rows_spark_cannot_use_are_counted_not_dropped(spark: SparkSession) -> None:
+    def frame(rows: list[tuple[object, ...]]) -> Any:
+        cols = ["case_id", "activity", "timestamp", "lifecycle", "event_index"]
+        return spark.createDataFrame(
+            rows,
+            "case_id string, activity string, timestamp string, lifecycle string, "
+            "event_index bigint",
+        ).select(*cols)
+
+    ok = ("c1", "a", "2024-01-01 09:00:00", "complete", 1)
+    with pytest.raises(LogSchemaError, match=r"1 without activity \(of 2 rows\)"):
+        read_spark_log(frame([ok, ("c1", None, "2024-01-01 10:00:00", None, 2)]))
+    with pytest.raises(LogSchemaError, match="'event_index' has 1 repeated"):
+        read_spark_log(frame([ok, ("c1", "b", "2024-01-01 10:00:00", None, 1)]))
+    with pytest.raises(
+        LogSchemaError, match=r"not XES transitions \(like \['in progress'\]"
+    ):
+        read_spark_log(
+            frame([ok, ("c1", "b", "2024-01-01 10:00:00", "In Progress", 2)])
+        )
+    log = read_spark_log(frame([ok, ("c1", "b", "2024-01-01 10:30:00", "COMPLETE", 2)]))
+    assert log.fetchone("SELECT count(*) FROM instances") == (2,)
