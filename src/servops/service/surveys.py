@@ -1,8 +1,9 @@
 """Satisfaction surveys: a single-use link per resolved ticket, answers for ``servops feedback``.
 
 When a ticket is resolved the service makes a survey: a random secret (32 bytes) whose
-sha256 is stored with an expiry; the link ``<public url>/surveys/<secret>`` needs no login,
-works once and only until it expires. An answer holds CSAT (1–5), NPS (0–10) and a comment,
+sha256 is stored with an expiry; the link ``<public url>/app/surveys/<secret>`` (the web
+app's survey page, which answers through ``POST /surveys/<secret>``) needs no login, works
+once and only until it expires. An answer holds CSAT (1–5), NPS (0–10) and a comment,
 and appends a ``Survey answered`` event to the ticket (so answers are in the event log too).
 
 :func:`survey_answers` returns the answers as a table with the columns ``servops feedback``
@@ -52,8 +53,8 @@ class SurveyLink:
     expires_at: datetime
 
     def url(self, base: str) -> str:
-        """The link a customer opens: ``<base>/surveys/<token>``."""
-        return f"{base.rstrip('/')}/surveys/{self.token}"
+        """The link a customer opens: the web app's page ``<base>/app/surveys/<token>``."""
+        return f"{base.rstrip('/')}/app/surveys/{self.token}"
 
 
 def _now(now: Callable[[], datetime] | None) -> datetime:

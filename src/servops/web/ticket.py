@@ -46,9 +46,9 @@ _METRIC_ORDER = {"first_response": 0, "next_update": 1, "resolution": 2}
 
 
 def survey_page_url(api_url: str, public_url: str) -> str:
-    """The survey page of the link the API made (``<base>/surveys/<token>``).
+    """The survey page of the link the API made (``<base>/app/surveys/<token>``).
 
-    >>> survey_page_url("http://desk/surveys/abc", "http://desk")
+    >>> survey_page_url("http://desk/app/surveys/abc", "http://desk")
     'http://desk/app/surveys/abc'
     """
     token = api_url.rstrip("/").rpartition("/")[2]

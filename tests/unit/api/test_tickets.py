@@ -69,7 +69,7 @@ def test_ticket_life_cycle(world) -> None:
         json={"to": "resolved", "comment": "fixed"},
     )
     assert r.status_code == 200, r.text
-    assert r.json()["survey_url"].startswith("http://testserver/surveys/")
+    assert r.json()["survey_url"].startswith("http://testserver/app/surveys/")
 
     acts = [a for _, a in _events(world.url, t["id"])]
     assert acts[0] == "Ticket created"
