@@ -37,18 +37,49 @@ def detect_encoding(sample: bytes) -> str:
     'gb18030'
     >>> detect_encoding(codecs.BOM_UTF8 + b"case,activity")
     'utf-8-sig'
+    >>> detect_encoding("dossier,Créé,Résolu,Clôturé".encode("latin-1"))
+    'latin-1'
     """
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    for enc in ("utf-8", "gb18030"):
-        try:
-            codecs.getincrementaldecoder(enc)().decode(sample, final=False)
-        except UnicodeDecodeError:
-            continue
-        return enc
-    return "latin-1"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+    except UnicodeDecodeError:
+        pass
+    else:
+        return "utf-8"
+    try:
+        text = codecs.getincrementaldecoder("gb18030")().decode(sample, final=False)
+    except UnicodeDecodeError:
+        return "latin-1"
+    return "latin-1" if _inside_latin_words(text) else "gb18030"
+
+
+def _inside_latin_words(text: str) -> bool:
+    r"""Whether ``text``'s non-ASCII characters mostly sit inside Latin words.
+
+    Most Latin-1 bytes also decode as GB18030 (``créé`` becomes ``cr殚``): an accented
+    letter's byte pairs with the next letter or accent into one CJK character. Chinese
+    text has runs of CJK characters next to digits, punctuation and other CJK; Latin-1 read
+    as GB18030 gives lone characters with an ASCII letter beside them. More than half of
+    the non-ASCII characters touching an ASCII letter means Latin-1.
+
+    >>> _inside_latin_words("créé".encode("latin-1").decode("gb18030"))
+    True
+    >>> _inside_latin_words("VIP客户,已解决")
+    False
+    """
+    wide = [i for i, ch in enumerate(text) if ord(ch) > 0x7F]
+    if not wide:
+        return False
+
+    def letter(i: int) -> bool:
+        return 0 <= i < len(text) and text[i].isascii() and text[i].isalpha()
+
+    touching = sum(1 for i in wide if letter(i - 1) or letter(i + 1))
+    return touching > len(wide) / 2
 
 
 def transcode_to_utf8(path: Path, encoding: str, workdir: Path | None = None) -> Path:
