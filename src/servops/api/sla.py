@@ -50,6 +50,7 @@ def install_timer_sync(factory: sessionmaker[Session], config: TimerConfig) -> N
     """Sync the SLA timers of every ticket that got an event, just before each commit."""
     from sqlalchemy import event as sa_event
 
+    from servops.service.config_store import live_timer_config
     from servops.service.models import Event
     from servops.service.timers import sync_ticket
 
@@ -60,8 +61,12 @@ def install_timer_sync(factory: sessionmaker[Session], config: TimerConfig) -> N
 
     def sync(session: Session) -> None:
         ids = session.info.pop(_TOUCHED, None)
-        for ticket_id in sorted(ids or ()):
-            sync_ticket(session, ticket_id, config)
+        if not ids:
+            return
+        # the newest stored SLA version (one id query; parsed once per version)
+        live, _ = live_timer_config(session, config)
+        for ticket_id in sorted(ids):
+            sync_ticket(session, ticket_id, live)
 
     def forget(session: Session, *_: object) -> None:
         session.info.pop(_TOUCHED, None)

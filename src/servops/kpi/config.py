@@ -368,6 +368,26 @@ def _int(value: object, where: str, *, allow_none: bool = False) -> int | None:
     return value
 
 
+def _calendar(spec: Any, name: str) -> BusinessCalendar:  # noqa: ANN401 - a YAML value
+    """``BusinessCalendar.from_spec`` with its errors starting with their key path.
+
+    ``calendar 'office' hours mon-fri: …`` becomes ``calendars.office.hours.mon-fri:
+    calendar 'office' hours mon-fri: …``, so a YAML document can name its line.
+    """
+    try:
+        return BusinessCalendar.from_spec(spec, name)
+    except ConfigError as exc:
+        text = str(exc)
+        path = f"calendars.{name}"
+        m = re.match(
+            rf"calendar {re.escape(repr(name))} (hours|holidays)(?: (\S+))?:", text
+        )
+        if m is not None:
+            path += f".{m[1]}" + (f".{m[2]}" if m[2] else "")
+        msg = f"{path}: {text}"
+        raise ConfigError(msg) from exc.__cause__
+
+
 def config_from_dict(data: Mapping[str, Any], *, source: str = "config") -> KpiConfig:
     """Build and check a :class:`KpiConfig` from its YAML form (a mapping)."""
     top = _mapping(data, source, _TOP_KEYS)
@@ -418,9 +438,7 @@ def config_from_dict(data: Mapping[str, Any], *, source: str = "config") -> KpiC
     cal_specs = _mapping(
         top.get("calendars"), f"{source}: calendars", list(top.get("calendars") or {})
     )
-    calendars = {
-        str(n): BusinessCalendar.from_spec(s, str(n)) for n, s in cal_specs.items()
-    }
+    calendars = {str(n): _calendar(s, str(n)) for n, s in cal_specs.items()}
     clash = sorted(set(calendars) & set(_CLOCK_NAMES))
     if clash:
         msg = f"{source}: calendar name(s) {clash} are reserved for clock time; rename them."

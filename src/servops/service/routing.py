@@ -218,7 +218,14 @@ class RoutingConfig:
         """Parse and validate the routing YAML."""
         from servops._yaml import parse_yaml
 
-        d = parse_yaml(text, "config", what="routing").data or {}
+        doc = parse_yaml(text, "config", what="routing")
+        try:
+            return cls._from_data(doc.data or {})
+        except ConfigError as exc:
+            raise doc.locate(exc) from exc.__cause__
+
+    @classmethod
+    def _from_data(cls, d: object) -> RoutingConfig:
         if not isinstance(d, dict):
             msg = "routing config: expected a mapping with strategy, groups, skills."
             raise ConfigError(msg)
@@ -228,13 +235,26 @@ class RoutingConfig:
             raise ConfigError(msg)
         strategy = d.get("strategy", "least_loaded")
         groups = d.get("groups") or {}
-        for s in [strategy, *groups.values()]:
+        if not isinstance(groups, dict):
+            msg = (
+                f"groups: expected a mapping of group name to strategy, got {groups!r}."
+            )
+            raise ConfigError(msg)
+        named = [
+            ("strategy", strategy),
+            *((f"groups.{g}", s) for g, s in groups.items()),
+        ]
+        for key, s in named:
             if s not in STRATEGIES:
-                msg = f"routing config: unknown strategy {s!r}; expected one of {', '.join(STRATEGIES)}."
+                msg = f"{key}: unknown strategy {s!r}; expected one of {', '.join(STRATEGIES)}."
                 raise ConfigError(msg)
-        skills = {
-            str(k): frozenset(map(str, v)) for k, v in (d.get("skills") or {}).items()
-        }
+        raw_skills = d.get("skills") or {}
+        if not isinstance(raw_skills, dict):
+            msg = (
+                f"skills: expected a mapping of category to skills, got {raw_skills!r}."
+            )
+            raise ConfigError(msg)
+        skills = {str(k): frozenset(map(str, v)) for k, v in raw_skills.items()}
         return cls(strategy=strategy, groups=dict(groups), skills=skills)
 
 

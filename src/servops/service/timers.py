@@ -642,6 +642,10 @@ def tick(
     if at.tzinfo is None:
         msg = f"tick: the clock gave {at!r} without a time zone; give an aware UTC datetime."
         raise InvalidParameterError(msg)
+    from servops.service.config_store import tick_config
+
+    # the newest stored SLA version (cached by id); a new one re-targets open clocks
+    config = tick_config(session, config)
     esc = config.escalation
     details: list[dict[str, Any]] = []
     warned = breached = escalated = 0

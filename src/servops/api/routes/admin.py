@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Query, Request
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
@@ -21,11 +22,10 @@ from servops.api.schemas import (
     UserPublic,
     UserUpdate,
 )
-from servops.errors import ConfigError, ConflictError, NotFoundError
-from servops.service import access, routing
+from servops.errors import ConflictError, NotFoundError
+from servops.service import access, config_store, routing
 from servops.service.db import server_message
 from servops.service.models import (
-    ConfigVersion,
     Group,
     GroupMember,
     Organisation,
@@ -272,16 +272,100 @@ def put_routing_config(
     caller: Caller,
 ) -> dict[str, Any]:
     _admin(caller)
-    if "\x00" in yaml_text:
-        msg = "routing config: the text must not contain NUL (\\x00) characters."
-        raise ConfigError(msg)
-    cfg = routing.RoutingConfig.from_yaml(yaml_text)
-    session.add(
-        ConfigVersion(kind="routing", content=yaml_text, author_id=caller.user_id)
-    )
+    config_store.save(session, "routing", yaml_text, caller.user_id)
     session.commit()
+    cfg = routing.RoutingConfig.from_yaml(yaml_text)
     return {
         "strategy": cfg.strategy,
         "groups": dict(cfg.groups),
         "skills": {k: sorted(v) for k, v in cfg.skills.items()},
     }
+
+
+# --- versioned config: sla, routing, statemachine --------------------------------------
+
+ConfigText = Annotated[
+    str, Body(media_type="text/plain", max_length=config_store.MAX_TEXT)
+]
+
+
+def _startup_text(request: Request, kind: config_store.Kind) -> tuple[str, str]:
+    """The text in force before any version is stored, and where it comes from."""
+    if kind == "statemachine":
+        from servops.service.statemachine import DEFAULT_STATE_MACHINE
+
+        return DEFAULT_STATE_MACHINE.read_text(encoding="utf-8"), "default"
+    if kind == "sla":
+        sla = getattr(request.app.state.settings, "sla_config", None)
+        if sla is not None:
+            return Path(sla).read_text(encoding="utf-8"), str(sla)
+        return "", "none (the service runs without SLA timers)"
+    return "", "defaults (strategy least_loaded)"
+
+
+@router.get("/config/{kind}", summary="The config text in force (newest version)")
+def get_config(
+    kind: config_store.Kind, request: Request, session: Db, caller: Caller
+) -> dict[str, Any]:
+    _admin(caller)
+    v = config_store.current(session, kind)
+    if v is not None:
+        return v.to_dict() | {"source": f"version {v.id}"}
+    text, source = _startup_text(request, kind)
+    return {
+        "id": None,
+        "kind": kind,
+        "author_id": None,
+        "author": None,
+        "created_at": None,
+        "content": text,
+        "source": source,
+    }
+
+
+@router.get("/config/{kind}/versions", summary="Stored versions, oldest first")
+def list_config_versions(
+    kind: config_store.Kind, session: Db, caller: Caller
+) -> list[dict[str, Any]]:
+    _admin(caller)
+    return [v.to_dict(content=False) for v in config_store.history(session, kind)]
+
+
+@router.get(
+    "/config/{kind}/versions/{version_id}",
+    summary="One stored version with the diff from the one before",
+)
+def get_config_version(
+    kind: config_store.Kind, version_id: PathId, session: Db, caller: Caller
+) -> dict[str, Any]:
+    _admin(caller)
+    for v in config_store.history(session, kind):
+        if v.id == version_id:
+            return v.to_dict() | {"diff": config_store.diff(session, kind, version_id)}
+    msg = f"{kind} version {version_id} does not exist."
+    raise NotFoundError(msg)
+
+
+@router.post("/config/{kind}/validate", summary="Check a config text without saving it")
+def validate_config(
+    kind: config_store.Kind, text: ConfigText, session: Db, caller: Caller
+) -> dict[str, Any]:
+    _admin(caller)
+    config_store.validate(kind, text)
+    if kind == "statemachine":
+        config_store.check_stranded(session, text)
+    return {"kind": kind, "valid": True}
+
+
+@router.put(
+    "/config/{kind}",
+    status_code=201,
+    summary="Store a new version (validated; the service uses it without restart)",
+)
+def put_config(
+    kind: config_store.Kind, text: ConfigText, session: Db, caller: Caller
+) -> dict[str, Any]:
+    _admin(caller)
+    v = config_store.save(session, kind, text, caller.user_id)
+    session.commit()
+    return v.to_dict(content=False)
