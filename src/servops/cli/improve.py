@@ -105,13 +105,22 @@ def before_after_cmd(
     ] = None,
     level: LevelOpt = 0.95,
     seed: SeedOpt = 0,
+    dependence: Annotated[
+        str,
+        typer.Option(
+            "--dependence",
+            help="What the bootstrap resamples: day (blocks of consecutive arrival "
+            "days, for cases that share a queue), week, or none (cases "
+            "independently; rates by Newcombe's interval).",
+        ),
+    ] = "day",
     json: JsonOpt = False,
 ) -> None:
     """Compare a KPI for cases arriving before vs after a change.
 
-    Differences of mean, median and p90 (bootstrap intervals) or of a rate (Newcombe),
-    the change in volume and case mix, and a case-mix-adjusted difference, with a
-    summary in plain words.
+    Differences of mean, median and p90 or of a rate (block bootstrap over arrival
+    days by default), the change in volume and case mix, and a case-mix-adjusted
+    difference, with a summary in plain words.
     """
     from servops.improve import before_after
 
@@ -125,6 +134,7 @@ def before_after_cmd(
             adjust_by=adjust_by,
             level=level,
             seed=seed,
+            dependence=dependence,  # type: ignore[arg-type]  # checked by before_after
         )
 
     def render(c: Console) -> None:
@@ -146,6 +156,18 @@ def before_after_cmd(
                 rows,
             )
         )
+        if r.resampling is not None:
+            rs = r.resampling
+            c.print(
+                f"[dim]resampled: {rs.method}"
+                + (
+                    f", blocks of {rs.block} {rs.dependence}(s), {rs.periods_before} "
+                    f"before and {rs.periods_after} after"
+                    if rs.block is not None
+                    else ", cases independently"
+                )
+                + "[/]"
+            )
         for note in r.notes:
             c.print(f"[dim]note: {note}[/]")
 

@@ -53,9 +53,10 @@ def test_before_after_json(demo_csv):
     assert d["change_at"] == "2026-09-14T00:00:00+00:00"
     assert d["before"]["cases"] + d["after"]["cases"] == 600
     rate = d["effects"]["rate"]
-    assert (
-        rate["method"] == "newcombe" and rate["low"] <= rate["estimate"] <= rate["high"]
-    )
+    # the default resamples blocks of arrival days (a queue's cases are dependent)
+    assert rate["method"] == "block-percentile"
+    assert rate["low"] <= rate["estimate"] <= rate["high"]
+    assert d["resampling"]["dependence"] == "day" and d["resampling"]["block"] >= 1
     assert [m["attribute"] for m in d["mix"]] == ["priority", "channel", "category"]
     assert d["adjusted"]["by"] == "priority"
     assert d["summary"].startswith("SLA attainment ")
