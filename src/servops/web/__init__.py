@@ -34,6 +34,7 @@ PAGE_MODULES: tuple[str, ...] = (
     "portal",
     "wallboard",
     "scorecards",
+    "admin_config",
 )
 
 

@@ -289,7 +289,7 @@ ConfigText = Annotated[
 ]
 
 
-def _startup_text(request: Request, kind: config_store.Kind) -> tuple[str, str]:
+def startup_text(request: Request, kind: config_store.Kind) -> tuple[str, str]:
     """The text in force before any version is stored, and where it comes from."""
     if kind == "statemachine":
         from servops.service.statemachine import DEFAULT_STATE_MACHINE
@@ -311,7 +311,7 @@ def get_config(
     v = config_store.current(session, kind)
     if v is not None:
         return v.to_dict() | {"source": f"version {v.id}"}
-    text, source = _startup_text(request, kind)
+    text, source = startup_text(request, kind)
     return {
         "id": None,
         "kind": kind,
