@@ -29,6 +29,7 @@ __all__ = ["register", "serve"]
 _DEFAULT_DIR = Path("servops-service")
 ADMIN_EMAIL = "admin@localhost"
 ADMIN_TOKEN_FILE = "admin-token"
+DEMO_LOGINS_FILE = "demo-logins"
 SESSION_KEY_FILE = "session.key"
 DEMO_KPI = Path(__file__).parents[1] / "demo" / "kpi.yaml"
 
@@ -99,15 +100,32 @@ def _demo_thread(
     speed: float,
     hours: float,
     seed: int,
+    data_dir: Path,
 ) -> None:
     import httpx
 
-    from servops.service import demo
+    from servops.service import access, demo
     from servops.service.events import read_service_log
 
     try:
+        password = secrets.token_urlsafe(9)
         setup, history = demo.seed_demo(
-            url, cases=cases, seed=seed, now=lambda: clock.start
+            url,
+            cases=cases,
+            seed=seed,
+            now=lambda: clock.start,
+            password_hash=access.hash_password(password),
+        )
+        logins = data_dir / DEMO_LOGINS_FILE
+        _write_private(
+            logins,
+            f"# servops serve --demo: web app logins ({base}/app), password {password}\n"
+            + "".join(f"{email}\t{role}\n" for email, role in setup.logins.items()),
+        )
+        err_console.print(
+            f"demo: log in to {base}/app as any demo user (agents l1-01@demo.servops, "
+            f"supervisor@demo.servops, customers…) with password {password}; the list "
+            f"is in {logins}"
         )
         err_console.print(
             f"demo: {setup.imported_tickets:,} tickets of history imported; the twin is "
@@ -288,6 +306,7 @@ def serve(
                         "speed": speed,
                         "hours": demo_hours,
                         "seed": seed,
+                        "data_dir": data_dir,
                     },
                     name="servops-demo",
                     daemon=True,

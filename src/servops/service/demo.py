@@ -102,6 +102,8 @@ class DemoSetup:
     groups: dict[str, int]
     imported_tickets: int = 0
     imported_events: int = 0
+    #: e-mail -> role of every demo user, for logging in to the web app
+    logins: dict[str, str] = field(default_factory=dict)
 
 
 def _monday(t: datetime) -> datetime:
@@ -139,8 +141,12 @@ def seed_demo(
     cases: int = 1500,
     seed: int = 7,
     now: Callable[[], datetime] | None = None,
+    password_hash: str | None = None,
 ) -> tuple[DemoSetup, EventLog | None]:
     """Fill an empty service database with the demo; reuse it if it holds tickets already.
+
+    ``password_hash`` (:func:`servops.service.access.hash_password`), when given, becomes
+    every demo user's password, so people can log in to the web app as any of them.
 
     Returns the setup and the history log (None when the database was seeded before; the
     twin then learns from the service's own events).
@@ -199,6 +205,7 @@ def seed_demo(
                     customers.append(f"{org} customer {k}")
             tokens: dict[str, str] = {}
             ids: dict[str, int] = {}
+            logins: dict[str, str] = {}
             scopes = {
                 "agent": ["tickets:read", "tickets:write", "alerts"],
                 "supervisor": ["tickets:read", "tickets:write", "alerts"],
@@ -225,6 +232,9 @@ def seed_demo(
                         for gid in groups.values():
                             s.add(GroupMember(group_id=gid, user_id=u.id))
                 ids[name] = u.id
+                logins[email] = role
+                if password_hash is not None:
+                    u.password_hash = password_hash
                 _, tokens[name] = access.create_token(
                     s, u.id, scopes=scopes[role], expires_in=timedelta(days=30), now=now
                 )
@@ -251,6 +261,7 @@ def seed_demo(
             groups=groups,
             imported_tickets=n_t,
             imported_events=n_e,
+            logins=logins,
         ),
         history,
     )
