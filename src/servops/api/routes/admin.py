@@ -303,6 +303,19 @@ def startup_text(request: Request, kind: config_store.Kind) -> tuple[str, str]:
     return "", "defaults (strategy least_loaded)"
 
 
+def _live(kind: config_store.Kind) -> dict[str, Any]:
+    """Whether the running service takes stored versions of ``kind`` live, and how."""
+    if kind == "statemachine":
+        return {
+            "live": False,
+            "note": "stored state-machine versions are validated and kept; the running "
+            "service still uses the state machine it started with",
+        }
+    if kind == "sla":
+        return {"live": True, "note": "open tickets are re-targeted at the next tick"}
+    return {"live": True, "note": "the next routed ticket uses it"}
+
+
 @router.get("/config/{kind}", summary="The config text in force (newest version)")
 def get_config(
     kind: config_store.Kind, request: Request, session: Db, caller: Caller
@@ -310,9 +323,9 @@ def get_config(
     _admin(caller)
     v = config_store.current(session, kind)
     if v is not None:
-        return v.to_dict() | {"source": f"version {v.id}"}
+        return v.to_dict() | {"source": f"version {v.id}", **_live(kind)}
     text, source = startup_text(request, kind)
-    return {
+    return _live(kind) | {
         "id": None,
         "kind": kind,
         "author_id": None,
@@ -368,4 +381,4 @@ def put_config(
     _admin(caller)
     v = config_store.save(session, kind, text, caller.user_id)
     session.commit()
-    return v.to_dict(content=False)
+    return v.to_dict(content=False) | _live(kind)
