@@ -61,9 +61,9 @@ from servops.improve.beforeafter import (
     metric_label,
 )
 from servops.improve.cost import CostModel, CostSaving, cost_saving, load_cost_model
-from servops.improve.intervals import STATISTICS
 from servops.improve.its import ItsResult, metric_its
 from servops.improve.phases import PhaseComparison, metric_phases, metric_series
+from servops.improve.targets import metric_statistic
 from servops.kpi.cases import resolve_config
 
 if TYPE_CHECKING:
@@ -258,22 +258,7 @@ def _expected(
     raw: object, path: tuple[str | int, ...], doc: YamlDoc, base: Path
 ) -> Expected:
     d = mapping(raw, doc.where(path), _EXPECTED_KEYS)
-    metric = str(d.get("metric", ""))
-    if metric not in METRICS:
-        msg = (
-            f"{doc.where((*path, 'metric'))}: unknown metric {metric!r}; one of "
-            f"{list(METRICS)}."
-        )
-        raise ConfigError(msg)
-    default = "median" if metric in DURATION_METRICS else "rate"
-    statistic = str(d.get("statistic", default))
-    allowed = STATISTICS if metric in DURATION_METRICS else ("rate",)
-    if statistic not in allowed:
-        msg = (
-            f"{doc.where((*path, 'statistic'))}: {metric} takes statistic "
-            f"{list(allowed)}; got {statistic!r}."
-        )
-        raise ConfigError(msg)
+    metric, statistic = metric_statistic(d, path, doc)
     change = (
         _signed_change(d["change"], metric, doc.where((*path, "change")))
         if d.get("change") is not None

@@ -168,6 +168,33 @@ def _target_value(value: object, metric: str, where: str) -> float:
     return v
 
 
+def metric_statistic(
+    d: dict[str, Any], path: tuple[str | int, ...], doc: YamlDoc
+) -> tuple[str, str]:
+    """The ``metric`` and ``statistic`` keys of a YAML record (a target, a project's effect).
+
+    Durations take ``mean``, ``median`` (the default) or ``p90``; rates take ``rate``.
+    Errors name the file, line and the allowed values.
+    """
+    metric = str(d.get("metric", ""))
+    if metric not in METRICS:
+        msg = (
+            f"{doc.where((*path, 'metric'))}: unknown metric {metric!r}; one of "
+            f"{list(METRICS)}."
+        )
+        raise ConfigError(msg)
+    default = "median" if metric in DURATION_METRICS else "rate"
+    statistic = str(d.get("statistic", default))
+    allowed = STATISTICS if metric in DURATION_METRICS else ("rate",)
+    if statistic not in allowed:
+        msg = (
+            f"{doc.where((*path, 'statistic'))}: {metric} takes statistic "
+            f"{list(allowed)}; got {statistic!r}."
+        )
+        raise ConfigError(msg)
+    return metric, statistic
+
+
 def _one(raw: object, i: int, doc: YamlDoc) -> Target:
     base = ("targets", i)
     d = mapping(raw, doc.where(base), _KEYS)
@@ -178,22 +205,7 @@ def _one(raw: object, i: int, doc: YamlDoc) -> Target:
                 "target and deadline."
             )
             raise ConfigError(msg)
-    metric = str(d["metric"])
-    if metric not in METRICS:
-        msg = (
-            f"{doc.where((*base, 'metric'))}: unknown metric {metric!r}; one of "
-            f"{list(METRICS)}."
-        )
-        raise ConfigError(msg)
-    default = "median" if metric in DURATION_METRICS else "rate"
-    statistic = str(d.get("statistic", default))
-    allowed = STATISTICS if metric in DURATION_METRICS else ("rate",)
-    if statistic not in allowed:
-        msg = (
-            f"{doc.where((*base, 'statistic'))}: {metric} takes statistic "
-            f"{list(allowed)}; got {statistic!r}."
-        )
-        raise ConfigError(msg)
+    metric, statistic = metric_statistic(d, base, doc)
     perspective = d.get("perspective")
     if perspective is not None and perspective not in PERSPECTIVES:
         msg = (
