@@ -73,6 +73,11 @@ MATRIX: list[tuple[str, str, object, set[str]]] = [
     ),
     ("DELETE", "/routing/rules/{r}", None, ADMIN),
     ("PUT", "/routing/config", "strategy: least_loaded\n", ADMIN),
+    ("GET", "/config/routing", None, ADMIN),
+    ("PUT", "/config/routing", "strategy: least_loaded\n", ADMIN),
+    ("GET", "/config/routing/versions", None, ADMIN),
+    ("GET", "/config/routing/versions/{v}", None, ADMIN),
+    ("POST", "/config/routing/validate", "strategy: least_loaded\n", ADMIN),
     ("GET", "/tokens", None, ALL),
     ("POST", "/tokens", {"scopes": ["tickets:read"]}, ALL),
     ("DELETE", "/tokens/{k}", None, ALL),
@@ -96,6 +101,8 @@ TEMPLATES = {
     "/routing/rules/{r}": "/routing/rules/{rule_id}",
     "/tokens/{k}": "/tokens/{token_id}",
     "/webhooks/{w}": "/webhooks/{webhook_id}",
+    "/config/routing": "/config/{kind}",
+    "/versions/{v}": "/versions/{version_id}",
 }
 
 
@@ -163,6 +170,13 @@ def _make_refs(world, role: str) -> dict[str, object]:
         json={"url": "http://127.0.0.1:9/x", "event_types": ["nothing"]},
     ).json()
     k = world.call(role, "POST", "/tokens", json={"scopes": ["tickets:read"]}).json()
+    v = world.call(
+        "admin",
+        "PUT",
+        "/config/routing",
+        content="strategy: least_loaded\n",
+        headers={"Content-Type": "text/plain"},
+    ).json()
     return {
         "t": t["number"],
         "u": world.ids["agent2"],
@@ -170,6 +184,7 @@ def _make_refs(world, role: str) -> dict[str, object]:
         "r": r["id"],
         "w": w["id"],
         "k": k["id"],
+        "v": v["id"],
     }
 
 
