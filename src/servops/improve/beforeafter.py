@@ -34,7 +34,7 @@ result says so.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
@@ -506,6 +506,41 @@ def _adjusted_blocks(
     return boot
 
 
+def _widened(
+    effects: dict[str, Interval],
+    xb: NDArray[np.float64],
+    xa: NDArray[np.float64],
+    kind: str,
+    level: float,
+    n_resamples: int,
+    rng: np.random.Generator,
+) -> dict[str, Interval]:
+    """Each block interval widened to also cover the case-resampling one."""
+    if kind == "duration":
+        cases = {
+            str(k): v
+            for k, v in bootstrap_differences(
+                xb, xa, level=level, n_resamples=n_resamples, seed=rng
+            ).items()
+        }
+    else:
+        cases = {
+            "rate": newcombe_interval(
+                int(xb.sum()), xb.size, int(xa.sum()), xa.size, level=level
+            )
+        }
+    return {
+        k: Interval(
+            iv.estimate,
+            min(iv.low, cases[k].low),
+            max(iv.high, cases[k].high),
+            level,
+            "block-percentile-widened",
+        )
+        for k, iv in effects.items()
+    }
+
+
 def _periods(
     arrived: list[datetime], dependence: str, zone: str
 ) -> NDArray[np.int64] | None:
@@ -684,8 +719,10 @@ def before_after(
                     f"Too few periods to judge: the intervals resample blocks of "
                     f"{block} {dependence}(s) and there are {pb} {dependence}(s) with "
                     f"a measured {label} before and {pa_} after the change, fewer "
-                    f"than {MIN_BLOCKS} blocks on a side; the interval may be too "
-                    "narrow. Collect more periods or compare with the SPC phases."
+                    f"than {MIN_BLOCKS} blocks on a side. The interval is widened to "
+                    "cover the one from resampling cases too (a handful of blocks "
+                    "can give a narrower one), and may still be too narrow. Collect "
+                    "more periods or compare with the SPC phases."
                 )
     if units is None and xb.size >= 2 and xa.size >= 2:
         resampling = Resampling(
@@ -752,6 +789,21 @@ def before_after(
         }
         headline = "rate"
         sentence = _rate_sentence(metric, xb.mean(), xa.mean(), effects["rate"])
+    if effects and resampling is not None and not resampling.enough:
+        effects = _widened(effects, xb, xa, kind, level, n_resamples, rng)
+        resampling = replace(resampling, method="block-percentile-widened")
+        headline_iv = effects[headline]
+        sentence = (
+            _duration_sentence(
+                metric,
+                "median",
+                before_side.stats["median"],
+                after_side.stats["median"],
+                headline_iv,
+            )
+            if kind == "duration"
+            else _rate_sentence(metric, xb.mean(), xa.mean(), headline_iv)
+        )
     for name, s in (("before", before_side), ("after", after_side)):
         if s.cases > s.measured:
             notes.append(

@@ -17,6 +17,7 @@ from servops.improve.intervals import (
     block_bootstrap_differences,
     block_length,
     bootstrap_differences,
+    newcombe_interval,
     optimal_block_length,
 )
 from tests.unit.improve.synth import tickets
@@ -150,6 +151,13 @@ def test_too_few_periods_to_judge_is_said():
     assert r.resampling is not None and not r.resampling.enough
     assert any(n.startswith("Too few periods to judge") for n in r.notes)
     assert "Too few periods to judge" in r.summary
+    assert all(iv.method == "block-percentile-widened" for iv in r.effects.values())
+    # widened to cover the case-resampling interval as well (Newcombe's, for a rate)
+    flags = np.random.default_rng(5).uniform(size=160) < 0.3
+    rate = before_after(tickets(arrivals, lead, reopened=flags), CHANGE, "reopened")
+    iv = rate.effects["rate"]
+    nc = newcombe_interval(int(flags[:80].sum()), 80, int(flags[80:].sum()), 80)
+    assert iv.low <= nc.low and iv.high >= nc.high and iv.estimate == nc.estimate
     weekly = before_after(
         tickets(arrivals, lead), CHANGE, "lead_time", dependence="week"
     )
