@@ -58,7 +58,7 @@ from servops.improve.intervals import STATISTICS, statistic_value
 from servops.kpi.cases import case_metrics, resolve_config
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping
 
     import pyarrow as pa
     from numpy.typing import NDArray
@@ -169,7 +169,7 @@ def _target_value(value: object, metric: str, where: str) -> float:
 
 
 def metric_statistic(
-    d: dict[str, Any], path: tuple[str | int, ...], doc: YamlDoc
+    d: Mapping[str, Any], path: tuple[str | int, ...], doc: YamlDoc
 ) -> tuple[str, str]:
     """The ``metric`` and ``statistic`` keys of a YAML record (a target, a project's effect).
 
