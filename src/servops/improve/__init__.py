@@ -23,9 +23,11 @@ from servops.improve.cost import (
 from servops.improve.diagnosis import CurrentState, Diagnosis, Problem, diagnose
 from servops.improve.intervals import (
     Interval,
+    block_bootstrap_differences,
     bootstrap_differences,
     exact_interval,
     newcombe_interval,
+    optimal_block_length,
     wilson_interval,
 )
 from servops.improve.its import ItsResult, interrupted_time_series, metric_its
@@ -64,6 +66,7 @@ __all__ = [
     "TargetStatus",
     "ab_test",
     "before_after",
+    "block_bootstrap_differences",
     "bootstrap_differences",
     "case_costs",
     "cost_saving",
@@ -78,6 +81,7 @@ __all__ = [
     "metric_its",
     "metric_phases",
     "newcombe_interval",
+    "optimal_block_length",
     "phase_comparison",
     "power_proportions",
     "sample_size_means",
