@@ -255,15 +255,17 @@ def read_spark_log(
 
 @contextmanager
 def _pyspark_version_check() -> Iterator[None]:
-    """Silence the DeprecationWarning pyspark 3.5's pandas version check raises.
+    """Silence the DeprecationWarnings pyspark 3.5's own pandas checks raise.
 
-    ``require_minimum_pandas_version`` (called by ``mapInArrow`` and
-    ``createDataFrame``) compares versions with distutils' ``LooseVersion``, which warns
-    on Python 3.11; the check itself passes. Only that warning, only around the call.
+    ``mapInArrow`` and ``createDataFrame`` compare versions with distutils'
+    ``LooseVersion`` and ask pandas 2 ``is_categorical_dtype`` /
+    ``is_datetime64tz_dtype``, which warn (attributed to pyspark's modules); as errors
+    they would make pyspark fall back to its slow row path. Only DeprecationWarnings
+    raised from pyspark's code, only around the call.
     """
     with warnings.catch_warnings():
         warnings.filterwarnings(
-            "ignore", "distutils Version classes are deprecated", DeprecationWarning
+            "ignore", category=DeprecationWarning, module=r"pyspark(\.|$)"
         )
         yield
 
