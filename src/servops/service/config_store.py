@@ -232,9 +232,13 @@ def save(session: Session, kind: str, text: str, author_id: int | None) -> Versi
     from servops.service.models import ConfigVersion, User
 
     k = check_kind(kind)
-    validate(k, text)
+    parsed = validate(k, text)
     if k == "statemachine":
         check_stranded(session, text)
+    if k == "routing":
+        from servops.service.experiments import check_groups
+
+        check_groups(session, parsed.experiments)
     row = ConfigVersion(kind=k, content=text, author_id=author_id)
     session.add(row)
     session.flush()

@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from servops.service.events import Actor
+    from servops.service.experiments import Experiment
     from servops.service.models import Ticket
     from servops.service.statemachine import StateMachine
 
@@ -207,11 +208,13 @@ class RoutingConfig:
         strategy: least_loaded  # default for every group
         groups: {Billing: round_robin}  # per group name
         skills: {billing: [finance]}  # skills a category needs
+        experiments: []  # A/B experiments, see servops.service.experiments
     """
 
     strategy: Strategy = "least_loaded"
     groups: Mapping[str, Strategy] = field(default_factory=dict)
     skills: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    experiments: tuple[Experiment, ...] = ()
 
     @classmethod
     def from_yaml(cls, text: str) -> RoutingConfig:
@@ -229,9 +232,9 @@ class RoutingConfig:
         if not isinstance(d, dict):
             msg = "routing config: expected a mapping with strategy, groups, skills."
             raise ConfigError(msg)
-        unknown = set(d) - {"strategy", "groups", "skills"}
+        unknown = set(d) - {"strategy", "groups", "skills", "experiments"}
         if unknown:
-            msg = f"routing config: unknown keys {sorted(unknown)}; expected strategy, groups, skills."
+            msg = f"routing config: unknown keys {sorted(unknown)}; expected strategy, groups, skills, experiments."
             raise ConfigError(msg)
         strategy = d.get("strategy", "least_loaded")
         groups = d.get("groups") or {}
@@ -255,7 +258,14 @@ class RoutingConfig:
             )
             raise ConfigError(msg)
         skills = {str(k): frozenset(map(str, v)) for k, v in raw_skills.items()}
-        return cls(strategy=strategy, groups=dict(groups), skills=skills)
+        from servops.service.experiments import parse_experiments
+
+        return cls(
+            strategy=strategy,
+            groups=dict(groups),
+            skills=skills,
+            experiments=parse_experiments(d.get("experiments")),
+        )
 
 
 def load_routing_config(session: Session) -> RoutingConfig:

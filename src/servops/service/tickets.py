@@ -128,7 +128,9 @@ def create_ticket(
     from sqlalchemy.exc import IntegrityError
 
     from servops.service.db import server_message
+    from servops.service.experiments import assign_new_ticket
     from servops.service.models import Ticket
+    from servops.service.routing import TicketFacts
 
     if not subject or not subject.strip():
         msg = "The 'subject' parameter of create_ticket must be a non-empty text. Got '' instead."
@@ -136,9 +138,21 @@ def create_ticket(
     machine = machine or default_state_machine()
     at = _now(now)
     tid = int(session.execute(select(func.nextval("tickets_id_seq"))).scalar_one())
+    number = number or f"T-{tid:06d}"
+    arms, ab_group = assign_new_ticket(
+        session,
+        TicketFacts(
+            subject, text, category, channel, priority, organisation_id, customer_id
+        ),
+        number,
+        at,
+    )
+    if arms:  # A/B arms of the active experiments (servops.service.experiments)
+        attributes = {**dict(attributes or {}), **arms}
+        group_id = ab_group if group_id is None else group_id
     ticket = Ticket(
         id=tid,
-        number=number or f"T-{tid:06d}",
+        number=number,
         subject=subject,
         text=text,
         channel=channel,
