@@ -118,3 +118,30 @@ def test_share_group_attribute_and_ab_test(world) -> None:
     assert (res.n_control, res.n_treatment) == (len(got) - n_b, n_b)
     assert res.measured_control + res.measured_treatment == len(got)
     assert res.srm_p_value is not None and res.srm_p_value > 0.001  # no ratio mismatch
+    # the documented command on the live database gives the same split
+    import json
+
+    from typer.testing import CliRunner
+
+    from servops.cli.main import app
+
+    out = CliRunner().invoke(
+        app,
+        [
+            "improve",
+            "ab",
+            world.url,
+            "--variant-column",
+            "ab_triage",
+            "-m",
+            "lead_time",
+            "--control",
+            "A",
+            "--expected-share",
+            str(SHARE),
+            "--json",
+        ],
+    )
+    assert out.exit_code == 0, out.output
+    d = json.loads(out.stdout)
+    assert (d["n_control"], d["n_treatment"]) == (len(got) - n_b, n_b)
