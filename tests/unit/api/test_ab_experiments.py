@@ -62,7 +62,9 @@ def test_share_group_attribute_and_ab_test(world) -> None:
         "    when: {channel: [web]}\n"
         "    group: Triage B\n"
     )
-    assert _put(world, text).status_code == 200
+    r = _put(world, text)
+    assert r.status_code == 200, r.text
+    assert r.json()["experiments"] == ["triage"]
     # through the API: the arm is an attribute, B tickets land in the B group
     via_api = [
         world.call(

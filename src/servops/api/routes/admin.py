@@ -279,6 +279,7 @@ def put_routing_config(
         "strategy": cfg.strategy,
         "groups": dict(cfg.groups),
         "skills": {k: sorted(v) for k, v in cfg.skills.items()},
+        "experiments": [e.name for e in cfg.experiments],
     }
 
 
