@@ -140,7 +140,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "service": (
         "servops.cli.service",
         "The work-order service's database: start, stop, status, url, migrate, "
-        "import history.",
+        "import history, the KPI config of its log.",
     ),
     "audit": (
         "servops.cli.service",

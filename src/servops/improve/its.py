@@ -333,8 +333,13 @@ def interrupted_time_series(
         # without Mondays, e.g. of closures, would else be collinear)
         present = sorted(set(dow.tolist()))
         for k in present[1:]:
-            cols.append((dow == k).astype(float))
-            names.append(f"dow_{_DAYS[k]}")
+            col = (dow == k).astype(float)
+            # a day's dummy that the other columns already span (e.g. a day seen
+            # only once, or only on one side of the change) is left out: it would
+            # make the design singular and says nothing about the change
+            if np.linalg.matrix_rank(np.column_stack([*cols, col])) > len(cols):
+                cols.append(col)
+                names.append(f"dow_{_DAYS[k]}")
     x = np.column_stack(cols)
     k = x.shape[1]
     if n - k < 2:

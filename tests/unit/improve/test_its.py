@@ -165,6 +165,24 @@ def test_daily_series_without_mondays_is_not_collinear():
     assert r.level_change.low < -2.0 < r.level_change.high
 
 
+def test_a_weekday_seen_only_after_the_change_is_left_out():
+    # weekdays before the change, only weekends after it (as a short demo's series):
+    # Saturday + Sunday equal the level change, so Sunday's dummy is dropped and the
+    # fit stays defined (it raised numpy's LinAlgError 'Singular matrix')
+    days = [d for d in range(28) if d % 7 < 5] + [
+        d for d in range(28, 56) if d % 7 >= 5
+    ]
+    rng = np.random.default_rng(3)
+    y = 5 + rng.normal(0, 0.5, len(days)) - 2.0 * (np.array(days) >= 28)
+    cut = sum(d < 28 for d in days)
+    dow = [d % 7 for d in days]
+    r = interrupted_time_series(y, cut, times=days, day_of_week=dow, seed=1)
+    assert "dow_Sat" in r.names
+    assert "dow_Sun" not in r.names
+    assert np.all(np.isfinite(r.se)) and np.all(r.se > 0)
+    assert r.level_change.low < -2.0 < r.level_change.high
+
+
 @given(
     a=st.floats(-100, 100),
     b=st.floats(-5, 5),
