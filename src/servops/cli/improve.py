@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
@@ -44,6 +45,13 @@ LevelOpt = Annotated[
 SeedOpt = Annotated[
     int, typer.Option("--seed", help="Random seed of the bootstrap intervals.")
 ]
+
+
+def _summary_and_notes(result: Any, c: Console) -> None:  # noqa: ANN401 - any result with summary and notes
+    """Print a result's plain-words summary and its notes."""
+    c.print(result.summary, soft_wrap=True)
+    for note in result.notes:
+        c.print(f"[dim]note: {note}[/]")
 
 
 def _change_at(value: str) -> datetime | date:
@@ -293,12 +301,7 @@ def ab_cmd(
             seed=seed,
         )
 
-    def render(c: Console) -> None:
-        c.print(r.summary, soft_wrap=True)
-        for note in r.notes:
-            c.print(f"[dim]note: {note}[/]")
-
-    emit(r, as_json=json, render=render)
+    emit(r, as_json=json, render=partial(_summary_and_notes, r))
 
 
 def targets_cmd(
@@ -724,12 +727,7 @@ def cost_cmd(
             seed=seed,
         )
 
-    def render(c: Console) -> None:
-        c.print(r.summary, soft_wrap=True)
-        for note in r.notes:
-            c.print(f"[dim]note: {note}[/]")
-
-    emit(r, as_json=json, render=render)
+    emit(r, as_json=json, render=partial(_summary_and_notes, r))
 
 
 def _unit_row(row: Sequence[object], metric: str) -> list[object]:
