@@ -48,16 +48,6 @@ class AlertOutcome:
     event_seq: int
 
 
-def _open_states() -> list[str]:
-    from servops.service.routing import state_machine
-
-    return [
-        s
-        for s, c in state_machine().categories().items()
-        if c in ("new", "open", "pending")
-    ]
-
-
 def ingest_alert(
     session: Session,
     *,
@@ -75,15 +65,17 @@ def ingest_alert(
     from sqlalchemy import func, select
 
     from servops.service import routing, tickets
+    from servops.service.config_store import live_state_machine
     from servops.service.events import append_event, utcnow
     from servops.service.models import Event, Ticket
 
     priority = SEVERITY_PRIORITY.get(severity, "P3")
+    machine = live_state_machine(session)
     for _ in range(3):
         existing = session.scalars(
             select(Ticket).where(Ticket.dedup_key == dedup_key).with_for_update()
         ).first()
-        if existing is not None and existing.state in _open_states():
+        if existing is not None and existing.state in machine.states_in():
             at = (now or utcnow)()
             count = (
                 session.scalar(
@@ -107,7 +99,7 @@ def ingest_alert(
                     existing,
                     {"priority": priority},
                     actor=actor,
-                    machine=routing.state_machine(),
+                    machine=machine,
                     now=now,
                 )
             return AlertOutcome(existing, created=False, event_seq=ev.seq)
@@ -132,7 +124,7 @@ def ingest_alert(
                     },
                     dedup_key=dedup_key,
                     actor=actor,
-                    machine=routing.state_machine(),
+                    machine=machine,
                     now=now,
                 )
         except ConflictError:

@@ -8,8 +8,8 @@ is the SLA timers' own: ``breached`` (fired), ``warning`` (the worker has warned
 warning instant has passed), ``running``; pages count down to ``due_at`` live.
 
 What a caller may see is :func:`servops.service.access.visible_tickets`; open means a
-state of the categories new, open or pending (:data:`servops.service.routing.
-OPEN_CATEGORIES`).
+state of the categories new, open or pending in the state machine in force
+(:func:`servops.service.config_store.live_state_machine`).
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.orm import aliased
 
 from servops.service import access
+from servops.service.config_store import live_state_machine
 from servops.service.models import Group, GroupMember, SlaTimer, Ticket, User
-from servops.service.routing import OPEN_CATEGORIES, state_machine
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -129,10 +129,6 @@ def group_ids_of(session: Session, user_id: int) -> list[int]:
     return sorted(ids)
 
 
-def _open_states() -> list[str]:
-    return [s for s, c in state_machine().categories().items() if c in OPEN_CATEGORIES]
-
-
 def _like(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -146,7 +142,7 @@ def _filtered(
     filters: QueueFilters,
 ) -> _Rows:
     stmt = cast("_Rows", access.visible_tickets(cast("Select[Any]", stmt), principal))
-    stmt = stmt.where(Ticket.state.in_(_open_states()))
+    stmt = stmt.where(Ticket.state.in_(live_state_machine(session).states_in()))
     if scope == "mine":
         stmt = stmt.where(Ticket.assignee_id == principal.user_id)
     else:
@@ -275,7 +271,7 @@ def queue_choices(session: Session, user_id: int) -> QueueChoices:
     return QueueChoices(
         groups=groups,
         agents=agents,
-        states=_open_states(),
+        states=live_state_machine(session).states_in(),
         priorities=used(Ticket.priority),
         channels=used(Ticket.channel),
     )

@@ -38,7 +38,6 @@ True
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, get_args
@@ -55,7 +54,6 @@ if TYPE_CHECKING:
     from servops.service.events import Actor
     from servops.service.experiments import Experiment
     from servops.service.models import Ticket
-    from servops.service.statemachine import StateMachine
 
 __all__ = [
     "CONDITION_KEYS",
@@ -70,7 +68,6 @@ __all__ = [
     "load_routing_config",
     "pick_agent",
     "route_ticket",
-    "state_machine",
 ]
 
 Strategy = Literal["least_loaded", "round_robin"]
@@ -83,8 +80,6 @@ CONDITION_KEYS = (
     "priority",
     "keywords",
 )
-#: State categories in which a ticket counts towards its assignee's load.
-OPEN_CATEGORIES = ("new", "open", "pending")
 
 
 @dataclass(frozen=True)
@@ -334,7 +329,7 @@ def _group_agents(session: Session, group_id: int) -> list[AgentLoad]:
         uid: int(n)
         for uid, n in session.execute(
             select(Ticket.assignee_id, func.count())
-            .where(Ticket.assignee_id.in_(members), _open_condition())
+            .where(Ticket.assignee_id.in_(members), _open_condition(session))
             .group_by(Ticket.assignee_id)
         ).all()
     }
@@ -352,34 +347,22 @@ def _group_agents(session: Session, group_id: int) -> list[AgentLoad]:
     ]
 
 
-@functools.cache
-def state_machine() -> StateMachine:
-    """The service's state machine, parsed once per process.
-
-    (:func:`~servops.service.statemachine.default_state_machine` parses its YAML at every
-    call, about 10 ms; the API and routing pass this one to the ticket operations.)
-    """
-    from servops.service.statemachine import default_state_machine
-
-    return default_state_machine()
-
-
-def _open_condition() -> ColumnElement[bool]:
+def _open_condition(session: Session) -> ColumnElement[bool]:
+    """Tickets in an open state (they count towards their assignee's load)."""
+    from servops.service.config_store import live_state_machine
     from servops.service.models import Ticket
 
-    states = [
-        s for s, c in state_machine().categories().items() if c in OPEN_CATEGORIES
-    ]
-    return Ticket.state.in_(states)
+    return Ticket.state.in_(live_state_machine(session).states_in())
 
 
 def _last_assignee(session: Session, group_id: int) -> int | None:
     """The agent the group's latest assignment went to (round robin continues after them)."""
     from sqlalchemy import select
 
+    from servops.service.config_store import live_state_machine
     from servops.service.models import Event, Ticket
 
-    activity = state_machine().field_activity("assignee_id")
+    activity = live_state_machine(session).field_activity("assignee_id")
     rows = session.scalars(
         select(Event.payload)
         .join(Ticket, Ticket.id == Event.ticket_id)
@@ -430,7 +413,6 @@ def route_ticket(
             ticket,
             {"group_id": rule.group_id},
             actor=actor or tickets.SYSTEM,
-            machine=state_machine(),
             now=now,
         )
     if ticket.assignee_id is not None:
@@ -468,7 +450,6 @@ def _assign_in_group(
             ticket,
             {"assignee_id": agent},
             actor=actor or tickets.SYSTEM,
-            machine=state_machine(),
             now=now,
         )
     return agent
@@ -492,7 +473,9 @@ def drain_queue(
     waiting = session.scalars(
         select(Ticket)
         .where(
-            Ticket.group_id == group_id, Ticket.assignee_id.is_(None), _open_condition()
+            Ticket.group_id == group_id,
+            Ticket.assignee_id.is_(None),
+            _open_condition(session),
         )
         .order_by(Ticket.created_at, Ticket.id)
         .with_for_update(skip_locked=True)

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CATEGORIES",
     "DEFAULT_STATE_MACHINE",
+    "OPEN_CATEGORIES",
     "State",
     "StateMachine",
     "default_state_machine",
@@ -56,6 +57,8 @@ __all__ = [
 ]
 
 CATEGORIES = ("new", "open", "pending", "resolved", "closed")
+#: State categories of a ticket still being worked on (queues, wallboard, agents' load).
+OPEN_CATEGORIES = ("new", "open", "pending")
 DEFAULT_STATE_MACHINE = Path(__file__).with_name("statemachine.yaml")
 _ACTIVITY_KEYS = (
     "created",
@@ -153,6 +156,14 @@ class StateMachine:
     def categories(self) -> dict[str, str]:
         """State name → category."""
         return {s.name: s.category for s in self.states}
+
+    def states_in(self, categories: tuple[str, ...] = OPEN_CATEGORIES) -> list[str]:
+        """The names of the states in ``categories`` (default: the open ones), in order.
+
+        >>> default_state_machine().states_in()
+        ['new', 'open', 'waiting_for_customer', 'on_hold']
+        """
+        return [s.name for s in self.states if s.category in categories]
 
     def kpi_config(self) -> KpiConfig:
         """The KPI configuration of the service's event log.

@@ -21,8 +21,8 @@ from servops.errors import (
     PermissionDeniedError,
 )
 from servops.service.audit import APPEND_LOCK, canonical_payload, event_hash
+from servops.service.config_store import live_state_machine
 from servops.service.events import SYSTEM, Actor, append_event, new_ticket, utcnow
-from servops.service.statemachine import StateMachine, default_state_machine
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
     from servops.log import EventLog
     from servops.service.models import Comment, Ticket
+    from servops.service.statemachine import StateMachine
 
 __all__ = [
     "SYSTEM",
@@ -135,7 +136,7 @@ def create_ticket(
     if not subject or not subject.strip():
         msg = "The 'subject' parameter of create_ticket must be a non-empty text. Got '' instead."
         raise InvalidParameterError(msg)
-    machine = machine or default_state_machine()
+    machine = machine or live_state_machine(session)
     at = _now(now)
     tid = int(session.execute(select(func.nextval("tickets_id_seq"))).scalar_one())
     number = number or f"T-{tid:06d}"
@@ -244,7 +245,7 @@ def update_ticket(
         )
         raise InvalidParameterError(msg)
     _check_version(ticket, expected_version)
-    machine = machine or default_state_machine()
+    machine = machine or live_state_machine(session)
     at = _now(now)
     changed: list[tuple[str, Any, Any]] = []
     for field in UPDATABLE:
@@ -331,7 +332,7 @@ def add_comment(
     if not public and not actor.staff:
         msg = "customers cannot write internal notes."
         raise PermissionDeniedError(msg)
-    machine = machine or default_state_machine()
+    machine = machine or live_state_machine(session)
     at = _now(now)
     comment = Comment(
         ticket_id=ticket.id, author_id=actor.id, public=public, body=body, created_at=at
@@ -371,7 +372,7 @@ def transition(
     ConflictError
         Not allowed from the current state, or a stale ``expected_version``.
     """
-    machine = machine or default_state_machine()
+    machine = machine or live_state_machine(session)
     _check_version(ticket, expected_version)
     activity = machine.check(ticket.state, target)
     at = _now(now)
@@ -472,8 +473,6 @@ def import_log(
 
     from servops.service.db import make_engine, server_message, sqlstate
 
-    machine = machine or default_state_machine()
-    state_of = {s.activity: s.name for s in machine.states}
     t0 = time.perf_counter()
     attrs = [a for a in log.attributes if a not in ("state",)]
     cols = ", ".join(f'"{a}"' for a in attrs)
@@ -483,6 +482,12 @@ def import_log(
         + " FROM events ORDER BY case_id, timestamp, event_index"
     )
     engine = make_engine(url)
+    if machine is None:  # the state machine in force in that database
+        from sqlalchemy.orm import Session
+
+        with Session(engine) as sm_session:
+            machine = live_state_machine(sm_session)
+    state_of = {s.activity: s.name for s in machine.states}
     n_tickets = n_events = 0
     reader: pa.RecordBatchReader | None = None
     try:

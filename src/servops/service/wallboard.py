@@ -21,7 +21,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 
-from servops.service.routing import OPEN_CATEGORIES, AgentLoad, state_machine
+from servops.service.config_store import live_state_machine
+from servops.service.routing import AgentLoad
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -31,7 +32,6 @@ __all__ = [
     "GroupRow",
     "WallboardFigures",
     "day_bounds",
-    "open_states",
     "wallboard_figures",
 ]
 
@@ -133,11 +133,6 @@ class WallboardFigures:
         }
 
 
-def open_states() -> list[str]:
-    """The state machine's states of the open categories (new, open, pending)."""
-    return [s for s, c in state_machine().categories().items() if c in OPEN_CATEGORIES]
-
-
 def wallboard_figures(
     session: Session, now: datetime, *, timezone: str = "UTC"
 ) -> WallboardFigures:
@@ -154,7 +149,11 @@ def wallboard_figures(
     """
     local = now.astimezone(ZoneInfo(timezone))
     day_start = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    params = {"now": now, "open": open_states(), "today": day_start.astimezone(UTC)}
+    params = {
+        "now": now,
+        "open": live_state_machine(session).states_in(),
+        "today": day_start.astimezone(UTC),
+    }
     rows = session.execute(text(_GROUPS), params).all()
     groups = [
         GroupRow(

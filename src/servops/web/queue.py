@@ -22,10 +22,10 @@ from servops.api.routes import tickets as ticket_routes
 from servops.api.schemas import AssignIn, TicketUpdate, TransitionIn
 from servops.errors import InvalidParameterError, ServopsError
 from servops.service import access
+from servops.service.config_store import live_state_machine
 from servops.service.feed import last_event_id
 from servops.service.models import Ticket
 from servops.service.queues import QueueFilters, queue, queue_choices
-from servops.service.routing import state_machine
 from servops.web.deps import PageCaller  # noqa: TC001 (FastAPI resolves it)
 from servops.web.forms import Form, validated
 from servops.web.templating import render
@@ -95,7 +95,7 @@ def _page(
         "queue.html.j2",
         me=me,
         choices=queue_choices(session, me.user_id),
-        all_states=list(state_machine().categories()),
+        all_states=list(live_state_machine(session).categories()),
         after=last_event_id(session),
         **context,
     )

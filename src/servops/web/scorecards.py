@@ -23,7 +23,7 @@ from servops.service import access
 from servops.service.feed import last_event_id
 from servops.web.deps import PageCaller  # noqa: TC001 (FastAPI resolves it)
 from servops.web.templating import language_of, render
-from servops.web.wallboard_live import cached, live_scorecard
+from servops.web.wallboard_live import cached, config_tag, live_scorecard
 
 if TYPE_CHECKING:
     from servops.kpi.scorecards import ScorecardResult
@@ -50,7 +50,7 @@ def scorecards(
     try:
         result: ScorecardResult | None = cached(
             request.app,
-            f"scorecard.{by}",
+            f"scorecard.{by} {config_tag(session)}",
             last_event_id(session),
             0.0,
             lambda: live_scorecard(settings, session, by=by),

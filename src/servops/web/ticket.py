@@ -22,10 +22,10 @@ from servops.api.routes import comments as comment_routes
 from servops.api.routes import tickets as ticket_routes
 from servops.api.routes.tickets import TicketRef  # noqa: TC001 (FastAPI resolves it)
 from servops.api.schemas import AssignIn, CommentCreate, TransitionIn
+from servops.service.config_store import live_state_machine
 from servops.service.feed import last_event_id
 from servops.service.models import Group, Organisation, SlaTimer, User
 from servops.service.queues import queue_choices
-from servops.service.routing import state_machine
 from servops.web.deps import PageCaller  # noqa: TC001 (FastAPI resolves it)
 from servops.web.forms import Form, validated
 from servops.web.templating import render
@@ -96,7 +96,7 @@ def _context(
         suggestion = ticket_routes.get_ticket(ref, request, session, me).suggestion
         ctx |= {
             "timers": timers,
-            "allowed": state_machine().allowed(ticket.state),
+            "allowed": live_state_machine(session).allowed(ticket.state),
             "suggestion": suggestion,
             "triage_on": getattr(request.app.state, "triage", None) is not None,
             "agents": queue_choices(session, me.user_id).agents,

@@ -31,6 +31,7 @@ from servops.web.wallboard_live import (
     ANALYTICS_TTL_S,
     REPORT_TTL_S,
     cached,
+    config_tag,
     live_analytics,
     live_config,
 )
@@ -55,7 +56,9 @@ def _board(
 ) -> HTMLResponse:
     access.require_role(me, "supervisor")
     now = settings.now()
-    figures = wallboard_figures(session, now, timezone=live_config(settings).timezone)
+    figures = wallboard_figures(
+        session, now, timezone=live_config(settings, session).timezone
+    )
     return render(
         request,
         template,
@@ -86,12 +89,13 @@ def wallboard_analytics(
 ) -> HTMLResponse:
     access.require_role(me, "supervisor")
     now = settings.now()
+    cfg = live_config(settings, session)  # a new SLA/state-machine version: a new entry
     data = cached(
         request.app,
-        "analytics",
+        f"analytics {config_tag(session)}",
         last_event_id(session),
         ANALYTICS_TTL_S,
-        lambda: live_analytics(settings, now),
+        lambda: live_analytics(settings, now, cfg),
     )
     return render(request, "wallboard_analytics.html.j2", me=me, a=data)
 
@@ -104,11 +108,12 @@ def wallboard_report(
 
     access.require_role(me, "supervisor")
     lang = language_of(request)
+    cfg = live_config(settings, session)
     html = cached(
         request.app,
-        f"report.{lang}",
+        f"report.{lang} {config_tag(session)}",
         last_event_id(session),
         REPORT_TTL_S,
-        lambda: live_report(settings, lang),
+        lambda: live_report(settings, lang, cfg),
     )
     return HTMLResponse(html, headers={"Cache-Control": "private, max-age=60"})

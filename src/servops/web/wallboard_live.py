@@ -2,8 +2,9 @@
 
 The live log is the service's events read as an event log
 (:func:`servops.service.events.read_service_log`); its KPI config is the SLA timers' own
-(:func:`servops.api.sla.timer_config`, or the state machine's roles without an SLA
-file). What the wallboard shows from it reuses the library: arrivals today against
+(:func:`live_config`: the stored SLA and state-machine versions in force, as the timers
+use them). A cached result is named with those versions, so a newly stored version is
+read at the next request. What the wallboard shows from it reuses the library: arrivals today against
 :mod:`servops.forecast` (fitted on the days before today), the control-chart alerts of
 :func:`servops.spc.alerts.log_alerts`, the report's process map
 (:func:`servops.report.process_map.render_svg`) of the last 7 days, the full report
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from servops.kpi import KpiConfig
     from servops.kpi.scorecards import ScorecardResult
     from servops.log import EventLog
+    from servops.service.timers import TimerConfig
     from servops.spc.alerts import Alert
 
 __all__ = [
@@ -46,6 +48,7 @@ __all__ = [
     "Analytics",
     "ArrivalsToday",
     "cached",
+    "config_tag",
     "live_analytics",
     "live_config",
     "live_report",
@@ -95,34 +98,45 @@ def cached(app: FastAPI, name: str, key: int, ttl_s: float, make: Callable[[], T
         return value
 
 
-def live_config(settings: ServiceSettings) -> KpiConfig:
+def live_config(settings: ServiceSettings, session: Session) -> KpiConfig:
     """The live log's KPI config: the SLA timers' (policies + state-machine roles).
 
-    Parsed once per file version (the YAML costs about 25 ms, on every wallboard refresh
-    otherwise).
+    The policies are the newest stored SLA version's (else the SLA file's), the activity
+    roles and pauses those of the state machine in force
+    (:func:`servops.service.config_store.live_timer_config`); without an SLA file, the
+    state machine's roles alone. The file is parsed once per version of it (the YAML
+    costs about 25 ms, on every wallboard refresh otherwise).
     """
+    from servops.service.config_store import live_state_machine, live_timer_config
+
     if settings.sla_config is not None:
         esc = settings.escalation
-        return _timer_kpi(
+        base = _timer_base(
             str(settings.sla_config),
             settings.sla_config.stat().st_mtime_ns,
             None if esc is None else str(esc),
             None if esc is None else esc.stat().st_mtime_ns,
         )
-    from servops.service.routing import state_machine
+        return live_timer_config(session, base)[0].kpi
+    return live_state_machine(session).kpi_config()
 
-    return state_machine().kpi_config()
+
+def config_tag(session: Session) -> str:
+    """Names the stored SLA and state-machine versions in force (a cache name part)."""
+    from servops.service.config_store import latest_id, live_state_machine
+
+    return f"sla {latest_id(session, 'sla')}, {live_state_machine(session).source}"
 
 
 @functools.lru_cache(maxsize=8)
-def _timer_kpi(
+def _timer_base(
     sla: str, _sla_version: int, escalation: str | None, _esc_version: int | None
-) -> KpiConfig:
+) -> TimerConfig:
     from pathlib import Path
 
     from servops.api.sla import timer_config
 
-    return timer_config(Path(sla), None if escalation is None else Path(escalation)).kpi
+    return timer_config(Path(sla), None if escalation is None else Path(escalation))
 
 
 def _live_log(settings: ServiceSettings) -> EventLog:
@@ -193,13 +207,17 @@ def _arrivals_today(log: EventLog, now: datetime, timezone: str) -> ArrivalsToda
     )
 
 
-def live_analytics(settings: ServiceSettings, now: datetime) -> Analytics:
-    """Forecast vs arrivals today, control-chart alerts of the last 7 days, process map."""
+def live_analytics(
+    settings: ServiceSettings, now: datetime, cfg: KpiConfig
+) -> Analytics:
+    """Forecast vs arrivals today, control-chart alerts of the last 7 days, process map.
+
+    ``cfg``: the live log's KPI config (:func:`live_config`, read in the request).
+    """
     from servops.log.filters import time_window
     from servops.report.process_map import process_map_data, render_svg
     from servops.spc.alerts import log_alerts
 
-    cfg = live_config(settings)
     notes: list[str] = []
     try:
         log = _live_log(settings)
@@ -223,8 +241,8 @@ def live_analytics(settings: ServiceSettings, now: datetime) -> Analytics:
     return Analytics(arrivals, alerts[:12], svg, now, notes)
 
 
-def live_report(settings: ServiceSettings, lang: str) -> str:
-    """The full HTML report of the live log."""
+def live_report(settings: ServiceSettings, lang: str, cfg: KpiConfig) -> str:
+    """The full HTML report of the live log (``cfg``: its KPI config, :func:`live_config`)."""
     from servops.report.builder import ReportContext, render_report
 
     log = _live_log(settings)
@@ -232,7 +250,7 @@ def live_report(settings: ServiceSettings, lang: str) -> str:
         log=log,
         lang="zh" if lang == "zh" else "en",
         title="服务运营报告（实时）" if lang == "zh" else "Service report (live)",
-        extras={"kpi_config": live_config(settings)},
+        extras={"kpi_config": cfg},
     )
     return render_report(ctx)
 
@@ -260,7 +278,7 @@ def live_scorecard(
 
     return scorecard(
         _live_log(settings),
-        live_config(settings),
+        live_config(settings, session),
         by="team" if by == "team" else "agent",
         team_column="group" if by == "team" else None,
         ratings=survey_ratings(session),

@@ -44,7 +44,8 @@ def test_bad_share_is_422_naming_the_line(world) -> None:
 
 def test_share_group_attribute_and_ab_test(world) -> None:
     from servops.improve import ab_test
-    from servops.service import routing, tickets
+    from servops.service import tickets
+    from servops.service.config_store import live_state_machine
     from servops.service.db import make_engine, make_sessionmaker
     from servops.service.events import read_service_log
 
@@ -90,7 +91,7 @@ def test_share_group_attribute_and_ab_test(world) -> None:
                     s,
                     subject=f"bulk {i}",
                     channel="web",
-                    machine=routing.state_machine(),
+                    machine=live_state_machine(s),
                     now=world.clock,
                 )
                 if i % 2 == 0:
@@ -99,7 +100,7 @@ def test_share_group_attribute_and_ab_test(world) -> None:
                         s,
                         t,
                         "resolved",
-                        machine=routing.state_machine(),
+                        machine=live_state_machine(s),
                         now=world.clock,
                     )
             s.commit()

@@ -64,12 +64,12 @@ def test_every_key_the_templates_use_exists_in_both() -> None:
 
 def test_prefixes_of_data_names_cover_the_default_state_machine_and_metrics() -> None:
     from servops.service.escalation import METRICS
-    from servops.service.routing import state_machine
+    from servops.service.statemachine import default_state_machine
 
     for text in _templates().values():
         for prefix in PREFIXED.findall(text):
             assert prefix in {"state", "sla.metric", "role"}, prefix
-    for state in state_machine().categories():
+    for state in default_state_machine().categories():
         assert f"state.{state}" in EN
     for metric in METRICS:
         assert f"sla.metric.{metric}" in EN

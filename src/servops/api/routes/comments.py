@@ -8,8 +8,9 @@ from sqlalchemy import select
 from servops.api.deps import Caller, Db, Settings  # noqa: TC001 (FastAPI resolves them)
 from servops.api.routes.tickets import TicketRef, actor_of, visible_ticket
 from servops.api.schemas import CommentCreate, CommentPublic
-from servops.service import access, routing
+from servops.service import access
 from servops.service import tickets as ops
+from servops.service.config_store import live_state_machine
 from servops.service.models import Comment
 
 __all__ = ["router"]
@@ -44,7 +45,7 @@ def add_comment(
         actor=actor_of(caller),
         public=body.public,
         now=settings.now,
-        machine=routing.state_machine(),
+        machine=live_state_machine(session),
     )
     session.commit()
     return CommentPublic.model_validate(comment)

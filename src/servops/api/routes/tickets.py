@@ -26,6 +26,7 @@ from servops.api.schemas import (
 from servops.errors import NotFoundError, PermissionDeniedError
 from servops.service import access, routing, surveys
 from servops.service import tickets as ops
+from servops.service.config_store import live_state_machine
 from servops.service.events import Actor
 from servops.service.models import Group, Ticket, User
 
@@ -136,7 +137,7 @@ def create_ticket(
         attributes=body.attributes,
         actor=actor,
         now=settings.now,
-        machine=routing.state_machine(),
+        machine=live_state_machine(session),
     )
     routing.route_ticket(session, ticket, actor=actor, now=settings.now)
     session.commit()
@@ -189,9 +190,7 @@ def list_tickets(
         if value is not None:
             stmt = stmt.where(getattr(Ticket, col) == value)
     if status is not None:
-        states = [
-            s for s, c in routing.state_machine().categories().items() if c == status
-        ]
+        states = live_state_machine(session).states_in((status,))
         stmt = stmt.where(Ticket.state.in_(states))
     if unassigned:
         stmt = stmt.where(Ticket.assignee_id.is_(None))
@@ -239,7 +238,7 @@ def update_ticket(
         actor=actor_of(caller),
         expected_version=body.version,
         now=settings.now,
-        machine=routing.state_machine(),
+        machine=live_state_machine(session),
     )
     session.commit()
     return _public(request, ticket)
@@ -260,7 +259,7 @@ def transition(
     access.require_scope(caller, "tickets:write")
     access.require_role(caller, "agent")
     ticket = visible_ticket(session, ref, caller)
-    machine = routing.state_machine()
+    machine = live_state_machine(session)
     before = machine.state(ticket.state).category
     actor = actor_of(caller)
     if body.comment:
@@ -326,7 +325,7 @@ def assign(
             changes,
             actor=actor,
             now=settings.now,
-            machine=routing.state_machine(),
+            machine=live_state_machine(session),
         )
     session.commit()
     return _public(request, ticket)
