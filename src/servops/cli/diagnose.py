@@ -47,6 +47,42 @@ def diagnose_cmd(
     top: Annotated[
         int, typer.Option("--top", help="At most this many problems.", min=1)
     ] = 8,
+    twin: Annotated[
+        bool,
+        typer.Option(
+            "--twin",
+            help="Add what-if options from the twin discovered from the log (checked "
+            "against it first; an unfit twin's options are marked not to be trusted).",
+        ),
+    ] = False,
+    twin_model: Annotated[
+        Path | None,
+        typer.Option(
+            "--twin-model",
+            metavar="MODEL.yaml",
+            help="Add what-if options from this simulation model (implies --twin; "
+            "used as given, not checked against the log).",
+            show_default=False,
+        ),
+    ] = None,
+    twin_replications: Annotated[
+        int | None,
+        typer.Option(
+            "--twin-replications",
+            help="Replications of each what-if run (default: the report's, 5).",
+            min=2,
+            show_default=False,
+        ),
+    ] = None,
+    twin_cases: Annotated[
+        int | None,
+        typer.Option(
+            "--twin-cases",
+            help="Cases per what-if replication (default: the report's, 500).",
+            min=1,
+            show_default=False,
+        ),
+    ] = None,
     lang: ReportLangOpt = "en",
     json: JsonOpt = False,
 ) -> None:
@@ -54,9 +90,13 @@ def diagnose_cmd(
 
     Impact is the share of a total a problem accounts for: of all cases' lead time
     (waiting, rework) or of all SLA breaches (breach causes). The sentences are the
-    ones the report's diagnosis section prints (--lang zh for Chinese). With --json,
-    the diagnosis object (`servops.improve.diagnose`) and the sentences.
+    ones the report's diagnosis section prints (--lang zh for Chinese). With --twin
+    (or --twin-model MODEL.yaml), the twin's what-if options (the report's twin
+    scenarios), each tied to the problem it addresses; an unfit twin's are marked as
+    not to be trusted. With --json, the
+    diagnosis object (`servops.improve.diagnose`) and the sentences.
     """
+    from servops.cli.kpi import service_config
     from servops.improve.diagnosis import diagnose
     from servops.report.narrative import (
         impact_definition,
@@ -64,16 +104,35 @@ def diagnose_cmd(
         project_claims,
         state_claims,
         target_claim,
+        twin_caveat,
+        whatif_claim,
     )
     from servops.report.sections.improve import TARGETS_ANCHOR, project_anchor
 
     language = report_lang(lang)
+    cfg = config if config is not None else service_config(log)
     with progress("diagnosing", con=log.con):
-        d = diagnose(log, config=config, targets=targets, projects=projects, top=top)
+        d = diagnose(
+            log,
+            config=cfg,
+            targets=targets,
+            projects=projects,
+            top=top,
+            twin=twin_model if twin_model is not None else twin,
+            **({} if twin_cases is None else {"twin_cases": twin_cases}),
+            **(
+                {}
+                if twin_replications is None
+                else {"twin_replications": twin_replications}
+            ),
+        )
+    caveat = None if d.twin is None else twin_caveat(d.twin.verdict)
+    whatifs = [*([] if caveat is None else [caveat]), *map(whatif_claim, d.whatifs)]
     sentences = [
         *state_claims(d.state),
         *(problem_claim(p) for p in d.problems),
         *(target_claim(s, TARGETS_ANCHOR) for s in d.targets),
+        *whatifs,
         *(
             c
             for ev in d.projects
@@ -106,8 +165,21 @@ def diagnose_cmd(
             )
         )
         c.print(f"[dim]{impact_definition().text(language)}[/]", soft_wrap=True)
+        if d.twin is not None:
+            tw = d.twin
+            check = "not checked" if tw.verdict is None else tw.verdict.upper()
+            c.print(
+                f"Twin ({tw.origin}, {len(tw.model.activities)} activities, "
+                f"{len(tw.model.pools)} pools): check {check}; "
+                f"{len(tw.options)} what-if(s) tried, {tw.replications} replications "
+                f"of {tw.cases} cases each.",
+                soft_wrap=True,
+                highlight=False,
+            )
         for s in sentences[len(state_claims(d.state)) :]:
             c.print(f"• {s.text(language)}", soft_wrap=True, highlight=False)
+        for note in d.notes:
+            c.print(f"[dim]Note: {note}[/]", soft_wrap=True, highlight=False)
 
     emit(out, as_json=json, render=render)
 

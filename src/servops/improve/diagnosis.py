@@ -28,17 +28,37 @@ impact is named beside it. Impacts below ``min_impact`` are not listed.
 Targets (:func:`servops.improve.target_status`) and improvement projects
 (:func:`servops.improve.evaluate_projects`) come with the diagnosis when their files are
 given.
+
+**What-if options** (``twin=``) are the twin scenarios of
+:func:`servops.improve.whatif.twin_whatifs` (the report's twin section runs the same),
+the three that shorten the mean cycle time most, each tied to the highest-ranked
+problem it acts on:
+
+* one more person in a pool, or an activity of a pool made faster: waiting before an
+  activity done by that pool;
+* halving the waits before an activity: waiting before that activity;
+* no repeats of an activity: rework.
+
+A discovered twin is checked against the log first; an unfit twin's options are kept
+but marked as not to be trusted (``Diagnosis.twin["trusted"]`` false, and a note).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from servops._validation import check_interval
 from servops.improve.projects import Project, ProjectEvaluation, evaluate_projects
 from servops.improve.targets import Target, TargetStatus, target_status
+from servops.improve.whatif import (
+    TWIN_CASES,
+    TWIN_REPLICATIONS,
+    TwinWhatIfs,
+    WhatIf,
+    twin_whatifs,
+)
 from servops.kpi.cases import case_metrics, resolve_config
 from servops.kpi.causes import root_causes
 from servops.kpi.kpis import compute_kpis
@@ -46,7 +66,7 @@ from servops.mining.bottlenecks import bottlenecks
 from servops.mining.rework import rework
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping
     from datetime import datetime
 
     import pyarrow as pa
@@ -54,6 +74,7 @@ if TYPE_CHECKING:
     from servops._typing import PathLike
     from servops.kpi.config import KpiConfig
     from servops.log import EventLog
+    from servops.sim.model import Model
 
 __all__ = [
     "IMPACT_DEFINITION",
@@ -61,6 +82,7 @@ __all__ = [
     "Diagnosis",
     "Problem",
     "diagnose",
+    "tie_whatifs",
 ]
 
 #: What "impact" means, in the words the report and the CLI print.
@@ -160,14 +182,22 @@ class Diagnosis:
     projects: tuple[ProjectEvaluation, ...] = ()
     impact_definition: str = IMPACT_DEFINITION
     notes: tuple[str, ...] = ()
+    whatifs: tuple[WhatIf, ...] = ()
+    twin: TwinWhatIfs | None = None
 
     def to_dict(self) -> dict[str, object]:
-        """JSON-ready form."""
+        """JSON-ready form (``twin``: the model, its check and run settings, or null)."""
+        twin = None
+        if self.twin is not None:
+            twin = {k: v for k, v in self.twin.to_dict().items() if k != "options"}
+            twin["options_tried"] = len(self.twin.options)
         return {
             "state": self.state.to_dict(),
             "impact_definition": self.impact_definition,
             "problems": [p.to_dict() for p in self.problems],
             "targets": [t.to_dict() for t in self.targets],
+            "twin": twin,
+            "whatifs": [w.to_dict() for w in self.whatifs],
             "projects": [p.to_dict() for p in self.projects],
             "notes": list(self.notes),
         }
@@ -283,6 +313,65 @@ def _breaches(log: EventLog, cfg: KpiConfig, cases: pa.Table) -> list[Problem]:
     return out
 
 
+def _addresses(w: WhatIf, p: Problem, model: Model) -> bool:
+    """Whether the what-if ``w`` acts on the problem ``p`` (rules in the module text)."""
+    if p.kind == "rework":
+        return w.edit == "repeats"
+    if p.kind != "waiting":
+        return False
+    if w.edit == "delay":
+        return w.subject == p.subject
+    act = model.activities.get(p.subject)
+    if act is None or act.pool is None:
+        return False
+    if w.edit == "staff":
+        return act.pool == w.subject
+    if w.edit == "duration":
+        changed = model.activities.get(w.subject)
+        return changed is not None and changed.pool == act.pool
+    return False
+
+
+def tie_whatifs(
+    options: Iterable[WhatIf], problems: Iterable[Problem], model: Model
+) -> tuple[WhatIf, ...]:
+    """Each option with the highest-ranked problem it addresses (if any) named."""
+    ranked = sorted(problems, key=lambda p: p.rank)
+    out = []
+    for w in options:
+        hit = next((p for p in ranked if _addresses(w, p, model)), None)
+        if hit is None:
+            out.append(replace(w, addresses=None, problem_rank=None))
+            continue
+        what = "rework" if hit.kind == "rework" else f"waiting before {hit.subject}"
+        out.append(replace(w, addresses=what, problem_rank=hit.rank))
+    return tuple(out)
+
+
+def _twin_notes(run: TwinWhatIfs) -> list[str]:
+    if run.origin == "given":
+        return [
+            "The twin model given was not checked against this log (servops simulate "
+            "MODEL --log-out SIM.csv; servops twin validate LOG SIM.csv)."
+        ]
+    if run.check is None:
+        return ["The discovered twin could not be checked against this log."]
+    if run.verdict == "unfit":
+        return [
+            "The twin discovered from this log is unfit ("
+            + "; ".join(run.check.reasons)
+            + "): its what-ifs are NOT to be trusted until the model is corrected "
+            "(servops twin discover LOG -o model.yaml, edit, then --twin model.yaml)."
+        ]
+    if run.verdict == "questionable":
+        return [
+            "The twin discovered from this log is questionable ("
+            + "; ".join(run.check.reasons)
+            + "): read its what-ifs as directions, not amounts."
+        ]
+    return []
+
+
 def diagnose(
     log: EventLog,
     *,
@@ -292,6 +381,9 @@ def diagnose(
     top: int = 8,
     min_impact: float = 0.01,
     cases: pa.Table | None = None,
+    twin: TwinWhatIfs | Model | PathLike | Mapping[str, Any] | bool | None = None,
+    twin_cases: int = TWIN_CASES,
+    twin_replications: int = TWIN_REPLICATIONS,
 ) -> Diagnosis:
     """The current state of ``log`` and its problems ranked by impact.
 
@@ -313,6 +405,13 @@ def diagnose(
     cases
         The per-case table of :func:`servops.kpi.case_metrics` for ``config``, when
         already computed (the report passes the KPI section's).
+    twin
+        What-if options from the twin: ``True`` discovers it from ``log`` (and checks
+        it); a model (object, YAML path or mapping) is used as given; a
+        :class:`~servops.improve.whatif.TwinWhatIfs` already run is reused (the report
+        passes its twin section's). ``None`` or ``False``: no what-ifs.
+    twin_cases, twin_replications
+        Cases per replication and replications of each what-if run.
 
     Returns
     -------
@@ -351,11 +450,27 @@ def diagnose(
     evaluations = (
         () if projects is None else evaluate_projects(log, projects, config=cfg)
     )
-    notes = tuple(cfg.notes) if config is None else ()
+    notes = list(cfg.notes) if config is None else []
+    run: TwinWhatIfs | None = None
+    if isinstance(twin, TwinWhatIfs):
+        run = twin
+    elif twin is not None and twin is not False:
+        run = twin_whatifs(
+            log,
+            None if twin is True else twin,
+            cases=twin_cases,
+            replications=twin_replications,
+        )
+    whatifs: tuple[WhatIf, ...] = ()
+    if run is not None:
+        whatifs = tie_whatifs(run.best(3), problems, run.model)
+        notes.extend(_twin_notes(run))
     return Diagnosis(
         state=state,
         problems=problems,
         targets=statuses,
         projects=evaluations,
-        notes=notes,
+        notes=tuple(notes),
+        whatifs=whatifs,
+        twin=run,
     )

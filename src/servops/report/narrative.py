@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Literal
 
 from servops._durations import format_duration
 from servops.improve.beforeafter import DURATION_METRICS, metric_label
+from servops.improve.whatif import WhatIf
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -34,6 +35,7 @@ __all__ = [
     "project_claims",
     "state_claims",
     "target_claim",
+    "twin_caveat",
     "whatif_claim",
 ]
 
@@ -86,17 +88,6 @@ class Claim:
     def to_dict(self) -> dict[str, str]:
         """JSON-ready form."""
         return {"en": self.en, "zh": self.zh, "anchor": self.anchor}
-
-
-@dataclass(frozen=True, slots=True)
-class WhatIf:
-    """One twin scenario's effect on the mean cycle time (seconds, with its interval)."""
-
-    label: str
-    change_s: float
-    low_s: float
-    high_s: float
-    level: float = 0.95
 
 
 def anchor_id(text: str) -> str:
@@ -404,19 +395,57 @@ def project_claims(ev: ProjectEvaluation, anchor: str) -> list[Claim]:
 
 
 def whatif_claim(w: WhatIf) -> Claim:
-    """One twin scenario's effect on the mean cycle time."""
+    """One twin scenario's effect on the mean cycle time (and the problem it addresses)."""
     level = f"{round(100 * w.level)} %"
-    sig = w.high_s < 0 or w.low_s > 0
+    tie_en = tie_zh = ""
+    if w.addresses is not None:
+        rank = "" if w.problem_rank is None else f" (problem {w.problem_rank})"
+        rank_zh = "" if w.problem_rank is None else f"（问题 {w.problem_rank}）"
+        tie_en = f" [addresses {w.addresses}{rank}]"
+        tie_zh = f"［针对{_problem_zh(w.addresses)}{rank_zh}］"
     return Claim(
         en=(
-            f"What if: {w.label} — the twin's mean cycle time changes by "
+            f"What if: {w.label}{tie_en} — the twin's mean cycle time changes by "
             f"{_dur(w.change_s)} ({level} CI {_dur(w.low_s)} to {_dur(w.high_s)})"
-            + ("." if sig else "; the interval includes no change.")
+            + ("." if w.significant else "; the interval includes no change.")
         ),
         zh=(
-            f"情景：{w.label}——孪生模型的平均周期变化 {_dur(w.change_s)}（{level} 置信区间 "
-            f"{_dur(w.low_s)} 至 {_dur(w.high_s)}）"
-            + ("。" if sig else "；区间包含零，变化不明确。")
+            f"情景：{w.label_zh or w.label}{tie_zh}——孪生模型的平均周期变化 "
+            f"{_dur(w.change_s)}（{level} 置信区间 {_dur(w.low_s)} 至 {_dur(w.high_s)}）"
+            + ("。" if w.significant else "；区间包含零，变化不明确。")
         ),
+        anchor="twin",
+    )
+
+
+def _problem_zh(addresses: str) -> str:
+    """``waiting before L2`` -> ``L2 之前的等待``; ``rework`` -> ``返工``."""
+    head = "waiting before "
+    if addresses.startswith(head):
+        return f"{addresses[len(head) :]} 之前的等待"
+    if addresses == "rework":
+        return "返工"
+    return addresses
+
+
+def twin_caveat(verdict: str | None) -> Claim | None:
+    """How far to trust the what-ifs, from the twin check's verdict (None: no caveat)."""
+    if verdict not in ("questionable", "unfit"):
+        return None
+    if verdict == "unfit":
+        return Claim(
+            en=(
+                "The twin check rates the twin unfit: these what-ifs are NOT to be "
+                "trusted until the model is corrected."
+            ),
+            zh="孪生检验认为模型不合格：在修正模型之前，以下情景结果不可信。",
+            anchor="twin",
+        )
+    return Claim(
+        en=(
+            "The twin check rates the twin questionable: read these as directions, "
+            "not amounts."
+        ),
+        zh="孪生检验认为模型存疑：以下结果仅作方向参考。",
         anchor="twin",
     )

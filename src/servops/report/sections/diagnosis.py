@@ -26,6 +26,7 @@ from servops.report.narrative import (
     project_claims,
     state_claims,
     target_claim,
+    twin_caveat,
     whatif_claim,
 )
 from servops.report.sections.improve import TARGETS_ANCHOR, project_anchor
@@ -53,12 +54,14 @@ def narrative_claims(
     d: Diagnosis,
     whatifs: list[WhatIf] | None = None,
 ) -> dict[str, list[Claim]]:
-    """The narrative's claims by part, from a diagnosis and the twin's what-ifs."""
+    """The narrative's claims by part, from a diagnosis (and what-ifs, default its own)."""
     return {
         "state": state_claims(d.state),
         "problems": [problem_claim(p) for p in d.problems],
         "targets": [target_claim(s, TARGETS_ANCHOR) for s in d.targets],
-        "whatif": [whatif_claim(w) for w in whatifs or []],
+        "whatif": [
+            whatif_claim(w) for w in (d.whatifs if whatifs is None else whatifs)
+        ],
         "projects": [
             c
             for ev in d.projects
@@ -84,14 +87,14 @@ def build(ctx: ReportContext) -> Section | None:
     if "kpi" not in built or cases is None or cfg is None:
         return None
     t = ctx.t
-    d = diagnose(ctx.log, config=cfg, cases=cases)
+    # the twin section's run: its options, tied to the problems they address
+    d = diagnose(ctx.log, config=cfg, cases=cases, twin=ctx.cache.get("twin_run"))
     d = replace(
         d,
         targets=tuple(ctx.cache.get("target_status", ())),
         projects=tuple(ctx.cache.get("project_evaluations", ())),
     )
-    whatifs: list[WhatIf] = list(ctx.cache.get("twin_whatifs", []))
-    claims = narrative_claims(d, whatifs)
+    claims = narrative_claims(d)
     ctx.cache["diagnosis"] = d
     html: list[str] = []
     number = 0
@@ -105,28 +108,9 @@ def build(ctx: ReportContext) -> Section | None:
         if key == "problems":
             rule = impact_definition()
             html.append(f'<p class="note">{escape(rule.text(ctx.lang))}</p>')
-        if key == "whatif" and ctx.cache.get("twin_verdict") in (
-            "questionable",
-            "unfit",
-        ):
-            html.append(
-                '<p class="warn">'
-                + escape(
-                    t(
-                        "The twin check rates the twin "
-                        f"{ctx.cache['twin_verdict']}: read these as directions, not "
-                        "amounts.",
-                        "孪生检验认为模型"
-                        + (
-                            "存疑"
-                            if ctx.cache["twin_verdict"] == "questionable"
-                            else "不合格"
-                        )
-                        + "：以下结果仅作方向参考。",
-                    )
-                )
-                + "</p>"
-            )
+        caveat = twin_caveat(ctx.cache.get("twin_verdict"))
+        if key == "whatif" and caveat is not None:
+            html.append(f'<p class="warn">{escape(caveat.text(ctx.lang))}</p>')
         tag = "ol" if key == "problems" else "ul"
         lis = "".join(
             f'<li class="claim">{escape(c.text(ctx.lang))} '

@@ -9,161 +9,63 @@ shown with 95 % confidence intervals, beside each pool's utilisation (busy over 
 person-time, never above 100 %). A discovered twin is first checked against the log
 (:func:`servops.sim.validate_twin`: one run of as many cases as the log, until its end)
 and its verdict shown: an unfit twin's what-ifs are marked as not to be trusted. Kept
-small so the section costs a few seconds.
+small so the section costs a few seconds. The runs are
+:func:`servops.improve.whatif.twin_whatifs`, the same ones ``servops diagnose --twin``
+reports.
 """
 
 from __future__ import annotations
 
 import math
 from html import escape
-from typing import Any
 
 from servops._durations import format_duration as fmt_duration
 from servops.errors import ServopsError
 from servops.report.builder import ReportContext, Section
 from servops.report.charts import bar_chart, kpi_cards
-from servops.report.narrative import WhatIf
 
 __all__ = ["build"]
 
 
-_CASES = 500
-_REPLICATIONS = 5
-_SEED = 20261121
-
-
-def _scenarios(model: Any, base: Any, t: Any) -> list[tuple[str, dict[str, Any]]]:  # noqa: ANN401
-    """Candidate edits, described for people."""
-    out: list[tuple[str, dict[str, Any]]] = []
-    util = {
-        p: u
-        for p, u in base.kpis_mean("utilization").items()
-        if u is not None and math.isfinite(u)
-    }
-    if util:
-        pool = max(util, key=lambda p: util[p])
-        out.append(
-            (
-                t(f"One more person in {pool}", f"{pool} 增加一人"),
-                {"edits": [{"staff": {"pool": pool, "change": 1}}]},
-            )
-        )
-    work = {
-        a: act.duration.mean_s
-        for a, act in model.activities.items()
-        if act.pool is not None
-    }
-    work = {a: w for a, w in work.items() if w > 0}
-    if work:
-        act = max(work, key=lambda a: work[a])
-        out.append(
-            (
-                t(f"{act} 20% faster", f"{act} 提速 20%"),
-                {"edits": [{"duration": {"activity": act, "factor": 0.8}}]},
-            )
-        )
-    waits = base.kpis_mean("waiting_by_activity_s")
-    # Only waits before staff work: the wait before a system or customer step (an
-    # auto-close timer, a customer's reply) is not the team's to halve.
-    waits = {
-        a: w
-        for a, w in waits.items()
-        if w and math.isfinite(w) and model.activities[a].pool is not None
-    }
-    if waits:
-        act = max(waits, key=lambda a: waits[a])
-        a_model = model.activities[act]
-        if a_model.delay is not None or a_model.delay_after:
-            out.append(
-                (
-                    t(f"Halve the waiting before {act}", f"{act} 前等待减半"),
-                    {"edits": [{"delay": {"activity": act, "factor": 0.5}}]},
-                )
-            )
-
-    def self_loop(a: str) -> float:
-        rows = [
-            model.routing.successors(a),
-            *model.routing.after.get(a, {}).values(),
-            *model.routing.by_visit.get(a, {}).values(),
-        ]
-        return float(max(r.get(a, 0.0) for r in rows))
-
-    loops = {a: self_loop(a) for a in model.activities}
-    loops = {a: v for a, v in loops.items() if v > 0.05}
-    if loops:
-        act = max(loops, key=lambda a: loops[a])
-        out.append(
-            (
-                t(f"No repeats of {act}", f"{act} 不再重复"),
-                {"edits": [{"routing": {"from": act, "to": act, "p": 0.0}}]},
-            )
-        )
-    return out
-
-
-class _Base:
-    """Means of the baseline replications, by KPI group."""
-
-    def __init__(self, result: Any) -> None:  # noqa: ANN401
-        self.data = result.to_dict()
-
-    def kpis_mean(self, key: str) -> dict[str, float]:
-        v = self.data.get(key) or {}
-        return {k: x for k, x in v.items() if x is not None}
-
-
 def build(ctx: ReportContext) -> Section | None:
     """Baseline vs the most promising scenarios, with confidence intervals."""
-    from servops.sim.discover import discover_model
-    from servops.sim.model import load_model
-    from servops.sim.replications import compare, replicate
-    from servops.sim.scenario import apply_scenario
+    from servops.improve.whatif import twin_whatifs
 
     t = ctx.t
     given = ctx.extras.get("sim_model")
     try:
-        if given is not None:
-            model = load_model(given)
-            origin = t("the model given", "给定模型")
-        else:
-            model = discover_model(ctx.log, calendars=True)
-            origin = t("discovered from this log", "从本日志发现")
-        ctx.cache["sim_model"] = model
-        check = None if given is not None else _validate(ctx, model)
-        kw: dict[str, Any] = {
-            "replications": _REPLICATIONS,
-            "cases": _CASES,
-            "seed": _SEED,
-        }
-        base_res = replicate(model, **kw)
-        base = _Base(base_res)
-        rows = []
-        for label, spec in _scenarios(model, base, t):
-            try:
-                scen = apply_scenario(model, spec)
-            except ServopsError:
-                continue
-            comp = compare(model, scen, scenario_name=label, **kw)
-            d = comp.differences().get("mean_cycle_time_s")
-            if d is None or not math.isfinite(d.mean):
-                continue
-            rows.append((label, comp, d))
+        run = twin_whatifs(ctx.log, given)
     except ServopsError:
         return None
-    rows.sort(key=lambda r: r[2].mean)
+    model = run.model
+    origin = (
+        t("the model given", "给定模型")
+        if run.origin == "given"
+        else t("discovered from this log", "从本日志发现")
+    )
+    ctx.cache["sim_model"] = model
+    check = run.check
+    base_res = run.baseline
+    pairs = list(zip(run.options, run.comparisons, strict=True))
+    rows = [
+        (
+            t(w.label, w.label_zh or w.label),
+            comp,
+            comp.differences()["mean_cycle_time_s"],
+        )
+        for w, comp in pairs
+    ]
     best = rows[:3]
     # for the diagnosis narrative: the options shown here, and how far to trust them
-    ctx.cache["twin_whatifs"] = [
-        WhatIf(label, d.mean, d.low, d.high) for label, _, d in best
-    ]
-    ctx.cache["twin_verdict"] = None if check is None else check.verdict
+    ctx.cache["twin_run"] = run
+    ctx.cache["twin_whatifs"] = list(run.best(3))
+    ctx.cache["twin_verdict"] = run.verdict
     est = base_res.estimates()
     ct = est["mean_cycle_time_s"]
     cards = kpi_cards(
         [
-            (t("Simulated cases per run", "每次模拟案例数"), f"{_CASES:,}"),
-            (t("Replications", "重复次数"), f"{_REPLICATIONS}"),
+            (t("Simulated cases per run", "每次模拟案例数"), f"{run.cases:,}"),
+            (t("Replications", "重复次数"), f"{run.replications}"),
             (t("Baseline mean cycle time", "基线平均周期"), fmt_duration(ct.mean)),
             (t("Scenarios tried", "尝试的情景"), f"{len(rows)}"),
         ],
@@ -215,11 +117,11 @@ def build(ctx: ReportContext) -> Section | None:
     )
     note = t(
         f"Model {origin}: {len(model.activities)} activities, {len(model.pools)} pools. "
-        f"Each scenario ran {_REPLICATIONS} replications of {_CASES} cases with the same "
+        f"Each scenario ran {run.replications} replications of {run.cases} cases with the same "
         f"random numbers as the baseline; a change in bold is outside its 95% interval. "
         f"Try your own with `servops simulate MODEL --scenario S.yaml`.",
         f"模型{origin}：{len(model.activities)} 个活动，{len(model.pools)} 个资源池。"
-        f"每个情景以与基线相同的随机数运行 {_REPLICATIONS} 次、每次 {_CASES} 个案例；"
+        f"每个情景以与基线相同的随机数运行 {run.replications} 次、每次 {run.cases} 个案例；"
         f"加粗的变化在 95% 置信区间之外。可用 `servops simulate MODEL --scenario S.yaml` "
         f"尝试自己的情景。",
     )
@@ -234,7 +136,11 @@ def build(ctx: ReportContext) -> Section | None:
         summary = t(
             "No scenario could be built for this model.", "此模型无法构建情景。"
         )
-    util = base.kpis_mean("utilization")
+    util = {
+        p: float(u)
+        for p, u in (base_res.to_dict().get("utilization") or {}).items()
+        if u is not None
+    }
     pools = ""
     if util:
         pools = (
@@ -317,17 +223,3 @@ def build(ctx: ReportContext) -> Section | None:
         html=f'{fit}{cards}{chart}{table}{pools}<p class="note">{escape(note)}</p>',
         summary=summary,  # plain text: the template escapes it
     )
-
-
-def _validate(ctx: ReportContext, model: Any) -> Any:  # noqa: ANN401
-    """The discovered twin against the log (None when it cannot be run)."""
-    from servops.sim.run import simulate
-    from servops.sim.validate import validate_twin
-
-    log = ctx.log
-    end = log.fetchone('SELECT max("timestamp") FROM events')[0]
-    try:
-        run = simulate(model, cases=log.n_cases(), until=end, seed=_SEED)
-        return validate_twin(log, run.log)
-    except ServopsError:
-        return None
