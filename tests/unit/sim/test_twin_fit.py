@@ -123,3 +123,44 @@ def test_arrival_is_the_case_enablement():
     register = model.activities["Register"].delay
     assert register is not None
     assert register.mean_s == pytest.approx(2 * 3600.0)
+
+
+# -- capacity fidelity (issue 19, session 23) -----------------------------------------
+# The demo desk's L2 is ~93 % busy. A twin with 6 % more arrivals and 6 % fewer L2
+# hours than the desk ran its L2 at 100 % and its backlog grew without bound over a
+# long run, which before/after A/A tests read as a change.
+
+
+def test_arrivals_count_each_slot_over_the_hours_it_was_seen():
+    # one case at 09:30 every weekday for 3 weeks and Monday-Thursday of a fourth:
+    # 5 a week. Dividing by the span (3.4 weeks) gave 19 / 3.43 = 5.5 a week.
+    monday = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
+    days = [w * 7 + d for w in range(3) for d in range(5)] + [21, 22, 23, 24]
+    ts = [monday + timedelta(days=d) for d in days]
+    log = so.read_log(
+        pa.table(
+            {
+                "case_id": [str(i) for i in range(len(ts))],
+                "activity": ["Open"] * len(ts),
+                "timestamp": ts,
+            }
+        )
+    )
+    m = discover_model(log)
+    assert m.arrivals.mean_rate_per_s * 7 * 86400 == pytest.approx(5.0)
+    rates = m.arrivals.weekly_per_hour
+    assert rates is not None
+    assert [rates[d][9] for d in range(7)] == pytest.approx([1, 1, 1, 1, 1, 0, 0])
+
+
+def test_demo_twin_has_the_desks_hours_and_arrivals():
+    # the desk: L1 and L2 on shift Monday-Friday 08-18, 406 tickets a week expected
+    # (75 an average weekday); before, 95 % coverage gave L2 47 h a week (Thursday
+    # 17-18 and Friday 16-18 dropped) and the twin 433 arrivals a week
+    log = so.read_log(generate_service_desk(cases=1500, seed=11).events)
+    m = discover_model(log)
+    l2 = m.pools["L2 work team"].calendar
+    assert sum(b - a for a, b in l2.intervals) == 50 * 3600
+    weekly = m.arrivals.mean_rate_per_s * 7 * 86400
+    # 1,500 Poisson arrivals: sd about 2.6 % of the rate
+    assert weekly == pytest.approx(406, rel=0.06)
