@@ -36,6 +36,7 @@ from servops.api.routes import (
     webhooks,
 )
 from servops.api.schemas import ErrorOut
+from servops.service.access import TokenCache
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -107,6 +108,8 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         responses=_ERRORS,
     )
     app.state.settings = settings
+    # API tokens checked in the last second skip the database (revoke/user routes clear it)
+    app.state.token_cache = TokenCache(ttl=settings.token_cache_ttl)
     install_error_handlers(app)
     for module in (
         tickets,

@@ -59,10 +59,16 @@ def get_principal(request: Request, session: Db, settings: Settings) -> Principa
         if scheme.lower() != "bearer" or not token:
             msg = "the Authorization header must be 'Bearer <token>'."
             raise AuthenticationError(msg)
-        principal = access.authenticate_token(session, token.strip(), now=settings.now)
-        # last_used_at; and the connection goes back to the pool while the route waits
-        # for a worker thread (holding it there starves the pool under load)
-        session.commit()
+        principal = access.authenticate_token(
+            session,
+            token.strip(),
+            now=settings.now,
+            cache=getattr(request.app.state, "token_cache", None),
+        )
+        if session.in_transaction():  # read from the database (not a cache hit):
+            # last_used_at; and the connection goes back to the pool while the route
+            # waits for a worker thread (holding it there starves the pool under load)
+            session.commit()
         return principal
     cookie = request.cookies.get(access.SESSION_COOKIE)
     if cookie is None:

@@ -45,6 +45,12 @@ class ServiceSettings:
         Base URL for links the service hands out (survey links).
     pool_size
         Database connections kept by the API process.
+    token_cache_ttl
+        Seconds an API token, once checked against the database, is trusted without
+        asking it again (:class:`servops.service.access.TokenCache`; expiry is checked
+        at every request, and revoking a token or changing a user through this process
+        clears the cache). Another process serving the same database sees a revocation
+        within this time. 0: ask the database at every request.
     """
 
     database_url: str
@@ -59,6 +65,7 @@ class ServiceSettings:
     public_url: str = "http://127.0.0.1:8000"
     pool_size: int = 10
     migrate: bool = True
+    token_cache_ttl: float = 1.0
 
     def key(self) -> bytes:
         """The signing key (``secret_key``, or a process-wide random one)."""

@@ -26,7 +26,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
+import threading
+import time
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
@@ -47,6 +49,7 @@ __all__ = [
     "Principal",
     "Role",
     "Scope",
+    "TokenCache",
     "authenticate_password",
     "authenticate_token",
     "check_csrf",
@@ -235,10 +238,102 @@ def _principal(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Cached:
+    principal: Principal
+    token_id: int
+    expires_at: datetime | None
+    read_at: float  # the cache's clock (monotonic seconds) when the row was read
+
+
+@dataclass
+class TokenCache:
+    """Principals of recently checked API tokens, so that most requests skip the database.
+
+    An entry is used for at most ``ttl`` seconds after its token and user rows were read
+    (on the ``clock``, monotonic); the token's expiry is checked against the request's
+    time at every use. The process that revokes a token or changes a user clears the
+    cache at once (:meth:`clear`: the API's revoke and user routes do), so there a
+    revoked token is refused at the next request; another process serving the same
+    database (``servops serve --workers N``) or a change made by direct SQL is seen
+    within ``ttl``. ``ttl`` 0 turns the cache off.
+
+    Examples
+    --------
+    >>> c = TokenCache(ttl=1.0, clock=iter([0.0, 0.5, 1.5]).__next__)
+    >>> p = Principal(1, "agent", None, frozenset(), "token")
+    >>> c.put("digest", p, token_id=7, expires_at=None)
+    >>> c.get("digest", datetime(2026, 1, 1, tzinfo=UTC)) is p  # 0.5 s later
+    True
+    >>> c.get("digest", datetime(2026, 1, 1, tzinfo=UTC)) is None  # 1.5 s later
+    True
+    """
+
+    ttl: float = 1.0
+    clock: Callable[[], float] = time.monotonic
+    max_entries: int = 10_000
+    _entries: dict[str, _Cached] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def get(self, digest: str, now: datetime) -> Principal | None:
+        """The cached principal of a token hash, or None (not cached, or too old).
+
+        Raises
+        ------
+        AuthenticationError
+            The cached token has expired by ``now``.
+        """
+        if self.ttl <= 0:
+            return None
+        entry = self._entries.get(digest)
+        if entry is None:
+            return None
+        if self.clock() - entry.read_at >= self.ttl:
+            with self._lock:
+                self._entries.pop(digest, None)
+            return None
+        if entry.expires_at is not None and entry.expires_at <= now:
+            msg = (
+                f"API token {entry.token_id} expired at {entry.expires_at.isoformat()}."
+            )
+            raise AuthenticationError(msg)
+        return entry.principal
+
+    def put(
+        self,
+        digest: str,
+        principal: Principal,
+        *,
+        token_id: int,
+        expires_at: datetime | None,
+    ) -> None:
+        """Remember a token that was just checked against the database."""
+        if self.ttl <= 0:
+            return
+        entry = _Cached(principal, token_id, expires_at, self.clock())
+        with self._lock:
+            if len(self._entries) >= self.max_entries:
+                self._entries.clear()
+            self._entries[digest] = entry
+
+    def clear(self) -> None:
+        """Forget every entry (after a token is revoked or a user changed)."""
+        with self._lock:
+            self._entries.clear()
+
+
 def authenticate_token(
-    session: Session, token: str, *, now: Callable[[], datetime] | None = None
+    session: Session,
+    token: str,
+    *,
+    now: Callable[[], datetime] | None = None,
+    cache: TokenCache | None = None,
 ) -> Principal:
-    """The principal of a bearer token; :class:`AuthenticationError` if it is not valid now."""
+    """The principal of a bearer token; :class:`AuthenticationError` if it is not valid now.
+
+    With a ``cache``, a token checked less than ``cache.ttl`` seconds ago is not read
+    from the database again (:class:`TokenCache`).
+    """
     from sqlalchemy import select
 
     from servops.service.models import ApiToken, User
@@ -250,13 +345,18 @@ def authenticate_token(
             "malformed API token: expected 'so_<id>_<secret>' as made by POST /tokens."
         )
         raise AuthenticationError(msg)
-    # the token and its user in one query (every API request asks it)
+    digest = token_hash(secret)
+    t = _utc(now)
+    if cache is not None:
+        hit = cache.get(digest, t)
+        if hit is not None:
+            return hit
+    # the token and its user in one query
     found = session.execute(
         select(ApiToken, User)
         .outerjoin(User, User.id == ApiToken.user_id)
-        .where(ApiToken.token_hash == token_hash(secret))
+        .where(ApiToken.token_hash == digest)
     ).first()
-    t = _utc(now)
     if found is None:
         msg = "unknown API token."
         raise AuthenticationError(msg)
@@ -273,7 +373,10 @@ def authenticate_token(
         raise AuthenticationError(msg)
     if row.last_used_at is None or t - row.last_used_at >= _TOUCH_EVERY:
         row.last_used_at = t  # at most one write a minute per token
-    return _principal(user, row.scopes, "token")
+    principal = _principal(user, row.scopes, "token")
+    if cache is not None:
+        cache.put(digest, principal, token_id=row.id, expires_at=row.expires_at)
+    return principal
 
 
 def session_principal(session: Session, user_id: int) -> Principal:

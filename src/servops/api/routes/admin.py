@@ -143,7 +143,7 @@ def me(session: Db, caller: Caller) -> UserPublic:
 
 @router.patch("/users/{user_id}", summary="Change a user")
 def update_user(
-    user_id: PathId, body: UserUpdate, session: Db, caller: Caller
+    user_id: PathId, body: UserUpdate, request: Request, session: Db, caller: Caller
 ) -> UserPublic:
     _admin(caller)
     row = _get(session, User, user_id, "user")
@@ -154,6 +154,8 @@ def update_user(
     if password is not None:
         row.password_hash = access.hash_password(password)
     _commit(session, f"user {user_id}")
+    # the user's tokens carry its role, organisation and active flag: read them afresh
+    request.app.state.token_cache.clear()
     return UserPublic.model_validate(row)
 
 
@@ -308,9 +310,10 @@ def _live(kind: config_store.Kind) -> dict[str, Any]:
     """Whether the running service takes stored versions of ``kind`` live, and how."""
     if kind == "statemachine":
         return {
-            "live": False,
-            "note": "stored state-machine versions are validated and kept; the running "
-            "service still uses the state machine it started with",
+            "live": True,
+            "note": "the next request uses it in every process: transitions, queues, "
+            "wallboard; open SLA clocks follow its pending states at their next write "
+            "or the worker's next tick",
         }
     if kind == "sla":
         return {"live": True, "note": "open tickets are re-targeted at the next tick"}

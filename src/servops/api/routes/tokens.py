@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from sqlalchemy import select
 
 from servops.api.deps import Caller, Db, PathId, Settings  # noqa: TC001 (FastAPI resolves them)
@@ -68,7 +68,7 @@ def list_tokens(session: Db, caller: Caller) -> list[TokenPublic]:
 
 @router.delete("/{token_id}", status_code=204, summary="Revoke a token")
 def revoke_token(
-    token_id: PathId, session: Db, caller: Caller, settings: Settings
+    token_id: PathId, request: Request, session: Db, caller: Caller, settings: Settings
 ) -> None:
     row = session.get(ApiToken, token_id)
     if row is None or (row.user_id != caller.user_id and caller.role != "admin"):
@@ -77,3 +77,4 @@ def revoke_token(
     if row.revoked_at is None:
         row.revoked_at = settings.now()
     session.commit()
+    request.app.state.token_cache.clear()  # refused from the next request on
