@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from servops.improve.intervals import Interval
     from servops.improve.phases import PhaseComparison
+    from servops.kpi.config import KpiConfig
     from servops.log import EventLog
 
 __all__ = ["register"]
@@ -138,7 +139,7 @@ def before_after_cmd(
             _change_at(change_at),
             metric,
             segment=_segment(segment),
-            config=config,
+            config=_kpi(log, config),
             adjust_by=adjust_by,
             level=level,
             seed=seed,
@@ -295,7 +296,7 @@ def ab_cmd(
             metric,
             control=control,
             treatment=treatment,
-            config=config,
+            config=_kpi(log, config),
             alpha=alpha,
             expected_share=expected_share,
             seed=seed,
@@ -331,7 +332,9 @@ def targets_cmd(
 
     items = load_targets(targets)
     with progress("assessing targets"):
-        result = target_status(log, items, config=config, window_weeks=window_weeks)
+        result = target_status(
+            log, items, config=_kpi(log, config), window_weeks=window_weeks
+        )
 
     def render(c: Console) -> None:
         rows = []
@@ -422,7 +425,19 @@ def _window(value: str | None) -> timedelta | None:
     return None if value is None else parse_duration(value, "--window")
 
 
-def _moment(log: EventLog, value: str, config: Path | None) -> datetime:
+def _kpi(log: EventLog, config: Path | None) -> KpiConfig | Path | None:
+    """The KPI config given, else the service's roles for a live service log.
+
+    A log read from the service (``--service URL``) gets its state machine's activity
+    roles (:func:`servops.cli.kpi.service_config`), as the kpi and report commands do:
+    guessed from names, its open tickets would count as closed at their last event.
+    """
+    from servops.cli.kpi import service_config
+
+    return config if config is not None else service_config(log)
+
+
+def _moment(log: EventLog, value: str, config: KpiConfig | Path | None) -> datetime:
     """``--change-at`` as an aware time: a date or naive time in the config's zone."""
     from zoneinfo import ZoneInfo
 
@@ -478,7 +493,7 @@ def projects_cmd(
         result = evaluate_projects(
             log,
             items,
-            config=config,
+            config=_kpi(log, config),
             cost_model=cost,
             by=_by(by),
             predict=twin,
@@ -568,10 +583,10 @@ def phases_cmd(
         r = metric_phases(
             log,
             metric,
-            _moment(log, change_at, config),
+            _moment(log, change_at, _kpi(log, config)),
             by=_by(by),
             segment=_segment(segment),
-            config=config,
+            config=_kpi(log, config),
             window=_window(window),
             run_length=run_length,
         )
@@ -658,10 +673,10 @@ def its_cmd(
         r = metric_its(
             log,
             metric,
-            _moment(log, change_at, config),
+            _moment(log, change_at, _kpi(log, config)),
             by=_by(by),
             segment=_segment(segment),
-            config=config,
+            config=_kpi(log, config),
             window=_window(window),
             maxlags=maxlags,
             level=level,
@@ -721,7 +736,7 @@ def cost_cmd(
             cost,
             _change_at(change_at),
             segment=_segment(segment),
-            config=config,
+            config=_kpi(log, config),
             running_cost_per_month=running_cost,
             level=level,
             seed=seed,

@@ -25,6 +25,13 @@ a nonnegative martingale under the null, so by Ville's inequality
 ``P(sup_m E_m ≥ 1/α) ≤ α``: rejecting the first time ``E_m ≥ 1/α`` keeps the error at
 ``α`` under continuous peeking (Robbins 1970; Howard, Ramdas et al. 2021, "Time-uniform,
 nonparametric, nonasymptotic confidence sequences").
+
+Durations of cases still open at the end of the data (a live service's log) are not
+known yet: they are right-censored. :func:`ab_test` leaves them out of the differences
+of mean, median and p90 (naming how many in each arm) and adds the log-rank test
+(:func:`scipy.stats.logrank`), which counts them as censored at the end of the data, so
+an arm whose slow cases are still open does not look faster for it. A case is open
+while it has no close (or, with no close activity in the config, no resolution).
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ from scipy import special, stats
 from servops._validation import check_choice, check_interval
 from servops.errors import InvalidParameterError
 from servops.improve.beforeafter import (
+    DURATION_METRICS,
     METRICS,
     RATE_METRICS,
     metric_label,
@@ -48,6 +56,7 @@ from servops.improve.intervals import Interval, bootstrap_differences, newcombe_
 from servops.kpi.cases import case_metrics, resolve_config
 
 if TYPE_CHECKING:
+    import pyarrow as pa
     from numpy.typing import ArrayLike, NDArray
 
     from servops._typing import PathLike, Seed
@@ -398,7 +407,10 @@ class AbTestResult:
 
     Rates get the fixed-horizon test and the sequential test; durations get bootstrap
     intervals of the differences (treatment - control) of mean, median and p90 and the
-    Mann-Whitney p-value (no sequential test: it is defined for 0/1 outcomes here).
+    Mann-Whitney p-value (no sequential test: it is defined for 0/1 outcomes here), all
+    on the cases whose duration is known. ``open_control`` / ``open_treatment`` count the
+    cases still open whose duration is right-censored (left out of those), and
+    ``censored_p_value`` is the log-rank test's with them counted as censored.
     """
 
     metric: str
@@ -416,6 +428,9 @@ class AbTestResult:
     summary: str
     notes: tuple[str, ...]
     srm_p_value: float | None = None
+    open_control: int = 0
+    open_treatment: int = 0
+    censored_p_value: float | None = None
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form."""
@@ -437,6 +452,9 @@ class AbTestResult:
             "summary": self.summary,
             "notes": list(self.notes),
             "srm_p_value": self.srm_p_value,
+            "open_control": self.open_control,
+            "open_treatment": self.open_treatment,
+            "censored_p_value": self.censored_p_value,
         }
 
 
@@ -471,6 +489,38 @@ def _arms(
             )
             raise InvalidParameterError(msg)
     return control, treatment
+
+
+def _still_open(cases: pa.Table, cfg: KpiConfig) -> NDArray[np.bool_] | None:
+    """Cases open at the end of the data (``None``: the config cannot tell).
+
+    Open while not closed; with no close activity configured (a case then counts as
+    closed at its last event), while not resolved.
+    """
+    column = "closed_at" if cfg.closed else "resolved_at" if cfg.resolved else None
+    if column is None:
+        return None
+    return np.array([v is None for v in cases.column(column).to_pylist()], dtype=bool)
+
+
+def _logrank(
+    done_c: NDArray[np.float64],
+    open_c: NDArray[np.float64],
+    done_t: NDArray[np.float64],
+    open_t: NDArray[np.float64],
+) -> float | None:
+    """Two-sided log-rank p-value, open cases right-censored (None without events)."""
+    if (
+        done_c.size + done_t.size == 0
+        or min(done_c.size + open_c.size, done_t.size + open_t.size) < 2
+    ):
+        return None
+    res = stats.logrank(
+        stats.CensoredData(uncensored=done_t, right=open_t),
+        stats.CensoredData(uncensored=done_c, right=open_c),
+    )
+    p = float(res.pvalue)
+    return p if math.isfinite(p) else None
 
 
 def ab_test(
@@ -532,10 +582,34 @@ def ab_test(
     ctrl, treat = _arms(variants, control, treatment, variant_column)
     arm = np.array(["" if v is None else str(v) for v in raw], dtype=object)
     values = metric_values(cases, metric)
-    ok = ~np.isnan(values)
-    xc, xt = values[ok & (arm == ctrl)], values[ok & (arm == treat)]
     n_c, n_t = int((arm == ctrl).sum()), int((arm == treat).sum())
     notes = []
+    censored = np.zeros(values.size, dtype=bool)
+    waited_s = np.zeros(values.size)
+    if metric in DURATION_METRICS:
+        still_open = _still_open(cases, cfg)
+        if still_open is None:
+            notes.append(
+                "The KPI config names no close or resolution activity: open cases "
+                f"cannot be told from closed ones, so every case's {metric_label(metric)} "
+                "runs to its last event (give a config with -c / config=)."
+            )
+        else:
+            # open, with no value yet (an open case may already have a first response)
+            censored = still_open & (np.isnan(values) | (metric == "lead_time"))
+            values = np.where(censored, np.nan, values)
+            end = log.fetchone('SELECT max("timestamp") FROM events')[0]
+            arrived = cases.column("arrived_at").to_pylist()
+            waited_s = np.array(
+                [
+                    (end - a).total_seconds() if c and a is not None else 0.0
+                    for a, c in zip(arrived, censored, strict=True)
+                ]
+            )
+    ok = ~np.isnan(values)
+    xc, xt = values[ok & (arm == ctrl)], values[ok & (arm == treat)]
+    open_c = int((censored & (arm == ctrl)).sum())
+    open_t = int((censored & (arm == treat)).sum())
     srm_p = None
     if expected_share is not None:
         check_interval(expected_share, "expected_share", owner, low=0, high=1)
@@ -551,14 +625,21 @@ def ab_test(
     others = len(variants) - n_c - n_t
     if others:
         notes.append(f"{others} case(s) of other variants are left out.")
-    if xc.size < n_c or xt.size < n_t:
+    if open_c or open_t:
         notes.append(
-            f"{n_c - xc.size} control and {n_t - xt.size} treatment case(s) have no "
-            f"measured {metric_label(metric)} yet; they are left out."
+            f"{open_c} control and {open_t} treatment case(s) are still open at the end "
+            f"of the data: their {metric_label(metric)} is right-censored (not known "
+            "yet), so they are left out of the differences; the log-rank test counts "
+            "them as censored."
+        )
+    if xc.size + open_c < n_c or xt.size + open_t < n_t:
+        notes.append(
+            f"{n_c - xc.size - open_c} control and {n_t - xt.size - open_t} treatment "
+            f"case(s) have no measured {metric_label(metric)}; they are left out."
         )
     fixed = seq = None
     effects: dict[str, Interval] = {}
-    p_value = None
+    p_value = censored_p = None
     label = metric_label(metric)
     pct = f"{round(100 * (1 - alpha))} %"
     if xc.size < 2 or xt.size < 2:
@@ -598,6 +679,18 @@ def ab_test(
             f"p = {p_value:.3g})."
         )
         notes.append("The sequential test is for rates (0/1 outcomes) only.")
+    if metric in DURATION_METRICS and (open_c or open_t):
+        censored_p = _logrank(
+            xc,
+            waited_s[censored & (arm == ctrl)],
+            xt,
+            waited_s[censored & (arm == treat)],
+        )
+        if censored_p is not None:
+            summary += (
+                f" With the {open_c + open_t} open case(s) as censored, log-rank "
+                f"p = {censored_p:.3g}."
+            )
     return AbTestResult(
         metric=metric,
         variant_column=variant_column,
@@ -614,4 +707,7 @@ def ab_test(
         summary=summary[0].upper() + summary[1:],
         notes=tuple(notes),
         srm_p_value=srm_p,
+        open_control=open_c,
+        open_treatment=open_t,
+        censored_p_value=censored_p,
     )
