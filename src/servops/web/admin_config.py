@@ -49,7 +49,7 @@ EN: dict[str, str] = {
     "admin.time": "Saved at",
     "admin.diff": "Changes from the version before",
     "admin.back": "Back to the editor",
-    "admin.statemachine_note": "Stored state-machine versions are validated and kept; the running service still uses the state machine it started with.",
+    "admin.statemachine_note": "A saved state machine applies at once: the next request uses its states and transitions (ticket pages, API, queues, wallboard), and open SLA clocks follow its pending (paused) states from the next ticket change or worker tick. States that tickets are still in cannot be removed.",
 }
 ZH: dict[str, str] = {
     "admin.title": "系统管理",
@@ -70,7 +70,7 @@ ZH: dict[str, str] = {
     "admin.time": "保存时间",
     "admin.diff": "与上一版本相比的改动",
     "admin.back": "返回编辑器",
-    "admin.statemachine_note": "保存的状态机版本会经过校验并保留；运行中的服务仍使用启动时的状态机。",
+    "admin.statemachine_note": "保存的状态机立即生效：下一个请求即使用其状态与流转（工单页、API、队列、看板）；未结束的 SLA 计时从工单下一次变更或后台下一次计时起按其待定（暂停）状态计算。仍有工单处于的状态不能删除。",
 }
 for _lang, _strings in (("en", EN), ("zh", ZH)):
     for _key, _text in _strings.items():
