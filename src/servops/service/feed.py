@@ -5,6 +5,11 @@ Server-Sent Events (``servops.web.live``) resume from the last event id a browse
 tickets :func:`servops.service.access.visible_tickets` lets the caller see. Customers do
 not get the events of internal notes (the comments rule: customers read public comments
 only), nor the activity names of staff-only operations beyond the ticket's state.
+
+The live feed's poller reads the new ids once (:func:`new_event_ids`, no visibility: the
+ids never leave the server) and then the events of those ids once per **audience**
+(:func:`audience`: the callers who see the same events), through :func:`events_after`
+with ``ids`` — so every event a stream sends still comes out of the visibility query.
 """
 
 from __future__ import annotations
@@ -12,12 +17,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from servops.service import access
 from servops.service.models import Event, Ticket
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
     from datetime import datetime
 
     from sqlalchemy import Select
@@ -25,7 +31,17 @@ if TYPE_CHECKING:
 
     from servops.service.access import Principal
 
-__all__ = ["FeedEvent", "events_after", "last_event_id"]
+__all__ = [
+    "Audience",
+    "FeedEvent",
+    "audience",
+    "events_after",
+    "last_event_id",
+    "new_event_ids",
+]
+
+#: ``("staff",)``, ``("organisation", id)`` or ``("customer", user id)``.
+Audience = tuple[str] | tuple[str, int]
 
 
 @dataclass(frozen=True)
@@ -64,10 +80,49 @@ def last_event_id(session: Session) -> int:
     return int(session.scalar(select(func.max(Event.id))) or 0)
 
 
+def audience(principal: Principal) -> Audience:
+    """What the feed's visibility depends on: principals with one audience see one feed.
+
+    :func:`events_after` filters by :func:`servops.service.access.visible_tickets` (staff:
+    everything; a customer: the organisation's tickets, or without an organisation the
+    own ones) and, for customers, public events only; the JSON form depends on
+    ``is_staff`` alone. Those are the only parts of the principal it reads.
+    """
+    if principal.is_staff:
+        return ("staff",)
+    if principal.organisation_id is None:
+        return ("customer", principal.user_id)
+    return ("organisation", principal.organisation_id)
+
+
+def new_event_ids(
+    session: Session, after_id: int, late: Collection[int] = (), *, limit: int = 500
+) -> list[int]:
+    """Ids of the events after ``after_id`` and of those of ``late`` now committed.
+
+    Id order, at most ``limit``. No visibility applies: the live feed's poller passes
+    these ids to :func:`events_after` per audience and sends only what that returns.
+    """
+    cond = Event.id > after_id
+    if late:
+        cond = or_(cond, Event.id.in_(sorted(late)))
+    stmt = select(Event.id).where(cond).order_by(Event.id).limit(limit)
+    return [int(i) for i in session.scalars(stmt)]
+
+
 def events_after(
-    session: Session, principal: Principal, after_id: int, *, limit: int = 500
+    session: Session,
+    principal: Principal,
+    after_id: int,
+    *,
+    limit: int = 500,
+    ids: Collection[int] | None = None,
 ) -> list[FeedEvent]:
-    """The events with id greater than ``after_id`` that ``principal`` may see, id order."""
+    """The events with id greater than ``after_id`` that ``principal`` may see, id order.
+
+    With ``ids``, only events of those ids (the live feed's poller reads new events once
+    per audience this way).
+    """
     stmt = (
         select(
             Event.id,
@@ -82,6 +137,8 @@ def events_after(
         .join(Ticket, Ticket.id == Event.ticket_id)
         .where(Event.id > after_id)
     )
+    if ids is not None:
+        stmt = stmt.where(Event.id.in_(sorted(ids)))
     stmt = cast("Any", access.visible_tickets(cast("Select[Any]", stmt), principal))
     if not principal.is_staff:
         stmt = stmt.where(

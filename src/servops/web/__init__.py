@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import importlib
 from importlib import resources
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
     from fastapi import FastAPI
 
 __all__ = ["PAGE_MODULES", "mount_web", "static_dir"]
@@ -63,3 +65,23 @@ def mount_web(app: FastAPI) -> None:
 
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")
     errors.install_page_errors(app)
+    _stop_live_feed_at_shutdown(app)
+
+
+def _stop_live_feed_at_shutdown(app: FastAPI) -> None:
+    """Wrap the app's lifespan so that the live feed's poller ends with it."""
+    from contextlib import asynccontextmanager
+
+    from servops.web.live import stop_hub
+
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[Any]:
+        async with inner(app) as state:
+            try:
+                yield state
+            finally:
+                await stop_hub(app)
+
+    app.router.lifespan_context = lifespan
