@@ -167,19 +167,26 @@ def diagnose_cmd(
         c.print(f"[dim]{impact_definition().text(language)}[/]", soft_wrap=True)
         if d.twin is not None:
             tw = d.twin
-            check = "not checked" if tw.verdict is None else tw.verdict.upper()
+            check = (
+                "not checked against the log"
+                if tw.verdict is None
+                else f"checked against the log: {tw.verdict.upper()}"
+            )
             c.print(
                 f"Twin ({tw.origin}, {len(tw.model.activities)} activities, "
-                f"{len(tw.model.pools)} pools): check {check}; "
+                f"{len(tw.model.pools)} pools), {check}; "
                 f"{len(tw.options)} what-if(s) tried, {tw.replications} replications "
                 f"of {tw.cases} cases each.",
                 soft_wrap=True,
                 highlight=False,
             )
         for s in sentences[len(state_claims(d.state)) :]:
-            c.print(f"• {s.text(language)}", soft_wrap=True, highlight=False)
+            # plain text: a cause label or a what-if may hold [brackets]
+            c.print(
+                f"• {s.text(language)}", soft_wrap=True, highlight=False, markup=False
+            )
         for note in d.notes:
-            c.print(f"[dim]Note: {note}[/]", soft_wrap=True, highlight=False)
+            c.print(f"Note: {note}", style="dim", soft_wrap=True, markup=False)
 
     emit(out, as_json=json, render=render)
 

@@ -399,10 +399,10 @@ def whatif_claim(w: WhatIf) -> Claim:
     level = f"{round(100 * w.level)} %"
     tie_en = tie_zh = ""
     if w.addresses is not None:
-        rank = "" if w.problem_rank is None else f" (problem {w.problem_rank})"
-        rank_zh = "" if w.problem_rank is None else f"（问题 {w.problem_rank}）"
-        tie_en = f" [addresses {w.addresses}{rank}]"
-        tie_zh = f"［针对{_problem_zh(w.addresses)}{rank_zh}］"
+        rank = "" if w.problem_rank is None else f", problem {w.problem_rank}"
+        rank_zh = "" if w.problem_rank is None else f"，问题 {w.problem_rank}"
+        tie_en = f" (addresses {w.addresses}{rank})"
+        tie_zh = f"（针对{_problem_zh(w.addresses)}{rank_zh}）"
     return Claim(
         en=(
             f"What if: {w.label}{tie_en} — the twin's mean cycle time changes by "

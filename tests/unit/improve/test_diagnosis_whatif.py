@@ -152,10 +152,10 @@ def test_whatif_sentence_names_the_problem_in_both_languages():
     )
     c = whatif_claim(w)
     assert c.en.startswith(
-        "What if: One more person in l2 [addresses waiting before L2"
+        "What if: One more person in l2 (addresses waiting before L2, problem 1) — "
     )
-    assert "(problem 1)" in c.en and c.en.endswith(".")
-    assert "l2 增加一人［针对L2 之前的等待（问题 1）］" in c.zh
+    assert c.en.endswith(".")
+    assert "l2 增加一人（针对L2 之前的等待，问题 1）——" in c.zh
     wide = whatif_claim(WhatIf("x", -10.0, -50.0, 30.0))
     assert wide.en.endswith("the interval includes no change.")
 
@@ -194,8 +194,7 @@ def test_cli_twin_model_json_in_chinese_equals_the_api(log, diag, tmp_path):
     assert out["whatifs"][0]["label"] == diag.whatifs[0].label
     assert out["whatifs"][0]["change_s"] == pytest.approx(diag.whatifs[0].change_s)
     assert any(
-        "情景：l2 增加一人［针对L2 之前的等待（问题 1）］" in s
-        for s in out["sentences"]
+        "情景：l2 增加一人（针对L2 之前的等待，问题 1）" in s for s in out["sentences"]
     )
 
 
@@ -206,5 +205,5 @@ def test_cli_bare_twin_discovers_and_states_the_verdict(log, tmp_path):
     assert r.exit_code == 0, r.output
     # the text names the twin's check and the what-ifs
     text = " ".join(r.stdout.split())
-    assert "Twin (discovered, 2 activities, 2 pools): check " in text
-    assert "What if: " in text
+    assert "Twin (discovered, 2 activities, 2 pools), checked against the log: " in text
+    assert "What if: " in text and "(addresses waiting before L2, problem 1)" in text
