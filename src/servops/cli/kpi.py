@@ -50,10 +50,19 @@ HandoverByOpt = Annotated[
 
 
 def service_config(log: EventLog) -> KpiConfig | None:
-    """The state machine's KPI roles for a log read from the live service, else None."""
-    from servops.service.events import is_service_log, service_kpi_config
+    """The state machine's KPI roles for a log read from the live service, else None.
 
-    return service_kpi_config() if is_service_log(log) else None
+    The machine is the one stored in the service when the log was read.
+    """
+    from servops.service.events import (
+        is_service_log,
+        service_kpi_config,
+        service_state_machine,
+    )
+
+    if not is_service_log(log):
+        return None
+    return service_kpi_config(service_state_machine(log))
 
 
 def _config(

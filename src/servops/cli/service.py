@@ -162,19 +162,35 @@ def url(data_dir: DataDirOpt = _DEFAULT_DIR) -> None:
     typer.echo(server.url())
 
 
-def kpi_config_cmd(json: JsonOpt = False) -> None:
+def kpi_config_cmd(
+    service: Annotated[
+        str | None,
+        typer.Option(
+            "--service",
+            help="The service database URL (postgresql://…): the roles of the state "
+            "machine stored there now (default: the packaged state machine).",
+            show_default=False,
+        ),
+    ] = None,
+    json: JsonOpt = False,
+) -> None:
     """Print the KPI config of the service's event log (its state machine's roles) as YAML.
 
     ``servops kpi --service URL`` uses it when no -c is given; with it, ``servops kpi``
     reads an export of the service's events the same way:
-    ``servops service kpi-config > service-kpi.yaml``.
+    ``servops service kpi-config --service URL > service-kpi.yaml``.
     """
-    from servops.service.events import service_kpi_config, service_kpi_yaml
+    from servops.service.events import (
+        service_kpi_config,
+        service_kpi_yaml,
+        service_state_machine,
+    )
 
+    machine = None if service is None else service_state_machine(service)
     emit(
-        service_kpi_config().to_dict(),
+        service_kpi_config(machine).to_dict(),
         as_json=json,
-        render=lambda _c: typer.echo(service_kpi_yaml(), nl=False),
+        render=lambda _c: typer.echo(service_kpi_yaml(machine), nl=False),
     )
 
 

@@ -63,6 +63,7 @@ __all__ = [
     "latest_id",
     "live_state_machine",
     "live_timer_config",
+    "machine_of_version",
     "parse_sla",
     "save",
     "tick_config",
@@ -264,22 +265,19 @@ _MACHINES: dict[int, StateMachine] = {}
 _SESSION_MACHINE = "servops_state_machine"
 
 
-def _machine_of_version(session: Session, version_id: int | None) -> StateMachine:
-    """The state machine of a stored version (None: the packaged default); parsed once."""
+def machine_of_version(version_id: int | None, text: str | None) -> StateMachine:
+    """The state machine of a stored version's text (``None``: the packaged default).
+
+    Parsed once per process and version id (about 10 ms a parse); the text is only read
+    when the version is not cached yet, so callers may pass ``None`` for a cached one.
+    """
     from servops.service.statemachine import default_state_machine, parse_state_machine
 
     if version_id is None:
         return default_state_machine()
     hit = _MACHINES.get(version_id)
     if hit is None:
-        from sqlalchemy import select
-
-        from servops.service.models import ConfigVersion
-
-        text = session.scalar(
-            select(ConfigVersion.content).where(ConfigVersion.id == version_id)
-        )
-        if text is None:  # ids come from max(id) of the same transaction
+        if text is None:
             msg = f"statemachine version {version_id} does not exist."
             raise InvalidParameterError(msg)
         hit = parse_state_machine(text, source=f"statemachine v{version_id}")
@@ -287,6 +285,19 @@ def _machine_of_version(session: Session, version_id: int | None) -> StateMachin
             _MACHINES.clear()
         _MACHINES[version_id] = hit
     return hit
+
+
+def _machine_of_version(session: Session, version_id: int | None) -> StateMachine:
+    if version_id is None or version_id in _MACHINES:
+        return machine_of_version(version_id, None)
+    from sqlalchemy import select
+
+    from servops.service.models import ConfigVersion
+
+    text = session.scalar(
+        select(ConfigVersion.content).where(ConfigVersion.id == version_id)
+    )
+    return machine_of_version(version_id, text)
 
 
 def live_state_machine(session: Session) -> StateMachine:

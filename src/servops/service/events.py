@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from servops.kpi.config import KpiConfig
     from servops.log import EventLog
     from servops.service.models import Event, Ticket, User
+    from servops.service.statemachine import StateMachine
 
 __all__ = [
     "SYSTEM",
@@ -38,6 +39,7 @@ __all__ = [
     "read_service_log",
     "service_kpi_config",
     "service_kpi_yaml",
+    "service_state_machine",
 ]
 
 ROLES = ("customer", "agent", "supervisor", "admin", "system")
@@ -303,12 +305,24 @@ def events_arrow(url: str) -> pa.Table:
     return _events_table(url)[0]
 
 
-def _events_table(url: str) -> tuple[pa.Table, list[str]]:
+def _events_table(url: str) -> tuple[pa.Table, list[str], StateMachine]:
+    """The events, notes on what was left out, and the state machine in force.
+
+    The machine is read on the same connection just before the events: the newest stored
+    ``statemachine`` version, else the packaged default.
+    """
     import adbc_driver_postgresql.dbapi as adbc  # type: ignore[import-untyped]
 
+    from servops.service.config_store import machine_of_version
     from servops.service.db import libpq_url
 
     with adbc.connect(libpq_url(url)) as con, con.cursor() as cur:
+        cur.execute(
+            "SELECT id, content FROM config_versions WHERE kind = 'statemachine' "
+            "ORDER BY id DESC LIMIT 1"
+        )
+        row = cur.fetchone()
+        machine = machine_of_version(*(row if row else (None, None)))
         custom, notes = _custom_keys(cur)
         cols = [
             "t.number AS case_id",
@@ -330,7 +344,7 @@ def _events_table(url: str) -> tuple[pa.Table, list[str]]:
             "ORDER BY e.ticket_id, e.seq"
         )
         table: pa.Table = cur.fetch_arrow_table()
-    return table, notes
+    return table, notes, machine
 
 
 #: How the ``source`` of a log read from the service begins (``service host:port/db``).
@@ -342,22 +356,53 @@ def is_service_log(log: EventLog) -> bool:
     return log.meta.source.startswith(SERVICE_SOURCE)
 
 
-def service_kpi_config() -> KpiConfig:
+#: The state machine in force when a service log was last read, by the log's source.
+_READ_MACHINES: dict[str, StateMachine] = {}
+
+
+def service_state_machine(spec: EventLog | str) -> StateMachine:
+    """The service's state machine: for a log read from it, the one in force at the read.
+
+    ``spec`` is a log from :func:`read_service_log` (the machine read with its events), or
+    a service database URL (the state machine in force there now,
+    :func:`servops.service.config_store.live_state_machine`). The packaged default for a
+    log not read from the service.
+    """
+    from servops.service.statemachine import default_state_machine
+
+    if isinstance(spec, str):
+        from sqlalchemy.orm import Session
+
+        from servops.service.config_store import live_state_machine
+        from servops.service.db import make_engine
+
+        engine = make_engine(spec, pool_size=1)
+        try:
+            with Session(engine) as session:
+                return live_state_machine(session)
+        finally:
+            engine.dispose()
+    return _READ_MACHINES.get(spec.meta.source) or default_state_machine()
+
+
+def service_kpi_config(machine: StateMachine | None = None) -> KpiConfig:
     """The KPI config of the service's event log: its state machine's activity roles.
 
-    The log commands (``servops kpi``, ``sla``, ``why``, ``report``) use it for a log
-    read from the service when no ``-c`` config is given, so ``servops kpi --service
-    URL`` reads the live log as the SLA timers do
+    ``machine``: the state machine in force (:func:`service_state_machine`; default the
+    packaged one). The log commands (``servops kpi``, ``sla``, ``why``, ``report``) use
+    it for a log read from the service when no ``-c`` config is given, with the machine
+    stored in the service when the log was read, so ``servops kpi --service URL`` reads
+    the live log as the SLA timers do
     (:meth:`~servops.service.statemachine.StateMachine.kpi_config`). In Python::
 
         log = so.open_log(url)
-        so.kpi.compute_kpis(log, service_kpi_config())
+        so.kpi.compute_kpis(log, service_kpi_config(service_state_machine(log)))
     """
     from dataclasses import replace
 
     from servops.service.statemachine import default_state_machine
 
-    cfg = default_state_machine().kpi_config()
+    cfg = (machine or default_state_machine()).kpi_config()
     return replace(
         cfg,
         notes=(
@@ -367,7 +412,7 @@ def service_kpi_config() -> KpiConfig:
     )
 
 
-def service_kpi_yaml() -> str:
+def service_kpi_yaml(machine: StateMachine | None = None) -> str:
     """:func:`service_kpi_config` as a KPI config YAML (``servops kpi -c`` reads it).
 
     Examples
@@ -379,7 +424,7 @@ def service_kpi_yaml() -> str:
 
     from servops.kpi.config import ROLES
 
-    cfg = service_kpi_config()
+    cfg = service_kpi_config(machine)
     doc = {
         "activities": {r: list(getattr(cfg, r)) for r in ROLES if getattr(cfg, r)},
         "pauses": [
@@ -409,7 +454,7 @@ def read_service_log(url: str) -> EventLog:
     from servops.io import ColumnMap
     from servops.log.read import read_log
 
-    table, notes = _events_table(url)
+    table, notes, machine = _events_table(url)
     if table.num_rows == 0:
         from servops.errors import LogSchemaError
 
@@ -426,7 +471,6 @@ def read_service_log(url: str) -> EventLog:
             lifecycle="lifecycle",
         ),
     )
-    return log.with_meta(
-        source=f"{SERVICE_SOURCE}{url.rpartition('@')[2]}",
-        notes=(*log.meta.notes, *notes),
-    )
+    source = f"{SERVICE_SOURCE}{url.rpartition('@')[2]}"
+    _READ_MACHINES[source] = machine
+    return log.with_meta(source=source, notes=(*log.meta.notes, *notes))

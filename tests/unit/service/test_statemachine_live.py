@@ -283,3 +283,35 @@ def test_sla_pause_follows_the_new_versions_pending_states(twins: Twins) -> None
     assert _resolution(a.url, parked["id"]).stage == "running"
     assert _move(b, parked, "parked").status_code == 200
     assert _resolution(a.url, parked["id"]).stage == "paused"
+
+
+def test_live_log_kpis_take_the_stored_machines_roles(twins: Twins) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from servops.cli.kpi import service_config
+    from servops.cli.main import app
+    from servops.service.events import read_service_log
+
+    a = twins.a
+    v3 = _put(a, V3)
+    log = read_service_log(a.url)
+    cfg = service_config(log)
+    assert cfg is not None
+    assert [p.start for p in cfg.pauses] == [("Parked",)]
+    assert cfg.source == f"state machine (statemachine v{v3['id']})"
+    res = CliRunner().invoke(
+        app, ["service", "kpi-config", "--service", a.url, "--json"]
+    )
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["pauses"] == [{"start": ["Parked"], "end": []}]
+    # the packaged machine without a URL
+    res = CliRunner().invoke(app, ["service", "kpi-config", "--json"])
+    assert json.loads(res.stdout)["pauses"][0]["start"] == [
+        "Waiting for customer",
+        "On hold",
+    ]
+    res = CliRunner().invoke(app, ["sla", "--service", a.url, "--json"])
+    assert res.exit_code == 0, res.output
+    assert f"statemachine v{v3['id']}" in " ".join(res.stderr.split())  # (wrapped)
