@@ -6,24 +6,58 @@ errors, with the same status codes (:func:`servops.api.errors.status_of`), becom
 * no session: a redirect to the login page (for HTMX requests an ``HX-Redirect``);
 * an HTMX request: the message as plain text, which ``app.js`` shows in the alert area;
 * any other page: the error page in the caller's language.
+
+The router's own errors under ``/app`` (an unknown page: 404, a wrong method: 405) and
+unexpected exceptions (500, without their text) get the same error page, with the
+navigation when the caller is logged in. Other paths keep FastAPI's JSON (404/405) and
+Starlette's plain 500.
 """
 
 from __future__ import annotations
 
 import inspect
+import logging
 from typing import TYPE_CHECKING
 
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from servops.api.errors import status_of
 from servops.errors import ServopsError
-from servops.web.deps import LoginRequired, login_url
+from servops.web.deps import LoginRequired, login_url, page_principal
 from servops.web.templating import render
 
 if TYPE_CHECKING:
     from fastapi import FastAPI, Request
 
+    from servops.service.access import Principal
+
 __all__ = ["install_page_errors"]
+
+log = logging.getLogger(__name__)
+
+
+def _is_page(request: Request) -> bool:
+    path = request.url.path
+    return path == "/app" or path.startswith("/app/")
+
+
+def _caller_or_none(request: Request) -> Principal | None:
+    """The logged-in caller for the error page's navigation, None when there is none."""
+    try:
+        with request.app.state.sessionmaker() as session:
+            return page_principal(request, session, request.app.state.settings)
+    except Exception:  # no session, or the database is away: the page without nav
+        return None
+
+
+def _error_page(request: Request, status: int, me: Principal | None) -> Response:
+    if request.headers.get("HX-Request") == "true":
+        return PlainTextResponse(f"HTTP {status}", status_code=status)
+    return render(
+        request, "error.html.j2", me=me, status_code=status, status=status, detail=None
+    )
 
 
 def install_page_errors(app: FastAPI) -> None:
@@ -55,4 +89,18 @@ def install_page_errors(app: FastAPI) -> None:
             detail=str(exc),
         )
 
+    async def http_handler(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        if not _is_page(request):
+            return await http_exception_handler(request, exc)
+        return _error_page(request, exc.status_code, _caller_or_none(request))
+
+    async def crash_handler(request: Request, exc: Exception) -> Response:
+        if not _is_page(request):
+            return PlainTextResponse("Internal Server Error", status_code=500)
+        log.error("page %s failed", request.url.path, exc_info=exc)
+        return _error_page(request, 500, None)
+
     app.add_exception_handler(ServopsError, handler)
+    app.add_exception_handler(StarletteHTTPException, http_handler)
+    app.add_exception_handler(Exception, crash_handler)
