@@ -209,7 +209,7 @@ def _null_t(
     est = beta @ contrasts.T
     var = np.einsum("ci,bij,cj->bc", contrasts, cov, contrasts)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.asarray(np.abs(est) / np.sqrt(var), dtype=np.float64)
+        return np.asarray(np.abs(est) / np.sqrt(np.maximum(var, 0.0)), dtype=np.float64)
 
 
 def _fmt(x: float, unit: str) -> str:
@@ -354,7 +354,8 @@ def interrupted_time_series(
     beta, *_ = np.linalg.lstsq(x, y, rcond=None)
     u = y - x @ beta
     cov = _hac(x, u[None, :], lags)[0]
-    se = np.sqrt(np.diag(cov))
+    # Newey-West is positive semi-definite: a variance below 0 is round-off of 0
+    se = np.sqrt(np.maximum(np.diag(cov), 0.0))
     df = n - k
     contrasts = np.zeros((3, k))
     contrasts[0, 2] = 1.0  # level change
@@ -451,15 +452,7 @@ def metric_its(
     ms = series or metric_series(
         log, metric, change_at, by=by, segment=segment, config=config, window=window
     )
-    n = len(ms.labels)
-    if ms.change_index < 3 or n - ms.change_index < 3:
-        msg = (
-            f"interrupted time series of {metric_label(metric)} needs at least 3 whole "
-            f"{by}s with cases on each side of the change; got {ms.change_index} "
-            f"before and {n - ms.change_index} after. Hint: use by='day' or a longer "
-            "log."
-        )
-        raise InvalidParameterError(msg)
+    ms.require_sides(3, "interrupted time series")
     step = 86400.0 if by == "day" else 7 * 86400.0
     first = ms.starts[0]
     times = np.array([round((s - first).total_seconds() / step) for s in ms.starts])

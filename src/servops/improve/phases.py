@@ -319,6 +319,23 @@ class MetricSeries:
     change_index: int
     notes: tuple[str, ...]
 
+    def require_sides(self, least: int, analysis: str) -> None:
+        """Raise unless at least ``least`` periods lie on each side of the change.
+
+        Raises
+        ------
+        InvalidParameterError
+            Fewer periods with cases before or after the change.
+        """
+        before, after = self.change_index, len(self.labels) - self.change_index
+        if before < least or after < least:
+            msg = (
+                f"{analysis} of {metric_label(self.metric)} needs at least {least} "
+                f"whole {self.by}s with cases on each side of the change; got {before} "
+                f"before and {after} after. Hint: use by='day' or a longer log."
+            )
+            raise InvalidParameterError(msg)
+
 
 def _segment_cases(
     cases: pa.Table, segment: Mapping[str, str], attrs: Sequence[str]
@@ -439,15 +456,7 @@ def metric_phases(
     ms = series or metric_series(
         log, metric, change_at, by=by, segment=segment, config=config, window=window
     )
-    n = len(ms.labels)
-    if ms.change_index < 2 or n - ms.change_index < 2:
-        msg = (
-            f"phase comparison of {metric_label(metric)} needs at least 2 whole "
-            f"{by}s with cases on each side of the change; got {ms.change_index} "
-            f"before and {n - ms.change_index} after. Hint: use by='day' or a longer "
-            "log."
-        )
-        raise InvalidParameterError(msg)
+    ms.require_sides(2, "phase comparison")
     r = phase_comparison(
         ms.counts if ms.kind == "p" else ms.values,
         ms.change_index,

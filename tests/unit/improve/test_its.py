@@ -199,3 +199,15 @@ def test_a_trend_that_was_there_before_changes_neither_level_nor_slope(a, b, see
     assert r1.level_change.estimate == pytest.approx(r0.level_change.estimate, abs=1e-7)
     assert r1.slope_change.estimate == pytest.approx(r0.slope_change.estimate, abs=1e-7)
     assert r1.se == pytest.approx(r0.se, rel=1e-6, abs=1e-9)
+
+
+def test_round_off_below_zero_in_the_hac_variance_is_zero_not_nan():
+    # 12 days, 9 coefficients: the intercept's Newey-West variance is 0 up to
+    # round-off (-7.7e-15 for this draw); its square root warned and gave NaN
+    rng = np.random.default_rng(3)
+    n = int(rng.integers(8, 14))
+    y = rng.normal(10, 1, n)
+    dow = rng.integers(0, 7, n).tolist()
+    r = interrupted_time_series(y, n // 2, n_boot=99, seed=3, day_of_week=dow)
+    assert np.isfinite(r.se).all() and (r.se >= 0).all()
+    assert np.isfinite([r.level_change.low, r.level_change.high]).all()

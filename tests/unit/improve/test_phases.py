@@ -114,3 +114,26 @@ def test_shift_is_the_difference_of_the_phase_means(x, frac):
     assert r.change_index == cut and len(r.chart.points) == len(x)
     # a sustained shift needs run_length after points
     assert not r.sustained_shift or len(x) - cut >= r.run_length
+
+
+def test_its_and_phases_share_one_period_count_check():
+    # one definition: the same MetricSeries check raises for both, naming the counts
+    log = tickets(np.linspace(0, 30 * 24, 100), np.full(100, 5.0))
+    at = datetime(2026, 3, 5, tzinfo=UTC)
+    from servops.improve.its import metric_its
+    from servops.improve.phases import metric_series
+
+    ms = metric_series(log, "lead_time", at, by="week")
+    with pytest.raises(InvalidParameterError) as phases_err:
+        metric_phases(log, "lead_time", at, by="week", series=ms)
+    with pytest.raises(InvalidParameterError) as its_err:
+        metric_its(log, "lead_time", at, by="week", series=ms)
+    before, after = ms.change_index, len(ms.labels) - ms.change_index
+    tail = f"got {before} before and {after} after. Hint: use by='day' or a longer log."
+    assert str(phases_err.value).startswith(
+        "phase comparison of lead time needs at least 2"
+    )
+    assert str(its_err.value).startswith(
+        "interrupted time series of lead time needs at least 3"
+    )
+    assert str(phases_err.value).endswith(tail) and str(its_err.value).endswith(tail)
