@@ -2,7 +2,8 @@
 
 ``/app/wallboard/board`` is the database part (:func:`servops.service.wallboard.
 wallboard_figures`: open, at-risk and breached-now tickets by group, agents' load against
-capacity, arrivals today) — two SQL statements, rendered again on live events (app.js
+capacity, arrivals today) — two SQL statements, reused while nothing can have changed
+(:data:`FIGURES_MAX_AGE_S`), rendered again on live events (app.js
 passes them on at most every 500 ms, the last of a burst included; one request at a
 time, the last event queued: ``queue:last``) and every 30 s (clocks reach their warning
 and due instants without an event).
@@ -15,6 +16,7 @@ Supervisors and admins only.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Request
@@ -23,8 +25,9 @@ from fastapi.responses import HTMLResponse
 import servops.web.wallboard_i18n  # noqa: F401 - adds the page's strings
 from servops.api.deps import Db, Settings  # noqa: TC001 (FastAPI resolves them)
 from servops.service import access
+from servops.service.config_store import live_state_machine
 from servops.service.feed import last_event_id
-from servops.service.wallboard import wallboard_figures
+from servops.service.wallboard import WallboardFigures, day_bounds, wallboard_figures
 from servops.web.deps import PageCaller  # noqa: TC001 (FastAPI resolves it)
 from servops.web.templating import language_of, render
 from servops.web.wallboard_live import (
@@ -42,9 +45,15 @@ if TYPE_CHECKING:
     from servops.api.settings import ServiceSettings
     from servops.service.access import Principal
 
-__all__ = ["router"]
+__all__ = ["FIGURES_MAX_AGE_S", "router"]
 
 router = APIRouter(prefix="/app", include_in_schema=False)
+
+#: The board's figures are reused, per process, while no event has happened, the clocks
+#: have not reached a warning or due instant (``WallboardFigures.next_change``) and the
+#: day is the same — at most this long (what changes without an event, such as an
+#: agent's capacity, shows within it).
+FIGURES_MAX_AGE_S = 15.0
 
 
 def _board(
@@ -56,15 +65,33 @@ def _board(
 ) -> HTMLResponse:
     access.require_role(me, "supervisor")
     now = settings.now()
-    figures = wallboard_figures(
-        session, now, timezone=live_config(settings, session).timezone
+    after = last_event_id(session)
+    timezone = live_config(settings, session).timezone
+    states = tuple(live_state_machine(session).states_in())
+
+    def still_true(fig: WallboardFigures) -> bool:
+        """No clock has reached a warning or due instant since, and it is the same day."""
+        return (
+            fig.now <= now
+            and (fig.next_change is None or now < fig.next_change)
+            and fig.day_start == day_bounds(now, timezone)[0]
+        )
+
+    figures = cached(
+        request.app,
+        "figures",
+        (after, timezone, states),
+        0.0,
+        lambda: wallboard_figures(session, now, timezone=timezone),
+        max_age_s=FIGURES_MAX_AGE_S,
+        valid=still_true,
     )
     return render(
         request,
         template,
         me=me,
-        fig=figures,
-        after=last_event_id(session),
+        fig=replace(figures, now=now),
+        after=after,
         server_now=now.isoformat(),
     )
 

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from servops.errors import LogSchemaError, ServopsError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Hashable
 
     import pyarrow as pa
     from fastapi import FastAPI
@@ -62,7 +62,7 @@ REPORT_TTL_S = 300.0
 
 @dataclass
 class _Entry:
-    key: int
+    key: Hashable
     made: float
     value: Any
 
@@ -82,15 +82,32 @@ def _cache_of(app: FastAPI) -> _Cache:
     return cache
 
 
-def cached(app: FastAPI, name: str, key: int, ttl_s: float, make: Callable[[], T]) -> T:
-    """``make()``'s value, reused while ``key`` is unchanged or it is younger than ``ttl_s``."""
+def cached(
+    app: FastAPI,
+    name: str,
+    key: Hashable,
+    ttl_s: float,
+    make: Callable[[], T],
+    *,
+    max_age_s: float | None = None,
+    valid: Callable[[T], bool] | None = None,
+) -> T:
+    """``make()``'s value, reused while ``key`` is unchanged or it is younger than ``ttl_s``.
+
+    Never reused once older than ``max_age_s``, nor when ``valid(value)`` is false.
+    """
     cache = _cache_of(app)
     with cache.guard:
         lock = cache.locks.setdefault(name, threading.Lock())
     with lock:
         entry = cache.entries.get(name)
-        if entry is not None and (
-            entry.key == key or time.monotonic() - entry.made < ttl_s
+        age = None if entry is None else time.monotonic() - entry.made
+        if (
+            entry is not None
+            and age is not None
+            and (entry.key == key or age < ttl_s)
+            and (max_age_s is None or age < max_age_s)
+            and (valid is None or valid(entry.value))
         ):
             return entry.value  # type: ignore[no-any-return]
         value = make()

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 
 from servops.service.db import make_engine, make_sessionmaker
-from servops.service.wallboard import wallboard_figures
+from servops.service.wallboard import day_bounds, wallboard_figures
 
 if TYPE_CHECKING:
+    import pytest
+
     from tests.unit.web.conftest import Web
 
 
@@ -141,6 +143,50 @@ def test_wallboard_pages_for_supervisors_only(web: Web) -> None:
     web.ticket("customer", subject="one more", priority="P2")
     board = web.login("supervisor").get("/app/wallboard/board")
     assert _figure(board.text, "open") == open_now + 1
+
+
+def test_board_figures_are_reused_until_an_event_or_a_clock_instant(
+    web: Web, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from servops.web import wallboard as page
+
+    calls: list[datetime] = []
+
+    def counted(session: Any, now: datetime, **kw: Any) -> Any:
+        calls.append(now)
+        return wallboard_figures(session, now, **kw)
+
+    monkeypatch.setattr(page, "wallboard_figures", counted)
+    sup = web.login("supervisor")
+    number = web.ticket("customer", subject="cache me", priority="P2")["number"]
+    first = sup.get("/app/wallboard/board")
+    assert len(calls) == 1  # a new event: computed
+    again = sup.get("/app/wallboard/board")
+    assert len(calls) == 1  # nothing happened: reused
+    assert _figure(again.text, "open") == _figure(first.text, "open")
+    now = web.world.clock()
+    fresh = wallboard_figures_at(web, now)
+    assert _figure(again.text, "open") == fresh.totals["open"]
+    assert fresh.next_change is not None  # the new ticket's clocks will warn
+    web.world.call("agent", "POST", f"/tickets/{number}/comments", json={"body": "x"})
+    sup.get("/app/wallboard/board")
+    assert len(calls) == 2  # an event
+    saved = web.world.clock.t
+    try:
+        before = fresh.next_change - timedelta(seconds=1)
+        web.world.clock.t = before
+        sup.get("/app/wallboard/board")
+        same_day = day_bounds(before)[0] == day_bounds(now)[0]
+        # before the clock's instant: still the same (unless a new day began)
+        assert len(calls) == (2 if same_day else 3)
+        n = len(calls)
+        web.world.clock.t = fresh.next_change + timedelta(seconds=1)
+        at_instant = sup.get("/app/wallboard/board")
+        assert len(calls) == n + 1  # a clock reached its warning or due instant
+        later = wallboard_figures_at(web, web.world.clock())
+        assert _figure(at_instant.text, "at_risk") == later.totals["at_risk"]
+    finally:
+        web.world.clock.t = saved
 
 
 def test_analytics_and_report_of_the_live_log(web: Web) -> None:
