@@ -3,8 +3,9 @@
     python -m benchmarks.bench_service_load [--clients 100] [--rate 200] [--seconds 20]
 
 Starts ``servops serve`` (embedded PostgreSQL, durable, SLA timers on the demo's policies,
-worker in the process) in a fresh data directory and drives it with ``--clients``
-concurrent asyncio + httpx clients on 127.0.0.1, together offering ``--rate`` writes per
+worker in the process; ``--workers N`` uvicorn processes) in a fresh data directory and
+drives it with ``--clients`` concurrent clients on 127.0.0.1 (asyncio streams, one
+keep-alive HTTP/1.1 connection each, prebuilt requests), together offering ``--rate`` writes per
 second (open loop: each client sends on its own schedule, half creates, half updates of
 a ticket it created). Counts and time are bounded. Reports requests/s and p50/p99 latency
 per kind.
@@ -47,8 +48,14 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(data_dir: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
-    """``servops serve`` in its own process (stdout/stderr to ``log``)."""
+def start_server(
+    data_dir: Path, port: int, log: Path, workers: int = 1
+) -> subprocess.Popen[bytes]:
+    """``servops serve`` in its own process group (stdout/stderr to ``log``).
+
+    The embedded PostgreSQL it starts is not in that group (``pg_ctl`` detaches it), so
+    killing the group kills the service and its ``--workers`` processes, not the database.
+    """
     code = (
         "import sys; from servops.cli.main import main; sys.argv[0] = 'servops'; main()"
     )
@@ -63,10 +70,16 @@ def start_server(data_dir: Path, port: int, log: Path) -> subprocess.Popen[bytes
         str(data_dir),
         "--sla-config",
         str(DEMO_KPI),
+        "--workers",
+        str(workers),
     ]
     f = log.open("ab")
     return subprocess.Popen(
-        args, stdout=f, stderr=subprocess.STDOUT, cwd=data_dir.parent
+        args,
+        stdout=f,
+        stderr=subprocess.STDOUT,
+        cwd=data_dir.parent,
+        start_new_session=True,
     )
 
 
@@ -101,6 +114,61 @@ class Tally:
         self.status[key] = self.status.get(key, 0) + 1
 
 
+class Conn:
+    """One keep-alive HTTP/1.1 connection on asyncio streams (cheap for the load host).
+
+    Requests are prebuilt bytes; the answer's status line, ``Content-Length`` and body are
+    read, nothing else parsed. The connection is opened again after an error.
+    """
+
+    def __init__(self, host: str, port: int, auth: str) -> None:
+        self.host, self.port = host, port
+        self.head = (
+            f"Host: {host}:{port}\r\nAuthorization: Bearer {auth}\r\n"
+            "Content-Type: application/json\r\n"
+        ).encode()
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    def request_bytes(self, method: str, path: str, body: bytes) -> bytes:
+        return (
+            f"{method} {path} HTTP/1.1\r\n".encode()
+            + self.head
+            + f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + body
+        )
+
+    async def send(self, raw: bytes) -> tuple[int, bytes]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(
+                self.host, self.port
+            )
+        assert self.reader is not None
+        try:
+            self.writer.write(raw)
+            status_line = await self.reader.readuntil(b"\r\n")
+            head = await self.reader.readuntil(b"\r\n\r\n")
+            length = 0
+            for line in head.split(b"\r\n"):
+                name, _, value = line.partition(b":")
+                if name.lower() == b"content-length":
+                    length = int(value)
+            body = await self.reader.readexactly(length) if length else b""
+            return int(status_line.split(b" ", 2)[1]), body
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
+#: What a failed request counts as: the connection broke, was refused or timed out.
+NET_ERRORS = (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError, ValueError)
+
+
 async def client(
     i: int,
     base: str,
@@ -111,40 +179,44 @@ async def client(
     tally: Tally,
     rng: np.random.Generator,
 ) -> None:
-    h = {"Authorization": f"Bearer {token}"}
+    host, _, port = base.removeprefix("http://").partition(":")
+    conn = Conn(host, int(port), token)
     mine: list[str] = []
     next_t = time.perf_counter() + rng.uniform(0, interval)
-    async with httpx.AsyncClient(base_url=base, headers=h, timeout=30) as c:
-        n = 0
+    n = 0
+    try:
         while next_t < until:
             await asyncio.sleep(max(0.0, next_t - time.perf_counter()))
             next_t += interval
             kind = "create" if not mine or n % 2 == 0 else "update"
             n += 1
+            if kind == "create":
+                raw = conn.request_bytes(
+                    "POST",
+                    "/tickets",
+                    b'{"subject":"load %d-%d","priority":"P3","channel":"web"}'
+                    % (i, n),
+                )
+            else:
+                ref = mine[int(rng.integers(len(mine)))]
+                raw = conn.request_bytes(
+                    "PATCH",
+                    f"/tickets/{ref}",
+                    b'{"priority":"%s"}' % (b"P1", b"P2", b"P3", b"P4")[n % 4],
+                )
             t = time.perf_counter()
             try:
-                if kind == "create":
-                    r = await c.post(
-                        "/tickets",
-                        json={
-                            "subject": f"load {i}-{n}",
-                            "priority": "P3",
-                            "channel": "web",
-                        },
-                    )
-                    if r.status_code == 201:
-                        mine.append(r.json()["number"])
-                        tally.acked.append(r.json()["number"])
-                else:
-                    ref = mine[int(rng.integers(len(mine)))]
-                    r = await c.patch(
-                        f"/tickets/{ref}",
-                        json={"priority": ["P1", "P2", "P3", "P4"][n % 4]},
-                    )
-                tally.add(kind, time.perf_counter() - t, r.status_code)
-            except httpx.HTTPError as exc:
+                code, body = await asyncio.wait_for(conn.send(raw), 30)
+                if kind == "create" and code == 201:
+                    number = json.loads(body)["number"]
+                    mine.append(number)
+                    tally.acked.append(number)
+                tally.add(kind, time.perf_counter() - t, code)
+            except NET_ERRORS as exc:
                 tally.add(kind, time.perf_counter() - t, type(exc).__name__)
                 tally.errors += 1
+    finally:
+        conn.close()
 
 
 async def run_load(
@@ -290,6 +362,12 @@ def main() -> None:
     ap.add_argument("--kill-after", type=float, default=8.0)
     ap.add_argument("--keep", action="store_true", help="keep the data directory")
     ap.add_argument("--no-crash", action="store_true", help="only the load phase")
+    ap.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="servops serve --workers (HTTP processes)",
+    )
     args = ap.parse_args()
 
     from servops.service import embedded
@@ -300,11 +378,12 @@ def main() -> None:
     log = tmp / "server.log"
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    proc = start_server(data_dir, port, log)
+    proc = start_server(data_dir, port, log, args.workers)
     results: dict[str, object] = {
         "cpus": os.cpu_count(),
         "clients": args.clients,
         "offered_rate": args.rate,
+        "workers": args.workers,
     }
     try:
         wait_ready(base)
@@ -357,13 +436,13 @@ def main() -> None:
             while not tally.acked and not task.done():
                 await asyncio.sleep(0.1)
             await asyncio.sleep(args.kill_after)
-            proc.send_signal(signal.SIGKILL)
+            os.killpg(proc.pid, signal.SIGKILL)  # the service and its worker processes
             return await task
 
         print(f"server alive before the crash phase: {proc.poll() is None}", flush=True)
         t2 = asyncio.run(crash_phase())
         proc.wait()
-        proc2 = start_server(data_dir, port, log)
+        proc2 = start_server(data_dir, port, log, args.workers)
         try:
             wait_ready(base)
             t3 = asyncio.run(

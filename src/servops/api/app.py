@@ -16,6 +16,7 @@ Run it (``servops serve`` does this with an embedded PostgreSQL)::
 
 from __future__ import annotations
 
+import os
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
@@ -43,7 +44,11 @@ if TYPE_CHECKING:
 
     from servops.api.settings import ServiceSettings
 
-__all__ = ["create_app"]
+__all__ = ["SETTINGS_ENV", "app_from_environment", "create_app"]
+
+#: The environment variable that hands the settings to ``servops serve --workers N``'s
+#: worker processes (:meth:`ServiceSettings.to_environment`).
+SETTINGS_ENV = "SERVOPS_SERVE_SETTINGS"
 
 _ERRORS: dict[int | str, dict[str, object]] = {
     status: {"model": ErrorOut, "description": text}
@@ -138,3 +143,24 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         return {"status": "ok"}
 
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one ``servops serve --workers N`` worker process.
+
+    uvicorn starts each worker process afresh and calls this factory there; the settings
+    come from the :data:`SETTINGS_ENV` environment variable the parent set.
+
+    Raises
+    ------
+    InvalidParameterError
+        The variable is not set.
+    """
+    from servops.api.settings import ServiceSettings
+    from servops.errors import InvalidParameterError
+
+    text = os.environ.get(SETTINGS_ENV)
+    if not text:
+        msg = f"{SETTINGS_ENV} is not set: this factory serves `servops serve --workers N`."
+        raise InvalidParameterError(msg)
+    return create_app(ServiceSettings.from_environment(text))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path  # noqa: TC003 (dataclass field type)
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -70,6 +70,73 @@ class ServiceSettings:
     def key(self) -> bytes:
         """The signing key (``secret_key``, or a process-wide random one)."""
         return self.secret_key or _PROCESS_KEY
+
+    def to_environment(self) -> str:
+        """These settings as text for worker processes (:meth:`from_environment`).
+
+        The clock cannot travel (worker processes use the UTC wall clock: a settable
+        clock, as ``--demo`` or a test has, raises); ``secret_key`` travels as hex.
+
+        Examples
+        --------
+        >>> s = ServiceSettings(
+        ...     "postgresql://u@h/db", secret_key=b"k" * 16, pool_size=3
+        ... )
+        >>> ServiceSettings.from_environment(s.to_environment()) == s
+        True
+        """
+        import json
+
+        from servops.errors import InvalidParameterError
+
+        if self.now is not _utcnow:
+            msg = "settings with their own clock (as --demo's) cannot go to worker processes."
+            raise InvalidParameterError(msg)
+        return json.dumps(
+            {
+                "database_url": self.database_url,
+                "secret_key": self.secret_key.hex(),
+                "session_ttl": self.session_ttl.total_seconds(),
+                "survey_ttl": self.survey_ttl.total_seconds(),
+                "cookie_secure": self.cookie_secure,
+                "triage_model": _path_text(self.triage_model),
+                "sla_config": _path_text(self.sla_config),
+                "escalation": _path_text(self.escalation),
+                "public_url": self.public_url,
+                "pool_size": self.pool_size,
+                "migrate": self.migrate,
+                "token_cache_ttl": self.token_cache_ttl,
+            }
+        )
+
+    @classmethod
+    def from_environment(cls, text: str) -> ServiceSettings:
+        """The settings that :meth:`to_environment` wrote."""
+        import json
+
+        d = json.loads(text)
+        return cls(
+            database_url=d["database_url"],
+            secret_key=bytes.fromhex(d["secret_key"]),
+            session_ttl=timedelta(seconds=d["session_ttl"]),
+            survey_ttl=timedelta(seconds=d["survey_ttl"]),
+            cookie_secure=d["cookie_secure"],
+            triage_model=_path(d["triage_model"]),
+            sla_config=_path(d["sla_config"]),
+            escalation=_path(d["escalation"]),
+            public_url=d["public_url"],
+            pool_size=d["pool_size"],
+            migrate=d["migrate"],
+            token_cache_ttl=d["token_cache_ttl"],
+        )
+
+
+def _path_text(p: Path | None) -> str | None:
+    return None if p is None else str(p)
+
+
+def _path(text: str | None) -> Path | None:
+    return None if text is None else Path(text)
 
 
 _PROCESS_KEY = secrets.token_bytes(32)

@@ -9,11 +9,12 @@ worker (webhook deliveries, SLA timers, audit checkpoints) runs in the same proc
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import secrets
 import signal
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -36,10 +37,6 @@ DEMO_KPI = Path(__file__).parents[1] / "demo" / "kpi.yaml"
 
 def _exit_on_term(signum: int, _frame: object) -> None:
     raise SystemExit(128 + signum)
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -229,6 +226,17 @@ def serve(
             show_default=False,
         ),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            help="HTTP worker processes (uvicorn workers, each with its own database "
+            "pool of 10 connections; the background worker stays in this process). "
+            "Not with --demo.",
+            min=1,
+            max=8,
+        ),
+    ] = 1,
     json: JsonOpt = False,
 ) -> None:
     """Run the work-order service (API, worker); --demo lets the digital twin work the desk.
@@ -245,6 +253,12 @@ def serve(
     from servops.service.db import transport
 
     data_dir = Path(data_dir)
+    if workers > 1 and (demo or worker):
+        msg = (
+            "--workers N (N > 1) serves the API from several processes: not with "
+            "--demo (its clock lives in one process) nor --worker (no HTTP)."
+        )
+        raise typer.BadParameter(msg, param_hint="--workers")
     if sla_config is None and demo:
         sla_config = DEMO_KPI
     timers = None
@@ -269,7 +283,6 @@ def serve(
         base = f"http://{host}:{port}"
         clock = DemoClock(speed) if demo else None
         settings = ServiceSettings(
-            now=clock or _utcnow,
             database_url=url,
             secret_key=load_key(data_dir / SESSION_KEY_FILE),
             public_url=base,
@@ -278,6 +291,8 @@ def serve(
             escalation=escalation,
             migrate=False,
         )
+        if clock is not None:  # else the UTC wall clock
+            settings = dataclasses.replace(settings, now=clock)
         threads: list[threading.Thread] = []
         if not no_worker:
             threads.append(
@@ -318,6 +333,7 @@ def serve(
             "web": f"{base}/app",
             "admin_token_file": made or str(data_dir / ADMIN_TOKEN_FILE),
             "worker": not no_worker,
+            "http_workers": workers,
             "demo": demo,
             "database_connection": how,
         }
@@ -337,7 +353,24 @@ def serve(
         # that becomes SystemExit, so the worker and demo stop and the embedded server too
         signal.signal(signal.SIGTERM, _exit_on_term)
         try:
-            uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+            if workers == 1:
+                uvicorn.run(
+                    create_app(settings), host=host, port=port, log_level="warning"
+                )
+            else:
+                # uvicorn starts each worker process afresh: the settings go through the
+                # environment; the embedded PostgreSQL and the background worker stay here
+                from servops.api.app import SETTINGS_ENV
+
+                os.environ[SETTINGS_ENV] = settings.to_environment()
+                uvicorn.run(
+                    "servops.api.app:app_from_environment",
+                    factory=True,
+                    workers=workers,
+                    host=host,
+                    port=port,
+                    log_level="warning",
+                )
         finally:
             stop.set()
             for th in threads:
