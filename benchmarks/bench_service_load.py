@@ -70,8 +70,7 @@ def start_server(
         str(data_dir),
         "--sla-config",
         str(DEMO_KPI),
-        "--workers",
-        str(workers),
+        *(["--workers", str(workers)] if workers != 1 else []),
     ]
     f = log.open("ab")
     return subprocess.Popen(
