@@ -240,8 +240,11 @@ async def _messages(request: Request, stream: _Stream) -> AsyncIterator[str]:
             yield format_event(e, staff=staff)
         last_write = time.monotonic()
         while not await request.is_disconnected():
+            # asleep until the hub hands over events or a heartbeat is due (a closed
+            # connection shows at the latest when the heartbeat is written)
+            wait = max(0.05, HEARTBEAT_S - (time.monotonic() - last_write))
             try:
-                batch = await asyncio.wait_for(stream.inbox.get(), POLL_S)
+                batch = await asyncio.wait_for(stream.inbox.get(), wait)
             except TimeoutError:
                 batch = []
             events = stream.accept(batch)
