@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
     from fastapi import FastAPI
+    from starlette.responses import Response
+    from starlette.types import Scope
 
 __all__ = ["PAGE_MODULES", "mount_web", "static_dir"]
 
@@ -45,10 +47,30 @@ def static_dir() -> str:
     return str(resources.files("servops.web") / "static")
 
 
+def _versioned_static() -> type:
+    from fastapi.staticfiles import StaticFiles
+
+    class VersionedStatic(StaticFiles):
+        """The assets, kept a year by the browser when asked for with ``?v=<version>``.
+
+        Pages link them so (:func:`servops.web.templating.render`'s ``static``): the
+        URL changes with the version, so the browser need not ask again.
+        """
+
+        async def get_response(self, path: str, scope: Scope) -> Response:
+            response = await super().get_response(path, scope)
+            if response.status_code in (200, 304) and b"v=" in scope["query_string"]:
+                response.headers["Cache-Control"] = (
+                    "public, max-age=31536000, immutable"
+                )
+            return response
+
+    return VersionedStatic
+
+
 def mount_web(app: FastAPI) -> None:
     """Add the web pages (``/app``), ``/`` → ``/app``, and ``/static`` to ``app``."""
     from fastapi.responses import RedirectResponse
-    from fastapi.staticfiles import StaticFiles
 
     from servops.web import errors
 
@@ -63,7 +85,7 @@ def mount_web(app: FastAPI) -> None:
     def root() -> RedirectResponse:
         return RedirectResponse("/app", status_code=303)
 
-    app.mount("/static", StaticFiles(directory=static_dir()), name="static")
+    app.mount("/static", _versioned_static()(directory=static_dir()), name="static")
     errors.install_page_errors(app)
     _stop_live_feed_at_shutdown(app)
 

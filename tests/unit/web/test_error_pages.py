@@ -1,4 +1,4 @@
-"""Error pages under /app: HTML in the layout and the caller's language; the API keeps JSON."""
+"""Error pages under /app (HTML in the layout and language; the API keeps JSON); asset caching."""
 
 from __future__ import annotations
 
@@ -86,3 +86,17 @@ def test_a_crash_on_a_page_is_an_html_500_without_the_exception_text() -> None:
     api = client.get("/boom")
     assert api.status_code == 500
     assert api.text == "Internal Server Error"
+
+
+def test_versioned_assets_are_cached_by_the_browser(web: Web) -> None:
+    from servops import __version__
+
+    client = web.login("supervisor")
+    page = client.get("/app/wallboard")
+    head = page.text.split("</head>", 1)[0]
+    assert f"/static/wallboard.css?v={__version__}" in head  # before the body paints
+    r = client.get(f"/static/htmx.min.js?v={__version__}")
+    assert r.status_code == 200
+    assert "immutable" in r.headers["cache-control"]
+    plain = client.get("/static/htmx.min.js")
+    assert "immutable" not in plain.headers.get("cache-control", "")
