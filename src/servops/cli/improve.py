@@ -49,10 +49,10 @@ SeedOpt = Annotated[
 
 
 def _summary_and_notes(result: Any, c: Console) -> None:  # noqa: ANN401 - any result with summary and notes
-    """Print a result's plain-words summary and its notes."""
-    c.print(result.summary, soft_wrap=True)
+    """Print a result's plain-words summary and its notes (plain text, not markup)."""
+    c.print(result.summary, soft_wrap=True, markup=False)
     for note in result.notes:
-        c.print(f"[dim]note: {note}[/]")
+        c.print(f"note: {note}", style="dim", markup=False)
 
 
 def _change_at(value: str) -> datetime | date:
@@ -725,9 +725,22 @@ def cost_cmd(
     ] = None,
     level: LevelOpt = 0.95,
     seed: SeedOpt = 0,
+    dependence: Annotated[
+        str,
+        typer.Option(
+            "--dependence",
+            help="What the bootstrap resamples: day (blocks of consecutive arrival "
+            "days, for cases that share a queue), week, or none (cases "
+            "independently).",
+        ),
+    ] = "day",
     json: JsonOpt = False,
 ) -> None:
-    """What a change saves per month under a cost model, with a bootstrap interval."""
+    """What a change saves per month under a cost model, with a bootstrap interval.
+
+    The per-case difference is resampled in blocks of arrival days by default, as
+    before-after resamples durations.
+    """
     from servops.improve.cost import cost_saving
 
     with progress("costing"):
@@ -740,6 +753,7 @@ def cost_cmd(
             running_cost_per_month=running_cost,
             level=level,
             seed=seed,
+            dependence=dependence,  # type: ignore[arg-type]  # checked by cost_saving
         )
 
     emit(r, as_json=json, render=partial(_summary_and_notes, r))

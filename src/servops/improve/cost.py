@@ -21,11 +21,18 @@ no start times), the breach and the resolution time from
 not used.
 
 **The saving per month** is ``(mean cost before - mean cost after) x cases per month``
-at the after side's arrival rate (cases a day x 30.4375). Its interval is the
-bootstrap (BCa, :func:`~servops.improve.intervals.bootstrap_differences`) interval of
-the difference of the mean case costs, scaled by the volume, which is taken as known:
-the interval covers the uncertainty of the per-case saving, not that of next month's
-volume. A project's own running cost per month gives the net saving.
+at the after side's arrival rate (cases a day x 30.4375). Its interval is the interval
+of the difference of the mean case costs, scaled by the volume, which is taken as
+known: the interval covers the uncertainty of the per-case saving, not that of next
+month's volume. The difference is resampled as :func:`~servops.improve.before_after`
+resamples durations: by default in blocks of arrival days
+(:func:`~servops.improve.intervals.block_bootstrap_differences`, Politis-White block
+length), since cases that share a queue share its bad and good days (a case's waiting
+hours and breaches are the queue's); with fewer than ``MIN_BLOCKS`` blocks a side the
+interval is widened to cover the case-resampling one too. ``dependence="none"``
+resamples cases independently (BCa,
+:func:`~servops.improve.intervals.bootstrap_differences`). A project's own running cost
+per month gives the net saving.
 """
 
 from __future__ import annotations
@@ -40,9 +47,16 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from servops._validation import as_rng, check_choice
 from servops._yaml import YamlDoc, load_yaml, mapping
 from servops.errors import ConfigError, InvalidParameterError
-from servops.improve.intervals import Interval, bootstrap_differences
+from servops.improve.beforeafter import MIN_BLOCKS, Dependence, _periods, _widened
+from servops.improve.intervals import (
+    Interval,
+    block_bootstrap_differences,
+    block_length,
+    bootstrap_differences,
+)
 from servops.kpi.cases import case_metrics, resolve_config
 
 if TYPE_CHECKING:
@@ -232,6 +246,7 @@ class CostSaving:
     method: str
     summary: str
     notes: tuple[str, ...] = field(default=())
+    dependence: Dependence = "day"
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form."""
@@ -248,6 +263,7 @@ class CostSaving:
             "after_cases": self.after_cases,
             "unmeasured": self.unmeasured,
             "cases_per_month": self.cases_per_month,
+            "dependence": self.dependence,
             "difference_per_case": iv(self.difference),
             "saving_per_month": iv(self.saving_per_month),
             "running_cost_per_month": self.running_cost_per_month,
@@ -272,6 +288,57 @@ def _utc(value: date | datetime, zone: str) -> datetime:
     return value.astimezone(UTC)
 
 
+def _difference(
+    xb: NDArray[np.float64],
+    xa: NDArray[np.float64],
+    units: NDArray[np.int64] | None,
+    ok: NDArray[np.bool_],
+    after: NDArray[np.bool_],
+    dependence: str,
+    level: float,
+    n_resamples: int,
+    rng: np.random.Generator,
+    notes: list[str],
+) -> Interval:
+    """The interval of ``mean(after) - mean(before)`` per case (module text)."""
+    if units is not None:
+        ub, ua = units[ok & ~after], units[ok & after]
+        pb, pa_ = np.unique(ub).size, np.unique(ua).size
+        if min(pb, pa_) < 2:
+            notes.append(
+                f"costed cases arrived on {pb} {dependence}(s) before and {pa_} after "
+                "the change: too few periods to resample, so cases were resampled "
+                "independently, which is too narrow when cases share a queue."
+            )
+        else:
+            block = block_length(xb, xa, units_before=ub, units_after=ua)
+            iv = block_bootstrap_differences(
+                xb,
+                xa,
+                units_before=ub,
+                units_after=ua,
+                block=block,
+                statistics=("mean",),
+                level=level,
+                n_resamples=n_resamples,
+                seed=rng,
+            )["mean"]
+            if min(pb, pa_) / block >= MIN_BLOCKS:
+                return iv
+            notes.append(
+                f"Too few periods to judge: the interval resamples blocks of {block} "
+                f"{dependence}(s) and there are {pb} before and {pa_} after the "
+                f"change, fewer than {MIN_BLOCKS} blocks on a side; it is widened to "
+                "cover the one from resampling cases too, and may still be too narrow."
+            )
+            return _widened({"mean": iv}, xb, xa, "duration", level, n_resamples, rng)[
+                "mean"
+            ]
+    return bootstrap_differences(
+        xb, xa, statistics=("mean",), level=level, n_resamples=n_resamples, seed=rng
+    )["mean"]
+
+
 def cost_saving(
     log: EventLog,
     model: CostModel | PathLike,
@@ -283,6 +350,7 @@ def cost_saving(
     level: float = 0.95,
     n_resamples: int = 2000,
     seed: Seed = 0,
+    dependence: Dependence = "day",
 ) -> CostSaving:
     """What the change at ``change_at`` saves per month under ``model``.
 
@@ -305,6 +373,10 @@ def cost_saving(
         The project's own cost per month (e.g. the added person): gives the net saving.
     level, n_resamples, seed
         The bootstrap interval of the difference of mean case costs.
+    dependence
+        What the bootstrap resamples: ``day`` (blocks of arrival days, the default),
+        ``week``, or ``none`` (cases independently), as in
+        :func:`~servops.improve.before_after`.
 
     Raises
     ------
@@ -336,9 +408,12 @@ def cost_saving(
     notes: list[str] = []
     unmeasured = int((~ok).sum())
     if unmeasured:
+        open_b, open_a = int((~ok & ~after).sum()), int((~ok & after).sum())
         notes.append(
             f"{unmeasured} case(s) still open at the end of the data have no cost yet "
-            "and are left out."
+            f"and are left out ({open_b} before, {open_a} after the change); open "
+            "cases tend to be the long ones, so a side with more of them looks "
+            "cheaper than it will be."
         )
     if not log.has_start_times:
         notes.append(
@@ -349,17 +424,23 @@ def cost_saving(
     per_month = (
         int(after.sum()) / days_after * DAYS_PER_MONTH if days_after > 0 else math.nan
     )
+    check_choice(dependence, "dependence", _OWNER, ("day", "week", "none"))
     diff = saving = net = None
-    method = "bootstrap BCa of the difference of mean case costs x cases per month"
+    method = "bca"
     if xb.size >= 2 and xa.size >= 2 and math.isfinite(per_month):
-        diff = bootstrap_differences(
+        diff = _difference(
             xb,
             xa,
-            statistics=("mean",),
-            level=level,
-            n_resamples=n_resamples,
-            seed=seed,
-        )["mean"]
+            _periods(arrived, dependence, cfg.timezone),
+            ok,
+            after,
+            dependence,
+            level,
+            n_resamples,
+            as_rng(seed),
+            notes,
+        )
+        method = diff.method
         saving = Interval(
             -diff.estimate * per_month,
             -diff.high * per_month,
@@ -413,7 +494,8 @@ def cost_saving(
         saving_per_month=saving,
         running_cost_per_month=running_cost_per_month,
         net_per_month=net,
-        method=method,
+        method=f"{method} of the difference of mean case costs x cases per month",
         summary=summary,
         notes=tuple(notes),
+        dependence=dependence,
     )

@@ -137,7 +137,9 @@ def test_open_cases_are_counted_not_costed(kpi):
     r = cost_saving(open_case, MODEL, CHANGE.date(), config=kpi, seed=1)
     assert r.unmeasured == 1
     assert r.after_cases == 3
-    assert any("no cost yet" in n for n in r.notes)
+    assert any(
+        "no cost yet" in n and "(0 before, 1 after the change)" in n for n in r.notes
+    )
 
 
 def test_model_yaml_errors(tmp_path):
@@ -155,3 +157,46 @@ def test_model_yaml_errors(tmp_path):
 def test_unknown_segment(kpi):
     with pytest.raises(InvalidParameterError, match="Attributes of this log"):
         cost_saving(_log(CASES), MODEL, CHANGE, config=kpi, segment={"team": "L2"})
+
+
+def _day_log(seed: int):
+    """20 days before and 20 after the change (day 20), 10 cases a day; each day's cases
+    all wait the same hours (a queue's day), drawn alike on both sides: no change."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    waits = rng.gamma(2.0, 2.0, 40)
+    cases = [
+        (f"c{d:02d}-{i}", d + i / 20, float(waits[d]), 1.0)
+        for d in range(40)
+        for i in range(10)
+    ]
+    return _log(cases)
+
+
+def test_saving_interval_resamples_days_not_cases(kpi):
+    """Cases of one day share its queue: resampling cases one by one takes 400 values
+    for 400 independent ones, when there are 40 days' worth. Under no change the case
+    interval calls a saving (it excludes 0); day blocks, as before_after uses, do not.
+    Over seeds 0-11 of this no-change log the case interval excluded 0 in 7 of 12, the
+    day-block one in 1 of 12."""
+    import numpy as np
+
+    model = CostModel(per_waiting_hour=10.0, currency="EUR")
+    at = datetime(2026, 3, 22, tzinfo=UTC)  # day 20
+    log = _day_log(seed=1)
+    by_case = cost_saving(log, model, at, config=kpi, seed=1, dependence="none")
+    by_day = cost_saving(log, model, at, config=kpi, seed=1)
+    assert by_case.saving_per_month is not None and by_day.saving_per_month is not None
+    assert by_case.method.startswith("bca")
+    assert by_day.method.startswith("block-percentile")
+    assert by_case.saving_per_month.estimate == pytest.approx(
+        by_day.saving_per_month.estimate
+    )
+    assert not by_case.saving_per_month.low <= 0 <= by_case.saving_per_month.high
+    assert by_day.saving_per_month.low <= 0 <= by_day.saving_per_month.high
+    width = np.diff([by_day.saving_per_month.low, by_day.saving_per_month.high])
+    assert width > 2 * np.diff(
+        [by_case.saving_per_month.low, by_case.saving_per_month.high]
+    )
+    assert by_day.to_dict()["dependence"] == "day"

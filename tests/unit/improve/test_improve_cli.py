@@ -203,3 +203,74 @@ def test_segment_must_be_attribute_equals_value(demo_csv):
         ],
     )
     assert res.exit_code == 1 and "--segment must be ATTRIBUTE=VALUE" in res.stderr
+
+
+COST_YAML = str(Path(__file__).parents[3] / "docs" / "examples" / "cost.yaml")
+
+
+def _flat(text: str) -> str:
+    """Terminal output with its line breaks undone (Rich wraps long lines)."""
+    return " ".join(text.split())
+
+
+def test_ab_terminal_output(demo_csv):
+    # a duration: the summary, the open tickets named as censored, the sequential note
+    res = runner.invoke(
+        app,
+        [
+            "improve",
+            "ab",
+            demo_csv,
+            "--variant-column",
+            "procedure",
+            "-m",
+            "lead_time",
+            "-c",
+            KPI_YAML,
+            "--control",
+            "old",
+        ],
+        env={"COLUMNS": "100"},
+    )
+    assert res.exit_code == 0, res.output
+    d = json.loads(
+        runner.invoke(
+            app,
+            [
+                "improve",
+                "ab",
+                demo_csv,
+                "--variant-column",
+                "procedure",
+                "-m",
+                "lead_time",
+                "-c",
+                KPI_YAML,
+                "--control",
+                "old",
+                "--json",
+            ],
+        ).stdout
+    )
+    text = _flat(res.stdout)
+    assert text.startswith(_flat(d["summary"]))
+    assert text.startswith("Median lead time: new ")
+    for note in d["notes"]:
+        assert f"note: {_flat(note)}" in text
+    assert "note: The sequential test is for rates (0/1 outcomes) only." in text
+    if d["open_control"] + d["open_treatment"]:
+        assert "still open at the end of the data" in text
+        assert "log-rank p = " in text
+
+
+def test_cost_terminal_output(demo_csv):
+    args = ["improve", "cost", demo_csv, "--cost", COST_YAML, "-c", KPI_YAML]
+    args += ["--change-at", "2026-09-14", "--running-cost", "500"]
+    res = runner.invoke(app, args, env={"COLUMNS": "100"})
+    assert res.exit_code == 0, res.output
+    d = json.loads(runner.invoke(app, [*args, "--json"]).stdout)
+    text = _flat(res.stdout)
+    assert text.startswith(_flat(d["summary"]))
+    assert "EUR" in text and "a month" in text
+    for note in d["notes"]:
+        assert f"note: {_flat(note)}" in text

@@ -31,11 +31,6 @@ from servops.kpi import compute_kpis, load_config
 from servops.mining import bottlenecks
 from servops.report.builder import ReportContext, build_sections, render_sections
 
-# improve.its (another module) takes the square root of a negative HAC variance on
-# the demo project's short weekly series; the evidence here does not use its output
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:invalid value encountered in sqrt:RuntimeWarning"
-)
 KPI = Path(so.__file__).parent / "demo" / "kpi.yaml"
 MODULES = (
     "servops.report.sections.overview",
