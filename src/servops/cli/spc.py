@@ -19,10 +19,12 @@ from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
+from servops._spc_names import CHART_KINDS, DEFAULT_ALERT_KPIS, KPI_NAMES
 from servops.cli._common import (
     READING,
     JsonOpt,
     KpiConfigOpt,
+    command_signature,
     log_command,
     progress,
     read_options,
@@ -30,20 +32,17 @@ from servops.cli._common import (
 )
 from servops.cli._render import emit, simple_table
 from servops.errors import InvalidParameterError, LogSchemaError
-from servops.log import EventLog
-from servops.log.periods import PERIODS
-from servops.sources import open_log
-from servops.spc.alerts import DEFAULT_ALERT_KPIS, Alert, alert_summary, log_alerts
-from servops.spc.charts import CHART_KINDS, ChartResult, ControlChart
-from servops.spc.rules import Rules
-from servops.spc.series import KPI_NAMES, chart_kpi
 
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from servops._spc_names import ChartKind
+    from servops.log import EventLog
     from servops.log.periods import Period
     from servops.log.shape import ShapeWarning
-    from servops.spc.charts import ChartKind
+    from servops.spc.alerts import Alert
+    from servops.spc.charts import ChartResult
+    from servops.spc.rules import Rules
 
 __all__ = ["alerts", "register", "spc"]
 
@@ -103,6 +102,8 @@ SinceOpt = Annotated[
 
 
 def _check_by(by: str) -> Period:
+    from servops.log.periods import PERIODS
+
     if by not in PERIODS:
         msg = f"--by must be one of {', '.join(PERIODS)}. Got {by!r}."
         raise InvalidParameterError(msg)
@@ -118,6 +119,8 @@ def _rules(preset: str, ks: list[str] | None) -> Rules:
     if preset not in _PRESETS:
         msg = f"--rules must be one of {list(_PRESETS)}. Got {preset!r}."
         raise InvalidParameterError(msg)
+    from servops.spc.rules import Rules
+
     base = Rules.preset(preset)  # type: ignore[arg-type]
     changes: dict[int, float] = {}
     for item in ks or []:
@@ -137,8 +140,9 @@ def _lazy_log(func: Callable[..., Any]) -> Callable[..., Any]:
     ``spc`` reads a plain numbers file itself and opens an event log only for
     ``--kpi``, so the log must not be read before the command knows which it is.
     """
-    sig = inspect.signature(func, eval_str=True)  # resolve `from __future__` strings
-    own = [p for n, p in sig.parameters.items() if n not in ("source", "open_source")]
+    # the options' types resolved; the opener's (EventLog) is for type checking only
+    sig = command_signature(func, "open_source")
+    own = [p for n, p in sig.parameters.items() if n != "source"]
     params = reading_parameters()
     source = params[0].replace(
         annotation=Annotated[
@@ -159,6 +163,8 @@ def _lazy_log(func: Callable[..., Any]) -> Callable[..., Any]:
         reading = {k: kwargs.pop(k) for k in READING}
 
         def opener() -> EventLog:
+            from servops.sources import open_log
+
             with progress("reading log"):
                 return open_log(
                     reading["service"] or reading["log_spec"],
@@ -169,6 +175,7 @@ def _lazy_log(func: Callable[..., Any]) -> Callable[..., Any]:
         return func(reading["log_spec"], opener, **kwargs)
 
     wrapper.__signature__ = sig.replace(parameters=new_params)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in new_params}
     return wrapper
 
 
@@ -276,6 +283,8 @@ def _file_chart(
             "row's subgroup) or --size N (consecutive rows)."
         )
         raise InvalidParameterError(msg)
+    from servops.spc.charts import ControlChart
+
     cc = ControlChart(
         cast("ChartKind", chart),
         sigma=sigma,
@@ -472,6 +481,8 @@ def spc(
                 "and --units are for a plain numbers file. Use one or the other."
             )
             raise InvalidParameterError(msg)
+        from servops.spc.series import chart_kpi
+
         log = open_source()
         with progress("computing KPI series", con=log.con):
             kc = chart_kpi(
@@ -553,6 +564,7 @@ def alerts(
     from servops.log.periods import log_censored, log_span, period_grid
     from servops.log.periods import period_label as label
     from servops.log.shape import shape_warnings
+    from servops.spc.alerts import alert_summary, log_alerts
 
     period = _check_by(by)
     with progress("charting KPI series", con=log.con):

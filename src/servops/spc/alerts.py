@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from servops._spc_names import DEFAULT_ALERT_KPIS
 from servops.errors import InvalidParameterError
 from servops.log.periods import Period, period_label, period_start
 from servops.spc.series import KpiChart, chart_kpi
@@ -54,17 +55,6 @@ __all__ = [
     "kpi_chart_alerts",
     "log_alerts",
 ]
-
-#: KPIs :func:`log_alerts` watches by default (those the log cannot give are skipped).
-#: Arrivals are left out: daily arrivals follow the week (quiet weekends) and would fill
-#: a c chart with signals that are seasonality, not special causes; ask for them by name.
-DEFAULT_ALERT_KPIS: tuple[str, ...] = (
-    "lead_time",
-    "resolution_time",
-    "first_response",
-    "reopen_rate",
-    "sla_breach_rate",
-)
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, Any, Literal, Self, get_args
 
 import numpy as np
 
+from servops._spc_names import CHART_KINDS, ChartKind
 from servops._validation import check_choice, check_interval
 from servops.errors import InvalidParameterError, NotFittedError
 from servops.spc.constants import c4, d2, d3
@@ -67,9 +68,7 @@ __all__ = [
     "control_limits",
 ]
 
-ChartKind = Literal["imr", "xbar_r", "xbar_s", "p", "np", "c", "u", "ewma", "cusum"]
 SigmaMethod = Literal["auto", "mr", "rbar", "sbar", "pooled"]
-CHART_KINDS: tuple[str, ...] = get_args(ChartKind)
 _ATTRIBUTE = ("p", "np", "c", "u")
 _SUBGROUPED = ("xbar_r", "xbar_s")
 _INDIVIDUAL = ("imr", "ewma", "cusum")

@@ -36,10 +36,11 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from servops._spc_names import KPI_NAMES, KpiName
 from servops._validation import check_choice, check_interval
 from servops.errors import InvalidParameterError
 from servops.log.engine import connect, epoch_s
@@ -73,17 +74,6 @@ __all__ = [
     "kpi_series",
 ]
 
-KpiName = Literal[
-    "lead_time",
-    "resolution_time",
-    "first_response",
-    "handovers",
-    "reopen_rate",
-    "fcr_rate",
-    "sla_breach_rate",
-    "arrivals",
-]
-KPI_NAMES: tuple[str, ...] = get_args(KpiName)
 
 # kpi -> (case-metric column, kind, period anchor column)
 _SPECS: dict[str, tuple[str | None, str, str]] = {

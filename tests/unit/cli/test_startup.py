@@ -12,10 +12,11 @@ import subprocess
 import sys
 
 HEAVY = ("duckdb", "pyarrow", "numpy", "pandas", "scipy")
-#: Command modules whose registration is light; spc stays out: its option help texts
-#: list the chart kinds and KPI names, defined in the (numpy-backed) spc modules.
+#: Command modules whose registration is light (spc's option help lists the chart kinds
+#: and KPI names from the light servops._spc_names).
 LIGHT_MODULES = (
     "servops.cli.logs",
+    "servops.cli.spc",
     "servops.cli.kpi",
     "servops.cli.mining",
     "servops.cli.sim",
