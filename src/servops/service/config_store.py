@@ -181,15 +181,18 @@ def current(session: Session, kind: str) -> VersionInfo | None:
     return None if hit is None else _info(hit[0], hit[1])
 
 
+#: The newest version id of each kind; plain driver SQL (no statement compilation: about
+#: 0.17 ms of CPU against 0.75 ms for the ORM select, ``bench_statemachine_live.py``).
+_LATEST_SQL = {
+    k: f"SELECT max(id) FROM config_versions WHERE kind = '{k}'"  # kinds: fixed names
+    for k in KINDS
+}
+
+
 def latest_id(session: Session, kind: str) -> int | None:
     """The id of the newest version of ``kind`` (one indexed query; None: none stored)."""
-    from sqlalchemy import func, select
-
-    from servops.service.models import ConfigVersion
-
-    return session.scalar(
-        select(func.max(ConfigVersion.id)).where(ConfigVersion.kind == check_kind(kind))
-    )
+    vid = session.connection().exec_driver_sql(_LATEST_SQL[check_kind(kind)]).scalar()
+    return None if vid is None else int(vid)
 
 
 def diff(session: Session, kind: str, version_id: int) -> str:
