@@ -52,11 +52,11 @@ from servops.improve.beforeafter import (
     metric_label,
     metric_values,
 )
+from servops.improve.censoring import censored_durations, still_open
 from servops.improve.intervals import Interval, bootstrap_differences, newcombe_interval
 from servops.kpi.cases import case_metrics, resolve_config
 
 if TYPE_CHECKING:
-    import pyarrow as pa
     from numpy.typing import ArrayLike, NDArray
 
     from servops._typing import PathLike, Seed
@@ -491,18 +491,6 @@ def _arms(
     return control, treatment
 
 
-def _still_open(cases: pa.Table, cfg: KpiConfig) -> NDArray[np.bool_] | None:
-    """Cases open at the end of the data (``None``: the config cannot tell).
-
-    Open while not closed; with no close activity configured (a case then counts as
-    closed at its last event), while not resolved.
-    """
-    column = "closed_at" if cfg.closed else "resolved_at" if cfg.resolved else None
-    if column is None:
-        return None
-    return np.array([v is None for v in cases.column(column).to_pylist()], dtype=bool)
-
-
 def _logrank(
     done_c: NDArray[np.float64],
     open_c: NDArray[np.float64],
@@ -587,8 +575,8 @@ def ab_test(
     censored = np.zeros(values.size, dtype=bool)
     waited_s = np.zeros(values.size)
     if metric in DURATION_METRICS:
-        still_open = _still_open(cases, cfg)
-        if still_open is None:
+        is_open = still_open(cases, cfg)
+        if is_open is None:
             notes.append(
                 "The KPI config names no close or resolution activity: open cases "
                 f"cannot be told from closed ones, so every case's {metric_label(metric)} "
@@ -596,7 +584,7 @@ def ab_test(
             )
         else:
             # open, with no value yet (an open case may already have a first response)
-            censored = still_open & (np.isnan(values) | (metric == "lead_time"))
+            censored = censored_durations(values, is_open, metric)
             values = np.where(censored, np.nan, values)
             end = log.fetchone('SELECT max("timestamp") FROM events')[0]
             arrived = cases.column("arrived_at").to_pylist()

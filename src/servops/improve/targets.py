@@ -54,6 +54,7 @@ from servops.improve.beforeafter import (
     RATE_METRICS,
     metric_values,
 )
+from servops.improve.censoring import censored_durations, still_open
 from servops.improve.intervals import STATISTICS, statistic_value
 from servops.kpi.cases import case_metrics, resolve_config
 
@@ -363,6 +364,35 @@ def _trend(
     return y0, y0 - t * scale, y0 + t * scale, scale
 
 
+#: An open case's duration, for a statistic that must not depend on it (see _known).
+_UNKNOWN_S = 1e15
+_QUANTILE = {"median": 0.5, "p90": 0.9}
+
+
+def _known(
+    x: NDArray[np.float64], waited_s: NDArray[np.float64], statistic: str
+) -> float | None:
+    """``statistic`` of durations ``x`` and of open cases that have waited ``waited_s``.
+
+    An open case's duration is only known to exceed its wait. With every open case
+    put above every known duration, the statistic is exact when each open case has
+    already waited longer than it (their true durations cannot change it). Otherwise a
+    median or p90 is the Kaplan-Meier estimate (open cases right-censored at their
+    wait; ``None`` while the survival curve has not fallen that far), and a mean is not
+    known yet (``None``).
+    """
+    if waited_s.size == 0:
+        return _stat(x, statistic)
+    v = _stat(np.concatenate([x, np.full(waited_s.size, _UNKNOWN_S)]), statistic)
+    if v < float(waited_s.min()):
+        return v
+    if statistic not in _QUANTILE or x.size == 0:
+        return None
+    sf = stats.ecdf(stats.CensoredData(uncensored=x, right=waited_s)).sf
+    below = np.nonzero(sf.probabilities <= 1 - _QUANTILE[statistic] + 1e-12)[0]
+    return float(sf.quantiles[below[0]]) if below.size else None
+
+
 def _status(
     t: Target,
     log: EventLog,
@@ -372,6 +402,7 @@ def _status(
     window_weeks: int,
     min_cases: int,
     level: float,
+    is_open: NDArray[np.bool_] | None = None,
 ) -> TargetStatus:
     """The status of one target (see :func:`target_status`)."""
     arrived_all = cases.column("arrived_at").to_pylist()
@@ -391,21 +422,36 @@ def _status(
     local = np.array(
         [a.astimezone(zone).date().toordinal() for a in arrived], dtype=np.int64
     )
+    censored = np.zeros(values.size, dtype=bool)
+    waited = np.zeros(values.size)
+    if t.metric in DURATION_METRICS and is_open is not None:
+        censored = censored_durations(values, is_open[keep], t.metric)
+        values = np.where(censored, np.nan, values)
+        end = log.fetchone('SELECT max("timestamp") FROM events')[0]
+        waited = np.array(
+            [(end - a).total_seconds() for a in arrived], dtype=np.float64
+        )
     ok = ~np.isnan(values)
+    unknown: list[str] = []
 
     def between(lo: date | None, hi: date | None) -> NDArray[np.bool_]:
-        m = ok.copy()
+        m = np.ones(values.size, dtype=bool)
         if lo is not None:
             m &= local >= lo.toordinal()
         if hi is not None:
             m &= local <= hi.toordinal()
         return m
 
-    def value_in(m: NDArray[np.bool_]) -> float | None:
-        return _stat(values[m], t.statistic) if m.sum() >= 2 else None
+    def value_in(m: NDArray[np.bool_], what: str = "") -> float | None:
+        if (m & ok).sum() < 2:
+            return None
+        v = _known(values[m & ok], waited[m & censored], t.statistic)
+        if v is None and what:
+            unknown.append(what)
+        return v
 
     baseline = (
-        value_in(between(t.baseline_start, t.baseline_end))
+        value_in(between(t.baseline_start, t.baseline_end), "the baseline")
         if t.baseline_start or t.baseline_end
         else None
     )
@@ -414,18 +460,32 @@ def _status(
     current = value_in(
         between(
             judge_day - timedelta(weeks=window_weeks) + timedelta(days=1), judge_day
-        )
+        ),
+        f"the last {window_weeks} weeks",
     )
     # weekly values (Monday weeks, local time) after the baseline
     monday = local - (local + 6) % 7  # date.toordinal(): 1 = Monday 0001-01-01
     start = t.baseline_end.toordinal() + 1 if t.baseline_end else -(10**9)
     weeks = []
     for w in np.unique(monday[ok]):
-        m = ok & (monday == w)
-        if w >= start and m.sum() >= min_cases and w <= judge_day.toordinal():
-            weeks.append(
-                (date.fromordinal(int(w)), _stat(values[m], t.statistic), int(m.sum()))
+        m = monday == w
+        if w >= start and (m & ok).sum() >= min_cases and w <= judge_day.toordinal():
+            v = value_in(m, f"the week of {date.fromordinal(int(w)).isoformat()}")
+            if v is not None:
+                weeks.append((date.fromordinal(int(w)), v, int((m & ok).sum())))
+    n_open = int(censored.sum())
+    if n_open:
+        notes.append(
+            f"{n_open} case(s) still open at the end of the data: their "
+            f"{t.metric.replace('_', ' ')} is not known yet, only that it exceeds their "
+            f"wait so far. Where they could change the {t.statistic}, "
+            + (
+                "it is the Kaplan-Meier estimate with them right-censored"
+                if t.statistic in _QUANTILE
+                else "it is not known yet"
             )
+            + (f"; not known yet for {', '.join(unknown)}." if unknown else ".")
+        )
     projected = low = high = p_meet = None
     passed = now_day >= t.deadline
     if not passed and len(weeks) >= 3:
@@ -451,7 +511,10 @@ def _status(
     status: Status
     if current is None:
         status = "not measurable"
-        notes.append(f"fewer than 2 measured cases in the last {window_weeks} weeks.")
+        if f"the last {window_weeks} weeks" not in unknown:
+            notes.append(
+                f"fewer than 2 measured cases in the last {window_weeks} weeks."
+            )
     elif passed:
         status = "met" if t.meets(current) else "missed"
     elif p_meet is not None:
@@ -531,7 +594,8 @@ def target_status(
     cfg = resolve_config(config, log)
     zone = ZoneInfo(cfg.timezone)
     cases = case_metrics(log, cfg)
+    is_open = still_open(cases, cfg)
     return tuple(
-        _status(t, log, cases, zone, as_of, window_weeks, min_cases, level)
+        _status(t, log, cases, zone, as_of, window_weeks, min_cases, level, is_open)
         for t in items
     )

@@ -274,3 +274,44 @@ def test_cost_terminal_output(demo_csv):
     assert "EUR" in text and "a month" in text
     for note in d["notes"]:
         assert f"note: {_flat(note)}" in text
+
+
+TARGETS_YAML = (
+    "targets:\n"
+    "  - name: SLA 90 %\n    metric: sla_met\n    target: 90%\n    deadline: 2030-12-31\n"
+    "  - name: median lead\n    metric: lead_time\n    statistic: median\n"
+    "    target: 2d\n    deadline: 2030-12-31\n"
+)
+
+
+def test_targets_from_a_file_and_a_stored_log_agree(demo_csv, tmp_path):
+    """The same log as a file and stored in a workspace (--db): the same status."""
+    path = tmp_path / "targets.yaml"
+    path.write_text(TARGETS_YAML, encoding="utf-8")
+    db = str(tmp_path / "ws.duckdb")
+    res = runner.invoke(app, ["import", demo_csv, "--name", "desk", "--db", db])
+    assert res.exit_code == 0, res.output
+    args = ["-t", str(path), "-c", KPI_YAML, "--json"]
+    from_file = runner.invoke(app, ["improve", "targets", demo_csv, *args])
+    stored = runner.invoke(app, ["improve", "targets", "desk", "--db", db, *args])
+    assert from_file.exit_code == 0 and stored.exit_code == 0, stored.output
+    a, b = json.loads(from_file.stdout), json.loads(stored.stdout)
+    for x, y in zip(a, b, strict=True):
+        assert x["status"] == y["status"]
+        assert x["current"] == pytest.approx(y["current"])
+        assert x["weeks"] == y["weeks"]
+
+
+def test_targets_from_a_simulated_log():
+    from datetime import date
+
+    from servops.improve import Target, target_status
+    from servops.sim import simulate
+
+    model = Path(__file__).parents[3] / "docs" / "examples" / "mmc.yaml"
+    # M/M/10 at 0.95: mean time in system Wq + 1 = 2.65 min; every case finishes
+    log = simulate(model, cases=3000, seed=4).log
+    target = Target("mean stay", "lead_time", "mean", 180.0, date(2030, 1, 1))
+    (s,) = target_status(log, [target])
+    assert s.status in ("on track", "at risk")
+    assert s.current is not None and 60 < s.current < 600

@@ -209,3 +209,68 @@ def test_yaml_file_and_located_errors(tmp_path):
                 ]
             }
         )
+
+
+def _steady_log_with_open_tickets():
+    """10 weeks of a steady desk: 20 arrivals a day, lead time exponential, mean 3 days
+    (median 3 ln 2 d = 49.9 h). The data end at the last arrival: tickets whose close
+    would come later are still open (those of the last days, the long ones first)."""
+    from datetime import UTC, datetime
+
+    import pyarrow as pa
+
+    import servops as so
+
+    rng = np.random.default_rng(0)
+    n = 1400
+    arr = np.sort(rng.uniform(0, 70 * 24, n))
+    lead = rng.exponential(3 * 24, n)
+    rows: dict[str, list[object]] = {
+        k: [] for k in ("case_id", "activity", "timestamp")
+    }
+    t0 = datetime(2026, 3, 2, tzinfo=UTC)
+    for i in range(n):
+        steps = [("Ticket created", 0.0)]
+        if arr[i] + lead[i] <= arr.max():
+            steps.append(("Closed", lead[i]))
+        for act, h in steps:
+            rows["case_id"].append(f"C{i:05d}")
+            rows["activity"].append(act)
+            rows["timestamp"].append(t0 + timedelta(hours=float(arr[i] + h)))
+    return so.read_log(pa.table(rows))
+
+
+def test_open_tickets_do_not_make_recent_weeks_look_faster():
+    """Median lead time 49.9 h, steady, against a 48 h target: at risk. Leaving the
+    open tickets out made the last week's median 30.6 h (81 of ~140 closed), the trend
+    fall, and the status 'on track' (chance 69 %). Where the open tickets could change
+    a median it is the Kaplan-Meier estimate, with them right-censored."""
+    from servops.kpi import KpiConfig
+
+    log = _steady_log_with_open_tickets()
+    cfg = KpiConfig(closed=("Closed",))
+    (s,) = target_status(log, [_target(48, date(2026, 8, 1))], config=cfg)
+    assert s.status == "at risk", s.summary
+    # the last week (81 of ~140 closed): Kaplan-Meier 44.9 h, not 30.6 h
+    assert s.weeks[-1][1] > 40 * H, s.weeks
+    assert s.current is not None and s.current > 45 * H
+    assert s.p_meet is not None and s.p_meet < 0.5
+    assert any(
+        n.startswith("54 case(s) still open") and "Kaplan-Meier" in n for n in s.notes
+    ), s.notes
+
+
+def test_known_statistics_by_hand():
+    from servops.improve.targets import _known
+
+    x = np.array([1.0, 2.0, 3.0, 4.0])
+    # an open case that has waited 10: above the median whatever it turns out to be
+    assert _known(x, np.array([10.0]), "median") == pytest.approx(3.0)
+    # waited 2.5 only: it could be 2.6 -> Kaplan-Meier over 5 cases: S(1) = 4/5,
+    # S(2) = 3/5, censored at 2.5 (2 at risk after), S(3) = 3/5 * 1/2 = 0.3 <= 0.5
+    assert _known(x, np.array([2.5]), "median") == pytest.approx(3.0)
+    # and never below 0.5 when most are open: not known yet
+    assert _known(x[:1], np.array([5.0, 5.0, 5.0]), "median") is None  # S(1) = 3/4
+    # a mean with an open case is not known yet
+    assert _known(x, np.array([10.0]), "mean") is None
+    assert _known(x, np.array([]), "mean") == pytest.approx(2.5)
