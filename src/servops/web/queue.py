@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy import select
 
 from servops.api.deps import MAX_ID, Db, Settings
@@ -50,12 +50,13 @@ ROW_LIMIT = 200
 
 
 def _filters(
-    state: str | None,
-    priority: str | None,
-    group_id: str | None,
-    channel: str | None,
-    text: str | None,
+    state: Short = None,
+    priority: Short = None,
+    group_id: GroupId = None,
+    channel: Short = None,
+    text: Text = None,
 ) -> QueueFilters:
+    """The queue's filters from the query (a dependency of every queue route)."""
     gid = int(group_id) if group_id else None
     if gid is not None and not 1 <= gid <= MAX_ID:
         msg = f"group_id must be a group's id (1 to {MAX_ID}); got {group_id!r}."
@@ -67,6 +68,9 @@ def _filters(
         channel=channel or None,
         text=(text or "").strip() or None,
     )
+
+
+Filters = Annotated[QueueFilters, Depends(_filters)]
 
 
 def _page(
@@ -103,33 +107,15 @@ def _page(
 
 @router.get("/queue")
 def my_queue(
-    request: Request,
-    me: PageCaller,
-    session: Db,
-    settings: Settings,
-    state: Short = None,
-    priority: Short = None,
-    group_id: GroupId = None,
-    channel: Short = None,
-    text: Text = None,
+    request: Request, me: PageCaller, session: Db, settings: Settings, f: Filters
 ) -> HTMLResponse:
-    f = _filters(state, priority, group_id, channel, text)
     return _page(request, session, settings, me, "mine", f, fragment=False)
 
 
 @router.get("/queue/groups")
 def group_queue(
-    request: Request,
-    me: PageCaller,
-    session: Db,
-    settings: Settings,
-    state: Short = None,
-    priority: Short = None,
-    group_id: GroupId = None,
-    channel: Short = None,
-    text: Text = None,
+    request: Request, me: PageCaller, session: Db, settings: Settings, f: Filters
 ) -> HTMLResponse:
-    f = _filters(state, priority, group_id, channel, text)
     return _page(request, session, settings, me, "groups", f, fragment=False)
 
 
@@ -139,14 +125,9 @@ def queue_rows(
     me: PageCaller,
     session: Db,
     settings: Settings,
+    f: Filters,
     scope: Annotated[Literal["mine", "groups"], Query()] = "mine",
-    state: Short = None,
-    priority: Short = None,
-    group_id: GroupId = None,
-    channel: Short = None,
-    text: Text = None,
 ) -> HTMLResponse:
-    f = _filters(state, priority, group_id, channel, text)
     return _page(request, session, settings, me, scope, f, fragment=True)
 
 

@@ -104,6 +104,19 @@ def _context(
     return ctx
 
 
+def _live(
+    request: Request,
+    session: Session,
+    settings: ServiceSettings,
+    me: Principal,
+    ref: str,
+    **extra: Any,  # noqa: ANN401 - template values
+) -> HTMLResponse:
+    """The ticket's live part (what HTMX swaps in after a change, and on live events)."""
+    ctx = _context(request, session, settings, me, ref) | extra
+    return render(request, "ticket_live.html.j2", me=me, **ctx)
+
+
 @router.get("/tickets/{ref}")
 def ticket_page(
     ref: TicketRef, request: Request, me: PageCaller, session: Db, settings: Settings
@@ -116,8 +129,7 @@ def ticket_page(
 def ticket_live(
     ref: TicketRef, request: Request, me: PageCaller, session: Db, settings: Settings
 ) -> HTMLResponse:
-    ctx = _context(request, session, settings, me, ref)
-    return render(request, "ticket_live.html.j2", me=me, **ctx)
+    return _live(request, session, settings, me, ref)
 
 
 @router.post("/tickets/{ref}/comments")
@@ -132,8 +144,7 @@ def reply(
     public = form.get("visibility", "public") != "internal"
     body = validated(CommentCreate, body=form.require("body"), public=public)
     comment_routes.add_comment(ref, body, session, me, settings)
-    ctx = _context(request, session, settings, me, ref)
-    return render(request, "ticket_live.html.j2", me=me, **ctx)
+    return _live(request, session, settings, me, ref)
 
 
 @router.post("/tickets/{ref}/transition")
@@ -147,10 +158,10 @@ def transition(
 ) -> HTMLResponse:
     body = validated(TransitionIn, to=form.require("to"))
     out = ticket_routes.transition(ref, body, request, session, me, settings)
-    ctx = _context(request, session, settings, me, ref)
     if out["survey_url"]:
-        ctx["survey_url"] = survey_page_url(out["survey_url"], settings.public_url)
-    return render(request, "ticket_live.html.j2", me=me, **ctx)
+        survey = survey_page_url(out["survey_url"], settings.public_url)
+        return _live(request, session, settings, me, ref, survey_url=survey)
+    return _live(request, session, settings, me, ref)
 
 
 @router.post("/tickets/{ref}/assign")
@@ -164,5 +175,4 @@ def assign(
 ) -> HTMLResponse:
     body = validated(AssignIn, assignee_id=form.require("assignee_id"))
     ticket_routes.assign(ref, body, request, session, me, settings)
-    ctx = _context(request, session, settings, me, ref)
-    return render(request, "ticket_live.html.j2", me=me, **ctx)
+    return _live(request, session, settings, me, ref)
