@@ -167,19 +167,34 @@ def diagnose_cmd(
         c.print(f"[dim]{impact_definition().text(language)}[/]", soft_wrap=True)
         if d.twin is not None:
             tw = d.twin
-            check = (
-                "not checked against the log"
-                if tw.verdict is None
-                else f"checked against the log: {tw.verdict.upper()}"
-            )
-            c.print(
-                f"Twin ({tw.origin}, {len(tw.model.activities)} activities, "
-                f"{len(tw.model.pools)} pools), {check}; "
-                f"{len(tw.options)} what-if(s) tried, {tw.replications} replications "
-                f"of {tw.cases} cases each.",
-                soft_wrap=True,
-                highlight=False,
-            )
+            n_act, n_pool = len(tw.model.activities), len(tw.model.pools)
+            if language == "zh":
+                origin = "给定" if tw.origin == "given" else "从日志发现"
+                check = (
+                    "未与日志核对"
+                    if tw.verdict is None
+                    else "与日志核对："
+                    + {"fit": "合格", "questionable": "存疑", "unfit": "不合格"}[
+                        tw.verdict
+                    ]
+                )
+                line = (
+                    f"孪生模型（{origin}，{n_act} 个活动，{n_pool} 个资源池），{check}；"
+                    f"尝试 {len(tw.options)} 个情景，每个 {tw.replications} 次重复、"
+                    f"每次 {tw.cases} 个案例。"
+                )
+            else:
+                check = (
+                    "not checked against the log"
+                    if tw.verdict is None
+                    else f"checked against the log: {tw.verdict.upper()}"
+                )
+                line = (
+                    f"Twin ({tw.origin}, {n_act} activities, {n_pool} pools), {check}; "
+                    f"{len(tw.options)} what-if(s) tried, {tw.replications} "
+                    f"replications of {tw.cases} cases each."
+                )
+            c.print(line, soft_wrap=True, highlight=False, markup=False)
         for s in sentences[len(state_claims(d.state)) :]:
             # plain text: a cause label or a what-if may hold [brackets]
             c.print(
