@@ -42,7 +42,6 @@ MODEL = {
 }
 #: Erlang: M/M/1 -> M/M/2 at a = 0.8 shortens the mean cycle time by 6.4 - 0.305 min.
 ERLANG_CHANGE_S = -(6.4 - 0.2286 / 0.75) * 60
-QUICK = {"twin_cases": 300, "twin_replications": 3}
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +51,7 @@ def log():
 
 @pytest.fixture(scope="module")
 def diag(log):
-    return diagnose(log, twin=MODEL, **QUICK)
+    return diagnose(log, twin=MODEL, twin_cases=300, twin_replications=3)
 
 
 def test_whatifs_sized_by_erlang_and_tied_to_the_waiting_before_l2(diag):
@@ -129,8 +128,9 @@ def test_an_unfit_twin_is_marked_not_to_be_trusted(log):
     )
     d = diagnose(log, twin=unfit)
     assert d.twin is not None and not d.twin.trusted
-    assert d.to_dict()["twin"]["trusted"] is False
-    assert d.to_dict()["twin"]["verdict"] == "unfit"
+    twin = d.to_dict()["twin"]
+    assert isinstance(twin, dict)
+    assert twin["trusted"] is False and twin["verdict"] == "unfit"
     assert any("NOT to be trusted" in n for n in d.notes)
     caveat = twin_caveat(d.twin.verdict)
     assert caveat is not None and "NOT to be trusted" in caveat.en
