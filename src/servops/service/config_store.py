@@ -251,6 +251,9 @@ def save(session: Session, kind: str, text: str, author_id: int | None) -> Versi
     k = check_kind(kind)
     parsed = validate(k, text)
     if k == "statemachine":
+        # no ticket moves while the check runs and the version is stored: a transition
+        # still in flight is waited for (then counted); later ones wait for the commit
+        session.connection().exec_driver_sql("LOCK TABLE tickets IN SHARE MODE")
         check_stranded(session, text)
     if k == "routing":
         from servops.service.experiments import check_groups

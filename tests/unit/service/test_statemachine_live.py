@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import func, select
 
 from servops.service.db import make_engine, make_sessionmaker
+from servops.service.events import Actor
 from servops.service.models import SlaTimer, Ticket
 from tests.pg import _pg_template, pg_server, pg_url
 from tests.unit.api.conftest import Clock, World, client_class, seed_world
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = ["_pg_template", "pg_server", "pg_url"]
 
 TEXT = {"Content-Type": "text/plain"}
+_AGENT = Actor(None, "agent", "Ana")
 
 # The packaged machine plus a "triage" state (open) reached from "new"; "new" can no
 # longer be closed directly; "on_hold" becomes "parked" (pending: pauses the clock);
@@ -312,6 +314,52 @@ def test_live_log_kpis_take_the_stored_machines_roles(twins: Twins) -> None:
         "Waiting for customer",
         "On hold",
     ]
-    res = CliRunner().invoke(app, ["sla", "--service", a.url, "--json"])
-    assert res.exit_code == 0, res.output
-    assert f"statemachine v{v3['id']}" in " ".join(res.stderr.split())  # (wrapped)
+
+
+def test_saving_waits_for_a_transition_in_flight_into_a_removed_state(
+    twins: Twins,
+) -> None:
+    """A ticket moving into ``parked`` while a version without it is saved is counted."""
+    import threading
+
+    from servops.errors import ConflictError
+    from servops.service import config_store
+    from servops.service.tickets import get_ticket, transition
+
+    a = twins.a
+    _put(a, V2)
+    t = _ticket(a, "parks while the admin saves")
+    without_parked = (
+        V2.replace("  parked: {category: pending, activity: Parked}\n", "")
+        .replace(", parked", "")
+        .replace("  parked: [open, resolved, closed]\n", "")
+    )
+    outcome: list[BaseException | None] = []
+    engine = make_engine(a.url)
+    try:
+        factory = make_sessionmaker(engine)
+        with factory() as writer:
+            ticket = get_ticket(writer, t["id"], lock=True)
+            transition(writer, ticket, "parked", actor=_AGENT)
+            writer.flush()  # the row is changed, not committed
+
+            def admin() -> None:
+                with factory() as s:
+                    try:
+                        config_store.save(s, "statemachine", without_parked, None)
+                        s.commit()
+                        outcome.append(None)
+                    except ConflictError as exc:
+                        outcome.append(exc)
+
+            saver = threading.Thread(target=admin)
+            saver.start()
+            saver.join(1.0)
+            assert saver.is_alive()  # waiting for the transition's transaction
+            writer.commit()
+        saver.join(10)
+    finally:
+        engine.dispose()
+    assert len(outcome) == 1
+    assert isinstance(outcome[0], ConflictError)
+    assert "state 'parked' has" in str(outcome[0])
