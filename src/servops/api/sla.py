@@ -27,7 +27,12 @@ _TOUCHED = "servops_sla_tickets"
 
 
 def timer_config(sla: Path, escalation: Path | None = None) -> TimerConfig:
-    """The timer config: policies and calendars of ``sla``, roles of the state machine."""
+    """The timer config: policies and calendars of ``sla``, roles of the state machine.
+
+    The roles are the packaged state machine's; at run time
+    :func:`servops.service.config_store.live_timer_config` replaces them (and the
+    policies) with those of the stored versions in force.
+    """
     from servops.kpi.config import load_config
     from servops.service.escalation import load_escalation
     from servops.service.statemachine import default_state_machine
@@ -63,7 +68,7 @@ def install_timer_sync(factory: sessionmaker[Session], config: TimerConfig) -> N
         ids = session.info.pop(_TOUCHED, None)
         if not ids:
             return
-        # the newest stored SLA version (one id query; parsed once per version)
+        # the newest stored SLA and state-machine versions (parsed once per version)
         live, _ = live_timer_config(session, config)
         for ticket_id in sorted(ids):
             sync_ticket(session, ticket_id, live)
