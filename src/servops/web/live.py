@@ -140,6 +140,11 @@ class Hub:
         with self.guard:
             self.streams.add(stream)
         if self.task is None or self.task.done():
+            # a new start reads where the feed is now (the last poller ended with the
+            # last stream; what came since is each new stream's catch-up)
+            self.newest = None
+            self.late = set()
+            self.ready = asyncio.Event()
             self.task = self.loop.create_task(self._run())
 
     def remove(self, stream: _Stream) -> None:

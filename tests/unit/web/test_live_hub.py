@@ -150,3 +150,27 @@ def test_many_streams_hold_no_connection_and_all_get_the_event(
             assert any(number in line for line in lines if line.startswith("data:"))
     app: Any = live.server.config.app
     assert app.state.live_hub.polls >= 1
+
+
+def test_the_poller_ends_with_its_last_stream_and_restarts_fresh(web: Web) -> None:
+    factory = web.app.state.sessionmaker
+
+    async def scenario() -> None:
+        hub = Hub(factory)
+        stream = _Stream(_principal(web, "agent"), _max_id(web))
+        hub.add(stream)
+        await asyncio.wait_for(hub.ready.wait(), 10)
+        first = hub.task
+        assert first is not None
+        hub.remove(stream)
+        await asyncio.wait_for(first, 10)  # no stream: the poller ends
+        web.ticket("customer", subject="While nobody listens")
+        again = _Stream(_principal(web, "agent"), _max_id(web))
+        hub.add(again)
+        assert hub.task is not first
+        await asyncio.wait_for(hub.ready.wait(), 10)
+        assert hub.newest == _max_id(web)  # read afresh, not from the old position
+        hub.remove(again)
+        await hub.stop()
+
+    _run(scenario())
