@@ -245,14 +245,20 @@ async def run_load(
 
 
 def cpu_by_pid(pids: list[int]) -> dict[int, float]:
-    """CPU seconds (user + system) used so far by each process and its children."""
+    """CPU seconds (user + system) used so far by each process and its descendants.
+
+    A root's figure includes its children that have ended (``children_user``,
+    ``children_system``): PostgreSQL backends of closed connections, worker processes.
+    """
     import psutil
 
     out: dict[int, float] = {}
     for pid in pids:
         try:
             root = psutil.Process(pid)
-            for p in [root, *root.children(recursive=True)]:
+            c = root.cpu_times()
+            out[pid] = c.user + c.system + c.children_user + c.children_system
+            for p in root.children(recursive=True):
                 with contextlib.suppress(psutil.Error):
                     c = p.cpu_times()
                     out[p.pid] = c.user + c.system

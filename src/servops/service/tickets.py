@@ -125,10 +125,10 @@ def create_ticket(
     ConflictError
         ``number`` or ``dedup_key`` exists already.
     """
-    from sqlalchemy import func, select
-    from sqlalchemy.exc import IntegrityError
+    from sqlalchemy import Table, func, select
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.orm import make_transient_to_detached
 
-    from servops.service.db import server_message
     from servops.service.experiments import assign_new_ticket
     from servops.service.models import Ticket
     from servops.service.routing import TicketFacts
@@ -151,33 +151,44 @@ def create_ticket(
     if arms:  # A/B arms of the active experiments (servops.service.experiments)
         attributes = {**dict(attributes or {}), **arms}
         group_id = ab_group if group_id is None else group_id
-    ticket = Ticket(
-        id=tid,
-        number=number,
-        subject=subject,
-        text=text,
-        channel=channel,
-        priority=priority,
-        category=category,
-        customer_id=customer_id,
-        organisation_id=organisation_id,
-        group_id=group_id,
-        assignee_id=assignee_id,
-        state=machine.initial,
-        attributes=canonical_payload(dict(attributes or {})),
-        dedup_key=dedup_key,
-        created_at=at,
-        updated_at=at,
-    )
-    session.add(ticket)
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError as exc:
-        what = "dedup key" if dedup_key and "dedup" in server_message(exc) else "number"
-        value = dedup_key if what == "dedup key" else ticket.number
+    row: dict[str, Any] = {
+        "id": tid,
+        "number": number,
+        "subject": subject,
+        "text": text,
+        "channel": channel,
+        "priority": priority,
+        "category": category,
+        "customer_id": customer_id,
+        "organisation_id": organisation_id,
+        "group_id": group_id,
+        "assignee_id": assignee_id,
+        "state": machine.initial,
+        "attributes": canonical_payload(dict(attributes or {})),
+        "dedup_key": dedup_key,
+        "created_at": at,
+        "updated_at": at,
+        "version": 1,
+    }
+    # one Core INSERT (no savepoint, no unit of work); a clash with an existing number or
+    # dedup key inserts nothing and leaves the transaction usable
+    table = Ticket.__table__
+    assert isinstance(table, Table)
+    inserted = session.execute(
+        pg_insert(table).values(row).on_conflict_do_nothing().returning(table.c.id)
+    ).first()
+    if inserted is None:
+        taken = dedup_key is not None and (
+            session.scalar(select(Ticket.id).where(Ticket.dedup_key == dedup_key))
+            is not None
+        )
+        what, value = ("dedup key", dedup_key) if taken else ("number", number)
         msg = f"a ticket with {what} {value!r} exists already."
-        raise ConflictError(msg) from exc
+        raise ConflictError(msg)
+    # the row as a persistent object of the session (later changes are UPDATEs)
+    ticket = Ticket(**row)
+    make_transient_to_detached(ticket)
+    session.add(ticket)
     new_ticket(session, tid)
     after = {
         f: getattr(ticket, f)
