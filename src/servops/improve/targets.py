@@ -347,6 +347,13 @@ def _fmt(value: float | None, t: Target) -> str:
     return f"{100 * value:.1f} %"
 
 
+def _fmt_raw(value: float, t: Target) -> str:
+    """A value outside the possible range, as a number (a negative duration)."""
+    if t.metric in DURATION_METRICS:
+        return f"{value / 3600:.1f} h"
+    return f"{100 * value:.1f} %"
+
+
 def _trend(
     xs: NDArray[np.float64], ys: NDArray[np.float64], x0: float, level: float
 ) -> tuple[float, float, float, float]:
@@ -502,6 +509,14 @@ def _status(
         # a straight line leaves the possible range (durations < 0, rates outside
         # [0, 1]); the figures shown stay inside it, p_meet is unaffected
         top = 1.0 if t.metric in RATE_METRICS else math.inf
+        if not 0.0 <= projected <= top:
+            notes.append(
+                f"the straight-line trend leaves the possible range before the "
+                f"deadline (it projects {_fmt_raw(projected, t)}): the projection "
+                f"is clipped to {_fmt(min(max(projected, 0.0), top), t)}; read it as "
+                "a direction, not an amount (a step change, such as a new procedure, "
+                "is not a trend that goes on)."
+            )
         projected, low, high = (min(max(v, 0.0), top) for v in (projected, low, high))
     elif not passed:
         notes.append(

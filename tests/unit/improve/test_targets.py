@@ -274,3 +274,16 @@ def test_known_statistics_by_hand():
     # a mean with an open case is not known yet
     assert _known(x, np.array([10.0]), "mean") is None
     assert _known(x, np.array([]), "mean") == pytest.approx(2.5)
+
+
+def test_a_trend_past_the_possible_range_is_named_as_clipped():
+    # 10 - 0.5 h a week: by 2026-12-31 (43 weeks on) the line is at about -11.5 h
+    (s,) = target_status(_improving_log(), [_target(5, date(2026, 12, 31))])
+    assert s.projected == 0.0
+    assert any(
+        n.startswith("the straight-line trend leaves the possible range")
+        and "(it projects -11." in n
+        for n in s.notes
+    ), s.notes
+    (inside,) = target_status(_improving_log(), [_target(5, date(2026, 6, 1))])
+    assert not any("possible range" in n for n in inside.notes)
