@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import shutil
 import socket
 import statistics
@@ -42,6 +43,8 @@ from benchmarks.bench_service_tick import RUNNING, load
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_KPI = ROOT / "src" / "servops" / "demo" / "kpi.yaml"
 PASSWORD = "pw-bench-123"
+PG_PIDS: list[int] = []  # the embedded PostgreSQL (main sets it)
+NO_BROWSER = False
 
 
 def _free_port() -> int:
@@ -172,15 +175,29 @@ def time_figures(url: str, repeat: int) -> float:
 
 
 def time_http(client: httpx.Client, repeat: int) -> tuple[float, dict[str, Any]]:
+    from benchmarks.bench_service_load import cpu_by_pid, cpu_used
+
     times = []
     size = 0
+    cpu0, pg0 = time.process_time(), cpu_by_pid(PG_PIDS)
     for _ in range(repeat):
         t = time.perf_counter()
         r = client.get("/app/wallboard")
         times.append(time.perf_counter() - t)
         assert r.status_code == 200, r.text[:300]
         size = len(r.content)
-    return statistics.median(times), {"bytes": size}
+    cpu, pg = time.process_time() - cpu0, cpu_used(pg0, cpu_by_pid(PG_PIDS))
+    # the board's figures are reused while nothing changes (servops.web.wallboard):
+    # the first request after a change computes them, the others mostly reuse them
+    return statistics.median(times), {
+        "bytes": size,
+        "http_max_s": max(times),
+        # CPU seconds per GET: this process (the uvicorn thread and the client) and
+        # PostgreSQL (its processes): wall time means little on a host at load 20-40
+        "http_cpu_s": cpu / repeat,
+        "http_pg_cpu_s": pg / repeat,
+        "load_average": round(os.getloadavg()[0], 1),
+    }
 
 
 def time_browser(base: str, repeat: int) -> tuple[float, float] | None:
@@ -239,7 +256,7 @@ def measure(url: str, base: str, repeat: int) -> dict[str, Any]:
     assert r.status_code == 200, r.text[:300]
     figures = time_figures(url, repeat)
     http, extra = time_http(client, repeat)
-    browser = time_browser(base, repeat)
+    browser = None if NO_BROWSER else time_browser(base, repeat)
     rendered, loaded = browser if browser is not None else (None, None)
     return {
         "figures_s": figures,
@@ -256,14 +273,26 @@ def main() -> None:
     ap.add_argument("--tickets", type=int, default=5000)
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--under-load", action="store_true")
+    ap.add_argument(
+        "--no-browser", action="store_true", help="skip the Chromium timing"
+    )
+    ap.add_argument(
+        "--writer",
+        action="store_true",
+        help="measure again while a writer creates tickets (no bench_service_load)",
+    )
     args = ap.parse_args()
+    global NO_BROWSER
+    NO_BROWSER = args.no_browser
     from servops.service import embedded
     from servops.service.db import migrate
 
     tmp = Path(tempfile.mkdtemp(prefix="servops-bench-wb-"))
     tmp.chmod(0o755)
     (ROOT / "benchmarks" / "_data").mkdir(exist_ok=True)
-    url = embedded.start(tmp, durable=False).url()
+    pg = embedded.start(tmp, durable=False)
+    url = pg.url()
+    PG_PIDS.append(pg.pid)
     server = None
     try:
         migrate(url)
@@ -279,6 +308,27 @@ def main() -> None:
             "quiet:",
             {k: round(v, 4) if isinstance(v, float) else v for k, v in quiet.items()},
         )
+        if args.writer:
+            stop = threading.Event()
+            created = [0]
+            w = threading.Thread(target=writer, args=(server.base, stop, created))
+            w.start()
+            try:
+                time.sleep(2)
+                t0 = time.perf_counter()
+                busy = measure(url, server.base, args.repeat)
+                span = time.perf_counter() - t0
+            finally:
+                stop.set()
+                w.join()
+            print(
+                "with a writer:",
+                {
+                    k: round(v, 4) if isinstance(v, float) else v
+                    for k, v in busy.items()
+                },
+                f"({created[0]} creates in {span:.1f} s)",
+            )
         if args.under_load:
             log_path = tmp / "bench_service_load.log"
             log_file = log_path.open("w")
