@@ -58,6 +58,7 @@ __all__ = [
     "check_kind",
     "check_stranded",
     "current",
+    "database_of",
     "diff",
     "history",
     "latest_id",
@@ -267,21 +268,40 @@ def save(session: Session, kind: str, text: str, author_id: int | None) -> Versi
     return _info(row, None if author is None else author.name)
 
 
-_MACHINES: dict[int, StateMachine] = {}
+_MACHINES: dict[tuple[str, int], StateMachine] = {}
 _SESSION_MACHINE = "servops_state_machine"
 
 
-def machine_of_version(version_id: int | None, text: str | None) -> StateMachine:
+def database_of(url: object) -> str:
+    """``host:port/database`` of a database URL (text or SQLAlchemy URL): a cache key part.
+
+    Version ids are per database: two databases used by one process (tests, ``servops
+    kpi --service`` on two URLs) must not share parsed versions.
+    """
+    from sqlalchemy.engine import make_url
+
+    u = make_url(str(url)) if isinstance(url, str) else url
+    return f"{getattr(u, 'host', '')}:{getattr(u, 'port', '')}/{getattr(u, 'database', '')}"
+
+
+def _database(session: Session) -> str:
+    return database_of(session.get_bind().engine.url)
+
+
+def machine_of_version(
+    database: str, version_id: int | None, text: str | None
+) -> StateMachine:
     """The state machine of a stored version's text (``None``: the packaged default).
 
-    Parsed once per process and version id (about 10 ms a parse); the text is only read
-    when the version is not cached yet, so callers may pass ``None`` for a cached one.
+    Parsed once per process, database (:func:`database_of`) and version id (about 10 ms
+    a parse); the text is only needed when the version is not cached yet, so callers may
+    pass ``None`` for a cached one.
     """
     from servops.service.statemachine import default_state_machine, parse_state_machine
 
     if version_id is None:
         return default_state_machine()
-    hit = _MACHINES.get(version_id)
+    hit = _MACHINES.get((database, version_id))
     if hit is None:
         if text is None:
             msg = f"statemachine version {version_id} does not exist."
@@ -289,13 +309,14 @@ def machine_of_version(version_id: int | None, text: str | None) -> StateMachine
         hit = parse_state_machine(text, source=f"statemachine v{version_id}")
         if len(_MACHINES) > 32:
             _MACHINES.clear()
-        _MACHINES[version_id] = hit
+        _MACHINES[database, version_id] = hit
     return hit
 
 
 def _machine_of_version(session: Session, version_id: int | None) -> StateMachine:
-    if version_id is None or version_id in _MACHINES:
-        return machine_of_version(version_id, None)
+    database = _database(session)
+    if version_id is None or (database, version_id) in _MACHINES:
+        return machine_of_version(database, version_id, None)
     from sqlalchemy import select
 
     from servops.service.models import ConfigVersion
@@ -303,7 +324,7 @@ def _machine_of_version(session: Session, version_id: int | None) -> StateMachin
     text = session.scalar(
         select(ConfigVersion.content).where(ConfigVersion.id == version_id)
     )
-    return machine_of_version(version_id, text)
+    return machine_of_version(database, version_id, text)
 
 
 def live_state_machine(session: Session) -> StateMachine:
@@ -343,7 +364,7 @@ def _with_roles(kpi: KpiConfig, machine: StateMachine) -> KpiConfig:
     )
 
 
-_TIMER_CACHE: dict[tuple[int, int | None, str], TimerConfig] = {}
+_TIMER_CACHE: dict[tuple[int, str, int | None, str], TimerConfig] = {}
 
 
 def live_timer_config(
@@ -363,7 +384,7 @@ def live_timer_config(
     versions = (vid, machine.source)
     if vid is None and machine.source == "default":
         return base, versions
-    key = (id(base), vid, machine.source)
+    key = (id(base), _database(session), vid, machine.source)
     hit = _TIMER_CACHE.get(key)
     if hit is None:
         kpi = base.kpi
@@ -390,7 +411,7 @@ def live_timer_config(
     return hit, versions
 
 
-_APPLIED: dict[int, tuple[int | None, str]] = {}
+_APPLIED: dict[tuple[int, str], tuple[int | None, str]] = {}
 
 
 def tick_config(session: Session, base: TimerConfig) -> TimerConfig:
@@ -412,7 +433,7 @@ def tick_config(session: Session, base: TimerConfig) -> TimerConfig:
     from servops.service.timers import sync_ticket
 
     cfg, versions = live_timer_config(session, base)
-    key = id(base)
+    key = (id(base), _database(session))
     if key in _APPLIED and _APPLIED[key] == versions:
         return cfg
     if key not in _APPLIED and versions == (None, "default"):

@@ -313,7 +313,7 @@ def _events_table(url: str) -> tuple[pa.Table, list[str], StateMachine]:
     """
     import adbc_driver_postgresql.dbapi as adbc  # type: ignore[import-untyped]
 
-    from servops.service.config_store import machine_of_version
+    from servops.service.config_store import database_of, machine_of_version
     from servops.service.db import libpq_url
 
     with adbc.connect(libpq_url(url)) as con, con.cursor() as cur:
@@ -322,7 +322,8 @@ def _events_table(url: str) -> tuple[pa.Table, list[str], StateMachine]:
             "ORDER BY id DESC LIMIT 1"
         )
         row = cur.fetchone()
-        machine = machine_of_version(*(row if row else (None, None)))
+        vid, text = row if row else (None, None)
+        machine = machine_of_version(database_of(url), vid, text)
         custom, notes = _custom_keys(cur)
         cols = [
             "t.number AS case_id",
@@ -446,6 +447,13 @@ def read_service_log(url: str) -> EventLog:
     url
         The service database, ``postgresql://user:password@host:port/database``.
 
+    Returns
+    -------
+    EventLog
+        Its :attr:`~servops.EventLog.default_config` is :func:`service_kpi_config` of
+        the state machine in force at the read, so ``so.kpi.compute_kpis(log)`` (and
+        every analysis given no config) takes the roles ``servops kpi --service`` takes.
+
     Raises
     ------
     LogSchemaError
@@ -473,4 +481,8 @@ def read_service_log(url: str) -> EventLog:
     )
     source = f"{SERVICE_SOURCE}{url.rpartition('@')[2]}"
     _READ_MACHINES[source] = machine
-    return log.with_meta(source=source, notes=(*log.meta.notes, *notes))
+    # the state machine's roles travel with the log (and its filters), so the Python
+    # API's KPIs without a config are the CLI's: servops.kpi.load_config uses them
+    return log.with_meta(
+        source=source, notes=(*log.meta.notes, *notes)
+    ).with_default_config(service_kpi_config(machine))

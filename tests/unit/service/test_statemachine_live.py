@@ -363,3 +363,19 @@ def test_saving_waits_for_a_transition_in_flight_into_a_removed_state(
     assert len(outcome) == 1
     assert isinstance(outcome[0], ConflictError)
     assert "state 'parked' has" in str(outcome[0])
+
+
+def test_parsed_versions_are_kept_per_database() -> None:
+    """Version ids are per database: one process on two must not mix their machines."""
+    from servops.service.config_store import database_of, machine_of_version
+
+    one = database_of("postgresql://u:pw@host-a:5432/servops")
+    two = database_of("postgresql+pg8000://u@host-b:5432/servops?sslmode=require")
+    assert one == "host-a:5432/servops"
+    assert two == "host-b:5432/servops"
+    a = machine_of_version(one, 9_001, V2)
+    b = machine_of_version(two, 9_001, V3)
+    assert a.state("waiting_for_customer").category == "pending"
+    assert b.state("waiting_for_customer").category == "open"
+    assert machine_of_version(one, 9_001, None) is a  # cached: no text needed
+    assert machine_of_version(one, None, None).source == "default"
