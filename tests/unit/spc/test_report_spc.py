@@ -85,17 +85,27 @@ def test_partial_weeks_are_drawn_hollow_and_not_charted():
     assert re.search(r"By KPI: [^<]*Resolution time \d+", s.html)  # alerts' summary
 
 
-def test_clipped_lower_limit_is_said_in_the_caption():
+def _daily_tickets(leads: list[list[int]]) -> so.EventLog:
+    """Tickets created at 08:00 on consecutive days from 4 March 2024.
+
+    ``leads[d]`` holds the hours to closure of day ``d``'s tickets (case ``c{d}-{j}``).
+    """
     rows: dict[str, list[str]] = {"case": [], "act": [], "ts": []}
-    for d in range(14):  # lead 1 h, 9 h, 1 h, …: raw LCL 5 - 3 * 8 / 1.128 < 0
+    for d, hours in enumerate(leads):
         start = datetime(2024, 3, 4, 8) + timedelta(days=d)
-        for act, h in (("Ticket created", 0), ("Closed", 1 if d % 2 == 0 else 9)):
-            rows["case"].append(f"c{d}")
-            rows["act"].append(act)
-            rows["ts"].append((start + timedelta(hours=h)).isoformat(sep=" "))
-    log = so.EventLog.from_arrow(
+        for j, lead in enumerate(hours):
+            for act, h in (("Ticket created", 0), ("Closed", lead)):
+                rows["case"].append(f"c{d}-{j}")
+                rows["act"].append(act)
+                rows["ts"].append((start + timedelta(hours=h)).isoformat(sep=" "))
+    return so.EventLog.from_arrow(
         pa.table(rows), columns=so.ColumnMap("case", "act", "ts")
     )
+
+
+def test_clipped_lower_limit_is_said_in_the_caption():
+    # lead 1 h, 9 h, 1 h, …: raw LCL 5 - 3 * 8 / 1.128 < 0
+    log = _daily_tickets([[1 if d % 2 == 0 else 9] for d in range(14)])
     s = section.build(ReportContext(log=log))
     assert s is not None
     assert "lower limit clipped at 0: a time cannot be negative" in s.html
@@ -121,16 +131,9 @@ def test_svg_partial_points_sit_outside_the_charted_span():
 
 
 def test_periods_with_one_or_two_cases_are_named_under_the_chart():
-    rows: dict[str, list[str]] = {"case": [], "act": [], "ts": []}
-    for d in range(10):  # two tickets a day, one on day 4
-        start = datetime(2024, 3, 4, 8) + timedelta(days=d)
-        for j in range(1 if d == 4 else 2):
-            for act, h in (("Ticket created", 0), ("Closed", 2 + j + d % 3)):
-                rows["case"].append(f"c{d}-{j}")
-                rows["act"].append(act)
-                rows["ts"].append((start + timedelta(hours=h)).isoformat(sep=" "))
-    log = so.EventLog.from_arrow(
-        pa.table(rows), columns=so.ColumnMap("case", "act", "ts")
+    # two tickets a day, one on day 4
+    log = _daily_tickets(
+        [[2 + j + d % 3 for j in range(1 if d == 4 else 2)] for d in range(10)]
     )
     s = section.build(ReportContext(log=log))
     assert s is not None
