@@ -7,31 +7,46 @@ project's own simulator with no change between the halves (A/A) and counts how o
 each resampling calls the difference significant at alpha = 5 %; then on logs with a
 planted change (power).
 
-Queues (each run drops the cases of its first WARMUP days: the simulator starts empty):
+Queues (each run drops the cases arriving in its first WARMUP[queue] days: the
+simulator starts empty):
 
 * ``mmc``: docs/examples/mmc.yaml read in hours (9 arrivals an hour, mean service 1 h,
-  10 agents: utilisation 0.9, about 216 cases a day), CASES_MMC cases (about 70 days).
+  10 agents: utilisation 0.9, about 216 cases a day), CASES_MMC cases (about 70 days);
+  warm-up 3 days (it relaxes within hours).
 * ``twin``: the demo desk's twin (``discover_model`` of 1,500 demo cases, seed 11, with
-  calendars: nights and weekends, L1/L2 backlogs), CASES_TWIN cases (about 17 weeks).
+  calendars: nights and weekends, L1/L2 backlogs), CASES_TWIN cases after a warm-up of
+  14 days: from empty, the mean lead time of the week's arrivals (40 runs) is 80 h in
+  the first week and 83-86 h from the second on; the weekly means of a 190-week run
+  have lag-1 autocorrelation 0.39 and an integrated autocorrelation time of 1.4 weeks
+  (``benchmarks/RESULTS.md``, "Before/after on the twin at steady state"), so two
+  weeks is twice what it takes.
 
 A/A: one run split at the middle arrival of the kept cases; metrics lead time (mean,
 median, p90) on both, first response and the reopen rate on the twin.
-Power: the same run length with the change planted half-way as two runs joined (the
-second starting an hour after the first's last event): mmc with mean service 0.9 h
-(utilisation 0.81), the twin with the Resolved -> Reopened chance 5 points lower.
+Power: the same number of kept cases on each side of a change, each side from its
+own run after its own warm-up (the after side at the changed model's steady state,
+starting at the change): mmc with mean service 0.9 h (utilisation 0.81); the twin with
+the Resolved -> Reopened chance 5 points lower (``--change reopen``) or one more L2
+agent (``--change l2``). The true effect is the difference of the two models'
+long-run means (``true_effect``); the power is planned from the twin itself: the
+spread of the A/A estimates at the same run length (normal approximation).
 
-Run: .venv/bin/python benchmarks/bench_before_after.py [--seeds 100] [--power-seeds 40]
+Run: PYTHONPATH=. .venv/bin/python benchmarks/bench_before_after.py [--seeds 100]
+[--power-seeds 40] [--queues mmc,twin] [--dependence none,day,week] [--change reopen]
 """
 
 from __future__ import annotations
 
 import argparse
+import math
+import sys
 import time
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import yaml
@@ -40,20 +55,23 @@ from scipy import stats
 import servops as so
 from servops.demo.generator import generate_service_desk
 from servops.improve import before_after
+from servops.improve.beforeafter import metric_values
 from servops.kpi import load_config
+from servops.kpi.cases import case_metrics, resolve_config
 from servops.sim.discover import discover_model
 from servops.sim.model import load_model
 from servops.sim.run import simulate
 from servops.sim.scenario import apply_scenario
 
 if TYPE_CHECKING:
+    from servops.improve.intervals import Interval
     from servops.kpi.config import KpiConfig
     from servops.sim.model import Model
 
 ROOT = Path(__file__).resolve().parents[1]
 KPI = Path(so.__file__).parent / "demo" / "kpi.yaml"
 DEPENDENCE = ("none", "day", "week")
-WARMUP = timedelta(days=3)
+WARMUP = {"mmc": timedelta(days=3), "twin": timedelta(days=14)}
 CASES_MMC = 15000
 CASES_TWIN = 5000
 ALPHA = 0.05
@@ -80,33 +98,105 @@ def _relabel(log: so.EventLog, tag: str) -> pa.Table:
     return t.set_column(t.schema.get_field_index("case_id"), "case_id", ids)
 
 
-def steady(events: pa.Table) -> tuple[so.EventLog, datetime]:
-    """The cases arriving after the warm-up, and the middle arrival among them."""
+def after_warmup(
+    model: Model,
+    cases: int,
+    seed: int,
+    warmup: timedelta,
+    start: datetime | None = None,
+) -> pa.Table:
+    """Events of about ``cases`` cases arriving after ``warmup`` of a run of ``model``.
+
+    The run starts ``warmup`` before ``start`` (default: the model's start) and
+    simulates the warm-up's expected arrivals on top of ``cases``; the cases arriving
+    in the warm-up are dropped (their work still occupied the pools).
+    """
+    m = model if start is None else replace(model, start=start - warmup)
+    extra = round(model.arrivals.mean_rate_per_s * warmup.total_seconds())
+    events = simulate(m, cases=cases + extra, seed=seed).log.to_arrow("events")
     first = events.group_by("case_id").aggregate([("timestamp", "min")])
-    start = pc.min(first.column("timestamp_min")).as_py() + WARMUP
-    keep = first.filter(pc.greater_equal(first.column("timestamp_min"), start))
-    kept = events.filter(pc.is_in(events.column("case_id"), keep.column("case_id")))
-    arrivals = sorted(keep.column("timestamp_min").to_pylist())
-    return so.read_log(kept), arrivals[len(arrivals) // 2]
+    keep = first.filter(
+        pc.greater_equal(first.column("timestamp_min"), m.start + warmup)
+    )
+    return events.filter(pc.is_in(events.column("case_id"), keep.column("case_id")))
 
 
-def aa_log(model: Model, cases: int, seed: int) -> tuple[so.EventLog, datetime]:
+def _split(events: pa.Table) -> tuple[so.EventLog, datetime]:
+    """The log and the middle case arrival."""
+    first = events.group_by("case_id").aggregate([("timestamp", "min")])
+    arrivals = sorted(first.column("timestamp_min").to_pylist())
+    return so.read_log(events), arrivals[len(arrivals) // 2]
+
+
+def aa_log(
+    model: Model, cases: int, seed: int, warmup: timedelta = WARMUP["mmc"]
+) -> tuple[so.EventLog, datetime]:
     """One run of ``model`` with no change, after the warm-up; the split time."""
-    return steady(simulate(model, cases=cases, seed=seed).log.to_arrow("events"))
+    return _split(after_warmup(model, cases, seed, warmup))
 
 
 def planted_log(
-    model: Model, changed: Model, cases: int, seed: int
+    model: Model, changed: Model, cases: int, seed: int, warmup: timedelta
 ) -> tuple[so.EventLog, datetime]:
-    """``cases`` of ``model`` then ``cases`` of ``changed``; the change time."""
-    before = simulate(model, cases=cases, seed=seed).log
-    at = before.fetchone('SELECT max("timestamp") FROM events')[0] + timedelta(hours=1)
-    after = simulate(replace(changed, start=at), cases=cases, seed=seed + 1).log
+    """``cases`` of ``model`` then ``cases`` of ``changed``; the change time.
+
+    Each side after its own warm-up: the after side is the changed model's steady
+    state from the change on (no transition between the two).
+    """
+    before = after_warmup(model, cases, seed, warmup)
+    first = before.group_by("case_id").aggregate([("timestamp", "min")])
+    at = pc.max(first.column("timestamp_min")).as_py() + timedelta(hours=1)
+    after = after_warmup(changed, cases, seed + 1, warmup, start=at)
     both = pa.concat_tables(
-        [_relabel(before, "b"), _relabel(after, "a")], promote_options="default"
+        [_relabel(so.read_log(before), "b"), _relabel(so.read_log(after), "a")],
+        promote_options="default",
     )
-    log, _ = steady(both)
-    return log, at
+    return so.read_log(both), at
+
+
+def true_effect(
+    model: Model,
+    changed: Model,
+    metric: str,
+    config: KpiConfig | None,
+    warmup: timedelta,
+    cases: int = 40000,
+    runs: int = 3,
+) -> tuple[float, float]:
+    """Long-run mean of ``metric`` under ``changed`` minus under ``model``; its SE."""
+    diffs = []
+    for r in range(runs):
+        means = []
+        for m, seed in ((model, 90 + r), (changed, 190 + r)):
+            log = so.read_log(after_warmup(m, cases, seed, warmup))
+            cfg = config if config is not None else None
+            x = metric_values(case_metrics(log, resolve_config(cfg, log)), metric)
+            means.append(float(np.nanmean(x)))
+        diffs.append(means[1] - means[0])
+    return float(np.mean(diffs)), float(np.std(diffs, ddof=1) / math.sqrt(runs))
+
+
+def intervals(
+    log: so.EventLog,
+    at: datetime,
+    metric: str,
+    dependence: str,
+    seed: int,
+    n_resamples: int,
+    config: KpiConfig | None = None,
+) -> dict[str, Interval]:
+    """``before_after``'s intervals of the effect, per statistic."""
+    r = before_after(
+        log,
+        at,
+        metric,
+        config=config,
+        mix=[],
+        seed=seed,
+        n_resamples=n_resamples,
+        dependence=dependence,  # type: ignore[arg-type]
+    )
+    return dict(r.effects)
 
 
 def significant(
@@ -119,19 +209,11 @@ def significant(
     config: KpiConfig | None = None,
 ) -> dict[str, int]:
     """Per statistic: -1 / +1 when the interval lies below / above 0, else 0."""
-    r = before_after(
-        log,
-        at,
-        metric,
-        config=config,
-        mix=[],
-        seed=seed,
-        n_resamples=n_resamples,
-        dependence=dependence,  # type: ignore[arg-type]
-    )
     return {
         k: (0 if not iv.excludes(0.0) else (1 if iv.low > 0 else -1))
-        for k, iv in r.effects.items()
+        for k, iv in intervals(
+            log, at, metric, dependence, seed, n_resamples, config
+        ).items()
     }
 
 
@@ -141,59 +223,113 @@ def rate(k: int, n: int) -> str:
     return f"{k / n:.3f} [{lo:.2f}-{hi:.2f}]"
 
 
-def aa_study(
-    queue: str, seeds: int, n_resamples: int, first_seed: int = 1000
-) -> dict[tuple[str, str, str], int]:
-    """A/A false positives: (metric, statistic, dependence) -> runs called significant."""
-    metrics: tuple[str, ...] = ("lead_time",)
+def setup(queue: str) -> tuple[Model, KpiConfig | None, int, tuple[str, ...]]:
+    """The queue's model, KPI config, cases per run and A/A metrics."""
     if queue == "mmc":
-        model, cfg, cases = mmc_model(), None, CASES_MMC
-    else:
-        model, cfg = twin_model()
-        cases, metrics = CASES_TWIN, ("lead_time", "first_response", "reopened")
+        return mmc_model(), None, CASES_MMC, ("lead_time",)
+    model, cfg = twin_model()
+    return model, cfg, CASES_TWIN, ("lead_time", "first_response", "reopened")
+
+
+def aa_study(
+    queue: str,
+    seeds: int,
+    n_resamples: int,
+    first_seed: int = 1000,
+    dependence: tuple[str, ...] = DEPENDENCE,
+) -> tuple[dict[tuple[str, str, str], int], dict[tuple[str, str], list[float]]]:
+    """A/A: (metric, statistic, dependence) -> runs called significant; and the
+    estimates (metric, statistic) -> one per run (their spread plans the power)."""
+    model, cfg, cases, metrics = setup(queue)
     hits: dict[tuple[str, str, str], int] = {}
+    estimates: dict[tuple[str, str], list[float]] = {}
     for s in range(seeds):
-        log, at = aa_log(model, cases, first_seed + s)
+        log, at = aa_log(model, cases, first_seed + s, WARMUP[queue])
         for metric in metrics:
-            for dep in DEPENDENCE:
-                for stat, sig in significant(
+            for dep in dependence:
+                for stat, iv in intervals(
                     log, at, metric, dep, s, n_resamples, cfg
                 ).items():
                     key = (metric, stat, dep)
-                    hits[key] = hits.get(key, 0) + int(sig != 0)
-    return hits
+                    hits[key] = hits.get(key, 0) + int(iv.excludes(0.0))
+                    if dep == dependence[0]:
+                        estimates.setdefault((metric, stat), []).append(iv.estimate)
+        if (s + 1) % 20 == 0:  # partial counts, for long runs on a loaded host
+            print(f"  {s + 1} runs: {hits}", file=sys.stderr, flush=True)
+    return hits, estimates
+
+
+def changed_model(queue: str, model: Model, change: str) -> tuple[Model, str]:
+    """The planted change and the metric it moves."""
+    if queue == "mmc":
+        return mmc_model(0.9), "lead_time"
+    if change == "l2":
+        edit = {"staff": {"pool": "L2 work team", "change": 1}}
+        return apply_scenario(model, {"edits": [edit]}), "lead_time"
+    after_resolved = model.routing.by_visit.get("Resolved", {}).get(1)
+    p0 = float((after_resolved or model.routing.successors("Resolved"))["Reopened"])
+    edit = {"routing": {"from": "Resolved", "to": "Reopened", "p": p0 - 0.05}}
+    return apply_scenario(model, {"edits": [edit]}), "reopened"
 
 
 def power_study(
-    queue: str, seeds: int, n_resamples: int
-) -> dict[tuple[str, str, str], int]:
-    """Planted improvement found (interval below 0): (metric, stat, dep) -> runs."""
-    if queue == "mmc":
-        model, cfg = mmc_model(), None
-        changed, cases, metric = mmc_model(0.9), CASES_MMC // 2, "lead_time"
-    else:
-        model, cfg = twin_model()
-        after_resolved = model.routing.by_visit.get("Resolved", {}).get(1)
-        p0 = float((after_resolved or model.routing.successors("Resolved"))["Reopened"])
-        changed = apply_scenario(
-            model,
-            {
-                "edits": [
-                    {"routing": {"from": "Resolved", "to": "Reopened", "p": p0 - 0.05}}
-                ]
-            },
+    queue: str,
+    seeds: int,
+    n_resamples: int,
+    change: str = "reopen",
+    dependence: tuple[str, ...] = DEPENDENCE,
+    cases: int | None = None,
+    truth: float | None = None,
+) -> tuple[str, dict[tuple[str, str, str], int], dict[tuple[str, str, str], int]]:
+    """A planted improvement: the metric; (metric, stat, dep) -> runs that found it
+    (interval below 0) and runs whose interval held the true effect (the difference
+    of the two models' long-run means: only for ``mean`` and ``rate``)."""
+    model, cfg, n_aa, _ = setup(queue)
+    changed, metric = changed_model(queue, model, change)
+    per_side = cases if cases is not None else n_aa // 2
+    if truth is None:
+        truth, se = true_effect(model, changed, metric, cfg, WARMUP[queue])
+        print(
+            f"true effect on the mean {metric}: {truth:.5g} (SE {se:.2g})", flush=True
         )
-        cases, metric = CASES_TWIN // 2, "reopened"
     found: dict[tuple[str, str, str], int] = {}
+    covered: dict[tuple[str, str, str], int] = {}
     for s in range(seeds):
-        log, at = planted_log(model, changed, cases, 5000 + 2 * s)
-        for dep in DEPENDENCE:
-            for stat, sig in significant(
+        log, at = planted_log(model, changed, per_side, 5000 + 2 * s, WARMUP[queue])
+        for dep in dependence:
+            for stat, iv in intervals(
                 log, at, metric, dep, s, n_resamples, cfg
             ).items():
                 key = (metric, stat, dep)
-                found[key] = found.get(key, 0) + int(sig < 0)
-    return found
+                found[key] = found.get(key, 0) + int(iv.high < 0)
+                if stat in ("mean", "rate"):
+                    covered[key] = covered.get(key, 0) + int(iv.low <= truth <= iv.high)
+        if (s + 1) % 10 == 0:  # partial counts, for long runs on a loaded host
+            print(f"  {s + 1} runs: {found} {covered}", file=sys.stderr, flush=True)
+    return metric, found, covered
+
+
+def planned_power(
+    truth: float, aa_estimates: list[float], alpha: float = ALPHA
+) -> float:
+    """Power of a two-sided test at ``alpha`` for an effect ``truth`` whose estimate
+    has the spread of the A/A estimates (normal approximation)."""
+    sd = float(np.std(aa_estimates, ddof=1))
+    z = stats.norm.ppf(1 - alpha / 2)
+    return float(
+        stats.norm.cdf(abs(truth) / sd - z) + stats.norm.cdf(-abs(truth) / sd - z)
+    )
+
+
+def print_table(
+    title: str, counts: dict[tuple[str, str, str], int], n: int, deps: tuple[str, ...]
+) -> None:
+    print(f"\n{title}")
+    print("| metric | statistic | " + " | ".join(deps) + " |")
+    print("|---|---|" + "---|" * len(deps))
+    for metric, stat in dict.fromkeys((m, s) for m, s, _ in counts):
+        cells = [rate(counts[(metric, stat, d)], n) for d in deps]
+        print(f"| {metric} | {stat} | " + " | ".join(cells) + " |")
 
 
 def main() -> None:
@@ -203,27 +339,55 @@ def main() -> None:
     ap.add_argument("--power-seeds", type=int, default=40, help="runs with a change")
     ap.add_argument("--resamples", type=int, default=1000)
     ap.add_argument("--queues", default="mmc,twin")
+    ap.add_argument("--dependence", default=",".join(DEPENDENCE))
+    ap.add_argument("--change", default="reopen", choices=("reopen", "l2"))
+    ap.add_argument("--power-cases", type=int, default=None, help="cases a side")
+    ap.add_argument(
+        "--truth", type=float, default=None, help="true effect (default: measured)"
+    )
     args = ap.parse_args()
-    t0 = time.perf_counter()
+    deps = tuple(args.dependence.split(","))
+    t0 = time.process_time()
     for queue in args.queues.split(","):
-        hits = aa_study(queue, args.seeds, args.resamples)
-        print(f"\n{queue}: A/A, {args.seeds} runs, share called significant at 5 %")
-        print("| metric | statistic | " + " | ".join(DEPENDENCE) + " |")
-        print("|---|---|" + "---|" * len(DEPENDENCE))
-        for metric, stat in dict.fromkeys((m, s) for m, s, _ in hits):
-            cells = [rate(hits[(metric, stat, d)], args.seeds) for d in DEPENDENCE]
-            print(f"| {metric} | {stat} | " + " | ".join(cells) + " |")
+        estimates: dict[tuple[str, str], list[float]] = {}
+        if args.seeds:
+            hits, estimates = aa_study(
+                queue, args.seeds, args.resamples, dependence=deps
+            )
+            print_table(
+                f"{queue}: A/A, {args.seeds} runs, share called significant at 5 %",
+                hits,
+                args.seeds,
+                deps,
+            )
+            for (metric, stat), est in estimates.items():
+                print(
+                    f"A/A {metric} {stat}: sd of the estimates {np.std(est, ddof=1):.4g}"
+                )
         if args.power_seeds:
-            found = power_study(queue, args.power_seeds, args.resamples)
-            print(f"\n{queue}: planted improvement, {args.power_seeds} runs, power")
-            print("| metric | statistic | " + " | ".join(DEPENDENCE) + " |")
-            print("|---|---|" + "---|" * len(DEPENDENCE))
-            for metric, stat in dict.fromkeys((m, s) for m, s, _ in found):
-                cells = [
-                    rate(found[(metric, stat, d)], args.power_seeds) for d in DEPENDENCE
-                ]
-                print(f"| {metric} | {stat} | " + " | ".join(cells) + " |")
-        print(f"({time.perf_counter() - t0:.0f} s so far)", flush=True)
+            metric, found, covered = power_study(
+                queue,
+                args.power_seeds,
+                args.resamples,
+                args.change,
+                deps,
+                args.power_cases,
+                args.truth,
+            )
+            print_table(
+                f"{queue}: planted improvement ({args.change}), {args.power_seeds} "
+                "runs, share found (interval below 0)",
+                found,
+                args.power_seeds,
+                deps,
+            )
+            print_table(
+                f"{queue}: share of intervals holding the true effect",
+                covered,
+                args.power_seeds,
+                deps,
+            )
+        print(f"({time.process_time() - t0:.0f} s CPU so far)", flush=True)
 
 
 if __name__ == "__main__":

@@ -1,113 +1,93 @@
-"""Before/after on the demo desk's twin: A/A false positives and the power for a planted cut.
+"""Before/after on the demo desk's twin at steady state: A/A, planned power, coverage.
 
-The twin is discovered from the demo desk (1,500 cases, seed 11, no planted change).
-A/A: one run of CASES cases split at the middle arrival; before/after on the reopen rate
-(Newcombe interval) and on mean lead time and first response (bootstrap), at alpha 5 %.
-Power: RUNS pairs of runs, the twin then the twin with the Resolved -> Reopened chance
-5 points lower, each as many cases as `sample_size_proportions` plans for 80 % power;
-found when the interval of the difference lies below 0.
+The twin is discovered from the demo desk (1,500 cases, seed 11, no planted change);
+every run drops the cases arriving in its first two weeks (``bench_before_after.WARMUP``:
+the twin reaches its steady level within a week from empty). ``before_after`` is
+called as users call it (``dependence="day"``, the default; ``n_resamples`` given).
 
-Run: .venv/bin/python benchmarks/sim_before_after_twin.py [AA_RUNS] [DURATION_RUNS] [POWER_RUNS]
+1. A/A: AA_RUNS runs of CASES_TWIN kept cases split at the middle arrival; lead time
+   and first response (mean, median, p90) and the reopen rate, at alpha 5 %.
+2. A planted reopen cut (Resolved -> Reopened 5 points lower), as many cases a side
+   as ``sample_size_proportions`` plans for 80 % power; POWER_RUNS runs.
+3. One more L2 agent, sized by the twin: the true effect on the mean lead time is the
+   difference of the two models' long-run means; the spread of the A/A mean-difference
+   estimates (at CASES_TWIN / 2 a side, scaled by 1/sqrt(cases)) plans the cases a side
+   for 80 % power; POWER_RUNS runs.
+
+For 2 and 3: the share of runs whose interval lies below 0 (power) and the share
+whose interval holds the true effect (coverage; nominal 95 %).
+
+Run: PYTHONPATH=. .venv/bin/python benchmarks/sim_before_after_twin.py [AA_RUNS] [POWER_RUNS] [RESAMPLES]
 """
 
 from __future__ import annotations
 
+import math
 import sys
 import time
-from dataclasses import replace
-from datetime import datetime, timedelta
-from pathlib import Path
 
-import pyarrow as pa
+import numpy as np
 from scipy import stats
 
-import servops as so
-from servops.demo.generator import generate_service_desk
-from servops.improve import before_after, sample_size_proportions
-from servops.kpi import load_config
-from servops.sim.discover import discover_model
-from servops.sim.run import simulate
-from servops.sim.scenario import apply_scenario
-
-KPI = Path(so.__file__).parent / "demo" / "kpi.yaml"
-
-
-def _split(run: so.EventLog) -> datetime:
-    starts = sorted(
-        r[0]
-        for r in run.fetchall('SELECT min("timestamp") FROM events GROUP BY case_id')
-    )
-    return starts[len(starts) // 2]
+from benchmarks.bench_before_after import (
+    ALPHA,
+    CASES_TWIN,
+    WARMUP,
+    aa_study,
+    changed_model,
+    planned_power,
+    power_study,
+    print_table,
+    true_effect,
+    twin_model,
+)
+from servops.improve import sample_size_proportions
 
 
 def main() -> None:
-    """Print the false-positive rates and the power with their 95 % intervals."""
-    aa_runs, dur_runs, power_runs = (
-        int(a) for a in [*sys.argv[1:], "300", "60", "150"][:3]
+    """Print the A/A rates, the planned and measured power and the coverage."""
+    aa_runs, power_runs, resamples = (
+        int(a) for a in [*sys.argv[1:], "100", "100", "2000"][:3]
     )
-    t0 = time.perf_counter()
-    log = so.read_log(generate_service_desk(cases=1500, seed=11).events)
-    model = discover_model(log, calendars=True)
-    cfg = load_config(KPI, log)
+    t0 = time.process_time()
+    deps = ("day",)
+    hits, estimates = aa_study("twin", aa_runs, resamples, dependence=deps)
+    print_table(f"A/A, {aa_runs} runs of {CASES_TWIN} cases", hits, aa_runs, deps)
+    sd = float(np.std(estimates[("lead_time", "mean")], ddof=1))
+    print(f"A/A mean lead time difference: sd {sd / 3600:.3f} h", flush=True)
 
-    def ci(k: int, n: int) -> str:
-        lo, hi = stats.binomtest(k, n).proportion_ci(0.95)
-        return f"{k}/{n} = {k / n:.3f} (95 % CI {lo:.3f}-{hi:.3f})"
-
-    hits = 0
-    for s in range(aa_runs):
-        run = simulate(model, cases=600, seed=1000 + s)
-        ba = before_after(
-            run.log, _split(run.log), "reopened", config=cfg, mix=[], seed=s
-        )
-        hits += int(ba.effects["rate"].excludes(0.0))
-    print(f"A/A reopen rate, 600 cases per run: {ci(hits, aa_runs)}")
-    for metric in ("lead_time", "first_response"):
-        hits = 0
-        for s in range(dur_runs):
-            run = simulate(model, cases=600, seed=1000 + s)
-            ba = before_after(
-                run.log,
-                _split(run.log),
-                metric,
-                config=cfg,
-                mix=[],
-                seed=s,
-                n_resamples=500,
-            )
-            hits += int(ba.effects["mean"].excludes(0.0))
-        print(f"A/A mean {metric}, 600 cases per run: {ci(hits, dur_runs)}")
+    model, _ = twin_model()
     after_resolved = model.routing.by_visit.get("Resolved", {}).get(1)
     p0 = float((after_resolved or model.routing.successors("Resolved"))["Reopened"])
-    p1 = p0 - 0.05
-    plan = sample_size_proportions(p0, p1, power=0.8)
-    changed = apply_scenario(
-        model, {"edits": [{"routing": {"from": "Resolved", "to": "Reopened", "p": p1}}]}
-    )
-    found = 0
-    for s in range(power_runs):
-        before = simulate(model, cases=plan.n_control, seed=2000 + 2 * s)
-        at = before.log.fetchone('SELECT max("timestamp") FROM events')[0] + timedelta(
-            hours=1
-        )
-        after = simulate(
-            replace(changed, start=at), cases=plan.n_control, seed=2001 + 2 * s
-        )
-        tables = []
-        for tag, r in (("b", before), ("a", after)):
-            t = r.log.to_arrow("events")
-            ids = pa.array([f"{tag}-{c}" for c in t.column("case_id").to_pylist()])
-            tables.append(
-                t.set_column(t.schema.get_field_index("case_id"), "case_id", ids)
-            )
-        both = so.read_log(pa.concat_tables(tables, promote_options="default"))
-        ba = before_after(both, at, "reopened", config=cfg, mix=[], seed=s)
-        found += int(ba.effects["rate"].high < 0)
+    plan = sample_size_proportions(p0, p0 - 0.05, alpha=ALPHA, power=0.8)
     print(
-        f"Power, reopen {p0:.3f} -> {p1:.3f}, {plan.n_control} cases a side "
-        f"(planned 0.80): {ci(found, power_runs)}"
+        f"\nreopen {p0:.3f} -> {p0 - 0.05:.3f}: {plan.n_control} cases a side planned"
     )
-    print(f"{time.perf_counter() - t0:.0f} s")
+    metric, found, covered = power_study(
+        "twin", power_runs, resamples, "reopen", deps, plan.n_control
+    )
+    print_table("reopen cut: power", found, power_runs, deps)
+    print_table("reopen cut: coverage of the true effect", covered, power_runs, deps)
+
+    # the L2 change: its true effect first (power_study prints it again)
+    cfg = twin_model()[1]
+    changed, metric = changed_model("twin", model, "l2")
+    truth, _ = true_effect(model, changed, metric, cfg, WARMUP["twin"])
+    z = stats.norm.ppf(1 - ALPHA / 2) + stats.norm.ppf(0.8)
+    per_side = CASES_TWIN // 2
+    n = math.ceil(per_side * (z * sd / truth) ** 2)
+    scaled = [e * math.sqrt(per_side / n) for e in estimates[("lead_time", "mean")]]
+    print(
+        f"\none more L2 agent: true effect {truth / 3600:.3f} h; {n} cases a side "
+        f"planned (planned power {planned_power(truth, scaled):.2f})",
+        flush=True,
+    )
+    metric, found, covered = power_study("twin", power_runs, resamples, "l2", deps, n)
+    print_table("one more L2 agent: power", found, power_runs, deps)
+    print_table(
+        "one more L2 agent: coverage of the true effect", covered, power_runs, deps
+    )
+    print(f"({time.process_time() - t0:.0f} s CPU)")
 
 
 if __name__ == "__main__":

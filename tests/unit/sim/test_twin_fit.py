@@ -164,3 +164,11 @@ def test_demo_twin_has_the_desks_hours_and_arrivals():
     weekly = m.arrivals.mean_rate_per_s * 7 * 86400
     # 1,500 Poisson arrivals: sd about 2.6 % of the rate
     assert weekly == pytest.approx(406, rel=0.06)
+    # so the twin's L2 is as busy as the desk's (0.92-0.97 of its on-shift hours over
+    # 24 weeks, seeds 11 and 12), not saturated: 26-week runs, before 0.987-0.996
+    busy = [
+        simulate(m, until=timedelta(weeks=26), seed=s, keep_log=False)
+        .kpis.utilization["L2 work team"]
+        for s in (1, 2, 3)
+    ]
+    assert np.mean(busy) < 0.97, busy
