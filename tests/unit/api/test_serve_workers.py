@@ -77,7 +77,7 @@ def _free_port() -> int:
 @pytest.mark.slow
 def test_two_worker_processes_serve_the_api(pg_url: str, tmp_path: Path) -> None:
     import httpx
-    import psutil
+    import psutil  # type: ignore[import-untyped]
 
     port = _free_port()
     code = (
