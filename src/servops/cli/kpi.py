@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import (
     TYPE_CHECKING,
@@ -52,14 +51,22 @@ HandoverByOpt = Annotated[
 def service_config(log: EventLog) -> KpiConfig | None:
     """The state machine's KPI roles for a log read from the live service, else None.
 
-    The machine is the one stored in the service when the log was read.
+    A log read by :func:`servops.service.events.read_service_log` carries them
+    (:attr:`~servops.EventLog.default_config`: the machine stored in the service when
+    the log was read), and :func:`servops.kpi.load_config` uses them when no config is
+    given. A log that names the service as its source but carries none (its handle
+    was rebuilt elsewhere) gets the roles of the machine last read from that service
+    here, else the packaged machine's.
     """
+    from servops.kpi.config import KpiConfig
     from servops.service.events import (
         is_service_log,
         service_kpi_config,
         service_state_machine,
     )
 
+    if isinstance(log.default_config, KpiConfig):
+        return log.default_config
     if not is_service_log(log):
         return None
     return service_kpi_config(service_state_machine(log))
@@ -78,12 +85,9 @@ def _config(
     mode = None
     if states is not None:
         mode = StateMode(column=None if states == "activity" else states)
-    cfg = service_config(log) if path is None and mode is None else None
-    if cfg is not None:
-        if handover_by is not None:
-            cfg = replace(cfg, handover_by=handover_by)
-    else:
-        cfg = load_config(path, log, states=mode, handover_by=handover_by)
+    if path is None and mode is None and log.default_config is None:
+        log = log.with_default_config(service_config(log))
+    cfg = load_config(path, log, states=mode, handover_by=handover_by)
     for note in cfg.notes:
         err_console.print(f"[dim]note: {note}[/]")
     if cfg.states is None:

@@ -676,9 +676,11 @@ def load_config(
     Parameters
     ----------
     path
-        A YAML file, or ``None`` for the default: activity roles guessed from common names
-        in ``log`` (first response, resolved, closed, reopened, waiting states), said so
-        in ``notes``, and no SLA policies.
+        A YAML file, or ``None`` for the default: the config ``log``'s source prescribes
+        (:attr:`~servops.EventLog.default_config`: a log read from the live service carries
+        its state machine's roles), else activity roles guessed from common names in
+        ``log`` (first response, resolved, closed, reopened, waiting states), said so in
+        ``notes``, and no SLA policies.
     log
         When given, every activity and attribute the config names is checked against it.
     states
@@ -705,6 +707,13 @@ def load_config(
     if path is None:
         if log is None:
             return KpiConfig(notes=("no log given: nothing guessed",))
+        given = log.default_config
+        if isinstance(given, KpiConfig) and states is None:
+            # the source's roles, not checked against the log: a state the log has
+            # not seen yet (or a filter left out) is a role that matches nothing
+            if handover_by is not None:
+                return replace(given, handover_by=handover_by)
+            return given
         cfg = guess_config(log, states=states)
         if handover_by is not None:
             cfg = replace(cfg, handover_by=handover_by).validate_against(log)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import itertools
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 from servops.log.engine import fetch_first, inline_cte
 from servops.log.load import ReadOptions, load
@@ -114,6 +115,8 @@ class EventLog:
         instances: str | InstanceSource,
         meta: LogMeta,
         predicates: tuple[str, ...] = (),
+        *,
+        default_config: object | None = None,
     ) -> None:
         self._con = con
         self._events_table = events_table
@@ -124,6 +127,11 @@ class EventLog:
         )
         self.meta = meta
         self._predicates = predicates
+        #: The KPI config the log's source prescribes (the live service attaches its
+        #: state machine's roles), or None. Opaque here: this layer neither reads nor
+        #: checks it; :func:`servops.kpi.load_config` (``path=None``) uses it before
+        #: guessing roles from activity names. Filters and :meth:`with_meta` keep it.
+        self.default_config = default_config
 
     # -- construction -------------------------------------------------------------------
     @classmethod
@@ -332,6 +340,7 @@ class EventLog:
             self._instances,
             self.meta,
             self._predicates + tuple(predicates),
+            default_config=self.default_config,
         )
 
     @property
@@ -367,7 +376,14 @@ class EventLog:
             self._instances,
             replace(self.meta, **changes),
             self._predicates,
+            default_config=self.default_config,
         )
+
+    def with_default_config(self, config: object | None) -> Self:
+        """A copy of this handle (same class, same data) with ``config`` as its default."""
+        out = copy.copy(self)
+        out.default_config = config
+        return out
 
     @property
     def stored_instances_sql(self) -> str:
