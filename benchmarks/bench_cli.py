@@ -1,4 +1,4 @@
-"""CLI start-up: ``servops --help``, ``servops logs`` and ``servops info`` of a small file.
+"""CLI start-up: ``servops --help``, ``spc --help``, ``logs`` and ``info`` of a small file.
 
 Each command runs in a fresh process, ``--repeat`` times; the median wall time and the
 median CPU time (user + system, from ``getrusage`` of the child) are printed. On a shared
@@ -63,6 +63,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         jobs = {
             "servops --help": ["--help"],
+            "servops spc --help": ["spc", "--help"],
             "servops logs (empty workspace)": ["logs"],
             f"servops info {SMALL_LOG.name}": ["info", str(SMALL_LOG)],
         }
