@@ -7,13 +7,18 @@
    week's arrivals, averaged over RUNS runs: how long a warm-up must be.
 3. ``acf``: one run of CASES cases; the autocorrelation of the weekly mean lead time
    and its integrated autocorrelation time (lags up to 10 weeks).
+4. ``blocks``: on RUNS A/A logs of the before/after study (``bench_before_after``,
+   seeds 1000...), the Politis-White block length ``before_after`` uses for the lead
+   time, and the same with each weekday's mean taken out of the daily means first.
 
-Run: .venv/bin/python benchmarks/sim_twin_relaxation.py busy|transient|acf [CASES] [RUNS]
+Run: PYTHONPATH=. .venv/bin/python benchmarks/sim_twin_relaxation.py busy|transient|acf|blocks [CASES] [RUNS]
 """
 
 from __future__ import annotations
 
+import math
 import sys
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
@@ -24,6 +29,9 @@ from servops.demo.generator import generate_service_desk
 from servops.sim.calendars import Calendar
 from servops.sim.discover import _on_shift, discover_model
 from servops.sim.run import simulate
+
+if TYPE_CHECKING:
+    from servops.sim.model import Model
 
 DESK = Calendar.from_slots([(d, h) for d in range(5) for h in range(8, 18)])
 WEEK = 7 * 86400.0
@@ -67,10 +75,45 @@ def weekly_lead_h(log: so.EventLog, weeks: int) -> np.ndarray:
     )
 
 
+def blocks(model: Model, cases: int, runs: int) -> None:
+    """Block lengths with and without the weekday cycle in the daily means."""
+    from benchmarks.bench_before_after import KPI, WARMUP, aa_log
+    from servops.improve.beforeafter import metric_values
+    from servops.improve.intervals import block_length, optimal_block_length
+    from servops.kpi import load_config
+    from servops.kpi.cases import case_metrics
+
+    for seed in range(1000, 1000 + runs):
+        log, at = aa_log(model, cases, seed, WARMUP["twin"])
+        cm = case_metrics(log, load_config(KPI, log))
+        x = metric_values(cm, "lead_time")
+        arrived = cm.column("arrived_at").to_pylist()
+        ok = np.isfinite(x)
+        day = np.array([t.date().toordinal() for t in arrived])
+        after = np.array([t >= at for t in arrived])
+        b, a = ok & ~after, ok & after
+        pw = block_length(x[b], x[a], units_before=day[b], units_after=day[a])
+        parts = []
+        for side in (b, a):
+            days = np.unique(day[side])
+            means = np.array([x[side & (day == k)].mean() for k in days])
+            weekday = (days - 1) % 7  # ordinal 1 was a Monday
+            for w in range(7):
+                means[weekday == w] -= means[weekday == w].mean()
+            parts.append(means)
+        seasonal = math.ceil(optimal_block_length(np.concatenate(parts)))
+        print(
+            f"seed {seed}: {np.unique(day[b]).size} / {np.unique(day[a]).size} days, "
+            f"block {pw} days; {seasonal} with each weekday's mean taken out"
+        )
+
+
 def main() -> None:
     """Print the study named on the command line."""
     mode = sys.argv[1]
-    cases = int(sys.argv[2]) if len(sys.argv) > 2 else 10000
+    cases = (
+        int(sys.argv[2]) if len(sys.argv) > 2 else (5000 if mode == "blocks" else 10000)
+    )
     runs = int(sys.argv[3]) if len(sys.argv) > 3 else 40
     model = discover_model(
         so.read_log(generate_service_desk(cases=1500, seed=11).events)
@@ -98,6 +141,8 @@ def main() -> None:
         mu, se = np.nanmean(m, 0), np.nanstd(m, 0) / np.sqrt(runs)
         for w in range(weeks):
             print(f"week {w:2d}: mean lead time {mu[w]:6.1f} h (SE {se[w]:.1f})")
+    elif mode == "blocks":
+        blocks(model, cases, runs)
     else:
         x = weekly_lead_h(simulate(model, cases=cases, seed=7).log, cases // 420)
         x = x[4:-2]
