@@ -41,10 +41,11 @@ from servops.log.periods import (
     key_dates,
     local_day_sql,
     log_censored,
+    log_span,
     period_grid,
     period_key_sql,
 )
-from servops.log.schema import case_arrival, enabled_column
+from servops.log.schema import enabled_column
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -154,8 +155,12 @@ def compute_kpis(
     log = state_log(log, cfg)
     con = log.con
 
+    span: tuple[datetime | None, datetime | None] | None = None  # the UTC log_span
+
     def censor(starts: list[datetime]) -> list[bool]:
-        return [] if by is None else log_censored(log, starts, by, cfg.timezone)
+        if by is None:
+            return []
+        return log_censored(log, starts, by, cfg.timezone, span=span)
 
     def per_case_sql(
         source: str, keep: str, first_year: int, last_year: int, as_of: str | None
@@ -204,10 +209,8 @@ def compute_kpis(
             # one statement, per-case rows stay inside DuckDB; only the segment
             # attribute is carried through the per-case pass
             wanted = {a: c for a, c in attr_cols.items() if c == segment}
-            span = log.fetchone(
-                f'SELECT {case_arrival(log.attributes)}, max("timestamp") FROM events'
-            )
-            years = _years(span[0] if span else None, span[1] if span else None)
+            span = log_span(log, "UTC")
+            years = _years(*span)
             enabled = enabled_column(log.attributes)
             ctes = case_ctes(cfg, wanted, enabled=enabled)
             per_case = f"WITH {ctes}, " + per_case_sql(

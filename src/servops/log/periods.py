@@ -469,13 +469,19 @@ def censored_periods(
     return out
 
 
-def activity_profile(log: EventLog, timezone: str) -> list[float]:
+def activity_profile(
+    log: EventLog,
+    timezone: str,
+    *,
+    span: tuple[datetime | None, datetime | None] | None = None,
+) -> list[float]:
     """Share of the log's events in each local hour of the week (Monday 00:00 first).
 
     The weights :func:`censored_periods` uses to judge how much of a period a log's
-    span misses. 168 numbers summing to 1 (all 0 for an empty log).
+    span misses. 168 numbers summing to 1 (all 0 for an empty log). ``span``: the
+    log's :func:`log_span` in UTC if the caller has it (saves a pass over the events).
     """
-    first, last = log_span(log, "UTC")
+    first, last = log_span(log, "UTC") if span is None else span
     if first is None or last is None:
         return [0.0] * _WEEK_HOURS
     from servops.log.engine import epoch_s
@@ -495,18 +501,42 @@ def activity_profile(log: EventLog, timezone: str) -> list[float]:
 
 
 def log_censored(
-    log: EventLog, starts: Sequence[datetime | date], by: Period, timezone: str
+    log: EventLog,
+    starts: Sequence[datetime | date],
+    by: Period,
+    timezone: str,
+    *,
+    span: tuple[datetime | None, datetime | None] | None = None,
 ) -> list[bool]:
     """:func:`censored_periods` of ``starts`` for ``log``: its span and its profile.
 
     The one call every package uses to flag the periods a log covers only partly.
+    ``span``: the log's :func:`log_span` in UTC if the caller has it (one pass over
+    the events fewer).
     """
-    first, last = log_span(log, timezone)
+    # one pass for the span, shared by the profile; the local span follows from it
+    utc = log_span(log, "UTC") if span is None else span
+    first, last = _to_zone(utc, timezone)
     if first is None or last is None:
         return [False] * len(starts)
     return censored_periods(
-        starts, by, first, last, profile=activity_profile(log, timezone)
+        starts, by, first, last, profile=activity_profile(log, timezone, span=utc)
     )
+
+
+def _to_zone(
+    span: tuple[datetime | None, datetime | None], timezone: str
+) -> tuple[datetime | None, datetime | None]:
+    """``span`` (aware, or naive in UTC) on the wall clock of ``timezone`` (naive)."""
+    if span[0] is None or span[1] is None:
+        return None, None
+    zone = ZoneInfo(timezone)
+
+    def local(t: datetime) -> datetime:
+        aware = t if t.tzinfo is not None else t.replace(tzinfo=UTC)
+        return aware.astimezone(zone).replace(tzinfo=None)
+
+    return local(span[0]), local(span[1])
 
 
 def log_span(log: EventLog, timezone: str) -> tuple[datetime | None, datetime | None]:
@@ -522,15 +552,7 @@ def log_span(log: EventLog, timezone: str) -> tuple[datetime | None, datetime | 
     row = log.fetchone(
         f'SELECT {case_arrival(log.attributes)}, max("timestamp") FROM events'
     )
-    if row[0] is None or row[1] is None:
-        return None, None
-    zone = ZoneInfo(timezone)
-
-    def local(t: datetime) -> datetime:
-        aware = t if t.tzinfo is not None else t.replace(tzinfo=UTC)
-        return aware.astimezone(zone).replace(tzinfo=None)
-
-    return local(row[0]), local(row[1])
+    return _to_zone((row[0], row[1]), timezone)
 
 
 #: Inner periods (all but the first and last, which a log may cover only partly) that
