@@ -8,6 +8,7 @@ Nothing here checks access: the API layer decides who may call what.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 
     import pyarrow as pa
     from sqlalchemy.orm import Session
+    from sqlalchemy.sql.dml import ReturningInsert
 
     from servops.log import EventLog
     from servops.service.models import Comment, Ticket
@@ -95,6 +97,19 @@ def get_ticket(session: Session, ref: str | int, *, lock: bool = False) -> Ticke
     return ticket
 
 
+@functools.cache
+def _insert_ticket() -> ReturningInsert[Any]:
+    """``INSERT INTO tickets … ON CONFLICT DO NOTHING RETURNING id`` (built once)."""
+    from sqlalchemy import Table
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+    from servops.service.models import Ticket
+
+    table = Ticket.__table__
+    assert isinstance(table, Table)
+    return pg_insert(table).on_conflict_do_nothing().returning(table.c.id)
+
+
 def create_ticket(
     session: Session,
     *,
@@ -125,8 +140,7 @@ def create_ticket(
     ConflictError
         ``number`` or ``dedup_key`` exists already.
     """
-    from sqlalchemy import Table, func, select
-    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy import func, select
     from sqlalchemy.orm import make_transient_to_detached
 
     from servops.service.experiments import assign_new_ticket
@@ -172,11 +186,7 @@ def create_ticket(
     }
     # one Core INSERT (no savepoint, no unit of work); a clash with an existing number or
     # dedup key inserts nothing and leaves the transaction usable
-    table = Ticket.__table__
-    assert isinstance(table, Table)
-    inserted = session.execute(
-        pg_insert(table).values(row).on_conflict_do_nothing().returning(table.c.id)
-    ).first()
+    inserted = session.execute(_insert_ticket(), row).first()
     if inserted is None:
         taken = dedup_key is not None and (
             session.scalar(select(Ticket.id).where(Ticket.dedup_key == dedup_key))
