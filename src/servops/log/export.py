@@ -103,10 +103,7 @@ def write_parquet(
     if n_events == 0:
         msg = log.nothing_message("no events to export")
         raise InvalidParameterError(msg)
-    columns = tuple(
-        (str(r[0]), str(r[1]))
-        for r in log.fetchall("SELECT column_name, column_type FROM (DESCRIBE events)")
-    )
+    columns = _columns(log)
     names = [c for c, _ in columns]
     select = ", ".join(quote(c) for c in names)
     part_col: str | None = None
@@ -155,16 +152,24 @@ def write_parquet(
 def _write_files(
     log: EventLog, select: str, part_col: str | None, tmp: Path, n_events: int
 ) -> tuple[str, ...]:
-    """Write ``SELECT select FROM events`` into ``tmp``; the files written, checked."""
-    rows = log.query(
-        f'SELECT {select} FROM events ORDER BY case_id, "timestamp", event_index'
-    )
-    if part_col is None:
-        rows.write_parquet(str(tmp / "part-0.parquet"))
+    """Write ``SELECT select FROM events`` into ``tmp``; the files written, checked.
+
+    A Spark log (:class:`servops.log.spark.SparkEventLog`) writes them from Spark's
+    executors; nothing is collected.
+    """
+    spark_writer = getattr(log, "write_parquet_files", None)
+    if spark_writer is not None:
+        spark_writer(select, part_col, tmp)
     else:
-        rows.write_parquet(
-            str(tmp), partition_by=[part_col], filename_pattern="part-{i}"
+        rows = log.query(
+            f'SELECT {select} FROM events ORDER BY case_id, "timestamp", event_index'
         )
+        if part_col is None:
+            rows.write_parquet(str(tmp / "part-0.parquet"))
+        else:
+            rows.write_parquet(
+                str(tmp), partition_by=[part_col], filename_pattern="part-{i}"
+            )
     written = rows_in(log.con, str(tmp / "**" / "*.parquet"))
     if written != n_events:
         msg = (
@@ -173,6 +178,17 @@ def _write_files(
         )
         raise LogSchemaError(msg)
     return tuple(sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*.parquet")))
+
+
+def _columns(log: EventLog) -> tuple[tuple[str, str], ...]:
+    """The events' columns and DuckDB types (a Spark log names its own)."""
+    spark_types = getattr(log, "column_types", None)
+    if spark_types is not None:
+        return tuple(spark_types())
+    return tuple(
+        (str(r[0]), str(r[1]))
+        for r in log.fetchall("SELECT column_name, column_type FROM (DESCRIBE events)")
+    )
 
 
 def _check_target(target: Path, *, overwrite: bool) -> None:

@@ -194,6 +194,11 @@ def read_spark_log(
     order Spark reads them (file order for one file). Start and complete events are
     paired as on DuckDB (:mod:`servops.log.lifecycle`).
 
+    ``log.meta.source`` (``info().source``) is what :func:`servops.read_log` gives for
+    the same path: the path as given for a file or folder, and for an export folder
+    the source of the log that was exported (from its manifest); a DataFrame is
+    ``<DataFrame>``.
+
     Parameters
     ----------
     source
@@ -211,8 +216,9 @@ def read_spark_log(
     name
         How messages name the log (default: the source).
     cache
-        Keep the events in Spark's cache (memory, spilling to disk): the analyses scan
-        them many times.
+        Keep the events in Spark's cache (memory, spilling to disk), hash-partitioned
+        by case into ``spark.sql.shuffle.partitions`` parts: the analyses scan them
+        many times, mostly by case.
 
     Raises
     ------
@@ -231,11 +237,13 @@ def read_spark_log(
         export = _manifest(session, str(source))
         frame = _read(session, str(source), fmt)
         if export is not None:
-            # a `servops export --parquet` folder: its own description of the log
+            # a `servops export --parquet` folder: its own description of the log,
+            # the source included (the file it was first read from), as
+            # `servops.read_log` gives it; messages about the files name the folder
             part = export.partition_column
             if part is not None and part in frame.columns:
                 frame = frame.drop(part)
-            meta = replace(export.meta, source=label, name=name or export.meta.name)
+            meta = replace(export.meta, name=name or export.meta.name)
             return SparkEventLog.from_frame(
                 frame,
                 spark=session,
@@ -445,7 +453,11 @@ class SparkEventLog(EventLog):
         else:
             events = canonical
         if cache:
-            events = events.persist()
+            # cached hash-partitioned by case: the windows, joins and aggregates by
+            # case that every analysis runs then need no shuffle of the events (on
+            # BPIC 2012: DFG 7 -> 5 Spark jobs; see benchmarks/RESULTS.md)
+            n_parts = int(spark.conf.get("spark.sql.shuffle.partitions") or "8")
+            events = events.repartition(n_parts, "case_id").persist()
         events.createOrReplaceTempView(events_view)
         instances_view = f"servops_instances_{n}"
         spark.sql(to_spark(instances_sql(events_view))).createOrReplaceTempView(
@@ -576,6 +588,48 @@ class SparkEventLog(EventLog):
         if not batches:
             return out_schema.empty_table()
         return pa.Table.from_batches(batches).cast(out_schema)
+
+    # -- export -------------------------------------------------------------------------
+    def column_types(self) -> tuple[tuple[str, str], ...]:
+        """The events' columns with their DuckDB type names (an export's manifest)."""
+        frame = self.spark.table(self._events_view)
+        return tuple(
+            (f.name, _duckdb_type(f.dataType.simpleString()))
+            for f in frame.schema.fields
+        )
+
+    def write_parquet_files(
+        self, select: str, part_col: str | None, folder: Path
+    ) -> None:
+        """Write ``SELECT select FROM events`` (DuckDB dialect) as Parquet into ``folder``.
+
+        What :func:`servops.log.export.write_parquet` calls for a Spark log: the
+        executors write the files (nothing is collected to the driver), one file per
+        ``part_col`` value in Hive folders (``event_month=2012-03/part-….parquet``), or
+        one file without ``part_col``; rows sorted by case, time and ``event_index``
+        as the DuckDB export sorts them. Timestamps are written as microsecond
+        instants (Parquet ``TIMESTAMP_MICROS``, UTC), as DuckDB writes them.
+        ``folder`` is an empty local folder.
+        """
+        frame = self.spark.sql(to_spark(self._run_sql(f"SELECT {select} FROM events")))
+        order = ["case_id", "timestamp", "event_index"]
+        if part_col is None:
+            frame = frame.coalesce(1).sortWithinPartitions(*order)
+        else:
+            frame = frame.repartition(part_col).sortWithinPartitions(part_col, *order)
+        key = "spark.sql.parquet.outputTimestampType"
+        before = self.spark.conf.get(key)
+        self.spark.conf.set(key, "TIMESTAMP_MICROS")
+        try:
+            writer = frame.write.mode("append")  # into the empty folder
+            if part_col is not None:
+                writer = writer.partitionBy(part_col)
+            writer.parquet(folder.resolve().as_uri())
+        finally:
+            self.spark.conf.set(key, before or "INT96")
+        # Hadoop's side files: the marker of a finished job and the checksums
+        for side in [*folder.rglob("_SUCCESS"), *folder.rglob(".*.crc")]:
+            side.unlink()
 
     def fetchone(self, sql: str, params: list[object] | None = None) -> tuple[Any, ...]:
         """Run ``sql`` on Spark and return its first row."""
