@@ -34,7 +34,7 @@ from servops.errors import (
 if TYPE_CHECKING:
     from fastapi import FastAPI, Request
 
-__all__ = ["error_body", "install_error_handlers", "status_of"]
+__all__ = ["error_body", "install_error_handlers", "status_of", "validation_errors"]
 
 _STATUS: tuple[tuple[type[ServopsError], int], ...] = (
     (AuthenticationError, 401),
@@ -71,8 +71,8 @@ def _field(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(str(p) for p in loc)
 
 
-async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError)
+def validation_errors(exc: RequestValidationError) -> tuple[str, list[dict[str, Any]]]:
+    """A request's validation errors: one line naming every field, and the list."""
     errors = [
         {
             "field": _field(e.get("loc", ())),
@@ -84,6 +84,12 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     detail = (
         "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "invalid request"
     )
+    return detail, errors
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    detail, errors = validation_errors(exc)
     return JSONResponse(
         error_body("ValidationError", detail, errors=errors), status_code=422
     )

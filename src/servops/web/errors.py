@@ -7,10 +7,11 @@ errors, with the same status codes (:func:`servops.api.errors.status_of`), becom
 * an HTMX request: the message as plain text, which ``app.js`` shows in the alert area;
 * any other page: the error page in the caller's language.
 
-The router's own errors under ``/app`` (an unknown page: 404, a wrong method: 405) and
-unexpected exceptions (500, without their text) get the same error page, with the
-navigation when the caller is logged in. Other paths keep FastAPI's JSON (404/405) and
-Starlette's plain 500.
+The router's own errors under ``/app`` (an unknown page: 404, a wrong method: 405), a
+form or query that fails validation (422, naming each field and why) and unexpected
+exceptions (500, without their text) get the same error page, with the navigation when
+the caller is logged in (an HTMX request gets the text). Other paths keep FastAPI's JSON
+(404/405/422) and Starlette's plain 500.
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ import logging
 from typing import TYPE_CHECKING
 
 from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from servops.api.errors import status_of
+from servops.api.errors import status_of, validation_errors
 from servops.errors import ServopsError
 from servops.web.deps import LoginRequired, login_url, page_principal
 from servops.web.templating import render
@@ -52,11 +54,18 @@ def _caller_or_none(request: Request) -> Principal | None:
         return None
 
 
-def _error_page(request: Request, status: int, me: Principal | None) -> Response:
+def _error_page(
+    request: Request, status: int, me: Principal | None, detail: str | None = None
+) -> Response:
     if request.headers.get("HX-Request") == "true":
-        return PlainTextResponse(f"HTTP {status}", status_code=status)
+        return PlainTextResponse(detail or f"HTTP {status}", status_code=status)
     return render(
-        request, "error.html.j2", me=me, status_code=status, status=status, detail=None
+        request,
+        "error.html.j2",
+        me=me,
+        status_code=status,
+        status=status,
+        detail=detail,
     )
 
 
@@ -95,6 +104,18 @@ def install_page_errors(app: FastAPI) -> None:
             return await http_exception_handler(request, exc)
         return _error_page(request, exc.status_code, _caller_or_none(request))
 
+    validation_api_handler = app.exception_handlers[RequestValidationError]
+
+    async def validation_handler(request: Request, exc: Exception) -> Response:
+        if not _is_page(request):
+            response = validation_api_handler(request, exc)
+            if inspect.isawaitable(response):
+                return await response
+            return response
+        assert isinstance(exc, RequestValidationError)
+        detail, _ = validation_errors(exc)
+        return _error_page(request, 422, _caller_or_none(request), detail)
+
     async def crash_handler(request: Request, exc: Exception) -> Response:
         if not _is_page(request):
             return PlainTextResponse("Internal Server Error", status_code=500)
@@ -103,4 +124,5 @@ def install_page_errors(app: FastAPI) -> None:
 
     app.add_exception_handler(ServopsError, handler)
     app.add_exception_handler(StarletteHTTPException, http_handler)
+    app.add_exception_handler(RequestValidationError, validation_handler)
     app.add_exception_handler(Exception, crash_handler)

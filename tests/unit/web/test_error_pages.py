@@ -100,3 +100,21 @@ def test_versioned_assets_are_cached_by_the_browser(web: Web) -> None:
     assert "immutable" in r.headers["cache-control"]
     plain = client.get("/static/htmx.min.js")
     assert "immutable" not in plain.headers.get("cache-control", "")
+
+
+def test_a_page_request_failing_validation_is_an_html_422_naming_the_field(
+    web: Web,
+) -> None:
+    agent = web.login("agent")
+    r = agent.get("/app/queue/rows?scope=everyone")
+    assert r.status_code == 422
+    assert r.headers["content-type"].startswith("text/html")
+    assert "query.scope" in r.text
+    assert 'href="/app/queue"' in r.text  # in the layout, with the navigation
+    htmx = agent.get("/app/queue/rows?scope=everyone", headers={"HX-Request": "true"})
+    assert htmx.status_code == 422
+    assert htmx.headers["content-type"].startswith("text/plain")
+    assert htmx.text.startswith("query.scope: ")
+    api = web.world.call("agent", "GET", "/tickets?limit=not-a-number")
+    assert api.status_code == 422
+    assert api.json()["errors"][0]["field"] == "query.limit"
