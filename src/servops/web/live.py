@@ -24,6 +24,10 @@ after the stream's cursor and at most ``LOOKBACK_IDS`` behind the newest id it s
 a reconnect such a late event is not resent, which is why pages also reload their lists
 when the stream (re)opens.
 
+A stream whose client reads slower than events arrive is ended once ``INBOX_BATCHES``
+deliveries wait for it (nothing is held without bound); the browser reconnects and
+resumes from its ``Last-Event-ID`` out of the database.
+
 The stream holds no database connection while it is open: the caller is looked up with a
 session closed before the stream starts.
 """
@@ -57,6 +61,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "HEARTBEAT_S",
+    "INBOX_BATCHES",
     "LOOKBACK_IDS",
     "POLL_S",
     "Hub",
@@ -74,6 +79,11 @@ POLL_S = 0.5
 HEARTBEAT_S = 15.0
 LOOKBACK_IDS = 1000
 _BATCH = 500
+#: Deliveries a stream may have waiting (one per poll with events for it). A client that
+#: reads slower than events come is cut off when its inbox is full, so a stalled browser
+#: cannot make the process hold events without bound; it reconnects with
+#: ``Last-Event-ID`` and catches up from the database.
+INBOX_BATCHES = 120
 
 
 def format_event(event: FeedEvent, *, staff: bool) -> str:
@@ -97,7 +107,10 @@ class _Stream:
         self.newest = cursor
         self.floor = cursor  # ids at or below it were never ours to send
         self.sent: set[int] = set()
-        self.inbox: asyncio.Queue[list[FeedEvent]] = asyncio.Queue()
+        self.inbox: asyncio.Queue[list[FeedEvent]] = asyncio.Queue(INBOX_BATCHES)
+        self.cut_off = (
+            False  # its inbox overflowed: the stream ends, the client resumes
+        )
 
     def accept(self, events: list[FeedEvent]) -> list[FeedEvent]:
         """The events not sent yet, after the cursor and within the lookback."""
@@ -171,9 +184,17 @@ class Hub:
                 deliveries = []
             if self.newest is not None:
                 self.ready.set()
-            for stream, events in deliveries:
-                stream.inbox.put_nowait(events)
+            self.deliver(deliveries)
             await anyio.sleep(POLL_S)
+
+    def deliver(self, deliveries: list[tuple[_Stream, list[FeedEvent]]]) -> None:
+        """Put each stream's events in its inbox; a full inbox cuts the stream off."""
+        for stream, events in deliveries:
+            try:
+                stream.inbox.put_nowait(events)
+            except asyncio.QueueFull:
+                stream.cut_off = True
+                self.remove(stream)
 
     def poll(self) -> list[tuple[_Stream, list[FeedEvent]]]:
         """One poll (in a worker thread): the new events each stream may see."""
@@ -244,7 +265,7 @@ async def _messages(request: Request, stream: _Stream) -> AsyncIterator[str]:
         for e in events:
             yield format_event(e, staff=staff)
         last_write = time.monotonic()
-        while not await request.is_disconnected():
+        while not stream.cut_off and not await request.is_disconnected():
             # asleep until the hub hands over events or a heartbeat is due (a closed
             # connection shows at the latest when the heartbeat is written)
             wait = max(0.05, HEARTBEAT_S - (time.monotonic() - last_write))

@@ -11,7 +11,7 @@ import httpx
 
 from servops.service import access
 from servops.service.feed import audience, events_after
-from servops.web.live import LOOKBACK_IDS, Hub, _Stream
+from servops.web.live import INBOX_BATCHES, LOOKBACK_IDS, Hub, _Stream
 from tests.pg import connect
 from tests.web_flow import login
 
@@ -172,5 +172,27 @@ def test_the_poller_ends_with_its_last_stream_and_restarts_fresh(web: Web) -> No
         assert hub.newest == _max_id(web)  # read afresh, not from the old position
         hub.remove(again)
         await hub.stop()
+
+    _run(scenario())
+
+
+def test_a_stream_that_falls_behind_is_cut_off_not_buffered(web: Web) -> None:
+    factory = web.app.state.sessionmaker
+
+    async def scenario() -> None:
+        hub = Hub(factory)
+        slow = _Stream(_principal(web, "agent"), 0)
+        keeping_up = _Stream(_principal(web, "agent"), 0)
+        with hub.guard:
+            hub.streams |= {slow, keeping_up}
+        for _ in range(INBOX_BATCHES):
+            hub.deliver([(slow, []), (keeping_up, [])])
+            keeping_up.inbox.get_nowait()
+        assert not slow.cut_off
+        assert slow.inbox.qsize() == INBOX_BATCHES
+        hub.deliver([(slow, []), (keeping_up, [])])
+        assert slow.cut_off
+        assert not keeping_up.cut_off
+        assert hub.streams == {keeping_up}  # no longer polled for
 
     _run(scenario())
