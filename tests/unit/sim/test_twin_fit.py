@@ -167,8 +167,9 @@ def test_demo_twin_has_the_desks_hours_and_arrivals():
     # so the twin's L2 is as busy as the desk's (0.92-0.97 of its on-shift hours over
     # 24 weeks, seeds 11 and 12), not saturated: 26-week runs, before 0.987-0.996
     busy = [
-        simulate(m, until=timedelta(weeks=26), seed=s, keep_log=False)
-        .kpis.utilization["L2 work team"]
+        simulate(m, until=timedelta(weeks=26), seed=s, keep_log=False).kpis.utilization[
+            "L2 work team"
+        ]
         for s in (1, 2, 3)
     ]
     assert np.mean(busy) < 0.97, busy
