@@ -10,7 +10,8 @@ customer``, ``Customer replied``, ``Resolved``, ``Reopened`` and ``Closed`` are 
 Planted problems (what the report should surface):
 
 1. **Overloaded second level**: about a third of tickets escalate to a three-person L2 team
-   running near 90 % utilisation, so escalated tickets wait days and breach their SLA.
+   running at 92–97 % utilisation (``benchmarks/sim_twin_relaxation.py``), so escalated
+   tickets wait days and breach their SLA.
 2. **Reopen loop in Access**: password-reset fixes in category ``Access`` fail often; the
    ticket is reopened and worked again.
 3. **Email inbox sweeps**: email tickets get their first response only at the next two-hourly
