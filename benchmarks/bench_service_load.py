@@ -373,6 +373,12 @@ def main() -> None:
         default=1,
         help="servops serve --workers (HTTP processes)",
     )
+    ap.add_argument(
+        "--py-spy",
+        metavar="FILE",
+        help="sample the server with py-spy during the load phase (collapsed stacks"
+        " to FILE; py-spy must be installed, it is not a dependency)",
+    )
     args = ap.parse_args()
 
     from servops.service import embedded
@@ -398,12 +404,37 @@ def main() -> None:
         pg_pids = [pg.pid] if pg is not None else []
         before = (cpu_by_pid(server_pids), cpu_by_pid(pg_pids), time.process_time())
         load0 = os.getloadavg()[0]
+        spy = (
+            subprocess.Popen(
+                [
+                    shutil.which("py-spy")
+                    or str(Path(sys.executable).with_name("py-spy")),
+                    "record",
+                    "--pid",
+                    str(proc.pid),
+                    "--subprocesses",
+                    "--gil",
+                    "--rate",
+                    "200",
+                    "--format",
+                    "raw",
+                    "--output",
+                    args.py_spy,
+                ],
+                stdout=subprocess.DEVNULL,
+            )
+            if args.py_spy
+            else None
+        )
         t = asyncio.run(
             run_load(
                 base, token, clients=args.clients, rate=args.rate, seconds=args.seconds
             )
         )
         after = (cpu_by_pid(server_pids), cpu_by_pid(pg_pids), time.process_time())
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)
+            spy.wait(timeout=60)
         load = summary(t, args.seconds)
         writes = sum(n for key, n in t.status.items() if key.endswith((" 200", " 201")))
         used = {
