@@ -60,6 +60,21 @@ class Web:
         """An HTMX form post as ``who`` (with the CSRF header)."""
         return self.login(who).post(path, data=data, headers=self.csrf(who))
 
+    def route_everything_to(self, group: str) -> None:
+        """A first routing rule (set by the admin) that sends every new ticket to ``group``."""
+        r = self.world.call(
+            "admin",
+            "POST",
+            "/routing/rules",
+            json={
+                "position": 1,
+                "name": f"all to {group}",
+                "conditions": {},
+                "group_id": self.world.groups[group],
+            },
+        )
+        assert r.status_code == 201, r.text
+
     def ticket(self, who: str, **body: Any) -> dict[str, Any]:
         """Create a ticket through the API as ``who``; its JSON."""
         r = self.world.call(who, "POST", "/tickets", json=body)

@@ -12,15 +12,12 @@ git ignores it).
 from __future__ import annotations
 
 import re
-import shutil
 import time
 from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.browser import CHROMIUM_ARGS, chromium_path
-from tests.unit.web.test_browser_flow import _artifact_dir
-from tests.web_flow import BrowserFlow
+from tests.web_flow import BrowserFlow, chromium, keep_screenshots
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -56,22 +53,7 @@ def _wait_for(check, timeout_s: float) -> float:
 def test_flow_to_rating_changes_wallboard_and_scorecards(
     web: Web, live: LiveServer, tmp_path: Path
 ) -> None:
-    exe = chromium_path()
-    if exe is None:
-        pytest.skip("Debian chromium is not installed (.ci/run installs it)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    r = web.world.call(
-        "admin",
-        "POST",
-        "/routing/rules",
-        json={
-            "position": 1,
-            "name": "all to Support",
-            "conditions": {},
-            "group_id": web.world.groups["Support"],
-        },
-    )
-    assert r.status_code == 201, r.text
+    web.route_everything_to("Support")  # the agent's group
     # one decided and rated ticket before, so the scorecard page has a desk line
     t = web.ticket("customer", subject="earlier", priority="P3")
     r = web.world.call(
@@ -82,80 +64,68 @@ def test_flow_to_rating_changes_wallboard_and_scorecards(
         None, "POST", f"/surveys/{token}", json={"csat": 3}
     ).is_success
     shots: list[Path] = []
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
-        try:
-            size = {"width": 1400, "height": 900}
-            flow = BrowserFlow(
-                live.url,
-                browser.new_context(viewport=size).new_page(),
-                browser.new_context(viewport=size).new_page(),
-            )
-            boss = browser.new_context(viewport=size).new_page()
-            requests: list[str] = []
-            for page in (flow.customer, flow.agent, boss):
-                flow.watch(page)
-                page.on("request", lambda r: requests.append(r.url))
-            flow.log_in(flow.customer, "customer@example.test", "pw-customer-123")
-            flow.log_in(flow.agent, "agent@example.test", "pw-agent-123")
-            flow.log_in(boss, "supervisor@example.test", "pw-supervisor-123")
-            boss.goto(f"{live.url}/app/scorecards")
-            decided0, answers0 = _desk(boss)
-            boss.goto(f"{live.url}/app/wallboard")
-            boss.wait_for_selector("#live-status[data-state=open]", timeout=10_000)
-            open0 = _tile(boss, "open")
-            arrivals0 = _tile(boss, "arrivals")
-            flow.open_agent_queue()
-            flow.customer_submits("Screen flickers", "Since the update this morning.")
-            assert flow.queue_shows_ticket(within_s=2.0) < 2.0
-            # the wallboard counts it without a reload (live event -> board fragment)
-            navigations = boss.evaluate(
-                "performance.getEntriesByType('navigation').length"
-            )
-            _wait_for(lambda: _tile(boss, "open") == open0 + 1, 6.0)
-            assert _tile(boss, "arrivals") == arrivals0 + 1
-            assert (
-                boss.evaluate("performance.getEntriesByType('navigation').length")
-                == navigations
-            )
-            flow.agent_opens_ticket()
-            flow.agent_replies_publicly("Try another cable, please.")
-            survey = flow.agent_resolves()
-            assert survey is not None
-            _wait_for(lambda: _tile(boss, "open") == open0, 6.0)
-            # the customer rates it through the survey page
-            flow.customer.goto(survey if "://" in survey else f"{live.url}{survey}")
-            flow.customer.check("input[name=csat][value='5']")
-            flow.customer.click("#survey button[type=submit]")
-            flow.customer.wait_for_selector("#survey >> text=/[Tt]hank/", timeout=5_000)
-            boss.goto(f"{live.url}/app/scorecards")
-            decided1, answers1 = _desk(boss)
-            assert (decided1, answers1) == (decided0 + 1, answers0 + 1)
-            assert boss.locator("figure.chart svg").count() == 2  # on time, rating
-            assert boss.locator("table.data tbody tr").count() >= 1
-            for name, page_path in (
-                ("scorecards", "/app/scorecards"),
-                ("wallboard", "/app/wallboard"),
-            ):
-                boss.goto(f"{live.url}{page_path}")
-                if name == "wallboard":
-                    boss.wait_for_selector("#analytics h3", timeout=30_000)
-                for width in (1400, 390):
-                    shots.append(
-                        flow.screenshot(boss, tmp_path / f"{name}-{width}.png", width)
-                    )
-                    # nothing wider than the viewport (no sideways scrolling page)
-                    scroll = boss.evaluate("document.documentElement.scrollWidth")
-                    assert scroll <= width + 1, (name, width, scroll)
-                boss.set_viewport_size(size)
-            assert flow.errors == []
-            assert [u for u in requests if not u.startswith(live.url)] == []
-        finally:
-            browser.close()
-    target = _artifact_dir()
-    if target is not None:
-        target.mkdir(exist_ok=True)
-        for shot in shots:
-            shutil.copy(shot, target / shot.name)
-    for shot in shots:
-        assert shot.stat().st_size > 5_000
+    with chromium() as browser:
+        size = {"width": 1400, "height": 900}
+        flow = BrowserFlow(
+            live.url,
+            browser.new_context(viewport=size).new_page(),
+            browser.new_context(viewport=size).new_page(),
+        )
+        boss = browser.new_context(viewport=size).new_page()
+        requests: list[str] = []
+        for page in (flow.customer, flow.agent, boss):
+            flow.watch(page)
+            page.on("request", lambda r: requests.append(r.url))
+        flow.log_in(flow.customer, "customer@example.test", "pw-customer-123")
+        flow.log_in(flow.agent, "agent@example.test", "pw-agent-123")
+        flow.log_in(boss, "supervisor@example.test", "pw-supervisor-123")
+        boss.goto(f"{live.url}/app/scorecards")
+        decided0, answers0 = _desk(boss)
+        boss.goto(f"{live.url}/app/wallboard")
+        boss.wait_for_selector("#live-status[data-state=open]", timeout=10_000)
+        open0 = _tile(boss, "open")
+        arrivals0 = _tile(boss, "arrivals")
+        flow.open_agent_queue()
+        flow.customer_submits("Screen flickers", "Since the update this morning.")
+        assert flow.queue_shows_ticket(within_s=2.0) < 2.0
+        # the wallboard counts it without a reload (live event -> board fragment)
+        navigations = boss.evaluate("performance.getEntriesByType('navigation').length")
+        _wait_for(lambda: _tile(boss, "open") == open0 + 1, 6.0)
+        assert _tile(boss, "arrivals") == arrivals0 + 1
+        assert (
+            boss.evaluate("performance.getEntriesByType('navigation').length")
+            == navigations
+        )
+        flow.agent_opens_ticket()
+        flow.agent_replies_publicly("Try another cable, please.")
+        survey = flow.agent_resolves()
+        assert survey is not None
+        _wait_for(lambda: _tile(boss, "open") == open0, 6.0)
+        # the customer rates it through the survey page
+        flow.customer.goto(survey if "://" in survey else f"{live.url}{survey}")
+        flow.customer.check("input[name=csat][value='5']")
+        flow.customer.click("#survey button[type=submit]")
+        flow.customer.wait_for_selector("#survey >> text=/[Tt]hank/", timeout=5_000)
+        boss.goto(f"{live.url}/app/scorecards")
+        decided1, answers1 = _desk(boss)
+        assert (decided1, answers1) == (decided0 + 1, answers0 + 1)
+        assert boss.locator("figure.chart svg").count() == 2  # on time, rating
+        assert boss.locator("table.data tbody tr").count() >= 1
+        for name, page_path in (
+            ("scorecards", "/app/scorecards"),
+            ("wallboard", "/app/wallboard"),
+        ):
+            boss.goto(f"{live.url}{page_path}")
+            if name == "wallboard":
+                boss.wait_for_selector("#analytics h3", timeout=30_000)
+            for width in (1400, 390):
+                shots.append(
+                    flow.screenshot(boss, tmp_path / f"{name}-{width}.png", width)
+                )
+                # nothing wider than the viewport (no sideways scrolling page)
+                scroll = boss.evaluate("document.documentElement.scrollWidth")
+                assert scroll <= width + 1, (name, width, scroll)
+            boss.set_viewport_size(size)
+        assert flow.errors == []
+        assert [u for u in requests if not u.startswith(live.url)] == []
+    keep_screenshots(shots)
