@@ -55,6 +55,7 @@ __all__ = [
     "assign_new_ticket",
     "check_groups",
     "parse_experiments",
+    "running_experiments",
 ]
 
 _log = logging.getLogger(__name__)
@@ -192,24 +193,39 @@ def parse_experiments(value: object) -> tuple[Experiment, ...]:
     return tuple(_one(i, d, seen) for i, d in enumerate(value))
 
 
-def assign_new_ticket(
-    session: Session, facts: TicketFacts, number: str, at: datetime
-) -> tuple[dict[str, str], int | None]:
-    """The arms of a ticket being created (``{ab_<name>: A|B}``) and the B group id.
+def running_experiments(
+    session: Session, facts: TicketFacts, at: datetime
+) -> tuple[Experiment, ...]:
+    """The experiments a ticket created at ``at`` takes part in: active, ``when`` matching.
 
-    The group id is that of the first experiment assigning B that names a group (None when
-    none does). A group name missing from the database is logged and skipped (the ticket is
-    routed by the rules instead); :func:`check_groups` refuses such a config on save.
+    From the routing config in force (:func:`servops.service.routing.
+    load_routing_config`: parsed once per process and version, no statement of its own).
     """
     from servops.service.routing import load_routing_config
 
+    return tuple(
+        e
+        for e in load_routing_config(session).experiments
+        if e.active(at) and e.matches(facts)
+    )
+
+
+def assign_new_ticket(
+    session: Session, experiments: tuple[Experiment, ...], number: str
+) -> tuple[dict[str, str], int | None]:
+    """The arms of a ticket being created (``{ab_<name>: A|B}``) and the B group id.
+
+    ``experiments`` are those it takes part in (:func:`running_experiments`). The group
+    id is that of the first experiment assigning B that names a group (None when none
+    does). A group name missing from the database is logged and skipped (the ticket is
+    routed by the rules instead); :func:`check_groups` refuses such a config on save.
+    """
     arms: dict[str, str] = {}
     group: str | None = None
-    for e in load_routing_config(session).experiments:
-        if e.active(at) and e.matches(facts):
-            arms[e.attribute] = arm(e, number)
-            if arms[e.attribute] == "B" and group is None:
-                group = e.group
+    for e in experiments:
+        arms[e.attribute] = arm(e, number)
+        if arms[e.attribute] == "B" and group is None:
+            group = e.group
     return arms, None if group is None else _group_id(session, group)
 
 

@@ -263,39 +263,58 @@ class RoutingConfig:
         )
 
 
+_CONFIGS: dict[tuple[str, int], RoutingConfig] = {}
+
+
 def load_routing_config(session: Session) -> RoutingConfig:
-    """The latest routing config stored in ``config_versions`` (defaults if none)."""
-    from sqlalchemy import select
+    """The routing config in force: the newest stored version (defaults if none).
 
-    from servops.service.models import ConfigVersion
+    The version id is the transaction's answer of :func:`servops.service.config_store.
+    latest_ids` (asked once per transaction, also for the state machine), so a version
+    saved by any process applies to the next transaction of every process; its text is
+    read and parsed once per process, database and version.
+    """
+    from servops.service.config_store import database_of, latest_id
 
-    text = session.scalars(
-        select(ConfigVersion.content)
-        .where(ConfigVersion.kind == "routing")
-        .order_by(ConfigVersion.id.desc())
-        .limit(1)
-    ).first()
-    return RoutingConfig() if text is None else RoutingConfig.from_yaml(text)
+    vid = latest_id(session, "routing")
+    if vid is None:
+        return RoutingConfig()
+    key = (database_of(session.get_bind().engine.url), vid)
+    hit = _CONFIGS.get(key)
+    if hit is None:
+        from sqlalchemy import select
+
+        from servops.service.models import ConfigVersion
+
+        text = session.scalar(
+            select(ConfigVersion.content).where(ConfigVersion.id == vid)
+        )
+        hit = RoutingConfig.from_yaml(text or "")
+        if len(_CONFIGS) > 32:
+            _CONFIGS.clear()
+        _CONFIGS[key] = hit
+    return hit
+
+
+#: The active rules with a group: plain driver SQL (no ORM entities, no statement
+#: compilation), read by every ticket created without a group.
+_RULES_SQL = (
+    "SELECT id, position, name, conditions, group_id FROM routing_rules "
+    "WHERE active AND group_id IS NOT NULL"
+)
 
 
 def _load_rules(session: Session) -> list[Rule]:
-    from sqlalchemy import select
-
-    from servops.service.models import RoutingRule
-
-    rows = session.scalars(
-        select(RoutingRule).where(RoutingRule.active, RoutingRule.group_id.is_not(None))
-    ).all()
+    rows = session.connection().exec_driver_sql(_RULES_SQL).all()
     return [
         Rule(
-            id=r.id,
-            position=r.position,
-            name=r.name,
-            conditions=r.conditions,
-            group_id=int(r.group_id or 0),
-            active=r.active,
+            id=int(rid),
+            position=int(position),
+            name=str(name),
+            conditions=conditions if isinstance(conditions, Mapping) else {},
+            group_id=int(group_id),
         )
-        for r in rows
+        for rid, position, name, conditions, group_id in rows
     ]
 
 
@@ -310,32 +329,32 @@ def _group_agents(session: Session, group_id: int) -> list[AgentLoad]:
 
     from servops.service.models import GroupMember, Ticket, User
 
-    members = list(
-        session.scalars(
-            select(User.id)
-            .join(GroupMember, GroupMember.user_id == User.id)
-            .where(
-                GroupMember.group_id == group_id,
-                User.active,
-                User.role.in_(("agent", "supervisor")),
-            )
-            .order_by(User.id)
-            .with_for_update(of=User)
-        ).all()
-    )
-    if not members:
+    # the capacity and skills come with the lock: a locked row is read as last committed
+    agents = session.execute(
+        select(User.id, User.capacity, User.skills)
+        .join(GroupMember, GroupMember.user_id == User.id)
+        .where(
+            GroupMember.group_id == group_id,
+            User.active,
+            User.role.in_(("agent", "supervisor")),
+        )
+        .order_by(User.id)
+        .with_for_update(of=User)
+    ).all()
+    if not agents:
         return []
+    # counted by a later statement: its snapshot sees what the lock's holders committed
     load = {
         uid: int(n)
         for uid, n in session.execute(
             select(Ticket.assignee_id, func.count())
-            .where(Ticket.assignee_id.in_(members), _open_condition(session))
+            .where(
+                Ticket.assignee_id.in_([a[0] for a in agents]),
+                _open_condition(session),
+            )
             .group_by(Ticket.assignee_id)
         ).all()
     }
-    rows = session.execute(
-        select(User.id, User.capacity, User.skills).where(User.id.in_(members))
-    ).all()
     return [
         AgentLoad(
             uid,
@@ -343,7 +362,7 @@ def _group_agents(session: Session, group_id: int) -> list[AgentLoad]:
             capacity=cap,
             skills=frozenset(skills or ()),
         )
-        for uid, cap, skills in rows
+        for uid, cap, skills in agents
     ]
 
 
@@ -398,26 +417,50 @@ def route_ticket(
 ) -> int | None:
     """Route ``ticket``: set its group by the rules (if it has none) and assign an agent.
 
-    Each change is a ticket update with its event (``Group changed``, ``Assignee
-    changed``). Returns the assignee's user id, or None when the ticket waits in its
+    Both changes are one ticket update with an event each (``Group changed``, then
+    ``Assignee changed``). Returns the assignee's user id, or None when the ticket waits in its
     group's queue (or no rule matched and it has no group).
     """
     from servops.service import tickets
 
-    if ticket.group_id is None:
+    changes: dict[str, int] = {}
+    group_id = ticket.group_id
+    if group_id is None:
         rule = choose_group(_load_rules(session), _facts(ticket))
         if rule is None:
             return None
+        group_id = changes["group_id"] = rule.group_id
+    agent = ticket.assignee_id
+    if agent is None:
+        agent = _pick_in_group(session, group_id, ticket.category)
+        if agent is not None:
+            changes["assignee_id"] = agent
+    if changes:  # one UPDATE of the ticket, its events in UPDATABLE order
         tickets.update_ticket(
-            session,
-            ticket,
-            {"group_id": rule.group_id},
-            actor=actor or tickets.SYSTEM,
-            now=now,
+            session, ticket, changes, actor=actor or tickets.SYSTEM, now=now
         )
-    if ticket.assignee_id is not None:
-        return int(ticket.assignee_id)
-    return _assign_in_group(session, ticket, actor=actor, now=now)
+    return None if agent is None else int(agent)
+
+
+def _pick_in_group(session: Session, group_id: int, category: str | None) -> int | None:
+    """The agent of the group a ticket of ``category`` goes to (None: it waits)."""
+    from servops.service.models import Group
+
+    config = load_routing_config(session)
+    strategy = config.strategy
+    if config.groups:  # a strategy per group name
+        group = session.get(Group, group_id)
+        if group is not None:
+            strategy = config.groups.get(group.name, strategy)
+    return pick_agent(
+        _group_agents(session, group_id),
+        strategy=strategy,
+        skills=config.skills.get(category or "", frozenset()),
+        # only round robin continues after the last assignee
+        last_assignee=(
+            _last_assignee(session, group_id) if strategy == "round_robin" else None
+        ),
+    )
 
 
 def _assign_in_group(
@@ -428,22 +471,10 @@ def _assign_in_group(
     now: Callable[[], datetime] | None,
 ) -> int | None:
     from servops.service import tickets
-    from servops.service.models import Group
 
     if ticket.group_id is None:
         return None
-    config = load_routing_config(session)
-    group = session.get(Group, ticket.group_id)
-    strategy = (
-        config.groups.get(group.name, config.strategy) if group else config.strategy
-    )
-    needed = config.skills.get(ticket.category or "", frozenset())
-    agent = pick_agent(
-        _group_agents(session, ticket.group_id),
-        strategy=strategy,
-        skills=needed,
-        last_assignee=_last_assignee(session, ticket.group_id),
-    )
+    agent = _pick_in_group(session, ticket.group_id, ticket.category)
     if agent is not None:
         tickets.update_ticket(
             session,

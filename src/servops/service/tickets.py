@@ -99,7 +99,7 @@ def get_ticket(session: Session, ref: str | int, *, lock: bool = False) -> Ticke
 
 @functools.cache
 def _insert_ticket() -> ReturningInsert[Any]:
-    """``INSERT INTO tickets … ON CONFLICT DO NOTHING RETURNING id`` (built once)."""
+    """``INSERT INTO tickets … ON CONFLICT DO NOTHING RETURNING id, number`` (built once)."""
     from sqlalchemy import Table
     from sqlalchemy.dialects.postgresql import insert as pg_insert
 
@@ -107,7 +107,42 @@ def _insert_ticket() -> ReturningInsert[Any]:
 
     table = Ticket.__table__
     assert isinstance(table, Table)
-    return pg_insert(table).on_conflict_do_nothing().returning(table.c.id)
+    return (
+        pg_insert(table).on_conflict_do_nothing().returning(table.c.id, table.c.number)
+    )
+
+
+@functools.cache
+def _insert_numbered() -> ReturningInsert[Any]:
+    """:func:`_insert_ticket` taking its id from the sequence in the same statement.
+
+    ``INSERT INTO tickets SELECT n.id, coalesce(:number, 'T-' || <id in 6 digits>), …
+    FROM (SELECT nextval('tickets_id_seq')) AS n``: one round trip fewer than asking for
+    the id first. The number is ``T-`` and the id as ``f"T-{id:06d}"`` writes it (more
+    digits from a million on).
+    """
+    from sqlalchemy import Table, Text, bindparam, case, cast, func, literal, select
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+    from servops.service.models import Ticket
+
+    table = Ticket.__table__
+    assert isinstance(table, Table)
+    n = select(func.nextval("tickets_id_seq").label("id")).subquery("n")
+    digits = cast(n.c.id, Text)
+    number = func.coalesce(
+        bindparam("number", type_=table.c.number.type),
+        literal("T-")
+        + case((n.c.id < 1_000_000, func.lpad(digits, 6, "0")), else_=digits),
+    )
+    rest = [c for c in table.c if c.name not in ("id", "number")]
+    values = select(n.c.id, number, *(bindparam(c.name, type_=c.type) for c in rest))
+    return (
+        pg_insert(table)
+        .from_select(["id", "number", *(c.name for c in rest)], values)
+        .on_conflict_do_nothing()
+        .returning(table.c.id, table.c.number)
+    )
 
 
 def create_ticket(
@@ -143,7 +178,7 @@ def create_ticket(
     from sqlalchemy import func, select
     from sqlalchemy.orm import make_transient_to_detached
 
-    from servops.service.experiments import assign_new_ticket
+    from servops.service.experiments import assign_new_ticket, running_experiments
     from servops.service.models import Ticket
     from servops.service.routing import TicketFacts
 
@@ -152,17 +187,18 @@ def create_ticket(
         raise InvalidParameterError(msg)
     machine = machine or live_state_machine(session)
     at = _now(now)
-    tid = int(session.execute(select(func.nextval("tickets_id_seq"))).scalar_one())
-    number = number or f"T-{tid:06d}"
-    arms, ab_group = assign_new_ticket(
+    experiments = running_experiments(
         session,
         TicketFacts(
             subject, text, category, channel, priority, organisation_id, customer_id
         ),
-        number,
         at,
     )
-    if arms:  # A/B arms of the active experiments (servops.service.experiments)
+    tid: int | None = None
+    if experiments:  # A/B arms hash the number: it is needed before the INSERT
+        tid = int(session.execute(select(func.nextval("tickets_id_seq"))).scalar_one())
+        number = number or f"T-{tid:06d}"
+        arms, ab_group = assign_new_ticket(session, experiments, number)
         attributes = {**dict(attributes or {}), **arms}
         group_id = ab_group if group_id is None else group_id
     row: dict[str, Any] = {
@@ -184,17 +220,30 @@ def create_ticket(
         "updated_at": at,
         "version": 1,
     }
-    # one Core INSERT (no savepoint, no unit of work); a clash with an existing number or
-    # dedup key inserts nothing and leaves the transaction usable
-    inserted = session.execute(_insert_ticket(), row).first()
+    # one Core INSERT (no savepoint, no unit of work; the id from the sequence in it
+    # unless known); a clash with an existing number or dedup key inserts nothing and
+    # leaves the transaction usable
+    if tid is None:
+        del row["id"]
+        inserted = session.execute(_insert_numbered(), row).first()
+    else:
+        inserted = session.execute(_insert_ticket(), row).first()
     if inserted is None:
         taken = dedup_key is not None and (
             session.scalar(select(Ticket.id).where(Ticket.dedup_key == dedup_key))
             is not None
         )
-        what, value = ("dedup key", dedup_key) if taken else ("number", number)
-        msg = f"a ticket with {what} {value!r} exists already."
+        what = (
+            f"dedup key {dedup_key!r}"
+            if taken
+            else f"number {number!r}"
+            if number is not None
+            else "the number made from the next id"
+        )
+        msg = f"a ticket with {what} exists already."
         raise ConflictError(msg)
+    tid = int(inserted[0])
+    row["id"], row["number"] = tid, str(inserted[1])
     # the row as a persistent object of the session (later changes are UPDATEs)
     ticket = Ticket(**row)
     make_transient_to_detached(ticket)
