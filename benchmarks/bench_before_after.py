@@ -31,8 +31,18 @@ agent (``--change l2``). The true effect is the difference of the two models'
 long-run means (``true_effect``); the power is planned from the twin itself: the
 spread of the A/A estimates at the same run length (normal approximation).
 
+Block rules (issue 19, session 24): besides ``before_after``'s own resamplings
+(``none``, ``day``, ``week``), ``--dependence`` takes the day-block rules side by side on
+the same logs, each computed as ``before_after`` does (the same cases, days, seed use and
+"too few periods" widening): ``pw`` the Politis-White block of the daily means,
+blocks start anywhere (``before_after`` before session 24); ``pw7`` the block of the
+daily means with each weekday's mean taken out, blocks start anywhere; ``gsbb`` that
+block, and each block starts on the weekday it replaces (``cycle=7``). Their block
+lengths are printed (``--dependence`` lists ``pw``, ``pw7`` or ``gsbb``).
+
 Run: PYTHONPATH=. .venv/bin/python benchmarks/bench_before_after.py [--seeds 100]
-[--power-seeds 40] [--queues mmc,twin] [--dependence none,day,week] [--change reopen]
+[--power-seeds 40] [--queues mmc,twin] [--dependence none,day,week|pw,pw7,gsbb]
+[--change reopen]
 """
 
 from __future__ import annotations
@@ -53,9 +63,17 @@ import yaml
 from scipy import stats
 
 import servops as so
+from servops._validation import as_rng
 from servops.demo.generator import generate_service_desk
 from servops.improve import before_after
-from servops.improve.beforeafter import metric_values
+from servops.improve.beforeafter import (
+    DURATION_METRICS,
+    MIN_BLOCKS,
+    _periods,
+    _widened,
+    metric_values,
+)
+from servops.improve.intervals import block_bootstrap_differences, block_length
 from servops.kpi import load_config
 from servops.kpi.cases import case_metrics, resolve_config
 from servops.sim.discover import discover_model
@@ -71,6 +89,15 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parents[1]
 KPI = Path(so.__file__).parent / "demo" / "kpi.yaml"
 DEPENDENCE = ("none", "day", "week")
+#: Day-block rules compared on the same logs: name -> (cycle of the block length,
+#: cycle of the block starts).
+RULES: dict[str, tuple[int | None, int | None]] = {
+    "pw": (None, None),
+    "pw7": (7, None),
+    "gsbb": (7, 7),
+}
+#: Block lengths each rule chose, (queue-free) rule -> one per interval computed.
+BLOCKS: dict[str, list[int]] = {}
 WARMUP = {"mmc": timedelta(days=3), "twin": timedelta(days=14)}
 CASES_MMC = 15000
 CASES_TWIN = 5000
@@ -185,7 +212,10 @@ def intervals(
     n_resamples: int,
     config: KpiConfig | None = None,
 ) -> dict[str, Interval]:
-    """``before_after``'s intervals of the effect, per statistic."""
+    """``before_after``'s intervals of the effect, per statistic (or a day-block
+    rule's, :data:`RULES`)."""
+    if dependence in RULES:
+        return rule_intervals(log, at, metric, dependence, seed, n_resamples, config)
     r = before_after(
         log,
         at,
@@ -197,6 +227,53 @@ def intervals(
         dependence=dependence,  # type: ignore[arg-type]
     )
     return dict(r.effects)
+
+
+def rule_intervals(
+    log: so.EventLog,
+    at: datetime,
+    metric: str,
+    rule: str,
+    seed: int,
+    n_resamples: int,
+    config: KpiConfig | None = None,
+    level: float = 0.95,
+) -> dict[str, Interval]:
+    """The day-block intervals ``before_after`` computes, with ``rule``'s blocks."""
+    length_cycle, start_cycle = RULES[rule]
+    cfg = resolve_config(config, log)
+    cases = case_metrics(log, cfg).sort_by("case_id")
+    arrived = cases.column("arrived_at").to_pylist()
+    after = np.array([t >= at for t in arrived], dtype=bool)
+    values = metric_values(cases, metric)
+    ok = ~np.isnan(values)
+    xb, xa = values[ok & ~after], values[ok & after]
+    units = _periods(arrived, "day", cfg.timezone)
+    assert units is not None
+    ub, ua = units[ok & ~after], units[ok & after]
+    rng = as_rng(seed)
+    block = block_length(xb, xa, units_before=ub, units_after=ua, cycle=length_cycle)
+    BLOCKS.setdefault(rule, []).append(block)
+    duration = metric in DURATION_METRICS
+    boot = block_bootstrap_differences(
+        xb,
+        xa,
+        units_before=ub,
+        units_after=ua,
+        block=block,
+        cycle=start_cycle,
+        statistics=("mean", "median", "p90") if duration else ("mean",),
+        level=level,
+        n_resamples=n_resamples,
+        seed=rng,
+    )
+    effects = {str(k): v for k, v in boot.items()}
+    if not duration:
+        effects = {"rate": effects["mean"]}
+    if min(np.unique(ub).size, np.unique(ua).size) / block < MIN_BLOCKS:
+        kind = "duration" if duration else "rate"
+        effects = _widened(effects, xb, xa, kind, level, n_resamples, rng)
+    return effects
 
 
 def significant(
@@ -332,6 +409,19 @@ def print_table(
         print(f"| {metric} | {stat} | " + " | ".join(cells) + " |")
 
 
+def print_blocks(queue: str) -> None:
+    """The block lengths each day-block rule chose since the last call (then reset)."""
+    for rule, blocks in BLOCKS.items():
+        b = np.array(blocks)
+        q = np.percentile(b, [0, 25, 50, 75, 100])
+        print(
+            f"{queue} {rule}: block length (days) over {b.size} intervals: "
+            f"min {q[0]:.0f}, quartiles {q[1]:.0f} / {q[2]:.0f} / {q[3]:.0f}, "
+            f"max {q[4]:.0f}"
+        )
+    BLOCKS.clear()
+
+
 def main() -> None:
     """Print the A/A false-positive rates and the power, per queue and resampling."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -364,6 +454,7 @@ def main() -> None:
                 print(
                     f"A/A {metric} {stat}: sd of the estimates {np.std(est, ddof=1):.4g}"
                 )
+            print_blocks(queue)
         if args.power_seeds:
             metric, found, covered = power_study(
                 queue,
@@ -387,6 +478,7 @@ def main() -> None:
                 args.power_seeds,
                 deps,
             )
+            print_blocks(queue)
         print(f"({time.process_time() - t0:.0f} s CPU so far)", flush=True)
 
 
