@@ -150,6 +150,8 @@ def before_after_cmd(
         c.print(r.summary, soft_wrap=True)
         rate = r.kind == "rate"
         rows = [[name, *_effect(iv, rate=rate)] for name, iv in r.effects.items()]
+        # a statistic open cases leave unknown: named, its reason among the notes
+        rows += [[name, "not measurable", "", ""] for name in r.not_measurable]
         if r.adjusted is not None:
             rows.append(
                 [
@@ -179,6 +181,8 @@ def before_after_cmd(
             )
         for note in r.notes:
             c.print(f"[dim]note: {note}[/]")
+        for name, why in r.not_measurable.items():
+            c.print(f"[dim]not measurable: {name}: {why}[/]")
 
     emit(r, as_json=json, render=render)
 

@@ -26,9 +26,31 @@ definition of each KPI used here). What is reported:
   the effect, or cases within each stratum with ``dependence="none"``). Strata seen on
   one side only cannot be compared and are left out (their weight is reported).
 
-Cases whose metric is not measured yet (e.g. still open: no lead time) are counted, not
-dropped silently: many unmeasured cases after the change bias durations down, and the
-result says so.
+Cases still open at the end of the data (the log's last event, or ``data_end``) are
+not left out of durations: the recent cases that take long are the open ones, so
+dropping them makes the *after* side look faster and "finds" an improvement that is
+not there. An open case's duration (lead time; first response or resolution time while
+it has none) is right-censored at its wait so far (:mod:`servops.improve.censoring`,
+the definitions :func:`~servops.improve.ab_test` and
+:func:`~servops.improve.target_status` use). When any case is open, each side's
+statistics are those identifiable under censoring:
+
+* median and p90: exact where the open cases cannot change them, else the Kaplan–Meier
+  quantile; not known while the curve has not fallen that far;
+* the mean is not known while a case is open; the **restricted mean** up to the
+  horizon ``τ`` both sides share (the shorter of the two sides' longest follow-up,
+  usually the time from the change to the end of the data) is reported instead: the
+  mean of ``min(duration, τ)``, the area under the Kaplan–Meier curve up to ``τ``.
+
+The bootstrap resamples the same periods (cases with ``dependence="none"``, percentile
+interval: BCa's jackknife is not defined for a Kaplan–Meier quantile here), computing
+the censored statistics on each resample; a resample where a quantile is not reached
+counts as unbounded, so an interval that depends on such resamples is "not measurable"
+rather than wrong. A statistic that is not measurable has no effect and its reason in
+``not_measurable`` (never a 0). ``censoring`` counts the open cases on each side. The
+case-mix-adjusted difference of means needs every duration, so it is not computed
+while cases are open (the note says so). Cases with no value for another reason (closed
+without a first response, no SLA policy) are counted in the notes and left out.
 """
 
 from __future__ import annotations
@@ -46,6 +68,13 @@ from scipy import stats
 
 from servops._validation import as_rng, check_choice, check_interval
 from servops.errors import InvalidParameterError
+from servops.improve.censoring import (
+    CensoredStatistic,
+    censored_differences,
+    censored_durations,
+    censored_statistic,
+    still_open,
+)
 from servops.improve.intervals import (
     STATISTICS,
     Interval,
@@ -76,6 +105,7 @@ __all__ = [
     "RATE_METRICS",
     "AdjustedDifference",
     "BeforeAfterResult",
+    "Censoring",
     "MixShift",
     "Resampling",
     "Side",
@@ -140,8 +170,10 @@ class Side:
     """One side of the comparison (before or after the change).
 
     ``value`` is the headline statistic (median duration in seconds, or the rate);
-    ``None`` when fewer than two cases are measured. ``rate`` is the Wilson interval of a
-    rate metric, ``None`` for durations.
+    ``None`` when fewer than two cases are measured or it is not known yet. ``rate``
+    is the Wilson interval of a rate metric, ``None`` for durations. ``open`` counts the
+    cases still open whose duration is right-censored (not in ``measured``); ``stats``
+    holds only the statistics that are known (``restricted_mean`` when cases are open).
     """
 
     start: datetime
@@ -152,6 +184,7 @@ class Side:
     value: float | None
     stats: dict[str, float]
     rate: Interval | None
+    open: int = 0
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form."""
@@ -160,7 +193,8 @@ class Side:
             "end": self.end.isoformat(),
             "cases": self.cases,
             "measured": self.measured,
-            "unmeasured": self.cases - self.measured,
+            "open": self.open,
+            "unmeasured": self.cases - self.measured - self.open,
             "cases_per_day": self.cases_per_day,
             "value": self.value,
             "stats": self.stats,
@@ -258,13 +292,43 @@ class Resampling:
 
 
 @dataclass(frozen=True, slots=True)
+class Censoring:
+    """How cases still open at the end of the data were handled (durations only).
+
+    ``at`` is the end of the data (an open case's duration is censored at
+    ``at - arrival``); ``open_before`` / ``open_after`` count the censored cases on each
+    side; ``horizon_s`` is the restricted mean's horizon ``τ`` (``None`` when nothing is
+    open); ``method`` is ``kaplan-meier`` (open cases censored), ``none`` (nothing open)
+    or ``unknown`` (the KPI config cannot tell open cases from closed ones).
+    """
+
+    at: datetime
+    open_before: int
+    open_after: int
+    horizon_s: float | None
+    method: Literal["kaplan-meier", "none", "unknown"]
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        return {
+            "at": self.at.isoformat(),
+            "open_before": self.open_before,
+            "open_after": self.open_after,
+            "horizon_s": self.horizon_s,
+            "method": self.method,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class BeforeAfterResult:
     """The comparison of ``metric`` before and after ``change_at``.
 
     ``effects`` holds the differences after - before: ``mean``, ``median``, ``p90``
-    for durations (seconds), ``rate`` for rates; empty when not measurable (``notes``
-    says why). ``headline`` names the effect the summary states. ``resampling`` says
-    how the intervals were resampled (``None`` when there is no interval).
+    for durations (seconds; ``restricted_mean`` instead of ``mean`` while cases are
+    open), ``rate`` for rates; a statistic that is not measurable is absent and
+    ``not_measurable`` gives the reason. ``headline`` names the effect the summary
+    states. ``resampling`` says how the intervals were resampled (``None`` when there
+    is no interval); ``censoring`` how open cases were handled (durations).
     """
 
     metric: str
@@ -281,6 +345,8 @@ class BeforeAfterResult:
     summary: str
     notes: tuple[str, ...] = field(default=())
     resampling: Resampling | None = None
+    censoring: Censoring | None = None
+    not_measurable: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form."""
@@ -301,6 +367,8 @@ class BeforeAfterResult:
             "resampling": None
             if self.resampling is None
             else self.resampling.to_dict(),
+            "censoring": None if self.censoring is None else self.censoring.to_dict(),
+            "not_measurable": self.not_measurable,
         }
 
 
@@ -561,21 +629,157 @@ def _side(
     span: tuple[datetime, datetime],
     kind: str,
     level: float,
+    censored: NDArray[np.bool_] | None = None,
+    horizon_s: float | None = None,
 ) -> Side:
-    """One side: ``x`` the measured values of its ``n`` cases arriving within ``span``."""
-    measurable = x.size >= 2
+    """One side: ``x`` the values of its ``n`` cases arriving within ``span``.
+
+    With ``horizon_s`` (cases are open on a side), ``x`` holds the open cases' waits
+    where ``censored`` and the statistics are the censored ones.
+    """
+    c = np.zeros(x.size, dtype=bool) if censored is None else censored
+    measured = int((~c).sum())
+    measurable = measured >= 2
     st: dict[str, float] = {}
     rate = None
     value = None
-    if kind == "duration" and measurable:
+    if kind == "duration" and measurable and horizon_s is None:
         st = {s: statistic_value(x, s) for s in STATISTICS}
         value = st["median"]
+    elif kind == "duration" and measurable:
+        for name in ("mean", "median", "p90", "restricted_mean"):
+            v = censored_statistic(x[~c], x[c], name, horizon_s=horizon_s)
+            if v is not None:
+                st[name] = v
+        value = st.get("median")
     if kind == "rate" and x.size:
         rate = wilson_interval(int(x.sum()), int(x.size), level=level)
         value = rate.estimate if measurable else None
     days = (span[1] - span[0]).total_seconds() / 86400
     per_day = n / days if days > 0 else math.nan
-    return Side(span[0], span[1], n, int(x.size), per_day, value, st, rate)
+    return Side(span[0], span[1], n, measured, per_day, value, st, rate, int(c.sum()))
+
+
+def _open_cases(
+    log: EventLog,
+    cases: pa.Table,
+    cfg: KpiConfig,
+    values: NDArray[np.float64],
+    metric: str,
+    data_end: datetime | None,
+) -> tuple[NDArray[np.bool_], NDArray[np.float64], datetime, bool]:
+    """Which cases' ``metric`` is censored, their waits, the end of the data, known."""
+    last = log.fetchone('SELECT max("timestamp") FROM events')[0]
+    if data_end is not None:
+        end = data_end if data_end.tzinfo is not None else data_end.replace(tzinfo=UTC)
+        if last is not None and end < last:
+            msg = (
+                f"The 'data_end' parameter of {_OWNER} must not fall before the log's "
+                f"last event ({last.isoformat()}): a case cannot be open at a time "
+                f"its later events were recorded. Got {end.isoformat()} instead."
+            )
+            raise InvalidParameterError(msg)
+    else:
+        end = last
+    censored = np.zeros(values.size, dtype=bool)
+    waited = np.zeros(values.size)
+    is_open = still_open(cases, cfg) if metric in DURATION_METRICS else None
+    if is_open is not None:
+        censored = censored_durations(values, is_open, metric)
+        arrived = cases.column("arrived_at").to_pylist()
+        waited = np.array(
+            [
+                max((end - a).total_seconds(), 0.0) if c else 0.0
+                for a, c in zip(arrived, censored, strict=True)
+            ]
+        )
+    return censored, waited, end, is_open is not None
+
+
+def _censored_effects(
+    xb: NDArray[np.float64],
+    cb: NDArray[np.bool_],
+    xa: NDArray[np.float64],
+    ca: NDArray[np.bool_],
+    horizon_s: float,
+    units: tuple[NDArray[np.int64], NDArray[np.int64]] | None,
+    block: int,
+    level: float,
+    n_resamples: int,
+    rng: np.random.Generator,
+    *,
+    widen: bool,
+) -> dict[str, Interval]:
+    """Intervals of the censored statistics; ``widen``: also cover the case bootstrap."""
+    stats_: tuple[CensoredStatistic, ...] = ("median", "p90", "restricted_mean")
+    ivs = censored_differences(
+        (xb, cb),
+        (xa, ca),
+        statistics=stats_,
+        horizon_s=horizon_s,
+        units_before=None if units is None else units[0],
+        units_after=None if units is None else units[1],
+        block=block,
+        level=level,
+        n_resamples=n_resamples,
+        seed=rng,
+    )
+    if not widen:
+        return ivs
+    cases = censored_differences(
+        (xb, cb),
+        (xa, ca),
+        statistics=stats_,
+        horizon_s=horizon_s,
+        level=level,
+        n_resamples=n_resamples,
+        seed=rng,
+    )
+    return {
+        k: Interval(
+            iv.estimate,
+            min(iv.low, cases[k].low),
+            max(iv.high, cases[k].high),
+            level,
+            "block-percentile-widened",
+        )
+        for k, iv in ivs.items()
+    }
+
+
+def _not_measurable(
+    ivs: dict[str, Interval],
+    label: str,
+    open_b: int,
+    open_a: int,
+) -> tuple[dict[str, Interval], dict[str, str]]:
+    """Split censored intervals into effects and the reasons the others are missing."""
+    effects: dict[str, Interval] = {}
+    reasons = {
+        "mean": (
+            f"the mean {label} is not known while {open_b + open_a} case(s) are still "
+            "open (each open case's duration counts in a mean); the restricted mean "
+            "is given instead"
+        )
+    }
+    for k, iv in ivs.items():
+        what = k.replace("_", " ")
+        if math.isnan(iv.estimate):
+            q = "50" if k == "median" else "10"
+            reasons[k] = (
+                f"the {what} {label} is not known yet: with {open_b} case(s) open "
+                f"before and {open_a} after the change, the Kaplan-Meier curve of a "
+                f"side has not fallen to {q} %"
+            )
+        elif not (math.isfinite(iv.low) and math.isfinite(iv.high)):
+            reasons[k] = (
+                f"the interval of the {what} {label} reaches past the follow-up: in "
+                "some resamples the Kaplan-Meier curve does not fall that far, so the "
+                "difference could be any size"
+            )
+        else:
+            effects[k] = iv
+    return effects, reasons
 
 
 def before_after(
@@ -591,6 +795,7 @@ def before_after(
     n_resamples: int = 2000,
     seed: Seed = 0,
     dependence: Dependence = "day",
+    data_end: datetime | None = None,
 ) -> BeforeAfterResult:
     """Compare ``metric`` for cases arriving before vs after ``change_at``.
 
@@ -627,6 +832,11 @@ def before_after(
         only for cases that share no queue). On simulated desks with no change,
         ``none`` called 20-60 % of lead-time differences significant at 5 %, ``day``
         kept to about the nominal rate (``benchmarks/RESULTS.md``).
+    data_end
+        The end of the data: a case still open then has waited until it, and its
+        duration is censored there (default: the log's last event). Give the full
+        log's end when ``log`` is a window of it, as
+        :func:`~servops.improve.evaluate_projects` does.
 
     Returns
     -------
@@ -684,21 +894,44 @@ def before_after(
     kind: Literal["duration", "rate"] = (
         "duration" if metric in DURATION_METRICS else "rate"
     )
-    xb, xa = values[ok & ~after], values[ok & after]
     notes: list[str] = []
+    label = metric_label(metric)
+    censored, waited, data_end, known = _open_cases(
+        log, cases, cfg, values, metric, data_end
+    )
+    if kind == "duration" and not known:
+        notes.append(
+            "The KPI config names no close or resolution activity: open cases cannot "
+            f"be told from closed ones, so every case's {label} runs to its last "
+            "event (give a config that names them)."
+        )
+    # open cases stay in, at their wait so far (right-censored); ok: measured
+    use = ok | censored
+    x = np.where(censored, waited, values)
+    xb, xa = x[use & ~after], x[use & after]
+    cb, ca = censored[use & ~after], censored[use & after]
+    n_open_b, n_open_a = int(cb.sum()), int(ca.sum())
+    horizon = (
+        float(min(xb.max(), xa.max()))
+        if n_open_b + n_open_a and xb.size and xa.size
+        else None
+    )
     days_b = (moment - first).total_seconds() / 86400
     days_a = (end - moment).total_seconds() / 86400
 
-    before_side = _side(xb, int((~after).sum()), (first, moment), kind, level)
-    after_side = _side(xa, int(after.sum()), (moment, end), kind, level)
+    before_side = _side(
+        xb, int((~after).sum()), (first, moment), kind, level, cb, horizon
+    )
+    after_side = _side(xa, int(after.sum()), (moment, end), kind, level, ca, horizon)
+    two_each = before_side.measured >= 2 and after_side.measured >= 2
+    reasons: dict[str, str] = {}
     rng = as_rng(seed)
     effects: dict[str, Interval] = {}
-    label = metric_label(metric)
     units = _periods(arrived, dependence, cfg.timezone)
     block = 1
     resampling = None
-    if units is not None and xb.size >= 2 and xa.size >= 2:
-        ub, ua = units[ok & ~after], units[ok & after]
+    if units is not None and two_each:
+        ub, ua = units[use & ~after], units[use & after]
         pb, pa_ = np.unique(ub).size, np.unique(ua).size
         if min(pb, pa_) < 2:
             notes.append(
@@ -724,22 +957,56 @@ def before_after(
                     "can give a narrower one), and may still be too narrow. Collect "
                     "more periods or compare with the SPC phases."
                 )
-    if units is None and xb.size >= 2 and xa.size >= 2:
+    if units is None and two_each:
         resampling = Resampling(
             "none",
             None,
             0,
             0,
-            "bca" if kind == "duration" else "newcombe",
+            "newcombe"
+            if kind == "rate"
+            else "percentile"
+            if horizon is not None
+            else "bca",
             enough=True,
         )
-    if xb.size < 2 or xa.size < 2:
+    if not two_each:
         notes.append(
-            f"{label} is measured for {xb.size} case(s) before and {xa.size} after the "
-            "change: at least 2 on each side are needed for an interval."
+            f"{label} is measured for {before_side.measured} case(s) before and "
+            f"{after_side.measured} after the change: at least 2 on each side are "
+            "needed for an interval."
         )
         sentence = f"{label}: not measurable (too few measured cases on one side)"
         headline = "median" if kind == "duration" else "rate"
+    elif horizon is not None:
+        widen = resampling is not None and not resampling.enough
+        ivs = _censored_effects(
+            xb,
+            cb,
+            xa,
+            ca,
+            horizon,
+            None if units is None else (units[use & ~after], units[use & after]),
+            block,
+            level,
+            n_resamples,
+            rng,
+            widen=widen,
+        )
+        if widen and resampling is not None:
+            resampling = replace(resampling, method="block-percentile-widened")
+        effects, reasons = _not_measurable(ivs, label, n_open_b, n_open_a)
+        headline = "median" if "median" in effects else "restricted_mean"
+        if headline in effects:
+            sentence = _duration_sentence(
+                metric,
+                headline.replace("_", " "),
+                before_side.stats[headline],
+                after_side.stats[headline],
+                effects[headline],
+            )
+        else:
+            sentence = f"{label}: not measurable ({reasons[headline]})"
     elif kind == "duration":
         if units is None:
             boot = bootstrap_differences(
@@ -789,7 +1056,7 @@ def before_after(
         }
         headline = "rate"
         sentence = _rate_sentence(metric, xb.mean(), xa.mean(), effects["rate"])
-    if effects and resampling is not None and not resampling.enough:
+    if effects and resampling is not None and not resampling.enough and not horizon:
         effects = _widened(effects, xb, xa, kind, level, n_resamples, rng)
         resampling = replace(resampling, method="block-percentile-widened")
         headline_iv = effects[headline]
@@ -805,11 +1072,22 @@ def before_after(
             else _rate_sentence(metric, xb.mean(), xa.mean(), headline_iv)
         )
     for name, s in (("before", before_side), ("after", after_side)):
-        if s.cases > s.measured:
+        if s.open:
             notes.append(
-                f"{s.cases - s.measured} of {s.cases} cases {name} the change have no "
-                f"measured {label} (not closed, resolved or responded to yet, or no SLA "
-                "policy); they are left out of the comparison."
+                f"{s.open} of {s.cases} cases {name} the change are still open at "
+                f"{data_end.isoformat()}: their {label} is right-censored at their "
+                "wait so far (Kaplan-Meier), not left out."
+            )
+        if s.cases > s.measured + s.open:
+            notes.append(
+                f"{s.cases - s.measured - s.open} of {s.cases} cases {name} the change "
+                f"have no measured {label} ("
+                + (
+                    "closed without one, or no SLA policy"
+                    if known and kind == "duration"
+                    else "not closed, resolved or responded to yet, or no SLA policy"
+                )
+                + "); they are left out of the comparison."
             )
 
     volume = _volume(before_side.cases, days_b, after_side.cases, days_a, level)
@@ -830,7 +1108,13 @@ def before_after(
         for a in mix_attrs
     )
     adjusted = None
-    if by is not None and effects:
+    if by is not None and effects and horizon is not None:
+        notes.append(
+            f"The {by}-mix-adjusted difference of means is not computed: "
+            f"{n_open_b + n_open_a} case(s) are still open, and a mean needs every "
+            "duration. Compare within one segment instead."
+        )
+    elif by is not None and effects:
         strata = np.array([str(v) for v in cases.column(by).to_pylist()], dtype=object)
         adjusted = _adjusted(
             by,
@@ -845,6 +1129,15 @@ def before_after(
             block=block,
         )
     parts = [sentence[0].upper() + sentence[1:] + "."]
+    if horizon is not None:
+        hscale, hunit = _unit(horizon)
+        parts.append(
+            f"{n_open_b + n_open_a} case(s) were still open at the end of the data "
+            f"({n_open_b} before, {n_open_a} after the change): their {label} counts "
+            "as censored at their wait so far (Kaplan-Meier), not left out; the mean "
+            f"is not known yet, so the restricted mean up to {_num(horizon / hscale)} "
+            f"{hunit} is given."
+        )
     if resampling is not None and not resampling.enough:
         parts.append(
             f"Too few periods to judge ({resampling.periods_before} and "
@@ -903,4 +1196,18 @@ def before_after(
         summary=" ".join(parts),
         notes=tuple(notes),
         resampling=resampling if effects else None,
+        censoring=None
+        if kind == "rate"
+        else Censoring(
+            data_end,
+            n_open_b,
+            n_open_a,
+            horizon,
+            "unknown"
+            if not known
+            else "kaplan-meier"
+            if horizon is not None
+            else "none",
+        ),
+        not_measurable=reasons,
     )

@@ -7,21 +7,74 @@ end of the data. Leaving such cases out (or measuring them to their last event) 
 group with more open cases — the most recent weeks, an arm whose slow cases are still
 waiting — look faster than it is. :func:`servops.improve.ab_test` and
 :func:`servops.improve.target_status` use these definitions.
+
+Statistics of right-censored durations (:func:`censored_statistic`; open cases are
+censored at their wait so far, the end of the data minus their arrival):
+
+* **median, p90**: the quantile of the completed sample (linear interpolation, as
+  :func:`servops.kpi.compute_kpis` reports it) when the open cases cannot change it:
+  every duration is at least its wait and a quantile never falls when a value grows,
+  so the true quantile lies between the one with each open case at its wait and the
+  one with each open case at infinity; when those two agree it is known exactly.
+  Otherwise the Kaplan–Meier quantile (Kaplan & Meier 1958): the first time the
+  survival curve ``S(t) = Π_{tᵢ ≤ t} (1 - dᵢ / nᵢ)`` is at or below ``1 - q``, and
+  not known (``None``) while it has not fallen that far;
+* **mean**: known only when no case is open (every duration counts);
+* **restricted mean** up to a horizon ``τ``: ``∫₀^τ S(t) dt``, the mean of
+  ``min(duration, τ)``, known whenever the curve is known up to ``τ`` (Royston &
+  Parmar 2013); with nothing open and ``τ`` at least the longest duration it is the
+  mean.
+
+Ties: events come before censorings at the same time (a case censored at ``t`` was at
+risk at ``t``). :func:`censored_differences` bootstraps the differences of these
+statistics between two groups, resampling whole periods in blocks as
+:func:`~servops.improve.intervals.block_bootstrap_differences` does.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import math
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from servops._validation import as_rng, check_choice
+from servops.errors import InvalidParameterError
+from servops.improve.intervals import Interval, _expanded_alpha, _weighted_stat_rows
+
 if TYPE_CHECKING:
     import pyarrow as pa
-    from numpy.typing import NDArray
+    from numpy.typing import ArrayLike, NDArray
 
+    from servops._typing import Seed
     from servops.kpi.config import KpiConfig
 
-__all__ = ["censored_durations", "still_open"]
+__all__ = [
+    "CENSORED_STATISTICS",
+    "CensoredStatistic",
+    "censored_differences",
+    "censored_durations",
+    "censored_statistic",
+    "censored_statistic_rows",
+    "still_open",
+]
+
+CensoredStatistic = Literal["mean", "median", "p90", "restricted_mean"]
+#: The statistics :func:`censored_statistic` computes.
+CENSORED_STATISTICS: tuple[CensoredStatistic, ...] = (
+    "mean",
+    "median",
+    "p90",
+    "restricted_mean",
+)
+_Q = {"median": 0.5, "p90": 0.9}
+#: An open case's duration when the quantile must not depend on it (any finite value
+#: above every real duration does; infinity would make the interpolation NaN).
+_UNKNOWN_S = 1e15
+#: A bootstrap difference that is not known (a curve that has not fallen far enough)
+#: counts as this far out, so an interval end that depends on it is unbounded.
+_FAR = 1e300
+_CHUNK = 200
 
 
 def still_open(cases: pa.Table, cfg: KpiConfig) -> NDArray[np.bool_] | None:
@@ -45,3 +98,203 @@ def censored_durations(
     while it has none (an open case may already have responded).
     """
     return is_open & (np.isnan(values) | (metric == "lead_time"))
+
+
+def censored_statistic_rows(
+    durations: NDArray[np.float64],
+    censored: NDArray[np.bool_],
+    weights: NDArray[np.float64],
+    statistic: CensoredStatistic,
+    *,
+    horizon_s: float | None = None,
+) -> NDArray[np.float64]:
+    """``statistic`` of each row's weighted sample of right-censored durations.
+
+    ``durations`` holds each case's duration, or its wait so far where ``censored``;
+    ``weights`` (rows x cases) how often each case is drawn in each row (a bootstrap
+    resample; a row of ones is the sample itself). NaN where the statistic is not known
+    (the module text says when). ``restricted_mean`` needs ``horizon_s``.
+    """
+    check_choice(statistic, "statistic", "censored_statistic", CENSORED_STATISTICS)
+    t0 = np.asarray(durations, dtype=np.float64)
+    c0 = np.asarray(censored, dtype=bool)
+    w0 = np.atleast_2d(np.asarray(weights, dtype=np.float64))
+    rows = w0.shape[0]
+    if t0.size == 0:
+        return np.full(rows, math.nan)
+    drawn_open = (w0 * c0).sum(axis=1) > 0
+    if statistic == "mean":
+        total = w0.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means: NDArray[np.float64] = (w0 @ t0) / total
+        return np.where(drawn_open | (total == 0), math.nan, means)
+    if statistic in _Q:
+        # bounds of the completed sample's quantile: open cases at their wait, at "∞"
+        low = _quantile_rows(t0, w0, statistic)
+        high = _quantile_rows(np.where(c0, _UNKNOWN_S, t0), w0, statistic)
+        exact = (low == high) | ~drawn_open
+        if exact.all():
+            return high
+    order = np.lexsort((c0, t0))  # by time; events before censorings at a tie
+    t, c, w = t0[order], c0[order], w0[:, order]
+    at_risk = np.cumsum(w[:, ::-1], axis=1)[:, ::-1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        hazard = np.where(~c & (w > 0), w / np.where(at_risk > 0, at_risk, 1.0), 0.0)
+        log_s = np.cumsum(np.log1p(-hazard), axis=1)
+    surv = np.exp(log_s)  # S just after each position (ties split: same product)
+    if statistic == "restricted_mean":
+        if horizon_s is None or not horizon_s > 0:
+            msg = (
+                "The 'horizon_s' parameter of censored_statistic must be a positive "
+                f"number for the restricted mean. Got {horizon_s!r} instead."
+            )
+            raise InvalidParameterError(msg)
+        tt = np.minimum(t, horizon_s)
+        steps = np.diff(np.concatenate([[0.0], tt]))
+        before = np.concatenate([np.ones((rows, 1)), surv[:, :-1]], axis=1)
+        tail = surv[:, -1] * max(horizon_s - float(tt[-1]), 0.0)
+        rmean: NDArray[np.float64] = (before * steps).sum(axis=1) + tail
+        return np.where(w0.sum(axis=1) > 0, rmean, math.nan)
+    hit = surv <= 1 - _Q[statistic] + 1e-12
+    km = np.where(hit.any(axis=1), t[hit.argmax(axis=1)], math.nan)
+    out: NDArray[np.float64] = np.where(exact, high, km)
+    return out
+
+
+def _quantile_rows(
+    x: NDArray[np.float64], w: NDArray[np.float64], statistic: CensoredStatistic
+) -> NDArray[np.float64]:
+    """The linear-interpolation quantile of each row's weighted sample."""
+    order = np.argsort(x, kind="stable")
+    return _weighted_stat_rows(x[order], w[:, order], statistic)  # type: ignore[arg-type]
+
+
+def censored_statistic(
+    durations: ArrayLike,
+    waited_s: ArrayLike,
+    statistic: str,
+    *,
+    horizon_s: float | None = None,
+) -> float | None:
+    """``statistic`` of known ``durations`` and of open cases that have waited ``waited_s``.
+
+    ``None`` when it is not known yet (see the module text): a mean with any case open,
+    a quantile the Kaplan–Meier curve has not reached.
+
+    Examples
+    --------
+    >>> x = [1.0, 2.0, 3.0, 4.0]
+    >>> censored_statistic(x, [10.0], "median")  # the open case is above it anyway
+    3.0
+    >>> censored_statistic(x, [2.5], "median")  # Kaplan-Meier: S(3) = 3/5 * 1/2
+    3.0
+    >>> censored_statistic(x, [10.0], "mean") is None
+    True
+    >>> # the mean of min(duration, 4): (1 + 2 + 3 + 4 + 4) / 5
+    >>> censored_statistic(x, [10.0], "restricted_mean", horizon_s=4.0)
+    2.8
+    """
+    x = np.asarray(durations, dtype=np.float64).ravel()
+    waits = np.asarray(waited_s, dtype=np.float64).ravel()
+    t = np.concatenate([x, waits])
+    c = np.concatenate([np.zeros(x.size, dtype=bool), np.ones(waits.size, dtype=bool)])
+    v = float(
+        censored_statistic_rows(
+            t,
+            c,
+            np.ones((1, t.size)),
+            statistic,  # type: ignore[arg-type]  # checked in censored_statistic_rows
+            horizon_s=horizon_s,
+        )[0]
+    )
+    return v if math.isfinite(v) else None
+
+
+def _draws(
+    n: int,
+    units: NDArray[np.int64] | None,
+    block: int,
+    m: int,
+    rng: np.random.Generator,
+) -> NDArray[np.float64]:
+    """How often each case is drawn in ``m`` resamples: cases, or blocks of periods."""
+    if units is None:
+        counts = np.zeros((m, n))
+        np.add.at(counts, (np.repeat(np.arange(m), n), rng.integers(0, n, m * n)), 1.0)
+        return counts
+    from servops.improve.intervals import _block_weights
+
+    return _block_weights(units, min(block, int(units.max()) + 1), m, rng)
+
+
+def censored_differences(
+    before: tuple[NDArray[np.float64], NDArray[np.bool_]],
+    after: tuple[NDArray[np.float64], NDArray[np.bool_]],
+    *,
+    statistics: tuple[CensoredStatistic, ...],
+    horizon_s: float | None = None,
+    units_before: ArrayLike | None = None,
+    units_after: ArrayLike | None = None,
+    block: int = 1,
+    level: float = 0.95,
+    n_resamples: int = 2000,
+    seed: Seed = None,
+) -> dict[str, Interval]:
+    """Bootstrap intervals of ``stat(after) - stat(before)`` of censored durations.
+
+    ``before`` and ``after`` are ``(durations, censored)`` as
+    :func:`censored_statistic_rows` takes them. With ``units_*`` (each case's period,
+    e.g. arrival day; at least 2 per side) whole periods are resampled in circular
+    blocks of ``block`` periods and the interval is the expanded percentile interval
+    (``block-percentile``), as :func:`~servops.improve.intervals.block_bootstrap_differences`
+    does; without, cases are resampled (``percentile``; BCa's jackknife is not defined
+    for a Kaplan–Meier quantile here).
+
+    A statistic not known on the sample has a NaN estimate. A resample where it is not
+    known counts as an unbounded difference (a quantile past the follow-up could be
+    anything above it): an interval end that reaches such resamples is ``±inf``.
+    """
+    rng = as_rng(seed)
+    sides = []
+    for (t, c), units in ((before, units_before), (after, units_after)):
+        u = (
+            None
+            if units is None
+            else np.unique(np.asarray(units), return_inverse=True)[1].astype(np.int64)
+        )
+        sides.append((np.asarray(t, np.float64), np.asarray(c, bool), u))
+    (tb, cb, ub), (ta, ca, ua) = sides
+    boot = {s: np.empty(n_resamples) for s in statistics}
+    for start in range(0, n_resamples, _CHUNK):
+        m = min(_CHUNK, n_resamples - start)
+        wb = _draws(tb.size, ub, block, m, rng)
+        wa = _draws(ta.size, ua, block, m, rng)
+        for s in statistics:
+            vb = censored_statistic_rows(tb, cb, wb, s, horizon_s=horizon_s)
+            va = censored_statistic_rows(ta, ca, wa, s, horizon_s=horizon_s)
+            boot[s][start : start + m] = np.where(
+                np.isnan(va) | np.isnan(vb), math.nan, va - vb
+            )
+    if ub is not None and ua is not None:
+        blocks = min(int(ub.max()) + 1, int(ua.max()) + 1) / block
+        alpha, method = _expanded_alpha(level, blocks), "block-percentile"
+    else:
+        alpha, method = (1 - level) / 2, "percentile"
+    ones_b, ones_a = np.ones((1, tb.size)), np.ones((1, ta.size))
+    out: dict[str, Interval] = {}
+    for s in statistics:
+        theta = float(
+            censored_statistic_rows(ta, ca, ones_a, s, horizon_s=horizon_s)[0]
+            - censored_statistic_rows(tb, cb, ones_b, s, horizon_s=horizon_s)[0]
+        )
+        d = boot[s]
+        low = float(np.quantile(np.where(np.isnan(d), -_FAR, d), alpha))
+        high = float(np.quantile(np.where(np.isnan(d), _FAR, d), 1 - alpha))
+        out[s] = Interval(
+            theta,
+            -math.inf if low < -_FAR / 1e100 else low,
+            math.inf if high > _FAR / 1e100 else high,
+            level,
+            method,
+        )
+    return out

@@ -27,7 +27,12 @@ status. One file may hold many projects::
 * **plan progress**: steps done, open, and late (open with a due date before ``as_of``);
 * per metric the **measured effect**: :func:`~servops.improve.before_after` on the cases
   arriving within ``window`` before and after the change (the one definition of the
-  comparison), with its verdict against the expected direction and value;
+  comparison), with its verdict against the expected direction and value. Cases still
+  open at the end of the whole log (not of the window: a case arriving in the window
+  is followed to the log's end) count as right-censored there, as ``before_after``
+  counts them; a statistic that is not known under censoring (a mean while cases are
+  open, a p90 the Kaplan-Meier curve has not reached) is "not measurable" with its
+  reason, never a 0;
 * per metric the **SPC phase comparison** (:mod:`servops.improve.phases`) and the
   **interrupted time series** (:mod:`servops.improve.its`) of the periods within
   ``window`` of the change;
@@ -808,6 +813,7 @@ def _evidence(
         level=opts.level,
         n_resamples=opts.n_resamples,
         seed=opts.seed,
+        data_end=opts.data_end,
     )
     phases = its = None
     series = (
@@ -852,6 +858,8 @@ def _evidence(
         )
     if effect is None:
         notes.extend(ba.notes)
+        why = ba.not_measurable.get(statistic) or "; ".join(ba.notes) or "no effect"
+        what = f"{statistic} {label}" if metric in DURATION_METRICS else label
         return MetricEvidence(
             metric=metric,
             expected=exp,
@@ -860,7 +868,7 @@ def _evidence(
             effect=None,
             verdict="not measurable",
             covers_expected=None,
-            summary=f"{label}: not measurable ({'; '.join(ba.notes) or 'no effect'}).",
+            summary=f"{what[0].upper() + what[1:]}: not measurable ({why}).",
             phases=phases,
             its=its,
             prediction=prediction,
@@ -906,6 +914,7 @@ class _Options:
     phases: bool
     its: bool
     predict: bool
+    data_end: datetime | None
 
 
 def evaluate_projects(
@@ -980,14 +989,15 @@ def evaluate_projects(
         if isinstance(cost_model, CostModel)
         else load_cost_model(cost_model)
     )
+    # the whole log's end: a case open in a project's window has waited until it
+    last = log.fetchone(f'SELECT max("timestamp") FROM {log.events_sql} AS e')[0]
     if as_of is None:
-        last = log.fetchone(f'SELECT max("timestamp") FROM {log.events_sql} AS e')[0]
         as_of = (
             last.astimezone(ZoneInfo(cfg.timezone)).date()
             if last is not None
             else datetime.now(UTC).date()
         )
-    opts = _Options(level, n_resamples, seed, by, phases, its, predict)
+    opts = _Options(level, n_resamples, seed, by, phases, its, predict, last)
     out = []
     for p in items:
         moment = _utc(p.at, cfg.timezone)

@@ -149,8 +149,10 @@ def test_segment_restricts_the_cases():
     assert r.mix[0].before == {"P1": 1.0}
 
 
-def test_unmeasured_cases_are_counted_in_notes():
-    # the last ticket takes 500 h; the log ends at the last arrival: it is still open
+def test_open_cases_are_counted_and_censored_not_dropped():
+    # the last ticket takes 500 h; the log ends at the last arrival: it is still open.
+    # It used to be left out ("1 of 50 ... have no measured lead time"); now it is
+    # right-censored at its wait (0 h here) and counted
     arrivals = np.concatenate([np.linspace(0, 700, 50), np.linspace(730, 1400, 50)])
     lead = np.concatenate([np.full(50, 3.0), np.full(49, 3.0), [500.0]])
     full = tickets(arrivals, lead)
@@ -159,11 +161,15 @@ def test_unmeasured_cases_are_counted_in_notes():
     )[0]
     part = full.where(f"\"timestamp\" <= TIMESTAMPTZ '{last.isoformat()}'")
     r = before_after(part, CHANGE, "lead_time", seed=1)
-    assert r.after.cases == 50 and r.after.measured == 49
+    assert r.after.cases == 50 and r.after.measured == 49 and r.after.open == 1
+    assert r.after.to_dict()["unmeasured"] == 0
+    assert r.censoring is not None and r.censoring.method == "kaplan-meier"
+    assert (r.censoring.open_before, r.censoring.open_after) == (0, 1)
     assert any(
-        "1 of 50 cases after the change have no measured lead time" in n
-        for n in r.notes
+        n.startswith("1 of 50 cases after the change are still open") for n in r.notes
     )
+    assert "mean" not in r.effects and "restricted mean" in r.not_measurable["mean"]
+    assert "1 case(s) were still open at the end of the data" in r.summary
 
 
 def test_bad_input():
