@@ -1,0 +1,182 @@
+"""How many SQL statements one create and one update cost in the service layer (issue 17).
+
+Counted with SQLAlchemy's ``before_cursor_execute`` (BEGIN and COMMIT are not cursor
+statements). Only the service layer is counted: the API adds its token check, its ticket
+lookup and its commit hooks (SLA timers, webhook outbox). A change that adds a round trip
+to a write fails here; lower the pins when a statement is cut.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import pytest
+import sqlalchemy as sa
+
+from servops.service import config_store, models
+from servops.service.db import make_engine, make_sessionmaker
+from servops.service.routing import route_ticket
+from servops.service.tickets import Actor, create_ticket, update_ticket
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+AGENT = Actor(None, "agent", "Ana")
+AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+SALT = "0123456789abcdef0123"
+
+
+@pytest.fixture(scope="module")
+def db(pg_url):
+    engine = make_engine(pg_url)
+    sessions = make_sessionmaker(engine)
+    with sessions() as s, s.begin():
+        group = models.Group(name="Billing")
+        s.add(group)
+        s.flush()
+        for i, cap in enumerate((5, 5)):
+            u = models.User(
+                email=f"a{i}@example.test",
+                name=f"Agent {i}",
+                role="agent",
+                active=True,
+                skills=[],
+                capacity=cap,
+            )
+            s.add(u)
+            s.flush()
+            s.add(models.GroupMember(group_id=group.id, user_id=u.id))
+        s.add(
+            models.RoutingRule(
+                position=1,
+                name="bills",
+                conditions={"category": ["billing"]},
+                group_id=group.id,
+                active=True,
+            )
+        )
+    yield engine, sessions
+    engine.dispose()
+
+
+@contextmanager
+def counted(engine: sa.Engine) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany) -> None:
+        seen.append(" ".join(statement.split())[:80])
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+
+
+def _create(sessions, **kw) -> models.Ticket:
+    with sessions() as s, s.begin():
+        t = create_ticket(
+            s,
+            subject="invoice wrong",
+            priority="P3",
+            channel="web",
+            actor=AGENT,
+            now=lambda: AT,
+            machine=config_store.live_state_machine(s),
+            **kw,
+        )
+        route_ticket(s, t, actor=AGENT, now=lambda: AT)
+        return t
+
+
+def test_a_routed_create_is_ten_statements(db) -> None:
+    engine, sessions = db
+    _create(sessions, category="billing")  # warm: versions parsed, statements built
+    with counted(engine) as seen:
+        t = _create(sessions, category="billing")
+    # newest config versions, INSERT ticket (id from the sequence in it), append lock,
+    # INSERT created event, rules, agents locked (with capacity and skills), their open
+    # tickets, one UPDATE of the ticket (group and assignee), INSERT two events:
+    # 10 (17 before issue 17's session 24: nextval, the routing config twice, the group,
+    # the agents' capacity, the last assignee, a second UPDATE)
+    assert len(seen) == 10, "\n".join(seen)
+    assert t.group_id is not None
+    assert t.assignee_id is not None
+    with sessions() as s:
+        acts = s.scalars(
+            sa.select(models.Event.activity)
+            .where(models.Event.ticket_id == t.id)
+            .order_by(models.Event.seq)
+        ).all()
+    assert acts == ["Ticket created", "Group changed", "Assignee changed"]
+
+
+def test_an_unrouted_create_is_five_statements(db) -> None:
+    engine, sessions = db
+    with counted(engine) as seen:
+        t = _create(sessions, category="other")
+    # newest config versions, INSERT ticket, append lock, INSERT event, rules: 5
+    # (7 before: nextval first, the routing config's text)
+    assert len(seen) == 5, "\n".join(seen)
+    assert (t.group_id, t.assignee_id) == (None, None)
+    assert t.number == f"T-{t.id:06d}"
+
+
+def test_an_update_is_five_statements(db) -> None:
+    engine, sessions = db
+    t = _create(sessions, category="other")
+    with sessions() as s, s.begin():
+        ticket = s.get(models.Ticket, t.id)
+        assert ticket is not None
+        with counted(engine) as seen:
+            changed = update_ticket(
+                s,
+                ticket,
+                {"priority": "P1", "subject": "invoice still wrong"},
+                actor=AGENT,
+                now=lambda: AT,
+                machine=config_store.live_state_machine(s),
+            )
+    assert changed == ["subject", "priority"]
+    # newest config versions, one UPDATE (both fields), append lock, chain head,
+    # INSERT two events (one statement each): 6
+    assert len(seen) == 6, "\n".join(seen)
+
+
+def test_numbers_from_the_sequence_keep_growing_past_six_digits(db, pg_url) -> None:
+    _, sessions = db
+    owner = make_engine(pg_url, app_role=False)  # the service's role may not setval
+    try:
+        with owner.begin() as con:
+            con.execute(sa.text("SELECT setval('tickets_id_seq', 999998)"))
+    finally:
+        owner.dispose()
+    a = _create(sessions, category="other")
+    b = _create(sessions, category="other")
+    assert (a.id, a.number) == (999_999, "T-999999")
+    assert (b.id, b.number) == (1_000_000, "T-1000000")
+    with sessions() as s:
+        assert s.scalar(
+            sa.select(models.Ticket.number).where(models.Ticket.id == b.id)
+        ) == ("T-1000000")
+
+
+def test_a_new_routing_version_applies_to_the_next_create(db) -> None:
+    """The routing config is cached per version: a saved version is read by the next one."""
+    _, sessions = db
+    with sessions() as s, s.begin():
+        config_store.save(
+            s,
+            "routing",
+            f"experiments:\n  - {{name: trial, share: 1.0, salt: {SALT}}}\n",
+            None,
+        )
+    first = _create(sessions, category="other")
+    assert first.attributes == {"ab_trial": "B"}  # share 1: every ticket is B
+    assert first.number == f"T-{first.id:06d}"  # the id was asked first: same number
+    with sessions() as s, s.begin():
+        config_store.save(s, "routing", "strategy: round_robin\n", None)
+    second = _create(sessions, category="other")
+    assert second.attributes == {}
