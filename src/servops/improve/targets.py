@@ -54,7 +54,11 @@ from servops.improve.beforeafter import (
     RATE_METRICS,
     metric_values,
 )
-from servops.improve.censoring import censored_durations, still_open
+from servops.improve.censoring import (
+    censored_durations,
+    censored_statistic,
+    still_open,
+)
 from servops.improve.intervals import STATISTICS, statistic_value
 from servops.kpi.cases import case_metrics, resolve_config
 
@@ -371,8 +375,6 @@ def _trend(
     return y0, y0 - t * scale, y0 + t * scale, scale
 
 
-#: An open case's duration, for a statistic that must not depend on it (see _known).
-_UNKNOWN_S = 1e15
 _QUANTILE = {"median": 0.5, "p90": 0.9}
 
 
@@ -381,23 +383,13 @@ def _known(
 ) -> float | None:
     """``statistic`` of durations ``x`` and of open cases that have waited ``waited_s``.
 
-    An open case's duration is only known to exceed its wait. With every open case
-    put above every known duration, the statistic is exact when each open case has
-    already waited longer than it (their true durations cannot change it). Otherwise a
-    median or p90 is the Kaplan-Meier estimate (open cases right-censored at their
-    wait; ``None`` while the survival curve has not fallen that far), and a mean is not
-    known yet (``None``).
+    :func:`~servops.improve.censoring.censored_statistic` (exact where the open cases
+    cannot change it, else the Kaplan-Meier quantile; a mean is not known while a case
+    is open), the definition :func:`~servops.improve.before_after` uses too.
     """
     if waited_s.size == 0:
         return _stat(x, statistic)
-    v = _stat(np.concatenate([x, np.full(waited_s.size, _UNKNOWN_S)]), statistic)
-    if v < float(waited_s.min()):
-        return v
-    if statistic not in _QUANTILE or x.size == 0:
-        return None
-    sf = stats.ecdf(stats.CensoredData(uncensored=x, right=waited_s)).sf
-    below = np.nonzero(sf.probabilities <= 1 - _QUANTILE[statistic] + 1e-12)[0]
-    return float(sf.quantiles[below[0]]) if below.size else None
+    return censored_statistic(x, waited_s, statistic)
 
 
 def _status(
