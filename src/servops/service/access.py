@@ -23,6 +23,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -32,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
-from servops.errors import AuthenticationError, PermissionDeniedError
+from servops.errors import AuthenticationError, NotFoundError, PermissionDeniedError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Select
     from sqlalchemy.orm import Session
 
-    from servops.service.models import User
+    from servops.service.models import Ticket, User
 
 __all__ = [
     "ROLES",
@@ -64,6 +65,7 @@ __all__ = [
     "session_principal",
     "token_hash",
     "verify_password",
+    "visible_ticket",
     "visible_tickets",
 ]
 
@@ -181,6 +183,67 @@ def visible_tickets(stmt: Select[Any], principal: Principal) -> Select[Any]:
     if principal.organisation_id is None:
         return stmt.where(Ticket.customer_id == principal.user_id)
     return stmt.where(Ticket.organisation_id == principal.organisation_id)
+
+
+#: The largest PostgreSQL integer: a larger numeric reference is a number, never an id.
+_MAX_ID = 2**31 - 1
+
+
+@functools.cache
+def _visible_select(
+    scope: Literal["all", "organisation", "own"], *, lock: bool
+) -> Select[Any]:
+    """The ticket by number or id, as ``scope`` sees it, with the newest config versions."""
+    from sqlalchemy import bindparam, or_, select
+
+    from servops.service.config_store import latest_ids_column
+    from servops.service.models import Ticket
+
+    q = select(Ticket, latest_ids_column()).where(
+        or_(Ticket.number == bindparam("ref"), Ticket.id == bindparam("id"))
+    )
+    if scope == "organisation":
+        q = q.where(Ticket.organisation_id == bindparam("scope"))
+    elif scope == "own":
+        q = q.where(Ticket.customer_id == bindparam("scope"))
+    return q.with_for_update(of=Ticket) if lock else q
+
+
+def visible_ticket(
+    session: Session, ref: str, principal: Principal, *, lock: bool = False
+) -> Ticket:
+    """The ticket ``ref`` (number, or numeric id) if ``principal`` may see it.
+
+    The same rule as :func:`visible_tickets`, in one statement that also reads the newest
+    config versions (:func:`servops.service.config_store.latest_ids_column`): a request
+    that goes on to change the ticket asks nothing else before its first write.
+
+    Raises
+    ------
+    NotFoundError
+        No such ticket, or one the principal may not see (the same answer).
+    """
+    from servops.service.config_store import keep_latest_ids
+
+    scope: Literal["all", "organisation", "own"] = (
+        "all"
+        if principal.is_staff
+        else "own"
+        if principal.organisation_id is None
+        else "organisation"
+    )
+    params: dict[str, Any] = {
+        "ref": ref,
+        "id": int(ref) if ref.isdigit() and int(ref) <= _MAX_ID else None,
+        "scope": principal.user_id if scope == "own" else principal.organisation_id,
+    }
+    row = session.execute(_visible_select(scope, lock=lock), params).first()
+    if row is None:
+        msg = f"no ticket {ref!r}."
+        raise NotFoundError(msg)
+    keep_latest_ids(session, row[1])
+    ticket: Ticket = row[0]
+    return ticket
 
 
 def _utc(now: Callable[[], datetime] | None) -> datetime:

@@ -44,6 +44,7 @@ from servops.errors import ConfigError, ConflictError, InvalidParameterError
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from sqlalchemy import ColumnElement
     from sqlalchemy.orm import Session
 
     from servops.kpi.config import KpiConfig
@@ -61,7 +62,10 @@ __all__ = [
     "database_of",
     "diff",
     "history",
+    "keep_latest_ids",
     "latest_id",
+    "latest_ids",
+    "latest_ids_column",
     "live_state_machine",
     "live_timer_config",
     "machine_of_version",
@@ -205,6 +209,41 @@ def latest_ids(session: Session) -> dict[str, int]:
     ids = {str(kind): int(vid) for kind, vid in rows}
     session.info[_SESSION_LATEST] = (session.get_transaction(), ids)
     return ids
+
+
+#: :data:`_LATEST_SQL` as one JSON value (``{kind: id}``, NULL with none stored), for a
+#: statement that reads something else first (:func:`latest_ids_column`).
+_LATEST_JSON = (
+    "(SELECT json_object_agg(v.kind, v.id) FROM "
+    "(SELECT kind, max(id) AS id FROM config_versions GROUP BY kind) AS v)"
+)
+
+
+def latest_ids_column() -> ColumnElement[Any]:
+    """A column giving :func:`latest_ids`' answer, for a transaction's first statement.
+
+    Added to the statement a request starts with (its ticket's row, say), it saves the
+    transaction the round trip of asking separately; hand the value to
+    :func:`keep_latest_ids`. Read in the transaction like the separate query, it applies
+    the versions stored before it as that does.
+    """
+    from sqlalchemy import literal_column
+    from sqlalchemy.types import JSON
+
+    return literal_column(_LATEST_JSON, JSON).label("servops_latest_ids")
+
+
+def keep_latest_ids(session: Session, value: object) -> None:
+    """Keep a :func:`latest_ids_column` value as this transaction's :func:`latest_ids`.
+
+    An answer the transaction already has stays (its reads agree with each other).
+    """
+    tx = session.get_transaction()
+    kept = session.info.get(_SESSION_LATEST)
+    if tx is None or (kept is not None and kept[0] is tx):
+        return
+    got = value if isinstance(value, dict) else {}
+    session.info[_SESSION_LATEST] = (tx, {str(k): int(v) for k, v in got.items()})
 
 
 def latest_id(session: Session, kind: str) -> int | None:
