@@ -48,8 +48,8 @@ the censored statistics on each resample; a resample where a quantile is not rea
 counts as unbounded, so an interval that depends on such resamples is "not measurable"
 rather than wrong. A statistic that is not measurable has no effect and its reason in
 ``not_measurable`` (never a 0). ``censoring`` counts the open cases on each side. The
-case-mix-adjusted difference of means needs every duration, so it is not computed
-while cases are open (the note says so). Cases with no value for another reason (closed
+case-mix-adjusted difference is then one of restricted means (per stratum, the same
+horizon; :func:`_adjusted_censored`). Cases with no value for another reason (closed
 without a first response, no SLA policy) are counted in the notes and left out.
 """
 
@@ -73,6 +73,8 @@ from servops.improve.censoring import (
     censored_differences,
     censored_durations,
     censored_statistic,
+    censored_statistic_rows,
+    resample_weights,
     still_open,
 )
 from servops.improve.intervals import (
@@ -541,6 +543,89 @@ def _adjusted(
         iv,
         tuple(used),
         1.0 - float(sum(weights)),
+    )
+
+
+def _adjusted_censored(
+    by: str,
+    strata: NDArray[np.object_],
+    data: tuple[NDArray[np.float64], NDArray[np.bool_], NDArray[np.bool_]],
+    after: NDArray[np.bool_],
+    horizon_s: float,
+    *,
+    level: float,
+    n_resamples: int,
+    rng: np.random.Generator,
+    units: NDArray[np.int64] | None,
+    block: int,
+) -> AdjustedDifference | None:
+    """Direct standardisation of restricted means when cases are open.
+
+    ``data`` is each case's duration (or wait), whether it is censored, and whether it
+    is in the comparison. Per stratum with at least 2 measured cases on each side, the
+    difference of restricted means up to ``horizon_s`` (the result's horizon), weighted
+    by the stratum's share of the cases compared; resampled as the effect is (blocks of
+    the same periods of each side, or cases within each side).
+    """
+    x, censored, use = data
+    keys = sorted({str(s) for s in strata[use]})
+    total = int(use.sum())
+    used, weights = [], []
+    for k in keys:
+        in_k = use & (strata == k)
+        if min(int((in_k & ~censored & f).sum()) for f in (after, ~after)) >= 2:
+            used.append(k)
+            weights.append(int(in_k.sum()) / total)
+    if not used:
+        return None
+    w = np.array(weights) / sum(weights)
+    est = 0.0
+    boot = np.zeros(n_resamples)
+    for sign, side in ((-1.0, use & ~after), (1.0, use & after)):
+        xs, cs = x[side], censored[side]
+        masks = [(strata[side] == k).astype(np.float64) for k in used]
+        for wi, mask in zip(w, masks, strict=True):
+            est += (
+                sign
+                * wi
+                * float(
+                    censored_statistic_rows(
+                        xs, cs, mask[None, :], "restricted_mean", horizon_s=horizon_s
+                    )[0]
+                )
+            )
+        u = (
+            None
+            if units is None
+            else np.unique(units[side], return_inverse=True)[1].astype(np.int64)
+        )
+        for start in range(0, n_resamples, 200):
+            m = min(200, n_resamples - start)
+            drawn = resample_weights(xs.size, u, block, m, rng)
+            for wi, mask in zip(w, masks, strict=True):
+                boot[start : start + m] += (
+                    sign
+                    * wi
+                    * censored_statistic_rows(
+                        xs, cs, drawn * mask, "restricted_mean", horizon_s=horizon_s
+                    )
+                )
+    if units is None:
+        method, alpha = "percentile", (1 - level) / 2
+    else:
+        method = "block-percentile"
+        periods = min(np.unique(units[use & s]).size for s in (after, ~after))
+        alpha = expanded_alpha(level, periods / block)
+    # a resample can miss a stratum on a side (no restricted mean): left out
+    iv = Interval(
+        float(est),
+        float(np.nanquantile(boot, alpha)),
+        float(np.nanquantile(boot, 1 - alpha)),
+        level,
+        method,
+    )
+    return AdjustedDifference(
+        by, "restricted_mean", iv, tuple(used), 1.0 - float(sum(weights))
     )
 
 
@@ -1108,14 +1193,25 @@ def before_after(
         for a in mix_attrs
     )
     adjusted = None
-    if by is not None and effects and horizon is not None:
-        notes.append(
-            f"The {by}-mix-adjusted difference of means is not computed: "
-            f"{n_open_b + n_open_a} case(s) are still open, and a mean needs every "
-            "duration. Compare within one segment instead."
+    strata = (
+        np.array([str(v) for v in cases.column(by).to_pylist()], dtype=object)
+        if by is not None
+        else None
+    )
+    if by is not None and strata is not None and effects and horizon is not None:
+        adjusted = _adjusted_censored(
+            by,
+            strata,
+            (x, censored, use),
+            after,
+            horizon,
+            level=level,
+            n_resamples=n_resamples,
+            rng=rng,
+            units=units,
+            block=block,
         )
-    elif by is not None and effects:
-        strata = np.array([str(v) for v in cases.column(by).to_pylist()], dtype=object)
+    elif by is not None and strata is not None and effects:
         adjusted = _adjusted(
             by,
             strata,
@@ -1163,8 +1259,9 @@ def before_after(
             )
     if adjusted is not None:
         iv = adjusted.difference
-        what = f"mean {label}" if kind == "duration" else label
-        crude = (effects["mean"] if kind == "duration" else effects["rate"]).estimate
+        stat = adjusted.statistic
+        what = f"{stat.replace('_', ' ')} {label}" if kind == "duration" else label
+        crude = effects[stat].estimate
         if kind == "duration":
             scale, unit = _unit(max(abs(iv.low), abs(iv.high)))
             num = (

@@ -56,6 +56,7 @@ __all__ = [
     "censored_durations",
     "censored_statistic",
     "censored_statistic_rows",
+    "resample_weights",
     "still_open",
 ]
 
@@ -210,14 +211,19 @@ def censored_statistic(
     return v if math.isfinite(v) else None
 
 
-def _draws(
+def resample_weights(
     n: int,
     units: NDArray[np.int64] | None,
     block: int,
     m: int,
     rng: np.random.Generator,
 ) -> NDArray[np.float64]:
-    """How often each case is drawn in ``m`` resamples: cases, or blocks of periods."""
+    """How often each of ``n`` cases is drawn in ``m`` resamples (rows x cases).
+
+    ``units=None``: cases with replacement; else each case's period as ``0 .. D - 1``
+    in time order, drawn in circular blocks of ``block`` periods (the block bootstrap
+    of :func:`~servops.improve.intervals.block_bootstrap_differences`).
+    """
     if units is None:
         counts = np.zeros((m, n))
         np.add.at(counts, (np.repeat(np.arange(m), n), rng.integers(0, n, m * n)), 1.0)
@@ -267,8 +273,8 @@ def censored_differences(
     boot = {s: np.empty(n_resamples) for s in statistics}
     for start in range(0, n_resamples, _CHUNK):
         m = min(_CHUNK, n_resamples - start)
-        wb = _draws(tb.size, ub, block, m, rng)
-        wa = _draws(ta.size, ua, block, m, rng)
+        wb = resample_weights(tb.size, ub, block, m, rng)
+        wa = resample_weights(ta.size, ua, block, m, rng)
         for s in statistics:
             vb = censored_statistic_rows(tb, cb, wb, s, horizon_s=horizon_s)
             va = censored_statistic_rows(ta, ca, wa, s, horizon_s=horizon_s)

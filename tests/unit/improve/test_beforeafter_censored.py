@@ -225,3 +225,36 @@ def test_projects_say_why_a_mean_is_not_measurable():
     assert m.effect is None and m.verdict == "not measurable"
     assert m.summary.startswith("Mean lead time: not measurable (the mean lead time")
     assert "restricted mean" in m.summary
+
+
+def test_mix_adjusted_difference_of_restricted_means_with_open_cases():
+    # P1 tickets take about 20 h, P3 about 100 h, on both sides: only the mix changes
+    # (P1 10 % of cases before, 50 % after); the log is read 2 days after the last
+    # arrival, so slow recent P3 tickets are still open
+    rng = np.random.default_rng(5)
+    n = 400
+    arrivals = np.concatenate(
+        [np.sort(rng.uniform(0, 719, n)), np.sort(rng.uniform(720, 1439, n))]
+    )
+    prio = np.concatenate(
+        [
+            np.where(np.arange(n) % 10 == 0, "P1", "P3"),
+            np.where(np.arange(n) % 2 == 0, "P1", "P3"),
+        ]
+    )
+    lead = np.where(prio == "P1", 20.0, 100.0) * rng.uniform(0.8, 1.2, 2 * n)
+    end = START + timedelta(hours=1487)
+    log = _cut(tickets(arrivals, lead, priority=prio), end)
+    r = before_after(log, CHANGE, "lead_time", seed=2, dependence="none")
+    assert r.censoring is not None and r.censoring.open_after > 10
+    crude = r.effects["restricted_mean"]
+    assert crude.high < -20 * H  # the mix alone: far fewer slow P3 tickets
+    adj = r.adjusted
+    assert adj is not None and adj.statistic == "restricted_mean"
+    assert type(adj.difference.estimate) is float
+    assert adj.strata == ("P1", "P3")
+    assert adj.difference.low < 0 < adj.difference.high
+    assert abs(adj.difference.estimate) < 5 * H
+    assert "At the same priority mix on both sides, restricted mean lead time" in (
+        r.summary
+    )
