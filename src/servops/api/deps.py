@@ -1,12 +1,24 @@
-"""Typed dependencies: the database session, the settings and the authenticated caller."""
+"""Typed dependencies: the database session, the settings and the authenticated caller.
+
+A request costs one worker-thread hop, not one per dependency. What does no blocking I/O
+runs on the event loop: the settings, making the :class:`~sqlalchemy.orm.Session` (it
+connects at its first statement), a bearer token the token cache holds, a session
+cookie's signature and CSRF check. What may wait on the database runs in a worker
+thread: a token the cache does not hold, a session cookie's user, the endpoint
+(:func:`in_thread` makes it one hop together with the response), and closing a session
+that still holds a connection.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator  # noqa: TC003 (FastAPI resolves it)
-from typing import TYPE_CHECKING, Annotated
+import functools
+from collections.abc import AsyncIterator  # noqa: TC003 (FastAPI resolves it)
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
+import anyio.to_thread
 from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from servops.api.schemas import MAX_ID
 from servops.api.settings import ServiceSettings
@@ -15,7 +27,12 @@ from servops.service import access
 from servops.service.access import Principal
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import datetime
+
     from sqlalchemy.orm import sessionmaker
+
+    from servops.service.access import TokenCache
 
 __all__ = [
     "MAX_ID",
@@ -26,6 +43,8 @@ __all__ = [
     "get_principal",
     "get_session",
     "get_settings",
+    "in_thread",
+    "principal_of",
 ]
 
 #: Ids are PostgreSQL integers: larger numbers in a path are a 422, not a database error.
@@ -33,47 +52,127 @@ PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
+F = TypeVar("F", bound="Callable[..., Any]")
 
-def get_settings(request: Request) -> ServiceSettings:
+
+def in_thread(route: Callable[[Callable[..., Any]], object]) -> Callable[[F], F]:
+    """Register a blocking endpoint with ``route`` to run in one worker-thread hop.
+
+    ``route`` is a route decorator (``router.post("", ...)``). FastAPI runs a plain
+    ``def`` endpoint in a worker thread and then validates its return value in a second
+    one; registered through ``in_thread``, the endpoint is a coroutine to FastAPI: its
+    body still runs in a worker thread, and the validation of what it returns stays on
+    the event loop. In the same thread, after the body, the request's session is closed
+    if it is still in a transaction (a read, or an error before the commit): its
+    connection goes back to the pool without a hop of its own (:func:`get_session`).
+    The endpoint must therefore return data that needs no database to serialise (a
+    pydantic model or plain values, not ORM objects whose attributes could load lazily
+    on the event loop or from a closed session). The registered coroutine has the endpoint's
+    signature, name and docstring (the OpenAPI schema does not change); the function
+    itself stays plain for direct callers (the web pages call some endpoints).
+
+    Examples
+    --------
+    ::
+
+        @in_thread(router.post("", status_code=201, summary="Create a ticket"))
+        def create_ticket(
+            body: TicketCreate, session: Db, caller: Caller
+        ) -> TicketPublic: ...
+    """
+
+    def register(endpoint: F) -> F:
+        def call(kwargs: dict[str, Any]) -> Any:  # noqa: ANN401
+            try:
+                return endpoint(**kwargs)
+            finally:  # a read (or an error) leaves a transaction open: end it here
+                for value in kwargs.values():
+                    if isinstance(value, Session) and value.in_transaction():
+                        value.close()
+
+        @functools.wraps(endpoint)
+        async def run(**kwargs: Any) -> Any:  # noqa: ANN401
+            return await run_in_threadpool(call, kwargs)
+
+        route(run)
+        return endpoint
+
+    return register
+
+
+async def get_settings(request: Request) -> ServiceSettings:
     """The app's settings."""
     settings: ServiceSettings = request.app.state.settings
     return settings
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """A database session for the request; routes commit what they change."""
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """A database session for the request; routes commit what they change.
+
+    A session that committed or never connected is closed on the event loop (no I/O);
+    one still in a transaction (a read, or an error before the commit) holds a
+    connection, and its rollback is a round trip: it is closed in a worker thread of
+    its own, not one waiting behind the endpoints (those may be waiting for this very
+    connection from the pool).
+    """
     factory: sessionmaker[Session] = request.app.state.sessionmaker
-    with factory() as session:
+    session = factory()
+    try:
         yield session
+    finally:
+        if session.in_transaction():
+            await anyio.to_thread.run_sync(
+                session.close, limiter=anyio.CapacityLimiter(1)
+            )
+        else:
+            session.close()
 
 
 Db = Annotated[Session, Depends(get_session)]
 Settings = Annotated[ServiceSettings, Depends(get_settings)]
 
 
-def get_principal(request: Request, session: Db, settings: Settings) -> Principal:
-    """The caller: a bearer token, or a session cookie (writes need the CSRF header)."""
-    auth = request.headers.get("Authorization")
-    if auth is not None:
-        scheme, _, token = auth.partition(" ")
-        if scheme.lower() != "bearer" or not token:
-            msg = "the Authorization header must be 'Bearer <token>'."
-            raise AuthenticationError(msg)
-        principal = access.authenticate_token(
-            session,
-            token.strip(),
-            now=settings.now,
-            cache=getattr(request.app.state, "token_cache", None),
-        )
-        if session.in_transaction():  # read from the database (not a cache hit):
-            # last_used_at; and the connection goes back to the pool while the route
-            # waits for a worker thread (holding it there starves the pool under load)
-            session.commit()
-        return principal
-    cookie = request.cookies.get(access.SESSION_COOKIE)
-    if cookie is None:
-        msg = "authentication required: send 'Authorization: Bearer <token>' or log in."
+def _bearer(auth: str) -> str:
+    """The token of an ``Authorization: Bearer <token>`` header."""
+    scheme, _, token = auth.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        msg = "the Authorization header must be 'Bearer <token>'."
         raise AuthenticationError(msg)
+    return token.strip()
+
+
+def _token_principal(
+    request: Request, session: Session, settings: ServiceSettings, token: str
+) -> Principal:
+    principal = access.authenticate_token(
+        session,
+        token,
+        now=settings.now,
+        cache=getattr(request.app.state, "token_cache", None),
+    )
+    if session.in_transaction():  # read from the database (not a cache hit):
+        # last_used_at; and the connection goes back to the pool while the route
+        # waits for a worker thread (holding it there starves the pool under load)
+        session.commit()
+    return principal
+
+
+def _cached_principal(
+    token: str, cache: TokenCache | None, now: datetime
+) -> Principal | None:
+    """The principal of a token the cache holds, without the database; None otherwise.
+
+    A malformed token is None too: :func:`servops.service.access.authenticate_token`
+    then says what is wrong with it.
+    """
+    if cache is None or not token.startswith(access.TOKEN_PREFIX):
+        return None
+    secret = token.removeprefix(access.TOKEN_PREFIX).partition("_")[2]
+    return cache.get(access.token_hash(secret), now) if secret else None
+
+
+def _session_user(request: Request, settings: ServiceSettings, cookie: str) -> int:
+    """The user id of a session cookie; writes must also pass the CSRF check."""
     key = settings.key()
     user_id = access.read_session(key, cookie, now=settings.now)
     if request.method not in _SAFE_METHODS:
@@ -83,7 +182,50 @@ def get_principal(request: Request, session: Db, settings: Settings) -> Principa
             request.cookies.get(access.CSRF_COOKIE),
             request.headers.get(access.CSRF_HEADER),
         )
+    return user_id
+
+
+def _session_cookie(request: Request) -> str:
+    cookie = request.cookies.get(access.SESSION_COOKIE)
+    if cookie is None:
+        msg = "authentication required: send 'Authorization: Bearer <token>' or log in."
+        raise AuthenticationError(msg)
+    return cookie
+
+
+def principal_of(
+    request: Request, session: Session, settings: ServiceSettings
+) -> Principal:
+    """The caller, checked in the calling thread (it may query the database).
+
+    The blocking twin of :func:`get_principal`, for code that already runs in a worker
+    thread or outside a route (the web app's error pages).
+    """
+    auth = request.headers.get("Authorization")
+    if auth is not None:
+        return _token_principal(request, session, settings, _bearer(auth))
+    user_id = _session_user(request, settings, _session_cookie(request))
     return access.session_principal(session, user_id)
+
+
+async def get_principal(request: Request, session: Db, settings: Settings) -> Principal:
+    """The caller: a bearer token, or a session cookie (writes need the CSRF header).
+
+    A token the cache holds costs no thread hop; otherwise the database is asked in a
+    worker thread (:func:`principal_of` decides exactly the same).
+    """
+    auth = request.headers.get("Authorization")
+    if auth is not None:
+        token = _bearer(auth)
+        cache = getattr(request.app.state, "token_cache", None)
+        hit = _cached_principal(token, cache, settings.now())
+        if hit is not None:
+            return hit
+        return await run_in_threadpool(
+            _token_principal, request, session, settings, token
+        )
+    user_id = _session_user(request, settings, _session_cookie(request))
+    return await run_in_threadpool(access.session_principal, session, user_id)
 
 
 Caller = Annotated[Principal, Depends(get_principal)]

@@ -1,6 +1,6 @@
 """The caller of a page: the API's own authentication, with a redirect to the login page.
 
-Pages use :data:`PageCaller`. It is :func:`servops.api.deps.get_principal` (the session
+Pages use :data:`PageCaller`. It is :func:`servops.api.deps.principal_of` (the session
 cookie, or a bearer token; writes repeat the CSRF cookie in the ``X-CSRF-Token`` header,
 which ``app.js`` adds to every HTMX request) — the one rule of who is logged in. When it
 fails the browser is sent to ``/app/login`` instead of receiving a JSON 401.
@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from fastapi import Depends, Request
 
-from servops.api.deps import Db, Settings, get_principal
+from servops.api.deps import Db, Settings, principal_of
 from servops.errors import AuthenticationError
 from servops.service.access import Principal
 
@@ -36,7 +36,7 @@ def login_url(next_path: str) -> str:
 def page_principal(request: Request, session: Db, settings: Settings) -> Principal:
     """The logged-in caller; :class:`LoginRequired` (a redirect) when there is none."""
     try:
-        return get_principal(request, session, settings)
+        return principal_of(request, session, settings)
     except AuthenticationError as exc:
         raise LoginRequired(str(exc), request.url.path) from exc
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy import select
 
-from servops.api.deps import Caller, Db, Settings  # noqa: TC001 (FastAPI resolves them)
+from servops.api.deps import Caller, Db, Settings, in_thread
 from servops.api.routes.tickets import TicketRef, actor_of, visible_ticket
 from servops.api.schemas import CommentCreate, CommentPublic
 from servops.service import access
@@ -18,7 +18,9 @@ __all__ = ["router"]
 router = APIRouter(prefix="/tickets/{ref}/comments", tags=["comments"])
 
 
-@router.get("", summary="A ticket's comments, oldest first (customers: public ones)")
+@in_thread(
+    router.get("", summary="A ticket's comments, oldest first (customers: public ones)")
+)
 def list_comments(ref: TicketRef, session: Db, caller: Caller) -> list[CommentPublic]:
     access.require_scope(caller, "tickets:read")
     ticket = visible_ticket(session, ref, caller)
@@ -28,10 +30,12 @@ def list_comments(ref: TicketRef, session: Db, caller: Caller) -> list[CommentPu
     return [CommentPublic.model_validate(c) for c in session.scalars(q)]
 
 
-@router.post(
-    "",
-    status_code=201,
-    summary="Comment (staff's first public reply is the first response)",
+@in_thread(
+    router.post(
+        "",
+        status_code=201,
+        summary="Comment (staff's first public reply is the first response)",
+    )
 )
 def add_comment(
     ref: TicketRef, body: CommentCreate, session: Db, caller: Caller, settings: Settings

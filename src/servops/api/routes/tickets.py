@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from sqlalchemy import or_, select
 
-from servops.api.deps import MAX_ID, Caller, Db, Settings
+from servops.api.deps import MAX_ID, Caller, Db, Settings, in_thread
 from servops.api.schemas import (
     AssignIn,
     Suggestion,
@@ -99,7 +99,9 @@ def _check_refs(session: Session, **ids: int | None) -> None:
             raise NotFoundError(msg)
 
 
-@router.post("", status_code=201, summary="Create a ticket (routed by the rules)")
+@in_thread(
+    router.post("", status_code=201, summary="Create a ticket (routed by the rules)")
+)
 def create_ticket(
     body: TicketCreate,
     request: Request,
@@ -144,7 +146,9 @@ def create_ticket(
     return _public(request, ticket)
 
 
-@router.get("", summary="List tickets (filters combine with AND), newest first")
+@in_thread(
+    router.get("", summary="List tickets (filters combine with AND), newest first")
+)
 def list_tickets(
     request: Request,
     session: Db,
@@ -207,8 +211,10 @@ def list_tickets(
     return [_public(request, t, suggest=False) for t in rows]
 
 
-@router.get(
-    "/{ref}", summary="A ticket (with the classifier's suggestion, if configured)"
+@in_thread(
+    router.get(
+        "/{ref}", summary="A ticket (with the classifier's suggestion, if configured)"
+    )
 )
 def get_ticket(
     ref: TicketRef, request: Request, session: Db, caller: Caller
@@ -217,7 +223,7 @@ def get_ticket(
     return _public(request, visible_ticket(session, ref, caller))
 
 
-@router.patch("/{ref}", summary="Change ticket fields (agents and above)")
+@in_thread(router.patch("/{ref}", summary="Change ticket fields (agents and above)"))
 def update_ticket(
     ref: TicketRef,
     body: TicketUpdate,
@@ -244,8 +250,10 @@ def update_ticket(
     return _public(request, ticket)
 
 
-@router.post(
-    "/{ref}/transition", summary="Move to another state (the state machine decides)"
+@in_thread(
+    router.post(
+        "/{ref}/transition", summary="Move to another state (the state machine decides)"
+    )
 )
 def transition(
     ref: TicketRef,
@@ -292,7 +300,11 @@ def transition(
     }
 
 
-@router.post("/{ref}/assign", summary="Assign to a group/agent, or route by the rules")
+@in_thread(
+    router.post(
+        "/{ref}/assign", summary="Assign to a group/agent, or route by the rules"
+    )
+)
 def assign(
     ref: TicketRef,
     body: AssignIn,

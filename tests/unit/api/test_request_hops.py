@@ -1,0 +1,139 @@
+"""One worker-thread hop per write: what does no I/O stays on the event loop (issue 17).
+
+FastAPI runs every plain ``def`` dependency in a worker thread (a generator dependency
+twice: enter and exit) and validates a plain endpoint's response in one more; under load
+those hops were a large share of the server's CPU per write. These tests count the hops
+(calls of ``anyio.to_thread.run_sync``) of single requests, and check that every request
+gives its database connection back to the pool, on success and on error.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import anyio.to_thread
+import pytest
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from servops.service.access import TokenCache
+    from tests.unit.api.conftest import World
+
+
+@contextmanager
+def frozen_cache(world: World) -> Iterator[TokenCache]:
+    """The app's token cache with its clock stopped (entries stay fresh), emptied."""
+    cache: TokenCache = world.client.app.state.token_cache  # type: ignore[attr-defined]
+    saved = cache.clock
+    cache.clock = lambda: 1000.0
+    cache.clear()
+    try:
+        yield cache
+    finally:
+        cache.clock = saved
+        cache.clear()
+
+
+@pytest.fixture
+def hops(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the callables sent to a worker thread, as they are sent."""
+    seen: list[str] = []
+    run_sync = anyio.to_thread.run_sync
+
+    async def counting(func: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.append(getattr(func, "__name__", type(func).__name__))
+        return await run_sync(func, *args, **kwargs)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counting)
+    return seen
+
+
+def checked_out(world: World) -> int:
+    return int(world.client.app.state.engine.pool.checkedout())  # type: ignore[attr-defined]
+
+
+def test_writes_with_a_cached_token_take_one_hop(world: World, hops: list[str]) -> None:
+    with frozen_cache(world):
+        assert world.call("agent", "GET", "/tickets/0").status_code == 404  # caches
+        hops.clear()
+        r = world.call("agent", "POST", "/tickets", json={"subject": "one hop"})
+        assert r.status_code == 201, r.text
+        assert hops == ["partial"]  # the endpoint (run_in_threadpool's partial)
+        number = r.json()["number"]
+        hops.clear()
+        r = world.call(
+            "agent",
+            "PATCH",
+            f"/tickets/{number}",
+            json={"priority": "high", "version": r.json()["version"]},
+        )
+        assert r.status_code == 200, r.text
+        assert r.json()["priority"] == "high"
+        assert hops == ["partial"]
+    assert checked_out(world) == 0
+
+
+def test_a_token_not_in_the_cache_is_checked_in_a_worker_thread(
+    world: World, hops: list[str]
+) -> None:
+    with frozen_cache(world) as cache:
+        r = world.call("agent", "POST", "/tickets", json={"subject": "cache miss"})
+        assert r.status_code == 201, r.text
+        assert len(hops) == 2  # the token's database check, then the endpoint
+        hops.clear()
+        r = world.call("agent", "POST", "/tickets", json={"subject": "cache hit"})
+        assert r.status_code == 201, r.text
+        assert len(hops) == 1  # now the cache answers on the event loop
+        cache.clear()
+        hops.clear()
+        assert world.call("agent", "GET", "/tickets/0").status_code == 404
+        assert len(hops) == 2  # the token, then the endpoint (and the read's rollback)
+    assert checked_out(world) == 0
+
+
+def test_reads_and_errors_give_the_connection_back(
+    world: World, hops: list[str]
+) -> None:
+    with frozen_cache(world):
+        r = world.call("customer", "POST", "/tickets", json={"subject": "to read"})
+        assert r.status_code == 201, r.text
+        number = r.json()["number"]
+        hops.clear()
+        r = world.call("customer", "GET", f"/tickets/{number}")
+        assert r.status_code == 200, r.text
+        # a read leaves its transaction open: the endpoint's thread rolls it back
+        assert hops == ["partial"]
+        assert checked_out(world) == 0
+        # a plain def endpoint: the session dependency closes the read off the loop
+        hops.clear()
+        r = world.call("supervisor", "GET", f"/tickets/{number}/events")
+        assert r.status_code == 200, r.text
+        assert hops[-1] == "close"
+        assert checked_out(world) == 0
+        # refused after a read (a customer may not PATCH): 403, connection returned
+        r = world.call("customer", "PATCH", f"/tickets/{number}", json={"version": 1})
+        assert r.status_code == 403
+        assert checked_out(world) == 0
+        # a stale version: the update is refused and rolled back
+        r = world.call(
+            "agent",
+            "PATCH",
+            f"/tickets/{number}",
+            json={"priority": "low", "version": 99},
+        )
+        assert r.status_code == 409
+        assert checked_out(world) == 0
+        assert world.call("agent", "GET", f"/tickets/{number}").json()["priority"] != (
+            "low"
+        )
+        # a malformed token is refused (and says so); another scheme before any thread
+        r = world.client.get("/tickets", headers={"Authorization": "Bearer nope"})
+        assert r.status_code == 401
+        assert "malformed" in r.json()["detail"]
+        hops.clear()
+        r = world.client.get("/tickets", headers={"Authorization": "Basic x"})
+        assert r.status_code == 401
+        assert hops == []
+    assert checked_out(world) == 0
