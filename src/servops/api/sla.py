@@ -5,7 +5,7 @@ activity roles come from the service's state machine
 (:meth:`~servops.service.statemachine.StateMachine.kpi_config`), so the timers and the
 live log's KPIs read the same events the same way. :func:`install_timer_sync` makes every
 session of the API bring the ``sla_timers`` rows of each ticket that got an event up to
-date in the same transaction (:func:`servops.service.timers.sync_ticket`); the worker's
+date in the same transaction (:func:`servops.service.timers.sync_appended`); the worker's
 :func:`servops.service.timers.tick` fires warnings, breaches and escalations.
 """
 
@@ -52,26 +52,34 @@ def timer_config(sla: Path, escalation: Path | None = None) -> TimerConfig:
 
 
 def install_timer_sync(factory: sessionmaker[Session], config: TimerConfig) -> None:
-    """Sync the SLA timers of every ticket that got an event, just before each commit."""
+    """Sync the SLA timers of every ticket that got an event, just before each commit.
+
+    The events the session's flushes inserted are collected; before the commit each
+    ticket's rows are brought up to date from them
+    (:func:`servops.service.timers.sync_appended`).
+    """
     from sqlalchemy import event as sa_event
 
     from servops.service.config_store import live_timer_config
     from servops.service.models import Event
-    from servops.service.timers import sync_ticket
+    from servops.service.timers import sync_appended
 
     def collect(session: Session, _ctx: object) -> None:
-        ids = {o.ticket_id for o in session.new if isinstance(o, Event)}
-        if ids:
-            session.info.setdefault(_TOUCHED, set()).update(ids)
+        new = [o for o in session.new if isinstance(o, Event)]
+        if new:
+            session.info.setdefault(_TOUCHED, []).extend(new)
 
     def sync(session: Session) -> None:
-        ids = session.info.pop(_TOUCHED, None)
-        if not ids:
+        events: list[Event] | None = session.info.pop(_TOUCHED, None)
+        if not events:
             return
         # the newest stored SLA and state-machine versions (parsed once per version)
         live, _ = live_timer_config(session, config)
-        for ticket_id in sorted(ids):
-            sync_ticket(session, ticket_id, live)
+        by_ticket: dict[int, list[Event]] = {}
+        for e in events:
+            by_ticket.setdefault(e.ticket_id, []).append(e)
+        for ticket_id in sorted(by_ticket):
+            sync_appended(session, ticket_id, live, by_ticket[ticket_id])
 
     def forget(session: Session, *_: object) -> None:
         session.info.pop(_TOUCHED, None)

@@ -30,6 +30,7 @@ __all__ = [
     "SYSTEM",
     "Actor",
     "append_event",
+    "chain_head",
     "created_here",
     "events_arrow",
     "is_service_log",
@@ -232,6 +233,18 @@ def new_ticket(session: Session, ticket_id: int) -> None:
     chain.locked.add(ticket_id)
     chain.heads[ticket_id] = (0, "")
     chain.created.add(ticket_id)
+
+
+def chain_head(session: Session, ticket_id: int) -> tuple[int, str] | None:
+    """The ``seq`` and hash of the ticket's last event as this transaction knows it.
+
+    ``None`` unless this transaction locked the ticket and read or wrote its head (since
+    its last commit or rollback, a savepoint's included).
+    """
+    chain = session.info.get(_CHAIN)
+    if not isinstance(chain, _Chain):
+        return None
+    return chain.heads.get(ticket_id)
 
 
 def created_here(session: Session, ticket_id: int, *, forget: bool = False) -> bool:
