@@ -583,17 +583,13 @@ def _adjusted_censored(
     boot = np.zeros(n_resamples)
     for sign, side in ((-1.0, use & ~after), (1.0, use & after)):
         xs, cs = x[side], censored[side]
-        masks = [(strata[side] == k).astype(np.float64) for k in used]
-        for wi, mask in zip(w, masks, strict=True):
-            est += (
-                sign
-                * wi
-                * float(
-                    censored_statistic_rows(
-                        xs, cs, mask[None, :], "restricted_mean", horizon_s=horizon_s
-                    )[0]
-                )
+        masks = [strata[side] == k for k in used]
+        for wi, mk in zip(w, masks, strict=True):
+            one = np.ones((1, int(mk.sum())))
+            rm = censored_statistic_rows(
+                xs[mk], cs[mk], one, "restricted_mean", horizon_s=horizon_s
             )
+            est += sign * wi * float(rm[0])
         u = (
             None
             if units is None
@@ -602,14 +598,11 @@ def _adjusted_censored(
         for start in range(0, n_resamples, 200):
             m = min(200, n_resamples - start)
             drawn = resample_weights(xs.size, u, block, m, rng)
-            for wi, mask in zip(w, masks, strict=True):
-                boot[start : start + m] += (
-                    sign
-                    * wi
-                    * censored_statistic_rows(
-                        xs, cs, drawn * mask, "restricted_mean", horizon_s=horizon_s
-                    )
+            for wi, mk in zip(w, masks, strict=True):
+                rows = censored_statistic_rows(
+                    xs[mk], cs[mk], drawn[:, mk], "restricted_mean", horizon_s=horizon_s
                 )
+                boot[start : start + m] += sign * wi * rows
     if units is None:
         method, alpha = "percentile", (1 - level) / 2
     else:

@@ -56,6 +56,7 @@ __all__ = [
     "censored_durations",
     "censored_statistic",
     "censored_statistic_rows",
+    "censored_statistics_rows",
     "resample_weights",
     "still_open",
 ]
@@ -116,50 +117,85 @@ def censored_statistic_rows(
     resample; a row of ones is the sample itself). NaN where the statistic is not known
     (the module text says when). ``restricted_mean`` needs ``horizon_s``.
     """
-    check_choice(statistic, "statistic", "censored_statistic", CENSORED_STATISTICS)
+    return censored_statistics_rows(
+        durations, censored, weights, (statistic,), horizon_s=horizon_s
+    )[statistic]
+
+
+def censored_statistics_rows(
+    durations: NDArray[np.float64],
+    censored: NDArray[np.bool_],
+    weights: NDArray[np.float64],
+    statistics: tuple[CensoredStatistic, ...],
+    *,
+    horizon_s: float | None = None,
+) -> dict[str, NDArray[np.float64]]:
+    """:func:`censored_statistic_rows` of several statistics (one Kaplan–Meier curve)."""
+    for name in statistics:
+        check_choice(name, "statistic", "censored_statistic", CENSORED_STATISTICS)
+    if "restricted_mean" in statistics and (horizon_s is None or not horizon_s > 0):
+        msg = (
+            "The 'horizon_s' parameter of censored_statistic must be a positive "
+            f"number for the restricted mean. Got {horizon_s!r} instead."
+        )
+        raise InvalidParameterError(msg)
     t0 = np.asarray(durations, dtype=np.float64)
     c0 = np.asarray(censored, dtype=bool)
     w0 = np.atleast_2d(np.asarray(weights, dtype=np.float64))
     rows = w0.shape[0]
     if t0.size == 0:
-        return np.full(rows, math.nan)
-    drawn_open = (w0 * c0).sum(axis=1) > 0
-    if statistic == "mean":
-        total = w0.sum(axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            means: NDArray[np.float64] = (w0 @ t0) / total
-        return np.where(drawn_open | (total == 0), math.nan, means)
-    if statistic in _Q:
-        # bounds of the completed sample's quantile: open cases at their wait, at "∞"
-        low = _quantile_rows(t0, w0, statistic)
-        high = _quantile_rows(np.where(c0, _UNKNOWN_S, t0), w0, statistic)
-        exact = (low == high) | ~drawn_open
-        if exact.all():
-            return high
-    order = np.lexsort((c0, t0))  # by time; events before censorings at a tie
-    t, c, w = t0[order], c0[order], w0[:, order]
-    at_risk = np.cumsum(w[:, ::-1], axis=1)[:, ::-1]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        hazard = np.where(~c & (w > 0), w / np.where(at_risk > 0, at_risk, 1.0), 0.0)
-        log_s = np.cumsum(np.log1p(-hazard), axis=1)
-    surv = np.exp(log_s)  # S just after each position (ties split: same product)
-    if statistic == "restricted_mean":
-        if horizon_s is None or not horizon_s > 0:
-            msg = (
-                "The 'horizon_s' parameter of censored_statistic must be a positive "
-                f"number for the restricted mean. Got {horizon_s!r} instead."
-            )
-            raise InvalidParameterError(msg)
-        tt = np.minimum(t, horizon_s)
-        steps = np.diff(np.concatenate([[0.0], tt]))
-        before = np.concatenate([np.ones((rows, 1)), surv[:, :-1]], axis=1)
-        tail = surv[:, -1] * max(horizon_s - float(tt[-1]), 0.0)
-        rmean: NDArray[np.float64] = (before * steps).sum(axis=1) + tail
-        return np.where(w0.sum(axis=1) > 0, rmean, math.nan)
-    hit = surv <= 1 - _Q[statistic] + 1e-12
-    km = np.where(hit.any(axis=1), t[hit.argmax(axis=1)], math.nan)
-    out: NDArray[np.float64] = np.where(exact, high, km)
+        return {name: np.full(rows, math.nan) for name in statistics}
+    total = w0.sum(axis=1)
+    drawn_open = w0 @ c0.astype(np.float64) > 0
+    out: dict[str, NDArray[np.float64]] = {}
+    surv: NDArray[np.float64] | None = None
+    t = t0
+    for name in statistics:
+        if name == "mean":
+            with np.errstate(invalid="ignore", divide="ignore"):
+                means = (w0 @ t0) / total
+            out[name] = np.where(drawn_open | (total == 0), math.nan, means)
+            continue
+        exact = high = None
+        if name in _Q:
+            # the completed sample's quantile is between the one with the open cases
+            # at their wait and the one with them at "infinity"
+            low = _quantile_rows(t0, w0, name)
+            high = _quantile_rows(np.where(c0, _UNKNOWN_S, t0), w0, name)
+            exact = (low == high) | ~drawn_open
+            if exact.all():
+                out[name] = high
+                continue
+        if surv is None:
+            t, surv = _kaplan_meier(t0, c0, w0)
+        if name == "restricted_mean" and horizon_s is not None:
+            tt = np.minimum(t, horizon_s)
+            steps = np.diff(tt, prepend=0.0)
+            tail = surv[:, -1] * max(horizon_s - float(tt[-1]), 0.0)
+            rmean = steps[0] + surv[:, :-1] @ steps[1:] + tail
+            out[name] = np.where(total > 0, rmean, math.nan)
+        elif exact is not None and high is not None:
+            hit = surv <= 1 - _Q[name] + 1e-12
+            km = np.where(hit.any(axis=1), t[hit.argmax(axis=1)], math.nan)
+            out[name] = np.where(exact, high, km)
     return out
+
+
+def _kaplan_meier(
+    t0: NDArray[np.float64], c0: NDArray[np.bool_], w0: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Sorted times and each row's survival just after each of them.
+
+    Tied events are taken one at a time: ``(1 - a/n)(1 - b/(n - a)) = 1 - (a + b)/n``,
+    the same product as the tie at once.
+    """
+    order = np.lexsort((c0, t0))  # by time; events before censorings at a tie
+    t, event, w = t0[order], ~c0[order], w0[:, order]
+    at_risk = w.sum(axis=1, keepdims=True) - np.cumsum(w, axis=1) + w
+    with np.errstate(invalid="ignore", divide="ignore"):
+        hazard = (w * event) / np.maximum(at_risk, 1e-300)
+        surv = np.exp(np.cumsum(np.log1p(-hazard), axis=1))
+    return t, surv
 
 
 def _quantile_rows(
@@ -225,8 +261,10 @@ def resample_weights(
     of :func:`~servops.improve.intervals.block_bootstrap_differences`).
     """
     if units is None:
-        counts = np.zeros((m, n))
-        np.add.at(counts, (np.repeat(np.arange(m), n), rng.integers(0, n, m * n)), 1.0)
+        flat = (np.arange(m)[:, None] * n + rng.integers(0, n, (m, n))).ravel()
+        counts: NDArray[np.float64] = (
+            np.bincount(flat, minlength=m * n).reshape(m, n).astype(np.float64)
+        )
         return counts
     from servops.improve.intervals import _block_weights
 
@@ -275,11 +313,11 @@ def censored_differences(
         m = min(_CHUNK, n_resamples - start)
         wb = resample_weights(tb.size, ub, block, m, rng)
         wa = resample_weights(ta.size, ua, block, m, rng)
+        vb = censored_statistics_rows(tb, cb, wb, statistics, horizon_s=horizon_s)
+        va = censored_statistics_rows(ta, ca, wa, statistics, horizon_s=horizon_s)
         for s in statistics:
-            vb = censored_statistic_rows(tb, cb, wb, s, horizon_s=horizon_s)
-            va = censored_statistic_rows(ta, ca, wa, s, horizon_s=horizon_s)
             boot[s][start : start + m] = np.where(
-                np.isnan(va) | np.isnan(vb), math.nan, va - vb
+                np.isnan(va[s]) | np.isnan(vb[s]), math.nan, va[s] - vb[s]
             )
     if ub is not None and ua is not None:
         blocks = min(int(ub.max()) + 1, int(ua.max()) + 1) / block
