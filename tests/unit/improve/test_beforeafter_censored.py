@@ -120,11 +120,11 @@ def test_bad_input():
 
 
 def _steady_desk(seed: int, n: int = 1200):
-    """Lead times that do not change (lognormal, median 4 d), read a day into May.
+    """Lead times that do not change (lognormal, median 4 d), read at START + 1441 h.
 
-    Arrivals are uniform over 60 days; the log ends an hour after the last arrival
-    window, so the slow recent tickets are still open: 100-130 of them after the
-    change, 0-2 before.
+    Arrivals are uniform over 60 days and the log is read an hour after that, so the
+    slow recent tickets are still open: 100-130 of ~600 after the change at the
+    default size (60-80 of ~400 at 800 cases), 0-2 before.
     """
     rng = np.random.default_rng(seed)
     arrivals = np.sort(rng.uniform(0, 1440, n))
