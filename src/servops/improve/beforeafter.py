@@ -912,8 +912,8 @@ def before_after(
         kept to about the nominal rate (``benchmarks/RESULTS.md``).
     data_end
         The end of the data: a case still open then has waited until it, and its
-        duration is censored there (default: the log's last event). Give the full
-        log's end when ``log`` is a window of it, as
+        duration is censored there (default: the log's last event; a naive time is
+        UTC). Give the full log's end when ``log`` is a window of it, as
         :func:`~servops.improve.evaluate_projects` does.
 
     Returns
@@ -1020,7 +1020,14 @@ def before_after(
             )
             units = None
         else:
-            block = block_length(xb, xa, units_before=ub, units_after=ua)
+            block = block_length(
+                xb,
+                xa,
+                units_before=ub,
+                units_after=ua,
+                # the periods are date ordinals: the weekday cycle is not dependence
+                cycle=7 if dependence == "day" else None,
+            )
             enough = min(pb, pa_) / block >= MIN_BLOCKS
             resampling = Resampling(
                 dependence, block, pb, pa_, "block-percentile", enough
@@ -1134,7 +1141,7 @@ def before_after(
         }
         headline = "rate"
         sentence = _rate_sentence(metric, xb.mean(), xa.mean(), effects["rate"])
-    if effects and resampling is not None and not resampling.enough and not horizon:
+    if effects and resampling is not None and not resampling.enough and horizon is None:
         effects = _widened(effects, xb, xa, kind, level, n_resamples, rng)
         resampling = replace(resampling, method="block-percentile-widened")
         headline_iv = effects[headline]

@@ -133,10 +133,10 @@ def censored_statistics_rows(
     """:func:`censored_statistic_rows` of several statistics (one Kaplan–Meier curve)."""
     for name in statistics:
         check_choice(name, "statistic", "censored_statistic", CENSORED_STATISTICS)
-    if "restricted_mean" in statistics and (horizon_s is None or not horizon_s > 0):
+    if "restricted_mean" in statistics and (horizon_s is None or not horizon_s >= 0):
         msg = (
-            "The 'horizon_s' parameter of censored_statistic must be a positive "
-            f"number for the restricted mean. Got {horizon_s!r} instead."
+            "The 'horizon_s' parameter of censored_statistic must be a number >= 0 "
+            f"for the restricted mean. Got {horizon_s!r} instead."
         )
         raise InvalidParameterError(msg)
     t0 = np.asarray(durations, dtype=np.float64)
@@ -193,7 +193,7 @@ def _kaplan_meier(
     t, event, w = t0[order], ~c0[order], w0[:, order]
     at_risk = w.sum(axis=1, keepdims=True) - np.cumsum(w, axis=1) + w
     with np.errstate(invalid="ignore", divide="ignore"):
-        hazard = (w * event) / np.maximum(at_risk, 1e-300)
+        hazard = np.minimum((w * event) / np.maximum(at_risk, 1e-300), 1.0)
         surv = np.exp(np.cumsum(np.log1p(-hazard), axis=1))
     return t, surv
 

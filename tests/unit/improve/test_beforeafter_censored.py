@@ -115,6 +115,10 @@ def test_bad_input():
         before_after(log, CHANGE, "lead_time", data_end=end - timedelta(hours=5))
     with pytest.raises(InvalidParameterError, match="'horizon_s' parameter"):
         censored_statistic([1.0, 2.0], [3.0], "restricted_mean")
+    with pytest.raises(InvalidParameterError, match="'horizon_s' parameter"):
+        censored_statistic([1.0, 2.0], [3.0], "restricted_mean", horizon_s=-1.0)
+    # a zero horizon is an empty integral, not an error
+    assert censored_statistic([0.0, 0.0], [0.0], "restricted_mean", horizon_s=0.0) == 0
     with pytest.raises(InvalidParameterError, match="'statistic' parameter"):
         censored_statistic([1.0, 2.0], [3.0], "mode")
 
