@@ -85,27 +85,44 @@ class StepFunction:
 
     def value_at(self, t: float) -> float:
         """The value at time ``t``."""
-        off = t - self.origin_s
-        if self.period_s is not None:
-            off %= self.period_s
-        i = bisect.bisect_right(self.times, off) - 1
-        return self.values[max(i, 0)]
+        _, i = self._next_breakpoint(t)
+        if i == 0:
+            # before the first breakpoint: the first value (the cycle's last if periodic)
+            return self.values[-1 if self.period_s is not None else 0]
+        return self.values[i - 1]
 
     def next_change(self, t: float) -> float:
         """The first breakpoint strictly after ``t`` (``inf`` if none)."""
+        base, i = self._next_breakpoint(t)
+        if i == len(self.times):
+            return math.inf if self.period_s is None else base + self.period_s
+        return base + self.times[i]
+
+    def _next_breakpoint(self, t: float) -> tuple[float, int]:
+        """The cycle's start and the index of the first breakpoint after ``t``.
+
+        ``len(times)``: the next cycle's start (``inf`` if not periodic). The breakpoint
+        is the float ``base + times[i]`` that :meth:`next_change` returns, so a time
+        that a caller reached by stepping to it lies in the piece it starts, although
+        ``t - origin_s`` may round to just short of it (a run whose start is not a whole
+        number of seconds into the week: ``next_change`` returned ``t`` itself and the
+        kernel's arrival loop never ended).
+        """
+        n = len(self.times)
         off = t - self.origin_s
         if self.period_s is None:
             i = bisect.bisect_right(self.times, off)
-            return self.origin_s + self.times[i] if i < len(self.times) else math.inf
+            while i < n and self.origin_s + self.times[i] <= t:
+                i += 1
+            return self.origin_s, i
         cycle = math.floor(off / self.period_s)
-        within = off - cycle * self.period_s
-        i = bisect.bisect_right(self.times, within)
         base = self.origin_s + cycle * self.period_s
-        nxt = base + self.times[i] if i < len(self.times) else base + self.period_s
-        # Float rounding at a cycle boundary must not return t itself.
-        return (
-            nxt if nxt > t else nxt + (self.period_s if i >= len(self.times) else 0.0)
-        )
+        i = bisect.bisect_right(self.times, off - cycle * self.period_s)
+        while (base + self.times[i] if i < n else base + self.period_s) <= t:
+            i += 1
+            if i > n:  # past the next cycle's start: step into that cycle
+                base, i = base + self.period_s, 1
+        return base, i
 
     def integral(self, t0: float, t1: float) -> float:
         """The integral of the function over ``[t0, t1]``."""
