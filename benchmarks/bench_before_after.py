@@ -37,11 +37,12 @@ the same logs, each computed as ``before_after`` does (the same cases, days, see
 "too few periods" widening): ``pw`` the Politis-White block of the daily means,
 blocks start anywhere (``before_after`` before session 24); ``pw7`` the block of the
 daily means with each weekday's mean taken out, blocks start anywhere; ``gsbb`` that
-block, and each block starts on the weekday it replaces (``cycle=7``). Their block
-lengths are printed (``--dependence`` lists ``pw``, ``pw7`` or ``gsbb``).
+block, and each block starts on the weekday it replaces (``cycle=7``); ``sbb`` the
+``gsbb`` block rounded up to whole weeks (Politis's seasonal block bootstrap, blocks
+a multiple of the cycle). Their block lengths are printed.
 
 Run: PYTHONPATH=. .venv/bin/python benchmarks/bench_before_after.py [--seeds 100]
-[--power-seeds 40] [--queues mmc,twin] [--dependence none,day,week|pw,pw7,gsbb]
+[--power-seeds 40] [--queues mmc,twin] [--dependence none,day,week|pw,pw7,gsbb,sbb]
 [--change reopen]
 """
 
@@ -90,11 +91,12 @@ ROOT = Path(__file__).resolve().parents[1]
 KPI = Path(so.__file__).parent / "demo" / "kpi.yaml"
 DEPENDENCE = ("none", "day", "week")
 #: Day-block rules compared on the same logs: name -> (cycle of the block length,
-#: cycle of the block starts).
-RULES: dict[str, tuple[int | None, int | None]] = {
-    "pw": (None, None),
-    "pw7": (7, None),
-    "gsbb": (7, 7),
+#: cycle of the block starts, whether blocks are whole cycles).
+RULES: dict[str, tuple[int | None, int | None, bool]] = {
+    "pw": (None, None, False),
+    "pw7": (7, None, False),
+    "gsbb": (7, 7, False),
+    "sbb": (7, 7, True),
 }
 #: Block lengths each rule chose, (queue-free) rule -> one per interval computed.
 BLOCKS: dict[str, list[int]] = {}
@@ -240,7 +242,7 @@ def rule_intervals(
     level: float = 0.95,
 ) -> dict[str, Interval]:
     """The day-block intervals ``before_after`` computes, with ``rule``'s blocks."""
-    length_cycle, start_cycle = RULES[rule]
+    length_cycle, start_cycle, whole = RULES[rule]
     cfg = resolve_config(config, log)
     cases = case_metrics(log, cfg).sort_by("case_id")
     arrived = cases.column("arrived_at").to_pylist()
@@ -253,6 +255,8 @@ def rule_intervals(
     ub, ua = units[ok & ~after], units[ok & after]
     rng = as_rng(seed)
     block = block_length(xb, xa, units_before=ub, units_after=ua, cycle=length_cycle)
+    if whole and start_cycle is not None:
+        block = start_cycle * -(-block // start_cycle)
     BLOCKS.setdefault(rule, []).append(block)
     duration = metric in DURATION_METRICS
     boot = block_bootstrap_differences(
@@ -261,7 +265,8 @@ def rule_intervals(
         units_before=ub,
         units_after=ua,
         block=block,
-        cycle=start_cycle,
+        cycle=length_cycle,
+        starts="any" if start_cycle is None else "phase",
         statistics=("mean", "median", "p90") if duration else ("mean",),
         level=level,
         n_resamples=n_resamples,

@@ -113,7 +113,12 @@ def test_seasonal_bootstrap_spread_is_the_sampling_spread():
     width = {}
     for cycle in (None, 7):
         iv = block_bootstrap_differences(
-            **sides, block=1, cycle=cycle, statistics=("mean",), seed=1
+            **sides,
+            block=1,
+            cycle=cycle,
+            starts="any" if cycle is None else "phase",
+            statistics=("mean",),
+            seed=1,
         )["mean"]
         width[cycle] = iv.high - iv.low
     # the expanded interval over 84 blocks is about 1 % wider than the plain one
@@ -121,16 +126,16 @@ def test_seasonal_bootstrap_spread_is_the_sampling_spread():
     assert width[None] > 2.5 * width[7]
 
 
-def test_block_none_with_a_cycle_reads_the_seasonal_block():
+def test_a_cycle_sets_the_block_length_and_blocks_start_anywhere():
+    # cycle=7 with block=None is the plain block bootstrap at the seasonal block length
     rng = np.random.default_rng(3)
     day = np.repeat(np.arange(84), 5)
     x = WEEK[day % 7] + rng.normal(size=day.size)
     sides = _split(x, day)
     b = block_length(**sides, cycle=7)
+    assert b < block_length(**sides)
     auto = block_bootstrap_differences(**sides, cycle=7, n_resamples=200, seed=4)
-    fixed = block_bootstrap_differences(
-        **sides, block=b, cycle=7, n_resamples=200, seed=4
-    )
+    fixed = block_bootstrap_differences(**sides, block=b, n_resamples=200, seed=4)
     assert auto == fixed
 
 
@@ -141,6 +146,10 @@ def test_cycle_bad_input():
             block_length(**sides, cycle=bad)  # type: ignore[arg-type]
         with pytest.raises(InvalidParameterError, match="'cycle' parameter"):
             block_bootstrap_differences(**sides, cycle=bad)  # type: ignore[arg-type]
+    with pytest.raises(InvalidParameterError, match="'phase' only with a 'cycle'"):
+        block_bootstrap_differences(**sides, starts="phase")
+    with pytest.raises(InvalidParameterError, match="'starts' parameter"):
+        block_bootstrap_differences(**sides, cycle=7, starts="week")  # type: ignore[arg-type]
     halves = _split(np.arange(20.0), np.repeat(np.arange(10) + 0.5, 2))
     with pytest.raises(InvalidParameterError, match="whole numbers when 'cycle'"):
         block_length(**halves, cycle=7)
