@@ -4,9 +4,9 @@ A request costs one worker-thread hop, not one per dependency. What does no bloc
 runs on the event loop: the settings, making the :class:`~sqlalchemy.orm.Session` (it
 connects at its first statement), a bearer token the token cache holds, a session
 cookie's signature and CSRF check. What may wait on the database runs in a worker
-thread: a token the cache does not hold, a session cookie's user, the endpoint
-(:func:`in_thread` makes it one hop together with the response), and closing a session
-that still holds a connection.
+thread: a token the cache does not hold and a session cookie's user (each checked in a
+session of its own), the endpoint (:func:`in_thread` makes it one hop, the release of a
+read's connection included), and closing a session that still holds a connection.
 """
 
 from __future__ import annotations
@@ -208,12 +208,17 @@ def principal_of(
     return access.session_principal(session, user_id)
 
 
-async def get_principal(request: Request, session: Db, settings: Settings) -> Principal:
+async def get_principal(request: Request) -> Principal:
     """The caller: a bearer token, or a session cookie (writes need the CSRF header).
 
-    A token the cache holds costs no thread hop; otherwise the database is asked in a
-    worker thread (:func:`principal_of` decides exactly the same).
+    A token the cache holds costs no thread hop and no database. Otherwise the
+    database is asked in a worker thread, with a session of its own that gives its
+    connection back before the route waits for its worker thread (holding it there
+    starves the pool under load); :func:`principal_of` decides exactly the same. It
+    depends on nothing but the request: every sub-dependency is solved again for each
+    dependant that names it, even when its value is cached.
     """
+    settings: ServiceSettings = request.app.state.settings
     auth = request.headers.get("Authorization")
     if auth is not None:
         token = _bearer(auth)
@@ -222,10 +227,22 @@ async def get_principal(request: Request, session: Db, settings: Settings) -> Pr
         if hit is not None:
             return hit
         return await run_in_threadpool(
-            _token_principal, request, session, settings, token
+            _in_own_session,
+            request,
+            lambda s: _token_principal(request, s, settings, token),
         )
     user_id = _session_user(request, settings, _session_cookie(request))
-    return await run_in_threadpool(access.session_principal, session, user_id)
+    return await run_in_threadpool(
+        _in_own_session, request, lambda s: access.session_principal(s, user_id)
+    )
+
+
+def _in_own_session(
+    request: Request, check: Callable[[Session], Principal]
+) -> Principal:
+    factory: sessionmaker[Session] = request.app.state.sessionmaker
+    with factory() as session:
+        return check(session)
 
 
 Caller = Annotated[Principal, Depends(get_principal)]
