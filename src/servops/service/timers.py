@@ -566,6 +566,40 @@ def _names(
     return out
 
 
+def _session_names(
+    session: Session, wanted: Mapping[str, set[int]]
+) -> dict[str, dict[int, str]]:
+    """:func:`_names` of the ``wanted`` ids, those the session holds loaded not asked for.
+
+    The routing loads the group it assigns; its row as this transaction sees it is what
+    the query would return (after the flush the query would cause).
+    """
+    from sqlalchemy.orm import object_session
+    from sqlalchemy.orm.util import identity_key
+
+    from servops.service.models import Group, Organisation
+
+    found: dict[str, dict[int, str]] = {}
+    missing: dict[str, set[int]] = {}
+    for kind, model in (("group", Group), ("organisation", Organisation)):
+        found[kind], missing[kind] = {}, set()
+        for i in wanted.get(kind, ()):
+            obj = session.identity_map.get(identity_key(model, i))
+            if (
+                isinstance(obj, Group | Organisation)
+                and object_session(obj) is session
+                and "name" in obj.__dict__
+                and not session.is_modified(obj)
+            ):
+                found[kind][i] = str(obj.name)
+            else:
+                missing[kind].add(i)
+    if any(missing.values()):
+        for kind, more in _names(session, missing).items():
+            found[kind].update(more)
+    return found
+
+
 def _named_ids(payloads: Sequence[Mapping[str, Any]]) -> dict[str, set[int]]:
     """The group and organisation ids the events' payloads set (see :func:`_attributes_of`)."""
     wanted: dict[str, set[int]] = {"group": set(), "organisation": set()}
@@ -912,7 +946,7 @@ def sync_appended(
             state, before = snap.state.copy(), snap.clocks
     if state is not None:
         payloads = [e.payload or {} for e in evs]
-        names = _names(session, _named_ids(payloads))
+        names = _session_names(session, _named_ids(payloads))
         state.feed(
             [
                 TicketEvent(e.occurred_at, e.activity, _attributes_of(p, names))

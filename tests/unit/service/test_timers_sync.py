@@ -178,7 +178,10 @@ def _change(s, rng, tid, when):
         new = str(rng.choice(["P1", "P2", "P3"]))
         update_ticket(s, ticket, {"priority": new}, now=at(when))
     elif op == "group":
-        update_ticket(s, ticket, {"group_id": rng.choice([1, 2, None])}, now=at(when))
+        gid = rng.choice([1, 2, None])
+        if gid is not None and rng.random() < 0.5:
+            s.get(models.Group, int(gid))  # loaded, as routing loads it: no names query
+        update_ticket(s, ticket, {"group_id": gid}, now=at(when))
     elif op == "reply":
         add_comment(s, ticket, "on it", actor=AGENT, now=at(when))
     elif op == "customer":
