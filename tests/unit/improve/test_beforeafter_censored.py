@@ -262,3 +262,14 @@ def test_mix_adjusted_difference_of_restricted_means_with_open_cases():
     assert "At the same priority mix on both sides, restricted mean lead time" in (
         r.summary
     )
+
+
+def test_an_open_case_that_has_responded_has_a_first_response():
+    # the two open tickets of the tiny log got their first response after 0.5 h: only
+    # durations that are not known yet are censored
+    log, end = _tiny()
+    r = before_after(log, CHANGE, "first_response", dependence="none", data_end=end)
+    assert r.censoring is not None and r.censoring.method == "none"
+    assert (r.censoring.open_before, r.censoring.open_after) == (0, 0)
+    assert (r.after.measured, r.after.open) == (4, 0)
+    assert "mean" in r.effects and r.not_measurable == {}
