@@ -184,6 +184,43 @@ def _bs(cal: BusinessCalendar, a: datetime, b: datetime) -> float:
     return float(cal.business_seconds([_ts(a)], [_ts(b)])[0])
 
 
+def _instants_after(
+    cal: BusinessCalendar, start: float, amounts: tuple[float, float]
+) -> tuple[float, float]:
+    """``cal.instant_after(start, a)`` of each amount, with one ``cal.windows`` call.
+
+    The windows of a longer span begin with those of a shorter one (the same days from
+    the same first one), so the running sums, and the first window in which each amount
+    is reached, are those :meth:`~servops.kpi.calendar.BusinessCalendar.instant_after`
+    finds: the same floats. The span is the one it takes for the largest amount.
+    """
+    import numpy as np
+
+    out = [start if a <= 0 else math.nan for a in amounts]
+    todo = [k for k, a in enumerate(amounts) if a > 0]
+    weekly = cal.weekly_seconds
+    if todo and cal.is_always_open:
+        for k in todo:
+            out[k] = start + amounts[k]
+        todo = []
+    span = (max((amounts[k] for k in todo), default=0.0) / (weekly or 1) + 2.0) * 7
+    span *= 86_400
+    while todo and weekly and span < 50 * 366 * 86_400:
+        ws, we = cal.windows(start, start + span)
+        open_from = np.maximum(ws, start)
+        dur = np.clip(we - open_from, 0.0, None)
+        cum = np.cumsum(dur)
+        for k in list(todo):
+            i = int(np.searchsorted(cum, amounts[k], side="left"))
+            if i < cum.size:
+                out[k] = float(open_from[i] + amounts[k] - (cum[i] - dur[i]))
+                todo.remove(k)
+        span *= 2
+    for k in todo:  # never open again (no hours, or 50 years of holidays)
+        out[k] = math.inf
+    return out[0], out[1]
+
+
 def match_policy(
     policies: Sequence[SlaPolicy], attributes: Mapping[str, object]
 ) -> SlaPolicy | None:
@@ -471,8 +508,12 @@ def _clock(
         else:
             # Breached once MORE than the target has elapsed: a deadline at the end of
             # opening hours falls due when they open again (1 ms of business time later).
-            due = _dt(cal.instant_after(_ts(r.since), target - r.elapsed + _AFTER))
-            warn = _dt(cal.instant_after(_ts(r.since), warn_share * target - r.elapsed))
+            at_due, at_warn = _instants_after(
+                cal,
+                _ts(r.since),
+                (target - r.elapsed + _AFTER, warn_share * target - r.elapsed),
+            )
+            due, warn = _dt(at_due), _dt(at_warn)
     else:
         stage = "paused"
     return Clock(

@@ -21,6 +21,7 @@ from servops.service.statemachine import default_state_machine
 from servops.service.timers import (
     TicketEvent,
     TimerConfig,
+    _instants_after,
     match_policy,
     outcome,
     replay,
@@ -351,3 +352,33 @@ def test_outcome_equals_servops_sla_on_the_event_log(seed):
             assert (got == "breached") == ref[f"{prefix}_breached"], (metric, events)
         paused = clocks["resolution"].paused_at(as_of, CAL)
         assert paused == pytest.approx(ref["paused_s"], abs=1e-6), events
+
+
+_CALENDARS = [
+    BusinessCalendar.from_spec({"timezone": AMS, "hours": {"mon-fri": "09:00-17:00"}}),
+    BusinessCalendar.from_spec(
+        {
+            "timezone": "America/New_York",
+            "hours": {"mon-fri": ["08:00-12:00", "13:00-17:30"], "sat": "10:00-14:00"},
+            "holidays": ["2026-03-09", "2026-03-10", "2026-11-26", "2026-12-25"],
+        }
+    ),
+    BusinessCalendar.from_spec(
+        {"timezone": "UTC", "hours": {"mon-sun": "00:00-24:00"}}
+    ),
+    BusinessCalendar.from_spec({"timezone": AMS, "hours": {"sun": "10:00-11:00"}}),
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    cal=st.sampled_from(_CALENDARS),
+    minutes=st.integers(0, 365 * 24 * 60),
+    a=st.floats(-3600, 30 * 86_400),
+    b=st.floats(-3600, 30 * 86_400),
+)
+def test_instants_after_are_instant_after_bit_for_bit(cal, minutes, a, b):
+    start = (datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=minutes)).timestamp()
+    start += 0.123  # not on a minute
+    got = _instants_after(cal, start, (a, b))
+    assert got == (cal.instant_after(start, a), cal.instant_after(start, b))
