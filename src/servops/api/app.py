@@ -115,6 +115,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     app.state.settings = settings
     # API tokens checked in the last second skip the database (revoke/user routes clear it)
     app.state.token_cache = TokenCache(ttl=settings.token_cache_ttl)
+    app.state.token_checks = {}  # token checks in progress (servops.api.deps)
     install_error_handlers(app)
     for module in (
         tickets,

@@ -11,6 +11,7 @@ read's connection included), and closing a session that still holds a connection
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections.abc import AsyncIterator  # noqa: TC003 (FastAPI resolves it)
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -28,7 +29,6 @@ from servops.service.access import Principal
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from datetime import datetime
 
     from sqlalchemy.orm import sessionmaker
 
@@ -157,18 +157,15 @@ def _token_principal(
     return principal
 
 
-def _cached_principal(
-    token: str, cache: TokenCache | None, now: datetime
-) -> Principal | None:
-    """The principal of a token the cache holds, without the database; None otherwise.
+def _token_digest(token: str) -> str | None:
+    """The cache key of a well-formed API token; None for a malformed one.
 
-    A malformed token is None too: :func:`servops.service.access.authenticate_token`
-    then says what is wrong with it.
+    :func:`servops.service.access.authenticate_token` says what is wrong with it.
     """
-    if cache is None or not token.startswith(access.TOKEN_PREFIX):
-        return None
     secret = token.removeprefix(access.TOKEN_PREFIX).partition("_")[2]
-    return cache.get(access.token_hash(secret), now) if secret else None
+    if not token.startswith(access.TOKEN_PREFIX) or not secret:
+        return None
+    return access.token_hash(secret)
 
 
 def _session_user(request: Request, settings: ServiceSettings, cookie: str) -> int:
@@ -222,19 +219,68 @@ async def get_principal(request: Request) -> Principal:
     auth = request.headers.get("Authorization")
     if auth is not None:
         token = _bearer(auth)
-        cache = getattr(request.app.state, "token_cache", None)
-        hit = _cached_principal(token, cache, settings.now())
-        if hit is not None:
-            return hit
-        return await run_in_threadpool(
-            _in_own_session,
-            request,
-            lambda s: _token_principal(request, s, settings, token),
+        digest = _token_digest(token)
+        cache: TokenCache | None = getattr(request.app.state, "token_cache", None)
+        if digest is not None and cache is not None:
+            hit = cache.get(digest, settings.now())
+            if hit is not None:
+                return hit
+        check = functools.partial(
+            _token_principal, request, settings=settings, token=token
         )
+        if digest is None:
+            return await run_in_threadpool(_in_own_session, request, check)
+        return await _shared_check(request, digest, check)
     user_id = _session_user(request, settings, _session_cookie(request))
     return await run_in_threadpool(
-        _in_own_session, request, lambda s: access.session_principal(s, user_id)
+        _in_own_session,
+        request,
+        functools.partial(access.session_principal, user_id=user_id),
     )
+
+
+async def _shared_check(
+    request: Request, digest: str, check: Callable[[Session], Principal]
+) -> Principal:
+    """One database check of a token at a time; requests with it meanwhile share it.
+
+    Under load a request waits longer than the token cache's ttl for its worker
+    thread: without this, every request that arrives while the token's first check
+    waits checks it again (a third of the writes of ``bench_service_load`` did).
+    """
+    checks: dict[str, asyncio.Future[Principal | Exception]] = (
+        request.app.state.token_checks
+    )
+    pending = checks.get(digest)
+    if pending is not None:
+        try:
+            outcome = await asyncio.shield(pending)
+        except asyncio.CancelledError:
+            if not pending.cancelled():  # this request was cancelled
+                raise
+        else:  # the check's principal, or its refusal
+            if isinstance(outcome, Exception):
+                raise outcome
+            return outcome
+        # the checking request was cancelled before its check ran: check here
+    future: asyncio.Future[Principal | Exception] = (
+        asyncio.get_running_loop().create_future()
+    )
+    checks[digest] = future
+    try:
+        principal = await run_in_threadpool(_in_own_session, request, check)
+    except Exception as exc:
+        future.set_result(exc)
+        raise
+    except BaseException:
+        future.cancel()
+        raise
+    else:
+        future.set_result(principal)
+        return principal
+    finally:
+        if checks.get(digest) is future:
+            del checks[digest]
 
 
 def _in_own_session(

@@ -137,3 +137,38 @@ def test_reads_and_errors_give_the_connection_back(
         assert r.status_code == 401
         assert hops == []
     assert checked_out(world) == 0
+
+
+def test_concurrent_requests_share_one_check_of_a_token(world: World) -> None:
+    import asyncio
+
+    import httpx
+
+    from tests.unit.api.test_token_cache import token_queries
+
+    app = world.client.app
+    n = 8
+
+    async def burst(headers: dict[str, str]) -> list[int]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://testserver"
+        ) as client:
+            rs = await asyncio.gather(
+                *(client.get("/tickets?limit=1", headers=headers) for _ in range(n))
+            )
+        return [r.status_code for r in rs]
+
+    portal = world.client.portal
+    assert portal is not None  # the client is open (the world fixture's with block)
+    with frozen_cache(world) as cache, token_queries(world) as queries:
+        assert portal.call(burst, world.h("agent")) == [200] * n
+        assert len(queries) == 1  # the first request's check; the others waited for it
+        assert app.state.token_checks == {}  # type: ignore[attr-defined]
+        # a refusal is shared too: each request gets the 401
+        cache.clear()
+        queries.clear()
+        bad = {"Authorization": world.h("agent")["Authorization"] + "x"}
+        assert portal.call(burst, bad) == [401] * n
+        assert len(queries) == 1
+    assert checked_out(world) == 0
