@@ -135,6 +135,12 @@ class Ticket(Base):
     """A ticket (work order). ``version`` is the optimistic-lock counter."""
 
     __tablename__ = "tickets"
+    __table_args__ = (
+        # routing's open-ticket count per agent, drain_queue, the queue views
+        # (migration 0003_load)
+        Index("ix_tickets_assignee_state", "assignee_id", "state"),
+        Index("ix_tickets_group_state", "group_id", "state"),
+    )
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     number: Mapped[str] = mapped_column(Text, unique=True)
     subject: Mapped[str] = mapped_column(Text)
