@@ -166,23 +166,70 @@ def _first_visit_reopen(model) -> float:
     return float((after_resolved or model.routing.successors("Resolved"))["Reopened"])
 
 
-@pytest.mark.slow
-def test_a_planted_change_is_found_with_the_planned_power(twin):
-    # POWER_REOPEN
+@pytest.fixture(scope="module")
+def planted_study(twin) -> tuple[int, int, int, int]:
+    """Runs with the reopen cut planted; runs whose interval lies below 0 by
+    ``before_after``'s default (day blocks) and by resampling cases (``none``, the
+    test the plan assumes); the planned cases a side."""
     model, cfg = twin
     p_before = _first_visit_reopen(model)
     plan = sample_size_proportions(p_before, p_before - 0.05, alpha=ALPHA, power=0.8)
     changed, metric = changed_model("twin", model, "reopen")
-    runs = 100
-    found = 0
+    runs = 200
+    found_day = found_cases = 0
     for s in range(runs):
         log, at = planted_log(
             model, changed, plan.n_control, 5000 + 2 * s, WARMUP["twin"]
         )
-        iv = before_after(log, at, metric, config=cfg, mix=[], seed=s).effects["rate"]
-        found += int(iv.high < 0)
+        default = before_after(log, at, metric, config=cfg, mix=[], seed=s)
+        cases = before_after(
+            log, at, metric, config=cfg, mix=[], seed=s, dependence="none"
+        )
+        found_day += int(default.effects["rate"].high < 0)
+        found_cases += int(cases.effects["rate"].high < 0)
+    return runs, found_day, found_cases, plan.n_control
+
+
+# A planted 5-point cut of the first-visit reopen rate (the twin's 14.1 % to 9.1 %;
+# simulated 14.0 % and 9.1 % over 20,000 cases) with n a side planned for 80 % power
+# (sample_size_proportions: 643 a side, about 11 days). 200 runs: the binomial 99 %
+# band of 0.8 is 145-174 found, which holds 0.6 with chance 0.0002 (0.7: 0.25) and
+# alpha never. About 0.8 s CPU a run (a twin run of 1,470 cases a side with warm-up,
+# 0.6 s; two before_after, 0.2 s): 169 s CPU in all (7.5 min wall at load 10-15).
+# benchmarks/sim_power_study.py prints the runs. The runs hung before session 24: the
+# simulator's arrival loop never ended when a breakpoint of the weekly rate rounded
+# to the current time (seeds 6 and 7 of the first 8; StepFunction fixed).
+
+
+@pytest.mark.slow
+def test_the_plan_holds_for_cases_resampled_independently(planted_study):
+    # the Newcombe interval, the test the plan assumes, finds it with the planned
+    # power: the plan's rates are the twin's. Measured 149 of 200 (0.745, 95 % CI
+    # 0.68-0.80, at the band's low end); on independent binomials, 643 a side at the
+    # simulated rates, Newcombe finds it in 0.80 of 20,000 draws: the plan is right
+    # for this test, and the shortfall is within the runs' noise.
+    runs, _, found_cases, n = planted_study
     lo, hi = stats.binom.interval(0.99, runs, 0.8)
-    assert lo <= found <= hi, (found, runs, plan.n_control)
+    assert lo <= found_cases <= hi, (found_cases, runs, n)
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="before_after's default day blocks lose power on 11 days a side: 108 of "
+    "200 found (Newcombe 149 on the same logs); the interval is 30 % wider",
+)
+def test_a_planted_change_is_found_with_the_planned_power(planted_study):
+    # before_after's default, day blocks: on the same logs the interval is 30 % wider
+    # than Newcombe's (mean width 0.091 vs 0.070 over 200 runs). Politis-White reads
+    # 2-9 day blocks in 139 of 200 runs off 9-14 daily means, fewer than 10 blocks a
+    # side, so the interval is widened to cover Newcombe's as well (0.096 wide, 70 of
+    # 139 found vs 104 by Newcombe); with 1-day blocks the expanded percentile over
+    # 10-14 days is still 14 % wider (38 of 61 vs 45). A plan for a before/after
+    # comparison has to count days (blocks), not only cases.
+    runs, found_day, _, n = planted_study
+    lo, hi = stats.binom.interval(0.99, runs, 0.8)
+    assert lo <= found_day <= hi, (found_day, runs, n)
 
 
 def test_planned_power_check_is_meaningful(twin):
