@@ -19,11 +19,10 @@ if TYPE_CHECKING:
 
     from sqlalchemy.orm import Session, sessionmaker
 
+    from servops.service.models import Event
     from servops.service.timers import TimerConfig
 
 __all__ = ["install_timer_sync", "timer_config"]
-
-_TOUCHED = "servops_sla_tickets"
 
 
 def timer_config(sla: Path, escalation: Path | None = None) -> TimerConfig:
@@ -54,23 +53,17 @@ def timer_config(sla: Path, escalation: Path | None = None) -> TimerConfig:
 def install_timer_sync(factory: sessionmaker[Session], config: TimerConfig) -> None:
     """Sync the SLA timers of every ticket that got an event, just before each commit.
 
-    The events the session's flushes inserted are collected; before the commit each
-    ticket's rows are brought up to date from them
-    (:func:`servops.service.timers.sync_appended`).
+    The events the transaction appended (:func:`servops.service.events.appended_events`)
+    bring each ticket's rows up to date (:func:`servops.service.timers.sync_appended`).
     """
     from sqlalchemy import event as sa_event
 
     from servops.service.config_store import live_timer_config
-    from servops.service.models import Event
+    from servops.service.events import appended_events
     from servops.service.timers import sync_appended
 
-    def collect(session: Session, _ctx: object) -> None:
-        new = [o for o in session.new if isinstance(o, Event)]
-        if new:
-            session.info.setdefault(_TOUCHED, []).extend(new)
-
     def sync(session: Session) -> None:
-        events: list[Event] | None = session.info.pop(_TOUCHED, None)
+        events = appended_events(session)
         if not events:
             return
         # the newest stored SLA and state-machine versions (parsed once per version)
@@ -81,9 +74,4 @@ def install_timer_sync(factory: sessionmaker[Session], config: TimerConfig) -> N
         for ticket_id in sorted(by_ticket):
             sync_appended(session, ticket_id, live, by_ticket[ticket_id])
 
-    def forget(session: Session, *_: object) -> None:
-        session.info.pop(_TOUCHED, None)
-
-    sa_event.listen(factory, "after_flush", collect)
     sa_event.listen(factory, "before_commit", sync)
-    sa_event.listen(factory, "after_rollback", forget)

@@ -10,6 +10,7 @@ organisation and custom attributes as case attributes.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,7 @@ from servops.service.audit import APPEND_LOCK, canonical_payload, event_hash
 if TYPE_CHECKING:
     import pyarrow as pa
     from sqlalchemy.orm import Session
+    from sqlalchemy.sql.dml import ReturningInsert
 
     from servops.kpi.config import KpiConfig
     from servops.log import EventLog
@@ -30,6 +32,7 @@ __all__ = [
     "SYSTEM",
     "Actor",
     "append_event",
+    "appended_events",
     "chain_head",
     "created_here",
     "events_arrow",
@@ -107,6 +110,7 @@ def append_event(
     changes of one ticket get consecutive ``seq`` numbers and an unbroken chain.
     """
     from sqlalchemy import select, text
+    from sqlalchemy.orm import make_transient_to_detached
     from sqlalchemy.orm.exc import StaleDataError
 
     from servops.service.models import Event
@@ -170,10 +174,63 @@ def append_event(
             payload=body,
         ),
     )
+    # INSERT … RETURNING id, then the row joins the session as if loaded: the unit of
+    # work (a flush of one pending object) costs more than the statement itself
+    row.id = int(session.execute(_insert_event(), _columns_of(row)).scalar_one())
+    make_transient_to_detached(row)
     session.add(row)
-    session.flush()
     chain.heads[ticket.id] = (seq, row.hash)
+    appended = session.info.get(_APPENDED)
+    if appended is None:
+        appended = session.info[_APPENDED] = []
+    appended.append(row)
     return row
+
+
+_APPENDED = "servops_appended_events"
+_EVENT_COLUMNS = (
+    "ticket_id",
+    "seq",
+    "occurred_at",
+    "activity",
+    "resource",
+    "actor_id",
+    "role",
+    "lifecycle",
+    "payload",
+    "prev_hash",
+    "hash",
+)
+
+
+@functools.cache
+def _insert_event() -> ReturningInsert[Any]:
+    """``INSERT INTO events (…) VALUES (…) RETURNING id`` (built once)."""
+    from sqlalchemy import Table, insert
+
+    from servops.service.models import Event
+
+    table = Event.__table__
+    assert isinstance(table, Table)
+    return insert(table).returning(table.c.id)
+
+
+def _columns_of(row: Event) -> dict[str, Any]:
+    return {k: getattr(row, k) for k in _EVENT_COLUMNS}
+
+
+def appended_events(session: Session) -> list[Event]:
+    """The events :func:`append_event` appended in the session's transaction, in order.
+
+    Forgotten at commit and at rollback; the commit hooks (SLA timers, webhook outbox)
+    read them just before the commit.
+    """
+    out = session.info.get(_APPENDED)
+    return list(out) if out else []
+
+
+def _forget_appended(session: Session, *_: object) -> None:
+    session.info.pop(_APPENDED, None)
 
 
 @dataclass(slots=True)
@@ -207,6 +264,8 @@ def _chain(session: Session) -> _Chain:
         if not session.info.get("servops_chain_listeners"):
             sa_event.listen(session, "after_commit", _forget_chain)
             sa_event.listen(session, "after_soft_rollback", _forget_chain)
+            sa_event.listen(session, "after_commit", _forget_appended)
+            sa_event.listen(session, "after_rollback", _forget_appended)
             session.info["servops_chain_listeners"] = True
     assert isinstance(chain, _Chain)
     return chain

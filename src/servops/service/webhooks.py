@@ -113,39 +113,27 @@ def enqueue(
     return n
 
 
-_PENDING = "servops_new_events"
-
-
 def install_outbox(
     factory: sessionmaker[Session], *, now: Callable[[], datetime] | None = None
 ) -> None:
-    """Queue webhook deliveries of every event its sessions add, in the same transaction.
+    """Queue webhook deliveries of every event its sessions append, in the same transaction.
 
-    ``factory`` is a ``sessionmaker`` (or a Session class). Events added through the ORM
-    (every ticket operation) are collected at flush and, just before commit, one delivery
-    per interested active webhook is inserted: the event and its deliveries commit or roll
-    back together. Bulk-imported history (Core inserts) is not offered to webhooks.
+    ``factory`` is a ``sessionmaker`` (or a Session class). The events the transaction
+    appended (:func:`servops.service.events.appended_events`: every ticket operation)
+    get, just before commit, one delivery per interested active webhook: the event and
+    its deliveries commit or roll back together. Bulk-imported history (Core inserts)
+    is not offered to webhooks.
     """
     from sqlalchemy import event as sa_event
 
-    from servops.service.models import Event
-
-    def collect(session: Session, _ctx: object) -> None:
-        new = [o for o in session.new if isinstance(o, Event)]
-        if new:
-            session.info.setdefault(_PENDING, []).extend(new)
+    from servops.service.events import appended_events
 
     def flush_outbox(session: Session) -> None:
-        events = session.info.pop(_PENDING, None)
+        events = appended_events(session)
         if events and enqueue(session, events, now=now):
             session.flush()
 
-    def forget(session: Session, *_: object) -> None:
-        session.info.pop(_PENDING, None)
-
-    sa_event.listen(factory, "after_flush", collect)
     sa_event.listen(factory, "before_commit", flush_outbox)
-    sa_event.listen(factory, "after_rollback", forget)
 
 
 def event_body(session: Session, event_id: int) -> bytes:

@@ -22,6 +22,7 @@ from servops.kpi.config import config_from_dict
 from servops.service import models, timers
 from servops.service.db import make_engine, make_sessionmaker
 from servops.service.escalation import escalation_from_dict
+from servops.service.events import appended_events
 from servops.service.statemachine import default_state_machine
 from servops.service.tickets import (
     Actor,
@@ -314,3 +315,24 @@ def test_a_change_by_another_process_is_read_in_full(api, plain, monkeypatch):
     rows = {r[1]: r for r in _assert_full_replay_changes_nothing(plain, tid)}
     assert rows["first_response"][7] == "met"
     assert rows["resolution"][7] == "met"
+
+
+def test_the_hooks_take_the_events_from_the_append(api):
+    with api() as s:
+        tid = _create(s, np.random.default_rng(3), T0 + timedelta(hours=2))
+        evs = appended_events(s)
+        assert [e.seq for e in evs] == list(range(1, len(evs) + 1))
+        assert all(e.id > 0 and e in s and e not in s.new for e in evs)
+        s.commit()
+        assert appended_events(s) == []
+        add_comment(
+            s, get_ticket(s, tid), "on it", actor=AGENT, now=at(T0 + timedelta(hours=3))
+        )
+        [reply] = appended_events(s)
+        assert (reply.ticket_id, reply.seq) == (tid, len(evs) + 1)
+        s.rollback()
+        assert appended_events(s) == []
+        stored = s.execute(
+            sa.select(sa.func.count()).where(models.Event.ticket_id == tid)
+        ).scalar_one()
+        assert stored == len(evs)
