@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from servops.api.deps import Caller, Db, Settings  # noqa: TC001 (FastAPI resolves them)
+from servops.api.deps import Caller, Db, Settings, in_thread
 from servops.api.routes.tickets import actor_of
 from servops.api.schemas import AlertIn, AlertResult
 from servops.service import access, inbound
@@ -14,10 +14,12 @@ __all__ = ["router"]
 router = APIRouter(prefix="/inbound", tags=["inbound"])
 
 
-@router.post(
-    "/alerts",
-    summary="Post an alert: 201 with a new ticket, or 200 when it repeats an open one",
-    status_code=201,
+@in_thread(
+    router.post(
+        "/alerts",
+        summary="Post an alert: 201 with a new ticket, or 200 when it repeats an open one",
+        status_code=201,
+    )
 )
 def post_alert(
     body: AlertIn, response: Response, session: Db, caller: Caller, settings: Settings

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy import select
 
-from servops.api.deps import Caller, Db, Settings  # noqa: TC001 (FastAPI resolves them)
+from servops.api.deps import Caller, Db, Settings, in_thread
 from servops.api.routes.tickets import TicketRef, actor_of, visible_ticket
 from servops.api.schemas import AttachmentCreate, AttachmentPublic
 from servops.service import access
@@ -20,7 +20,7 @@ router = APIRouter(prefix="/tickets/{ref}/attachments", tags=["attachments"])
 ATTACHED = "Attachment added"
 
 
-@router.get("", summary="A ticket's attachments")
+@in_thread(router.get("", summary="A ticket's attachments"))
 def list_attachments(
     ref: TicketRef, session: Db, caller: Caller
 ) -> list[AttachmentPublic]:
@@ -34,7 +34,7 @@ def list_attachments(
     return [AttachmentPublic.model_validate(a) for a in rows]
 
 
-@router.post("", status_code=201, summary="Record an attachment's metadata")
+@in_thread(router.post("", status_code=201, summary="Record an attachment's metadata"))
 def add_attachment(
     ref: TicketRef,
     body: AttachmentCreate,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy import select
 
-from servops.api.deps import Caller, Db  # noqa: TC001 (FastAPI resolves them)
+from servops.api.deps import Caller, Db, in_thread
 from servops.api.routes.tickets import TicketRef, visible_ticket
 from servops.api.schemas import EventPublic
 from servops.service import access
@@ -16,7 +16,11 @@ __all__ = ["router"]
 router = APIRouter(tags=["audit"])
 
 
-@router.get("/tickets/{ref}/events", summary="A ticket's hash-chained events, in order")
+@in_thread(
+    router.get(
+        "/tickets/{ref}/events", summary="A ticket's hash-chained events, in order"
+    )
+)
 def ticket_events(ref: TicketRef, session: Db, caller: Caller) -> list[EventPublic]:
     access.require_role(caller, "supervisor")
     access.require_scope(caller, "tickets:read")

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 
-from servops.api.deps import Caller, Db, Settings  # noqa: TC001 (FastAPI resolves them)
+from servops.api.deps import Caller, Db, Settings, in_thread
 from servops.api.routes.tickets import TicketRef, visible_ticket
 from servops.api.schemas import SurveyAnswer, SurveyPublic
 from servops.service import access, surveys
@@ -21,7 +21,9 @@ SurveyToken = Annotated[
 ]
 
 
-@router.get("/surveys/{token}", summary="What a survey link is about (no login)")
+@in_thread(
+    router.get("/surveys/{token}", summary="What a survey link is about (no login)")
+)
 def get_survey(token: SurveyToken, session: Db, settings: Settings) -> SurveyPublic:
     row = surveys.find_survey(session, token, now=settings.now)
     ticket = session.get(Ticket, row.ticket_id)
@@ -34,7 +36,7 @@ def get_survey(token: SurveyToken, session: Db, settings: Settings) -> SurveyPub
     )
 
 
-@router.post("/surveys/{token}", summary="Answer a survey (once; no login)")
+@in_thread(router.post("/surveys/{token}", summary="Answer a survey (once; no login)"))
 def answer_survey(
     token: SurveyToken, body: SurveyAnswer, session: Db, settings: Settings
 ) -> dict[str, Any]:
@@ -50,7 +52,11 @@ def answer_survey(
     return {"answered_at": row.answered_at, "csat": row.csat, "nps": row.nps}
 
 
-@router.post("/tickets/{ref}/survey", status_code=201, summary="Make a new survey link")
+@in_thread(
+    router.post(
+        "/tickets/{ref}/survey", status_code=201, summary="Make a new survey link"
+    )
+)
 def new_survey(
     ref: TicketRef, session: Db, caller: Caller, settings: Settings
 ) -> dict[str, Any]:
@@ -64,9 +70,11 @@ def new_survey(
     return {"survey_url": link.url(settings.public_url), "expires_at": link.expires_at}
 
 
-@router.get(
-    "/survey-answers",
-    summary="Every survey answer with its ticket's segments (servops feedback's columns)",
+@in_thread(
+    router.get(
+        "/survey-answers",
+        summary="Every survey answer with its ticket's segments (servops feedback's columns)",
+    )
 )
 def survey_answers(session: Db, caller: Caller) -> list[dict[str, Any]]:
     access.require_role(caller, "supervisor")

@@ -7,7 +7,7 @@ from datetime import timedelta
 from fastapi import APIRouter, Request
 from sqlalchemy import select
 
-from servops.api.deps import Caller, Db, PathId, Settings  # noqa: TC001 (FastAPI resolves them)
+from servops.api.deps import Caller, Db, PathId, Settings, in_thread
 from servops.api.schemas import TokenCreate, TokenCreated, TokenPublic
 from servops.errors import NotFoundError, PermissionDeniedError
 from servops.service import access
@@ -18,8 +18,10 @@ __all__ = ["router"]
 router = APIRouter(prefix="/tokens", tags=["tokens"])
 
 
-@router.post(
-    "", status_code=201, summary="Make an API token (the text is shown only now)"
+@in_thread(
+    router.post(
+        "", status_code=201, summary="Make an API token (the text is shown only now)"
+    )
 )
 def create_token(
     body: TokenCreate, session: Db, caller: Caller, settings: Settings
@@ -58,7 +60,7 @@ def create_token(
     )
 
 
-@router.get("", summary="The caller's tokens (admins: everyone's)")
+@in_thread(router.get("", summary="The caller's tokens (admins: everyone's)"))
 def list_tokens(session: Db, caller: Caller) -> list[TokenPublic]:
     q = select(ApiToken).order_by(ApiToken.id)
     if caller.role != "admin":
@@ -66,7 +68,7 @@ def list_tokens(session: Db, caller: Caller) -> list[TokenPublic]:
     return [TokenPublic.model_validate(r) for r in session.scalars(q)]
 
 
-@router.delete("/{token_id}", status_code=204, summary="Revoke a token")
+@in_thread(router.delete("/{token_id}", status_code=204, summary="Revoke a token"))
 def revoke_token(
     token_id: PathId, request: Request, session: Db, caller: Caller, settings: Settings
 ) -> None:

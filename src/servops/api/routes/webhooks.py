@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter
 from sqlalchemy import select
 
-from servops.api.deps import Caller, Db, PathId  # noqa: TC001 (FastAPI resolves them)
+from servops.api.deps import Caller, Db, PathId, in_thread
 from servops.api.schemas import WebhookCreate, WebhookCreated, WebhookPublic
 from servops.errors import NotFoundError
 from servops.service import access
@@ -24,10 +24,12 @@ def _admin(caller: access.Principal) -> None:
     access.require_scope(caller, "admin")
 
 
-@router.post(
-    "",
-    status_code=201,
-    summary="Subscribe a URL (the signing secret is shown only now)",
+@in_thread(
+    router.post(
+        "",
+        status_code=201,
+        summary="Subscribe a URL (the signing secret is shown only now)",
+    )
 )
 def create_webhook(body: WebhookCreate, session: Db, caller: Caller) -> WebhookCreated:
     _admin(caller)
@@ -49,7 +51,7 @@ def create_webhook(body: WebhookCreate, session: Db, caller: Caller) -> WebhookC
     )
 
 
-@router.get("", summary="List webhooks")
+@in_thread(router.get("", summary="List webhooks"))
 def list_webhooks(session: Db, caller: Caller) -> list[WebhookPublic]:
     _admin(caller)
     return [
@@ -58,7 +60,9 @@ def list_webhooks(session: Db, caller: Caller) -> list[WebhookPublic]:
     ]
 
 
-@router.delete("/{webhook_id}", status_code=204, summary="Deactivate a webhook")
+@in_thread(
+    router.delete("/{webhook_id}", status_code=204, summary="Deactivate a webhook")
+)
 def delete_webhook(webhook_id: PathId, session: Db, caller: Caller) -> None:
     _admin(caller)
     row = session.get(Webhook, webhook_id)
@@ -69,7 +73,11 @@ def delete_webhook(webhook_id: PathId, session: Db, caller: Caller) -> None:
     session.commit()
 
 
-@router.get("/{webhook_id}/deliveries", summary="Deliveries of a webhook, newest first")
+@in_thread(
+    router.get(
+        "/{webhook_id}/deliveries", summary="Deliveries of a webhook, newest first"
+    )
+)
 def list_deliveries(
     webhook_id: PathId, session: Db, caller: Caller
 ) -> list[dict[str, Any]]:
