@@ -67,9 +67,9 @@ def in_thread(route: Callable[[Callable[..., Any]], object]) -> Callable[[F], F]
     connection goes back to the pool without a hop of its own (:func:`get_session`).
     The endpoint must therefore return data that needs no database to serialise (a
     pydantic model or plain values, not ORM objects whose attributes could load lazily
-    on the event loop or from a closed session). The registered coroutine has the endpoint's
-    signature, name and docstring (the OpenAPI schema does not change); the function
-    itself stays plain for direct callers (the web pages call some endpoints).
+    on the event loop or from a closed session). The registered coroutine has the
+    endpoint's signature, name and docstring (the OpenAPI schema does not change); the
+    function itself stays plain for direct callers (the web pages call some endpoints).
 
     Examples
     --------
