@@ -12,7 +12,7 @@ from datetime import datetime  # noqa: TC003 (FastAPI reads the annotation)
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from servops.api.deps import MAX_ID, Caller, Db, Settings, in_thread
 from servops.api.schemas import (
@@ -62,18 +62,12 @@ def actor_of(p: Principal) -> Actor:
 def visible_ticket(
     session: Session, ref: str, principal: Principal, *, lock: bool = False
 ) -> Ticket:
-    """The ticket ``ref`` if the caller may see it; :class:`NotFoundError` otherwise."""
-    cond = Ticket.number == ref
-    if ref.isdigit() and int(ref) <= MAX_ID:
-        cond = or_(cond, Ticket.id == int(ref))
-    q = access.visible_tickets(select(Ticket).where(cond), principal)
-    if lock:
-        q = q.with_for_update()
-    ticket: Ticket | None = session.scalars(q).first()
-    if ticket is None:
-        msg = f"no ticket {ref!r}."
-        raise NotFoundError(msg)
-    return ticket
+    """The ticket ``ref`` if the caller may see it; :class:`NotFoundError` otherwise.
+
+    :func:`servops.service.access.visible_ticket`: one statement that also reads the
+    newest config versions, so a change that follows asks for nothing more.
+    """
+    return access.visible_ticket(session, ref, principal, lock=lock)
 
 
 def _suggestion(request: Request, ticket: Ticket) -> Suggestion | None:
