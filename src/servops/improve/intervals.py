@@ -24,18 +24,22 @@ Formulas (``z`` is the normal quantile ``1 - (1 - level) / 2``, ``p = x / n``):
   period).
 * **Seasonal periods** (``cycle``, e.g. 7 when the periods are days and a service desk
   has busy Mondays and empty weekends): a fixed cycle is not dependence, so ``b`` is
-  read from the per-period means with each phase's mean (each weekday's) also taken
-  out, and each block of the resample starts at a period of the same phase as the
-  position it fills — the generalized seasonal block bootstrap (Dudek, Leśkow,
-  Paparoditis & Politis 2014, J. Time Ser. Anal. 35(2); Politis 2001 for the
-  seasonal block bootstrap). A resample then keeps the sample's weekday make-up
-  instead of drawing, say, three Mondays fewer, which would add the weekday cycle's
-  spread to the bootstrap spread although both sides of a comparison have their
-  weekdays fixed by the calendar.
+  read from the per-period means with each phase's mean (each weekday's, over both
+  samples) also taken out — Politis–White on the seasonally adjusted series. Read
+  with the cycle, a desk's daily means asked for blocks of 8–28 days on six weeks a
+  side (1.5–5 blocks, an interval that misbehaves); without it, 2–9.
+  ``starts="phase"`` also makes each block start at a period of the phase it
+  replaces (the generalized seasonal block bootstrap of Dudek, Leśkow, Paparoditis
+  & Politis 2014, J. Time Ser. Anal. 35(2); with ``b`` a multiple of the cycle,
+  Politis's 2001 seasonal block bootstrap), so a resample keeps its weekday make-up.
+  It is not the default: with about six of each weekday a side the stratified
+  resample's variance is ``(n_h - 1) / n_h`` short, and on simulated desks it
+  rejected true A/A nulls up to five times as often as α (``benchmarks/RESULTS.md``, "Issue
+  19 session 24"); blocks that start anywhere let the weekday make-up vary, which
+  widens the interval a little.
 * The block bootstrap's interval is Hesterberg's (2015) *expanded* percentile
-  interval: with
-  ``K`` the blocks on the smaller side (its periods / ``b``), the ends are the
-  ``α'/2`` and ``1 - α'/2`` quantiles where ``z_{1-α'/2} = sqrt(K / (K - 1))
+  interval: with ``K`` the blocks on the smaller side (its periods / ``b``), the ends
+  are the ``α'/2`` and ``1 - α'/2`` quantiles where ``z_{1-α'/2} = sqrt(K / (K - 1))
   t_{1-α/2, K-1}``; the plain percentile interval is too narrow when only a dozen
   independent blocks carry the information, as on a few weeks of a queue (BCa's
   jackknife acceleration assumes independent values).
