@@ -27,8 +27,9 @@ known: the interval covers the uncertainty of the per-case saving, not that of n
 month's volume. The difference is resampled as :func:`~servops.improve.before_after`
 resamples durations: by default in blocks of arrival days
 (:func:`~servops.improve.intervals.block_bootstrap_differences`, Politis-White block
-length), since cases that share a queue share its bad and good days (a case's waiting
-hours and breaches are the queue's); with fewer than ``MIN_BLOCKS`` blocks a side the
+length read with each weekday's mean taken out, as in ``before_after``), since cases
+that share a queue share its bad and good days (a case's waiting hours and breaches
+are the queue's); with fewer than ``MIN_BLOCKS`` blocks a side the
 interval is widened to cover the case-resampling one too. ``dependence="none"``
 resamples cases independently (BCa,
 :func:`~servops.improve.intervals.bootstrap_differences`). A project's own running cost
@@ -311,7 +312,14 @@ def _difference(
                 "independently, which is too narrow when cases share a queue."
             )
         else:
-            block = block_length(xb, xa, units_before=ub, units_after=ua)
+            block = block_length(
+                xb,
+                xa,
+                units_before=ub,
+                units_after=ua,
+                # as before_after: the weekday cycle of date ordinals is not dependence
+                cycle=7 if dependence == "day" else None,
+            )
             iv = block_bootstrap_differences(
                 xb,
                 xa,
