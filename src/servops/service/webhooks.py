@@ -87,30 +87,32 @@ def enqueue(
 
     Call it in the transaction that appends the events. Returns how many were queued.
     """
-    from sqlalchemy import select
+    from sqlalchemy import insert, select
 
     from servops.service.models import Webhook, WebhookDelivery
 
-    hooks = session.scalars(select(Webhook).where(Webhook.active)).all()
+    # plain rows, no ORM objects: this runs at the commit of every write
+    hooks = session.execute(
+        select(Webhook.id, Webhook.event_types).where(Webhook.active)
+    ).all()
     if not hooks:
         return 0
     t = _now(now)
-    n = 0
-    for ev in events:
-        for hook in hooks:
-            types = hook.event_types or ["*"]
-            if "*" in types or ev.activity in types:
-                session.add(
-                    WebhookDelivery(
-                        webhook_id=hook.id,
-                        event_id=ev.id,
-                        attempts=0,
-                        next_attempt_at=t,
-                        status="pending",
-                    )
-                )
-                n += 1
-    return n
+    rows = [
+        {
+            "webhook_id": hook_id,
+            "event_id": ev.id,
+            "attempts": 0,
+            "next_attempt_at": t,
+            "status": "pending",
+        }
+        for ev in events
+        for hook_id, types in hooks
+        if "*" in (types or ["*"]) or ev.activity in types
+    ]
+    if rows:
+        session.execute(insert(WebhookDelivery), rows)
+    return len(rows)
 
 
 def install_outbox(
@@ -130,8 +132,8 @@ def install_outbox(
 
     def flush_outbox(session: Session) -> None:
         events = appended_events(session)
-        if events and enqueue(session, events, now=now):
-            session.flush()
+        if events:
+            enqueue(session, events, now=now)
 
     sa_event.listen(factory, "before_commit", flush_outbox)
 
