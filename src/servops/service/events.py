@@ -109,7 +109,7 @@ def append_event(
     The ticket's row is locked (``FOR UPDATE``) until the transaction ends, so concurrent
     changes of one ticket get consecutive ``seq`` numbers and an unbroken chain.
     """
-    from sqlalchemy import select, text
+    from sqlalchemy import select
     from sqlalchemy.orm import make_transient_to_detached
     from sqlalchemy.orm.exc import StaleDataError
 
@@ -132,11 +132,6 @@ def append_event(
         raise ConflictError(msg) from exc
     if updating:
         chain.locked.add(ticket.id)
-    if not chain.append_lock:
-        session.execute(
-            text("SELECT pg_advisory_xact_lock_shared(:k)"), {"k": APPEND_LOCK}
-        )
-        chain.append_lock = True
     head = chain.heads.get(ticket.id)
     if head is None:
         lock_ticket(session, ticket.id)
@@ -176,7 +171,14 @@ def append_event(
     )
     # INSERT … RETURNING id, then the row joins the session as if loaded: the unit of
     # work (a flush of one pending object) costs more than the statement itself
-    row.id = int(session.execute(_insert_event(), _columns_of(row)).scalar_one())
+    # the transaction's first append also takes the append lock (shared; an audit
+    # checkpoint takes it exclusively), in the same statement before the id is drawn
+    row.id = int(
+        session.execute(
+            _insert_event(lock=not chain.append_lock), _columns_of(row)
+        ).scalar_one()
+    )
+    chain.append_lock = True
     make_transient_to_detached(row)
     session.add(row)
     chain.heads[ticket.id] = (seq, row.hash)
@@ -204,15 +206,30 @@ _EVENT_COLUMNS = (
 
 
 @functools.cache
-def _insert_event() -> ReturningInsert[Any]:
-    """``INSERT INTO events (…) VALUES (…) RETURNING id`` (built once)."""
-    from sqlalchemy import Table, insert
+def _insert_event(*, lock: bool) -> ReturningInsert[Any]:
+    """``INSERT INTO events (…) VALUES (…) RETURNING id`` (built once).
+
+    With ``lock``, ``INSERT INTO events (…) SELECT :values FROM (SELECT
+    pg_advisory_xact_lock_shared(APPEND_LOCK)) RETURNING id``: the statement takes the
+    append lock before its row (and its id from the sequence) is made, so an event whose
+    id is below a checkpoint's ``last_event_id`` never commits after the checkpoint, as
+    with a separate ``SELECT pg_advisory_xact_lock_shared`` first, one round trip fewer.
+    """
+    from sqlalchemy import Table, bindparam, func, insert, select
 
     from servops.service.models import Event
 
     table = Event.__table__
     assert isinstance(table, Table)
-    return insert(table).returning(table.c.id)
+    if not lock:
+        return insert(table).returning(table.c.id)
+    held = select(func.pg_advisory_xact_lock_shared(APPEND_LOCK)).subquery(
+        "append_lock"
+    )
+    values = select(
+        *(bindparam(c, type_=table.c[c].type) for c in _EVENT_COLUMNS)
+    ).select_from(held)
+    return insert(table).from_select(list(_EVENT_COLUMNS), values).returning(table.c.id)
 
 
 def _columns_of(row: Event) -> dict[str, Any]:

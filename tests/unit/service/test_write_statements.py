@@ -91,17 +91,17 @@ def _create(sessions, **kw) -> models.Ticket:
         return t
 
 
-def test_a_routed_create_is_ten_statements(db) -> None:
+def test_a_routed_create_is_nine_statements(db) -> None:
     engine, sessions = db
     _create(sessions, category="billing")  # warm: versions parsed, statements built
     with counted(engine) as seen:
         t = _create(sessions, category="billing")
-    # newest config versions, INSERT ticket (id from the sequence in it), append lock,
-    # INSERT created event, rules, agents locked (with capacity and skills), their open
-    # tickets, one UPDATE of the ticket (group and assignee), INSERT two events:
-    # 10 (17 before issue 17's session 24: nextval, the routing config twice, the group,
-    # the agents' capacity, the last assignee, a second UPDATE)
-    assert len(seen) == 10, "\n".join(seen)
+    # newest config versions, INSERT ticket (id from the sequence in it), INSERT created
+    # event (it takes the append lock), rules, agents locked (with capacity and skills),
+    # their open tickets, one UPDATE of the ticket (group and assignee), INSERT two
+    # events: 9 (17 before issue 17's session 24: nextval, the routing config twice,
+    # the group, the agents' capacity, the last assignee, a second UPDATE, the lock)
+    assert len(seen) == 9, "\n".join(seen)
     assert t.group_id is not None
     assert t.assignee_id is not None
     with sessions() as s:
@@ -113,13 +113,13 @@ def test_a_routed_create_is_ten_statements(db) -> None:
     assert acts == ["Ticket created", "Group changed", "Assignee changed"]
 
 
-def test_an_unrouted_create_is_five_statements(db) -> None:
+def test_an_unrouted_create_is_four_statements(db) -> None:
     engine, sessions = db
     with counted(engine) as seen:
         t = _create(sessions, category="other")
-    # newest config versions, INSERT ticket, append lock, INSERT event, rules: 5
-    # (7 before: nextval first, the routing config's text)
-    assert len(seen) == 5, "\n".join(seen)
+    # newest config versions, INSERT ticket, INSERT event (with the append lock),
+    # rules: 4 (7 before: nextval first, the routing config's text, the append lock)
+    assert len(seen) == 4, "\n".join(seen)
     assert (t.group_id, t.assignee_id) == (None, None)
     assert t.number == f"T-{t.id:06d}"
 
@@ -140,9 +140,9 @@ def test_an_update_is_five_statements(db) -> None:
                 machine=config_store.live_state_machine(s),
             )
     assert changed == ["subject", "priority"]
-    # newest config versions, one UPDATE (both fields), append lock, chain head,
-    # INSERT two events (one statement each): 6
-    assert len(seen) == 6, "\n".join(seen)
+    # newest config versions, one UPDATE (both fields), chain head, INSERT two events
+    # (one statement each; the first takes the append lock): 5
+    assert len(seen) == 5, "\n".join(seen)
 
 
 def test_numbers_from_the_sequence_keep_growing_past_six_digits(db, pg_url) -> None:
@@ -180,3 +180,36 @@ def test_a_new_routing_version_applies_to_the_next_create(db) -> None:
         config_store.save(s, "routing", "strategy: round_robin\n", None)
     second = _create(sessions, category="other")
     assert second.attributes == {}
+
+
+def test_the_first_append_holds_the_append_lock_until_commit(db) -> None:
+    # the lock an audit checkpoint takes exclusively is taken by the event INSERT itself
+    # (no statement of its own): while the writer's transaction is open, the checkpoint's
+    # lock cannot be had; after its commit it can
+    from servops.service.audit import APPEND_LOCK
+
+    engine, sessions = db
+
+    def checkpoint_could_lock() -> bool:
+        with engine.connect() as other:
+            got = bool(
+                other.execute(
+                    sa.text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": APPEND_LOCK}
+                ).scalar_one()
+            )
+            other.rollback()
+            return got
+
+    with sessions() as s, s.begin():
+        create_ticket(
+            s,
+            subject="locked",
+            priority="P3",
+            channel="web",
+            actor=AGENT,
+            now=lambda: AT,
+            machine=config_store.live_state_machine(s),
+            category="other",
+        )
+        assert not checkpoint_could_lock()
+    assert checkpoint_could_lock()
