@@ -34,6 +34,25 @@ def chromium_path() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """A Playwright ``Browser`` on Debian Chromium, closed at the end.
+
+    The test is skipped when ``/usr/bin/chromium`` or Playwright is missing (``.ci/run``
+    installs both; nothing downloads a browser).
+    """
+    exe = chromium_path()
+    if exe is None:
+        pytest.skip("Debian chromium is not installed (.ci/run installs it)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
 @dataclass
 class PageVisit:
     page: Any
@@ -47,28 +66,20 @@ def open_page(
     html: Path, *, width: int = 1280, height: int = 900
 ) -> Iterator[PageVisit]:
     """Load ``html`` in headless Chromium; collect console errors, page errors, requests."""
-    exe = chromium_path()
-    if exe is None:
-        pytest.skip("Debian chromium is not installed (.ci/run installs it)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": width, "height": height})
-            visit = PageVisit(page)
-            page.on(
-                "console",
-                lambda m: (
-                    visit.console_errors.append(m.text) if m.type == "error" else None
-                ),
-            )
-            page.on("pageerror", lambda e: visit.page_errors.append(str(e)))
-            page.on("request", lambda r: visit.requests.append(r.url))
-            page.goto(html.resolve().as_uri())
-            page.wait_for_load_state("load")
-            yield visit
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": width, "height": height})
+        visit = PageVisit(page)
+        page.on(
+            "console",
+            lambda m: (
+                visit.console_errors.append(m.text) if m.type == "error" else None
+            ),
+        )
+        page.on("pageerror", lambda e: visit.page_errors.append(str(e)))
+        page.on("request", lambda r: visit.requests.append(r.url))
+        page.goto(html.resolve().as_uri())
+        page.wait_for_load_state("load")
+        yield visit
 
 
 def external_requests(visit: PageVisit) -> list[str]:

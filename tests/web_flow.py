@@ -6,7 +6,6 @@ port, the real clock) so that Server-Sent Events stream and Chromium can load th
 issue's scenario step by step in Playwright (customer submits → the agent's queue shows
 the ticket without reload → public reply → first-response clock stops → resolve), so
 later steps (survey, wallboard, scorecards, accessibility) can continue from it.
-``chromium`` opens Debian Chromium under Playwright (or skips the test), and
 ``keep_screenshots`` checks a test's screenshots and keeps them in ``tests/artifacts/``.
 """
 
@@ -19,41 +18,17 @@ import socket
 import subprocess
 import threading
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pytest
-
-from tests.browser import CHROMIUM_ARGS, chromium_path
-
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Sequence
+    from collections.abc import Callable, Sequence
 
     import httpx
 
 #: Screenshots are copied here when git ignores it (they are not committed).
 ARTIFACTS = Path(__file__).parent / "artifacts"
-
-
-@contextmanager
-def chromium() -> Iterator[Any]:
-    """A Playwright ``Browser`` on Debian Chromium, closed at the end.
-
-    The test is skipped when ``/usr/bin/chromium`` or Playwright is missing (``.ci/run``
-    installs both; nothing downloads a browser).
-    """
-    exe = chromium_path()
-    if exe is None:
-        pytest.skip("Debian chromium is not installed (.ci/run installs it)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def keep_screenshots(shots: Sequence[Path]) -> None:

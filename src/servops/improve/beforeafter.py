@@ -652,6 +652,22 @@ def _adjusted_blocks(
     return boot
 
 
+def _covering(
+    blocks: dict[str, Interval], cases: dict[str, Interval], level: float
+) -> dict[str, Interval]:
+    """Each block interval widened to cover the case-resampling one of its statistic."""
+    return {
+        k: Interval(
+            iv.estimate,
+            min(iv.low, cases[k].low),
+            max(iv.high, cases[k].high),
+            level,
+            "block-percentile-widened",
+        )
+        for k, iv in blocks.items()
+    }
+
+
 def _widened(
     effects: dict[str, Interval],
     xb: NDArray[np.float64],
@@ -675,16 +691,7 @@ def _widened(
                 int(xb.sum()), xb.size, int(xa.sum()), xa.size, level=level
             )
         }
-    return {
-        k: Interval(
-            iv.estimate,
-            min(iv.low, cases[k].low),
-            max(iv.high, cases[k].high),
-            level,
-            "block-percentile-widened",
-        )
-        for k, iv in effects.items()
-    }
+    return _covering(effects, cases, level)
 
 
 def _periods(
@@ -813,16 +820,7 @@ def _censored_effects(
         n_resamples=n_resamples,
         seed=rng,
     )
-    return {
-        k: Interval(
-            iv.estimate,
-            min(iv.low, cases[k].low),
-            max(iv.high, cases[k].high),
-            level,
-            "block-percentile-widened",
-        )
-        for k, iv in ivs.items()
-    }
+    return _covering(ivs, cases, level)
 
 
 def _not_measurable(

@@ -190,7 +190,8 @@ def append_event(
 
 
 _APPENDED = "servops_appended_events"
-_EVENT_COLUMNS = (
+#: The columns an event row is written with (``id`` comes from the sequence).
+EVENT_COLUMNS = (
     "ticket_id",
     "seq",
     "occurred_at",
@@ -227,13 +228,13 @@ def _insert_event(*, lock: bool) -> ReturningInsert[Any]:
         "append_lock"
     )
     values = select(
-        *(bindparam(c, type_=table.c[c].type) for c in _EVENT_COLUMNS)
+        *(bindparam(c, type_=table.c[c].type) for c in EVENT_COLUMNS)
     ).select_from(held)
-    return insert(table).from_select(list(_EVENT_COLUMNS), values).returning(table.c.id)
+    return insert(table).from_select(list(EVENT_COLUMNS), values).returning(table.c.id)
 
 
 def _columns_of(row: Event) -> dict[str, Any]:
-    return {k: getattr(row, k) for k in _EVENT_COLUMNS}
+    return {k: getattr(row, k) for k in EVENT_COLUMNS}
 
 
 def appended_events(session: Session) -> list[Event]:

@@ -23,7 +23,14 @@ from servops.errors import (
 )
 from servops.service.audit import APPEND_LOCK, canonical_payload, event_hash
 from servops.service.config_store import live_state_machine
-from servops.service.events import SYSTEM, Actor, append_event, new_ticket, utcnow
+from servops.service.events import (
+    EVENT_COLUMNS,
+    SYSTEM,
+    Actor,
+    append_event,
+    new_ticket,
+    utcnow,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -490,19 +497,6 @@ _TICKET_COLS = (
     "created_at",
     "updated_at",
 )
-_EVENT_COLS = (
-    "ticket_id",
-    "seq",
-    "occurred_at",
-    "activity",
-    "resource",
-    "actor_id",
-    "role",
-    "lifecycle",
-    "payload",
-    "prev_hash",
-    "hash",
-)
 
 
 def _present(value: object) -> bool:
@@ -597,7 +591,7 @@ def import_log(
                 try:
                     for table, cols, rows in (
                         ("tickets", _TICKET_COLS, pending_t),
-                        ("events", _EVENT_COLS, pending_e),
+                        ("events", EVENT_COLUMNS, pending_e),
                     ):
                         cur.execute(
                             f"COPY {table} ({', '.join(cols)}) FROM STDIN",

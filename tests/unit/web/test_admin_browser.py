@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.browser import chromium
 from tests.pg import connect
 from tests.unit.web.test_accessibility import AXE, _axe
-from tests.web_flow import BrowserFlow, chromium, keep_screenshots
+from tests.web_flow import BrowserFlow, keep_screenshots
 
 if TYPE_CHECKING:
     from pathlib import Path

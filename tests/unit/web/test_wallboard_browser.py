@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.web_flow import BrowserFlow, chromium, keep_screenshots
+from tests.browser import chromium
+from tests.web_flow import BrowserFlow, keep_screenshots
 
 if TYPE_CHECKING:
     from pathlib import Path
