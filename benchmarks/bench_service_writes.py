@@ -9,13 +9,17 @@ in its own transaction:
 * ``update``: the routes' ``visible_ticket``, ``tickets.update_ticket`` of the priority
   (always a change) with ``live_state_machine``, commit (as ``PATCH /tickets/{ref}``).
 
-The API's commit hooks (SLA timers, webhook outbox) and the token check are not in it.
-Reports per operation: this process's CPU (``time.process_time``), the PostgreSQL
-backend's CPU (``/proc/<pid>/stat`` of the one pooled connection), wall time and the
-statements (``before_cursor_execute``); medians of ``--repeat`` rounds. Run it on
-another tree with ``PYTHONPATH=<tree>/src`` to compare versions in one environment.
+The token check is not in it, nor (without ``--hooks``) the API's commit hooks.
+``--hooks`` installs them as the API does: the webhook outbox and the SLA sync
+(:func:`servops.api.sla.install_timer_sync`, the demo's policies as ``servops serve
+--sla-config`` loads them), and reports the CPU of the SLA hook alone (between two
+listeners registered around it). Reports per operation: this process's CPU
+(``time.process_time``), the PostgreSQL backend's CPU (``/proc/<pid>/stat`` of the one
+pooled connection), wall time and the statements (``before_cursor_execute``); medians
+of ``--repeat`` rounds. Run it on another tree with ``PYTHONPATH=<tree>/src`` to compare
+versions in one environment.
 
-    python -m benchmarks.bench_service_writes [--ops 300] [--repeat 5] [--routed]
+    python -m benchmarks.bench_service_writes [--ops 300] [--repeat 5] [--routed] [--hooks]
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import event
 
 from servops.api.routes.tickets import visible_ticket
+from servops.api.sla import install_timer_sync, timer_config
 from servops.service import models
 from servops.service.access import Principal
 from servops.service.config_store import live_state_machine
@@ -40,6 +45,7 @@ from servops.service.db import make_engine, make_sessionmaker, migrate
 from servops.service.events import Actor
 from servops.service.routing import route_ticket
 from servops.service.tickets import create_ticket, update_ticket
+from servops.service.webhooks import install_outbox
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
@@ -47,6 +53,7 @@ if TYPE_CHECKING:
 ADMIN = Principal(1, "admin", None, frozenset({"tickets:write"}), "token")
 ACTOR = Actor(1, "admin", "Admin")
 _TICK = os.sysconf("SC_CLK_TCK")
+DEMO_KPI = Path(__file__).resolve().parents[1] / "src" / "servops" / "demo" / "kpi.yaml"
 
 
 def _proc_cpu(pid: int) -> float:
@@ -115,6 +122,9 @@ def main() -> None:
     ap.add_argument("--ops", type=int, default=300)
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--routed", action="store_true")
+    ap.add_argument(
+        "--hooks", action="store_true", help="the API's commit hooks (SLA, outbox)"
+    )
     args = ap.parse_args()
     from servops.service import embedded
 
@@ -126,6 +136,22 @@ def main() -> None:
         engine = make_engine(url, pool_size=1, max_overflow=0)
         factory = make_sessionmaker(engine)
         seed(factory, routed=args.routed)
+        hook_cpu = started = 0.0
+
+        def hook_starts(_session: object) -> None:
+            nonlocal started
+            started = time.process_time()
+
+        def hook_ends(_session: object) -> None:
+            nonlocal hook_cpu
+            hook_cpu += time.process_time() - started
+
+        if args.hooks:
+            install_outbox(factory)
+            # before_commit listeners run in the order they were registered
+            event.listen(factory, "before_commit", hook_starts)
+            install_timer_sync(factory, timer_config(DEMO_KPI))
+            event.listen(factory, "before_commit", hook_ends)
         with engine.connect() as con:
             backend = int(con.exec_driver_sql("SELECT pg_backend_pid()").scalar_one())
         count = 0
@@ -143,6 +169,7 @@ def main() -> None:
             rows = []
             for _ in range(args.repeat):
                 count = 0
+                hook_cpu = 0.0
                 w0, c0, p0 = (
                     time.perf_counter(),
                     time.process_time(),
@@ -155,13 +182,20 @@ def main() -> None:
                         (_proc_cpu(backend) - p0) / args.ops * 1000,
                         (time.perf_counter() - w0) / args.ops * 1000,
                         count / args.ops,
+                        hook_cpu / args.ops * 1000,
                     )
                 )
+            keys: tuple[str, ...] = (
+                "python_cpu_ms",
+                "postgresql_cpu_ms",
+                "wall_ms",
+                "statements",
+            )
+            if args.hooks:
+                keys += ("sla_hook_cpu_ms",)
             out[name] = {
                 key: round(statistics.median(r[i] for r in rows), 3)
-                for i, key in enumerate(
-                    ("python_cpu_ms", "postgresql_cpu_ms", "wall_ms", "statements")
-                )
+                for i, key in enumerate(keys)
             }
         out["load_average"] = {"1min": round(os.getloadavg()[0], 1)}
         print(json.dumps(out, indent=1))
