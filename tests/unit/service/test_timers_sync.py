@@ -33,6 +33,7 @@ from servops.service.tickets import (
     update_ticket,
 )
 from servops.service.timers import TimerConfig, sync_ticket, tick
+from tests.unit.service.test_timers_db import _people  # noqa: F401 (autouse: the same people)
 
 AMS = "Europe/Amsterdam"
 MACHINE = default_state_machine()
@@ -121,28 +122,6 @@ def api(engine):
 def plain(engine):
     """Sessions without the hook: another process's worker, and the full replay."""
     return make_sessionmaker(engine)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _people(pg_url):
-    eng = make_engine(pg_url, app_role=False)
-    with eng.begin() as con:
-        con.execute(
-            sa.insert(models.User),
-            [
-                {"id": 7, "email": "ana@x", "name": "Ana", "role": "agent"},
-                {"id": 8, "email": "carl@x", "name": "Carl", "role": "customer"},
-                {"id": 9, "email": "sue@x", "name": "Sue", "role": "supervisor"},
-            ],
-        )
-        con.execute(
-            sa.insert(models.Group),
-            [
-                {"id": 1, "name": "L1", "supervisor_id": 9},
-                {"id": 2, "name": "L2", "supervisor_id": None},
-            ],
-        )
-    eng.dispose()
 
 
 def _rows(session, tid):
