@@ -83,7 +83,7 @@ def create_app(settings: ServiceSettings) -> FastAPI:
         engine = make_engine(
             settings.database_url,
             pool_size=settings.pool_size,
-            max_overflow=settings.pool_size,
+            max_overflow=0,  # a request waits for a pooled connection: none opened per request
         )
         factory = make_sessionmaker(engine)
         install_outbox(factory, now=settings.now)

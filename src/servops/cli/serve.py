@@ -231,7 +231,7 @@ def serve(
         typer.Option(
             "--workers",
             help="HTTP worker processes (uvicorn workers, each with its own database "
-            "pool of 10 connections; the background worker stays in this process). "
+            "pool of 20 connections; the background worker stays in this process). "
             "Not with --demo.",
             min=1,
             max=8,

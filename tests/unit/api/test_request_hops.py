@@ -172,3 +172,50 @@ def test_concurrent_requests_share_one_check_of_a_token(world: World) -> None:
         assert portal.call(burst, bad) == [401] * n
         assert len(queries) == 1
     assert checked_out(world) == 0
+
+
+def test_a_burst_of_writes_opens_no_connection_beyond_the_pool(world: World) -> None:
+    # More concurrent writes than the pool holds wait for a pooled connection: no
+    # connection is opened for a request and closed after it (overflow connections
+    # did that under load, and connecting cost more CPU than the write itself).
+    import asyncio
+
+    import httpx
+    from sqlalchemy import event
+
+    app = world.client.app
+    engine = app.state.engine  # type: ignore[attr-defined]
+    size = app.state.settings.pool_size  # type: ignore[attr-defined]
+    opened: list[object] = []
+
+    def connected(*_: object) -> None:
+        opened.append(None)
+
+    async def burst(headers: dict[str, str]) -> list[int]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://testserver"
+        ) as client:
+            rs = await asyncio.gather(
+                *(
+                    client.post(
+                        "/tickets", json={"subject": f"burst {i}"}, headers=headers
+                    )
+                    for i in range(4 * size)
+                )
+            )
+        return [r.status_code for r in rs]
+
+    portal = world.client.portal
+    assert portal is not None
+    before = engine.pool.checkedin()
+    event.listen(engine, "connect", connected)
+    try:
+        with frozen_cache(world):
+            for _ in range(3):
+                assert portal.call(burst, world.h("agent")) == [201] * (4 * size)
+    finally:
+        event.remove(engine, "connect", connected)
+    assert before + len(opened) <= size, (before, len(opened), size)
+    assert engine.pool.checkedin() <= size
+    assert checked_out(world) == 0
