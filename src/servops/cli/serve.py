@@ -230,8 +230,10 @@ def serve(
         int,
         typer.Option(
             "--workers",
-            help="HTTP worker processes (uvicorn workers, each with its own database "
-            "pool of 20 connections; the background worker stays in this process). "
+            help="HTTP worker processes (each a uvicorn server with its own listening "
+            "socket on the port, the kernel spreading connections evenly, and its own "
+            "database pool of 20 connections; the background worker stays in this "
+            "process). "
             "Not with --demo.",
             min=1,
             max=8,
@@ -358,19 +360,13 @@ def serve(
                     create_app(settings), host=host, port=port, log_level="warning"
                 )
             else:
-                # uvicorn starts each worker process afresh: the settings go through the
+                # each worker process starts afresh: the settings go through the
                 # environment; the embedded PostgreSQL and the background worker stay here
                 from servops.api.app import SETTINGS_ENV
+                from servops.api.workers import run_workers
 
                 os.environ[SETTINGS_ENV] = settings.to_environment()
-                uvicorn.run(
-                    "servops.api.app:app_from_environment",
-                    factory=True,
-                    workers=workers,
-                    host=host,
-                    port=port,
-                    log_level="warning",
-                )
+                run_workers(host, port, workers, log_level="warning")
         finally:
             stop.set()
             for th in threads:

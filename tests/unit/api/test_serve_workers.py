@@ -16,6 +16,7 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -68,6 +69,20 @@ def test_workers_refuse_demo_and_worker_only(other: str, tmp_path: Path) -> None
     assert not (tmp_path / "d").exists()  # refused before anything started
 
 
+def _http_workers(pid: int) -> list[Any]:
+    """The running ``servops serve --workers`` processes below ``pid``."""
+    import psutil  # type: ignore[import-untyped]
+
+    found = []
+    for p in psutil.Process(pid).children(recursive=True):
+        try:
+            if "spawn_main" in " ".join(p.cmdline()) and p.status() != "zombie":
+                found.append(p)
+        except psutil.NoSuchProcess:
+            pass
+    return found
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -77,7 +92,6 @@ def _free_port() -> int:
 @pytest.mark.slow
 def test_two_worker_processes_serve_the_api(pg_url: str, tmp_path: Path) -> None:
     import httpx
-    import psutil  # type: ignore[import-untyped]
 
     port = _free_port()
     code = (
@@ -129,12 +143,38 @@ def test_two_worker_processes_serve_the_api(pg_url: str, tmp_path: Path) -> None
         )
         assert r.status_code == 200
         assert r.json()["priority"] == "P1"
-        served = [
-            p
-            for p in psutil.Process(proc.pid).children(recursive=True)
-            if "spawn_main" in " ".join(p.cmdline())
-        ]
+        served = _http_workers(proc.pid)
         assert len(served) == 2
+        # kept-alive connections are spread over both processes (each has its own
+        # listening socket; one shared socket split 100 connections 33 / 67)
+        clients = [httpx.Client(base_url=base, headers=h) for _ in range(40)]
+        try:
+            for c in clients:
+                assert c.get("/tickets?limit=1").status_code == 200
+            held = [
+                sum(
+                    1
+                    for conn in p.net_connections("tcp")
+                    if conn.laddr.port == port and conn.status == "ESTABLISHED"
+                )
+                for p in served
+            ]
+        finally:
+            for c in clients:
+                c.close()
+        assert sum(held) == 40
+        assert min(held) >= 8, held  # binomial(40, 1/2): below 8 has chance 1e-5
+        # a worker process that dies is started again; the port is served meanwhile
+        os.kill(served[0].pid, signal.SIGKILL)
+        r = httpx.post(f"{base}/tickets", headers=h, json={"subject": "still served"})
+        assert r.status_code == 201, r.text
+        deadline = time.monotonic() + 60
+        while len(again := _http_workers(proc.pid)) < 2 or served[0] in again:
+            assert time.monotonic() < deadline, "the killed worker was not restarted"
+            time.sleep(0.3)
+        for i in range(12):
+            r = httpx.post(f"{base}/tickets", headers=h, json={"subject": f"r{i}"})
+            assert r.status_code == 201, r.text
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         out = proc.communicate(timeout=60)[0].decode()

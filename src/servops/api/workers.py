@@ -1,0 +1,147 @@
+"""``servops serve --workers N``: N uvicorn processes, each with its own listening socket.
+
+uvicorn's own ``--workers`` has every process accept from one shared socket: whichever
+process wakes first takes the connection, and keep-alive clients stay where they
+landed. Under load that split 100 connections 33 / 67, so one process had twice the
+work of the other on a 2-core machine. Here each process listens on its own socket
+bound to the same address with ``SO_REUSEPORT``, and the kernel spreads new
+connections over the sockets by a hash of their addresses (even in expectation,
+whatever each process is doing).
+
+The parent process keeps the worker processes running: one that exits is started
+again, unless it exits within :data:`STARTUP_SECONDS` of its start (a broken start-up
+repeats itself): then all stop and :class:`~servops.errors.ServopsError` says which and
+how. The settings reach the processes through the environment
+(:data:`servops.api.app.SETTINGS_ENV`), as :func:`servops.api.app.app_from_environment`
+reads them.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import socket
+import time
+from typing import TYPE_CHECKING
+
+from servops.errors import InvalidParameterError, ServopsError
+
+if TYPE_CHECKING:
+    from multiprocessing.process import BaseProcess
+
+__all__ = ["STARTUP_SECONDS", "listening_socket", "run_workers"]
+
+#: A worker process that exits this soon after its start is not started again.
+STARTUP_SECONDS = 15.0
+
+_BACKLOG = 2048  # uvicorn's default
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket listening on ``host:port`` that shares the port (``SO_REUSEPORT``)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    sock.listen(_BACKLOG)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _check_free(host: str, port: int) -> None:
+    """Refuse a port something listens on already (``SO_REUSEPORT`` would share it).
+
+    A bind without ``SO_REUSEPORT`` fails on a port any socket listens on, whether or
+    not that one set it: so another ``servops serve`` there is refused, not joined.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            msg = (
+                f"Cannot serve on {host}:{port}: {exc.strerror or exc}. Choose another "
+                "--port, or stop what listens there."
+            )
+            raise InvalidParameterError(msg) from exc
+
+
+def _serve(host: str, port: int, log_level: str) -> None:  # pragma: no cover - child
+    """One worker process: uvicorn on a socket of its own."""
+    import uvicorn
+
+    sock = listening_socket(host, port)
+    config = uvicorn.Config(
+        "servops.api.app:app_from_environment",
+        factory=True,
+        log_level=log_level,
+    )
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+def run_workers(
+    host: str,
+    port: int,
+    workers: int,
+    *,
+    log_level: str = "warning",
+    poll_seconds: float = 0.5,
+) -> None:
+    """Serve with ``workers`` processes until a signal ends this one.
+
+    On return (a ``SystemExit`` from a signal handler, ``KeyboardInterrupt``) the
+    processes get SIGTERM (uvicorn's graceful shutdown) and, if still running after 10
+    seconds, SIGKILL.
+
+    Raises
+    ------
+    InvalidParameterError
+        The port is taken.
+    ServopsError
+        A worker process exited during its start-up.
+    """
+    _check_free(host, port)
+    spawn = multiprocessing.get_context("spawn")
+    started: dict[int, float] = {}
+    procs: list[BaseProcess] = []
+
+    def start(slot: int) -> BaseProcess:
+        proc = spawn.Process(
+            target=_serve, args=(host, port, log_level), name=f"servops-http-{slot}"
+        )
+        proc.start()
+        started[slot] = time.monotonic()
+        return proc
+
+    try:
+        procs.extend(start(slot) for slot in range(workers))
+        while True:
+            for slot, proc in enumerate(procs):
+                if proc.is_alive():
+                    continue
+                code = proc.exitcode
+                if time.monotonic() - started[slot] < STARTUP_SECONDS:
+                    msg = (
+                        f"HTTP worker process {slot + 1} of {workers} exited with code "
+                        f"{code} during its start-up (see the messages above)."
+                    )
+                    raise ServopsError(msg)
+                procs[slot] = start(slot)
+            time.sleep(poll_seconds)
+    finally:
+        _stop(procs)
+
+
+def _stop(procs: list[BaseProcess]) -> None:
+    for proc in procs:
+        if proc.is_alive() and proc.pid is not None:
+            os.kill(proc.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    for proc in procs:
+        proc.join(max(0.0, deadline - time.monotonic()))
+        if proc.is_alive():
+            proc.kill()
+            proc.join()
