@@ -191,17 +191,20 @@ _MAX_ID = 2**31 - 1
 
 @functools.cache
 def _visible_select(
-    scope: Literal["all", "organisation", "own"], *, lock: bool
+    scope: Literal["all", "organisation", "own"], *, lock: bool, versions: bool
 ) -> Select[Any]:
-    """The ticket by number or id, as ``scope`` sees it, with the newest config versions."""
-    from sqlalchemy import bindparam, or_, select
+    """The ticket by number or id as ``scope`` sees it, and the newest config versions.
+
+    Without ``versions`` the second column is NULL (the pre-ping read them).
+    """
+    from sqlalchemy import bindparam, literal_column, or_, select
 
     from servops.service.config_store import latest_ids_column
     from servops.service.models import Ticket
 
-    q = select(Ticket, latest_ids_column()).where(
-        or_(Ticket.number == bindparam("ref"), Ticket.id == bindparam("id"))
-    )
+    q = select(
+        Ticket, latest_ids_column() if versions else literal_column("NULL")
+    ).where(or_(Ticket.number == bindparam("ref"), Ticket.id == bindparam("id")))
     if scope == "organisation":
         q = q.where(Ticket.organisation_id == bindparam("scope"))
     elif scope == "own":
@@ -215,15 +218,17 @@ def visible_ticket(
     """The ticket ``ref`` (number, or numeric id) if ``principal`` may see it.
 
     The same rule as :func:`visible_tickets`, in one statement that also reads the newest
-    config versions (:func:`servops.service.config_store.latest_ids_column`): a request
-    that goes on to change the ticket asks nothing else before its first write.
+    config versions (:func:`servops.service.config_store.latest_ids_column`) unless the
+    connection's pre-ping read them with the ``BEGIN``
+    (:func:`servops.service.config_store.versions_at_begin`): a request that goes on to
+    change the ticket asks nothing else before its first write.
 
     Raises
     ------
     NotFoundError
         No such ticket, or one the principal may not see (the same answer).
     """
-    from servops.service.config_store import keep_latest_ids
+    from servops.service.config_store import keep_latest_ids, versions_at_begin
 
     scope: Literal["all", "organisation", "own"] = (
         "all"
@@ -237,11 +242,15 @@ def visible_ticket(
         "id": int(ref) if ref.isdigit() and int(ref) <= _MAX_ID else None,
         "scope": principal.user_id if scope == "own" else principal.organisation_id,
     }
-    row = session.execute(_visible_select(scope, lock=lock), params).first()
+    ask = versions_at_begin(session) is None
+    row = session.execute(
+        _visible_select(scope, lock=lock, versions=ask), params
+    ).first()
     if row is None:
         msg = f"no ticket {ref!r}."
         raise NotFoundError(msg)
-    keep_latest_ids(session, row[1])
+    if ask:
+        keep_latest_ids(session, row[1])
     ticket: Ticket = row[0]
     return ticket
 

@@ -17,7 +17,8 @@ service (several uvicorn workers, the background worker), without a restart:
 
 * ``statemachine``: :func:`live_state_machine` gives the newest stored version (or the
   packaged default) to every ticket operation, queue, wallboard and the SLA timers' pause
-  and stop roles; it costs one indexed ``max(id)`` query per transaction, and each version's
+  and stop roles; the newest version ids are read once per transaction (by the pool's
+  pre-ping with the ``BEGIN``, else one query: :func:`latest_ids`), and each version's
   text is parsed once per process;
 * ``sla``: :func:`live_timer_config` for each ticket written; open clocks are re-targeted at
   the worker's next tick (:func:`tick_config`), also after a new state machine;
@@ -54,6 +55,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "KINDS",
+    "LATEST_SQL",
     "Kind",
     "VersionInfo",
     "check_kind",
@@ -73,6 +75,7 @@ __all__ = [
     "save",
     "tick_config",
     "validate",
+    "versions_at_begin",
 ]
 
 Kind = Literal["sla", "routing", "statemachine"]
@@ -189,29 +192,50 @@ def current(session: Session, kind: str) -> VersionInfo | None:
 #: The newest version id of every kind in one statement; plain driver SQL (no statement
 #: compilation: about 0.17 ms of CPU against 0.75 ms for the ORM select,
 #: ``bench_statemachine_live.py``). The table holds one row per saved version: a handful.
-_LATEST_SQL = "SELECT kind, max(id) FROM config_versions GROUP BY kind"
+LATEST_SQL = "SELECT kind, max(id) FROM config_versions GROUP BY kind"
 _SESSION_LATEST = "servops_latest_versions"
 
 
 def latest_ids(session: Session) -> dict[str, int]:
     """The id of the newest version of each stored kind (kinds never saved are absent).
 
-    One query per transaction of ``session``: a write asks for the state machine and for
+    Asked once per transaction of ``session``: a write asks for the state machine and for
     the SLA version, and both read this answer (kept in ``session.info`` until the
-    transaction ends; :func:`save` forgets it).
+    transaction ends; :func:`save` forgets it). On a connection the pool has just
+    checked out, the answer is the one its pre-ping read with the transaction's
+    ``BEGIN`` (:func:`servops.service.db.versions_at_begin`: no statement of its own,
+    read after the request began as the query would be); otherwise it is one query.
     """
     tx = session.get_transaction()
     kept = session.info.get(_SESSION_LATEST)
     if tx is not None and kept is not None and kept[0] is tx:
         ids: dict[str, int] = kept[1]
         return ids
-    rows = session.connection().exec_driver_sql(_LATEST_SQL).all()
-    ids = {str(kind): int(vid) for kind, vid in rows}
-    session.info[_SESSION_LATEST] = (session.get_transaction(), ids)
+    got = versions_at_begin(session)
+    if got is None:
+        rows = session.connection().exec_driver_sql(LATEST_SQL).all()
+        got = {str(kind): int(vid) for kind, vid in rows}
+    session.info[_SESSION_LATEST] = (session.get_transaction(), got)
+    return got
+
+
+def versions_at_begin(session: Session) -> dict[str, int] | None:
+    """The version ids the connection's pre-ping read, kept as :func:`latest_ids`' answer.
+
+    ``None`` when the transaction has run a statement since its connection was checked
+    out, or the pool did not ping it (then a statement must ask, as
+    :func:`latest_ids_column` does). Checks the connection out if the session has none.
+    """
+    from servops.service.db import versions_at_begin as taken
+
+    raw = session.connection().connection.dbapi_connection
+    ids = None if raw is None else taken(raw)
+    if ids is not None:
+        session.info[_SESSION_LATEST] = (session.get_transaction(), ids)
     return ids
 
 
-#: :data:`_LATEST_SQL` as one JSON value (``{kind: id}``, NULL with none stored), for a
+#: :data:`LATEST_SQL` as one JSON value (``{kind: id}``, NULL with none stored), for a
 #: statement that reads something else first (:func:`latest_ids_column`).
 _LATEST_JSON = (
     "(SELECT json_object_agg(v.kind, v.id) FROM "
@@ -390,9 +414,9 @@ def live_state_machine(session: Session) -> StateMachine:
 
     Every ticket operation, queue, wallboard, SLA timer and live-log KPI takes its states,
     transitions and activity roles from here, so a version saved by any process applies to
-    the next transaction of every process. Cost: one indexed query (the newest version's
-    id) per transaction of ``session`` (the answer is kept in ``session.info`` until the
-    transaction ends); a version's text is parsed once per process (about 10 ms).
+    the next transaction of every process. Cost: :func:`latest_ids` once per transaction
+    of ``session`` (the answer is kept in ``session.info`` until the transaction ends);
+    a version's text is parsed once per process (about 10 ms).
 
     Examples
     --------
