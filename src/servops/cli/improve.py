@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 
     from rich.console import Console
 
+    from servops.improve import BeforeAfterPlan
     from servops.improve.intervals import Interval
     from servops.improve.phases import PhaseComparison
     from servops.kpi.config import KpiConfig
@@ -187,6 +189,59 @@ def before_after_cmd(
     emit(r, as_json=json, render=render)
 
 
+CasesPerDayOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--cases-per-day",
+        help="Plan a before/after instead of an A/B test: measured cases a day.",
+    ),
+]
+DesignEffectOpt = Annotated[
+    float,
+    typer.Option(
+        "--design-effect",
+        help="Before/after: variance of a day-based mean against the case-by-case "
+        "one (1: days add no variation of their own).",
+    ),
+]
+DaysOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--days", help="Before/after: the power at this many days a side instead."
+    ),
+]
+AlphaOpt = Annotated[
+    float, typer.Option("--alpha", help="Two-sided significance level.")
+]
+PowerOpt = Annotated[
+    float, typer.Option("--power", help="Chance of detecting a real effect.")
+]
+
+
+def _render_plan(r: BeforeAfterPlan, c: Console) -> None:
+    """A before/after plan in words."""
+    if r.binding == "given":
+        head = f"{r.days} days a side ({r.cases} cases) give power {r.power:.0%}"
+    else:
+        head = (
+            f"{r.days} days a side ({r.cases} cases) detect the difference with "
+            f"power {r.power:.0%} (target {r.target_power:.0%})"
+        )
+    c.print(
+        f"{head} at alpha {r.alpha:g} (two-sided), before_after's day blocks: "
+        f"blocks of {r.block} day(s) most often, {r.blocks:g} a side; "
+        f"{r.p_widened:.0%} of the block lengths the rule may read leave fewer "
+        "than 10 blocks (a widened interval). A randomised test judged case by case "
+        f"needs {r.case_by_case} cases a side.",
+        soft_wrap=True,
+    )
+    if r.binding == "min_blocks":
+        c.print(
+            "[dim]note: the days are set by the blocks needed, not by the power, "
+            "which exceeds the target.[/]"
+        )
+
+
 def sample_size_cmd(
     p_control: Annotated[
         float | None,
@@ -207,20 +262,28 @@ def sample_size_cmd(
         str | None,
         typer.Option("--sd", help="For a duration: its standard deviation (e.g. 2h)."),
     ] = None,
-    alpha: Annotated[
-        float, typer.Option("--alpha", help="Two-sided significance level.")
-    ] = 0.05,
-    power: Annotated[
-        float, typer.Option("--power", help="Chance of detecting a real effect.")
-    ] = 0.8,
+    alpha: AlphaOpt = 0.05,
+    power: PowerOpt = 0.8,
     ratio: Annotated[
         float, typer.Option("--ratio", help="Treatment cases per control case.")
     ] = 1.0,
+    cases_per_day: CasesPerDayOpt = None,
+    design_effect: DesignEffectOpt = 1.0,
+    days: DaysOpt = None,
     json: JsonOpt = False,
 ) -> None:
-    """Cases needed per variant before an A/B test (two rates, or two means)."""
+    """Cases needed per variant before an A/B test (two rates, or two means).
+
+    With --cases-per-day: the days a side a before/after comparison needs (its day
+    blocks), and the cases they hold.
+    """
     from servops._durations import parse_duration
-    from servops.improve import sample_size_means, sample_size_proportions
+    from servops.improve import (
+        DayBaseline,
+        plan_before_after,
+        sample_size_means,
+        sample_size_proportions,
+    )
 
     rates = p_control is not None and p_treatment is not None
     means = delta is not None and sd is not None
@@ -230,6 +293,24 @@ def sample_size_cmd(
             "(durations), one pair."
         )
         raise typer.BadParameter(msg)
+    if cases_per_day is not None:
+        if p_control is not None and p_treatment is not None:
+            base = DayBaseline(
+                "rate",
+                p_control,
+                math.sqrt(p_control * (1 - p_control)),
+                cases_per_day,
+                design_effect,
+            )
+            effect = p_treatment - p_control
+        else:
+            spread = parse_duration(sd, "--sd").total_seconds()
+            base = DayBaseline("mean", 0.0, spread, cases_per_day, design_effect)
+            effect = parse_duration(delta, "--delta").total_seconds()
+        with progress("planning"):
+            plan = plan_before_after(base, effect, alpha=alpha, power=power, days=days)
+        emit(plan, as_json=json, render=partial(_render_plan, plan))
+        return
     if p_control is not None and p_treatment is not None:
         r = sample_size_proportions(
             p_control, p_treatment, alpha=alpha, power=power, ratio=ratio
@@ -251,6 +332,83 @@ def sample_size_cmd(
         )
 
     emit(r, as_json=json, render=render)
+
+
+def plan_before_after_cmd(
+    log: EventLog,
+    metric: MetricOpt,
+    effect: Annotated[
+        str,
+        typer.Option(
+            "--effect",
+            help="The change to detect, after - before: rate points as a fraction "
+            "(-0.05) or a duration (30min; its sign does not matter).",
+        ),
+    ],
+    until: Annotated[
+        str | None,
+        typer.Option(
+            "--until",
+            help="The baseline is the cases arriving before this date or ISO time "
+            "(default: the whole log).",
+        ),
+    ] = None,
+    config: KpiConfigOpt = None,
+    alpha: AlphaOpt = 0.05,
+    power: PowerOpt = 0.8,
+    days: DaysOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Days a side a before/after comparison needs, planned from a baseline log.
+
+    The rate or mean, cases a day, the day-to-day variation (design effect) and
+    the weekday make-up are read from the log's days; the days a side are the
+    fewest with which before-after's day blocks reach the power (at least 10 blocks
+    of the block length the rule reads most often).
+    """
+    from servops._durations import parse_duration
+    from servops.improve import day_baseline, plan_before_after
+    from servops.improve.beforeafter import RATE_METRICS
+
+    with progress("planning"):
+        base = day_baseline(
+            log,
+            metric,
+            until=None if until is None else _change_at(until),
+            config=_kpi(log, config),
+        )
+        if metric in RATE_METRICS:
+            try:
+                size = float(effect)
+            except ValueError:
+                msg = (
+                    f"--effect of a rate is a fraction, e.g. -0.05 for five points "
+                    f"less. Got {effect!r}."
+                )
+                raise InvalidParameterError(msg) from None
+        else:
+            size = parse_duration(effect, "--effect").total_seconds()
+        plan = plan_before_after(base, size, alpha=alpha, power=power, days=days)
+
+    def render(c: Console) -> None:
+        level = (
+            f"{100 * base.mean:.1f} %"
+            if base.kind == "rate"
+            else fmt_duration(base.mean)
+        )
+        c.print(
+            f"baseline: {base.days} days, {base.cases_per_day:.1f} cases a day, "
+            f"{metric} {level}, design effect {base.design_effect:.2f}, day-to-day "
+            f"correlation {base.day_correlation:.2f}",
+            markup=False,
+        )
+        _render_plan(plan, c)
+
+    emit(
+        {"baseline": base.to_dict(), "plan": plan.to_dict()},
+        as_json=json,
+        render=render,
+    )
 
 
 def ab_cmd(
@@ -779,6 +937,7 @@ def register(app: typer.Typer) -> None:
     sub = typer.Typer(no_args_is_help=True, help=HELP)
     sub.command("before-after")(log_command(before_after_cmd))
     sub.command("sample-size")(sample_size_cmd)
+    sub.command("plan-before-after")(log_command(plan_before_after_cmd))
     sub.command("ab")(log_command(ab_cmd))
     sub.command("targets")(log_command(targets_cmd))
     sub.command("projects")(log_command(projects_cmd))

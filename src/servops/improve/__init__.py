@@ -32,6 +32,12 @@ from servops.improve.intervals import (
 )
 from servops.improve.its import ItsResult, interrupted_time_series, metric_its
 from servops.improve.phases import PhaseComparison, metric_phases, phase_comparison
+from servops.improve.planning import (
+    BeforeAfterPlan,
+    DayBaseline,
+    day_baseline,
+    plan_before_after,
+)
 from servops.improve.projects import (
     Prediction,
     Project,
@@ -49,10 +55,12 @@ from servops.improve.targets import (
 
 __all__ = [
     "AbTestResult",
+    "BeforeAfterPlan",
     "BeforeAfterResult",
     "CostModel",
     "CostSaving",
     "CurrentState",
+    "DayBaseline",
     "Diagnosis",
     "Interval",
     "ItsResult",
@@ -70,6 +78,7 @@ __all__ = [
     "bootstrap_differences",
     "case_costs",
     "cost_saving",
+    "day_baseline",
     "diagnose",
     "evaluate_projects",
     "exact_interval",
@@ -83,6 +92,7 @@ __all__ = [
     "newcombe_interval",
     "optimal_block_length",
     "phase_comparison",
+    "plan_before_after",
     "power_proportions",
     "sample_size_means",
     "sample_size_proportions",
