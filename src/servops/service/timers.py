@@ -803,15 +803,15 @@ _TIMER_COLUMNS = (
 
 
 @functools.cache
-def _timer_statements() -> tuple[Select[Any], Update, Insert]:
-    """The Core statements of :func:`_write_core` (built once): read, update, insert."""
-    from sqlalchemy import Table, bindparam, insert, select, update
+def _read_timers() -> Select[Any]:
+    """The ticket's timer rows, locked (``FOR UPDATE``), as :func:`_write_core` reads them."""
+    from sqlalchemy import Table, bindparam, select
 
     from servops.service.models import SlaTimer
 
     t = SlaTimer.__table__
     assert isinstance(t, Table)
-    read = (
+    return (
         select(
             t.c.id,
             t.c.metric,
@@ -823,22 +823,83 @@ def _timer_statements() -> tuple[Select[Any], Update, Insert]:
         .where(t.c.ticket_id == bindparam("ticket_id"))
         .with_for_update()
     )
-    return read, update(t).where(t.c.id == bindparam("row_id")), insert(t)
+
+
+#: The columns :func:`_update_timers` sets (``row_id``: the row's id) and
+#: :func:`_insert_timers` writes.
+_UPDATED = ("row_id", "warned_at", "breached_at", "version", *_TIMER_COLUMNS)
+_INSERTED = ("ticket_id", "metric", "version", *_TIMER_COLUMNS)
+
+
+@functools.cache
+def _update_timers(n: int) -> Update:
+    """``UPDATE sla_timers SET … FROM (VALUES <n rows>) AS v WHERE id = v.row_id``.
+
+    One statement (one round trip) for ``n`` rows, where an executemany of pg8000 sends
+    the UPDATE once per row. Parameters ``<column>_<i>`` (built once per ``n``).
+    """
+    from sqlalchemy import Table, bindparam, column, update, values
+
+    from servops.service.models import SlaTimer
+
+    t = SlaTimer.__table__
+    assert isinstance(t, Table)
+    kinds = {c: t.c["id" if c == "row_id" else c].type for c in _UPDATED}
+    rows = values(*(column(c, kinds[c]) for c in _UPDATED), name="v").data(
+        [
+            tuple(bindparam(f"{c}_{i}", type_=kinds[c]) for c in _UPDATED)
+            for i in range(n)
+        ]
+    )
+    return (
+        update(t)
+        .where(t.c.id == rows.c.row_id)
+        .values({c: rows.c[c] for c in _UPDATED if c != "row_id"})
+    )
+
+
+@functools.cache
+def _insert_timers(n: int) -> Insert:
+    """``INSERT INTO sla_timers (…) VALUES <n rows>``: one round trip for ``n`` rows.
+
+    Parameters as :func:`_update_timers`'.
+    """
+    from sqlalchemy import Table, bindparam, insert
+
+    from servops.service.models import SlaTimer
+
+    t = SlaTimer.__table__
+    assert isinstance(t, Table)
+    return insert(t).values(
+        [
+            {c: bindparam(f"{c}_{i}", type_=t.c[c].type) for c in _INSERTED}
+            for i in range(n)
+        ]
+    )
+
+
+def _numbered(
+    rows: Sequence[Mapping[str, Any]], columns: Sequence[str]
+) -> dict[str, Any]:
+    """The parameters of :func:`_update_timers` / :func:`_insert_timers` for ``rows``."""
+    return {f"{c}_{i}": row[c] for i, row in enumerate(rows) for c in columns}
 
 
 def _write_core(session: Session, ticket_id: int, clocks: Mapping[str, Clock]) -> None:
     """:func:`_write_orm` in Core statements: the same rows, without the unit of work.
 
-    Reads the rows as tuples (``FOR UPDATE``), then updates the changed ones (one
-    executemany) and inserts the new ones.
+    Reads the rows as tuples (``FOR UPDATE``), then updates the changed ones and inserts
+    the new ones, one statement each whatever the number of rows.
     """
     from servops.service.events import created_here
 
-    read, change, add = _timer_statements()
     rows = (
         {}
         if created_here(session, ticket_id, forget=True)
-        else {r.metric: r for r in session.execute(read, {"ticket_id": ticket_id})}
+        else {
+            r.metric: r
+            for r in session.execute(_read_timers(), {"ticket_id": ticket_id})
+        }
     )
     changed: list[dict[str, Any]] = []
     added: list[dict[str, Any]] = []
@@ -878,9 +939,9 @@ def _write_core(session: Session, ticket_id: int, clocks: Mapping[str, Clock]) -
                 }
             )
     if changed:
-        session.execute(change, changed)
+        session.execute(_update_timers(len(changed)), _numbered(changed, _UPDATED))
     if added:
-        session.execute(add, added)
+        session.execute(_insert_timers(len(added)), _numbered(added, _INSERTED))
 
 
 @dataclass(frozen=True, slots=True)

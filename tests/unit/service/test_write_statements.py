@@ -217,3 +217,74 @@ def test_the_first_append_holds_the_append_lock_until_commit(db) -> None:
         )
         assert not checkpoint_could_lock()
     assert checkpoint_could_lock()
+
+
+@pytest.fixture(scope="module")
+def hooked(db):
+    """Sessions with the API's commit hooks: the webhook outbox and the SLA sync."""
+    from servops.api.sla import install_timer_sync, timer_config
+    from servops.cli.serve import DEMO_KPI
+    from servops.service.webhooks import install_outbox
+
+    engine, _ = db
+    sessions = make_sessionmaker(engine)
+    install_outbox(sessions)
+    install_timer_sync(sessions, timer_config(DEMO_KPI))
+    return engine, sessions
+
+
+@contextmanager
+def executions(engine: sa.Engine) -> Iterator[list[tuple[str, int]]]:
+    """Statements and how many times each was sent (an executemany: once per row)."""
+    seen: list[tuple[str, int]] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany) -> None:
+        sent = len(parameters) if executemany else 1
+        seen.append((" ".join(statement.split())[:60], sent))
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+
+
+def test_the_sla_hook_writes_a_tickets_timers_in_one_statement(hooked) -> None:
+    engine, sessions = hooked
+    _create(sessions, category="other")  # warm
+    with executions(engine) as seen:
+        t = _create(sessions, category="other")
+    # INSERT ticket, INSERT event, rules; at commit the active webhooks and ONE insert
+    # of the ticket's timer rows (an executemany before session 25: one per row)
+    assert [n for _, n in seen] == [1] * 5, seen
+    assert seen[-1][0].startswith("INSERT INTO sla_timers")
+    with sessions() as s:
+        metrics = s.scalars(
+            sa.select(models.SlaTimer.metric).where(models.SlaTimer.ticket_id == t.id)
+        ).all()
+    assert len(metrics) >= 2
+    with sessions() as s, s.begin():
+        ticket = s.get(models.Ticket, t.id)
+        assert ticket is not None
+        with executions(engine) as seen:
+            update_ticket(
+                s,
+                ticket,
+                {"priority": "P1"},  # re-targets the running clocks
+                actor=AGENT,
+                now=lambda: AT,
+                machine=config_store.live_state_machine(s),
+            )
+            s.commit()
+    # versions, UPDATE ticket, chain head, INSERT event; at commit the webhooks, the
+    # timer rows (FOR UPDATE) and ONE update of the changed ones
+    assert [n for _, n in seen] == [1] * 7, seen
+    assert seen[-1][0].startswith("UPDATE sla_timers SET")
+    with sessions() as s:
+        rows = s.scalars(
+            sa.select(models.SlaTimer).where(
+                models.SlaTimer.ticket_id == t.id, models.SlaTimer.stage == "running"
+            )
+        ).all()
+    assert len(rows) >= 2
+    assert all(r.version == 2 for r in rows)
