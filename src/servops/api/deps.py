@@ -5,19 +5,23 @@ runs on the event loop: the settings, making the :class:`~sqlalchemy.orm.Session
 connects at its first statement), a bearer token the token cache holds, a session
 cookie's signature and CSRF check. What may wait on the database runs in a worker
 thread: a token the cache does not hold and a session cookie's user (each checked in a
-session of its own), the endpoint (:func:`in_thread` makes it one hop, the release of a
-read's connection included), and closing a session that still holds a connection.
+session of its own), the endpoint (:func:`in_thread` makes it one hop: the endpoint's
+session is made, used and closed there), and closing a session that still holds a
+connection (:func:`get_session`, for the endpoints not registered through
+:func:`in_thread`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import inspect
+import typing
 from collections.abc import AsyncIterator  # noqa: TC003 (FastAPI resolves it)
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import anyio.to_thread
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Request, params
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -62,14 +66,24 @@ def in_thread(route: Callable[[Callable[..., Any]], object]) -> Callable[[F], F]
     ``def`` endpoint in a worker thread and then validates its return value in a second
     one; registered through ``in_thread``, the endpoint is a coroutine to FastAPI: its
     body still runs in a worker thread, and the validation of what it returns stays on
-    the event loop. In the same thread, after the body, the request's session is closed
-    if it is still in a transaction (a read, or an error before the commit): its
-    connection goes back to the pool without a hop of its own (:func:`get_session`).
+    the event loop.
+
+    The endpoint's :data:`Db` and :data:`Settings` parameters are not FastAPI
+    dependencies: the worker thread makes the request's session, passes it, and closes
+    it after the body (a rollback if the body left a transaction open: a read, or an
+    error before the commit), so the connection goes back to the pool in the same hop.
+    FastAPI solves a generator dependency through an exit stack, a cancel scope and a
+    context manager, and every dependency through a recursive solve: under load that
+    was a tenth of the API's CPU per request (``benchmarks/bench_http_layer.py``). The
+    other parameters (path, query, body, :data:`Caller`) are FastAPI's as before, so a
+    request is authenticated before its body is validated.
+
     The endpoint must therefore return data that needs no database to serialise (a
     pydantic model or plain values, not ORM objects whose attributes could load lazily
-    on the event loop or from a closed session). The registered coroutine has the
-    endpoint's signature, name and docstring (the OpenAPI schema does not change); the
-    function itself stays plain for direct callers (the web pages call some endpoints).
+    from a closed session). The registered coroutine has the endpoint's name and
+    docstring and its parameters but the two above (they have nothing in the OpenAPI
+    schema); the function itself stays plain for direct callers (the web pages call
+    some endpoints).
 
     Examples
     --------
@@ -82,22 +96,61 @@ def in_thread(route: Callable[[Callable[..., Any]], object]) -> Callable[[F], F]
     """
 
     def register(endpoint: F) -> F:
-        def call(kwargs: dict[str, Any]) -> Any:  # noqa: ANN401
-            try:
+        hints = typing.get_type_hints(endpoint, include_extras=True)
+        signature = inspect.signature(endpoint)
+        sessions = [n for n in signature.parameters if _solves(hints[n], get_session)]
+        settings = [n for n in signature.parameters if _solves(hints[n], get_settings)]
+        params = [
+            p.replace(annotation=hints[p.name])
+            for p in signature.parameters.values()
+            if p.name not in sessions and p.name not in settings
+        ]
+        named = [p.name for p in params if hints[p.name] is Request]
+        hidden = not named
+        request_param = named[0] if named else "_in_thread_request"
+        if hidden:  # the request still reaches the worker thread: its app's state
+            params.append(
+                inspect.Parameter(
+                    request_param, inspect.Parameter.KEYWORD_ONLY, annotation=Request
+                )
+            )
+
+        def call(request: Request, kwargs: dict[str, Any]) -> Any:  # noqa: ANN401
+            state = request.app.state
+            for name in settings:
+                kwargs[name] = state.settings
+            if not sessions:
                 return endpoint(**kwargs)
-            finally:  # a read (or an error) leaves a transaction open: end it here
-                for value in kwargs.values():
-                    if isinstance(value, Session) and value.in_transaction():
-                        value.close()
+            session: Session = state.sessionmaker()
+            try:
+                for name in sessions:
+                    kwargs[name] = session
+                return endpoint(**kwargs)
+            finally:  # no I/O after a commit; a rollback of a read or an error
+                session.close()
 
         @functools.wraps(endpoint)
         async def run(**kwargs: Any) -> Any:  # noqa: ANN401
-            return await run_in_threadpool(call, kwargs)
+            request = kwargs.pop(request_param) if hidden else kwargs[request_param]
+            return await run_in_threadpool(call, request, kwargs)
 
+        returns = hints.get("return", signature.empty)
+        run.__signature__ = signature.replace(  # type: ignore[attr-defined]
+            parameters=params,
+            return_annotation=None if returns is type(None) else returns,
+        )
         route(run)
         return endpoint
 
     return register
+
+
+def _solves(annotation: object, dependency: Callable[..., Any]) -> bool:
+    """True if ``annotation`` is ``Annotated[..., Depends(dependency)]``."""
+    return any(
+        isinstance(m, params.Depends) and m.dependency is dependency
+        for m in getattr(annotation, "__metadata__", ())
+    )
 
 
 async def get_settings(request: Request) -> ServiceSettings:
@@ -109,7 +162,8 @@ async def get_settings(request: Request) -> ServiceSettings:
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """A database session for the request; routes commit what they change.
 
-    A session that committed or never connected is closed on the event loop (no I/O);
+    For endpoints registered through :func:`in_thread` the worker thread makes and
+    closes the session instead (the annotation :data:`Db` is the same). A session that committed or never connected is closed on the event loop (no I/O);
     one still in a transaction (a read, or an error before the commit) holds a
     connection, and its rollback is a round trip: it is closed in a worker thread of
     its own, not one waiting behind the endpoints (those may be waiting for this very
