@@ -52,8 +52,9 @@ from servops.service.escalation import METRICS, EscalationConfig
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
 
-    from sqlalchemy import Insert, Select, Update
+    from sqlalchemy import Select
     from sqlalchemy.orm import Session
+    from sqlalchemy.sql.dml import ReturningInsert, ReturningUpdate
 
     from servops.kpi.config import KpiConfig, SlaPolicy
     from servops.service.models import Event, SlaTimer
@@ -825,18 +826,27 @@ def _read_timers() -> Select[Any]:
     )
 
 
-#: The columns :func:`_update_timers` sets (``row_id``: the row's id) and
-#: :func:`_insert_timers` writes.
-_UPDATED = ("row_id", "warned_at", "breached_at", "version", *_TIMER_COLUMNS)
+#: The columns :func:`_update_timers` sets (``row_id``: the row's id, ``old_version``:
+#: its version before) and :func:`_insert_timers` writes.
+_UPDATED = (
+    "row_id",
+    "old_version",
+    "warned_at",
+    "breached_at",
+    "version",
+    *_TIMER_COLUMNS,
+)
 _INSERTED = ("ticket_id", "metric", "version", *_TIMER_COLUMNS)
 
 
 @functools.cache
-def _update_timers(n: int) -> Update:
-    """``UPDATE sla_timers SET … FROM (VALUES <n rows>) AS v WHERE id = v.row_id``.
+def _update_timers(n: int) -> ReturningUpdate[Any]:
+    """One UPDATE of ``n`` timer rows, each only if still at its ``old_version``.
 
-    One statement (one round trip) for ``n`` rows, where an executemany of pg8000 sends
-    the UPDATE once per row. Parameters ``<column>_<i>`` (built once per ``n``).
+    ``UPDATE sla_timers SET … FROM (VALUES <n rows>) AS v WHERE id = v.row_id AND
+    version = v.old_version RETURNING id``: one statement (one round trip) for ``n`` rows, where an executemany of pg8000 sends
+    the UPDATE once per row; a row at another version is not changed (nor returned).
+    Parameters ``<column>_<i>`` (built once per ``n``).
     """
     from sqlalchemy import Table, bindparam, column, update, values
 
@@ -844,7 +854,10 @@ def _update_timers(n: int) -> Update:
 
     t = SlaTimer.__table__
     assert isinstance(t, Table)
-    kinds = {c: t.c["id" if c == "row_id" else c].type for c in _UPDATED}
+    kinds = {
+        c: t.c[{"row_id": "id", "old_version": "version"}.get(c, c)].type
+        for c in _UPDATED
+    }
     rows = values(*(column(c, kinds[c]) for c in _UPDATED), name="v").data(
         [
             tuple(bindparam(f"{c}_{i}", type_=kinds[c]) for c in _UPDATED)
@@ -853,13 +866,14 @@ def _update_timers(n: int) -> Update:
     )
     return (
         update(t)
-        .where(t.c.id == rows.c.row_id)
-        .values({c: rows.c[c] for c in _UPDATED if c != "row_id"})
+        .where(t.c.id == rows.c.row_id, t.c.version == rows.c.old_version)
+        .values({c: rows.c[c] for c in _UPDATED if c not in ("row_id", "old_version")})
+        .returning(t.c.id)
     )
 
 
 @functools.cache
-def _insert_timers(n: int) -> Insert:
+def _insert_timers(n: int) -> ReturningInsert[Any]:
     """``INSERT INTO sla_timers (…) VALUES <n rows>``: one round trip for ``n`` rows.
 
     Parameters as :func:`_update_timers`'.
@@ -870,11 +884,15 @@ def _insert_timers(n: int) -> Insert:
 
     t = SlaTimer.__table__
     assert isinstance(t, Table)
-    return insert(t).values(
-        [
-            {c: bindparam(f"{c}_{i}", type_=t.c[c].type) for c in _INSERTED}
-            for i in range(n)
-        ]
+    return (
+        insert(t)
+        .values(
+            [
+                {c: bindparam(f"{c}_{i}", type_=t.c[c].type) for c in _INSERTED}
+                for i in range(n)
+            ]
+        )
+        .returning(t.c.id, t.c.metric)
     )
 
 
@@ -885,63 +903,100 @@ def _numbered(
     return {f"{c}_{i}": row[c] for i, row in enumerate(rows) for c in columns}
 
 
-def _write_core(session: Session, ticket_id: int, clocks: Mapping[str, Clock]) -> None:
+#: A timer row as :func:`_write_core` knows it: ``id``, ``metric``, ``version``,
+#: ``warned_at``, ``breached_at`` and the :data:`_TIMER_COLUMNS`.
+_TimerRow = dict[str, Any]
+
+
+def _write_core(
+    session: Session,
+    ticket_id: int,
+    clocks: Mapping[str, Clock],
+    known: Mapping[str, _TimerRow] | None = None,
+) -> dict[str, _TimerRow]:
     """:func:`_write_orm` in Core statements: the same rows, without the unit of work.
 
-    Reads the rows as tuples (``FOR UPDATE``), then updates the changed ones and inserts
-    the new ones, one statement each whatever the number of rows.
+    Reads the rows (``FOR UPDATE``), then updates the changed ones and inserts the new
+    ones, one statement each whatever the number of rows. ``known``: the rows as this
+    process wrote them last (:func:`sync_appended`'s snapshot) instead of the read; the
+    UPDATE then only changes a row still at the version written, and if any is not
+    (someone else wrote it), the rows are read and the write is done again. Returns the
+    rows as written.
     """
     from servops.service.events import created_here
 
-    rows = (
-        {}
-        if created_here(session, ticket_id, forget=True)
-        else {
-            r.metric: r
+    if created_here(session, ticket_id, forget=True):
+        rows: dict[str, _TimerRow] = {}
+    elif known is not None:
+        rows = {m: dict(r) for m, r in known.items()}
+    else:
+        rows = {
+            r.metric: dict(r._mapping)
             for r in session.execute(_read_timers(), {"ticket_id": ticket_id})
         }
-    )
-    changed: list[dict[str, Any]] = []
-    added: list[dict[str, Any]] = []
+    changed: dict[str, dict[str, Any]] = {}
+    added: dict[str, dict[str, Any]] = {}
     for metric, c in clocks.items():
         row = rows.get(metric)
         if row is None:
             values = _row_values(c, fired=False)
-            added.append(
-                {"ticket_id": ticket_id, "metric": metric, "version": 1, **values}
-            )
+            added[metric] = {
+                "ticket_id": ticket_id,
+                "metric": metric,
+                "version": 1,
+                "warned_at": None,
+                "breached_at": None,
+                **values,
+            }
             continue
-        warned_at, breached_at = row.warned_at, row.breached_at
-        if metric == "next_update" and row.started_at != c.started_at:
+        warned_at, breached_at = row["warned_at"], row["breached_at"]
+        if metric == "next_update" and row["started_at"] != c.started_at:
             warned_at = breached_at = None
         values = _row_values(c, fired=breached_at is not None)
-        if any(getattr(row, k) != v for k, v in values.items()):
-            changed.append(
-                {
-                    "row_id": row.id,
-                    "warned_at": warned_at,
-                    "breached_at": breached_at,
-                    "version": (row.version or 0) + 1,
-                    **values,
-                }
-            )
+        if any(row[k] != v for k, v in values.items()):
+            changed[metric] = {
+                "row_id": row["id"],
+                "old_version": row["version"],
+                "warned_at": warned_at,
+                "breached_at": breached_at,
+                "version": (row["version"] or 0) + 1,
+                **values,
+            }
     for metric, row in rows.items():
-        if metric not in clocks and row.stage in ("running", "paused"):
-            values = {k: getattr(row, k) for k in _TIMER_COLUMNS}
+        if metric not in clocks and row["stage"] in ("running", "paused"):
+            values = {k: row[k] for k in _TIMER_COLUMNS}
             values.update(stage="cancelled", due_at=None, warn_at=None)
-            changed.append(
-                {
-                    "row_id": row.id,
-                    "warned_at": row.warned_at,
-                    "breached_at": row.breached_at,
-                    "version": (row.version or 0) + 1,
-                    **values,
-                }
-            )
+            changed[metric] = {
+                "row_id": row["id"],
+                "old_version": row["version"],
+                "warned_at": row["warned_at"],
+                "breached_at": row["breached_at"],
+                "version": (row["version"] or 0) + 1,
+                **values,
+            }
     if changed:
-        session.execute(_update_timers(len(changed)), _numbered(changed, _UPDATED))
+        done = session.execute(
+            _update_timers(len(changed)), _numbered(list(changed.values()), _UPDATED)
+        ).all()
+        if len(done) != len(changed):
+            if known is None:  # pragma: no cover - the rows are locked since the read
+                msg = f"the SLA timers of ticket {ticket_id} changed under their lock"
+                raise RuntimeError(msg)
+            return _write_core(session, ticket_id, clocks)
     if added:
-        session.execute(_insert_timers(len(added)), _numbered(added, _INSERTED))
+        ids = session.execute(
+            _insert_timers(len(added)), _numbered(list(added.values()), _INSERTED)
+        ).all()
+        for rid, metric in ids:
+            added[str(metric)]["row_id"] = int(rid)
+    for metric, new in (*changed.items(), *added.items()):
+        rows[metric] = {
+            "id": new["row_id"],
+            "metric": metric,
+            **{k: new[k] for k in ("version", "warned_at", "breached_at")},
+            **{k: new[k] for k in _TIMER_COLUMNS},
+        }
+    return rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -953,6 +1008,7 @@ class _Snapshot:
     hash: str
     state: _Replay  # never fed: copied before use
     clocks: dict[str, Clock]
+    rows: dict[str, _TimerRow] | None = None  # as written (None: by the ORM)
 
 
 #: Replays kept between writes, by database and ticket id (least recently used last).
@@ -1017,7 +1073,9 @@ def sync_appended(
     savepoint rolled back) every event is read and replayed. A running clock whose
     running stretch, elapsed time and target did not change keeps its due and warning
     instants. The rows are written with Core statements unless the session holds them
-    as ORM objects (the worker's tick).
+    as ORM objects (the worker's tick); when the replay continues the kept one, the rows
+    as that sync wrote them stand in for reading them (:func:`_write_core`: a changed
+    row is written only if still at the version written then, else they are read).
     """
     from servops.service.config_store import database_of
     from servops.service.events import chain_head, lock_ticket
@@ -1029,6 +1087,7 @@ def sync_appended(
     evs = sorted((e for e in appended if e.ticket_id == ticket_id), key=lambda e: e.seq)
     state: _Replay | None = None
     before: dict[str, Clock] | None = None
+    known: dict[str, _TimerRow] | None = None
     if (
         evs
         and chain_head(session, ticket_id) == (evs[-1].seq, evs[-1].hash)
@@ -1045,7 +1104,7 @@ def sync_appended(
             and snap.config is config
             and (snap.seq, snap.hash) == (evs[0].seq - 1, evs[0].prev_hash)
         ):
-            state, before = snap.state.copy(), snap.clocks
+            state, before, known = snap.state.copy(), snap.clocks, snap.rows
     if state is not None:
         payloads = [e.payload or {} for e in evs]
         names = _session_names(session, _named_ids(payloads))
@@ -1061,14 +1120,15 @@ def sync_appended(
         state = _Replay(config)
         state.feed(events)
     clocks = state.clocks(before)
-    _keep_snapshot(key, _Snapshot(config, head[0], head[1], state, clocks))
+    rows = None
     if any(
         isinstance(o, SlaTimer) and o.ticket_id == ticket_id
         for o in session.identity_map.values()
     ):
         _write_orm(session, ticket_id, clocks)
     else:
-        _write_core(session, ticket_id, clocks)
+        rows = _write_core(session, ticket_id, clocks, known)
+    _keep_snapshot(key, _Snapshot(config, head[0], head[1], state, clocks, rows))
 
 
 @dataclass(frozen=True, slots=True)
