@@ -54,10 +54,13 @@ if TYPE_CHECKING:
     from servops.service.timers import TimerConfig
 
 __all__ = [
+    "ACTIVE_WEBHOOKS",
+    "BEGIN_SQL",
     "KINDS",
     "LATEST_SQL",
     "Kind",
     "VersionInfo",
+    "active_webhooks_at_begin",
     "check_kind",
     "check_stranded",
     "current",
@@ -194,6 +197,16 @@ def current(session: Session, kind: str) -> VersionInfo | None:
 #: ``bench_statemachine_live.py``). The table holds one row per saved version: a handful.
 LATEST_SQL = "SELECT kind, max(id) FROM config_versions GROUP BY kind"
 _SESSION_LATEST = "servops_latest_versions"
+#: The row of :data:`BEGIN_SQL` counting the active webhooks (not a config kind).
+ACTIVE_WEBHOOKS = "(active webhooks)"
+#: What the pool's pre-ping asks with the BEGIN (:func:`servops.service.db.
+#: versions_at_begin`): the newest version ids, and how many webhooks are active (the
+#: webhook outbox asks for them at every commit unless there are none).
+BEGIN_SQL = (
+    f"{LATEST_SQL} UNION ALL "
+    f"SELECT '{ACTIVE_WEBHOOKS}', count(*) FROM webhooks WHERE active"
+)
+_SESSION_WEBHOOKS = "servops_active_webhooks"
 
 
 def latest_ids(session: Session) -> dict[str, int]:
@@ -230,9 +243,26 @@ def versions_at_begin(session: Session) -> dict[str, int] | None:
 
     raw = session.connection().connection.dbapi_connection
     ids = None if raw is None else taken(raw)
-    if ids is not None:
-        session.info[_SESSION_LATEST] = (session.get_transaction(), ids)
+    if ids is None:
+        return None
+    tx = session.get_transaction()
+    session.info[_SESSION_WEBHOOKS] = (tx, ids.pop(ACTIVE_WEBHOOKS, None))
+    session.info[_SESSION_LATEST] = (tx, ids)
     return ids
+
+
+def active_webhooks_at_begin(session: Session) -> int | None:
+    """How many webhooks were active when the transaction began (its pre-ping read).
+
+    ``None`` unless :func:`versions_at_begin` took the pre-ping's answer in the
+    session's current transaction.
+    """
+    tx = session.get_transaction()
+    kept = session.info.get(_SESSION_WEBHOOKS)
+    if tx is None or kept is None or kept[0] is not tx:
+        return None
+    n: int | None = kept[1]
+    return n
 
 
 #: :data:`LATEST_SQL` as one JSON value (``{kind: id}``, NULL with none stored), for a

@@ -478,11 +478,14 @@ def _ping_and_begin(dbapi_con: Any) -> bool:  # noqa: ANN401 - a pg8000 connecti
     SQLAlchemy's ping (``SELECT 1`` through a pg8000 cursor) costs two round trips, as
     pg8000 sends ``begin transaction`` first; the transaction it begins is the one the
     checked-out connection's user goes on with. Here the ping is one simple query,
-    ``begin transaction; SELECT kind, max(id) FROM config_versions GROUP BY kind``, and
-    its answer is kept on the connection (``servops_versions``) until the next statement
+    ``begin transaction; SELECT kind, max(id) FROM config_versions GROUP BY kind UNION
+    ALL SELECT '(active webhooks)', count(*) …``
+    (:data:`servops.service.config_store.BEGIN_SQL`), and its answer is kept on the
+    connection (``servops_versions``) until the next statement
     (:func:`use_prepared_statements` forgets it), so a request's first question, the
     config versions in force (:func:`servops.service.config_store.latest_ids`), is
-    answered without a statement of its own. On a connection already in a transaction
+    answered without a statement of its own, and a commit with no webhook active asks
+    for none (:func:`servops.service.webhooks.enqueue`). On a connection already in a transaction
     (not one the pool resets), a plain ``SELECT 1``.
 
     A dead connection raises pg8000's ``InterfaceError("network error")``, which
@@ -493,13 +496,13 @@ def _ping_and_begin(dbapi_con: Any) -> bool:  # noqa: ANN401 - a pg8000 connecti
     """
     from pg8000.exceptions import InterfaceError
 
-    from servops.service.config_store import LATEST_SQL
+    from servops.service.config_store import BEGIN_SQL
 
     try:
         if dbapi_con._in_transaction or dbapi_con.autocommit:
             dbapi_con.execute_simple("SELECT 1")
             return True
-        ctx = dbapi_con.execute_simple(f"begin transaction; {LATEST_SQL}")
+        ctx = dbapi_con.execute_simple(f"begin transaction; {BEGIN_SQL}")
     except OSError as exc:
         msg = "network error"  # the text SQLAlchemy's pg8000 dialect reads
         raise InterfaceError(msg) from exc
@@ -508,7 +511,7 @@ def _ping_and_begin(dbapi_con: Any) -> bool:  # noqa: ANN401 - a pg8000 connecti
 
 
 def versions_at_begin(dbapi_con: Any) -> dict[str, int] | None:  # noqa: ANN401
-    """The config version ids the connection's pre-ping read, if no statement ran since.
+    """What the connection's pre-ping read (by kind), if no statement ran since.
 
     Taken once (``None`` afterwards, and for a connection the pool did not ping: a new
     one, or an engine without prepared statements).

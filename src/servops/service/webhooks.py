@@ -86,11 +86,18 @@ def enqueue(
     """Add a delivery of each event for every active webhook that wants its activity.
 
     Call it in the transaction that appends the events. Returns how many were queued.
+    When the pool's pre-ping found no webhook active as the transaction began
+    (:func:`servops.service.config_store.active_webhooks_at_begin`), nothing is asked
+    and nothing queued (a webhook saved meanwhile gets the events of the transactions
+    that begin after it); otherwise the active ones are read here.
     """
     from sqlalchemy import insert, select
 
+    from servops.service.config_store import active_webhooks_at_begin
     from servops.service.models import Webhook, WebhookDelivery
 
+    if active_webhooks_at_begin(session) == 0:
+        return 0
     # plain rows, no ORM objects: this runs at the commit of every write
     hooks = session.execute(
         select(Webhook.id, Webhook.event_types).where(Webhook.active)

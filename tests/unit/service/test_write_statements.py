@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import pytest
 import sqlalchemy as sa
 
-from servops.service import config_store, models
+from servops.service import access, config_store, models
 from servops.service.db import make_engine, make_sessionmaker
 from servops.service.routing import route_ticket
 from servops.service.tickets import Actor, create_ticket, update_ticket
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 AGENT = Actor(None, "agent", "Ana")
+STAFF = access.Principal(1, "agent", None, frozenset(), "token")
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 SALT = "0123456789abcdef0123"
 
@@ -254,32 +255,32 @@ def test_the_sla_hook_writes_a_tickets_timers_in_one_statement(hooked) -> None:
     _create(sessions, category="other")  # warm
     with executions(engine) as seen:
         t = _create(sessions, category="other")
-    # INSERT ticket, INSERT event, rules; at commit the active webhooks and ONE insert
-    # of the ticket's timer rows (an executemany before session 25: one per row)
-    assert [n for _, n in seen] == [1] * 5, seen
+    # INSERT ticket, INSERT event, rules; at commit ONE insert of the ticket's timer
+    # rows (an executemany before session 25: one per row; and the active webhooks
+    # asked for: none, the pre-ping counted them)
+    assert [n for _, n in seen] == [1] * 4, seen
     assert seen[-1][0].startswith("INSERT INTO sla_timers")
     with sessions() as s:
         metrics = s.scalars(
             sa.select(models.SlaTimer.metric).where(models.SlaTimer.ticket_id == t.id)
         ).all()
     assert len(metrics) >= 2
-    with sessions() as s, s.begin():
-        ticket = s.get(models.Ticket, t.id)
-        assert ticket is not None
-        with executions(engine) as seen:
-            update_ticket(
-                s,
-                ticket,
-                {"priority": "P1"},  # re-targets the running clocks
-                actor=AGENT,
-                now=lambda: AT,
-                machine=config_store.live_state_machine(s),
-            )
-            s.commit()
-    # versions, UPDATE ticket, chain head, INSERT event; at commit the webhooks and ONE
-    # update of the changed timer rows: 6 (before session 25: 7, the rows read first,
-    # and one UPDATE sent per row; now the rows the create wrote are known)
-    assert [n for _, n in seen] == [1] * 6, seen
+    with executions(engine) as seen, sessions() as s, s.begin():
+        # as the API: the ticket by the caller's rights first
+        ticket = access.visible_ticket(s, t.number, STAFF)
+        update_ticket(
+            s,
+            ticket,
+            {"priority": "P1"},  # re-targets the running clocks
+            actor=AGENT,
+            now=lambda: AT,
+            machine=config_store.live_state_machine(s),
+        )
+    # the ticket, UPDATE ticket, chain head, INSERT event; at commit ONE update of the
+    # changed timer rows: 5 (before session 25: 7, the active webhooks asked for, the
+    # rows read first, and one UPDATE sent per row; now the rows the create wrote are
+    # known, and the versions read and the webhooks counted by the pre-ping)
+    assert [n for _, n in seen] == [1] * 5, seen
     assert seen[-1][0].startswith("UPDATE sla_timers SET")
     with sessions() as s:
         rows = s.scalars(
@@ -326,3 +327,25 @@ def test_timer_rows_changed_by_someone_else_are_read_and_written_again(hooked) -
         ).all()
     assert len(rows) >= 2
     assert all(r.version == 12 and r.due_at is not None for r in rows)
+
+
+def test_a_webhook_active_at_the_begin_gets_the_events(hooked) -> None:
+    engine, sessions = hooked
+    with sessions() as s, s.begin():
+        hook = models.Webhook(url="http://127.0.0.1:9/x", secret="s", event_types=["*"])
+        s.add(hook)
+    try:
+        with executions(engine) as seen:
+            t = _create(sessions, category="other")
+        assert any("FROM webhooks" in q for q, _ in seen)
+        with sessions() as s:
+            queued = s.scalars(
+                sa.select(models.WebhookDelivery.event_id)
+                .join(models.Event, models.Event.id == models.WebhookDelivery.event_id)
+                .where(models.Event.ticket_id == t.id)
+            ).all()
+        assert len(queued) == 1
+    finally:
+        with sessions() as s, s.begin():
+            s.execute(sa.delete(models.WebhookDelivery))
+            s.execute(sa.delete(models.Webhook).where(models.Webhook.id == hook.id))
