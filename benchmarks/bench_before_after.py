@@ -41,6 +41,15 @@ block, and each block starts on the weekday it replaces (``cycle=7``); ``sbb`` t
 ``gsbb`` block rounded up to whole weeks (Politis's seasonal block bootstrap, blocks
 a multiple of the cycle). Their block lengths are printed.
 
+Weekday shares (issue 19, session 25), ``before_after`` itself with its day blocks
+changed: ``day-phase`` post-stratifies every resample by weekday (each weekday keeps
+its share of the side's cases: ``shares="phase"`` of ``block_bootstrap_differences``;
+not the default, too narrow); ``day-weeks`` is ``day-phase`` with the block rounded up
+to whole weeks (each circular block then holds every weekday once, as Politis's
+seasonal block bootstrap, but starting on any day); ``day-drawn`` the default's
+weekdays weighing as drawn. The A/A tables also print each rule's mean interval width
+relative to the first ``--dependence``.
+
 Run: PYTHONPATH=. .venv/bin/python benchmarks/bench_before_after.py [--seeds 100]
 [--power-seeds 40] [--queues mmc,twin] [--dependence none,day,week|pw,pw7,gsbb,sbb]
 [--change reopen]
@@ -55,7 +64,8 @@ import time
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+from unittest import mock
 
 import numpy as np
 import pyarrow as pa
@@ -66,15 +76,25 @@ from scipy import stats
 import servops as so
 from servops._validation import as_rng
 from servops.demo.generator import generate_service_desk
-from servops.improve import before_after
+from servops.improve import before_after, beforeafter
 from servops.improve.beforeafter import (
     DURATION_METRICS,
     MIN_BLOCKS,
+    _open_cases,
     _periods,
     _widened,
     metric_values,
 )
-from servops.improve.intervals import block_bootstrap_differences, block_length
+from servops.improve.censoring import CensoredStatistic, censored_statistics_rows
+from servops.improve.intervals import (
+    Interval,
+    _block_weights,
+    _expanded_alpha,
+    _phase_shares,
+    _weighted_stat_rows,
+    block_bootstrap_differences,
+    block_length,
+)
 from servops.kpi import load_config
 from servops.kpi.cases import case_metrics, resolve_config
 from servops.sim.discover import discover_model
@@ -83,7 +103,8 @@ from servops.sim.run import simulate
 from servops.sim.scenario import apply_scenario
 
 if TYPE_CHECKING:
-    from servops.improve.intervals import Interval
+    from numpy.typing import NDArray
+
     from servops.kpi.config import KpiConfig
     from servops.sim.model import Model
 
@@ -100,6 +121,16 @@ RULES: dict[str, tuple[int | None, int | None, bool]] = {
 }
 #: Block lengths each rule chose, (queue-free) rule -> one per interval computed.
 BLOCKS: dict[str, list[int]] = {}
+#: ``before_after``'s day blocks, the effect standardised to both sides' weekday shares.
+POOLED = "day-pooled"
+#: ``before_after``'s day-block variants: name -> (weekday shares, whole weeks).
+SHARES: dict[str, tuple[str, bool]] = {
+    "day-drawn": ("drawn", False),
+    "day-phase": ("phase", False),
+    "day-weeks": ("phase", True),
+}
+#: Interval widths, (metric, statistic, rule) -> one per finite interval computed.
+WIDTHS: dict[tuple[str, str, str], list[float]] = {}
 WARMUP = {"mmc": timedelta(days=3), "twin": timedelta(days=14)}
 CASES_MMC = 15000
 CASES_TWIN = 5000
@@ -218,17 +249,118 @@ def intervals(
     rule's, :data:`RULES`)."""
     if dependence in RULES:
         return rule_intervals(log, at, metric, dependence, seed, n_resamples, config)
-    r = before_after(
-        log,
-        at,
-        metric,
-        config=config,
-        mix=[],
-        seed=seed,
-        n_resamples=n_resamples,
-        dependence=dependence,  # type: ignore[arg-type]
-    )
+    if dependence == POOLED:
+        return pooled_intervals(log, at, metric, seed, n_resamples, config)
+    shares, whole = SHARES.get(dependence, (beforeafter._DAY_SHARES, False))
+
+    def weeks(*args: Any, **kwargs: Any) -> int:
+        return 7 * -(-block_length(*args, **kwargs) // 7)
+
+    with (
+        mock.patch.object(beforeafter, "_DAY_SHARES", shares),
+        mock.patch.object(
+            beforeafter, "block_length", weeks if whole else block_length
+        ),
+    ):
+        r = before_after(
+            log,
+            at,
+            metric,
+            config=config,
+            mix=[],
+            seed=seed,
+            n_resamples=n_resamples,
+            dependence="day" if dependence in SHARES else dependence,  # type: ignore[arg-type]
+        )
     return dict(r.effects)
+
+
+def pooled_intervals(
+    log: so.EventLog,
+    at: datetime,
+    metric: str,
+    seed: int,
+    n_resamples: int,
+    config: KpiConfig | None = None,
+    level: float = 0.95,
+) -> dict[str, Interval]:
+    """The weekday-standardised effect with ``before_after``'s day blocks (``POOLED``).
+
+    The cases ``before_after`` compares (open ones right-censored at their wait), its
+    day-block length (``cycle=7``) and its statistics, but each side's cases weighted
+    so that each arrival weekday has its share of both sides' cases, in the estimate
+    and in every block resample (``_phase_shares`` with the pooled shares). The
+    "too few periods" widening is not applied (the twin's A/A runs have 14-20 blocks
+    a side).
+    """
+    cfg = resolve_config(config, log)
+    cases = case_metrics(log, cfg).sort_by("case_id")
+    arrived = cases.column("arrived_at").to_pylist()
+    after = np.array([t >= at for t in arrived], dtype=bool)
+    values = metric_values(cases, metric)
+    censored, waited, _, _ = _open_cases(log, cases, cfg, values, metric, None)
+    use = ~np.isnan(values) | censored
+    x = np.where(censored, waited, values)
+    units = _periods(arrived, "day", cfg.timezone)
+    assert units is not None
+    sides = [use & ~after, use & after]
+    block = block_length(
+        x[sides[0]],
+        x[sides[1]],
+        units_before=units[sides[0]],
+        units_after=units[sides[1]],
+        cycle=7,
+    )
+    BLOCKS.setdefault(POOLED, []).append(block)
+    pooled = np.bincount(units[use] % 7, minlength=7) / int(use.sum())
+    duration = metric in DURATION_METRICS
+    horizon = (
+        float(min(x[sides[0]].max(), x[sides[1]].max()))
+        if duration and censored[use].any()
+        else None
+    )
+    names: tuple[CensoredStatistic, ...] = (
+        ("mean",)
+        if not duration
+        else ("median", "p90", "restricted_mean")
+        if horizon is not None
+        else ("mean", "median", "p90")
+    )
+    rng = as_rng(seed)
+    boot = {k: np.zeros(n_resamples) for k in names}
+    theta = dict.fromkeys(names, 0.0)
+    periods = []
+    for sign, side in zip((-1.0, 1.0), sides, strict=True):
+        order = np.argsort(x[side], kind="stable")
+        xs, cs, days = x[side][order], censored[side][order], units[side][order]
+        u = np.unique(days, return_inverse=True)[1].astype(np.int64)
+        phase = (days % 7).astype(np.int64)
+        periods.append(int(u.max()) + 1)
+
+        def stats_(w: NDArray[np.float64]) -> dict[str, NDArray[np.float64]]:
+            if horizon is not None:
+                return censored_statistics_rows(xs, cs, w, names, horizon_s=horizon)  # noqa: B023
+            return {k: _weighted_stat_rows(xs, w, k) for k in names}  # type: ignore[arg-type]  # noqa: B023
+
+        one = _phase_shares(np.ones((1, xs.size)), phase, pooled)
+        for k, v in stats_(one).items():
+            theta[k] += sign * float(v[0])
+        for start in range(0, n_resamples, 200):
+            m = min(200, n_resamples - start)
+            w = _block_weights(u, min(block, periods[-1]), m, rng)
+            for k, v in stats_(_phase_shares(w, phase, pooled)).items():
+                boot[k][start : start + m] += sign * v
+    alpha = _expanded_alpha(level, min(periods) / block)
+    out: dict[str, Interval] = {}
+    for k in names:
+        d = boot[k]
+        # a resample whose quantile is not reached counts as unbounded (as before_after)
+        low = float(np.quantile(np.where(np.isnan(d), -1e300, d), alpha))
+        high = float(np.quantile(np.where(np.isnan(d), 1e300, d), 1 - alpha))
+        out["rate" if not duration else k] = Interval(
+            theta[k], low, high, level, "block-percentile"
+        )
+    return out
 
 
 def rule_intervals(
@@ -319,13 +451,14 @@ def aa_study(
     n_resamples: int,
     first_seed: int = 1000,
     dependence: tuple[str, ...] = DEPENDENCE,
+    first_run: int = 0,
 ) -> tuple[dict[tuple[str, str, str], int], dict[tuple[str, str], list[float]]]:
     """A/A: (metric, statistic, dependence) -> runs called significant; and the
     estimates (metric, statistic) -> one per run (their spread plans the power)."""
     model, cfg, cases, metrics = setup(queue)
     hits: dict[tuple[str, str, str], int] = {}
     estimates: dict[tuple[str, str], list[float]] = {}
-    for s in range(seeds):
+    for s in range(first_run, first_run + seeds):
         log, at = aa_log(model, cases, first_seed + s, WARMUP[queue])
         for metric in metrics:
             for dep in dependence:
@@ -334,10 +467,12 @@ def aa_study(
                 ).items():
                     key = (metric, stat, dep)
                     hits[key] = hits.get(key, 0) + int(iv.excludes(0.0))
+                    if math.isfinite(iv.high - iv.low):
+                        WIDTHS.setdefault(key, []).append(iv.high - iv.low)
                     if dep == dependence[0]:
                         estimates.setdefault((metric, stat), []).append(iv.estimate)
-        if (s + 1) % 20 == 0:  # partial counts, for long runs on a loaded host
-            print(f"  {s + 1} runs: {hits}", file=sys.stderr, flush=True)
+        if (s + 1 - first_run) % 20 == 0:  # partial counts, for a loaded host
+            print(f"  {s + 1 - first_run} runs: {hits}", file=sys.stderr, flush=True)
     return hits, estimates
 
 
@@ -414,6 +549,26 @@ def print_table(
         print(f"| {metric} | {stat} | " + " | ".join(cells) + " |")
 
 
+def print_widths(deps: tuple[str, ...]) -> None:
+    """Each rule's mean interval width over the first's, per statistic (then reset)."""
+    if len(deps) < 2:
+        return
+    for metric, stat in dict.fromkeys((m, s) for m, s, _ in WIDTHS):
+        base = WIDTHS.get((metric, stat, deps[0]))
+        if not base:
+            continue
+        cells = [
+            f"{d} {np.mean(WIDTHS[(metric, stat, d)]) / np.mean(base):.3f}"
+            for d in deps[1:]
+            if WIDTHS.get((metric, stat, d))
+        ]
+        print(
+            f"width {metric} {stat}: {deps[0]} {np.mean(base):.4g} (mean); "
+            + ", ".join(cells)
+        )
+    WIDTHS.clear()
+
+
 def print_blocks(queue: str) -> None:
     """The block lengths each day-block rule chose since the last call (then reset)."""
     for rule, blocks in BLOCKS.items():
@@ -431,6 +586,12 @@ def main() -> None:
     """Print the A/A false-positive rates and the power, per queue and resampling."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seeds", type=int, default=100, help="A/A runs per queue")
+    ap.add_argument(
+        "--first-run",
+        type=int,
+        default=0,
+        help="A/A runs from this one (split a study)",
+    )
     ap.add_argument("--power-seeds", type=int, default=40, help="runs with a change")
     ap.add_argument("--resamples", type=int, default=1000)
     ap.add_argument("--queues", default="mmc,twin")
@@ -447,7 +608,11 @@ def main() -> None:
         estimates: dict[tuple[str, str], list[float]] = {}
         if args.seeds:
             hits, estimates = aa_study(
-                queue, args.seeds, args.resamples, dependence=deps
+                queue,
+                args.seeds,
+                args.resamples,
+                dependence=deps,
+                first_run=args.first_run,
             )
             print_table(
                 f"{queue}: A/A, {args.seeds} runs, share called significant at 5 %",
@@ -459,6 +624,7 @@ def main() -> None:
                 print(
                     f"A/A {metric} {stat}: sd of the estimates {np.std(est, ddof=1):.4g}"
                 )
+            print_widths(deps)
             print_blocks(queue)
         if args.power_seeds:
             metric, found, covered = power_study(

@@ -136,6 +136,12 @@ METRICS: tuple[str, ...] = (*DURATION_METRICS, *RATE_METRICS)
 Dependence = Literal["day", "week", "none"]
 #: Fewer blocks than this on a side: "too few periods to judge".
 MIN_BLOCKS = 10
+#: How day blocks weigh the weekdays (``shares`` of
+#: :func:`~servops.improve.intervals.block_bootstrap_differences`): as drawn. ``phase``
+#: (each resample keeps each weekday's share of the side's cases) was too narrow on
+#: the twin's A/A runs (``benchmarks/RESULTS.md``, "Issue 19 session 25"); the
+#: benchmark sets it to compare.
+_DAY_SHARES: Literal["drawn", "phase"] = "drawn"
 _MIX_DEFAULT = ("priority", "channel", "category")
 _OWNER = "before_after"
 
@@ -794,8 +800,12 @@ def _censored_effects(
     rng: np.random.Generator,
     *,
     widen: bool,
+    cycle: int | None = None,
 ) -> dict[str, Interval]:
-    """Intervals of the censored statistics; ``widen``: also cover the case bootstrap."""
+    """Intervals of the censored statistics; ``widen``: also cover the case bootstrap.
+
+    ``cycle``: each block resample keeps each phase's share of the cases.
+    """
     stats_: tuple[CensoredStatistic, ...] = ("median", "p90", "restricted_mean")
     ivs = censored_differences(
         (xb, cb),
@@ -805,6 +815,7 @@ def _censored_effects(
         units_before=None if units is None else units[0],
         units_after=None if units is None else units[1],
         block=block,
+        cycle=cycle,
         level=level,
         n_resamples=n_resamples,
         seed=rng,
@@ -1004,6 +1015,9 @@ def before_after(
     rng = as_rng(seed)
     effects: dict[str, Interval] = {}
     units = _periods(arrived, dependence, cfg.timezone)
+    # day blocks: the periods are date ordinals, and the weekday cycle is not dependence
+    cycle = 7 if dependence == "day" else None
+    shares: Literal["drawn", "phase"] = _DAY_SHARES if cycle is not None else "drawn"
     block = 1
     resampling = None
     if units is not None and two_each:
@@ -1023,8 +1037,7 @@ def before_after(
                 xa,
                 units_before=ub,
                 units_after=ua,
-                # the periods are date ordinals: the weekday cycle is not dependence
-                cycle=7 if dependence == "day" else None,
+                cycle=cycle,
             )
             enough = min(pb, pa_) / block >= MIN_BLOCKS
             resampling = Resampling(
@@ -1075,6 +1088,7 @@ def before_after(
             n_resamples,
             rng,
             widen=widen,
+            cycle=cycle if shares == "phase" else None,
         )
         if widen and resampling is not None:
             resampling = replace(resampling, method="block-percentile-widened")
@@ -1102,6 +1116,8 @@ def before_after(
                 units_before=units[ok & ~after],
                 units_after=units[ok & after],
                 block=block,
+                cycle=cycle,
+                shares=shares,
                 level=level,
                 n_resamples=n_resamples,
                 seed=rng,
@@ -1131,6 +1147,8 @@ def before_after(
                 units_before=units[ok & ~after],
                 units_after=units[ok & after],
                 block=block,
+                cycle=cycle,
+                shares=shares,
                 statistics=("mean",),
                 level=level,
                 n_resamples=n_resamples,

@@ -40,7 +40,14 @@ import numpy as np
 
 from servops._validation import as_rng, check_choice
 from servops.errors import InvalidParameterError
-from servops.improve.intervals import Interval, _expanded_alpha, _weighted_stat_rows
+from servops.improve.intervals import (
+    Interval,
+    _check_cycle,
+    _expanded_alpha,
+    _phase_shares,
+    _phases,
+    _weighted_stat_rows,
+)
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -253,12 +260,15 @@ def resample_weights(
     block: int,
     m: int,
     rng: np.random.Generator,
+    phase: NDArray[np.int64] | None = None,
 ) -> NDArray[np.float64]:
     """How often each of ``n`` cases is drawn in ``m`` resamples (rows x cases).
 
     ``units=None``: cases with replacement; else each case's period as ``0 .. D - 1``
     in time order, drawn in circular blocks of ``block`` periods (the block bootstrap
-    of :func:`~servops.improve.intervals.block_bootstrap_differences`).
+    of :func:`~servops.improve.intervals.block_bootstrap_differences`); with ``phase``
+    (each case's phase in the cycle) the block weights are scaled so each phase keeps
+    its share of the cases (its ``shares="phase"``).
     """
     if units is None:
         flat = (np.arange(m)[:, None] * n + rng.integers(0, n, (m, n))).ravel()
@@ -268,7 +278,8 @@ def resample_weights(
         return counts
     from servops.improve.intervals import _block_weights
 
-    return _block_weights(units, min(block, int(units.max()) + 1), m, rng)
+    drawn = _block_weights(units, min(block, int(units.max()) + 1), m, rng)
+    return drawn if phase is None else _phase_shares(drawn, phase)
 
 
 def censored_differences(
@@ -280,6 +291,7 @@ def censored_differences(
     units_before: ArrayLike | None = None,
     units_after: ArrayLike | None = None,
     block: int = 1,
+    cycle: int | None = None,
     level: float = 0.95,
     n_resamples: int = 2000,
     seed: Seed = None,
@@ -292,27 +304,30 @@ def censored_differences(
     blocks of ``block`` periods and the interval is the expanded percentile interval
     (``block-percentile``), as :func:`~servops.improve.intervals.block_bootstrap_differences`
     does; without, cases are resampled (``percentile``; BCa's jackknife is not defined
-    for a Kaplan–Meier quantile here).
+    for a Kaplan–Meier quantile here). With a ``cycle`` (the periods whole numbers, e.g.
+    date ordinals and 7) each block resample keeps each phase's share of the cases, as
+    its ``shares="phase"`` does.
 
     A statistic not known on the sample has a NaN estimate. A resample where it is not
     known counts as an unbounded difference (a quantile past the follow-up could be
     anything above it): an interval end that reaches such resamples is ``±inf``.
     """
+    _check_cycle(cycle, "censored_differences")
     rng = as_rng(seed)
     sides = []
     for (t, c), units in ((before, units_before), (after, units_after)):
-        u = (
-            None
-            if units is None
-            else np.unique(np.asarray(units), return_inverse=True)[1].astype(np.int64)
-        )
-        sides.append((np.asarray(t, np.float64), np.asarray(c, bool), u))
-    (tb, cb, ub), (ta, ca, ua) = sides
+        u = p = None
+        if units is not None:
+            u = np.unique(np.asarray(units), return_inverse=True)[1].astype(np.int64)
+            ph = _phases(units, cycle, "units", "censored_differences")
+            p = None if ph is None else ph[u]
+        sides.append((np.asarray(t, np.float64), np.asarray(c, bool), u, p))
+    (tb, cb, ub, pb), (ta, ca, ua, pa_) = sides
     boot = {s: np.empty(n_resamples) for s in statistics}
     for start in range(0, n_resamples, _CHUNK):
         m = min(_CHUNK, n_resamples - start)
-        wb = resample_weights(tb.size, ub, block, m, rng)
-        wa = resample_weights(ta.size, ua, block, m, rng)
+        wb = resample_weights(tb.size, ub, block, m, rng, pb)
+        wa = resample_weights(ta.size, ua, block, m, rng, pa_)
         vb = censored_statistics_rows(tb, cb, wb, statistics, horizon_s=horizon_s)
         va = censored_statistics_rows(ta, ca, wa, statistics, horizon_s=horizon_s)
         for s in statistics:

@@ -37,6 +37,13 @@ Formulas (``z`` is the normal quantile ``1 - (1 - level) / 2``, ``p = x / n``):
   rejected true A/A nulls up to five times as often as α (``benchmarks/RESULTS.md``, "Issue
   19 session 24"); blocks that start anywhere let the weekday make-up vary, which
   widens the interval a little.
+  ``shares="phase"`` keeps blocks starting anywhere but weights each resample's cases
+  so every phase has its share of the sample's cases (post-stratification: phase
+  ``h``'s weights times ``s_h / S_h``, the sample's share over the resample's), so
+  the make-up adds no spread while the blocks carry the dependence. Not the default
+  either: on the twin's A/A runs it was as narrow as same-phase starts (a first-response
+  mean called significant in 8 of 40 runs), because the two sides' own weekday shares
+  differ by chance and that difference is in the estimate ("Issue 19 session 25").
 * The block bootstrap's interval is Hesterberg's (2015) *expanded* percentile
   interval: with ``K`` the blocks on the smaller side (its periods / ``b``), the ends
   are the ``α'/2`` and ``1 - α'/2`` quantiles where ``z_{1-α'/2} = sqrt(K / (K - 1))
@@ -590,13 +597,49 @@ def _block_weights(
     return weights
 
 
+def _phase_shares(
+    weights: NDArray[np.float64],
+    phase: NDArray[np.int64],
+    target: NDArray[np.float64] | None = None,
+) -> NDArray[np.float64]:
+    """Block resample weights scaled so each phase keeps its share of the cases.
+
+    ``weights`` (rows x values) from :func:`_block_weights`, ``phase`` each value's
+    phase. In each row the weights of phase ``h`` are multiplied by ``s_h / S_h``,
+    ``s_h`` the phase's share of the values (or ``target[h]``, shares summing to 1),
+    ``S_h`` its share of the row's weight (post-stratification): every row keeps its
+    total, and its phase shares are the sample's. A phase a row did not draw has no
+    weight to scale: the shares of the phases it did draw are then the sample's shares
+    among those. With one phase (or a row already in the sample's shares) the weights
+    are unchanged.
+    """
+    k = int(phase.max()) + 1
+    onehot = np.zeros((phase.size, k))
+    onehot[np.arange(phase.size), phase] = 1.0
+    if target is None:
+        target = onehot.sum(axis=0)  # values per phase
+    else:
+        target = np.asarray(target, dtype=np.float64)[:k]
+    drawn = weights @ onehot  # rows x phases
+    seen = drawn > 0
+    want = np.where(seen, target, 0.0)
+    total = weights.sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        factor = np.where(
+            seen, want / want.sum(axis=1, keepdims=True) * total / drawn, 1.0
+        )
+    scaled: NDArray[np.float64] = weights * factor[:, phase]
+    return scaled
+
+
 def _weighted_stat_rows(
     x: NDArray[np.float64], w: NDArray[np.float64], statistic: Statistic
 ) -> NDArray[np.float64]:
     """``statistic`` of each row's resample: ``x[j]`` repeated ``w[r, j]`` times.
 
     ``x`` must be sorted. Quantiles interpolate linearly between order statistics of
-    the repeated sample, as ``np.quantile`` of the expanded sample would.
+    the repeated sample, as ``np.quantile`` of the expanded sample would; a fractional
+    weight (:func:`_phase_shares`) counts as that much of a repeat.
     """
     total = w.sum(axis=1)
     if statistic == "mean":
@@ -621,6 +664,7 @@ def block_bootstrap_differences(
     block: int | None = None,
     cycle: int | None = None,
     starts: Literal["any", "phase"] = "any",
+    shares: Literal["drawn", "phase"] = "drawn",
     statistics: tuple[Statistic, ...] = STATISTICS,
     level: float = 0.95,
     n_resamples: int = 2000,
@@ -632,7 +676,9 @@ def block_bootstrap_differences(
     its period (``units_*``, e.g. the arrival day as an integer; the order of the
     periods is time order), and whole periods are resampled in circular blocks of
     ``block`` consecutive periods within each sample; with ``starts="phase"``, each
-    block starts at a period of the phase it replaces (module text).
+    block starts at a period of the phase it replaces; with ``shares="phase"``, each
+    resample's cases are weighted so that each phase keeps its share of the cases
+    (module text).
 
     Parameters
     ----------
@@ -652,6 +698,10 @@ def block_bootstrap_differences(
         ``any`` (blocks start at any period) or ``phase`` (at a period of the phase
         they replace; needs ``cycle``). ``phase`` proved too narrow on simulated
         desks with six weeks a side (module text).
+    shares
+        ``drawn`` (each phase weighs as often as its periods were drawn) or ``phase``
+        (each resample's weights scaled so every phase's share of the cases is the
+        sample's: post-stratification by phase; needs ``cycle``).
     statistics
         Which of ``mean``, ``median``, ``p90``.
     level
@@ -686,12 +736,14 @@ def block_bootstrap_differences(
         check_interval(block, "block", owner, low=1, closed="left")
     _check_cycle(cycle, owner)
     check_choice(starts, "starts", owner, ("any", "phase"))
-    if starts == "phase" and cycle is None:
-        msg = (
-            f"The 'starts' parameter of {owner} can be 'phase' only with a 'cycle'. "
-            "Got starts='phase' and cycle=None instead."
-        )
-        raise InvalidParameterError(msg)
+    check_choice(shares, "shares", owner, ("drawn", "phase"))
+    for name, value in (("starts", starts), ("shares", shares)):
+        if value == "phase" and cycle is None:
+            msg = (
+                f"The {name!r} parameter of {owner} can be 'phase' only with a "
+                f"'cycle'. Got {name}='phase' and cycle=None instead."
+            )
+            raise InvalidParameterError(msg)
     for s in statistics:
         check_choice(s, "statistics", owner, STATISTICS)
     sides = []
@@ -718,10 +770,13 @@ def block_bootstrap_differences(
             raise InvalidParameterError(msg)
         order = np.argsort(x, kind="stable")
         sides.append((x[order], u[order]))
-        phases.append(
-            _phases(units, cycle if starts == "phase" else None, f"units_{name}", owner)
-        )
+        phases.append(_phases(units, cycle, f"units_{name}", owner))
     (xb, ub), (xa, ua) = sides
+    starts_b, starts_a = phases if starts == "phase" else (None, None)
+    balance = [
+        None if shares == "drawn" or p is None else p[u]
+        for p, u in zip(phases, (ub, ua), strict=True)
+    ]
     b = (
         block
         if block is not None
@@ -737,8 +792,10 @@ def block_bootstrap_differences(
     boot = {s: np.empty(n_resamples) for s in statistics}
     for start in range(0, n_resamples, _CHUNK):
         m = min(_CHUNK, n_resamples - start)
-        wb = _block_weights(ub, min(b, int(ub.max()) + 1), m, rng, phases[0])
-        wa = _block_weights(ua, min(b, int(ua.max()) + 1), m, rng, phases[1])
+        wb = _block_weights(ub, min(b, int(ub.max()) + 1), m, rng, starts_b)
+        wa = _block_weights(ua, min(b, int(ua.max()) + 1), m, rng, starts_a)
+        if balance[0] is not None and balance[1] is not None:
+            wb, wa = _phase_shares(wb, balance[0]), _phase_shares(wa, balance[1])
         for s in statistics:
             boot[s][start : start + m] = _weighted_stat_rows(
                 xa, wa, s
