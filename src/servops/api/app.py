@@ -16,6 +16,7 @@ Run it (``servops serve`` does this with an embedded PostgreSQL)::
 
 from __future__ import annotations
 
+import gc
 import os
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
@@ -44,11 +45,17 @@ if TYPE_CHECKING:
 
     from servops.api.settings import ServiceSettings
 
-__all__ = ["SETTINGS_ENV", "app_from_environment", "create_app"]
+__all__ = ["GC_THRESHOLD", "SETTINGS_ENV", "app_from_environment", "create_app"]
 
 #: The environment variable that hands the settings to ``servops serve --workers N``'s
 #: worker processes (:meth:`ServiceSettings.to_environment`).
 SETTINGS_ENV = "SERVOPS_SERVE_SETTINGS"
+
+#: The cyclic garbage collector's thresholds in a server process (``freeze_gc``): the
+#: youngest generation is collected every 10,000 net allocations of container objects
+#: instead of 700. Under ``bench_service_load`` (2,000 writes at 100/s) the collector's
+#: CPU went from 490-690 ms (no freeze) and 260-270 ms (freeze only) to 120-175 ms.
+GC_THRESHOLD = (10_000, 10, 10)
 
 _ERRORS: dict[int | str, dict[str, object]] = {
     status: {"model": ErrorOut, "description": text}
@@ -71,8 +78,25 @@ browser session (`POST /auth/login`; state-changing requests then repeat the
 """
 
 
-def create_app(settings: ServiceSettings) -> FastAPI:
-    """The API application for ``settings`` (database connected lazily at start)."""
+def create_app(settings: ServiceSettings, *, freeze_gc: bool = False) -> FastAPI:
+    """The API application for ``settings`` (database connected lazily at start).
+
+    Parameters
+    ----------
+    settings
+        What the service serves and how (:class:`~servops.api.settings.ServiceSettings`).
+    freeze_gc
+        For a server process (``servops serve``): at the end of the start-up, collect
+        once, move every object the process holds into the cyclic garbage collector's
+        permanent generation (:func:`gc.freeze`), and collect the youngest generation
+        every :data:`GC_THRESHOLD` allocations instead of Python's 700. The modules,
+        the app, its routes and models (about 170,000 objects) are then not traversed
+        again: under load each full collection traversed them all (120-145 ms, holding
+        every thread of the process, 2-3 times in 2,000 writes), and with the higher
+        threshold fewer of a request's objects live long enough to be promoted.
+        Process-wide (restored at shutdown), so not for tests or an embedding
+        application.
+    """
     from servops.service.db import make_engine, make_sessionmaker, migrate
     from servops.service.webhooks import install_outbox
 
@@ -100,10 +124,18 @@ def create_app(settings: ServiceSettings) -> FastAPI:
             from servops.triage import TicketClassifier
 
             app.state.triage = TicketClassifier.load(settings.triage_model)
+        thresholds = gc.get_threshold()
+        if freeze_gc:
+            gc.collect()
+            gc.freeze()
+            gc.set_threshold(*GC_THRESHOLD)
         try:
             yield
         finally:
             engine.dispose()
+            if freeze_gc:  # the collector as it was (the process may go on)
+                gc.set_threshold(*thresholds)
+                gc.unfreeze()
 
     app = FastAPI(
         title="servops work-order service",
@@ -164,4 +196,4 @@ def app_from_environment() -> FastAPI:
     if not text:
         msg = f"{SETTINGS_ENV} is not set: this factory serves `servops serve --workers N`."
         raise InvalidParameterError(msg)
-    return create_app(ServiceSettings.from_environment(text))
+    return create_app(ServiceSettings.from_environment(text), freeze_gc=True)

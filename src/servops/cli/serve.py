@@ -357,7 +357,10 @@ def serve(
         try:
             if workers == 1:
                 uvicorn.run(
-                    create_app(settings), host=host, port=port, log_level="warning"
+                    create_app(settings, freeze_gc=True),
+                    host=host,
+                    port=port,
+                    log_level="warning",
                 )
             else:
                 # each worker process starts afresh: the settings go through the
