@@ -46,8 +46,9 @@ changed: ``day-phase`` post-stratifies every resample by weekday (each weekday k
 its share of the side's cases: ``shares="phase"`` of ``block_bootstrap_differences``;
 not the default, too narrow); ``day-weeks`` is ``day-phase`` with the block rounded up
 to whole weeks (each circular block then holds every weekday once, as Politis's
-seasonal block bootstrap, but starting on any day); ``day-drawn`` the default's
-weekdays weighing as drawn. The A/A tables also print each rule's mean interval width
+seasonal block bootstrap, but starting on any day); ``day-pooled`` weights both sides'
+cases to the pooled weekday shares, in the estimate too (a weekday-standardised
+effect, ``pooled_intervals``); ``day-drawn`` the default's weekdays weighing as drawn. The A/A tables also print each rule's mean interval width
 relative to the first ``--dependence``.
 
 Run: PYTHONPATH=. .venv/bin/python benchmarks/bench_before_after.py [--seeds 100]

@@ -43,7 +43,9 @@ Formulas (``z`` is the normal quantile ``1 - (1 - level) / 2``, ``p = x / n``):
   the make-up adds no spread while the blocks carry the dependence. Not the default
   either: on the twin's A/A runs it was as narrow as same-phase starts (a first-response
   mean called significant in 8 of 40 runs), because the two sides' own weekday shares
-  differ by chance and that difference is in the estimate ("Issue 19 session 25").
+  differ by chance and that difference is in the estimate ("Issue 19 session 25";
+  weighting both sides to their pooled shares, estimate included, fixed first
+  response but left the lead-time median far too narrow).
 * The block bootstrap's interval is Hesterberg's (2015) *expanded* percentile
   interval: with ``K`` the blocks on the smaller side (its periods / ``b``), the ends
   are the ``α'/2`` and ``1 - α'/2`` quantiles where ``z_{1-α'/2} = sqrt(K / (K - 1))
