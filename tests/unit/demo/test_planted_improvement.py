@@ -231,8 +231,8 @@ def planted_study(twin, day_plan) -> tuple[int, int, int, float]:
 # band of the plan's power is 171-192 found, which holds 0.6 or alpha with chance
 # below 1e-13. Measured (benchmarks/RESULTS.md, "Issue 19 session 25: before/after
 # plan"): 172 of 200 by the default (0.86: the band's low end; the runs' mean
-# estimate was -4.73 points, not -4.94), 187 by Newcombe. About 1.1 s CPU a run (a
-# twin run cut to 20 days a side, 0.77 s; two before_after, 0.5 s).
+# estimate was -4.73 points, not -4.94), 187 by Newcombe. 0.8-1.3 s CPU a run (a
+# twin run cut to 20 days a side, 0.6-0.8 s; two before_after, 0.2-0.5 s).
 # benchmarks/sim_power_study.py prints the runs (its default is this plan).
 
 
