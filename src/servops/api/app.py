@@ -43,9 +43,17 @@ from servops.service.access import TokenCache
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
+    from sqlalchemy import Connection, Engine
+
     from servops.api.settings import ServiceSettings
 
-__all__ = ["GC_THRESHOLD", "SETTINGS_ENV", "app_from_environment", "create_app"]
+__all__ = [
+    "GC_THRESHOLD",
+    "SETTINGS_ENV",
+    "app_from_environment",
+    "create_app",
+    "fill_pool",
+]
 
 #: The environment variable that hands the settings to ``servops serve --workers N``'s
 #: worker processes (:meth:`ServiceSettings.to_environment`).
@@ -78,7 +86,9 @@ browser session (`POST /auth/login`; state-changing requests then repeat the
 """
 
 
-def create_app(settings: ServiceSettings, *, freeze_gc: bool = False) -> FastAPI:
+def create_app(
+    settings: ServiceSettings, *, freeze_gc: bool = False, warm_pool: bool = False
+) -> FastAPI:
     """The API application for ``settings`` (database connected lazily at start).
 
     Parameters
@@ -96,6 +106,12 @@ def create_app(settings: ServiceSettings, *, freeze_gc: bool = False) -> FastAPI
         threshold fewer of a request's objects live long enough to be promoted.
         Process-wide (restored at shutdown), so not for tests or an embedding
         application.
+    warm_pool
+        For a server process: open the pool's ``settings.pool_size`` connections during
+        the start-up (:func:`fill_pool`), not when the first burst of requests needs
+        them. Under ``bench_service_load`` (100 clients whose first requests arrive
+        within a second) the creates of the first 2 seconds waited 1.7-2.4 s (median)
+        for connections being opened all at once, and were the creates' p99.
     """
     from servops.service.db import make_engine, make_sessionmaker, migrate
     from servops.service.webhooks import install_outbox
@@ -109,6 +125,8 @@ def create_app(settings: ServiceSettings, *, freeze_gc: bool = False) -> FastAPI
             pool_size=settings.pool_size,
             max_overflow=0,  # a request waits for a pooled connection: none opened per request
         )
+        if warm_pool:
+            fill_pool(engine, settings.pool_size)
         factory = make_sessionmaker(engine)
         install_outbox(factory, now=settings.now)
         if settings.sla_config is not None:
@@ -178,6 +196,17 @@ def create_app(settings: ServiceSettings, *, freeze_gc: bool = False) -> FastAPI
     return app
 
 
+def fill_pool(engine: Engine, size: int) -> None:
+    """Open ``size`` connections of ``engine``'s pool and leave them idle in it."""
+    held: list[Connection] = []
+    try:
+        for _ in range(size):
+            held.append(engine.connect())
+    finally:
+        for connection in held:
+            connection.close()
+
+
 def app_from_environment() -> FastAPI:
     """The app of one ``servops serve --workers N`` worker process.
 
@@ -196,4 +225,6 @@ def app_from_environment() -> FastAPI:
     if not text:
         msg = f"{SETTINGS_ENV} is not set: this factory serves `servops serve --workers N`."
         raise InvalidParameterError(msg)
-    return create_app(ServiceSettings.from_environment(text), freeze_gc=True)
+    return create_app(
+        ServiceSettings.from_environment(text), freeze_gc=True, warm_pool=True
+    )

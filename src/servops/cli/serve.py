@@ -357,7 +357,7 @@ def serve(
         try:
             if workers == 1:
                 uvicorn.run(
-                    create_app(settings, freeze_gc=True),
+                    create_app(settings, freeze_gc=True, warm_pool=True),
                     host=host,
                     port=port,
                     log_level="warning",

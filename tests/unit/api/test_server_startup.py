@@ -1,4 +1,4 @@
-"""``create_app(freeze_gc=True)``: the server process's garbage collector (issue 17)."""
+"""``create_app(freeze_gc=True, warm_pool=True)``: a server process's start-up (issue 17)."""
 
 from __future__ import annotations
 
@@ -45,3 +45,15 @@ def test_an_app_leaves_the_collector_alone_by_default(collector: State) -> None:
     with client_class()(create_app(ServiceSettings(URL, migrate=False))):
         assert gc.get_freeze_count() == frozen
         assert gc.get_threshold() == threshold
+
+
+def test_a_server_app_opens_its_pool_at_start_up(pg_url: str) -> None:
+    settings = ServiceSettings(pg_url, migrate=False, pool_size=3)
+    app = create_app(settings, warm_pool=True)
+    with client_class()(app):
+        pool = app.state.engine.pool
+        assert pool.checkedin() == 3  # before any request: open, idle
+        assert pool.checkedout() == 0
+    cold = create_app(settings)
+    with client_class()(cold):
+        assert cold.state.engine.pool.checkedin() == 0  # connected at first use
