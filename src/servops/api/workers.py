@@ -8,9 +8,9 @@ bound to the same address with ``SO_REUSEPORT``, and the kernel spreads new
 connections over the sockets by a hash of their addresses (even in expectation,
 whatever each process is doing).
 
-The parent process keeps the worker processes running: one that exits is started
-again, unless it exits within :data:`STARTUP_SECONDS` of its start (a broken start-up
-repeats itself): then all stop and :class:`~servops.errors.ServopsError` says which and
+The parent process keeps the worker processes running: one that exits or is killed is
+started again, unless it exits with an error code of its own within
+:data:`STARTUP_SECONDS` of its start (a broken start-up repeats itself): then all stop and :class:`~servops.errors.ServopsError` says which and
 how. The settings reach the processes through the environment
 (:data:`servops.api.app.SETTINGS_ENV`), as :func:`servops.api.app.app_from_environment`
 reads them.
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = ["STARTUP_SECONDS", "listening_socket", "run_workers"]
 
-#: A worker process that exits this soon after its start is not started again.
+#: A worker process that exits with an error this soon after its start is not started again.
 STARTUP_SECONDS = 15.0
 
 _BACKLOG = 2048  # uvicorn's default
@@ -123,7 +123,9 @@ def run_workers(
                 if proc.is_alive():
                     continue
                 code = proc.exitcode
-                if time.monotonic() - started[slot] < STARTUP_SECONDS:
+                # an exit of its own (not a signal's) this soon is a failed start-up
+                failed = code is not None and code > 0
+                if failed and time.monotonic() - started[slot] < STARTUP_SECONDS:
                     msg = (
                         f"HTTP worker process {slot + 1} of {workers} exited with code "
                         f"{code} during its start-up (see the messages above)."
