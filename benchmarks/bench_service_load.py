@@ -1,6 +1,7 @@
 """Load test of the work-order service on loopback, and a SIGKILL of the server mid-load.
 
     python -m benchmarks.bench_service_load [--clients 100] [--rate 200] [--seconds 20]
+        [--workers 2] [--no-crash] [--timeline] [--py-spy FILE]
 
 Starts ``servops serve`` (embedded PostgreSQL, durable, SLA timers on the demo's policies,
 worker in the process; ``--workers N`` uvicorn processes) in a fresh data directory and
@@ -106,9 +107,16 @@ class Tally:
     acked: list[str] = field(default_factory=list)  # ticket numbers of 201 creates
     errors: int = 0
     wall_s: float = 0.0  # from the first send to the last answer
+    t0: float = field(default_factory=time.perf_counter)  # the load's start
+    sent: dict[str, list[float]] = field(
+        default_factory=lambda: {"create": [], "update": []}
+    )  # each request's send time, seconds after t0
 
-    def add(self, kind: str, seconds: float, code: int | str) -> None:
+    def add(
+        self, kind: str, seconds: float, code: int | str, sent: float | None = None
+    ) -> None:
         self.lat[kind].append(seconds)
+        self.sent[kind].append((sent if sent is not None else 0.0) - self.t0)
         key = f"{kind} {code}"
         self.status[key] = self.status.get(key, 0) + 1
 
@@ -210,9 +218,9 @@ async def client(
                     number = json.loads(body)["number"]
                     mine.append(number)
                     tally.acked.append(number)
-                tally.add(kind, time.perf_counter() - t, code)
+                tally.add(kind, time.perf_counter() - t, code, t)
             except NET_ERRORS as exc:
-                tally.add(kind, time.perf_counter() - t, type(exc).__name__)
+                tally.add(kind, time.perf_counter() - t, type(exc).__name__, t)
                 tally.errors += 1
     finally:
         conn.close()
@@ -228,7 +236,7 @@ async def run_load(
     tally: Tally | None = None,
 ) -> Tally:
     tally = tally if tally is not None else Tally()
-    t0 = time.perf_counter()
+    t0 = tally.t0 = time.perf_counter()
     until = t0 + seconds
     rngs = np.random.default_rng(7).spawn(clients)
     interval = clients / rate
@@ -270,6 +278,22 @@ def cpu_by_pid(pids: list[int]) -> dict[int, float]:
 def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
     """CPU seconds used between two :func:`cpu_by_pid` readings (new processes from 0)."""
     return sum(v - before.get(pid, 0.0) for pid, v in after.items())
+
+
+def timeline(t: Tally) -> dict[str, list[float]]:
+    """p99 latency (ms) of the requests sent in each second of the load, per kind."""
+    out: dict[str, list[float]] = {}
+    for kind, xs in t.lat.items():
+        if not xs:
+            continue
+        lat = np.asarray(xs)
+        second = np.floor(np.asarray(t.sent[kind])).astype(int)
+        out[kind] = [
+            round(float(np.percentile(lat[second == k], 99)) * 1000, 1)
+            for k in range(int(second.max()) + 1)
+            if np.any(second == k)
+        ]
+    return out
 
 
 def summary(t: Tally, seconds: float) -> dict[str, object]:
@@ -379,6 +403,11 @@ def main() -> None:
         help="sample the server with py-spy during the load phase (collapsed stacks"
         " to FILE; py-spy must be installed, it is not a dependency)",
     )
+    ap.add_argument(
+        "--timeline",
+        action="store_true",
+        help="also the p99 latency of the requests sent in each second, per kind",
+    )
     args = ap.parse_args()
 
     from servops.service import embedded
@@ -449,6 +478,8 @@ def main() -> None:
             round(load0, 1),
             round(os.getloadavg()[0], 1),
         ]
+        if args.timeline:
+            load["p99_ms_by_second"] = timeline(t)
         results["load"] = load
         print(json.dumps(results["load"], indent=1), flush=True)
         if args.no_crash:
