@@ -86,7 +86,7 @@ def query_alone(factory: sessionmaker[Session], n: int) -> dict[str, float]:
         ),
         # latest_ids' statement itself (the function keeps its answer per transaction)
         "driver SQL (latest_ids)": lambda s: (
-            s.connection().exec_driver_sql(config_store._LATEST_SQL).all()
+            s.connection().exec_driver_sql(config_store.LATEST_SQL).all()
         ),
     }
     out: dict[str, float] = {}
