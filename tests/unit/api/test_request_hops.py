@@ -16,7 +16,7 @@ import anyio.to_thread
 import pytest
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Iterator, Sequence
 
     from servops.service.access import TokenCache
     from tests.unit.api.conftest import World
@@ -52,6 +52,36 @@ def hops(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 def checked_out(world: World) -> int:
     return int(world.client.app.state.engine.pool.checkedout())  # type: ignore[attr-defined]
+
+
+def _burst(
+    world: World,
+    requests: Sequence[tuple[str, str, dict[str, Any] | None]],
+    headers: dict[str, str],
+) -> list[int]:
+    """The status codes of ``requests`` (method, path, JSON body) sent all at once."""
+    import asyncio
+
+    import httpx
+
+    app = world.client.app
+
+    async def send() -> list[int]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://testserver"
+        ) as client:
+            rs = await asyncio.gather(
+                *(
+                    client.request(method, path, json=body, headers=headers)
+                    for method, path, body in requests
+                )
+            )
+        return [r.status_code for r in rs]
+
+    portal = world.client.portal
+    assert portal is not None  # the client is open (the world fixture's with block)
+    return portal.call(send)
 
 
 def test_writes_with_a_cached_token_take_one_hop(world: World, hops: list[str]) -> None:
@@ -140,36 +170,23 @@ def test_reads_and_errors_give_the_connection_back(
 
 
 def test_concurrent_requests_share_one_check_of_a_token(world: World) -> None:
-    import asyncio
-
-    import httpx
-
     from tests.unit.api.test_token_cache import token_queries
 
     app = world.client.app
     n = 8
 
-    async def burst(headers: dict[str, str]) -> list[int]:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://testserver"
-        ) as client:
-            rs = await asyncio.gather(
-                *(client.get("/tickets?limit=1", headers=headers) for _ in range(n))
-            )
-        return [r.status_code for r in rs]
+    def burst(headers: dict[str, str]) -> list[int]:
+        return _burst(world, [("GET", "/tickets?limit=1", None)] * n, headers)
 
-    portal = world.client.portal
-    assert portal is not None  # the client is open (the world fixture's with block)
     with frozen_cache(world) as cache, token_queries(world) as queries:
-        assert portal.call(burst, world.h("agent")) == [200] * n
+        assert burst(world.h("agent")) == [200] * n
         assert len(queries) == 1  # the first request's check; the others waited for it
         assert app.state.token_checks == {}  # type: ignore[attr-defined]
         # a refusal is shared too: each request gets the 401
         cache.clear()
         queries.clear()
         bad = {"Authorization": world.h("agent")["Authorization"] + "x"}
-        assert portal.call(burst, bad) == [401] * n
+        assert burst(bad) == [401] * n
         assert len(queries) == 1
     assert checked_out(world) == 0
 
@@ -178,9 +195,7 @@ def test_a_burst_of_writes_opens_no_connection_beyond_the_pool(world: World) -> 
     # More concurrent writes than the pool holds wait for a pooled connection: no
     # connection is opened for a request and closed after it (overflow connections
     # did that under load, and connecting cost more CPU than the write itself).
-    import asyncio
 
-    import httpx
     from sqlalchemy import event
 
     app = world.client.app
@@ -191,29 +206,14 @@ def test_a_burst_of_writes_opens_no_connection_beyond_the_pool(world: World) -> 
     def connected(*_: object) -> None:
         opened.append(None)
 
-    async def burst(headers: dict[str, str]) -> list[int]:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://testserver"
-        ) as client:
-            rs = await asyncio.gather(
-                *(
-                    client.post(
-                        "/tickets", json={"subject": f"burst {i}"}, headers=headers
-                    )
-                    for i in range(4 * size)
-                )
-            )
-        return [r.status_code for r in rs]
+    writes = [("POST", "/tickets", {"subject": f"burst {i}"}) for i in range(4 * size)]
 
-    portal = world.client.portal
-    assert portal is not None
     before = engine.pool.checkedin()
     event.listen(engine, "connect", connected)
     try:
         with frozen_cache(world):
             for _ in range(3):
-                assert portal.call(burst, world.h("agent")) == [201] * (4 * size)
+                assert _burst(world, writes, world.h("agent")) == [201] * (4 * size)
     finally:
         event.remove(engine, "connect", connected)
     assert before + len(opened) <= size, (before, len(opened), size)

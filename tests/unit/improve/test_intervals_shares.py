@@ -20,19 +20,7 @@ from servops.improve.intervals import (
     _weighted_stat_rows,
     block_bootstrap_differences,
 )
-
-#: A desk's weekday profile, Monday first: busy Mondays, empty-ish weekends.
-WEEK = np.array([9.0, 6, 5, 5, 7, 1, 0])
-
-
-def _split(x, day):
-    h = x.size // 2
-    return {
-        "before": x[:h],
-        "after": x[h:],
-        "units_before": day[:h],
-        "units_after": day[h:],
-    }
+from tests.unit.improve.test_intervals_seasonal import WEEK, _split
 
 
 def test_phase_shares_by_hand():
