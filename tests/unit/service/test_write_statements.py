@@ -282,14 +282,21 @@ def test_the_sla_hook_writes_a_tickets_timers_in_one_statement(hooked) -> None:
     # known, and the versions read and the webhooks counted by the pre-ping)
     assert [n for _, n in seen] == [1] * 5, seen
     assert seen[-1][0].startswith("UPDATE sla_timers SET")
-    with sessions() as s:
-        rows = s.scalars(
-            sa.select(models.SlaTimer).where(
-                models.SlaTimer.ticket_id == t.id, models.SlaTimer.stage == "running"
-            )
-        ).all()
+    rows = _running_timers(sessions, t.id)
     assert len(rows) >= 2
     assert all(r.version == 2 for r in rows)
+
+
+def _running_timers(sessions, ticket_id: int) -> list[models.SlaTimer]:
+    with sessions() as s:
+        return list(
+            s.scalars(
+                sa.select(models.SlaTimer).where(
+                    models.SlaTimer.ticket_id == ticket_id,
+                    models.SlaTimer.stage == "running",
+                )
+            ).all()
+        )
 
 
 def test_timer_rows_changed_by_someone_else_are_read_and_written_again(hooked) -> None:
@@ -319,12 +326,7 @@ def test_timer_rows_changed_by_someone_else_are_read_and_written_again(hooked) -
             s.commit()
     timer_statements = [q for q, _ in seen if "sla_timers" in q]
     assert [q.split()[0] for q in timer_statements] == ["UPDATE", "SELECT", "UPDATE"]
-    with sessions() as s:
-        rows = s.scalars(
-            sa.select(models.SlaTimer).where(
-                models.SlaTimer.ticket_id == t.id, models.SlaTimer.stage == "running"
-            )
-        ).all()
+    rows = _running_timers(sessions, t.id)
     assert len(rows) >= 2
     assert all(r.version == 12 and r.due_at is not None for r in rows)
 
