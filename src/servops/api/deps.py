@@ -163,11 +163,12 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     """A database session for the request; routes commit what they change.
 
     For endpoints registered through :func:`in_thread` the worker thread makes and
-    closes the session instead (the annotation :data:`Db` is the same). A session that committed or never connected is closed on the event loop (no I/O);
-    one still in a transaction (a read, or an error before the commit) holds a
-    connection, and its rollback is a round trip: it is closed in a worker thread of
-    its own, not one waiting behind the endpoints (those may be waiting for this very
-    connection from the pool).
+    closes the session instead (the annotation :data:`Db` is the same). A session that
+    committed or never connected is closed on the event loop (no I/O); one still in a
+    transaction (a read, or an error before the commit) holds a connection, and its
+    rollback is a round trip: it is closed in a worker thread of its own, not one
+    waiting behind the endpoints (those may be waiting for this very connection from
+    the pool).
     """
     factory: sessionmaker[Session] = request.app.state.sessionmaker
     session = factory()

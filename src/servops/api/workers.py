@@ -10,8 +10,8 @@ whatever each process is doing).
 
 The parent process keeps the worker processes running: one that exits or is killed is
 started again, unless it exits with an error code of its own within
-:data:`STARTUP_SECONDS` of its start (a broken start-up repeats itself): then all stop and :class:`~servops.errors.ServopsError` says which and
-how. The settings reach the processes through the environment
+:data:`STARTUP_SECONDS` of its start (a broken start-up repeats itself): then all stop
+and :class:`~servops.errors.ServopsError` says which and how. The settings reach the processes through the environment
 (:data:`servops.api.app.SETTINGS_ENV`), as :func:`servops.api.app.app_from_environment`
 reads them.
 """
@@ -38,15 +38,17 @@ STARTUP_SECONDS = 15.0
 _BACKLOG = 2048  # uvicorn's default
 
 
+def _family(host: str) -> socket.AddressFamily:
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
 def listening_socket(host: str, port: int) -> socket.socket:
     """A TCP socket listening on ``host:port`` that shares the port (``SO_REUSEPORT``)."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock = socket.socket(_family(host), socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
     sock.listen(_BACKLOG)
-    sock.set_inheritable(True)
     return sock
 
 
@@ -56,8 +58,7 @@ def _check_free(host: str, port: int) -> None:
     A bind without ``SO_REUSEPORT`` fails on a port any socket listens on, whether or
     not that one set it: so another ``servops serve`` there is refused, not joined.
     """
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
+    with socket.socket(_family(host), socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))

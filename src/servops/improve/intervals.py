@@ -85,6 +85,7 @@ __all__ = [
     "exact_interval",
     "newcombe_interval",
     "optimal_block_length",
+    "phase_means",
     "statistic_value",
     "wilson_interval",
 ]
@@ -472,6 +473,20 @@ def _check_cycle(cycle: object, owner: str) -> None:
         raise InvalidParameterError(msg)
 
 
+def phase_means(
+    values: NDArray[np.float64], phase: NDArray[np.int64], cycle: int
+) -> NDArray[np.float64]:
+    """The mean of ``values`` in each phase ``0 .. cycle - 1`` (0 for a phase with none).
+
+    >>> phase_means(np.array([1.0, 3.0, 5.0]), np.array([0, 0, 2]), 3)
+    array([2., 0., 5.])
+    """
+    means: NDArray[np.float64] = np.bincount(
+        phase, weights=values, minlength=cycle
+    ) / np.maximum(np.bincount(phase, minlength=cycle), 1)
+    return means
+
+
 def _period_means(x: NDArray[np.float64], u: NDArray[np.int64]) -> NDArray[np.float64]:
     means: NDArray[np.float64] = np.bincount(u, weights=x) / np.bincount(u)
     return means
@@ -553,10 +568,7 @@ def block_length(
         return 1
     if cycle is not None:
         phase = np.concatenate([p for p in phases if p is not None])
-        per_phase = np.bincount(phase, weights=series, minlength=cycle) / np.maximum(
-            np.bincount(phase, minlength=cycle), 1
-        )
-        left = series - per_phase[phase]
+        left = series - phase_means(series, phase, cycle)[phase]
         # the cycle was all there was: what is left is rounding, whose autocorrelation
         # the scale-free rule would read as dependence
         if float(left @ left) <= 1e-20 * float(series @ series):

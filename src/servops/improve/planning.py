@@ -71,7 +71,7 @@ from servops.improve.beforeafter import (
 from servops.improve.beforeafter import _moment as change_moment
 from servops.improve.beforeafter import _periods as day_periods
 from servops.improve.intervals import _expanded_alpha as expanded_alpha
-from servops.improve.intervals import block_length
+from servops.improve.intervals import block_length, phase_means
 from servops.kpi.cases import case_metrics, resolve_config
 
 if TYPE_CHECKING:
@@ -258,20 +258,14 @@ def day_baseline(
     # the rule reads the series with each weekday's mean taken out
     std = resid / np.sqrt(m)
     phase = ordinals % 7
-    per_phase = np.bincount(phase, weights=std, minlength=7) / np.maximum(
-        np.bincount(phase, minlength=7), 1
-    )
-    left = std - per_phase[phase]
+    left = std - phase_means(std, phase, 7)[phase]
     denom = float(left @ left)
     phi = float(left[1:] @ left[:-1]) / denom if denom > 0 else 0.0
     # below Politis–White's own bound for a correlation that is there, it is noise
     # (about 1 / sqrt(D) on D independent days), and would inflate the plan
     if phi < 2 * math.sqrt(math.log10(ordinals.size) / ordinals.size):
         phi = 0.0
-    weekday = (ordinals - _MONDAY) % 7
-    on_day = np.bincount(weekday, weights=m, minlength=7) / np.maximum(
-        np.bincount(weekday, minlength=7), 1
-    )
+    on_day = phase_means(m, (ordinals - _MONDAY) % 7, 7)
     return DayBaseline(
         kind,
         mu,

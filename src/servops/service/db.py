@@ -485,8 +485,8 @@ def _ping_and_begin(dbapi_con: Any) -> bool:  # noqa: ANN401 - a pg8000 connecti
     (:func:`use_prepared_statements` forgets it), so a request's first question, the
     config versions in force (:func:`servops.service.config_store.latest_ids`), is
     answered without a statement of its own, and a commit with no webhook active asks
-    for none (:func:`servops.service.webhooks.enqueue`). On a connection already in a transaction
-    (not one the pool resets), a plain ``SELECT 1``.
+    for none (:func:`servops.service.webhooks.enqueue`). On a connection already in a
+    transaction (not one the pool resets), a plain ``SELECT 1``.
 
     A dead connection raises pg8000's ``InterfaceError("network error")``, which
     SQLAlchemy takes for a disconnect (the pool reconnects and drops the connections

@@ -844,8 +844,9 @@ def _update_timers(n: int) -> ReturningUpdate[Any]:
     """One UPDATE of ``n`` timer rows, each only if still at its ``old_version``.
 
     ``UPDATE sla_timers SET … FROM (VALUES <n rows>) AS v WHERE id = v.row_id AND
-    version = v.old_version RETURNING id``: one statement (one round trip) for ``n`` rows, where an executemany of pg8000 sends
-    the UPDATE once per row; a row at another version is not changed (nor returned).
+    version = v.old_version RETURNING id``: one statement (one round trip) for ``n``
+    rows, where an executemany of pg8000 sends the UPDATE once per row; a row at
+    another version is not changed (nor returned).
     Parameters ``<column>_<i>`` (built once per ``n``).
     """
     from sqlalchemy import Table, bindparam, column, update, values
