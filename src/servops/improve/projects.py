@@ -42,7 +42,12 @@ status. One file may hold many projects::
   cases before the change) and its predicted difference of lead time is set beside the
   measured one, with both intervals and whether the measured interval covers it;
 * with a cost model, the **saving per month** (:mod:`servops.improve.cost`), net of the
-  project's ``running_cost_per_month``.
+  project's ``running_cost_per_month``;
+* per metric with an expected change the **evidence plan**: the days a side the
+  before/after needs to find that change (:func:`~servops.improve.plan_before_after`
+  on the :func:`~servops.improve.day_baseline` of the compared cases before the
+  change), the days after the change so far, and the day the planned days are
+  expected to be reached; a metric that cannot be planned has no plan, with the reason.
 """
 
 from __future__ import annotations
@@ -68,6 +73,12 @@ from servops.improve.beforeafter import (
 from servops.improve.cost import CostModel, CostSaving, cost_saving, load_cost_model
 from servops.improve.its import ItsResult, metric_its
 from servops.improve.phases import PhaseComparison, metric_phases, metric_series
+from servops.improve.planning import (
+    BeforeAfterPlan,
+    DayBaseline,
+    day_baseline,
+    plan_before_after,
+)
 from servops.improve.targets import metric_statistic
 from servops.kpi.cases import resolve_config
 
@@ -82,6 +93,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PDCA_STATUSES",
+    "EvidencePlan",
     "Expected",
     "MetricEvidence",
     "PlanProgress",
@@ -584,6 +596,60 @@ class Prediction:
 
 
 @dataclass(frozen=True, slots=True)
+class EvidencePlan:
+    """The days a side the before/after needs to find the expected change, and so far.
+
+    ``plan`` is :func:`~servops.improve.plan_before_after` for the expected change at
+    the evaluation's level (``alpha = 1 - level``) and power, on ``baseline``: the
+    :func:`~servops.improve.day_baseline` of the project's cases (its segment, its
+    window) arriving before the change. ``plan`` and ``baseline`` are ``None`` when the
+    metric cannot be planned (no expected change or only its direction, a duration
+    statistic other than the mean, too few baseline days, a change the plan refuses);
+    ``reason`` says why.
+
+    ``days_before`` and ``days_after`` are the days with a measured case on each side
+    of the project's comparison (``before_after``'s periods; ``None`` when it has no
+    interval), ``more_days`` the days after the change still needed, ``reached_on``
+    the day the after side is expected to hold ``plan.days`` (the days the baseline
+    had cases on, counted from the day after the data's end; ``None`` once it holds
+    them), ``enough`` whether both sides hold them, and ``window_ends`` the last day
+    of the project's window (``None``: no window), after which no day is compared.
+    """
+
+    metric: str
+    plan: BeforeAfterPlan | None
+    baseline: DayBaseline | None
+    days_before: int | None
+    days_after: int | None
+    more_days: int | None
+    reached_on: date | None
+    enough: bool | None
+    window_ends: date | None
+    summary: str
+    reason: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        return {
+            "metric": self.metric,
+            "plan": None if self.plan is None else self.plan.to_dict(),
+            "baseline": None if self.baseline is None else self.baseline.to_dict(),
+            "days_before": self.days_before,
+            "days_after": self.days_after,
+            "more_days": self.more_days,
+            "reached_on": None
+            if self.reached_on is None
+            else self.reached_on.isoformat(),
+            "enough": self.enough,
+            "window_ends": None
+            if self.window_ends is None
+            else self.window_ends.isoformat(),
+            "summary": self.summary,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class MetricEvidence:
     """The evidence on one metric of a project.
 
@@ -592,7 +658,9 @@ class MetricEvidence:
     interval shows an improvement, a worsening or neither. ``covers_expected`` tells
     whether the interval holds the expected change (``None`` when no change value was
     expected or nothing was measured). ``phases``, ``its`` and ``prediction`` are
-    ``None`` when not measurable (``notes`` says why) or not asked for.
+    ``None`` when not measurable (``notes`` says why) or not asked for;
+    ``evidence_plan`` is ``None`` only when not asked for (its ``plan`` is ``None``,
+    with the reason, when the metric cannot be planned).
     """
 
     metric: str
@@ -606,6 +674,7 @@ class MetricEvidence:
     phases: PhaseComparison | None = None
     its: ItsResult | None = None
     prediction: Prediction | None = None
+    evidence_plan: EvidencePlan | None = None
     notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
@@ -623,6 +692,9 @@ class MetricEvidence:
             "prediction": None
             if self.prediction is None
             else self.prediction.to_dict(),
+            "evidence_plan": None
+            if self.evidence_plan is None
+            else self.evidence_plan.to_dict(),
             "summary": self.summary,
             "notes": list(self.notes),
         }
@@ -789,6 +861,133 @@ def _prediction(
     )
 
 
+def _reached_on(last: date, more: int, base: DayBaseline) -> date:
+    """The ``more``-th day after ``last`` of a weekday the baseline had cases on."""
+    shares = base.weekday_shares or (1.0,) * 7
+    day, left = last, more
+    while left:
+        day += timedelta(days=1)
+        if shares[day.weekday()] > 0:
+            left -= 1
+    return day
+
+
+def _evidence_plan(
+    project: Project,
+    metric: str,
+    log: EventLog,
+    ba: BeforeAfterResult,
+    moment: datetime,
+    config: KpiConfig,
+    opts: _Options,
+) -> EvidencePlan:
+    """Plan the days a side for the expected change of ``metric`` (:class:`EvidencePlan`).
+
+    ``log`` is the project's window; the baseline is its segment's cases before
+    ``moment``, as the comparison ``ba`` has them.
+    """
+    exp = project.expected_for(metric)
+    label = metric_label(metric)
+    stat = "mean" if exp is None else exp.statistic
+    what = f"{stat} {label}" if metric in DURATION_METRICS else label
+    what = what[0].upper() + what[1:]
+    res = ba.resampling
+    days_before = None if res is None else res.periods_before
+    days_after = None if res is None else res.periods_after
+    ends = (
+        None
+        if project.window is None
+        else (moment + project.window).astimezone(ZoneInfo(config.timezone)).date()
+    )
+    reason = None
+    if exp is None:
+        reason = f"no expected change of the {label}: nothing to plan for"
+    elif exp.change is None:
+        reason = (
+            f"the expected effect gives only its direction ({exp.direction}), not its "
+            "size: give its 'change' to plan the days"
+        )
+    elif metric in DURATION_METRICS and exp.statistic != "mean":
+        reason = (
+            f"the plan counts days for a mean; the expected change is of the "
+            f"{exp.statistic}: give a mean change to plan the days"
+        )
+    base = plan = None
+    if exp is not None and exp.change is not None and reason is None:
+        from servops.log.filters import attribute_values
+
+        scope = log
+        for col, value in project.segment.items():
+            scope = attribute_values(scope, col, [value])
+        try:
+            base = day_baseline(scope, metric, until=moment, config=config)
+            plan = plan_before_after(
+                base,
+                exp.change,
+                alpha=round(1 - opts.level, 12),
+                power=opts.power,
+                seed=opts.seed,
+            )
+        except InvalidParameterError as exc:
+            reason = str(exc)
+            base = None
+    if plan is None or base is None:
+        return EvidencePlan(
+            metric=metric,
+            plan=None,
+            baseline=None,
+            days_before=days_before,
+            days_after=days_after,
+            more_days=None,
+            reached_on=None,
+            enough=None,
+            window_ends=ends,
+            summary=f"{what}: no evidence plan ({reason}).",
+            reason=reason,
+        )
+    d = plan.days
+    text = (
+        f"{what}: {d} days a side find {_fmt_change(plan.effect, metric)} with power "
+        f"{100 * plan.power:.0f} % (alpha {plan.alpha:g}, "
+        f"{base.cases_per_day:.1f} cases a day)"
+    )
+    if days_before is None or days_after is None:
+        text += "; days compared so far: n/a (the comparison has no interval)"
+        return EvidencePlan(
+            metric, plan, base, None, None, None, None, None, ends, text + "."
+        )
+    more = max(d - days_after, 0)
+    last = (opts.data_end or moment).astimezone(ZoneInfo(config.timezone)).date()
+    reached = None if more == 0 else _reached_on(last, more, base)
+    enough = more == 0 and days_before >= d
+    text += f"; {days_after} of {d} days after the change so far" + (
+        ": enough"
+        if enough
+        else f": {more} more days, reached on {reached}"
+        if more
+        else ""
+    )
+    if reached is not None and ends is not None and reached > ends:
+        text += f", after the project's window ends ({ends}): widen the window"
+    if days_before < d:
+        text += (
+            f"; only {days_before} days before the change ({d} needed a side): widen "
+            "the project's window or add older data"
+        )
+    return EvidencePlan(
+        metric=metric,
+        plan=plan,
+        baseline=base,
+        days_before=days_before,
+        days_after=days_after,
+        more_days=more,
+        reached_on=reached,
+        enough=enough,
+        window_ends=ends,
+        summary=text + ".",
+    )
+
+
 def _evidence(
     project: Project,
     metric: str,
@@ -848,6 +1047,11 @@ def _evidence(
         except InvalidParameterError as exc:
             notes.append(f"interrupted time series: not measurable: {exc}")
     effect = ba.effects.get(statistic) if ba.effects else None
+    planned = (
+        _evidence_plan(project, metric, log, ba, moment, config, opts)
+        if opts.evidence_plan
+        else None
+    )
     prediction = None
     if opts.predict and exp is not None and exp.predicted_by is not None:
         before_value = (
@@ -872,6 +1076,7 @@ def _evidence(
             phases=phases,
             its=its,
             prediction=prediction,
+            evidence_plan=planned,
             notes=tuple(notes),
         )
     verdict = _verdict(effect, metric)
@@ -901,6 +1106,7 @@ def _evidence(
         phases=phases,
         its=its,
         prediction=prediction,
+        evidence_plan=planned,
         notes=tuple(notes),
     )
 
@@ -915,6 +1121,8 @@ class _Options:
     its: bool
     predict: bool
     data_end: datetime | None
+    evidence_plan: bool
+    power: float
 
 
 def evaluate_projects(
@@ -928,7 +1136,9 @@ def evaluate_projects(
     phases: bool = True,
     its: bool = True,
     predict: bool = True,
+    evidence_plan: bool = True,
     level: float = 0.95,
+    power: float = 0.8,
     n_resamples: int = 2000,
     seed: Seed = 0,
 ) -> tuple[ProjectEvaluation, ...]:
@@ -960,12 +1170,18 @@ def evaluate_projects(
     phases, its, predict
         Compute the SPC phases, the ITS, the twin predictions (the twin runs take
         seconds per scenario).
+    evidence_plan
+        Plan the days a side each expected change needs (:class:`EvidencePlan`;
+        a fraction of a second of CPU per expected change, simulated day series).
     level
-        Confidence level of every interval (the twin's are 95 %).
+        Confidence level of every interval (the twin's are 95 %); the evidence
+        plans test at ``alpha = 1 - level``.
+    power
+        The power the evidence plans aim for.
     n_resamples
         Bootstrap resamples of the before/after comparison.
     seed
-        Random seed of the bootstraps.
+        Random seed of the bootstraps and of the evidence plans' simulated series.
 
     Returns
     -------
@@ -997,7 +1213,9 @@ def evaluate_projects(
             if last is not None
             else datetime.now(UTC).date()
         )
-    opts = _Options(level, n_resamples, seed, by, phases, its, predict, last)
+    opts = _Options(
+        level, n_resamples, seed, by, phases, its, predict, last, evidence_plan, power
+    )
     out = []
     for p in items:
         moment = _utc(p.at, cfg.timezone)
