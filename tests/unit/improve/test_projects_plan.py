@@ -18,7 +18,13 @@ from servops.log.filters import attribute_values, time_window
 from tests.unit.improve.synth import START, tickets
 
 DAYS, PER_DAY = 60, 20
-FAST = {"phases": False, "its": False, "predict": False}
+
+
+def _evaluate(log, project, **options):
+    """The project's evaluation without SPC phases, ITS or twin runs (not needed)."""
+    return evaluate_projects(
+        log, [project], phases=False, its=False, predict=False, **options
+    )
 
 
 def _desk(change_day: int):
@@ -52,7 +58,7 @@ def _project(change_day: int, window: str = "all", **extra):
 
 
 def _plan_of(log, project, metric="reopened"):
-    (ev,) = evaluate_projects(log, [project], **FAST)
+    (ev,) = _evaluate(log, project)
     ep = ev.evidence(metric).evidence_plan
     assert ep is not None
     return ev, ep
@@ -180,7 +186,7 @@ def test_too_few_baseline_days_is_a_reason():
 def test_the_plan_can_be_left_out():
     log = _desk(50)
     _, project = _project(50)
-    (ev,) = evaluate_projects(log, [project], evidence_plan=False, **FAST)
+    (ev,) = _evaluate(log, project, evidence_plan=False)
     m = ev.evidence("reopened")
     assert m.evidence_plan is None
     assert m.to_dict()["evidence_plan"] is None
@@ -189,7 +195,7 @@ def test_the_plan_can_be_left_out():
 def test_plan_follows_level_and_power():
     log = _desk(50)
     at, project = _project(50)
-    (ev,) = evaluate_projects(log, [project], level=0.9, power=0.9, **FAST)
+    (ev,) = _evaluate(log, project, level=0.9, power=0.9)
     ep = ev.evidence("reopened").evidence_plan
     assert ep is not None
     base = day_baseline(log, "reopened", until=at)
