@@ -645,8 +645,10 @@ def projects_cmd(
     Per project: plan progress (late steps); per metric: the before/after effect
     around the change with its verdict against the expected one, the SPC phase
     comparison (limits before and after, sustained shift), the interrupted time series
-    (level and trend change), and the twin's prediction beside the measured effect;
-    with --cost the saving per month with its interval.
+    (level and trend change), the twin's prediction beside the measured effect, and
+    the evidence plan of an expected change (days a side needed at power 0.8, days
+    after the change so far, the day they are reached); with --cost the saving per
+    month with its interval.
     """
     from servops.improve import evaluate_projects, load_projects
 
@@ -704,6 +706,18 @@ def projects_cmd(
         for ev in result:
             c.print(ev.summary, soft_wrap=True)
             for m in ev.metrics:
+                ep = m.evidence_plan
+                if ep is not None and ep.plan is not None:
+                    c.print(
+                        f"evidence plan: {ep.summary}", soft_wrap=True, markup=False
+                    )
+                elif ep is not None and m.expected is not None:
+                    c.print(
+                        f"evidence plan: {ep.summary}",
+                        style="dim",
+                        soft_wrap=True,
+                        markup=False,
+                    )
                 for note in m.notes:
                     c.print(f"[dim]note: {note}[/]")
             if ev.cost is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -10,13 +11,17 @@ import pyarrow.csv as pacsv
 import pytest
 from typer.testing import CliRunner
 
+import servops as so
 import servops.demo
 from servops.cli.main import app
 from servops.demo.generator import REOPEN_CUT, generate_service_desk
+from servops.improve import day_baseline, plan_before_after
+from servops.log.filters import attribute_values, time_window
 
 runner = CliRunner()
 KPI_YAML = str(Path(servops.demo.__file__).parent / "kpi.yaml")
 COST_YAML = str(Path(__file__).parents[3] / "docs" / "examples" / "cost.yaml")
+WEEKS_4 = timedelta(weeks=4)  # the projects' default window
 
 
 @pytest.fixture(scope="module")
@@ -117,3 +122,28 @@ def test_bad_by_is_an_error(demo):
     )
     assert res.exit_code == 1
     assert "--by must be day or week" in res.output
+
+
+def test_projects_json_and_text_carry_the_evidence_plan(demo):
+    csv, projects, at = demo
+    (d,) = _json(["improve", "projects", csv, "-p", projects, "--no-twin"])
+    ep = d["metrics"][0]["evidence_plan"]
+    # the plan of the API: the Access cases of the 4-week window before the change
+    change = datetime.fromisoformat(at)
+    log = so.read_csv(csv)
+    scope = attribute_values(
+        time_window(log, change - WEEKS_4, change + WEEKS_4, mode="started"),
+        "category",
+        ["Access"],
+    )
+    base = day_baseline(scope, "reopened", until=change, config=KPI_YAML)
+    plan = plan_before_after(base, -REOPEN_CUT, alpha=0.05, power=0.8, seed=0)
+    assert ep["baseline"] == json.loads(json.dumps(base.to_dict()))
+    assert ep["plan"] == json.loads(json.dumps(plan.to_dict()))
+    assert ep["reason"] is None
+    res = runner.invoke(
+        app, ["improve", "projects", csv, "-p", projects, "-c", KPI_YAML, "--no-twin"]
+    )
+    assert res.exit_code == 0, res.output
+    assert f"evidence plan: {ep['summary']}" in " ".join(res.output.split())
+    assert ep["summary"].startswith(f"Reopen rate: {plan.days} days a side find")
