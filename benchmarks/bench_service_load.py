@@ -83,11 +83,26 @@ def start_server(
     )
 
 
-def wait_ready(base: str, timeout: float = 120) -> None:
+def wait_ready(
+    base: str,
+    timeout: float = 120,
+    log: Path | None = None,
+    workers: int = 1,
+    since: int = 0,
+) -> None:
+    """Until ``/health`` answers and, with ``workers`` > 1, the log says all serve.
+
+    ``since``: the log's length before this start (a restart appends to it).
+    Each worker process listens only after its start-up, so ``/health`` answers as soon
+    as the first does; a load begun then would keep all its connections there.
+    """
     t0 = time.time()
+    line = f"all {workers} HTTP processes are serving".encode()
     while time.time() - t0 < timeout:
         try:
-            if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+            if httpx.get(f"{base}/health", timeout=2).status_code == 200 and (
+                workers == 1 or log is None or line in log.read_bytes()[since:]
+            ):
                 return
         except httpx.HTTPError:
             pass
@@ -426,7 +441,7 @@ def main() -> None:
         "workers": args.workers,
     }
     try:
-        wait_ready(base)
+        wait_ready(base, log=log, workers=args.workers)
         token = (data_dir / "admin-token").read_text().splitlines()[0]
         pg = embedded.running(data_dir)
         server_pids = [proc.pid]
@@ -509,9 +524,10 @@ def main() -> None:
         print(f"server alive before the crash phase: {proc.poll() is None}", flush=True)
         t2 = asyncio.run(crash_phase())
         proc.wait()
+        since = log.stat().st_size
         proc2 = start_server(data_dir, port, log, args.workers)
         try:
-            wait_ready(base)
+            wait_ready(base, log=log, workers=args.workers, since=since)
             t3 = asyncio.run(
                 run_load(base, token, clients=args.clients, rate=args.rate, seconds=5)
             )

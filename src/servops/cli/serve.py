@@ -369,7 +369,15 @@ def serve(
                 from servops.api.workers import run_workers
 
                 os.environ[SETTINGS_ENV] = settings.to_environment()
-                run_workers(host, port, workers, log_level="warning")
+                run_workers(
+                    host,
+                    port,
+                    workers,
+                    log_level="warning",
+                    on_ready=lambda: err_console.print(
+                        f"all {workers} HTTP processes are serving on {base}"
+                    ),
+                )
         finally:
             stop.set()
             for th in threads:

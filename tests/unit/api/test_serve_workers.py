@@ -97,37 +97,35 @@ def test_two_worker_processes_serve_the_api(pg_url: str, tmp_path: Path) -> None
     code = (
         "import sys; from servops.cli.main import main; sys.argv[0] = 'servops'; main()"
     )
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            code,
-            "serve",
-            "--database-url",
-            pg_url,
-            "--data-dir",
-            str(tmp_path / "svc"),
-            "--port",
-            str(port),
-            "--workers",
-            "2",
-            "--no-worker",
-            "--json",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out_file:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                code,
+                "serve",
+                "--database-url",
+                pg_url,
+                "--data-dir",
+                str(tmp_path / "svc"),
+                "--port",
+                str(port),
+                "--workers",
+                "2",
+                "--no-worker",
+                "--json",
+            ],
+            stdout=out_file,  # the child has its own copy of the descriptor
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
+        # the service says when both processes listen (each only after its start-up)
         deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+        while "all 2 HTTP processes are serving" not in log.read_text():
+            assert proc.poll() is None, log.read_text()
             assert time.monotonic() < deadline, "servops serve --workers 2 not ready"
             time.sleep(0.3)
         token = (tmp_path / "svc" / "admin-token").read_text().splitlines()[0]
@@ -177,7 +175,8 @@ def test_two_worker_processes_serve_the_api(pg_url: str, tmp_path: Path) -> None
             assert r.status_code == 201, r.text
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
-        out = proc.communicate(timeout=60)[0].decode()
+        proc.wait(timeout=60)
+    out = log.read_text()
     info = json.loads(out[out.index("{") : out.index("}") + 1])
     assert info["http_workers"] == 2
     assert proc.returncode in (0, 128 + signal.SIGTERM, -signal.SIGTERM)

@@ -12,7 +12,7 @@ import socket
 import pytest
 
 from servops.api.app import SETTINGS_ENV
-from servops.api.workers import _check_free, listening_socket, run_workers
+from servops.api.workers import _check_free, bound_socket, run_workers
 from servops.errors import InvalidParameterError, ServopsError
 
 
@@ -25,8 +25,10 @@ def _free_port() -> int:
 def test_sockets_share_the_port_and_a_taken_port_is_refused() -> None:
     port = _free_port()
     _check_free("127.0.0.1", port)  # nothing there yet
-    a = listening_socket("127.0.0.1", port)
-    b = listening_socket("127.0.0.1", port)
+    a = bound_socket("127.0.0.1", port)
+    b = bound_socket("127.0.0.1", port)
+    a.listen()
+    b.listen()
     try:
         assert a.getsockname() == b.getsockname() == ("127.0.0.1", port)
         with socket.create_connection(("127.0.0.1", port), timeout=5):
@@ -50,3 +52,38 @@ def test_a_worker_that_fails_its_start_up_stops_the_service(
     with pytest.raises(ServopsError, match="worker process 1 of 1 exited with code"):
         run_workers("127.0.0.1", port, 1, poll_seconds=0.1)
     _check_free("127.0.0.1", port)  # nothing left listening
+
+
+def test_a_socket_gets_connections_only_once_it_listens() -> None:
+    # a worker process binds at its start and listens after the app's start-up: while
+    # one warms up, every new connection goes to the one already serving
+    port = _free_port()
+    serving = bound_socket("127.0.0.1", port)
+    warming = bound_socket("127.0.0.1", port)
+    try:
+        with pytest.raises(ConnectionRefusedError):  # nobody listens yet
+            socket.create_connection(("127.0.0.1", port), timeout=5).close()
+        serving.listen()
+        serving.settimeout(5)
+        for _ in range(20):  # each accepted by the serving socket (else a timeout)
+            with socket.create_connection(("127.0.0.1", port), timeout=5):
+                serving.accept()[0].close()
+        warming.setblocking(False)
+        warming.listen()  # ready: from now on the kernel spreads connections over both
+        got = {"serving": 0, "warming": 0}
+        serving.setblocking(False)
+        for _ in range(40):
+            with socket.create_connection(("127.0.0.1", port), timeout=5):
+                pass
+        for name, sock in (("serving", serving), ("warming", warming)):
+            while True:
+                try:
+                    sock.accept()[0].close()
+                except BlockingIOError:
+                    break
+                got[name] += 1
+        assert got["serving"] + got["warming"] == 40
+        assert got["warming"] > 0
+    finally:
+        serving.close()
+        warming.close()
