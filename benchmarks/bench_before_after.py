@@ -48,8 +48,16 @@ not the default, too narrow); ``day-weeks`` is ``day-phase`` with the block roun
 to whole weeks (each circular block then holds every weekday once, as Politis's
 seasonal block bootstrap, but starting on any day); ``day-pooled`` weights both sides'
 cases to the pooled weekday shares, in the estimate too (a weekday-standardised
-effect, ``pooled_intervals``); ``day-drawn`` the default's weekdays weighing as drawn. The A/A tables also print each rule's mean interval width
-relative to the first ``--dependence``.
+effect, ``pooled_intervals``); ``day-drawn`` weekdays weighing as drawn, blocks of
+the rule's length starting on any day (the default of sessions 24-25).
+
+Seasonal blocks (issue 19, session 26), ``before_after`` itself: ``day-sbb`` blocks
+of whole weeks, each starting on the weekday of the day it replaces (Politis's
+seasonal block bootstrap, ``_DAY_STARTS = "phase"``): the ``sbb`` rule above, with
+the open cases censored and everything else as ``before_after`` does. The A/A tables
+also print each rule's mean interval width relative to the first ``--dependence``,
+and the mean of the A/A estimates (the raw difference, the same for every rule but
+``day-pooled``; it should centre on 0).
 
 Run: PYTHONPATH=. .venv/bin/python benchmarks/bench_before_after.py [--seeds 100]
 [--power-seeds 40] [--queues mmc,twin] [--dependence none,day,week|pw,pw7,gsbb,sbb]
@@ -124,11 +132,13 @@ RULES: dict[str, tuple[int | None, int | None, bool]] = {
 BLOCKS: dict[str, list[int]] = {}
 #: ``before_after``'s day blocks, the effect standardised to both sides' weekday shares.
 POOLED = "day-pooled"
-#: ``before_after``'s day-block variants: name -> (weekday shares, whole weeks).
-SHARES: dict[str, tuple[str, bool]] = {
-    "day-drawn": ("drawn", False),
-    "day-phase": ("phase", False),
-    "day-weeks": ("phase", True),
+#: ``before_after``'s day-block variants: name -> (weekday shares, block starts,
+#: whole weeks starting anywhere).
+SHARES: dict[str, tuple[str, str, bool]] = {
+    "day-drawn": ("drawn", "any", False),
+    "day-phase": ("phase", "any", False),
+    "day-weeks": ("phase", "any", True),
+    "day-sbb": ("drawn", "phase", False),
 }
 #: Interval widths, (metric, statistic, rule) -> one per finite interval computed.
 WIDTHS: dict[tuple[str, str, str], list[float]] = {}
@@ -252,13 +262,16 @@ def intervals(
         return rule_intervals(log, at, metric, dependence, seed, n_resamples, config)
     if dependence == POOLED:
         return pooled_intervals(log, at, metric, seed, n_resamples, config)
-    shares, whole = SHARES.get(dependence, (beforeafter._DAY_SHARES, False))
+    shares, starts, whole = SHARES.get(
+        dependence, (beforeafter._DAY_SHARES, beforeafter._DAY_STARTS, False)
+    )
 
     def weeks(*args: Any, **kwargs: Any) -> int:
         return 7 * -(-block_length(*args, **kwargs) // 7)
 
     with (
         mock.patch.object(beforeafter, "_DAY_SHARES", shares),
+        mock.patch.object(beforeafter, "_DAY_STARTS", starts),
         mock.patch.object(
             beforeafter, "block_length", weeks if whole else block_length
         ),
@@ -623,7 +636,9 @@ def main() -> None:
             )
             for (metric, stat), est in estimates.items():
                 print(
-                    f"A/A {metric} {stat}: sd of the estimates {np.std(est, ddof=1):.4g}"
+                    f"A/A {metric} {stat}: mean of the estimates {np.mean(est):.4g} "
+                    f"(its SE {np.std(est, ddof=1) / math.sqrt(len(est)):.2g}), "
+                    f"sd {np.std(est, ddof=1):.4g}"
                 )
             print_widths(deps)
             print_blocks(queue)

@@ -142,6 +142,12 @@ MIN_BLOCKS = 10
 #: the twin's A/A runs (``benchmarks/RESULTS.md``, "Issue 19 session 25"); the
 #: benchmark sets it to compare.
 _DAY_SHARES: Literal["drawn", "phase"] = "drawn"
+#: Where day blocks start (``starts`` of
+#: :func:`~servops.improve.intervals.block_bootstrap_differences`): ``any`` day, the
+#: block the rule's length. ``phase``: on the weekday of the day they replace, the
+#: block rounded up to whole weeks (Politis's seasonal block bootstrap). The
+#: benchmark sets it to compare.
+_DAY_STARTS: Literal["any", "phase"] = "any"
 _MIX_DEFAULT = ("priority", "channel", "category")
 _OWNER = "before_after"
 
@@ -501,8 +507,13 @@ def _adjusted(
     rng: np.random.Generator,
     units: NDArray[np.int64] | None = None,
     block: int = 1,
+    starts: Literal["any", "phase"] = "any",
 ) -> AdjustedDifference | None:
-    """Direct standardisation over ``strata``; ``units`` given: block resampling."""
+    """Direct standardisation over ``strata``; ``units`` given: block resampling.
+
+    ``starts="phase"``: each day block starts on the weekday it replaces (the units
+    date ordinals).
+    """
     ok = ~np.isnan(values)
     keys = sorted({str(s) for s in strata[ok]})
     total = int(ok.sum())
@@ -530,7 +541,7 @@ def _adjusted(
         alpha = (1 - level) / 2
     else:
         boot = _adjusted_blocks(
-            values, strata, after, ok, used, w, units, block, n_resamples, rng
+            values, strata, after, ok, used, w, units, block, n_resamples, rng, starts
         )
         method = "block-percentile"
         periods = min(np.unique(units[ok & s]).size for s in (after, ~after))
@@ -564,6 +575,7 @@ def _adjusted_censored(
     rng: np.random.Generator,
     units: NDArray[np.int64] | None,
     block: int,
+    starts: Literal["any", "phase"] = "any",
 ) -> AdjustedDifference | None:
     """Direct standardisation of restricted means when cases are open.
 
@@ -571,7 +583,8 @@ def _adjusted_censored(
     is in the comparison. Per stratum with at least 2 measured cases on each side, the
     difference of restricted means up to ``horizon_s`` (the result's horizon), weighted
     by the stratum's share of the cases compared; resampled as the effect is (blocks of
-    the same periods of each side, or cases within each side).
+    the same periods of each side, starting as ``starts`` says, or cases within each
+    side).
     """
     x, censored, use = data
     keys = sorted({str(s) for s in strata[use]})
@@ -601,9 +614,10 @@ def _adjusted_censored(
             if units is None
             else np.unique(units[side], return_inverse=True)[1].astype(np.int64)
         )
+        weekdays = None if units is None or starts == "any" else _weekdays(units[side])
         for start in range(0, n_resamples, 200):
             m = min(200, n_resamples - start)
-            drawn = resample_weights(xs.size, u, block, m, rng)
+            drawn = resample_weights(xs.size, u, block, m, rng, starts=weekdays)
             for wi, mk in zip(w, masks, strict=True):
                 rows = censored_statistic_rows(
                     xs[mk], cs[mk], drawn[:, mk], "restricted_mean", horizon_s=horizon_s
@@ -639,6 +653,7 @@ def _adjusted_blocks(
     block: int,
     n_resamples: int,
     rng: np.random.Generator,
+    starts: Literal["any", "phase"] = "any",
 ) -> NDArray[np.float64]:
     """Standardised differences over block resamples of each side's periods."""
     boot = np.zeros(n_resamples)
@@ -646,16 +661,23 @@ def _adjusted_blocks(
         x = values[side]
         u = np.unique(units[side], return_inverse=True)[1].astype(np.int64)
         b = min(block, int(u.max()) + 1)
+        weekdays = None if starts == "any" else _weekdays(units[side])
         masks = [(strata[side] == k).astype(np.float64) for k in used]
         for start in range(0, n_resamples, 200):
             m = min(200, n_resamples - start)
-            weights = block_weights(u, b, m, rng)
+            weights = block_weights(u, b, m, rng, weekdays)
             for wi, mask in zip(w, masks, strict=True):
                 wk = weights * mask
                 with np.errstate(invalid="ignore", divide="ignore"):
                     mean_k = (wk @ x) / wk.sum(axis=1)
                 boot[start : start + m] += sign * wi * mean_k
     return boot
+
+
+def _weekdays(days: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Each distinct day's weekday (date ordinals, in time order)."""
+    weekdays: NDArray[np.int64] = np.unique(days) % 7
+    return weekdays
 
 
 def _covering(
@@ -801,10 +823,13 @@ def _censored_effects(
     *,
     widen: bool,
     cycle: int | None = None,
+    starts: Literal["any", "phase"] = "any",
+    shares: Literal["drawn", "phase"] = "drawn",
 ) -> dict[str, Interval]:
     """Intervals of the censored statistics; ``widen``: also cover the case bootstrap.
 
-    ``cycle``: each block resample keeps each phase's share of the cases.
+    ``cycle``, ``starts`` and ``shares`` as
+    :func:`~servops.improve.censoring.censored_differences` takes them.
     """
     stats_: tuple[CensoredStatistic, ...] = ("median", "p90", "restricted_mean")
     ivs = censored_differences(
@@ -816,6 +841,8 @@ def _censored_effects(
         units_after=None if units is None else units[1],
         block=block,
         cycle=cycle,
+        starts=starts,
+        shares=shares,
         level=level,
         n_resamples=n_resamples,
         seed=rng,
@@ -1018,6 +1045,7 @@ def before_after(
     # day blocks: the periods are date ordinals, and the weekday cycle is not dependence
     cycle = 7 if dependence == "day" else None
     shares: Literal["drawn", "phase"] = _DAY_SHARES if cycle is not None else "drawn"
+    starts: Literal["any", "phase"] = _DAY_STARTS if cycle is not None else "any"
     block = 1
     resampling = None
     if units is not None and two_each:
@@ -1038,6 +1066,7 @@ def before_after(
                 units_before=ub,
                 units_after=ua,
                 cycle=cycle,
+                whole_cycles=starts == "phase",
             )
             enough = min(pb, pa_) / block >= MIN_BLOCKS
             resampling = Resampling(
@@ -1088,7 +1117,9 @@ def before_after(
             n_resamples,
             rng,
             widen=widen,
-            cycle=cycle if shares == "phase" else None,
+            cycle=cycle,
+            starts=starts,
+            shares=shares,
         )
         if widen and resampling is not None:
             resampling = replace(resampling, method="block-percentile-widened")
@@ -1117,6 +1148,7 @@ def before_after(
                 units_after=units[ok & after],
                 block=block,
                 cycle=cycle,
+                starts=starts,
                 shares=shares,
                 level=level,
                 n_resamples=n_resamples,
@@ -1148,6 +1180,7 @@ def before_after(
                 units_after=units[ok & after],
                 block=block,
                 cycle=cycle,
+                starts=starts,
                 shares=shares,
                 statistics=("mean",),
                 level=level,
@@ -1226,6 +1259,7 @@ def before_after(
             rng=rng,
             units=units,
             block=block,
+            starts=starts,
         )
     elif by is not None and strata is not None and effects:
         adjusted = _adjusted(
@@ -1239,6 +1273,7 @@ def before_after(
             rng=rng,
             units=units,
             block=block,
+            starts=starts,
         )
     parts = [sentence[0].upper() + sentence[1:] + "."]
     if horizon is not None:

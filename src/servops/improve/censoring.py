@@ -261,6 +261,7 @@ def resample_weights(
     m: int,
     rng: np.random.Generator,
     phase: NDArray[np.int64] | None = None,
+    starts: NDArray[np.int64] | None = None,
 ) -> NDArray[np.float64]:
     """How often each of ``n`` cases is drawn in ``m`` resamples (rows x cases).
 
@@ -268,7 +269,9 @@ def resample_weights(
     in time order, drawn in circular blocks of ``block`` periods (the block bootstrap
     of :func:`~servops.improve.intervals.block_bootstrap_differences`); with ``phase``
     (each case's phase in the cycle) the block weights are scaled so each phase keeps
-    its share of the cases (its ``shares="phase"``).
+    its share of the cases (its ``shares="phase"``); with ``starts`` (each period's
+    phase, in time order) each block starts at a period of the phase it replaces (its
+    ``starts="phase"``).
     """
     if units is None:
         flat = (np.arange(m)[:, None] * n + rng.integers(0, n, (m, n))).ravel()
@@ -278,7 +281,7 @@ def resample_weights(
         return counts
     from servops.improve.intervals import _block_weights
 
-    drawn = _block_weights(units, min(block, int(units.max()) + 1), m, rng)
+    drawn = _block_weights(units, min(block, int(units.max()) + 1), m, rng, starts)
     return drawn if phase is None else _phase_shares(drawn, phase)
 
 
@@ -292,6 +295,8 @@ def censored_differences(
     units_after: ArrayLike | None = None,
     block: int = 1,
     cycle: int | None = None,
+    starts: Literal["any", "phase"] = "any",
+    shares: Literal["drawn", "phase"] = "drawn",
     level: float = 0.95,
     n_resamples: int = 2000,
     seed: Seed = None,
@@ -305,29 +310,41 @@ def censored_differences(
     (``block-percentile``), as :func:`~servops.improve.intervals.block_bootstrap_differences`
     does; without, cases are resampled (``percentile``; BCa's jackknife is not defined
     for a Kaplan–Meier quantile here). With a ``cycle`` (the periods whole numbers, e.g.
-    date ordinals and 7) each block resample keeps each phase's share of the cases, as
-    its ``shares="phase"`` does.
+    date ordinals and 7), ``starts="phase"`` makes each block start at a period of the
+    phase it replaces and ``shares="phase"`` keeps each phase's share of the cases in
+    every block resample, as they do there.
 
     A statistic not known on the sample has a NaN estimate. A resample where it is not
     known counts as an unbounded difference (a quantile past the follow-up could be
     anything above it): an interval end that reaches such resamples is ``±inf``.
     """
-    _check_cycle(cycle, "censored_differences")
+    owner = "censored_differences"
+    _check_cycle(cycle, owner)
+    check_choice(starts, "starts", owner, ("any", "phase"))
+    check_choice(shares, "shares", owner, ("drawn", "phase"))
+    for name, value in (("starts", starts), ("shares", shares)):
+        if value == "phase" and cycle is None:
+            msg = (
+                f"The {name!r} parameter of {owner} can be 'phase' only with a "
+                f"'cycle'. Got {name}='phase' and cycle=None instead."
+            )
+            raise InvalidParameterError(msg)
     rng = as_rng(seed)
     sides = []
     for (t, c), units in ((before, units_before), (after, units_after)):
-        u = p = None
+        u = p = ps = None
         if units is not None:
             u = np.unique(np.asarray(units), return_inverse=True)[1].astype(np.int64)
-            ph = _phases(units, cycle, "units", "censored_differences")
-            p = None if ph is None else ph[u]
-        sides.append((np.asarray(t, np.float64), np.asarray(c, bool), u, p))
-    (tb, cb, ub, pb), (ta, ca, ua, pa_) = sides
+            ph = _phases(units, cycle, "units", owner)
+            p = None if ph is None or shares == "drawn" else ph[u]
+            ps = ph if starts == "phase" else None
+        sides.append((np.asarray(t, np.float64), np.asarray(c, bool), u, p, ps))
+    (tb, cb, ub, pb, sb), (ta, ca, ua, pa_, sa) = sides
     boot = {s: np.empty(n_resamples) for s in statistics}
     for start in range(0, n_resamples, _CHUNK):
         m = min(_CHUNK, n_resamples - start)
-        wb = resample_weights(tb.size, ub, block, m, rng, pb)
-        wa = resample_weights(ta.size, ua, block, m, rng, pa_)
+        wb = resample_weights(tb.size, ub, block, m, rng, pb, sb)
+        wa = resample_weights(ta.size, ua, block, m, rng, pa_, sa)
         vb = censored_statistics_rows(tb, cb, wb, statistics, horizon_s=horizon_s)
         va = censored_statistics_rows(ta, ca, wa, statistics, horizon_s=horizon_s)
         for s in statistics:

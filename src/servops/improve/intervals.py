@@ -499,6 +499,7 @@ def block_length(
     units_before: ArrayLike,
     units_after: ArrayLike,
     cycle: int | None = None,
+    whole_cycles: bool = False,
 ) -> int:
     """The block length (in periods) :func:`block_bootstrap_differences` uses.
 
@@ -519,11 +520,15 @@ def block_length(
     cycle
         Periods per seasonal cycle, or ``None`` for no cycle; the periods must then be
         whole numbers whose remainder by ``cycle`` is their phase.
+    whole_cycles
+        Round the length up to a multiple of ``cycle`` (needs one): the blocks of
+        Politis's seasonal block bootstrap (``starts="phase"``; module text).
 
     Returns
     -------
     int
-        The block length in periods, at least 1.
+        The block length in periods, at least 1 (at least ``cycle`` with
+        ``whole_cycles``).
 
     Examples
     --------
@@ -550,9 +555,24 @@ def block_length(
     ...     x[:300], x[300:], units_before=day[:300], units_after=day[300:], cycle=7
     ... )
     3
+    >>> block_length(
+    ...     x[:300],
+    ...     x[300:],
+    ...     units_before=day[:300],
+    ...     units_after=day[300:],
+    ...     cycle=7,
+    ...     whole_cycles=True,
+    ... )
+    7
     """
     owner = "block_length"
     _check_cycle(cycle, owner)
+    if whole_cycles and cycle is None:
+        msg = (
+            f"The 'whole_cycles' parameter of {owner} can be True only with a "
+            "'cycle'. Got whole_cycles=True and cycle=None instead."
+        )
+        raise InvalidParameterError(msg)
     parts = []
     phases = []
     for name, v, units in (
@@ -564,17 +584,19 @@ def block_length(
         parts.append(m - m.mean())
         phases.append(_phases(units, cycle, f"units_{name}", owner))
     series = np.concatenate(parts)
-    if series.size < 3:
-        return 1
-    if cycle is not None:
+    b = 1
+    if series.size >= 3 and cycle is not None:
         phase = np.concatenate([p for p in phases if p is not None])
         left = series - phase_means(series, phase, cycle)[phase]
         # the cycle was all there was: what is left is rounding, whose autocorrelation
         # the scale-free rule would read as dependence
-        if float(left @ left) <= 1e-20 * float(series @ series):
-            return 1
-        series = left
-    return max(1, math.ceil(optimal_block_length(series)))
+        if float(left @ left) > 1e-20 * float(series @ series):
+            b = max(1, math.ceil(optimal_block_length(left)))
+    elif series.size >= 3:
+        b = max(1, math.ceil(optimal_block_length(series)))
+    if whole_cycles and cycle is not None:
+        return cycle * -(-b // cycle)
+    return b
 
 
 def _block_weights(

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import numpy as np
 import pytest
 from benchmarks.bench_before_after import aa_log, mmc_model
 from scipy import stats
 
+import servops as so
 from servops.errors import InvalidParameterError
-from servops.improve import before_after
+from servops.improve import before_after, beforeafter
+from servops.improve.censoring import censored_differences
 from servops.improve.intervals import (
     Statistic,
     _block_weights,
@@ -20,7 +24,7 @@ from servops.improve.intervals import (
     newcombe_interval,
     optimal_block_length,
 )
-from tests.unit.improve.synth import tickets
+from tests.unit.improve.synth import START, tickets
 from tests.unit.improve.test_beforeafter import CHANGE, _planted
 
 
@@ -179,6 +183,100 @@ def test_adjusted_difference_resamples_the_same_days():
     adj = r.adjusted
     assert adj is not None and adj.difference.method == "block-percentile"
     assert adj.difference.low < 0 < adj.difference.high
+
+
+def _weekday_desk(days: int = 72, per_day: int = 10):
+    """``days`` of arrivals a side; weekend arrivals wait 48 h more (a weekday make-up
+    that moves the lead time), independent days; the change time."""
+    rng = np.random.default_rng(7)
+    n = days * per_day
+    arrivals = np.sort(rng.uniform(0, 2 * days * 24, 2 * n))
+    weekend = np.array(
+        [(START + timedelta(hours=float(h))).weekday() >= 5 for h in arrivals]
+    )
+    lead = 2.0 + 48.0 * weekend + rng.exponential(4.0, 2 * n)
+    return tickets(arrivals, lead), START + timedelta(days=days)
+
+
+def test_seasonal_blocks_are_whole_weeks_starting_on_their_weekday(monkeypatch):
+    # Politis's seasonal block bootstrap (_DAY_STARTS = "phase"): the rule's block
+    # rounded up to whole weeks, each block starting on the weekday of the day it
+    # replaces; the interval is block_bootstrap_differences' with those blocks (the
+    # same draws from the same seed)
+    log, at = _weekday_desk()
+    monkeypatch.setattr(beforeafter, "_DAY_STARTS", "phase")
+    r = before_after(log, at, "lead_time", mix=[], seed=4, n_resamples=400)
+    rs = r.resampling
+    assert rs is not None and rs.block == 7
+    assert (rs.periods_before, rs.periods_after) == (72, 72) and rs.enough
+    cm = so.kpi.case_metrics(log).sort_by("case_id")
+    lead = np.array(cm.column("lead_time_s").to_pylist())
+    arrived = cm.column("arrived_at").to_pylist()
+    after = np.array([t >= at for t in arrived])
+    day = np.array([t.date().toordinal() for t in arrived])
+    sides = {
+        "before": lead[~after],
+        "after": lead[after],
+        "units_before": day[~after],
+        "units_after": day[after],
+    }
+    assert block_length(**sides, cycle=7, whole_cycles=True) == 7
+    want = block_bootstrap_differences(
+        **sides, block=7, cycle=7, starts="phase", n_resamples=400, seed=4
+    )
+    assert {k: v.to_dict() for k, v in r.effects.items()} == {
+        k: v.to_dict() for k, v in want.items()
+    }
+    # blocks of the rule's length starting on any day: other draws, other intervals
+    monkeypatch.setattr(beforeafter, "_DAY_STARTS", "any")
+    anywhere = before_after(log, at, "lead_time", mix=[], seed=4, n_resamples=400)
+    rs = anywhere.resampling
+    assert rs is not None and rs.block == block_length(**sides, cycle=7)
+    want = block_bootstrap_differences(
+        **sides, block=rs.block, cycle=7, n_resamples=400, seed=4
+    )
+    assert anywhere.effects["mean"].to_dict() == want["mean"].to_dict()
+    assert anywhere.effects["mean"] != r.effects["mean"]
+
+
+def test_seasonal_blocks_with_open_cases(monkeypatch):
+    # the same desk seen 12 h before its last arrival: the cases still open are
+    # right-censored at their wait, and the censored statistics are resampled in the
+    # same whole-week blocks starting on their weekday
+    full, at = _weekday_desk()
+    cm = so.kpi.case_metrics(full).sort_by("case_id")
+    arrived = cm.column("arrived_at").to_pylist()
+    end = max(arrived) - timedelta(hours=12)
+    log = full.where(f"\"timestamp\" <= TIMESTAMPTZ '{end.isoformat()}'")
+    monkeypatch.setattr(beforeafter, "_DAY_STARTS", "phase")
+    r = before_after(log, at, "lead_time", mix=[], seed=4, n_resamples=400)
+    assert r.censoring is not None and r.censoring.open_after > 0
+    rs = r.resampling
+    assert rs is not None and rs.block == 7 and rs.enough
+    lead = np.array(cm.column("lead_time_s").to_pylist())
+    keep = np.array([t <= end for t in arrived])
+    waited = np.array([(end - t).total_seconds() for t in arrived])
+    is_open = keep & (
+        np.array([t.timestamp() for t in arrived]) + lead > end.timestamp()
+    )
+    x = np.where(is_open, waited, lead)[keep]
+    c = is_open[keep]
+    day = np.array([t.date().toordinal() for t in arrived])[keep]
+    after = np.array([t >= at for t in arrived])[keep]
+    want = censored_differences(
+        (x[~after], c[~after]),
+        (x[after], c[after]),
+        statistics=("median", "p90", "restricted_mean"),
+        horizon_s=r.censoring.horizon_s,
+        units_before=day[~after],
+        units_after=day[after],
+        block=7,
+        cycle=7,
+        starts="phase",
+        n_resamples=400,
+        seed=4,
+    )
+    assert r.effects["median"].to_dict() == want["median"].to_dict()
 
 
 def _aa_hits(dependence: str, seeds: range, cases: int) -> int:

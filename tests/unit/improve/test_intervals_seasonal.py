@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
 from servops.errors import InvalidParameterError
+from servops.improve.censoring import censored_differences
 from servops.improve.intervals import (
     _block_weights,
     block_bootstrap_differences,
@@ -137,6 +140,71 @@ def test_a_cycle_sets_the_block_length_and_blocks_start_anywhere():
     auto = block_bootstrap_differences(**sides, cycle=7, n_resamples=200, seed=4)
     fixed = block_bootstrap_differences(**sides, block=b, n_resamples=200, seed=4)
     assert auto == fixed
+
+
+def test_whole_cycles_round_the_block_up_to_whole_weeks():
+    # the rule's block, rounded up to a multiple of the cycle (at least one cycle):
+    # Politis's seasonal block bootstrap
+    rng = np.random.default_rng(3)
+    day = np.repeat(np.arange(84), 5)
+    level = np.zeros(84)
+    for t in range(1, 84):
+        level[t] = 0.9 * level[t - 1] + rng.normal()
+    for x in (WEEK[day % 7] + rng.normal(size=day.size), level[day]):
+        sides = _split(x, day)
+        b = block_length(**sides, cycle=7)
+        weeks = block_length(**sides, cycle=7, whole_cycles=True)
+        assert weeks % 7 == 0
+        assert b <= weeks < b + 7
+    # a pure cycle: block 1 becomes one week
+    sides = _split(WEEK[day % 7], day)
+    assert block_length(**sides, cycle=7, whole_cycles=True) == 7
+    with pytest.raises(InvalidParameterError, match="'whole_cycles' parameter"):
+        block_length(**sides, whole_cycles=True)
+
+
+def test_censored_seasonal_blocks_are_the_block_bootstraps():
+    # nothing censored and the horizon past every value: the restricted mean is the
+    # mean, and censored_differences with same-weekday starts draws the very blocks
+    # block_bootstrap_differences draws (same seed), so the intervals agree
+    rng = np.random.default_rng(6)
+    day = np.repeat(np.arange(84), 5)
+    x = WEEK[day % 7] + rng.normal(size=84)[day] + rng.normal(size=day.size)
+    sides = _split(x, day)
+    open_ = np.zeros(x.size // 2, dtype=bool)
+    ends = {}
+    for starts in ("phase", "any"):
+        kw: dict[str, Any] = {
+            "block": 7,
+            "cycle": 7,
+            "starts": starts,
+            "n_resamples": 400,
+            "seed": 8,
+        }
+        plain = block_bootstrap_differences(**sides, statistics=("mean",), **kw)
+        censored = censored_differences(
+            (sides["before"], open_),
+            (sides["after"], open_),
+            statistics=("restricted_mean",),
+            horizon_s=100.0,
+            units_before=sides["units_before"],
+            units_after=sides["units_after"],
+            **kw,
+        )["restricted_mean"]
+        ends[starts] = (censored.low, censored.high)
+        assert ends[starts] == pytest.approx((plain["mean"].low, plain["mean"].high))
+        assert censored.estimate == pytest.approx(plain["mean"].estimate)
+    # the starts reach the draws: the two rules resample different calendars
+    assert abs(ends["phase"][0] - ends["any"][0]) > 1e-3
+    with pytest.raises(InvalidParameterError, match="'phase' only with a 'cycle'"):
+        censored_differences(
+            (sides["before"], open_),
+            (sides["after"], open_),
+            statistics=("median",),
+            units_before=sides["units_before"],
+            units_after=sides["units_after"],
+            starts="phase",
+        )
 
 
 def test_cycle_bad_input():

@@ -102,6 +102,7 @@ def test_a_pure_weekly_cycle_has_no_spread_with_phase_shares():
         units_after=sides["units_after"],
         block=2,
         cycle=7,
+        shares="phase",
         n_resamples=300,
         seed=3,
     )["restricted_mean"]
