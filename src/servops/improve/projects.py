@@ -948,8 +948,8 @@ def _evidence_plan(
     d = plan.days
     text = (
         f"{what}: {d} days a side find {_fmt_change(plan.effect, metric)} with power "
-        f"{100 * plan.power:.0f} % (alpha {plan.alpha:g}, "
-        f"{base.cases_per_day:.1f} cases a day)"
+        f"{100 * plan.power:.0f} % (target {100 * plan.target_power:.0f} %, alpha "
+        f"{plan.alpha:g}, {base.cases_per_day:.1f} cases a day)"
     )
     if days_before is None or days_after is None:
         text += "; days compared so far: n/a (the comparison has no interval)"

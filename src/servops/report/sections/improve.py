@@ -22,7 +22,7 @@ from servops.improve.beforeafter import DURATION_METRICS, metric_label
 from servops.improve.projects import ProjectEvaluation, evaluate_projects
 from servops.improve.targets import TargetStatus, target_status
 from servops.report.charts import kpi_cards
-from servops.report.narrative import anchor_id
+from servops.report.narrative import _METRIC_ZH, _STAT_ZH, anchor_id
 
 if TYPE_CHECKING:
     from servops.improve.intervals import Interval
@@ -60,6 +60,13 @@ def _diff(iv: Interval | None, metric: str) -> str:
     return (
         f"{100 * iv.estimate:+.1f} ({100 * iv.low:+.1f} – {100 * iv.high:+.1f}) pt"
     ).replace("-", "\N{MINUS SIGN}")
+
+
+def _change(value: float, metric: str) -> str:
+    """A signed change: a duration, or rate points."""
+    if metric in DURATION_METRICS:
+        return format_duration(value)
+    return f"{100 * value:+.1f} pt".replace("-", "\N{MINUS SIGN}")
 
 
 def _config(ctx: ReportContext) -> KpiConfig:
@@ -138,11 +145,7 @@ def _evidence_row(ctx: ReportContext, m: MetricEvidence) -> str:
     exp = m.expected
     expected = "–"
     if exp is not None and exp.change is not None:
-        expected = (
-            format_duration(exp.change)
-            if m.metric in DURATION_METRICS
-            else f"{100 * exp.change:+.1f} pt".replace("-", "\N{MINUS SIGN}")
-        )
+        expected = _change(exp.change, m.metric)
     covers = (
         "–"
         if m.covers_expected is None
@@ -159,6 +162,67 @@ def _evidence_row(ctx: ReportContext, m: MetricEvidence) -> str:
         covers,
     ]
     return "<tr>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>"
+
+
+def _plan_html(ctx: ReportContext, m: MetricEvidence) -> str:
+    """The evidence plan of an expected change: days needed, so far, the verdict."""
+    ep, exp = m.evidence_plan, m.expected
+    if ep is None or exp is None:
+        return ""
+    t = ctx.t
+    stat = exp.statistic
+    head = t(
+        "Evidence plan, "
+        + ("" if stat == "rate" else f"{stat} ")
+        + f"{metric_label(m.metric)}: ",
+        f"证据计划（{_STAT_ZH.get(stat, '')}{_METRIC_ZH.get(m.metric, m.metric)}）：",
+    )
+    plan, base = ep.plan, ep.baseline
+    if plan is None or base is None:
+        body = t("none", "无") + f" ({ep.reason})"
+        return f'<p class="note"><b>{escape(head)}</b>{escape(body)}</p>'
+    d, change = plan.days, _change(plan.effect, m.metric)
+    power, target = plan.power, plan.target_power
+    body = t(
+        f"{d} days a side find {change} with power {100 * power:.0f} % (target "
+        f"{100 * target:.0f} %, α {plan.alpha:g}, {base.cases_per_day:.1f} cases a "
+        "day)",
+        f"每侧 {d} 天可发现 {change} 的变化，检验力 {100 * power:.0f}%（目标 "
+        f"{100 * target:.0f}%，α {plan.alpha:g}，每天 {base.cases_per_day:.1f} 个案例）",
+    )
+    if ep.days_before is None or ep.days_after is None:
+        body += t("; days so far: n/a", "；已有天数：n/a")
+    else:
+        body += t(
+            f"; {ep.days_after} of {d} days after the change so far: ",
+            f"；变更后已有 {ep.days_after}/{d} 天：",
+        )
+        verdict = []
+        if ep.enough:
+            verdict.append(t("enough", "足够"))
+        if ep.more_days and ep.reached_on is not None:
+            when = ep.reached_on.isoformat()
+            verdict.append(
+                t(
+                    f"{ep.more_days} more days, from {when}",
+                    f"还需 {ep.more_days} 天，{when} 起",
+                )
+            )
+            ends = ep.window_ends
+            if ends is not None and ep.reached_on > ends:
+                verdict[-1] += t(
+                    f" (after the window ends on {ends}: widen the window)",
+                    f"（晚于窗口结束日 {ends}：请扩大窗口）",
+                )
+        if ep.days_before < d:
+            verdict.append(
+                t(
+                    f"only {ep.days_before} days before the change ({d} needed a side)",
+                    f"变更前仅 {ep.days_before} 天（每侧需 {d} 天）",
+                )
+            )
+        body += t("; ", "；").join(verdict)
+    return f'<p class="note"><b>{escape(head)}</b>{escape(body)}</p>'
 
 
 def _project_html(ctx: ReportContext, ev: ProjectEvaluation) -> str:
@@ -212,6 +276,7 @@ def _project_html(ctx: ReportContext, ev: ProjectEvaluation) -> str:
         )
         + f'<table class="data"><thead><tr>{th}</tr></thead><tbody>{body}</tbody>'
         "</table>"
+        + "".join(_plan_html(ctx, m) for m in ev.metrics)
         + details
         + (f"<ul>{steps}</ul>" if steps else "")
         + (f'<ul class="note">{notes}</ul>' if notes else "")
@@ -259,9 +324,13 @@ def build(ctx: ReportContext) -> Section | None:
             "Each project is measured by before/after on the cases arriving within "
             "its window around the change: durations with bootstrap intervals, rates "
             "with Newcombe intervals, volume and case-mix changes named "
-            "(servops improve projects).",
+            "(servops improve projects). Its evidence plan gives the days a side the "
+            "comparison needs to find the expected change, planned on the days "
+            "before the change, and how many days after it there are so far.",
             "每个改进项目用变更前后窗口内到达的案例做前后对比：时长用自助法区间，"
-            "比率用 Newcombe 区间，并列出量与案例构成的变化（servops improve projects）。",
+            "比率用 Newcombe 区间，并列出量与案例构成的变化（servops improve projects）。"
+            "证据计划根据变更前的天数，给出发现预期变化所需的每侧天数，"
+            "以及变更后目前已有的天数。",
         )
         parts.append(f'<p class="note">{escape(how)}</p>')
         parts.extend(_project_html(ctx, ev) for ev in evaluations)
