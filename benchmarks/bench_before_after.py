@@ -90,19 +90,19 @@ from servops.improve.beforeafter import (
     DURATION_METRICS,
     MIN_BLOCKS,
     _open_cases,
-    _periods,
     _widened,
+    arrival_periods,
     metric_values,
 )
 from servops.improve.censoring import CensoredStatistic, censored_statistics_rows
 from servops.improve.intervals import (
     Interval,
     _block_weights,
-    _expanded_alpha,
     _phase_shares,
     _weighted_stat_rows,
     block_bootstrap_differences,
     block_length,
+    expanded_alpha,
 )
 from servops.kpi import load_config
 from servops.kpi.cases import case_metrics, resolve_config
@@ -315,7 +315,7 @@ def pooled_intervals(
     censored, waited, _, _ = _open_cases(log, cases, cfg, values, metric, None)
     use = ~np.isnan(values) | censored
     x = np.where(censored, waited, values)
-    units = _periods(arrived, "day", cfg.timezone)
+    units = arrival_periods(arrived, "day", cfg.timezone)
     assert units is not None
     sides = [use & ~after, use & after]
     block = block_length(
@@ -364,7 +364,7 @@ def pooled_intervals(
             w = _block_weights(u, min(block, periods[-1]), m, rng)
             for k, v in stats_(_phase_shares(w, phase, pooled)).items():
                 boot[k][start : start + m] += sign * v
-    alpha = _expanded_alpha(level, min(periods) / block)
+    alpha = expanded_alpha(level, min(periods) / block)
     out: dict[str, Interval] = {}
     for k in names:
         d = boot[k]
@@ -396,7 +396,7 @@ def rule_intervals(
     values = metric_values(cases, metric)
     ok = ~np.isnan(values)
     xb, xa = values[ok & ~after], values[ok & after]
-    units = _periods(arrived, "day", cfg.timezone)
+    units = arrival_periods(arrived, "day", cfg.timezone)
     assert units is not None
     ub, ua = units[ok & ~after], units[ok & after]
     rng = as_rng(seed)

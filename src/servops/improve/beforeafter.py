@@ -84,12 +84,12 @@ from servops.improve.intervals import (
     block_length,
     bootstrap_differences,
     exact_interval,
+    expanded_alpha,
     newcombe_interval,
     statistic_value,
     wilson_interval,
 )
 from servops.improve.intervals import _block_weights as block_weights
-from servops.improve.intervals import _expanded_alpha as expanded_alpha
 from servops.kpi.cases import case_metrics, resolve_config
 
 if TYPE_CHECKING:
@@ -112,7 +112,9 @@ __all__ = [
     "Resampling",
     "Side",
     "VolumeChange",
+    "arrival_periods",
     "before_after",
+    "change_moment",
     "metric_label",
     "metric_values",
 ]
@@ -386,8 +388,14 @@ class BeforeAfterResult:
         }
 
 
-def _moment(value: datetime | date, zone: str) -> datetime:
-    """A change date as an aware datetime; dates and naive times in the config's zone."""
+def change_moment(value: datetime | date, zone: str) -> datetime:
+    """A change date as an aware UTC datetime; dates and naive times read in ``zone``.
+
+    Examples
+    --------
+    >>> change_moment(date(2026, 4, 1), "Europe/Paris").isoformat()
+    '2026-03-31T22:00:00+00:00'
+    """
     if not isinstance(value, datetime):
         value = datetime.combine(value, time())
     if value.tzinfo is None:
@@ -722,10 +730,26 @@ def _widened(
     return _covering(effects, cases, level)
 
 
-def _periods(
+def arrival_periods(
     arrived: list[datetime], dependence: str, zone: str
 ) -> NDArray[np.int64] | None:
-    """Each case's arrival day (or ISO week) as a number, in the config's time zone."""
+    """Each case's arrival day (or ISO week) as a number, in time zone ``zone``.
+
+    ``dependence`` ``day``: the date's ordinal (its remainder by 7 is the weekday,
+    0 on Sundays); ``week``: the ISO week's count from Monday 1 January of year 1;
+    ``none``: ``None`` (no periods).
+
+    Examples
+    --------
+    >>> t = [datetime(2026, 3, 1, 23, tzinfo=UTC), datetime(2026, 3, 2, 9, tzinfo=UTC)]
+    >>> (arrival_periods(t, "day", "UTC") % 7).tolist()  # a Sunday, then a Monday
+    [0, 1]
+    >>> weeks = arrival_periods(t, "week", "UTC")
+    >>> int(weeks[1] - weeks[0])  # the Monday starts a new week
+    1
+    >>> (arrival_periods(t, "day", "Asia/Tokyo") % 7).tolist()  # both on Monday there
+    [1, 1]
+    """
     if dependence == "none":
         return None
     tz = ZoneInfo(zone)
@@ -965,7 +989,7 @@ def before_after(
     check_interval(level, "level", _OWNER, low=0, high=1)
     check_choice(dependence, "dependence", _OWNER, ("day", "week", "none"))
     cfg = resolve_config(config, log)
-    moment = _moment(change_at, cfg.timezone)
+    moment = change_moment(change_at, cfg.timezone)
     # sorted: case_metrics has no row order, and the bootstrap draws rows by position
     cases = case_metrics(log, cfg).sort_by("case_id")
     attrs = [c for c in cases.column_names if c in log.attributes]
@@ -1041,7 +1065,7 @@ def before_after(
     reasons: dict[str, str] = {}
     rng = as_rng(seed)
     effects: dict[str, Interval] = {}
-    units = _periods(arrived, dependence, cfg.timezone)
+    units = arrival_periods(arrived, dependence, cfg.timezone)
     # day blocks: the periods are date ordinals, and the weekday cycle is not dependence
     cycle = 7 if dependence == "day" else None
     shares: Literal["drawn", "phase"] = _DAY_SHARES if cycle is not None else "drawn"

@@ -43,10 +43,10 @@ from servops.errors import InvalidParameterError
 from servops.improve.intervals import (
     Interval,
     _check_cycle,
-    _expanded_alpha,
     _phase_shares,
     _phases,
     _weighted_stat_rows,
+    expanded_alpha,
 )
 
 if TYPE_CHECKING:
@@ -353,7 +353,7 @@ def censored_differences(
             )
     if ub is not None and ua is not None:
         blocks = min(int(ub.max()) + 1, int(ua.max()) + 1) / block
-        alpha, method = _expanded_alpha(level, blocks), "block-percentile"
+        alpha, method = expanded_alpha(level, blocks), "block-percentile"
     else:
         alpha, method = (1 - level) / 2, "percentile"
     ones_b, ones_a = np.ones((1, tb.size)), np.ones((1, ta.size))

@@ -51,7 +51,12 @@ import pyarrow.compute as pc
 from servops._validation import as_rng, check_choice
 from servops._yaml import YamlDoc, load_yaml, mapping
 from servops.errors import ConfigError, InvalidParameterError
-from servops.improve.beforeafter import MIN_BLOCKS, Dependence, _periods, _widened
+from servops.improve.beforeafter import (
+    MIN_BLOCKS,
+    Dependence,
+    _widened,
+    arrival_periods,
+)
 from servops.improve.intervals import (
     Interval,
     block_bootstrap_differences,
@@ -439,7 +444,7 @@ def cost_saving(
         diff = _difference(
             xb,
             xa,
-            _periods(arrived, dependence, cfg.timezone),
+            arrival_periods(arrived, dependence, cfg.timezone),
             ok,
             after,
             dependence,

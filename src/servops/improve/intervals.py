@@ -83,6 +83,7 @@ __all__ = [
     "block_length",
     "bootstrap_differences",
     "exact_interval",
+    "expanded_alpha",
     "newcombe_interval",
     "optimal_block_length",
     "phase_means",
@@ -836,7 +837,7 @@ def block_bootstrap_differences(
             boot[s][start : start + m] = _weighted_stat_rows(
                 xa, wa, s
             ) - _weighted_stat_rows(xb, wb, s)
-    alpha = _expanded_alpha(level, min(ub.max() + 1, ua.max() + 1) / b)
+    alpha = expanded_alpha(level, min(ub.max() + 1, ua.max() + 1) / b)
     out: dict[Statistic, Interval] = {}
     for s in statistics:
         theta = statistic_value(xa, s) - statistic_value(xb, s)
@@ -846,7 +847,7 @@ def block_bootstrap_differences(
     return out
 
 
-def _expanded_alpha(level: float, blocks: float) -> float:
+def expanded_alpha(level: float, blocks: float) -> float:
     """Tail probability of Hesterberg's expanded percentile interval over ``blocks``.
 
     ``z = sqrt(K / (K - 1)) t_{1-α/2, K-1}`` with ``K`` the independent units (here
@@ -854,9 +855,9 @@ def _expanded_alpha(level: float, blocks: float) -> float:
 
     Examples
     --------
-    >>> round(_expanded_alpha(0.95, 12), 4)  # 1.96 widened to 2.30
+    >>> round(expanded_alpha(0.95, 12), 4)  # 1.96 widened to 2.30
     0.0108
-    >>> round(_expanded_alpha(0.95, 1e6), 4)  # many blocks: the plain percentile
+    >>> round(expanded_alpha(0.95, 1e6), 4)  # many blocks: the plain percentile
     0.025
     """
     k = max(float(blocks), 2.0)

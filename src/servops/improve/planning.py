@@ -66,12 +66,11 @@ from servops.improve.beforeafter import (
     METRICS,
     MIN_BLOCKS,
     RATE_METRICS,
+    arrival_periods,
+    change_moment,
     metric_values,
 )
-from servops.improve.beforeafter import _moment as change_moment
-from servops.improve.beforeafter import _periods as day_periods
-from servops.improve.intervals import _expanded_alpha as expanded_alpha
-from servops.improve.intervals import block_length, phase_means
+from servops.improve.intervals import block_length, expanded_alpha, phase_means
 from servops.kpi.cases import case_metrics, resolve_config
 
 if TYPE_CHECKING:
@@ -235,7 +234,7 @@ def day_baseline(
     if until is not None:
         end = change_moment(until, cfg.timezone)
         keep &= np.array([t < end for t in arrived], dtype=bool)
-    days = day_periods(arrived, "day", cfg.timezone)
+    days = arrival_periods(arrived, "day", cfg.timezone)
     assert days is not None  # "day" always has periods
     x, days = x[keep], days[keep]
     ordinals, u = np.unique(days, return_inverse=True)

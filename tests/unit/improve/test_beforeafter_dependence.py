@@ -16,11 +16,11 @@ from servops.improve.censoring import censored_differences
 from servops.improve.intervals import (
     Statistic,
     _block_weights,
-    _expanded_alpha,
     _weighted_stat_rows,
     block_bootstrap_differences,
     block_length,
     bootstrap_differences,
+    expanded_alpha,
     newcombe_interval,
     optimal_block_length,
 )
@@ -71,8 +71,8 @@ def test_one_period_blocks_are_the_cluster_bootstrap_by_hand():
 
 def test_expanded_alpha_by_hand():
     # K = 12: z = sqrt(12 / 11) * t(0.975, 11) = 1.04447 * 2.20099 = 2.29887
-    assert _expanded_alpha(0.95, 12) == pytest.approx(stats.norm.sf(2.29887), rel=1e-4)
-    assert _expanded_alpha(0.95, 1.0) == _expanded_alpha(0.95, 2.0)  # at least 2
+    assert expanded_alpha(0.95, 12) == pytest.approx(stats.norm.sf(2.29887), rel=1e-4)
+    assert expanded_alpha(0.95, 1.0) == expanded_alpha(0.95, 2.0)  # at least 2
 
 
 def test_block_length_reads_the_dependence_of_the_daily_means():
