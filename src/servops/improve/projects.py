@@ -61,6 +61,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
 from servops._durations import format_duration, parse_duration
+from servops._validation import check_interval
 from servops._yaml import YamlDoc, load_yaml, mapping
 from servops.errors import ConfigError, InvalidParameterError
 from servops.improve.beforeafter import (
@@ -1190,8 +1191,11 @@ def evaluate_projects(
     Raises
     ------
     InvalidParameterError
-        A segment attribute the log does not have, or a change outside the data.
+        A segment attribute the log does not have, a change outside the data, or a
+        ``power`` outside (0, 1).
     """
+    # checked here: a plan's own parameter errors become a metric's reason
+    check_interval(power, "power", "evaluate_projects", low=0, high=1)
     items = (
         load_projects(projects)
         if isinstance(projects, str | os.PathLike)

@@ -12,6 +12,7 @@ from datetime import timedelta
 import numpy as np
 import pytest
 
+from servops.errors import InvalidParameterError
 from servops.improve import day_baseline, evaluate_projects, plan_before_after
 from servops.improve.projects import projects_from_dict
 from servops.log.filters import attribute_values, time_window
@@ -200,6 +201,13 @@ def test_plan_follows_level_and_power():
     assert ep is not None
     base = day_baseline(log, "reopened", until=at)
     assert ep.plan == plan_before_after(base, -0.15, alpha=0.1, power=0.9, seed=0)
+
+
+def test_a_bad_power_is_refused_not_a_reason():
+    log = _desk(50)
+    _, project = _project(50)
+    with pytest.raises(InvalidParameterError, match="'power' parameter of evaluate"):
+        _evaluate(log, project, power=1.5)
 
 
 def test_plan_keeps_to_the_segment():
