@@ -37,8 +37,9 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import weakref
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, cast, get_args
 
 from servops.errors import ConfigError, ConflictError, InvalidParameterError
 
@@ -209,6 +210,27 @@ BEGIN_SQL = (
 _SESSION_WEBHOOKS = "servops_active_webhooks"
 
 
+def _keep(session: Session, key: str, value: object) -> None:
+    """Keep ``value`` in ``session.info`` for the session's current transaction.
+
+    The transaction is held by a weak reference: a strong one would make session ->
+    info -> transaction -> session a reference cycle, about 40 objects a request (the
+    session, its transaction, connection and event dispatchers) that only the cyclic
+    garbage collector frees, in pauses that were the service's slowest requests.
+    """
+    tx = session.get_transaction()
+    session.info[key] = (None if tx is None else weakref.ref(tx), value)
+
+
+def _kept(session: Session, key: str) -> tuple[bool, object]:
+    """``(True, value)`` if :func:`_keep` kept ``key`` in this transaction, else ``(False, None)``."""
+    tx = session.get_transaction()
+    kept = session.info.get(key)
+    if tx is None or kept is None or kept[0] is None or kept[0]() is not tx:
+        return False, None
+    return True, kept[1]
+
+
 def latest_ids(session: Session) -> dict[str, int]:
     """The id of the newest version of each stored kind (kinds never saved are absent).
 
@@ -219,16 +241,14 @@ def latest_ids(session: Session) -> dict[str, int]:
     ``BEGIN`` (:func:`servops.service.db.versions_at_begin`: no statement of its own,
     read after the request began as the query would be); otherwise it is one query.
     """
-    tx = session.get_transaction()
-    kept = session.info.get(_SESSION_LATEST)
-    if tx is not None and kept is not None and kept[0] is tx:
-        ids: dict[str, int] = kept[1]
-        return ids
+    found, ids = _kept(session, _SESSION_LATEST)
+    if found:
+        return cast("dict[str, int]", ids)
     got = versions_at_begin(session)
     if got is None:
         rows = session.connection().exec_driver_sql(LATEST_SQL).all()
         got = {str(kind): int(vid) for kind, vid in rows}
-    session.info[_SESSION_LATEST] = (session.get_transaction(), got)
+    _keep(session, _SESSION_LATEST, got)
     return got
 
 
@@ -245,9 +265,8 @@ def versions_at_begin(session: Session) -> dict[str, int] | None:
     ids = None if raw is None else taken(raw)
     if ids is None:
         return None
-    tx = session.get_transaction()
-    session.info[_SESSION_WEBHOOKS] = (tx, ids.pop(ACTIVE_WEBHOOKS, None))
-    session.info[_SESSION_LATEST] = (tx, ids)
+    _keep(session, _SESSION_WEBHOOKS, ids.pop(ACTIVE_WEBHOOKS, None))
+    _keep(session, _SESSION_LATEST, ids)
     return ids
 
 
@@ -257,12 +276,8 @@ def active_webhooks_at_begin(session: Session) -> int | None:
     ``None`` unless :func:`versions_at_begin` took the pre-ping's answer in the
     session's current transaction.
     """
-    tx = session.get_transaction()
-    kept = session.info.get(_SESSION_WEBHOOKS)
-    if tx is None or kept is None or kept[0] is not tx:
-        return None
-    n: int | None = kept[1]
-    return n
+    found, n = _kept(session, _SESSION_WEBHOOKS)
+    return n if found and isinstance(n, int) else None
 
 
 #: :data:`LATEST_SQL` as one JSON value (``{kind: id}``, NULL with none stored), for a
@@ -292,12 +307,10 @@ def keep_latest_ids(session: Session, value: object) -> None:
 
     An answer the transaction already has stays (its reads agree with each other).
     """
-    tx = session.get_transaction()
-    kept = session.info.get(_SESSION_LATEST)
-    if tx is None or (kept is not None and kept[0] is tx):
+    if session.get_transaction() is None or _kept(session, _SESSION_LATEST)[0]:
         return
     got = value if isinstance(value, dict) else {}
-    session.info[_SESSION_LATEST] = (tx, {str(k): int(v) for k, v in got.items()})
+    _keep(session, _SESSION_LATEST, {str(k): int(v) for k, v in got.items()})
 
 
 def latest_id(session: Session, kind: str) -> int | None:
@@ -452,13 +465,11 @@ def live_state_machine(session: Session) -> StateMachine:
     --------
     ``machine = live_state_machine(session); machine.allowed(ticket.state)``
     """
-    tx = session.get_transaction()
-    kept = session.info.get(_SESSION_MACHINE)
-    if tx is not None and kept is not None and kept[0] is tx:
-        machine: StateMachine = kept[1]
-        return machine
+    found, kept = _kept(session, _SESSION_MACHINE)
+    if found:
+        return cast("StateMachine", kept)
     machine = _machine_of_version(session, latest_id(session, "statemachine"))
-    session.info[_SESSION_MACHINE] = (session.get_transaction(), machine)
+    _keep(session, _SESSION_MACHINE, machine)
     return machine
 
 

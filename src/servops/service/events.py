@@ -273,18 +273,28 @@ def _forget_chain(session: Session, *_: object) -> None:
     session.info.pop(_CHAIN, None)
 
 
+@functools.cache
+def _listen_for_transaction_ends() -> None:
+    """Forget the chain and the appended events at every session's commit and rollback.
+
+    Listened for on the ``Session`` class, once per process, not on each session: four
+    listeners on a session instance built it an event collection of its own, and
+    registry entries, on every write.
+    """
+    from sqlalchemy import event as sa_event
+    from sqlalchemy.orm import Session as SessionClass
+
+    sa_event.listen(SessionClass, "after_commit", _forget_chain)
+    sa_event.listen(SessionClass, "after_soft_rollback", _forget_chain)
+    sa_event.listen(SessionClass, "after_commit", _forget_appended)
+    sa_event.listen(SessionClass, "after_rollback", _forget_appended)
+
+
 def _chain(session: Session) -> _Chain:
     chain = session.info.get(_CHAIN)
     if chain is None:
-        from sqlalchemy import event as sa_event
-
+        _listen_for_transaction_ends()
         chain = session.info[_CHAIN] = _Chain()
-        if not session.info.get("servops_chain_listeners"):
-            sa_event.listen(session, "after_commit", _forget_chain)
-            sa_event.listen(session, "after_soft_rollback", _forget_chain)
-            sa_event.listen(session, "after_commit", _forget_appended)
-            sa_event.listen(session, "after_rollback", _forget_appended)
-            session.info["servops_chain_listeners"] = True
     assert isinstance(chain, _Chain)
     return chain
 

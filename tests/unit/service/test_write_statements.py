@@ -351,3 +351,47 @@ def test_a_webhook_active_at_the_begin_gets_the_events(hooked) -> None:
         with sessions() as s, s.begin():
             s.execute(sa.delete(models.WebhookDelivery))
             s.execute(sa.delete(models.Webhook).where(models.Webhook.id == hook.id))
+
+
+def test_a_write_leaves_no_reference_cycles(db) -> None:
+    # what a write keeps per transaction (config versions, the state machine, the event
+    # chain) must not tie its session into a cycle: each one was ~40 objects that only
+    # the cyclic garbage collector freed, and under load its pauses were the slowest
+    # requests ((transaction, value) pairs in session.info made the cycle; they fail
+    # this test)
+    import gc
+
+    from sqlalchemy.engine import Connection
+    from sqlalchemy.orm import Session, SessionTransaction
+
+    _, sessions = db
+    _create(sessions, category="billing")  # warm: versions parsed, statements built
+    gc.collect()
+    was_enabled = gc.isenabled()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        t = _create(sessions, category="billing")
+        with sessions() as s, s.begin():
+            ticket = s.get(models.Ticket, t.id)
+            assert ticket is not None
+            update_ticket(
+                s,
+                ticket,
+                {"priority": "P1"},
+                actor=AGENT,
+                now=lambda: AT,
+                machine=config_store.live_state_machine(s),
+            )
+        gc.collect()
+        cyclic = [
+            type(o).__name__
+            for o in gc.garbage
+            if isinstance(o, (Session, SessionTransaction, Connection))
+        ]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        if was_enabled:
+            gc.enable()
+    assert cyclic == []
