@@ -42,7 +42,7 @@ __all__ = [
 Lang = Literal["en", "zh"]
 
 #: Metric names in Chinese (English comes from :func:`metric_label`).
-_METRIC_ZH = {
+METRIC_ZH = {
     "lead_time": "交付周期",
     "first_response": "首次响应时间",
     "resolution_time": "解决时长",
@@ -50,7 +50,7 @@ _METRIC_ZH = {
     "reopened": "重开率",
     "fcr": "首次解决率",
 }
-_STAT_ZH = {"mean": "平均", "median": "中位", "p90": "P90 ", "rate": ""}
+STAT_ZH = {"mean": "平均", "median": "中位", "p90": "P90 ", "rate": ""}
 _STATUS_ZH = {
     "on track": "进展正常",
     "at risk": "有风险",
@@ -245,7 +245,7 @@ def target_claim(s: TargetStatus, anchor: str) -> Claim:
     metric = tg.metric
     stat_en = "" if tg.statistic == "rate" else f"{tg.statistic} "
     what_en = f"{stat_en}{metric_label(metric)}"
-    what_zh = f"{_STAT_ZH.get(tg.statistic, '')}{_METRIC_ZH.get(metric, metric)}"
+    what_zh = f"{STAT_ZH.get(tg.statistic, '')}{METRIC_ZH.get(metric, metric)}"
     deadline = tg.deadline.isoformat()
     proj_en = proj_zh = ""
     if s.projected is not None:
@@ -286,7 +286,7 @@ def _evidence_claim(ev: ProjectEvaluation, m: MetricEvidence, anchor: str) -> Cl
     metric = m.metric
     stat = "" if m.statistic == "rate" else f"{m.statistic} "
     what_en = f"{stat}{metric_label(metric)}"
-    what_zh = f"{_STAT_ZH.get(m.statistic, '')}{_METRIC_ZH.get(metric, metric)}"
+    what_zh = f"{STAT_ZH.get(m.statistic, '')}{METRIC_ZH.get(metric, metric)}"
     seg_en = (
         " for " + ", ".join(f"{k} = {v}" for k, v in p.segment.items())
         if p.segment

@@ -22,7 +22,7 @@ from servops.improve.beforeafter import DURATION_METRICS, metric_label
 from servops.improve.projects import ProjectEvaluation, evaluate_projects
 from servops.improve.targets import TargetStatus, target_status
 from servops.report.charts import kpi_cards
-from servops.report.narrative import _METRIC_ZH, _STAT_ZH, anchor_id
+from servops.report.narrative import METRIC_ZH, STAT_ZH, anchor_id
 
 if TYPE_CHECKING:
     from servops.improve.intervals import Interval
@@ -175,7 +175,7 @@ def _plan_html(ctx: ReportContext, m: MetricEvidence) -> str:
         "Evidence plan, "
         + ("" if stat == "rate" else f"{stat} ")
         + f"{metric_label(m.metric)}: ",
-        f"证据计划（{_STAT_ZH.get(stat, '')}{_METRIC_ZH.get(m.metric, m.metric)}）：",
+        f"证据计划（{STAT_ZH.get(stat, '')}{METRIC_ZH.get(m.metric, m.metric)}）：",
     )
     plan, base = ep.plan, ep.baseline
     if plan is None or base is None:
@@ -322,13 +322,14 @@ def build(ctx: ReportContext) -> Section | None:
         ctx.cache["project_evaluations"] = evaluations
         how = t(
             "Each project is measured by before/after on the cases arriving within "
-            "its window around the change: durations with bootstrap intervals, rates "
-            "with Newcombe intervals, volume and case-mix changes named "
+            "its window around the change: durations and rates with intervals that "
+            "resample whole days (in blocks when the days depend on each other), "
+            "volume and case-mix changes named "
             "(servops improve projects). Its evidence plan gives the days a side the "
             "comparison needs to find the expected change, planned on the days "
             "before the change, and how many days after it there are so far.",
-            "每个改进项目用变更前后窗口内到达的案例做前后对比：时长用自助法区间，"
-            "比率用 Newcombe 区间，并列出量与案例构成的变化（servops improve projects）。"
+            "每个改进项目用变更前后窗口内到达的案例做前后对比：时长与比率的区间"
+            "按整天（日间相关时按连续数天的块）重抽样，并列出量与案例构成的变化（servops improve projects）。"
             "证据计划根据变更前的天数，给出发现预期变化所需的每侧天数，"
             "以及变更后目前已有的天数。",
         )
