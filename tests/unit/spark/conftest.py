@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import gc
 import warnings
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pyarrow.parquet as pq
 import pytest
@@ -22,7 +22,7 @@ from servops.log.spark import spark_available
 from tests.paths import shared_log
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable, Iterable, Iterator
     from pathlib import Path
 
     from pyspark.sql import SparkSession
@@ -39,6 +39,18 @@ LOGS: dict[str, tuple[str, str | None]] = {
     "sepsis": ("sepsis.csv.gz", None),
     "demo": ("", None),
 }
+
+#: The logs compared only in the slow run (``-m slow``): the default run must stay
+#: within ~15 minutes on 2 cores, and BPIC 2013 incidents and Sepsis are the costliest
+#: logs on Spark (15-35 s a KPI test).
+SLOW_LOGS = ("bpic2013", "sepsis")
+
+
+def log_params(names: Iterable[str]) -> list[Any]:
+    """``names`` as ``pytest.param`` values, those of :data:`SLOW_LOGS` marked slow."""
+    return [
+        pytest.param(n, marks=pytest.mark.slow) if n in SLOW_LOGS else n for n in names
+    ]
 
 
 #: py4j drops sockets to the JVM without closing them (their finalizers warn).

@@ -29,6 +29,7 @@ from servops.forecast.arrivals import arrival_counts
 from servops.kpi.calendar import BusinessCalendar
 from servops.kpi.config import KpiConfig, Pause, SlaPolicy, load_config
 from servops.log.export import write_parquet
+from tests.unit.spark.conftest import log_params
 from tests.unit.spark.test_parity import assert_same, plain
 
 if TYPE_CHECKING:
@@ -173,7 +174,7 @@ def _case_metrics(both_engines: Both, name: str) -> tuple[pa.Table, pa.Table]:
     return _CASES[name]
 
 
-@pytest.mark.parametrize("name", list(SETUPS))
+@pytest.mark.parametrize("name", log_params(SETUPS))
 def test_case_metrics_with_business_time_sla(both_engines: Both, name: str) -> None:
     duck, _, _, _ = _both(both_engines, name)
     a, b = _case_metrics(both_engines, name)
@@ -191,7 +192,7 @@ def test_case_metrics_with_business_time_sla(both_engines: Both, name: str) -> N
     assert_same(plain(a), plain(b), f"{name}.case_metrics")
 
 
-@pytest.mark.parametrize("name", list(SETUPS))
+@pytest.mark.parametrize("name", log_params(SETUPS))
 def test_kpis_by_month_and_segment(both_engines: Both, name: str) -> None:
     duck, spark, cfg, segment = _both(both_engines, name)
     if segment.startswith("sla_"):
@@ -211,7 +212,7 @@ def test_kpis_by_month_and_segment(both_engines: Both, name: str) -> None:
     assert_same(plain(kpis[0]), plain(kpis[1]), f"{name}.kpis")
 
 
-@pytest.mark.parametrize("name", list(SETUPS))
+@pytest.mark.parametrize("name", log_params(SETUPS))
 def test_sla_report_and_root_cause_counts(both_engines: Both, name: str) -> None:
     duck, spark, cfg, _ = _both(both_engines, name)
     cases = dict(zip(("duck", "spark"), _case_metrics(both_engines, name), strict=True))
@@ -241,7 +242,7 @@ def _arrivals(log: so.EventLog, interval: str) -> dict[str, Any]:
     }
 
 
-@pytest.mark.parametrize("name", list(SETUPS))
+@pytest.mark.parametrize("name", log_params(SETUPS))
 def test_arrivals_per_interval(both_engines: Both, name: str) -> None:
     duck, spark, _, _ = _both(both_engines, name)
     for interval in ("1h", "1d"):

@@ -17,7 +17,7 @@ import pytest
 import servops as so
 from servops.log import filters
 from servops.log.shape import shape_warnings
-from tests.unit.spark.conftest import LOGS
+from tests.unit.spark.conftest import LOGS, log_params
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -102,7 +102,7 @@ ANALYSES: dict[str, Callable[[so.EventLog], Any]] = {
 
 
 @pytest.mark.parametrize("analysis", list(ANALYSES))
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", log_params(NAMES))
 def test_analysis_equal_on_both_engines(
     both_engines: Both, name: str, analysis: str
 ) -> None:
