@@ -8,8 +8,8 @@ worker in the process; ``--workers N`` uvicorn processes) in a fresh data direct
 drives it with ``--clients`` concurrent clients on 127.0.0.1 (asyncio streams, one
 keep-alive HTTP/1.1 connection each, prebuilt requests), together offering ``--rate`` writes per
 second (open loop: each client sends on its own schedule, half creates, half updates of
-a ticket it created). Counts and time are bounded. Reports requests/s and p50/p99 latency
-per kind.
+a ticket it created, each to a priority the ticket does not have). Counts and time are
+bounded. Reports requests/s and p50/p99 latency per kind.
 
 Then the crash test: the same load again, the server SIGKILLed after ``--kill-after``
 seconds, restarted, the load continued. Checks: every acknowledged create (201) is a
@@ -187,6 +187,9 @@ class Conn:
         self.reader = self.writer = None
 
 
+#: The priorities an update moves a ticket between.
+PRIORITIES = (b"P1", b"P2", b"P3", b"P4")
+
 #: What a failed request counts as: the connection broke, was refused or timed out.
 NET_ERRORS = (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError, ValueError)
 
@@ -204,6 +207,7 @@ async def client(
     host, _, port = base.removeprefix("http://").partition(":")
     conn = Conn(host, int(port), token)
     mine: list[str] = []
+    priority: dict[str, int] = {}  # each ticket's priority (index into PRIORITIES)
     next_t = time.perf_counter() + rng.uniform(0, interval)
     n = 0
     try:
@@ -220,11 +224,13 @@ async def client(
                     % (i, n),
                 )
             else:
+                # always a change (a PATCH to the priority a ticket has writes nothing)
                 ref = mine[int(rng.integers(len(mine)))]
+                new = (priority[ref] + 1 + n % 3) % len(PRIORITIES)
                 raw = conn.request_bytes(
                     "PATCH",
                     f"/tickets/{ref}",
-                    b'{"priority":"%s"}' % (b"P1", b"P2", b"P3", b"P4")[n % 4],
+                    b'{"priority":"%s"}' % PRIORITIES[new],
                 )
             t = time.perf_counter()
             try:
@@ -232,7 +238,10 @@ async def client(
                 if kind == "create" and code == 201:
                     number = json.loads(body)["number"]
                     mine.append(number)
+                    priority[number] = PRIORITIES.index(b"P3")
                     tally.acked.append(number)
+                elif kind == "update" and code == 200:
+                    priority[ref] = new
                 tally.add(kind, time.perf_counter() - t, code, t)
             except NET_ERRORS as exc:
                 tally.add(kind, time.perf_counter() - t, type(exc).__name__, t)
