@@ -185,7 +185,7 @@ def main() -> None:
             f"{rs.periods_before}/{rs.periods_after} {rs.method}",
             flush=True,
         )
-        label = "block 1 day" if rs.block == 1 else "block 2+ days"
+        label = f"block {rs.block} day(s)"
         for key in ("all", label, "widened" if not rs.enough else "not widened"):
             g = groups.setdefault(key, [0, 0, 0, 0.0, 0.0])
             g[0] += 1

@@ -7,14 +7,18 @@ definition of each KPI used here). What is reported:
 * the effect: for durations the difference of mean, median and p90, for rates the
   difference of the rates, with intervals that respect the queue's dependence: a case's
   waiting carries over to the next ones (a backlog lasts days), so by default whole
-  arrival days are resampled, in circular blocks of consecutive days whose length is
-  the Politis–White rule for the daily means
-  (:func:`~servops.improve.intervals.block_bootstrap_differences`, percentile
-  interval). ``dependence="week"`` resamples ISO weeks; ``dependence="none"`` resamples
-  cases independently (BCa, :func:`~servops.improve.intervals.bootstrap_differences`;
-  rates: the two Wilson intervals and Newcombe's interval of the difference), which is
-  right only when cases do not share a queue. With fewer than 10 blocks on a side the
-  interval cannot be trusted and the result says "too few periods to judge";
+  arrival days are resampled, in circular blocks of consecutive days: the
+  Politis–White length for the daily means (each weekday's mean taken out) rounded up
+  to whole weeks, each block starting on the weekday of the day it replaces (Politis's
+  seasonal block bootstrap: a resample keeps the side's weekday make-up;
+  :func:`~servops.improve.intervals.block_bootstrap_differences` with
+  ``starts="phase"``, expanded percentile interval). ``dependence="week"`` resamples
+  ISO weeks; ``dependence="none"`` resamples cases independently (BCa,
+  :func:`~servops.improve.intervals.bootstrap_differences`; rates: the two Wilson
+  intervals and Newcombe's interval of the difference), which is right only when
+  cases do not share a queue. With fewer than 10 blocks on a side (fewer than 10
+  weeks, by default) the interval cannot be trusted: the result says "too few
+  periods to judge" and widens it to cover the case-resampling one;
 * the volume change: cases per day on each side, and their ratio with the exact
   conditional interval (given the total, the after count is binomial with
   ``p = λₐTₐ / (λₐTₐ + λ_bT_b)``; the Clopper–Pearson interval of ``p`` maps to the ratio);
@@ -145,11 +149,13 @@ MIN_BLOCKS = 10
 #: benchmark sets it to compare.
 _DAY_SHARES: Literal["drawn", "phase"] = "drawn"
 #: Where day blocks start (``starts`` of
-#: :func:`~servops.improve.intervals.block_bootstrap_differences`): ``any`` day, the
-#: block the rule's length. ``phase``: on the weekday of the day they replace, the
-#: block rounded up to whole weeks (Politis's seasonal block bootstrap). The
-#: benchmark sets it to compare.
-_DAY_STARTS: Literal["any", "phase"] = "any"
+#: :func:`~servops.improve.intervals.block_bootstrap_differences`): ``phase``, on the
+#: weekday of the day they replace, the rule's block rounded up to whole weeks
+#: (Politis's seasonal block bootstrap; the twin's A/A runs held α on all seven
+#: statistics, ``benchmarks/RESULTS.md``, "Issue 19 session 26"). ``any`` (any day,
+#: blocks of the rule's length; sessions 24-25) left first response conservative;
+#: the benchmark sets it to compare.
+_DAY_STARTS: Literal["any", "phase"] = "phase"
 _MIX_DEFAULT = ("priority", "channel", "category")
 _OWNER = "before_after"
 
@@ -965,11 +971,14 @@ def before_after(
         Random seed of the bootstraps (the same seed gives the same intervals).
     dependence
         What the bootstraps resample: ``day`` (default) blocks of consecutive arrival
-        days, ``week`` blocks of ISO weeks (block length by the Politis–White rule;
-        percentile intervals), ``none`` cases independently (BCa; Newcombe for rates:
-        only for cases that share no queue). On simulated desks with no change,
-        ``none`` called 20-60 % of lead-time differences significant at 5 %, ``day``
-        kept to about the nominal rate (``benchmarks/RESULTS.md``).
+        days (whole weeks, each starting on the weekday it replaces), ``week`` blocks
+        of ISO weeks (block length by the Politis–White rule; percentile intervals),
+        ``none`` cases independently (BCa; Newcombe for rates: only for cases that
+        share no queue). On simulated desks with no change, ``none`` called 20-60 % of
+        lead-time differences significant at 5 %, ``day`` kept to about the nominal
+        rate (``benchmarks/RESULTS.md``). Whole-week blocks need 10 weeks a side
+        for ``MIN_BLOCKS`` blocks; with fewer the result says "too few periods to
+        judge" and the interval is widened.
     data_end
         The end of the data: a case still open then has waited until it, and its
         duration is censored there (default: the log's last event; a naive time is

@@ -31,12 +31,17 @@ Formulas (``z`` is the normal quantile ``1 - (1 - level) / 2``, ``p = x / n``):
   ``starts="phase"`` also makes each block start at a period of the phase it
   replaces (the generalized seasonal block bootstrap of Dudek, Leśkow, Paparoditis
   & Politis 2014, J. Time Ser. Anal. 35(2); with ``b`` a multiple of the cycle,
-  Politis's 2001 seasonal block bootstrap), so a resample keeps its weekday make-up.
-  It is not the default: with about six of each weekday a side the stratified
-  resample's variance is ``(n_h - 1) / n_h`` short, and on simulated desks it
-  rejected true A/A nulls up to five times as often as α (``benchmarks/RESULTS.md``, "Issue
-  19 session 24"); blocks that start anywhere let the weekday make-up vary, which
-  widens the interval a little.
+  Politis's 2001 seasonal block bootstrap, ``block_length(whole_cycles=True)``), so
+  a resample keeps its weekday make-up. With the rule's short blocks (2–3 days) it
+  is too narrow: with about six of each weekday a side the stratified resample's
+  variance is ``(n_h - 1) / n_h`` short, the backlog's week-scale dependence is
+  lost, and on simulated desks it rejected true A/A nulls up to five times as often
+  as α (``benchmarks/RESULTS.md``, "Issue 19 session 24"). Blocks that start
+  anywhere let the weekday make-up vary, which left first response conservative
+  (0 of 120 A/A runs). Whole-week blocks starting on their weekday (the seasonal
+  block bootstrap proper) keep both the make-up and the week-scale dependence: all
+  seven statistics of the twin's 120 A/A runs within the band of α ("Issue 19
+  session 26"); :func:`~servops.improve.before_after` uses them by default.
   ``shares="phase"`` keeps blocks starting anywhere but weights each resample's cases
   so every phase has its share of the sample's cases (post-stratification: phase
   ``h``'s weights times ``s_h / S_h``, the sample's share over the resample's), so
@@ -733,8 +738,9 @@ def block_bootstrap_differences(
         ``starts="phase"``.
     starts
         ``any`` (blocks start at any period) or ``phase`` (at a period of the phase
-        they replace; needs ``cycle``). ``phase`` proved too narrow on simulated
-        desks with six weeks a side (module text).
+        they replace; needs ``cycle``). ``phase`` with blocks of a few days proved
+        too narrow on simulated desks with six weeks a side; with whole cycles
+        (``block_length(whole_cycles=True)``) it held α (module text).
     shares
         ``drawn`` (each phase weighs as often as its periods were drawn) or ``phase``
         (each resample's weights scaled so every phase's share of the cases is the

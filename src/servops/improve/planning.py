@@ -2,11 +2,13 @@
 
 :func:`~servops.improve.sample_size_proportions` counts cases for a randomised test
 judged case by case. :func:`~servops.improve.before_after` is judged on days: by
-default it resamples circular blocks of ``b`` consecutive arrival days, ``b`` read
-by the Politis–White rule from the data (``block_length(cycle=7)``), and its interval
-is the expanded percentile over ``K = D / b`` blocks (``D`` days with a measured case
-on the smaller side); with fewer than ``MIN_BLOCKS`` blocks it is widened to cover
-the case-resampling interval too. A plan for it therefore counts days. With ``m``
+default it resamples circular blocks of ``b`` consecutive arrival days, ``b`` the
+Politis–White rule's length read from the data rounded up to whole weeks
+(``block_length(cycle=7, whole_cycles=True)``), each block starting on the weekday
+it replaces (the seasonal block bootstrap), and its interval is the expanded
+percentile over ``K = D / b`` blocks (``D`` days with a measured case on the smaller
+side); with fewer than ``MIN_BLOCKS`` blocks it is widened to cover the
+case-resampling interval too. A plan for it therefore counts days. With ``m``
 measured cases a day, per-case standard deviations ``σ_b`` and ``σ_a`` (``σ² = p(1 - p)``
 for rates), the effect ``Δ`` and ``n = D m`` cases a side:
 
@@ -23,26 +25,34 @@ for rates), the effect ``Δ`` and ``n = D m`` cases a side:
   ``Φ⁻¹(1 - 1 / (R + 1))`` for ``R`` resamples (a quantile beyond the most extreme
   resample is that resample); ``1 - b / D`` is the circular block bootstrap's
   variance of a mean over ``D`` independent days against the true one (with
-  ``b = 1``, ``c_K sqrt(1 - 1 / D)`` is Student's ``t_{D-1}``); and
+  ``b = 1``, ``c_K sqrt(1 - 1 / D)`` is Student's ``t_{D-1}``; with whole-week blocks
+  starting on their weekday a resample draws ``K`` of the ``K`` weeks with
+  replacement, whose variance is ``1 - 1 / K`` of the true one, the same); and
   ``h = max(h, z_{1-α/2} se_c)`` when ``K < MIN_BLOCKS`` (the widened interval);
 * its power ``Φ((|Δ| - h) / se) + Φ((-|Δ| - h) / se)``.
 
 The block length the rule reads is itself random: on independent days it is 1 to 3
-in most runs of a few weeks but up to 9 on two weeks a side (``ceil`` of the rule, so
-2 whenever it reads anything above 1). The plan draws it: ``draws`` series of ``2 D``
+in most runs of a few weeks but up to 9 on two weeks a side, so whole weeks are one
+week in most draws and two in a few (more with a day-to-day correlation). The plan
+draws it: ``draws`` series of ``2 D``
 daily means with the baseline's weekday make-up (a day's variance ``∝ 1 / m_d``) and
 lag-1 correlation ``φ``, each read by :func:`~servops.improve.intervals.block_length`
 as ``before_after`` reads it; the power is the mean over the draws. The days a side
 are the fewest, at least ``MIN_BLOCKS``, that reach the target power and leave at
 most ``max_widened`` (default a half) of the drawn block lengths with fewer than
-``MIN_BLOCKS`` blocks, i.e. ``MIN_BLOCKS`` blocks of the median block length. When
-the blocks, not the power, set the days, the power there exceeds the target.
+``MIN_BLOCKS`` blocks, i.e. ``MIN_BLOCKS`` blocks of the median block length: 70
+days a side with one-week blocks. When the blocks, not the power, set the days, the
+power there exceeds the target.
 
-On the demo desk's twin (``tests/unit/demo/test_planted_improvement.py``) a cut of
-the reopen rate from 14.0 % by 4.9 points is planned at 20 days a side (power 0.91;
-at the case-by-case plan's 11 days, 0.62, and 108 of 200 were found there); 200
-simulated comparisons found it in 172 (0.86, the 99 % band's low end; the runs'
-mean estimate was 4.7 points). A 3.5-point cut, 29 days (0.80): 76 of 100.
+On the demo desk's twin (``benchmarks/sim_power_study.py``, ``benchmarks/RESULTS.md``
+"Issue 19 session 26") a cut of the reopen rate from 14.0 % by 2.1 points is planned
+at 85 days a side (power 0.80): 100 simulated comparisons found it in 73 (the 99 %
+band 70-90; the runs' mean estimate was 1.9 points). A 4.9-point cut is planned at
+the 70-day floor (power 1.00) and was found in every run
+(``tests/unit/demo/test_planted_improvement.py``). Below ``MIN_BLOCKS`` blocks the
+power is that of the widened interval, about the case-by-case power (the twin's
+4.9-point cut at the case-by-case plan's 11 days: 0.78), and the comparison says
+"too few periods to judge".
 
 In the limit of many days, no day variation and a fixed ``b = 1`` the plan's cases
 tend to :func:`~servops.improve.sample_size_proportions`' ``n`` (unpooled rather than
@@ -301,7 +311,12 @@ def _drawn_blocks(
     return np.array(
         [
             block_length(
-                row[:days], row[days:], units_before=ub, units_after=ua, cycle=7
+                row[:days],
+                row[days:],
+                units_before=ub,
+                units_after=ua,
+                cycle=7,
+                whole_cycles=True,
             )
             for row in x
         ],

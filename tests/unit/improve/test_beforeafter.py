@@ -38,13 +38,15 @@ def test_planted_median_improvement_is_found_and_sized():
     assert med.low < -2.7 * 3600 < med.high
     assert med.high < 0
     assert r.effects["mean"].estimate == pytest.approx(-2.7 * 3600)
+    # 30 days a side are 4 whole-week blocks: found, but "too few periods to judge"
     assert re.match(
         r"Median lead time fell from 9\.1 h to 6\.4 h \(−2\.7 h, 95 % CI −\d\.\d "
-        r"to −\d\.\d h\)\. 200 cases before \(6\.7 a day\), 200 after \(6\.7 a day",
+        r"to −\d\.\d h\)\. Too few periods to judge \(30 and 30 days, blocks of 7\)\. "
+        r"200 cases before \(6\.7 a day\), 200 after \(6\.7 a day",
         r.summary,
     ), r.summary
     assert r.before.cases == r.after.cases == 200
-    assert r.notes == ()
+    assert len(r.notes) == 1 and r.notes[0].startswith("Too few periods to judge")
     assert r.change_at == datetime(2026, 4, 1, tzinfo=UTC)
 
 

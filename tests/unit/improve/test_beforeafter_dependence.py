@@ -121,10 +121,12 @@ def test_none_is_the_case_bootstrap_and_day_is_the_default():
     assert none.effects["median"].method == "bca"
     day = before_after(log, CHANGE, "lead_time", seed=1)
     rs = day.resampling
-    assert rs is not None and rs.dependence == "day" and rs.block is not None
-    # 200 tickets a side over 30 days each: one period per calendar day
-    assert rs.periods_before == 30 and rs.periods_after == 30 and rs.enough
-    assert day.effects["median"].method == "block-percentile"
+    assert rs is not None and rs.dependence == "day" and rs.block == 7
+    # 200 tickets a side over 30 days each: one period per calendar day, whole-week
+    # blocks, 4.3 a side: too few, so widened to cover the case interval too
+    assert rs.periods_before == 30 and rs.periods_after == 30 and not rs.enough
+    assert day.effects["median"].method == "block-percentile-widened"
+    assert day.effects["median"].low <= none.effects["median"].low
     assert day.effects["median"].estimate == none.effects["median"].estimate
     assert day.to_dict()["resampling"] == rs.to_dict()
     with pytest.raises(InvalidParameterError, match="'dependence' parameter"):

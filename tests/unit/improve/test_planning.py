@@ -23,6 +23,7 @@ from servops.improve import (
     before_after,
     day_baseline,
     plan_before_after,
+    power_proportions,
     sample_size_proportions,
 )
 from servops.improve.beforeafter import MIN_BLOCKS
@@ -97,17 +98,19 @@ def test_min_blocks_binds_with_many_cases_a_day():
 def test_drawn_block_lengths_cost_days():
     drawn = plan_before_after(RATE, -0.05)
     fixed = plan_before_after(RATE, -0.05, block=1)
-    # the rule reads 2 days or more in most draws: more days than 1-day blocks need,
-    # and at least MIN_BLOCKS blocks of the usual block length
+    # before_after's blocks are whole weeks (the rule's length rounded up): one week
+    # on independent days, so MIN_BLOCKS weeks, far more days than 1-day blocks need
     assert drawn.days > fixed.days
-    assert drawn.days >= MIN_BLOCKS * drawn.block
+    assert (drawn.days, drawn.block, drawn.binding) == (7 * MIN_BLOCKS, 7, "min_blocks")
     assert drawn.p_widened <= 0.5
     assert drawn.power >= 0.8
-    # at the case-by-case plan's 11 days most drawn blocks leave < 10 blocks, and
-    # the power is below that of 1-day blocks on the same days
+    # at the case-by-case plan's 11 days every draw leaves < 10 blocks: the interval
+    # is widened to the case-resampling one, whose power is the case-by-case power
     short = plan_before_after(RATE, -0.05, days=11)
-    assert short.p_widened > 0.5
-    assert short.power < plan_before_after(RATE, -0.05, days=11, block=1).power - 0.05
+    assert short.p_widened == 1.0 and short.block == 7
+    assert short.power == pytest.approx(
+        power_proportions(660, 660, 0.14, 0.09), abs=0.03
+    )
     # seeded: the same plan again
     assert plan_before_after(RATE, -0.05) == drawn
 

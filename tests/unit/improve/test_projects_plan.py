@@ -28,10 +28,10 @@ def _evaluate(log, project, **options):
     )
 
 
-def _desk(change_day: int):
-    """The desk; every other ticket is P1, the others P3."""
+def _desk(change_day: int, days: int = DAYS):
+    """The desk (``days`` long); every other ticket is P1, the others P3."""
     hours = np.linspace(8.0, 17.5, PER_DAY)
-    arrivals = np.concatenate([24.0 * d + hours for d in range(DAYS)])
+    arrivals = np.concatenate([24.0 * d + hours for d in range(days)])
     day = (arrivals // 24).astype(int)
     rng = np.random.default_rng(5)
     p = np.where(day < change_day, 0.30, 0.15)
@@ -97,24 +97,24 @@ def test_too_few_days_after_the_change_say_how_many_more_and_when():
     assert ep.reached_on == last + timedelta(days=more)
     assert (
         f"10 of {ep.plan.days} days after the change so far: {more} more days, "
-        f"reached on {ep.reached_on}."
+        f"reached on {ep.reached_on}"
     ) in ep.summary
     assert ep.to_dict()["reached_on"] == ep.reached_on.isoformat()
     assert ep.window_ends is None
 
 
 def test_enough_days_on_both_sides():
-    log = _desk(30)
-    _, project = _project(30)
+    log = _desk(70, days=140)
+    _, project = _project(70)
     _, ep = _plan_of(log, project)
     assert ep.plan is not None
-    # the blocks, not the power, set the days: 10 blocks of the usual 1-3 days
-    assert ep.plan.days <= 30
-    assert (ep.days_before, ep.days_after, ep.more_days) == (30, 30, 0)
+    # the blocks, not the power, set the days: 10 blocks of a week
+    assert ep.plan.days <= 70
+    assert (ep.days_before, ep.days_after, ep.more_days) == (70, 70, 0)
     assert ep.enough is True
     assert ep.reached_on is None
     assert ep.summary.endswith(
-        f"30 of {ep.plan.days} days after the change so far: enough."
+        f"70 of {ep.plan.days} days after the change so far: enough."
     )
 
 

@@ -81,7 +81,8 @@ def test_the_section_shows_the_plan_line_with_the_apis_numbers(demo):
         f"power {100 * p.power:.0f} % (target 80 %, α 0.05, "
         f"{ep.baseline.cases_per_day:.1f} cases a day); {ep.days_after} of {p.days} "
         f"days after the change so far: {ep.more_days} more days, from "
-        f"{ep.reached_on}; only {ep.days_before} days before the change ({p.days} "
+        f"{ep.reached_on} (after the window ends on {ep.window_ends}: widen the "
+        f"window); only {ep.days_before} days before the change ({p.days} "
         "needed a side)</p>"
     )
     assert line in html
@@ -102,7 +103,8 @@ def test_the_plan_line_in_chinese(demo):
     assert f"<b>证据计划（重开率）：</b>每侧 {d} 天可发现 " in html
     assert (
         f"；变更后已有 {ep.days_after}/{d} 天：还需 {ep.more_days} 天，"
-        f"{ep.reached_on} 起；变更前仅 {ep.days_before} 天（每侧需 {d} 天）"
+        f"{ep.reached_on} 起（晚于窗口结束日 {ep.window_ends}：请扩大窗口）；"
+        f"变更前仅 {ep.days_before} 天（每侧需 {d} 天）"
     ) in html
     assert "<b>证据计划（平均交付周期）：</b>无 (" in html
 
