@@ -232,15 +232,15 @@ def planted_study(twin, day_plan) -> tuple[int, int, int, float]:
 # A planted 5-point cut of the first-visit reopen chance (the twin's 14.1 % to 9.1 %),
 # planned by plan_before_after from a 20,000-case baseline of the twin (59 cases a
 # day, design effect 1.03) for the effect on the reopen rate measured (14.01 % to
-# 9.07 % over 20,000 cases each: -4.94 points): 20 days a side, ~1,180 cases, power
-# 0.91 (MIN_BLOCKS binds: 10 blocks of the 2 days the rule reads most often; 36 %
-# of its draws leave fewer, 64 of the 200 runs did). The case-by-case plan's 643
-# cases (11 days) found it in 108 of 200 (session 24). 200 runs: the binomial 99 %
-# band of the plan's power is 171-192 found, which holds 0.6 or alpha with chance
-# below 1e-13. Measured (benchmarks/RESULTS.md, "Issue 19 session 25: before/after
-# plan"): 172 of 200 by the default (0.86: the band's low end; the runs' mean
-# estimate was -4.73 points, not -4.94), 187 by Newcombe. 0.8-1.3 s CPU a run (a
-# twin run cut to 20 days a side, 0.6-0.8 s; two before_after, 0.2-0.5 s).
+# 9.07 % over 20,000 cases each: -4.94 points): 70 days a side, ~4,130 cases, power
+# 1.00 (MIN_BLOCKS binds: 10 one-week blocks, the seasonal block bootstrap's; with
+# session 25's 2-day blocks it was 20 days, power 0.91, and 172 of 200 were found).
+# 200 runs: the binomial 99 % band of the plan's power is 200 of 200, which holds
+# 0.6 or alpha with chance below 1e-13. Measured: all found, by the default and by
+# Newcombe (benchmarks/RESULTS.md, "Issue 19 session 26: seasonal blocks", runs
+# 0-99; this test, 200: 309 s CPU). The informative check is the 2-point cut there
+# (85 days, power 0.80: 73 of 100). 1.5-1.9 s CPU a run (a twin run cut to 70 days
+# a side, 1.1-1.3 s; two before_after, 0.5-0.6 s).
 # benchmarks/sim_power_study.py prints the runs (its default is this plan).
 
 
