@@ -147,6 +147,10 @@ def _as_date(value: object, where: str) -> date:
         raise ConfigError(msg) from exc
 
 
+#: How many days' windows a calendar keeps (about 270 years).
+_DAYS_KEPT = 100_000
+
+
 @dataclass(frozen=True, slots=True)
 class BusinessCalendar:
     """Opening hours per weekday, holidays, and the zone they are meant in.
@@ -177,6 +181,11 @@ class BusinessCalendar:
     hours: tuple[tuple[Window, ...], ...] = (((0, _DAY_S),),) * 7
     holidays: frozenset[date] = field(default_factory=frozenset)
     name: str = "24x7"
+    #: Each local day's opening windows in UTC seconds, once worked out (the service's
+    #: SLA clocks ask for the same few weeks on every write).
+    _days: dict[date, tuple[tuple[float, float], ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     @classmethod
     def from_spec(
@@ -255,13 +264,26 @@ class BusinessCalendar:
         one = timedelta(days=1)
         # A loop over calendar days (a few thousand at most), never over cases.
         while d <= last:
-            if d not in self.holidays:
-                midnight = datetime(d.year, d.month, d.day, tzinfo=zone)
-                for s, e in self.hours[d.weekday()]:
-                    starts.append(_local_to_utc(midnight, s, zone))
-                    ends.append(_local_to_utc(midnight, e, zone))
+            day = self._days.get(d)
+            if day is None:
+                day = self._day_windows(d, zone)
+                if len(self._days) < _DAYS_KEPT:
+                    self._days[d] = day
+            for s, e in day:
+                starts.append(s)
+                ends.append(e)
             d += one
         return np.asarray(starts, dtype=np.float64), np.asarray(ends, dtype=np.float64)
+
+    def _day_windows(self, d: date, zone: ZoneInfo) -> tuple[tuple[float, float], ...]:
+        """The opening windows of local day ``d`` in UTC seconds (none on a holiday)."""
+        if d in self.holidays:
+            return ()
+        midnight = datetime(d.year, d.month, d.day, tzinfo=zone)
+        return tuple(
+            (_local_to_utc(midnight, s, zone), _local_to_utc(midnight, e, zone))
+            for s, e in self.hours[d.weekday()]
+        )
 
     def cumulative(
         self, t: NDArray[np.float64], *, span: tuple[float, float] | None = None

@@ -173,3 +173,29 @@ def test_additive_and_bounded_by_clock_time(xs):
     ab, bc, ac = bs(cal, a, b), bs(cal, b, c), bs(cal, a, c)
     assert ac == pytest.approx(ab + bc, abs=1e-6)
     assert 0 <= ab <= (b - a) + 1e-6
+
+
+_KEPT = office(
+    "Europe/Amsterdam",
+    holidays=["2025-03-31", "2025-10-27"],
+    hours={"mon-fri": "08:00-12:00, 13:30-18:00", "sat": "09:00-12:00"},
+)
+
+
+@pytest.mark.property
+@settings(max_examples=40, deadline=None)
+@given(start=st.integers(0, 60 * 24 * 240), length=st.integers(0, 60 * 24 * 30))
+def test_kept_day_windows_are_those_worked_out_afresh(start, length):
+    # one calendar answers many spans (as the service's SLA clocks ask): the days it
+    # kept from earlier spans, across both 2025 DST changes and the holidays, give the
+    # same windows as a calendar that works every day out anew
+    a = ts(2025, 3, 1) + start * 60.0
+    b = a + length * 60.0
+    fresh = office(
+        "Europe/Amsterdam",
+        holidays=["2025-03-31", "2025-10-27"],
+        hours={"mon-fri": "08:00-12:00, 13:30-18:00", "sat": "09:00-12:00"},
+    )
+    for got, want in zip(_KEPT.windows(a, b), fresh.windows(a, b), strict=True):
+        np.testing.assert_array_equal(got, want)
+    assert _KEPT == fresh  # what is kept is not part of the calendar's value
