@@ -229,7 +229,7 @@ def _render_plan(r: BeforeAfterPlan, c: Console) -> None:
         )
     c.print(
         f"{head} at alpha {r.alpha:g} (two-sided), before_after's day blocks: "
-        f"blocks of {r.block} day(s) most often, {r.blocks:g} a side; "
+        f"blocks of {r.block} day(s) most often, {r.blocks:.3g} a side; "
         f"{r.p_widened:.0%} of the block lengths the rule may read leave fewer "
         "than 10 blocks (a widened interval). A randomised test judged case by case "
         f"needs {r.case_by_case} cases a side.",

@@ -160,6 +160,21 @@ _MIX_DEFAULT = ("priority", "channel", "category")
 _OWNER = "before_after"
 
 
+def block_rule(
+    dependence: str,
+) -> tuple[int | None, Literal["any", "phase"], Literal["drawn", "phase"]]:
+    """The cycle, block starts and phase shares periods of ``dependence`` resample with.
+
+    Day blocks: the periods are date ordinals and the weekday cycle is not dependence
+    (``cycle`` 7), blocks start as :data:`_DAY_STARTS` says (whole weeks, each on the
+    weekday it replaces). Other periods: no cycle, blocks start anywhere. One rule for
+    :func:`before_after` and :func:`~servops.improve.cost.cost_saving`.
+    """
+    if dependence != "day":
+        return None, "any", "drawn"
+    return 7, _DAY_STARTS, _DAY_SHARES
+
+
 def metric_values(cases: pa.Table, metric: str) -> NDArray[np.float64]:
     """Per-case values of ``metric`` from a :func:`~servops.kpi.case_metrics` table.
 
@@ -1075,10 +1090,7 @@ def before_after(
     rng = as_rng(seed)
     effects: dict[str, Interval] = {}
     units = arrival_periods(arrived, dependence, cfg.timezone)
-    # day blocks: the periods are date ordinals, and the weekday cycle is not dependence
-    cycle = 7 if dependence == "day" else None
-    shares: Literal["drawn", "phase"] = _DAY_SHARES if cycle is not None else "drawn"
-    starts: Literal["any", "phase"] = _DAY_STARTS if cycle is not None else "any"
+    cycle, starts, shares = block_rule(dependence)
     block = 1
     resampling = None
     if units is not None and two_each:

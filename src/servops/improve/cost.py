@@ -27,7 +27,9 @@ known: the interval covers the uncertainty of the per-case saving, not that of n
 month's volume. The difference is resampled as :func:`~servops.improve.before_after`
 resamples durations: by default in blocks of arrival days
 (:func:`~servops.improve.intervals.block_bootstrap_differences`, Politis-White block
-length read with each weekday's mean taken out, as in ``before_after``), since cases
+length read with each weekday's mean taken out and rounded up to whole weeks, each
+block starting on the weekday it replaces: ``before_after``'s rule,
+:func:`~servops.improve.beforeafter.block_rule`), since cases
 that share a queue share its bad and good days (a case's waiting hours and breaches
 are the queue's); with fewer than ``MIN_BLOCKS`` blocks a side the
 interval is widened to cover the case-resampling one too. ``dependence="none"``
@@ -56,6 +58,7 @@ from servops.improve.beforeafter import (
     Dependence,
     _widened,
     arrival_periods,
+    block_rule,
 )
 from servops.improve.intervals import (
     Interval,
@@ -317,13 +320,14 @@ def _difference(
                 "independently, which is too narrow when cases share a queue."
             )
         else:
+            cycle, starts, shares = block_rule(dependence)  # as before_after
             block = block_length(
                 xb,
                 xa,
                 units_before=ub,
                 units_after=ua,
-                # as before_after: the weekday cycle of date ordinals is not dependence
-                cycle=7 if dependence == "day" else None,
+                cycle=cycle,
+                whole_cycles=starts == "phase",
             )
             iv = block_bootstrap_differences(
                 xb,
@@ -331,6 +335,9 @@ def _difference(
                 units_before=ub,
                 units_after=ua,
                 block=block,
+                cycle=cycle,
+                starts=starts,
+                shares=shares,
                 statistics=("mean",),
                 level=level,
                 n_resamples=n_resamples,
