@@ -42,10 +42,10 @@ from servops._validation import as_rng, check_choice
 from servops.errors import InvalidParameterError
 from servops.improve.intervals import (
     Interval,
-    _check_cycle,
     _phase_shares,
     _phases,
     _weighted_stat_rows,
+    check_block_options,
     expanded_alpha,
 )
 
@@ -319,16 +319,7 @@ def censored_differences(
     anything above it): an interval end that reaches such resamples is ``±inf``.
     """
     owner = "censored_differences"
-    _check_cycle(cycle, owner)
-    check_choice(starts, "starts", owner, ("any", "phase"))
-    check_choice(shares, "shares", owner, ("drawn", "phase"))
-    for name, value in (("starts", starts), ("shares", shares)):
-        if value == "phase" and cycle is None:
-            msg = (
-                f"The {name!r} parameter of {owner} can be 'phase' only with a "
-                f"'cycle'. Got {name}='phase' and cycle=None instead."
-            )
-            raise InvalidParameterError(msg)
+    check_block_options(cycle, starts, shares, owner)
     rng = as_rng(seed)
     sides = []
     for (t, c), units in ((before, units_before), (after, units_after)):

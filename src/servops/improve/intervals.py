@@ -87,6 +87,7 @@ __all__ = [
     "block_bootstrap_differences",
     "block_length",
     "bootstrap_differences",
+    "check_block_options",
     "exact_interval",
     "expanded_alpha",
     "newcombe_interval",
@@ -697,6 +698,24 @@ def _weighted_stat_rows(
     return out
 
 
+def check_block_options(cycle: object, starts: str, shares: str, owner: str) -> None:
+    """Check ``cycle``, ``starts`` and ``shares`` of a block resampling of ``owner``.
+
+    ``starts`` is ``any`` or ``phase``, ``shares`` ``drawn`` or ``phase``; a ``phase``
+    needs a ``cycle``.
+    """
+    _check_cycle(cycle, owner)
+    check_choice(starts, "starts", owner, ("any", "phase"))
+    check_choice(shares, "shares", owner, ("drawn", "phase"))
+    for name, value in (("starts", starts), ("shares", shares)):
+        if value == "phase" and cycle is None:
+            msg = (
+                f"The {name!r} parameter of {owner} can be 'phase' only with a "
+                f"'cycle'. Got {name}='phase' and cycle=None instead."
+            )
+            raise InvalidParameterError(msg)
+
+
 def block_bootstrap_differences(
     before: ArrayLike,
     after: ArrayLike,
@@ -777,16 +796,7 @@ def block_bootstrap_differences(
     check_interval(n_resamples, "n_resamples", owner, low=100, closed="left")
     if block is not None:
         check_interval(block, "block", owner, low=1, closed="left")
-    _check_cycle(cycle, owner)
-    check_choice(starts, "starts", owner, ("any", "phase"))
-    check_choice(shares, "shares", owner, ("drawn", "phase"))
-    for name, value in (("starts", starts), ("shares", shares)):
-        if value == "phase" and cycle is None:
-            msg = (
-                f"The {name!r} parameter of {owner} can be 'phase' only with a "
-                f"'cycle'. Got {name}='phase' and cycle=None instead."
-            )
-            raise InvalidParameterError(msg)
+    check_block_options(cycle, starts, shares, owner)
     for s in statistics:
         check_choice(s, "statistics", owner, STATISTICS)
     sides = []

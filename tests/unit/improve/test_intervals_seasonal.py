@@ -10,6 +10,7 @@ import pytest
 from servops.errors import InvalidParameterError
 from servops.improve.censoring import censored_differences
 from servops.improve.intervals import (
+    Interval,
     _block_weights,
     block_bootstrap_differences,
     block_length,
@@ -163,6 +164,20 @@ def test_whole_cycles_round_the_block_up_to_whole_weeks():
         block_length(**sides, whole_cycles=True)
 
 
+def uncensored_restricted_mean(sides: dict[str, Any], **kw: Any) -> Interval:
+    """``censored_differences``' restricted-mean interval with nothing censored and the
+    horizon past every value: the restricted mean is the mean."""
+    return censored_differences(
+        (sides["before"], np.zeros(len(sides["before"]), dtype=bool)),
+        (sides["after"], np.zeros(len(sides["after"]), dtype=bool)),
+        statistics=("restricted_mean",),
+        horizon_s=100.0,
+        units_before=sides["units_before"],
+        units_after=sides["units_after"],
+        **kw,
+    )["restricted_mean"]
+
+
 def test_censored_seasonal_blocks_are_the_block_bootstraps():
     # nothing censored and the horizon past every value: the restricted mean is the
     # mean, and censored_differences with same-weekday starts draws the very blocks
@@ -182,15 +197,7 @@ def test_censored_seasonal_blocks_are_the_block_bootstraps():
             "seed": 8,
         }
         plain = block_bootstrap_differences(**sides, statistics=("mean",), **kw)
-        censored = censored_differences(
-            (sides["before"], open_),
-            (sides["after"], open_),
-            statistics=("restricted_mean",),
-            horizon_s=100.0,
-            units_before=sides["units_before"],
-            units_after=sides["units_after"],
-            **kw,
-        )["restricted_mean"]
+        censored = uncensored_restricted_mean(sides, **kw)
         ends[starts] = (censored.low, censored.high)
         assert ends[starts] == pytest.approx((plain["mean"].low, plain["mean"].high))
         assert censored.estimate == pytest.approx(plain["mean"].estimate)

@@ -13,14 +13,17 @@ import numpy as np
 import pytest
 
 from servops.errors import InvalidParameterError
-from servops.improve.censoring import censored_differences
 from servops.improve.intervals import (
     _block_weights,
     _phase_shares,
     _weighted_stat_rows,
     block_bootstrap_differences,
 )
-from tests.unit.improve.test_intervals_seasonal import WEEK, _split
+from tests.unit.improve.test_intervals_seasonal import (
+    WEEK,
+    _split,
+    uncensored_restricted_mean,
+)
 
 
 def test_phase_shares_by_hand():
@@ -92,20 +95,9 @@ def test_a_pure_weekly_cycle_has_no_spread_with_phase_shares():
     assert balanced.high == pytest.approx(0, abs=1e-9)
     # the censored path (nothing censored, horizon past every value: the restricted
     # mean is the mean) balances the same way
-    open_ = np.zeros(x.size // 2, dtype=bool)
-    ivs = censored_differences(
-        (sides["before"], open_),
-        (sides["after"], open_),
-        statistics=("restricted_mean",),
-        horizon_s=100.0,
-        units_before=sides["units_before"],
-        units_after=sides["units_after"],
-        block=2,
-        cycle=7,
-        shares="phase",
-        n_resamples=300,
-        seed=3,
-    )["restricted_mean"]
+    ivs = uncensored_restricted_mean(
+        sides, block=2, cycle=7, shares="phase", n_resamples=300, seed=3
+    )
     assert (ivs.low, ivs.high) == pytest.approx((0, 0), abs=1e-9)
 
 

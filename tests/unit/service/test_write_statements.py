@@ -92,6 +92,18 @@ def _create(sessions, **kw) -> models.Ticket:
         return t
 
 
+def _to_p1(s, ticket: models.Ticket) -> list[str]:
+    """Move ``ticket`` to priority P1 in ``s`` (re-targets its running SLA clocks)."""
+    return update_ticket(
+        s,
+        ticket,
+        {"priority": "P1"},
+        actor=AGENT,
+        now=lambda: AT,
+        machine=config_store.live_state_machine(s),
+    )
+
+
 def test_a_routed_create_is_eight_statements(db) -> None:
     engine, sessions = db
     _create(sessions, category="billing")  # warm: versions parsed, statements built
@@ -268,14 +280,7 @@ def test_the_sla_hook_writes_a_tickets_timers_in_one_statement(hooked) -> None:
     with executions(engine) as seen, sessions() as s, s.begin():
         # as the API: the ticket by the caller's rights first
         ticket = access.visible_ticket(s, t.number, STAFF)
-        update_ticket(
-            s,
-            ticket,
-            {"priority": "P1"},  # re-targets the running clocks
-            actor=AGENT,
-            now=lambda: AT,
-            machine=config_store.live_state_machine(s),
-        )
+        _to_p1(s, ticket)
     # the ticket, UPDATE ticket, chain head, INSERT event; at commit ONE update of the
     # changed timer rows: 5 (before session 25: 7, the active webhooks asked for, the
     # rows read first, and one UPDATE sent per row; now the rows the create wrote are
@@ -315,14 +320,7 @@ def test_timer_rows_changed_by_someone_else_are_read_and_written_again(hooked) -
         ticket = s.get(models.Ticket, t.id)
         assert ticket is not None
         with executions(engine) as seen:
-            update_ticket(
-                s,
-                ticket,
-                {"priority": "P1"},
-                actor=AGENT,
-                now=lambda: AT,
-                machine=config_store.live_state_machine(s),
-            )
+            _to_p1(s, ticket)
             s.commit()
     timer_statements = [q for q, _ in seen if "sla_timers" in q]
     assert [q.split()[0] for q in timer_statements] == ["UPDATE", "SELECT", "UPDATE"]
@@ -375,14 +373,7 @@ def test_a_write_leaves_no_reference_cycles(db) -> None:
         with sessions() as s, s.begin():
             ticket = s.get(models.Ticket, t.id)
             assert ticket is not None
-            update_ticket(
-                s,
-                ticket,
-                {"priority": "P1"},
-                actor=AGENT,
-                now=lambda: AT,
-                machine=config_store.live_state_machine(s),
-            )
+            _to_p1(s, ticket)
         gc.collect()
         cyclic = [
             type(o).__name__
