@@ -39,6 +39,8 @@ from servops.improve.planning import (
     plan_before_after,
 )
 from servops.improve.projects import (
+    EvidencePlan,
+    MetricEvidence,
     Prediction,
     Project,
     ProjectEvaluation,
@@ -62,8 +64,10 @@ __all__ = [
     "CurrentState",
     "DayBaseline",
     "Diagnosis",
+    "EvidencePlan",
     "Interval",
     "ItsResult",
+    "MetricEvidence",
     "PhaseComparison",
     "Prediction",
     "Problem",
