@@ -354,6 +354,7 @@ def plan_before_after_cmd(
         ),
     ] = None,
     config: KpiConfigOpt = None,
+    segment: SegmentOpt = None,
     alpha: AlphaOpt = 0.05,
     power: PowerOpt = 0.8,
     days: DaysOpt = None,
@@ -376,6 +377,7 @@ def plan_before_after_cmd(
             metric,
             until=None if until is None else _change_at(until),
             config=_kpi(log, config),
+            segment=_segment(segment),
         )
         if metric in RATE_METRICS:
             try:

@@ -424,6 +424,30 @@ def change_moment(value: datetime | date, zone: str) -> datetime:
     return value.astimezone(UTC)
 
 
+def segment_cases(
+    cases: pa.Table, segment: Mapping[str, str] | None, attrs: Sequence[str], owner: str
+) -> pa.Table:
+    """The rows of a :func:`~servops.kpi.case_metrics` table in ``segment``.
+
+    ``segment`` maps case attributes to the value kept (compared as text); ``attrs``
+    are the log's attributes, which a segment must name.
+
+    Raises
+    ------
+    InvalidParameterError
+        ``segment`` names an attribute not in ``attrs``.
+    """
+    for col, value in (segment or {}).items():
+        if col not in attrs:
+            msg = (
+                f"The 'segment' parameter of {owner} names attribute {col!r}, which the "
+                f"log does not have. Attributes of this log: {sorted(attrs)}."
+            )
+            raise InvalidParameterError(msg)
+        cases = cases.filter(pc.equal(pc.cast(cases.column(col), pa.string()), value))
+    return cases
+
+
 def metric_label(metric: str) -> str:
     """The metric in words.
 
@@ -1018,14 +1042,7 @@ def before_after(
     cases = case_metrics(log, cfg).sort_by("case_id")
     attrs = [c for c in cases.column_names if c in log.attributes]
     segment = dict(segment or {})
-    for col, value in segment.items():
-        if col not in attrs:
-            msg = (
-                f"The 'segment' parameter of {_OWNER} names attribute {col!r}, which the "
-                f"log does not have. Attributes of this log: {sorted(attrs)}."
-            )
-            raise InvalidParameterError(msg)
-        cases = cases.filter(pc.equal(pc.cast(cases.column(col), pa.string()), value))
+    cases = segment_cases(cases, segment, attrs, _OWNER)
     mix_attrs = (
         list(mix) if mix is not None else [a for a in _MIX_DEFAULT if a in attrs]
     )

@@ -42,23 +42,22 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from servops._validation import as_rng, check_choice
 from servops._yaml import YamlDoc, load_yaml, mapping
-from servops.errors import ConfigError, InvalidParameterError
+from servops.errors import ConfigError
 from servops.improve.beforeafter import (
     MIN_BLOCKS,
     Dependence,
     _widened,
     arrival_periods,
     block_rule,
+    change_moment,
+    segment_cases,
 )
 from servops.improve.intervals import (
     Interval,
@@ -70,6 +69,7 @@ from servops.kpi.cases import case_metrics, resolve_config
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from datetime import date, datetime
 
     from numpy.typing import NDArray
 
@@ -289,14 +289,6 @@ def _money(x: float, currency: str) -> str:
     return f"{sign}{s} {currency}".rstrip()
 
 
-def _utc(value: date | datetime, zone: str) -> datetime:
-    if not isinstance(value, datetime):
-        value = datetime.combine(value, time())
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=ZoneInfo(zone))
-    return value.astimezone(UTC)
-
-
 def _difference(
     xb: NDArray[np.float64],
     xa: NDArray[np.float64],
@@ -405,17 +397,10 @@ def cost_saving(
     """
     m = model if isinstance(model, CostModel) else load_cost_model(model)
     cfg = resolve_config(config, log)
-    moment = _utc(change_at, cfg.timezone)
-    cases = case_metrics(log, cfg).sort_by("case_id")
-    attrs = list(log.attributes)
-    for col, value in (segment or {}).items():
-        if col not in attrs:
-            msg = (
-                f"The 'segment' parameter of {_OWNER} names attribute {col!r}, which the "
-                f"log does not have. Attributes of this log: {sorted(attrs)}."
-            )
-            raise InvalidParameterError(msg)
-        cases = cases.filter(pc.equal(pc.cast(cases.column(col), pa.string()), value))
+    moment = change_moment(change_at, cfg.timezone)
+    cases = segment_cases(
+        case_metrics(log, cfg).sort_by("case_id"), segment, list(log.attributes), _OWNER
+    )
     costs = case_costs(log, m, cases=cases)
     arrived = costs.column("arrived_at").to_pylist()
     after = np.array([a >= moment for a in arrived], dtype=bool)

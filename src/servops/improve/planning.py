@@ -79,12 +79,13 @@ from servops.improve.beforeafter import (
     arrival_periods,
     change_moment,
     metric_values,
+    segment_cases,
 )
 from servops.improve.intervals import block_length, expanded_alpha, phase_means
 from servops.kpi.cases import case_metrics, resolve_config
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
     from datetime import datetime
 
     from numpy.typing import NDArray
@@ -209,6 +210,7 @@ def day_baseline(
     *,
     until: datetime | date | None = None,
     config: KpiConfig | PathLike | None = None,
+    segment: Mapping[str, str] | None = None,
 ) -> DayBaseline:
     """Read a :class:`DayBaseline` from the cases of ``log`` arriving before ``until``.
 
@@ -224,6 +226,9 @@ def day_baseline(
         zone); ``None``: all.
     config
         A :class:`~servops.kpi.KpiConfig`, a YAML path, or ``None`` (guessed).
+    segment
+        Only the cases with these attribute values, as
+        :func:`~servops.improve.before_after` takes them (``{"channel": "email"}``).
 
     Returns
     -------
@@ -232,12 +237,13 @@ def day_baseline(
     Raises
     ------
     InvalidParameterError
-        Unknown metric, or fewer than 3 days with a measured case.
+        Unknown metric, a segment attribute the log does not have, or fewer than 3
+        days with a measured case.
     """
     owner = "day_baseline"
     check_choice(metric, "metric", owner, METRICS)
     cfg = resolve_config(config, log)
-    cases = case_metrics(log, cfg)
+    cases = segment_cases(case_metrics(log, cfg), segment, list(log.attributes), owner)
     arrived = cases.column("arrived_at").to_pylist()
     x = metric_values(cases, metric)
     keep = ~np.isnan(x)

@@ -915,13 +915,10 @@ def _evidence_plan(
         )
     base = plan = None
     if exp is not None and exp.change is not None and reason is None:
-        from servops.log.filters import attribute_values
-
-        scope = log
-        for col, value in project.segment.items():
-            scope = attribute_values(scope, col, [value])
         try:
-            base = day_baseline(scope, metric, until=moment, config=config)
+            base = day_baseline(
+                log, metric, until=moment, config=config, segment=project.segment
+            )
             plan = plan_before_after(
                 base,
                 exp.change,

@@ -187,6 +187,20 @@ def test_day_baseline_durations_and_bad_input(demo):
     first = min(arrived.to_pylist())
     with pytest.raises(InvalidParameterError, match="at least 3 days"):
         day_baseline(log, "reopened", until=first + timedelta(days=1), config=KPI_YAML)
+    with pytest.raises(InvalidParameterError, match="attribute 'colour'"):
+        day_baseline(log, "reopened", config=KPI_YAML, segment={"colour": "red"})
+
+
+def test_day_baseline_of_a_segment_is_before_afters(demo):
+    # the cases of one channel, as before_after compares them
+    log, at = demo
+    seg = {"channel": "email"}
+    base = day_baseline(log, "reopened", until=at, config=KPI_YAML, segment=seg)
+    ba = before_after(log, at, "reopened", config=KPI_YAML, mix=[], segment=seg)
+    whole = day_baseline(log, "reopened", until=at, config=KPI_YAML)
+    assert base.mean == pytest.approx(ba.before.value)
+    assert base.cases_per_day == pytest.approx(ba.before.measured / base.days)
+    assert base.cases_per_day < whole.cases_per_day
 
 
 def test_sample_size_before_after_cli():
@@ -240,5 +254,11 @@ def test_plan_before_after_cli(tmp_path):
     assert out["plan"] == plan_before_after(base, -0.05).to_dict()
     res = runner.invoke(app, [*args, "--effect", "-0.05", "--days", "14"])
     assert res.exit_code == 0 and "14 days a side" in res.stdout
+    res = runner.invoke(
+        app, [*args, "--effect", "-0.05", "--segment", "channel=email", "--json"]
+    )
+    assert res.exit_code == 0, res.output
+    email = day_baseline(log, "reopened", config=KPI_YAML, segment={"channel": "email"})
+    assert json.loads(res.stdout)["baseline"] == email.to_dict()
     res = runner.invoke(app, [*args, "--effect", "five points"])
     assert res.exit_code == 1 and "--effect of a rate" in res.stderr
